@@ -1,0 +1,25 @@
+// Helpers shared by the SIMD kernels.
+
+/** a*b + c: fused where the build enables relaxed SIMD, separate multiply and add otherwise. */
+// @ts-ignore: decorator
+@inline export function f32x4_muladd(a: v128, b: v128, c: v128): v128 {
+  if (ASC_FEATURE_RELAXED_SIMD) return f32x4.relaxed_madd(a, b, c);
+  return f32x4.add(f32x4.mul(a, b), c);
+}
+
+// @ts-ignore: decorator
+@inline export function f32x4_relu_if(v: v128, relu: bool): v128 {
+  return relu ? f32x4.max(v, f32x4.splat(0)) : v;
+}
+
+/** Stores the first `count` (0..4) lanes of `v` at `ptr`. */
+// @ts-ignore: decorator
+@inline export function f32x4_store_first(ptr: usize, v: v128, count: i32): void {
+  if (count >= 4) {
+    v128.store(ptr, v);
+    return;
+  }
+  if (count > 0) store<f32>(ptr, f32x4.extract_lane(v, 0));
+  if (count > 1) store<f32>(ptr, f32x4.extract_lane(v, 1), 4);
+  if (count > 2) store<f32>(ptr, f32x4.extract_lane(v, 2), 8);
+}

@@ -1,0 +1,168 @@
+import { DatFormatError } from '../errors.js';
+
+/** A dlib tensor read from a file: NCHW shape and its float32 values. */
+export interface DlibTensor {
+  shape: [number, number, number, number];
+  data: Float32Array;
+}
+
+export type AliasShape = [number, number, number, number];
+
+/**
+ * Reads the primitives of dlib's `serialize.h` from bytes in memory. Every
+ * failure is a DatFormatError naming the byte offset and, once set, the
+ * dlib layer index being read; every size field is checked against the bytes
+ * that are left before anything is allocated.
+ */
+export class DlibByteReader {
+  readonly bytes: Uint8Array;
+  offset = 0;
+  /** dlib's `layer<i>` index of the payload being read, for error messages. */
+  layerIndex: number | undefined;
+
+  constructor(source: Uint8Array | ArrayBuffer) {
+    this.bytes = source instanceof Uint8Array ? source : new Uint8Array(source);
+  }
+
+  get remaining(): number {
+    return this.bytes.length - this.offset;
+  }
+
+  fail(message: string, offset = this.offset): never {
+    throw new DatFormatError(message, offset, this.layerIndex);
+  }
+
+  private need(n: number, what: string, start = this.offset): void {
+    if (n > this.remaining) {
+      this.fail(`unexpected end of data reading ${what}: needs ${n} bytes, ${this.remaining} left`, start);
+    }
+  }
+
+  /**
+   * dlib's variable-length integer: a control byte (magnitude length in the
+   * low 4 bits, sign in bit 7) then the magnitude, little-endian.
+   */
+  int(what: string, options: { unsigned?: boolean; max?: number } = {}): number {
+    const start = this.offset;
+    this.need(1, what);
+    const control = this.bytes[this.offset];
+    const length = control & 0x0f;
+    const negative = (control & 0x80) !== 0;
+    if ((control & 0x70) !== 0 || length === 0 || length > 8) {
+      this.fail(`bad integer control byte 0x${control.toString(16).padStart(2, '0')} for ${what}`, start);
+    }
+    this.offset++;
+    this.need(length, what, start);
+    let value = 0;
+    for (let i = length - 1; i >= 0; i--) value = value * 256 + this.bytes[this.offset + i];
+    this.offset += length;
+    if (!Number.isSafeInteger(value)) this.fail(`${what} is too large (${value})`, start);
+    if (negative) {
+      if (options.unsigned) this.fail(`${what} is negative but unsigned`, start);
+      value = -value;
+    }
+    if (options.max !== undefined && value > options.max) {
+      this.fail(`${what} is ${value}, more than the allowed ${options.max}`, start);
+    }
+    return value;
+  }
+
+  /** An integer that must be a size or count: unsigned and bounded. */
+  count(what: string, max = 1 << 30): number {
+    return this.int(what, { unsigned: true, max });
+  }
+
+  /** A version number that must be one of the given values. */
+  version(what: string, ...allowed: number[]): number {
+    const start = this.offset;
+    const v = this.int(`${what} version`);
+    if (!allowed.includes(v)) this.fail(`unsupported ${what} version ${v} (expected ${allowed.join(' or ')})`, start);
+    return v;
+  }
+
+  /** dlib's portable float/double: mantissa then exponent, value = m * 2^e. */
+  real(what: string): number {
+    const start = this.offset;
+    this.need(1, what);
+    if ((this.bytes[this.offset] & 0x70) !== 0) {
+      this.fail(`${what} uses dlib's old ASCII float format, which is not supported`, start);
+    }
+    const mantissa = this.int(`${what} mantissa`);
+    const exponent = this.int(`${what} exponent`);
+    if (exponent === 32000) return Infinity;
+    if (exponent === 32001) return -Infinity;
+    if (exponent === 32002) return NaN;
+    if (exponent < -2200 || exponent > 2200) this.fail(`${what} has an absurd exponent ${exponent}`, start);
+    // Two steps so that 2^e alone never under- or overflows where m*2^e would not.
+    const half = Math.trunc(exponent / 2);
+    return mantissa * 2 ** half * 2 ** (exponent - half);
+  }
+
+  bool(what: string): boolean {
+    this.need(1, what);
+    const b = this.bytes[this.offset];
+    if (b !== 0x31 && b !== 0x30) this.fail(`bad bool byte 0x${b.toString(16).padStart(2, '0')} for ${what}`);
+    this.offset++;
+    return b === 0x31;
+  }
+
+  string(what: string): string {
+    const start = this.offset;
+    const length = this.count(`${what} length`, this.remaining);
+    this.need(length, what, start);
+    let s = '';
+    for (let i = 0; i < length; i++) s += String.fromCharCode(this.bytes[this.offset + i]);
+    this.offset += length;
+    return s;
+  }
+
+  /** Reads a string only if the next bytes are one (for sniffing a payload's version tag). */
+  peekString(): string | undefined {
+    const saved = this.offset;
+    try {
+      return this.string('version tag');
+    } catch {
+      return undefined;
+    } finally {
+      this.offset = saved;
+    }
+  }
+
+  private shape4(what: string): [number, number, number, number] {
+    return [this.count(`${what} num_samples`), this.count(`${what} k`), this.count(`${what} nr`), this.count(`${what} nc`)];
+  }
+
+  /** A `resizable_tensor`: version 2, NCHW dims, raw little-endian float32 data. */
+  tensor(what: string): DlibTensor {
+    const start = this.offset;
+    this.version(`${what} tensor`, 2);
+    const shape = this.shape4(what);
+    const size = shape[0] * shape[1] * shape[2] * shape[3];
+    if (!Number.isSafeInteger(size * 4) || size * 4 > this.remaining) {
+      this.fail(`${what} tensor of shape [${shape.join(',')}] needs ${size * 4} bytes, ${this.remaining} left`, start);
+    }
+    const data = new Float32Array(size);
+    const view = new DataView(this.bytes.buffer, this.bytes.byteOffset + this.offset, size * 4);
+    for (let i = 0; i < size; i++) data[i] = view.getFloat32(i * 4, true);
+    this.offset += size * 4;
+    return { shape, data };
+  }
+
+  /** A tensor whose values are not needed (cached outputs and gradients in layer trailers). */
+  skipTensor(what: string): void {
+    const start = this.offset;
+    this.version(`${what} tensor`, 2);
+    const shape = this.shape4(what);
+    const bytes = shape[0] * shape[1] * shape[2] * shape[3] * 4;
+    if (!Number.isSafeInteger(bytes) || bytes > this.remaining) {
+      this.fail(`${what} tensor of shape [${shape.join(',')}] needs ${bytes} bytes, ${this.remaining} left`, start);
+    }
+    this.offset += bytes;
+  }
+
+  /** An `alias_tensor`: version 1 and a shape; it holds no data. */
+  alias(what: string): AliasShape {
+    this.version(`${what} alias`, 1);
+    return this.shape4(what);
+  }
+}

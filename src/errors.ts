@@ -1,0 +1,50 @@
+/** Base class of every error dlib-wasm throws on purpose. */
+export class DlibWasmError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = new.target.name;
+  }
+}
+
+/**
+ * The bytes are not a dlib serialized network we can read. `offset` is the
+ * byte where reading failed; `layerIndex` is dlib's `layer<i>` index (0 is
+ * the loss layer) when the failure is inside one layer.
+ */
+export class DatFormatError extends DlibWasmError {
+  readonly offset: number;
+  readonly layerIndex: number | undefined;
+  constructor(message: string, offset: number, layerIndex?: number) {
+    const where = layerIndex === undefined ? `at byte ${offset}` : `in layer<${layerIndex}> at byte ${offset}`;
+    super(`${message} (${where})`);
+    this.offset = offset;
+    this.layerIndex = layerIndex;
+  }
+}
+
+/**
+ * The network in the file does not match the topology it is read with
+ * (dlib's printout of the net), or the topology text itself is malformed.
+ */
+export class TopologyError extends DlibWasmError {
+  readonly layerIndex: number | undefined;
+  constructor(message: string, layerIndex?: number) {
+    super(layerIndex === undefined ? message : `layer<${layerIndex}>: ${message}`);
+    this.layerIndex = layerIndex;
+  }
+}
+
+/** A layer or option that dlib-wasm cannot run (yet). */
+export class UnsupportedLayerError extends DlibWasmError {
+  readonly layerIndex: number | undefined;
+  constructor(message: string, layerIndex?: number) {
+    super(layerIndex === undefined ? message : `layer<${layerIndex}>: ${message}`);
+    this.layerIndex = layerIndex;
+  }
+}
+
+/** The caller's input (image, tensor, option) is unusable: wrong size, length, NaN... */
+export class InputError extends DlibWasmError {}
+
+/** The network was used after `dispose()`. */
+export class DisposedError extends DlibWasmError {}

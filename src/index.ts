@@ -1,0 +1,15 @@
+export { loadNetwork, type LoadNetworkOptions } from './load-network.js';
+export {
+  loadFaceRecognitionModel, descriptorDistance, FACE_CHIP_SIZE, DESCRIPTOR_LENGTH, SAME_PERSON_THRESHOLD,
+  type FaceRecognitionModel, type FaceRecognitionOptions,
+} from './face/face-recognition-model.js';
+export { DlibNetwork, type BackendInfo, type EngineOptions, type LayerOutput } from './engine/network.js';
+export type { WasmSource } from './engine/kernels.js';
+export { readDlibNetwork, type ReadNetworkOptions } from './dlib/network-reader.js';
+export { parsePrintout, type Topology, type TopologyLayer } from './dlib/printout.js';
+export { faceRecognitionTopology } from './dlib/face-model-topology.js';
+export type * from './dlib/network-description.js';
+export type { RgbImage, FloatTensor, NetworkInput } from './image.js';
+export {
+  DlibWasmError, DatFormatError, TopologyError, UnsupportedLayerError, InputError, DisposedError,
+} from './errors.js';
