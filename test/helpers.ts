@@ -1,0 +1,40 @@
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { PNG } from 'pngjs';
+import type { RgbImage } from '../src/image.js';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+
+/** Bytes of a file under test/fixtures/. */
+export function fixture(path: string): Uint8Array {
+  return new Uint8Array(readFileSync(`${root}test/fixtures/${path}`));
+}
+
+export function fixtureJson<T = any>(path: string): T {
+  return JSON.parse(readFileSync(`${root}test/fixtures/${path}`, 'utf8')) as T;
+}
+
+/** The bundled face model's bytes. */
+export function faceModelBytes(): Uint8Array {
+  return new Uint8Array(readFileSync(`${root}models/dlib_face_recognition_resnet_model_v1.dat`));
+}
+
+/** A PNG under test/fixtures/ as RGBA bytes. */
+export function fixturePng(path: string): RgbImage {
+  const png = PNG.sync.read(Buffer.from(fixture(path)));
+  return { width: png.width, height: png.height, data: new Uint8Array(png.data) };
+}
+
+export function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  if (a.length !== b.length) throw new Error(`lengths differ: ${a.length} vs ${b.length}`);
+  let m = 0;
+  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i] - b[i]));
+  return m;
+}
+
+/** max |a - b| / max |b|: the error relative to the reference's scale. */
+export function relativeDiff(actual: ArrayLike<number>, expected: ArrayLike<number>): number {
+  let scale = 0;
+  for (let i = 0; i < expected.length; i++) scale = Math.max(scale, Math.abs(expected[i]));
+  return maxAbsDiff(actual, expected) / (scale || 1);
+}
