@@ -3,6 +3,9 @@ import { f32x4_muladd, f32x4_relu_if, f32x4_store_first } from './f32-vector';
 /**
  * C[m][n] = A[m][k] * B[k][n] + bias[m], then ReLU if asked.
  *
+ * The products are summed from zero in k order and the bias added last, as
+ * dlib's BLAS GEMM followed by its bias add rounds them.
+ *
  * A is packed by `packGemmA` (row blocks of 4, `[m/4][k][4]`, zero-padded),
  * bias has one value per packed row. B and C are row-major with leading
  * dimensions ldb and ldc (in floats). Tiles are 4 rows by 8 columns (two
@@ -23,8 +26,9 @@ export function f32_gemm_4x8__simd128(
     const rows = min(4, m - mb);
     const cRow = c + <usize>mb * cStride;
     for (let nb = 0; nb < n; nb += 8) {
-      let c00 = bias0, c01 = bias0, c10 = bias1, c11 = bias1;
-      let c20 = bias2, c21 = bias2, c30 = bias3, c31 = bias3;
+      const zero = f32x4.splat(0);
+      let c00 = zero, c01 = zero, c10 = zero, c11 = zero;
+      let c20 = zero, c21 = zero, c30 = zero, c31 = zero;
       let ap = aBlock;
       let bp = b + (<usize>nb << 2);
       for (let kk = 0; kk < k; kk++) {
@@ -47,12 +51,17 @@ export function f32_gemm_4x8__simd128(
       }
       const cols = min(8, n - nb);
       const cp = cRow + (<usize>nb << 2);
-      storeRow(cp, f32x4_relu_if(c00, relu), f32x4_relu_if(c01, relu), cols);
-      if (rows > 1) storeRow(cp + cStride, f32x4_relu_if(c10, relu), f32x4_relu_if(c11, relu), cols);
-      if (rows > 2) storeRow(cp + 2 * cStride, f32x4_relu_if(c20, relu), f32x4_relu_if(c21, relu), cols);
-      if (rows > 3) storeRow(cp + 3 * cStride, f32x4_relu_if(c30, relu), f32x4_relu_if(c31, relu), cols);
+      storeRow(cp, finish(c00, bias0, relu), finish(c01, bias0, relu), cols);
+      if (rows > 1) storeRow(cp + cStride, finish(c10, bias1, relu), finish(c11, bias1, relu), cols);
+      if (rows > 2) storeRow(cp + 2 * cStride, finish(c20, bias2, relu), finish(c21, bias2, relu), cols);
+      if (rows > 3) storeRow(cp + 3 * cStride, finish(c30, bias3, relu), finish(c31, bias3, relu), cols);
     }
   }
+}
+
+// @ts-ignore: decorator
+@inline function finish(acc: v128, bias: v128, relu: bool): v128 {
+  return f32x4_relu_if(f32x4.add(acc, bias), relu);
 }
 
 // @ts-ignore: decorator
