@@ -1,0 +1,68 @@
+import { execFile } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import jpeg from 'jpeg-js';
+import { describe, expect, it } from 'vitest';
+import { descriptorDistance } from '../src/index.js';
+import { fixtureJson, fixturePng, maxAbsDiff } from './helpers.js';
+
+// The CLI as built by `npm run build` (npm test builds first).
+const root = fileURLToPath(new URL('..', import.meta.url));
+const cli = join(root, 'dist/cli/main.js');
+const run = (...args: string[]) =>
+  promisify(execFile)(process.execPath, [cli, ...args], { cwd: root }).then(
+    (r) => ({ code: 0, ...r }),
+    (e: { code: number; stdout: string; stderr: string }) => ({ code: e.code, stdout: e.stdout, stderr: e.stderr }),
+  );
+
+const { items } = fixtureJson<{ items: { chip: string; descriptor: number[] }[] }>('descriptors.json');
+const chip = (i: number) => join('test/fixtures', items[i].chip);
+
+describe('npx dlib-wasm descriptors', () => {
+  it('prints one JSON line per chip with dlib\'s descriptor, using the bundled model', async () => {
+    const { code, stdout } = await run('descriptors', chip(0), chip(100));
+    expect(code).toBe(0);
+    const lines = stdout.trim().split('\n').map((l) => JSON.parse(l));
+    expect(lines.map((l) => l.file)).toEqual([chip(0), chip(100)]);
+    expect(maxAbsDiff(lines[0].descriptor, items[0].descriptor)).toBeLessThanOrEqual(1e-5);
+    expect(maxAbsDiff(lines[1].descriptor, items[100].descriptor)).toBeLessThanOrEqual(1e-5);
+  });
+
+  it('takes --model and decodes JPEG chips', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'dlib-wasm-cli-'));
+    const png = fixturePng(items[3].chip);
+    const jpg = join(dir, 'chip.jpg');
+    writeFileSync(jpg, jpeg.encode({ width: png.width, height: png.height, data: png.data }, 98).data);
+    const { code, stdout } = await run('descriptors', '--model', 'models/dlib_face_recognition_resnet_model_v1.dat', jpg);
+    expect(code).toBe(0);
+    const { descriptor } = JSON.parse(stdout);
+    expect(descriptor).toHaveLength(128);
+    // JPEG is lossy: the same face, not the same numbers.
+    expect(descriptorDistance(descriptor, items[3].descriptor)).toBeLessThan(0.05);
+  });
+
+  it('reports bad files on stderr, goes on, and exits 1', async () => {
+    const { code, stdout, stderr } = await run('descriptors', 'package.json', chip(0), 'no-such-file.png');
+    expect(code).toBe(1);
+    expect(stdout.trim().split('\n')).toHaveLength(1);
+    expect(stderr).toContain('package.json: not a PNG or JPEG file');
+    expect(stderr).toContain('no-such-file.png: ENOENT');
+  });
+
+  it('rejects a chip of the wrong size with the size in the message', async () => {
+    const { code, stderr } = await run('descriptors', 'test/fixtures/zoo/conv_variants_input.png');
+    expect(code).toBe(1);
+    expect(stderr).toMatch(/19x23.*150x150/);
+  });
+
+  it('exits 2 with usage on a bad command line', async () => {
+    for (const args of [['frobnicate', 'x.png'], ['descriptors'], ['descriptors', '--model']]) {
+      const { code, stderr } = await run(...args);
+      expect(code).toBe(2);
+      expect(stderr).toContain('usage: dlib-wasm');
+    }
+  });
+});
