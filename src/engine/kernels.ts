@@ -1,29 +1,18 @@
 import { RELAXED_SIMD_KERNELS_BASE64, SIMD_KERNELS_BASE64 } from './kernels-wasm.generated.js';
 
-/** The kernel module's exports: byte offsets into its memory and sizes, nothing more. */
-export interface Kernels {
-  f32_gemm_4x8__simd128(
-    m: number, n: number, k: number, a: number, bias: number, b: number, ldb: number, c: number, ldc: number, relu: boolean,
-  ): void;
-  f32_im2col(
-    x: number, channels: number, height: number, width: number, kh: number, kw: number,
-    sy: number, sx: number, py: number, px: number, outH: number, outW: number, col: number,
-  ): void;
-  f32_pool2d(
-    x: number, channels: number, height: number, width: number, wh: number, ww: number,
-    sy: number, sx: number, py: number, px: number, outH: number, outW: number, y: number, isMax: boolean,
-  ): void;
-  f32_add_zero_extend(
-    a: number, ac: number, ah: number, aw: number, b: number, bc: number, bh: number, bw: number,
-    y: number, yc: number, yh: number, yw: number, relu: boolean,
-  ): void;
-  f32_fc__simd128(x: number, inputs: number, w: number, ldw: number, bias: number, y: number, outputs: number, relu: boolean): void;
-  f32_scale_shift(
-    x: number, channels: number, plane: number, gamma: number, beta: number, perElement: boolean, relu: boolean, y: number,
-  ): void;
-  f32_relu(x: number, n: number, y: number): void;
-  u8_rgb_to_f32_planar(src: number, pixels: number, pixelStride: number, meanR: number, meanG: number, meanB: number, y: number): void;
-}
+/**
+ * The kernel module's exports. Every kernel takes byte offsets into its
+ * memory, sizes, and last the range of work items it does (see PlanStep).
+ */
+export type KernelName =
+  | 'f32_igemm_4x8__simd128'
+  | 'f32_pool2d_nhwc__simd128'
+  | 'f32_add_zero_extend_nhwc__simd128'
+  | 'f32_scale_shift_nhwc__simd128'
+  | 'f32_relu__simd128'
+  | 'u8_rgb_to_f32_nhwc';
+
+export type Kernels = Record<KernelName, (...args: (number | boolean)[]) => void>;
 
 export interface KernelModule {
   module: WebAssembly.Module;

@@ -3,7 +3,8 @@ import { DisposedError, InputError } from '../errors.js';
 import { describeInput, isFloatTensor, type NetworkInput } from '../image.js';
 import { ARENA_ALIGN } from '../plan/arena.js';
 import { buildExecutionPlan, type ExecutionPlan } from '../plan/execution-plan.js';
-import { buildGraph, fuseGraph, sizeOf } from '../plan/graph.js';
+import { runStep } from './run-step.js';
+import { buildGraph, fuseGraph, sizeOf, type Shape } from '../plan/graph.js';
 import { instantiateKernels, loadKernelModule, type Kernels, type WasmSource } from './kernels.js';
 
 export interface EngineOptions {
@@ -20,6 +21,14 @@ export interface BackendInfo {
   threads: number;
 }
 
+/** Time of one plan step over a batch (see DlibNetwork.profile). */
+export interface StepTiming {
+  label: string;
+  /** Multiply-adds of the whole batch. */
+  macs: number;
+  ms: number;
+}
+
 /** A layer's output: dlib's NCHW shape (one sample) and values. */
 export interface LayerOutput {
   shape: [number, number, number, number];
@@ -27,6 +36,23 @@ export interface LayerOutput {
 }
 
 const PAGE = 65536;
+
+/** `[channels][pixels]` (dlib's NCHW) to `[pixels][channels]` (the engine's NHWC). */
+function planarToPixelMajor(values: Float32Array, channels: number, pixels: number): Float32Array {
+  const out = new Float32Array(values.length);
+  for (let c = 0; c < channels; c++) for (let p = 0; p < pixels; p++) out[p * channels + c] = values[c * pixels + p];
+  return out;
+}
+
+/** Copies one sample's NHWC tensor out of memory in dlib's NCHW order. */
+function readPlanar(memory: WebAssembly.Memory, address: number, shape: Shape): Float32Array {
+  const pixels = shape.h * shape.w;
+  const src = new Float32Array(memory.buffer, address, shape.c * pixels);
+  if (pixels === 1) return src.slice();
+  const out = new Float32Array(src.length);
+  for (let p = 0; p < pixels; p++) for (let c = 0; c < shape.c; c++) out[c * pixels + p] = src[p * shape.c + c];
+  return out;
+}
 /** Addresses below this are left to the kernel module's own use (its stack and statics). */
 const RESERVED_BYTES = PAGE;
 
@@ -76,6 +102,7 @@ export class DlibNetwork {
   /** Runs the network on each input; returns each one's output (layer<1>'s values). */
   async run(inputs: NetworkInput[]): Promise<Float32Array[]> {
     const memory = this.live();
+    if (!Array.isArray(inputs)) throw new InputError('run takes an array of inputs: run([image]) for one');
     const sizes = inputs.map((input, i) => this.checkInput(input, `input ${i}`));
     const outputs = new Array<Float32Array>(inputs.length);
     // Inputs of one size share a plan; each plan runs `batchSize` at a time.
@@ -92,7 +119,7 @@ export class DlibNetwork {
         const base = this.execute(plan, chunk.map((i) => inputs[i]));
         const n = sizeOf(plan.output.shape);
         chunk.forEach((inputIndex, s) => {
-          outputs[inputIndex] = new Float32Array(memory.buffer, base + plan.output.offset + s * n * 4, n).slice();
+          outputs[inputIndex] = readPlanar(memory, base + plan.output.offset + s * n * 4, plan.output.shape);
         });
       }
     }
@@ -112,10 +139,25 @@ export class DlibNetwork {
     for (const [index, { offset, shape }] of plan.layerOutputs) {
       result.set(index, {
         shape: [1, shape.c, shape.h, shape.w],
-        data: new Float32Array(memory.buffer, base + offset, sizeOf(shape)).slice(),
+        data: readPlanar(memory, base + offset, shape),
       });
     }
     return result;
+  }
+
+  /**
+   * Runs one batch of same-size inputs and times each plan step: what the
+   * benchmarks report per layer.
+   */
+  async profile(inputs: NetworkInput[]): Promise<StepTiming[]> {
+    this.live();
+    const { rows, cols } = this.checkInput(inputs[0], 'input 0');
+    inputs.forEach((input, i) => this.checkInput(input, `input ${i}`));
+    const plan = this.plan(rows, cols, false);
+    if (inputs.length > plan.batch) throw new InputError(`profile takes at most batchSize (${plan.batch}) inputs`);
+    const times: number[] = [];
+    this.execute(plan, inputs, times);
+    return plan.steps.map(({ label, macs }, i) => ({ label, macs: macs * inputs.length, ms: times[i] }));
   }
 
   /** Multiply-adds of one sample at the given input size (default: the fixed one). */
@@ -148,17 +190,24 @@ export class DlibNetwork {
   private ensureBytes(bytes: number): WebAssembly.Memory {
     const memory = this.live();
     const missing = bytes - memory.buffer.byteLength;
-    if (missing > 0) memory.grow(Math.ceil(missing / PAGE));
+    if (missing > 0) {
+      try {
+        memory.grow(Math.ceil(missing / PAGE));
+      } catch {
+        // Past wasm32's 4 GiB, or more than the host gives: the input or batch is too large, the engine is fine.
+        throw new InputError(`this needs ${Math.ceil(bytes / 2 ** 20)} MiB of WebAssembly memory, more than can be allocated; use a smaller input or batchSize`);
+      }
+    }
     return memory;
   }
 
-  private placeWeights = (key: string, make: () => Float32Array): number => {
+  private placeConstant = (key: string, make: () => Float32Array | Int32Array): number => {
     const known = this.weights.get(key);
     if (known !== undefined) return known;
     const values = make();
     const address = this.weightsEnd;
     const memory = this.ensureBytes(address + values.byteLength);
-    new Float32Array(memory.buffer, address, values.length).set(values);
+    new Uint8Array(memory.buffer, address, values.byteLength).set(new Uint8Array(values.buffer, values.byteOffset, values.byteLength));
     this.weightsEnd = Math.ceil((address + values.byteLength) / ARENA_ALIGN) * ARENA_ALIGN;
     this.weights.set(key, address);
     return address;
@@ -169,10 +218,10 @@ export class DlibNetwork {
     let plan = this.plans.get(key);
     if (!plan) {
       const graph = buildGraph(this.description, rows, cols);
-      plan = buildExecutionPlan(keepAll ? graph : fuseGraph(graph), this.placeWeights, {
+      plan = buildExecutionPlan(keepAll ? graph : fuseGraph(graph), this.placeConstant, {
         batch: keepAll ? 1 : this.batchSize,
         keepAll,
-        weightKey: keepAll ? 'layers' : 'fused',
+        constantKey: keepAll ? 'layers' : 'fused',
       });
       this.plans.set(key, plan);
     }
@@ -180,7 +229,7 @@ export class DlibNetwork {
   }
 
   /** Writes the inputs into the arena and runs the plan; returns the arena's base address. */
-  private execute(plan: ExecutionPlan, inputs: NetworkInput[]): number {
+  private execute(plan: ExecutionPlan, inputs: NetworkInput[], times?: number[]): number {
     // The arena sits after all weights placed so far; its contents do not outlive a run.
     const base = this.weightsEnd;
     const memory = this.ensureBytes(base + plan.arenaBytes);
@@ -190,14 +239,18 @@ export class DlibNetwork {
     inputs.forEach((input, s) => {
       const target = base + plan.input.offset + s * 3 * pixels * 4;
       if (isFloatTensor(input)) {
-        new Float32Array(memory.buffer, target, 3 * pixels).set(input.data);
+        new Float32Array(memory.buffer, target, 3 * pixels).set(planarToPixelMajor(input.data, 3, pixels));
       } else {
         const staging = base + plan.staging;
         new Uint8Array(memory.buffer, staging, input.data.length).set(input.data);
-        this.kernels.u8_rgb_to_f32_planar(staging, pixels, input.data.length / pixels, meanR, meanG, meanB, target);
+        this.kernels.u8_rgb_to_f32_nhwc(staging, input.data.length / pixels, meanR, meanG, meanB, target, 0, pixels);
       }
     });
-    for (const step of plan.steps) step(this.kernels, base, inputs.length);
+    for (const step of plan.steps) {
+      const start = times ? performance.now() : 0;
+      runStep(this.kernels, step, base, inputs.length);
+      if (times) times.push(performance.now() - start);
+    }
     return base;
   }
 }

@@ -1,19 +1,42 @@
-import type { Kernels } from '../engine/kernels.js';
+import type { KernelName } from '../engine/kernels.js';
 import { ArenaAllocator, ARENA_SLACK } from './arena.js';
 import { nodeInputs, sizeOf, type Graph, type GraphNode, type Shape } from './graph.js';
-import { packConvWeights, packFcWeights } from './pack-weights.js';
+import { convIndirection, fcIndirection, type Indirection } from './indirection.js';
+import { IGEMM_NR, packConvWeights, packFcWeights, toPixelMajor, type PackedWeights } from './pack-weights.js';
 
-/** Puts constant data (packed weights) in the kernels' memory; returns its byte address. */
-export type WeightPlacer = (key: string, make: () => Float32Array) => number;
+/** Puts constant data (packed weights, indirection) in the kernels' memory; returns its byte address. */
+export type ConstantPlacer = (key: string, make: () => Float32Array | Int32Array) => number;
 
-/** One step of a plan: runs a node for `count` samples whose arena starts at `base`. */
-export type PlanStep = (k: Kernels, base: number, count: number) => void;
+/**
+ * A kernel argument: a plain number, an arena offset (the arena's base
+ * address is added at run time) or a count per sample (multiplied by the
+ * samples in the run).
+ */
+export type StepArg = number | boolean | { arena: number } | { perSample: number };
+
+/**
+ * One step of a plan, as data (so that workers can run it too): a kernel,
+ * its arguments, and the work it splits into. The kernel takes the work range
+ * as its last arguments: `(start, end)` items, then `(blockStart, blockEnd)`
+ * when `blocks` is set.
+ */
+export interface PlanStep {
+  /** The dlib layers it computes, e.g. `layer<130> con 7x7/2 3 +affine +relu -> 32x72x72`. */
+  label: string;
+  /** Multiply-adds per sample. */
+  macs: number;
+  kernel: KernelName;
+  args: StepArg[];
+  /** Work items: ceil(samples * perSample / granule). */
+  work: { perSample: number; granule: number; blocks?: number };
+}
 
 export interface ExecutionPlan {
   steps: PlanStep[];
   /** Arena bytes needed for `batch` samples. */
   arenaBytes: number;
   batch: number;
+  /** NHWC tensors: `batch` samples of shape, one after the other. */
   input: { offset: number; shape: Shape };
   /** Where one image's bytes (up to 4 a pixel) are staged before conversion. */
   staging: number;
@@ -29,14 +52,14 @@ export interface PlanOptions {
   batch: number;
   /** Give every tensor its own buffer, so that all layer outputs survive a run. */
   keepAll?: boolean;
-  /** Prefix of the weight keys, so that differently fused plans keep their own weights. */
-  weightKey: string;
+  /** Prefix of constant keys: plans that fuse differently or differ in size keep their own constants. */
+  constantKey: string;
 }
 
 const F32 = 4;
 
-/** Lays out the graph's tensors in an arena and turns each node into a kernel call. */
-export function buildExecutionPlan(graph: Graph, place: WeightPlacer, options: PlanOptions): ExecutionPlan {
+/** Lays out the graph's tensors (NHWC) in an arena and turns each node into a kernel call. */
+export function buildExecutionPlan(graph: Graph, place: ConstantPlacer, options: PlanOptions): ExecutionPlan {
   const { batch } = options;
   const { shapes, nodes } = graph;
   const bytesOf = (t: number) => sizeOf(shapes[t]) * F32 * batch;
@@ -51,19 +74,16 @@ export function buildExecutionPlan(graph: Graph, place: WeightPlacer, options: P
   const staging = arena.allocate(shapes[graph.input].h * shapes[graph.input].w * 4);
   arena.free(staging);
 
+  const context: StepContext = {
+    shapes, offsets, place, batch, key: options.constantKey, zero: 0,
+    planKey: `${shapes[graph.input].h}x${shapes[graph.input].w}x${batch}`,
+  };
+  context.zero = place(`zeros:${maxTapChannels(graph)}`, () => new Float32Array(maxTapChannels(graph)));
   const steps: PlanStep[] = [];
-  let macs = 0;
   nodes.forEach((node, i) => {
     const inPlace = options.keepAll ? undefined : inPlaceInput(node, shapes, lastUse, i);
     offsets[node.y] = inPlace !== undefined ? offsets[inPlace] : arena.allocate(bytesOf(node.y));
-    let scratch = -1;
-    if (node.op === 'conv' && !isPointwise(node)) {
-      const s = shapes[node.y];
-      scratch = arena.allocate(node.layer.inputChannels * node.layer.kernelRows * node.layer.kernelCols * s.h * s.w * F32);
-    }
-    steps.push(makeStep(node, shapes, offsets, scratch, place, options.weightKey));
-    macs += macsOf(node, shapes);
-    if (scratch >= 0) arena.free(scratch);
+    steps.push(makeStep(node, context));
     for (const t of new Set(nodeInputs(node))) {
       if (lastUse[t] === i && offsets[t] !== offsets[node.y]) arena.free(offsets[t]);
     }
@@ -74,11 +94,21 @@ export function buildExecutionPlan(graph: Graph, place: WeightPlacer, options: P
     if (options.keepAll || t === graph.output) layerOutputs.set(layer, { offset: offsets[t], shape: shapes[t] });
   }
   return {
-    steps, batch, macs, staging, layerOutputs,
+    steps, batch, staging, layerOutputs,
+    macs: steps.reduce((sum, s) => sum + s.macs, 0),
     arenaBytes: arena.peak + ARENA_SLACK,
     input: { offset: offsets[graph.input], shape: shapes[graph.input] },
     output: { offset: offsets[graph.output], shape: shapes[graph.output] },
   };
+}
+
+/** The longest row of zeros a padded convolution tap may read. */
+function maxTapChannels(graph: Graph): number {
+  let longest = 4;
+  for (const node of graph.nodes) {
+    if (node.op === 'conv') longest = Math.max(longest, node.layer.kernelCols * node.layer.inputChannels);
+  }
+  return longest;
 }
 
 function sameShape(a: Shape, b: Shape): boolean {
@@ -91,125 +121,128 @@ function inPlaceInput(node: GraphNode, shapes: Shape[], lastUse: number[], i: nu
   return nodeInputs(node).find((t) => lastUse[t] === i && sameShape(shapes[t], shapes[node.y]));
 }
 
-function isPointwise(node: Extract<GraphNode, { op: 'conv' }>): boolean {
-  const l = node.layer;
-  return l.kernelRows === 1 && l.kernelCols === 1 && l.strideY === 1 && l.strideX === 1 && l.padY === 0 && l.padX === 0;
+interface StepContext {
+  shapes: Shape[];
+  offsets: number[];
+  place: ConstantPlacer;
+  batch: number;
+  key: string;
+  planKey: string;
+  zero: number;
 }
 
-function macsOf(node: GraphNode, shapes: Shape[]): number {
-  if (node.op === 'conv') {
-    const l = node.layer;
-    return sizeOf(shapes[node.y]) * l.inputChannels * l.kernelRows * l.kernelCols;
-  }
-  if (node.op === 'fc') return node.layer.numInputs * node.layer.numOutputs;
-  return 0;
-}
-
-function makeStep(
-  node: GraphNode, shapes: Shape[], offsets: number[], scratch: number, place: WeightPlacer, weightKey: string,
-): PlanStep {
-  const y = offsets[node.y];
+function labelOf(node: GraphNode, shapes: Shape[]): string {
   const ys = shapes[node.y];
-  const yBytes = sizeOf(ys) * F32;
+  const out = `-> ${ys.c}x${ys.h}x${ys.w}`;
+  const relu = 'relu' in node && node.relu ? ' +relu' : '';
+  switch (node.op) {
+    case 'conv': {
+      const l = node.layer;
+      return `layer<${l.index}> con ${l.kernelRows}x${l.kernelCols}/${l.strideY} ${l.inputChannels}${node.scale ? ' +affine' : ''}${relu} ${out}`;
+    }
+    case 'fc':
+      return `layer<${node.layer.index}> fc ${node.layer.numInputs}${node.scale ? ' +affine' : ''}${relu} ${out}`;
+    case 'pool':
+      return `layer<${node.layer.index}> ${node.layer.kind} ${node.layer.windowRows}x${node.layer.windowCols}/${node.layer.strideY} ${out}`;
+    case 'add':
+      return `add_prev${relu} ${out}`;
+    case 'scale_shift':
+      return `affine${relu} ${out}`;
+    case 'relu':
+      return `relu ${out}`;
+  }
+}
+
+function igemmStep(
+  label: string, macs: number, key: string, ctx: StepContext, x: number, y: number, outputs: number, relu: boolean,
+  pack: () => PackedWeights, indirection: () => Indirection,
+): PlanStep {
+  let packed: PackedWeights | undefined;
+  const weights = () => (packed ??= pack());
+  // The offsets depend on the layer's geometry, so on the plan's input size and batch.
+  const indirectionKey = `${key}:indirection:${ctx.planKey}`;
+  const ind = indirection();
+  const pixelsPerSample = sizeOf(ctx.shapes[y]) / outputs;
+  return {
+    label, macs, kernel: 'f32_igemm_4x8__simd128',
+    args: [
+      { arena: ctx.offsets[x] }, ctx.zero, ctx.place(indirectionKey, () => ind.offsets), ind.taps, ind.tapChannels,
+      ctx.place(`${key}:w`, () => weights().w), ctx.place(`${key}:bias`, () => weights().bias),
+      { arena: ctx.offsets[y] }, outputs, { perSample: pixelsPerSample }, relu,
+    ],
+    work: { perSample: pixelsPerSample, granule: 4, blocks: Math.ceil(outputs / IGEMM_NR) },
+  };
+}
+
+function makeStep(node: GraphNode, ctx: StepContext): PlanStep {
+  const { shapes, offsets } = ctx;
+  const label = labelOf(node, shapes);
+  const ys = shapes[node.y];
+  const pixels = ys.h * ys.w;
   switch (node.op) {
     case 'conv': {
       const l = node.layer;
       const xs = shapes[node.x];
-      const x = offsets[node.x];
-      const xBytes = sizeOf(xs) * F32;
-      const key = `${weightKey}:${l.index}`;
-      let packed: ReturnType<typeof packConvWeights> | undefined;
-      const pack = () => (packed ??= packConvWeights(l, node.scale, node.shift));
-      const a = place(`${key}:a`, () => pack().a);
-      const bias = place(`${key}:bias`, () => pack().bias);
-      const m = l.numFilters;
-      const k = l.inputChannels * l.kernelRows * l.kernelCols;
-      const n = ys.h * ys.w;
-      const relu = node.relu;
-      if (scratch < 0) {
-        return (kn, base, count) => {
-          for (let s = 0; s < count; s++) {
-            kn.f32_gemm_4x8__simd128(m, n, k, a, bias, base + x + s * xBytes, n, base + y + s * yBytes, n, relu);
-          }
-        };
-      }
-      return (kn, base, count) => {
-        for (let s = 0; s < count; s++) {
-          kn.f32_im2col(
-            base + x + s * xBytes, xs.c, xs.h, xs.w, l.kernelRows, l.kernelCols,
-            l.strideY, l.strideX, l.padY, l.padX, ys.h, ys.w, base + scratch,
-          );
-          kn.f32_gemm_4x8__simd128(m, n, k, a, bias, base + scratch, n, base + y + s * yBytes, n, relu);
-        }
-      };
+      const macs = sizeOf(ys) * l.inputChannels * l.kernelRows * l.kernelCols;
+      // Weights depend on the fusion only; the indirection also on the size and batch.
+      return igemmStep(
+        label, macs, `${ctx.key}:${l.index}`, ctx, node.x, node.y, l.numFilters, node.relu,
+        () => packConvWeights(l, node.scale, node.shift), () => convIndirection(l, xs, ys, ctx.batch),
+      );
     }
     case 'fc': {
       const l = node.layer;
-      const x = offsets[node.x];
-      const xBytes = sizeOf(shapes[node.x]) * F32;
-      const key = `${weightKey}:${l.index}`;
-      let packed: ReturnType<typeof packFcWeights> | undefined;
-      const pack = () => (packed ??= packFcWeights(l, node.scale, node.shift));
-      const w = place(`${key}:w`, () => pack().w);
-      const bias = place(`${key}:bias`, () => pack().bias);
-      const ldw = pack().ldw;
-      const relu = node.relu;
-      return (kn, base, count) => {
-        for (let s = 0; s < count; s++) {
-          kn.f32_fc__simd128(base + x + s * xBytes, l.numInputs, w, ldw, bias, base + y + s * yBytes, l.numOutputs, relu);
-        }
-      };
+      const xs = shapes[node.x];
+      return igemmStep(
+        label, l.numInputs * l.numOutputs, `${ctx.key}:${l.index}`, ctx, node.x, node.y, l.numOutputs, node.relu,
+        () => packFcWeights(l, xs, node.scale, node.shift), () => fcIndirection(l.numInputs, ctx.batch),
+      );
     }
     case 'pool': {
       const l = node.layer;
       const xs = shapes[node.x];
-      const x = offsets[node.x];
-      const xBytes = sizeOf(xs) * F32;
       const global = l.windowRows === 0 && l.windowCols === 0;
-      const [wh, ww] = global ? [xs.h, xs.w] : [l.windowRows, l.windowCols];
-      const [sy, sx] = global ? [1, 1] : [l.strideY, l.strideX];
-      const [py, px] = global ? [0, 0] : [l.padY, l.padX];
-      const isMax = l.kind === 'max_pool';
-      return (kn, base, count) => {
-        for (let s = 0; s < count; s++) {
-          kn.f32_pool2d(base + x + s * xBytes, xs.c, xs.h, xs.w, wh, ww, sy, sx, py, px, ys.h, ys.w, base + y + s * yBytes, isMax);
-        }
+      return {
+        label, macs: 0, kernel: 'f32_pool2d_nhwc__simd128',
+        args: [
+          { arena: offsets[node.x] }, xs.h, xs.w, xs.c,
+          global ? xs.h : l.windowRows, global ? xs.w : l.windowCols,
+          global ? 1 : l.strideY, global ? 1 : l.strideX, global ? 0 : l.padY, global ? 0 : l.padX,
+          ys.h, ys.w, { arena: offsets[node.y] }, l.kind === 'max_pool',
+        ],
+        work: { perSample: pixels, granule: 1 },
       };
     }
     case 'add': {
       const as = shapes[node.a];
       const bs = shapes[node.b];
-      const a = offsets[node.a];
-      const b = offsets[node.b];
-      const aBytes = sizeOf(as) * F32;
-      const bBytes = sizeOf(bs) * F32;
-      const relu = node.relu;
-      return (kn, base, count) => {
-        for (let s = 0; s < count; s++) {
-          kn.f32_add_zero_extend(
-            base + a + s * aBytes, as.c, as.h, as.w, base + b + s * bBytes, bs.c, bs.h, bs.w,
-            base + y + s * yBytes, ys.c, ys.h, ys.w, relu,
-          );
-        }
+      return {
+        label, macs: 0, kernel: 'f32_add_zero_extend_nhwc__simd128',
+        args: [
+          { arena: offsets[node.a] }, as.h, as.w, as.c, { arena: offsets[node.b] }, bs.h, bs.w, bs.c,
+          { arena: offsets[node.y] }, ys.h, ys.w, ys.c, node.relu,
+        ],
+        work: { perSample: pixels, granule: 1 },
       };
     }
     case 'scale_shift': {
-      const x = offsets[node.x];
-      const key = `${weightKey}:ss${node.y}`;
-      const gamma = place(`${key}:gamma`, () => node.gamma);
-      const beta = place(`${key}:beta`, () => node.beta);
-      const [channels, plane] = node.perElement ? [1, sizeOf(ys)] : [ys.c, ys.h * ys.w];
-      const { perElement, relu } = node;
-      return (kn, base, count) => {
-        for (let s = 0; s < count; s++) {
-          kn.f32_scale_shift(base + x + s * yBytes, channels, plane, gamma, beta, perElement, relu, base + y + s * yBytes);
-        }
+      const key = `${ctx.key}:affine${node.y}`;
+      const order = (v: Float32Array) => (node.perElement ? toPixelMajor(v, ys) : v);
+      return {
+        label, macs: 0, kernel: 'f32_scale_shift_nhwc__simd128',
+        args: [
+          { arena: offsets[node.x] }, ys.c, pixels,
+          ctx.place(`${key}:gamma`, () => order(node.gamma)), ctx.place(`${key}:beta`, () => order(node.beta)),
+          node.perElement, node.relu, { arena: offsets[node.y] },
+        ],
+        work: { perSample: pixels, granule: 1 },
       };
     }
-    case 'relu': {
-      const x = offsets[node.x];
-      const n = sizeOf(ys);
-      return (kn, base, count) => kn.f32_relu(base + x, n * count, base + y);
-    }
+    case 'relu':
+      return {
+        label, macs: 0, kernel: 'f32_relu__simd128',
+        args: [{ arena: offsets[node.x] }, { arena: offsets[node.y] }],
+        work: { perSample: sizeOf(ys), granule: 1 },
+      };
   }
 }

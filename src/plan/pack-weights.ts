@@ -1,54 +1,73 @@
 import type { ConLayer, FcLayer } from '../dlib/network-description.js';
+import type { Shape } from './graph.js';
 
-/** Rows per block of the GEMM microkernel's packed A matrix. */
-export const GEMM_MR = 4;
-/** Output padding of the fc kernel's weight rows (one SIMD vector). */
-export const FC_NR = 4;
+/** Output channels per block of the igemm microkernel (two SIMD vectors). */
+export const IGEMM_NR = 8;
+/** Output pixels per tile of the igemm microkernel. */
+export const IGEMM_MR = 4;
 
-const roundUp = (n: number, m: number) => Math.ceil(n / m) * m;
-
-/** Packed conv weights: the GEMM's A in `[M/MR][K][MR]` blocks, and one bias per padded row. */
-export interface PackedGemm {
-  a: Float32Array;
+/**
+ * Weights packed for the igemm kernel: `[blocks][K][8]` (K in tap, then
+ * channel order) and one bias per padded output channel.
+ */
+export interface PackedWeights {
+  w: Float32Array;
   bias: Float32Array;
 }
 
 /**
- * Packs a con layer's filters `[F][C][kh][kw]` as the A matrix (F x C*kh*kw)
- * of the im2col GEMM, with an optional per-filter scale and shift folded in:
+ * Packs `outputs` columns of a K x outputs weight matrix, given as
+ * `weightAt(k, o)`, with an optional per-output scale and shift folded in:
  * W' = W*scale, b' = b*scale + shift.
  */
-export function packConvWeights(layer: ConLayer, scale?: Float32Array, shift?: Float32Array): PackedGemm {
-  const m = layer.numFilters;
-  const k = layer.inputChannels * layer.kernelRows * layer.kernelCols;
-  const mPadded = roundUp(m, GEMM_MR);
-  const a = new Float32Array(mPadded * k);
-  const bias = new Float32Array(mPadded);
-  for (let o = 0; o < m; o++) {
+function packColumns(
+  k: number, outputs: number, weightAt: (k: number, o: number) => number,
+  bias: Float32Array | null, scale?: Float32Array, shift?: Float32Array,
+): PackedWeights {
+  const blocks = Math.ceil(outputs / IGEMM_NR);
+  const w = new Float32Array(blocks * k * IGEMM_NR);
+  const b = new Float32Array(blocks * IGEMM_NR);
+  for (let o = 0; o < outputs; o++) {
     const s = scale ? scale[o] : 1;
-    const block = Math.floor(o / GEMM_MR) * k * GEMM_MR;
-    const lane = o % GEMM_MR;
-    for (let kk = 0; kk < k; kk++) a[block + kk * GEMM_MR + lane] = layer.filters[o * k + kk] * s;
-    bias[o] = (layer.bias ? layer.bias[o] : 0) * s + (shift ? shift[o] : 0);
+    const base = Math.floor(o / IGEMM_NR) * k * IGEMM_NR + (o % IGEMM_NR);
+    for (let kk = 0; kk < k; kk++) w[base + kk * IGEMM_NR] = weightAt(kk, o) * s;
+    b[o] = (bias ? bias[o] : 0) * s + (shift ? shift[o] : 0);
   }
-  return { a, bias };
+  return { w, bias: b };
 }
 
-/** Packed fc weights: `[inputs][ldw]` rows padded to FC_NR, and ldw biases. */
-export interface PackedFc {
-  w: Float32Array;
-  bias: Float32Array;
-  ldw: number;
+/** A con layer's filters `[F][C][kh][kw]` as igemm weights with K in (ky, kx, c) order. */
+export function packConvWeights(layer: ConLayer, scale?: Float32Array, shift?: Float32Array): PackedWeights {
+  const { inputChannels: c, kernelRows: kh, kernelCols: kw } = layer;
+  const k = c * kh * kw;
+  return packColumns(k, layer.numFilters, (kk, o) => {
+    const tap = Math.floor(kk / c);
+    const channel = kk % c;
+    const ky = Math.floor(tap / kw);
+    const kx = tap % kw;
+    return layer.filters[((o * c + channel) * kh + ky) * kw + kx];
+  }, layer.bias, scale, shift);
 }
 
-export function packFcWeights(layer: FcLayer, scale?: Float32Array, shift?: Float32Array): PackedFc {
+/**
+ * An fc layer's `[inputs][outputs]` weights as igemm weights. dlib flattens
+ * its input in (channel, row, col) order, our NHWC tensors in (row, col,
+ * channel) order: the rows are permuted to match.
+ */
+export function packFcWeights(layer: FcLayer, input: Shape, scale?: Float32Array, shift?: Float32Array): PackedWeights {
   const n = layer.numOutputs;
-  const ldw = roundUp(n, FC_NR);
-  const w = new Float32Array(layer.numInputs * ldw);
-  const bias = new Float32Array(ldw);
-  for (let i = 0; i < layer.numInputs; i++) {
-    for (let j = 0; j < n; j++) w[i * ldw + j] = layer.weights[i * n + j] * (scale ? scale[j] : 1);
-  }
-  for (let j = 0; j < n; j++) bias[j] = (layer.bias ? layer.bias[j] : 0) * (scale ? scale[j] : 1) + (shift ? shift[j] : 0);
-  return { w, bias, ldw };
+  const plane = input.h * input.w;
+  return packColumns(layer.numInputs, n, (kk, o) => {
+    const pixel = Math.floor(kk / input.c);
+    const channel = kk % input.c;
+    return layer.weights[(channel * plane + pixel) * n + o];
+  }, layer.bias, scale, shift);
+}
+
+/** Per-element affine parameters `[c][h][w]` (dlib's order) as `[h][w][c]`. */
+export function toPixelMajor(values: Float32Array, shape: Shape): Float32Array {
+  const out = new Float32Array(values.length);
+  const plane = shape.h * shape.w;
+  for (let c = 0; c < shape.c; c++) for (let p = 0; p < plane; p++) out[p * shape.c + c] = values[c * plane + p];
+  return out;
 }
