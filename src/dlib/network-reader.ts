@@ -1,4 +1,4 @@
-import { TopologyError, UnsupportedLayerError } from '../errors.js';
+import { InputError, TopologyError, UnsupportedLayerError } from '../errors.js';
 import { faceRecognitionTopology } from './face-model-topology.js';
 import type {
   AffineLayer, BatchNormLayer, ConLayer, FcLayer, InputRgbImage, LayerDescription, LayerMode,
@@ -33,6 +33,10 @@ const LAYER_TAGS = new Set([
  */
 export function readDlibNetwork(source: Uint8Array | ArrayBuffer, options: ReadNetworkOptions = {}): NetworkDescription {
   const given = typeof options.printout === 'string' ? parsePrintout(options.printout) : options.printout;
+  if (given !== undefined && !Array.isArray(given?.layers)) {
+    // Most likely a Buffer from readFileSync without an encoding.
+    throw new InputError(`printout must be dlib's printout text or parsePrintout()'s result, not ${Object.prototype.toString.call(given).slice(8, -1)}`);
+  }
   const r = new DlibByteReader(source);
   if (r.remaining === 0) r.fail('the file is empty');
   r.layerIndex = 0;
@@ -49,8 +53,11 @@ export function readDlibNetwork(source: Uint8Array | ArrayBuffer, options: ReadN
     if (version < 1 || version > 3) r.fail(`unexpected layer wrapper version ${version}`, offset);
     wrappers.push({ version, offset });
     if (r.peekString()?.startsWith('input')) break;
-    if (version === 3) r.fail('wrapper version 3 is only valid directly above the input layer', offset);
+    // Only the input layer may follow version 3: reading its tag reports a truncated file as truncated.
+    if (version === 3) r.fail(`wrapper version 3 is only valid directly above the input layer, not above "${r.string('input layer version')}"`, offset);
   }
+  // Which wrappers have a payload is read from the topology: a wrong one must fail here, not as garbled payloads.
+  if (given) checkLayerCount(wrappers.length, given, false);
   const inputIndex = wrappers.length + 1;
   r.layerIndex = inputIndex;
   const input = readInput(r, inputIndex);
@@ -59,7 +66,8 @@ export function readDlibNetwork(source: Uint8Array | ArrayBuffer, options: ReadN
   const innermost = wrappers.length - 1;
   r.layerIndex = innermost + 1;
   const next = r.peekString();
-  if (wrappers[innermost].version >= 2 && next !== undefined && LAYER_TAGS.has(next)) {
+  // Version 3 is only ever an add_layer; a version 2 is a tag instead when no layer's tag follows.
+  if (wrappers[innermost].version === 3 || (wrappers[innermost].version === 2 && next !== undefined && LAYER_TAGS.has(next))) {
     raw.push(readLayerDetails(r, innermost + 1));
     readTrailer(r, 'input');
     if (wrappers[innermost].version === 3) r.int('sample_expansion_factor', { unsigned: true });
@@ -327,11 +335,15 @@ function mismatch(message: string, index: number, builtIn: boolean): TopologyErr
   return new TopologyError(message + hint, index);
 }
 
-function resolveTopology(raw: RawLayer[], topology: Topology | undefined, builtIn: boolean): LayerDescription[] {
-  if (topology && topology.layers.length !== raw.length) {
-    const first = Math.min(topology.layers.length, raw.length) + 1;
-    throw mismatch(`the file has ${raw.length} layers under the loss, the topology ${topology.layers.length}`, first, builtIn);
+function checkLayerCount(count: number, topology: Topology, builtIn: boolean): void {
+  if (topology.layers.length !== count) {
+    const first = Math.min(topology.layers.length, count) + 1;
+    throw mismatch(`the file has ${count} layers under the loss, the topology ${topology.layers.length}`, first, builtIn);
   }
+}
+
+function resolveTopology(raw: RawLayer[], topology: Topology | undefined, builtIn: boolean): LayerDescription[] {
+  if (topology) checkLayerCount(raw.length, topology, builtIn);
   // raw runs from the input side (layer<N>) to layer<1>.
   return raw.map((layer): LayerDescription => {
     const t = topology?.layers[layer.index - 1];

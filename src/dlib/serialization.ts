@@ -1,4 +1,4 @@
-import { DatFormatError } from '../errors.js';
+import { DatFormatError, InputError } from '../errors.js';
 
 /** A dlib tensor read from a file: NCHW shape and its float32 values. */
 export interface DlibTensor {
@@ -7,6 +7,9 @@ export interface DlibTensor {
 }
 
 export type AliasShape = [number, number, number, number];
+
+/** The only strings in a net are version tags: a longer length is a corrupt size field, not a string to build. */
+const MAX_STRING_LENGTH = 256;
 
 /**
  * Reads the primitives of dlib's `serialize.h` from bytes in memory. Every
@@ -21,6 +24,12 @@ export class DlibByteReader {
   layerIndex: number | undefined;
 
   constructor(source: Uint8Array | ArrayBuffer) {
+    // By tag rather than instanceof, so that Node Buffers and other realms' arrays pass; anything
+    // else (a string, a DataView, null) would otherwise be read as an empty or garbled file.
+    const tag = Object.prototype.toString.call(source);
+    if (tag !== '[object Uint8Array]' && tag !== '[object ArrayBuffer]') {
+      throw new InputError(`a network's bytes must be a Uint8Array or ArrayBuffer, not ${tag.slice(8, -1)}`);
+    }
     this.bytes = source instanceof Uint8Array ? source : new Uint8Array(source);
   }
 
@@ -108,7 +117,7 @@ export class DlibByteReader {
 
   string(what: string): string {
     const start = this.offset;
-    const length = this.count(`${what} length`, this.remaining);
+    const length = this.count(`${what} length`, MAX_STRING_LENGTH);
     this.need(length, what, start);
     let s = '';
     for (let i = 0; i < length; i++) s += String.fromCharCode(this.bytes[this.offset + i]);

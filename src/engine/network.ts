@@ -36,6 +36,8 @@ export interface LayerOutput {
 }
 
 const PAGE = 65536;
+/** wasm32's whole address space. */
+const MAX_MEMORY_BYTES = 2 ** 32;
 
 /** `[channels][pixels]` (dlib's NCHW) to `[pixels][channels]` (the engine's NHWC). */
 function planarToPixelMajor(values: Float32Array, channels: number, pixels: number): Float32Array {
@@ -218,8 +220,14 @@ export class DlibNetwork {
     let plan = this.plans.get(key);
     if (!plan) {
       const graph = buildGraph(this.description, rows, cols);
+      const batch = keepAll ? 1 : this.batchSize;
+      // Checked before planning, whose per-pixel tables an absurd size or batch would make huge too.
+      const largest = Math.max(...graph.shapes.map(sizeOf)) * 4 * batch;
+      if (largest > MAX_MEMORY_BYTES) {
+        throw new InputError(`an input of ${cols}x${rows} (width x height) in batches of ${batch} has a layer output of ${Math.ceil(largest / 2 ** 20)} MiB, more than WebAssembly's 4 GiB; use a smaller input or batchSize`);
+      }
       plan = buildExecutionPlan(keepAll ? graph : fuseGraph(graph), this.placeConstant, {
-        batch: keepAll ? 1 : this.batchSize,
+        batch,
         keepAll,
         constantKey: keepAll ? 'layers' : 'fused',
       });
