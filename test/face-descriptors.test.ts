@@ -6,10 +6,10 @@ import { faceModelBytes, fixtureJson, fixturePng, maxAbsDiff } from './helpers.j
 const { items } = fixtureJson<{ items: { chip: string; descriptor: number[] }[] }>('descriptors.json');
 const TOLERANCE = 1e-5; // max absolute difference per element
 
-describe('face descriptors match dlib', () => {
+describe('face descriptors match dlib (plain SIMD, one thread)', () => {
   let model: FaceRecognitionModel;
   beforeAll(async () => {
-    model = await loadFaceRecognitionModel(faceModelBytes());
+    model = await loadFaceRecognitionModel(faceModelBytes(), { threads: 1, wasm: { relaxedSimd: false } });
   });
   afterAll(() => model.dispose());
 

@@ -1,4 +1,7 @@
-import { RELAXED_SIMD_KERNELS_BASE64, SIMD_KERNELS_BASE64 } from './kernels-wasm.generated.js';
+import {
+  MAX_SHARED_PAGES, RELAXED_SIMD_KERNELS_BASE64, RELAXED_SIMD_SHARED_KERNELS_BASE64, SIMD_KERNELS_BASE64,
+  SIMD_SHARED_KERNELS_BASE64,
+} from './kernels-wasm.generated.js';
 
 /**
  * The kernel module's exports. Every kernel takes byte offsets into its
@@ -14,17 +17,34 @@ export type KernelName =
 
 export type Kernels = Record<KernelName, (...args: (number | boolean)[]) => void>;
 
+/** All kernels, in the order workers number them. */
+export const KERNEL_NAMES: readonly KernelName[] = [
+  'f32_igemm_4x8__simd128',
+  'f32_pool2d_nhwc__simd128',
+  'f32_add_zero_extend_nhwc__simd128',
+  'f32_scale_shift_nhwc__simd128',
+  'f32_relu__simd128',
+  'u8_rgb_to_f32_nhwc',
+];
+
 export interface KernelModule {
   module: WebAssembly.Module;
   relaxedSimd: boolean;
+  /** The module imports shared memory (for threads). */
+  sharedMemory: boolean;
 }
 
-/** Where the kernel wasm comes from: the embedded build by default, or the caller's. */
+/** Where the kernel wasm comes from: the embedded builds by default, or the caller's. */
 export interface WasmSource {
-  /** A compiled kernel module (needed where compiling from bytes is forbidden). */
+  /**
+   * A compiled kernel module, for runtimes that forbid compiling from bytes.
+   * Say which build it is with `relaxedSimd` and `sharedMemory`.
+   */
   module?: WebAssembly.Module;
-  /** Use relaxed SIMD (fused multiply-add) when the runtime has it. Default true. */
+  /** Use relaxed SIMD (fused multiply-add) where the runtime has it. Default true. */
   relaxedSimd?: boolean;
+  /** With `module`: it is a shared-memory build (threads). */
+  sharedMemory?: boolean;
 }
 
 function decodeBase64(text: string): Uint8Array<ArrayBuffer> {
@@ -47,24 +67,48 @@ export function runtimeHasRelaxedSimd(): boolean {
   return WebAssembly.validate(RELAXED_SIMD_PROBE);
 }
 
-const compiled = new Map<boolean, Promise<WebAssembly.Module>>();
-
-/** Compiles (once per process) the kernel build this runtime can run best. */
-export function loadKernelModule(source: WasmSource = {}): Promise<KernelModule> {
-  if (source.module) {
-    // A caller's module is taken as the plain SIMD build unless they say otherwise.
-    return Promise.resolve({ module: source.module, relaxedSimd: source.relaxedSimd === true });
+/** Whether this runtime can share a WebAssembly memory between threads. */
+export function runtimeHasSharedMemory(): boolean {
+  try {
+    return new WebAssembly.Memory({ initial: 1, maximum: 1, shared: true }).buffer instanceof SharedArrayBuffer;
+  } catch {
+    return false;
   }
-  const relaxedSimd = source.relaxedSimd !== false && runtimeHasRelaxedSimd();
-  let module = compiled.get(relaxedSimd);
-  if (!module) {
-    module = WebAssembly.compile(decodeBase64(relaxedSimd ? RELAXED_SIMD_KERNELS_BASE64 : SIMD_KERNELS_BASE64));
-    compiled.set(relaxedSimd, module);
-  }
-  return module.then((m) => ({ module: m, relaxedSimd }));
 }
 
-/** Instantiates the kernels over a memory of their own. */
+const BUILDS = {
+  'simd': SIMD_KERNELS_BASE64,
+  'relaxed-simd': RELAXED_SIMD_KERNELS_BASE64,
+  'simd-shared': SIMD_SHARED_KERNELS_BASE64,
+  'relaxed-simd-shared': RELAXED_SIMD_SHARED_KERNELS_BASE64,
+};
+const compiled = new Map<string, Promise<WebAssembly.Module>>();
+
+/** Compiles (once per process) the kernel build this runtime can run best. */
+export function loadKernelModule(source: WasmSource, sharedMemory: boolean): Promise<KernelModule> {
+  if (source.module) {
+    return Promise.resolve({
+      module: source.module, relaxedSimd: source.relaxedSimd === true, sharedMemory: source.sharedMemory === true,
+    });
+  }
+  const relaxedSimd = source.relaxedSimd !== false && runtimeHasRelaxedSimd();
+  const build = `${relaxedSimd ? 'relaxed-simd' : 'simd'}${sharedMemory ? '-shared' : ''}` as keyof typeof BUILDS;
+  let module = compiled.get(build);
+  if (!module) {
+    module = WebAssembly.compile(decodeBase64(BUILDS[build]));
+    compiled.set(build, module);
+  }
+  return module.then((m) => ({ module: m, relaxedSimd, sharedMemory }));
+}
+
+/** Makes the memory a kernel build imports: shared (bounded) or growable without bound. */
+export function createKernelMemory(initialPages: number, sharedMemory: boolean): WebAssembly.Memory {
+  return sharedMemory
+    ? new WebAssembly.Memory({ initial: initialPages, maximum: MAX_SHARED_PAGES, shared: true })
+    : new WebAssembly.Memory({ initial: initialPages });
+}
+
+/** Instantiates the kernels over the given memory. */
 export async function instantiateKernels(module: WebAssembly.Module, memory: WebAssembly.Memory): Promise<Kernels> {
   const instance = await WebAssembly.instantiate(module, { env: { memory } });
   return instance.exports as unknown as Kernels;

@@ -5,11 +5,22 @@ import { ARENA_ALIGN } from '../plan/arena.js';
 import { buildExecutionPlan, type ExecutionPlan } from '../plan/execution-plan.js';
 import { runStep } from './run-step.js';
 import { buildGraph, fuseGraph, sizeOf, type Shape } from '../plan/graph.js';
-import { instantiateKernels, loadKernelModule, type Kernels, type WasmSource } from './kernels.js';
+import {
+  createKernelMemory, instantiateKernels, loadKernelModule, runtimeHasSharedMemory, type Kernels, type WasmSource,
+} from './kernels.js';
+import { hardwareThreads } from './spawn-workers.js';
+import { ThreadTeam } from './thread-team.js';
 
 export interface EngineOptions {
   /** Samples run through each layer together (amortizes weight reads). Default 8. */
   batchSize?: number;
+  /**
+   * Threads that share each layer, the calling one included. Default: the
+   * cores the runtime reports. 1 runs on the calling thread with no worker;
+   * where memory cannot be shared (no SharedArrayBuffer) it is always 1, and
+   * `backend.threads` says so.
+   */
+  threads?: number;
   /** Where the kernel wasm comes from; see WasmSource. */
   wasm?: WasmSource;
 }
@@ -68,14 +79,19 @@ export class DlibNetwork {
   readonly batchSize: number;
   private memory: WebAssembly.Memory | null;
   private readonly kernels: Kernels;
+  private readonly team: ThreadTeam | undefined;
   private weightsEnd = RESERVED_BYTES;
   private readonly weights = new Map<string, number>();
   private readonly plans = new Map<string, ExecutionPlan>();
 
-  private constructor(description: NetworkDescription, memory: WebAssembly.Memory, kernels: Kernels, backend: BackendInfo, batchSize: number) {
+  private constructor(
+    description: NetworkDescription, memory: WebAssembly.Memory, kernels: Kernels, team: ThreadTeam | undefined,
+    backend: BackendInfo, batchSize: number,
+  ) {
     this.description = description;
     this.memory = memory;
     this.kernels = kernels;
+    this.team = team;
     this.backend = backend;
     this.batchSize = batchSize;
   }
@@ -85,10 +101,16 @@ export class DlibNetwork {
     if (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > 1024) {
       throw new InputError(`batchSize must be an integer from 1 to 1024, got ${String(options.batchSize)}`);
     }
-    const { module, relaxedSimd } = await loadKernelModule(options.wasm);
-    const memory = new WebAssembly.Memory({ initial: RESERVED_BYTES / PAGE + 1 });
+    const requested = options.threads ?? (await hardwareThreads());
+    if (!Number.isInteger(requested) || requested < 1) throw new InputError(`threads must be a positive integer, got ${String(options.threads)}`);
+    const wasm = options.wasm ?? {};
+    const shared = wasm.module ? wasm.sharedMemory === true : requested > 1 && runtimeHasSharedMemory();
+    const { module, relaxedSimd, sharedMemory } = await loadKernelModule(wasm, shared);
+    const memory = createKernelMemory(RESERVED_BYTES / PAGE + 1, sharedMemory);
     const kernels = await instantiateKernels(module, memory);
-    const network = new DlibNetwork(description, memory, kernels, { simd: true, relaxedSimd, threads: 1 }, batchSize);
+    const team = sharedMemory && requested > 1 ? await ThreadTeam.create(module, memory, requested) : undefined;
+    const backend = { simd: true, relaxedSimd, threads: team?.threads ?? 1 };
+    const network = new DlibNetwork(description, memory, kernels, team, backend, batchSize);
     const { rows, cols } = description.input;
     // Pack the weights now, so that the first run pays for none of it.
     if (rows !== undefined && cols !== undefined) network.plan(rows, cols, false);
@@ -170,6 +192,7 @@ export class DlibNetwork {
 
   /** Frees the network's memory; any later call throws DisposedError. */
   dispose(): void {
+    this.team?.dispose();
     this.memory = null;
     this.plans.clear();
     this.weights.clear();
@@ -256,9 +279,11 @@ export class DlibNetwork {
     });
     for (const step of plan.steps) {
       const start = times ? performance.now() : 0;
-      runStep(this.kernels, step, base, inputs.length);
+      if (this.team) this.team.run(this.kernels, step, base, inputs.length);
+      else runStep(this.kernels, step, base, inputs.length);
       if (times) times.push(performance.now() - start);
     }
+    this.team?.park();
     return base;
   }
 }

@@ -1,0 +1,42 @@
+/**
+ * The control block through which the calling thread hands kernel calls to
+ * its workers: Int32 slots in the kernels' shared memory, below the
+ * addresses that weights and tensors use.
+ */
+export const CONTROL_OFFSET = 1024;
+/** Bumped for each command; workers wait on it. */
+export const SLOT_GENERATION = 0;
+/** Workers still running the current command; the caller waits on it. */
+export const SLOT_PENDING = 1;
+/** Index into KERNEL_NAMES, or EXIT. */
+export const SLOT_KERNEL = 2;
+export const SLOT_ARG_COUNT = 3;
+export const SLOT_ARGS = 4;
+export const MAX_ARGS = 24;
+/** Per worker: start, end, blockStart, blockEnd (start == end: nothing to do). */
+export const SLOT_RANGES = SLOT_ARGS + MAX_ARGS;
+export const RANGE_SLOTS = 4;
+export const MAX_WORKERS = 63;
+export const CONTROL_SLOTS = SLOT_RANGES + RANGE_SLOTS * MAX_WORKERS;
+export const EXIT = -1;
+/** End of a run: workers sleep at once instead of spinning for the next layer. */
+export const PARK = -2;
+/**
+ * Polls of the control word before a thread sleeps (well under a millisecond):
+ * the pause between two layers of a run is far shorter than a wake-up.
+ */
+export const SPIN_POLLS = 200_000;
+
+/** What a worker needs to start: everything is in here, it imports nothing. */
+export interface WorkerInit {
+  module: WebAssembly.Module;
+  memory: WebAssembly.Memory;
+  kernelNames: readonly string[];
+  worker: number;
+  controlOffset: number;
+  generationAtStart: number;
+  layout: {
+    generation: number; pending: number; kernel: number; argCount: number; args: number;
+    ranges: number; rangeSlots: number; exit: number; park: number; spinPolls: number;
+  };
+}

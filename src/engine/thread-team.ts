@@ -1,0 +1,120 @@
+import type { PlanStep } from '../plan/execution-plan.js';
+import { KERNEL_NAMES, type Kernels } from './kernels.js';
+import { runStep, stepArgs, workItems } from './run-step.js';
+import { spawnWorkers, type WorkerHandle } from './spawn-workers.js';
+import {
+  CONTROL_OFFSET, CONTROL_SLOTS, EXIT, MAX_ARGS, PARK, MAX_WORKERS, RANGE_SLOTS, SLOT_ARG_COUNT, SLOT_ARGS, SLOT_GENERATION,
+  SLOT_KERNEL, SLOT_PENDING, SLOT_RANGES, SPIN_POLLS,
+} from './thread-protocol.js';
+
+/** Steps smaller than this (multiply-adds, or work items without any) run on the calling thread alone. */
+const MIN_PARALLEL_MACS = 200_000;
+const MIN_PARALLEL_ITEMS = 2048;
+
+type Range = [number, number, number, number];
+
+/**
+ * The calling thread and its workers over one shared memory: each plan step
+ * is split into ranges of work items (or of output-channel blocks when the
+ * items are too few), the caller does the first range and waits for the rest.
+ */
+export class ThreadTeam {
+  readonly threads: number;
+  private readonly control: Int32Array;
+  private readonly workers: WorkerHandle[];
+  private readonly canBlock: boolean;
+
+  private constructor(threads: number, control: Int32Array, workers: WorkerHandle[]) {
+    this.threads = threads;
+    this.control = control;
+    this.workers = workers;
+    this.canBlock = callerCanBlock(control);
+  }
+
+  static async create(module: WebAssembly.Module, memory: WebAssembly.Memory, threads: number): Promise<ThreadTeam> {
+    const count = Math.min(threads, MAX_WORKERS + 1) - 1;
+    const control = new Int32Array(memory.buffer, CONTROL_OFFSET, CONTROL_SLOTS);
+    const generationAtStart = Atomics.load(control, SLOT_GENERATION);
+    const workers = await spawnWorkers(Array.from({ length: count }, (_, worker) => ({
+      module, memory, kernelNames: KERNEL_NAMES, worker, controlOffset: CONTROL_OFFSET, generationAtStart,
+      layout: {
+        generation: SLOT_GENERATION, pending: SLOT_PENDING, kernel: SLOT_KERNEL, argCount: SLOT_ARG_COUNT,
+        args: SLOT_ARGS, ranges: SLOT_RANGES, rangeSlots: RANGE_SLOTS, exit: EXIT, park: PARK, spinPolls: SPIN_POLLS,
+      },
+    })));
+    return new ThreadTeam(count + 1, control, workers);
+  }
+
+  /** Runs one plan step for `count` samples on all threads. */
+  run(kernels: Kernels, step: PlanStep, base: number, count: number): void {
+    const ranges = this.split(step, count);
+    if (ranges.length === 1) {
+      runStep(kernels, step, base, count, ...ranges[0]);
+      return;
+    }
+    const { control } = this;
+    this.waitForWorkers(); // the last command (a park) must be taken before its slots are reused
+    const args = stepArgs(step, base, count);
+    if (args.length > MAX_ARGS) throw new Error(`${step.kernel} takes more than ${MAX_ARGS} arguments`);
+    control[SLOT_ARG_COUNT] = args.length;
+    args.forEach((a, i) => (control[SLOT_ARGS + i] = Number(a)));
+    for (let w = 0; w < this.workers.length; w++) control.set(ranges[w + 1], SLOT_RANGES + w * RANGE_SLOTS);
+    this.command(KERNEL_NAMES.indexOf(step.kernel));
+    runStep(kernels, step, base, count, ...ranges[0]);
+    this.waitForWorkers();
+  }
+
+  /** Ends a run: the workers go to sleep until the next one (no need to wait for them). */
+  park(): void {
+    this.waitForWorkers();
+    this.command(PARK);
+  }
+
+  /** Stops the workers; the team cannot be used afterwards. */
+  dispose(): void {
+    this.command(EXIT);
+    for (const w of this.workers) w.terminate();
+  }
+
+  /**
+   * Every worker acknowledges every command (pending drops to 0) before the
+   * next one overwrites the slots, so that each reads the command it woke for.
+   */
+  private command(kernel: number): void {
+    Atomics.store(this.control, SLOT_PENDING, this.workers.length);
+    this.control[SLOT_KERNEL] = kernel;
+    Atomics.add(this.control, SLOT_GENERATION, 1);
+    Atomics.notify(this.control, SLOT_GENERATION);
+  }
+
+  private split(step: PlanStep, count: number): Range[] {
+    const items = workItems(step, count);
+    const blocks = step.work.blocks ?? 0;
+    const t = this.threads;
+    const big = step.macs > 0 ? step.macs * count >= MIN_PARALLEL_MACS : items >= MIN_PARALLEL_ITEMS;
+    const share = (n: number, i: number) => Math.floor((n * i) / t);
+    if (!big || (items < t && blocks < t)) return [[0, items, 0, blocks]];
+    // Whole pixel tiles per thread where there are enough of them; otherwise output channels.
+    if (items >= 2 * t || blocks < t) return Array.from({ length: t }, (_, i) => [share(items, i), share(items, i + 1), 0, blocks]);
+    return Array.from({ length: t }, (_, i) => [0, items, share(blocks, i), share(blocks, i + 1)]);
+  }
+
+  private waitForWorkers(): void {
+    const { control } = this;
+    for (let polls = 0; ; polls++) {
+      const pending = Atomics.load(control, SLOT_PENDING);
+      if (pending === 0) return;
+      if (this.canBlock && polls >= SPIN_POLLS) Atomics.wait(control, SLOT_PENDING, pending);
+    }
+  }
+}
+
+/** Browsers' main threads may not Atomics.wait; there the caller only spins, between layers. */
+function callerCanBlock(control: Int32Array): boolean {
+  try {
+    Atomics.wait(control, SLOT_PENDING, -1, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,35 @@
+import type { WorkerInit } from './thread-protocol.js';
+
+/**
+ * A worker's whole program. It is started from its source text
+ * (`String(workerMain)`), so that no runtime or bundler has to find a worker
+ * file: it must stay self-contained, using nothing but its argument.
+ * It runs kernel calls from the control block until told to exit.
+ */
+export function workerMain(init: WorkerInit, ready: () => void): void {
+  const { layout } = init;
+  const instance = new WebAssembly.Instance(init.module, { env: { memory: init.memory } });
+  const kernels = init.kernelNames.map((name) => instance.exports[name] as (...args: number[]) => void);
+  const control = new Int32Array(init.memory.buffer, init.controlOffset, layout.ranges + layout.rangeSlots * (init.worker + 1));
+  const range = layout.ranges + layout.rangeSlots * init.worker;
+  // Commands come only after every worker is ready: none can be missed.
+  let seen = init.generationAtStart;
+  let parked = true;
+  ready();
+  for (;;) {
+    for (let polls = 0; Atomics.load(control, layout.generation) === seen; polls++) {
+      if (parked || polls >= layout.spinPolls) Atomics.wait(control, layout.generation, seen);
+    }
+    seen = Atomics.load(control, layout.generation);
+    const kernel = control[layout.kernel];
+    if (kernel === layout.exit) return;
+    parked = kernel === layout.park;
+    const start = control[range];
+    const end = control[range + 1];
+    if (!parked && start < end) {
+      const args = Array.from(control.subarray(layout.args, layout.args + control[layout.argCount]));
+      kernels[kernel](...args, start, end, control[range + 2], control[range + 3]);
+    }
+    if (Atomics.sub(control, layout.pending, 1) === 1) Atomics.notify(control, layout.pending);
+  }
+}
