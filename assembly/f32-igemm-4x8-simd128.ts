@@ -1,7 +1,7 @@
 import { f32x4_muladd, f32x4_relu_if, f32x4_store_first } from './f32-vector';
 
 /** Pixel tiles that share one pass over a block of weights (keeps their input rows in cache). */
-const TILE_CHUNK = 8;
+const TILE_CHUNK = 32;
 
 /**
  * Indirect GEMM: a convolution (or fully connected layer) without an im2col

@@ -2,7 +2,7 @@ import type { KernelName } from '../engine/kernels.js';
 import { ArenaAllocator, ARENA_SLACK } from './arena.js';
 import { nodeInputs, sizeOf, type Graph, type GraphNode, type Shape } from './graph.js';
 import { convIndirection, fcIndirection, type Indirection } from './indirection.js';
-import { IGEMM_NR, packConvWeights, packFcWeights, toPixelMajor, type PackedWeights } from './pack-weights.js';
+import { IGEMM_MR, IGEMM_NR, packConvWeights, packFcWeights, toPixelMajor, type PackedWeights } from './pack-weights.js';
 
 /** Puts constant data (packed weights, indirection) in the kernels' memory; returns its byte address. */
 export type ConstantPlacer = (key: string, make: () => Float32Array | Int32Array) => number;
@@ -170,7 +170,7 @@ function igemmStep(
       ctx.place(`${key}:w`, () => weights().w), ctx.place(`${key}:bias`, () => weights().bias),
       { arena: ctx.offsets[y] }, outputs, { perSample: pixelsPerSample }, relu,
     ],
-    work: { perSample: pixelsPerSample, granule: 4, blocks: Math.ceil(outputs / IGEMM_NR) },
+    work: { perSample: pixelsPerSample, granule: IGEMM_MR, blocks: Math.ceil(outputs / IGEMM_NR) },
   };
 }
 
