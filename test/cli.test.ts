@@ -59,10 +59,28 @@ describe('npx dlib-wasm descriptors', () => {
   });
 
   it('exits 2 with usage on a bad command line', async () => {
-    for (const args of [['frobnicate', 'x.png'], ['descriptors'], ['descriptors', '--model']]) {
+    for (const args of [['frobnicate', 'x.png'], ['descriptors'], ['descriptors', '--model'], ['bench', '--batch', '0'], ['bench', '--frob']]) {
       const { code, stderr } = await run(...args);
       expect(code).toBe(2);
       expect(stderr).toContain('usage: dlib-wasm');
     }
+  });
+});
+
+describe('npx dlib-wasm bench', () => {
+  it('reports ms per face and the backend it really used, as JSON', async () => {
+    const { code, stdout } = await run('bench', '--threads', '1', '--batch', '3', '--runs', '2', '--json');
+    expect(code).toBe(0);
+    const result = JSON.parse(stdout);
+    expect(result).toMatchObject({ batch: 3, threads: 1, simd: true, runs: 2 });
+    expect(typeof result.relaxedSimd).toBe('boolean');
+    expect(result.msPerRun).toHaveLength(2);
+    expect(result.msPerFace).toBeGreaterThan(0);
+  });
+
+  it('prints one line of text by default', async () => {
+    const { code, stdout } = await run('bench', '--threads', '2', '--batch', '2', '--runs', '1');
+    expect(code).toBe(0);
+    expect(stdout).toMatch(/^\d+\.\d\d ms per face \(median of 1 runs of 2; 2 thread\(s\), SIMD128/);
   });
 });

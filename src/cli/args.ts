@@ -1,0 +1,40 @@
+/** A command line the user got wrong: reported with the usage text, exit code 2. */
+export class UsageError extends Error {}
+
+export interface ParsedArgs {
+  positional: string[];
+  options: Map<string, string | true>;
+}
+
+/**
+ * `--name value` and `--flag` options (flags listed in `flags`) among
+ * positional arguments; any other option is a UsageError.
+ */
+export function parseArgs(args: string[], valued: string[], flags: string[]): ParsedArgs {
+  const positional: string[] = [];
+  const options = new Map<string, string | true>();
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i];
+    if (!arg.startsWith('--')) {
+      positional.push(arg);
+    } else if (flags.includes(arg)) {
+      options.set(arg, true);
+    } else if (valued.includes(arg)) {
+      const value = args[++i];
+      if (value === undefined) throw new UsageError(`${arg} needs a value`);
+      options.set(arg, value);
+    } else {
+      throw new UsageError(`unknown option ${arg}`);
+    }
+  }
+  return { positional, options };
+}
+
+/** A positive integer option, or its default. */
+export function integerOption(parsed: ParsedArgs, name: string, fallback: number | undefined): number | undefined {
+  const value = parsed.options.get(name);
+  if (value === undefined) return fallback;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new UsageError(`${name} must be a positive integer, got ${String(value)}`);
+  return n;
+}

@@ -1,0 +1,61 @@
+import { readdir, readFile } from 'node:fs/promises';
+import { loadFaceRecognitionModel } from '../face/face-recognition-model.js';
+import type { RgbImage } from '../image.js';
+import { integerOption, parseArgs } from './args.js';
+import { decodeImage } from './decode-image.js';
+import { BUNDLED_MODEL, EXAMPLE_CHIPS } from './paths.js';
+
+const WARM_UP_RUNS = 2;
+
+async function exampleChips(count: number): Promise<RgbImage[]> {
+  const names = (await readdir(EXAMPLE_CHIPS)).filter((n) => n.endsWith('.png')).sort();
+  const chips = await Promise.all(names.map(async (n) => decodeImage(await readFile(new URL(n, EXAMPLE_CHIPS)))));
+  return Array.from({ length: count }, (_, i) => chips[i % chips.length]);
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+}
+
+/**
+ * `bench [--threads N] [--batch B] [--runs R] [--model file.dat] [--json]`:
+ * times the face model on the example chips after a warm-up, and prints the
+ * median ms per face.
+ */
+export async function benchCommand(args: string[]): Promise<number> {
+  const parsed = parseArgs(args, ['--threads', '--batch', '--runs', '--model'], ['--json']);
+  const batch = integerOption(parsed, '--batch', 8)!;
+  const runs = integerOption(parsed, '--runs', 7)!;
+  const threads = integerOption(parsed, '--threads', undefined);
+  const bytes = await readFile(parsed.options.get('--model') as string | undefined ?? BUNDLED_MODEL);
+  const model = await loadFaceRecognitionModel(bytes, { threads, batchSize: batch });
+  try {
+    const chips = await exampleChips(batch);
+    for (let i = 0; i < WARM_UP_RUNS; i++) await model.computeFaceDescriptors(chips);
+    const msPerRun: number[] = [];
+    for (let i = 0; i < runs; i++) {
+      const start = performance.now();
+      await model.computeFaceDescriptors(chips);
+      msPerRun.push(performance.now() - start);
+    }
+    const msPerFace = median(msPerRun) / batch;
+    const flops = 2 * model.network.multiplyAdds();
+    const result = {
+      msPerFace, batch, threads: model.backend.threads, simd: model.backend.simd, relaxedSimd: model.backend.relaxedSimd,
+      runs, msPerRun, gflopsPerSecond: flops / msPerFace / 1e6,
+    };
+    if (parsed.options.has('--json')) {
+      process.stdout.write(`${JSON.stringify(result)}\n`);
+    } else {
+      process.stdout.write(
+        `${msPerFace.toFixed(2)} ms per face (median of ${runs} runs of ${batch}; ${result.threads} thread(s), ` +
+        `SIMD128${result.relaxedSimd ? ' + relaxed SIMD' : ''}; ${result.gflopsPerSecond.toFixed(1)} GFLOP/s)\n`,
+      );
+    }
+  } finally {
+    model.dispose();
+  }
+  return 0;
+}
