@@ -117,6 +117,11 @@ export class DlibNetwork {
     return network;
   }
 
+  /** Bytes of WebAssembly memory the network holds (weights and arena); 0 once disposed. */
+  get memoryBytes(): number {
+    return this.memory?.buffer.byteLength ?? 0;
+  }
+
   /** The input size the network requires, if its input layer fixes one. */
   get inputSize(): { rows: number; cols: number } | undefined {
     const { rows, cols } = this.description.input;
