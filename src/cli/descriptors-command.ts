@@ -14,7 +14,7 @@ export async function descriptorsCommand(args: string[]): Promise<number> {
   try {
     for (const file of parsed.positional) {
       try {
-        const descriptor = await model.computeFaceDescriptor(decodeImage(await readFile(file)));
+        const descriptor = await model.computeFaceDescriptor(await decodeImage(await readFile(file)));
         process.stdout.write(`${JSON.stringify({ file, descriptor: Array.from(descriptor) })}\n`);
       } catch (error) {
         if (!isUserFacing(error)) throw error;
