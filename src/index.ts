@@ -13,3 +13,5 @@ export type { RgbImage, FloatTensor, NetworkInput } from './image.js';
 export {
   DlibWasmError, DatFormatError, TopologyError, UnsupportedLayerError, InputError, DisposedError,
 } from './errors.js';
+export { chineseWhispers, descriptorGraph, type Clustering, type ChineseWhispersOptions, type Edge } from './face/chinese-whispers.js';
+export { DlibRand } from './dlib/dlib-rand.js';

@@ -53,10 +53,17 @@ export async function loadFaceRecognitionModel(
   };
 }
 
-/** Euclidean distance between two descriptors. */
+/**
+ * Euclidean distance between two descriptors, in float32 as dlib's
+ * `length(a - b)` computes it, so that comparisons with 0.6 decide as dlib's do.
+ */
 export function descriptorDistance(a: ArrayLike<number>, b: ArrayLike<number>): number {
   if (a.length !== b.length) throw new RangeError(`descriptors differ in length: ${a.length} and ${b.length}`);
+  const f = Math.fround;
   let sum = 0;
-  for (let i = 0; i < a.length; i++) sum += (a[i] - b[i]) ** 2;
-  return Math.sqrt(sum);
+  for (let i = 0; i < a.length; i++) {
+    const d = f(a[i] - b[i]);
+    sum = f(sum + f(d * d));
+  }
+  return f(Math.sqrt(sum));
 }
