@@ -1,0 +1,107 @@
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { PNG } from 'pngjs';
+import type { RgbImage } from '../image.js';
+
+/** One face found in a photo: where, its aligned chip and its descriptor. */
+export interface ClusteredFace {
+  photo: string;
+  rect: { left: number; top: number; right: number; bottom: number };
+  chip: RgbImage;
+  descriptor: Float32Array;
+  cluster: number;
+}
+
+/** Chips in the contact sheet, and the gap around each. */
+const THUMB = 150;
+const GAP = 6;
+const MAX_PER_ROW = 12;
+
+/** Encodes an RGB or RGBA image as PNG bytes. */
+export function encodePng(image: RgbImage): Buffer {
+  const png = new PNG({ width: image.width, height: image.height });
+  const stride = image.data.length / (image.width * image.height);
+  for (let p = 0; p < image.width * image.height; p++) {
+    png.data[p * 4] = image.data[p * stride];
+    png.data[p * 4 + 1] = image.data[p * stride + 1];
+    png.data[p * 4 + 2] = image.data[p * stride + 2];
+    png.data[p * 4 + 3] = 255;
+  }
+  return PNG.sync.write(png);
+}
+
+/** Clusters as lists of faces, the largest first (ties: by first appearance). */
+export function groupByCluster(faces: ClusteredFace[]): ClusteredFace[][] {
+  const groups = new Map<number, ClusteredFace[]>();
+  for (const face of faces) groups.set(face.cluster, [...(groups.get(face.cluster) ?? []), face]);
+  return [...groups.values()].sort((a, b) => b.length - a.length);
+}
+
+/** One row of chips per person (wrapping after MAX_PER_ROW), on a light grey background. */
+export function contactSheet(clusters: ClusteredFace[][]): RgbImage {
+  const rows = clusters.flatMap((faces) => {
+    const chunks: ClusteredFace[][] = [];
+    for (let i = 0; i < faces.length; i += MAX_PER_ROW) chunks.push(faces.slice(i, i + MAX_PER_ROW));
+    return chunks;
+  });
+  const columns = Math.max(1, ...rows.map((r) => r.length));
+  const width = columns * (THUMB + GAP) + GAP;
+  const height = Math.max(1, rows.length) * (THUMB + GAP) + GAP;
+  const data = new Uint8Array(width * height * 3).fill(235);
+  rows.forEach((row, r) => {
+    row.forEach((face, c) => {
+      const { chip } = face;
+      const stride = chip.data.length / (chip.width * chip.height);
+      const x0 = GAP + c * (THUMB + GAP);
+      const y0 = GAP + r * (THUMB + GAP);
+      for (let y = 0; y < THUMB; y++) {
+        for (let x = 0; x < THUMB; x++) {
+          // Nearest neighbour: chips are 150x150 already; others are scaled to fit.
+          const sx = Math.min(chip.width - 1, Math.floor((x * chip.width) / THUMB));
+          const sy = Math.min(chip.height - 1, Math.floor((y * chip.height) / THUMB));
+          const src = (sy * chip.width + sx) * stride;
+          data.set(chip.data.subarray(src, src + 3), ((y0 + y) * width + x0 + x) * 3);
+        }
+      }
+    });
+  });
+  return { width, height, data };
+}
+
+const escapeHtml = (s: string) => s.replace(/[&<>"']/g, (ch) => `&#${ch.charCodeAt(0)};`);
+
+/**
+ * Writes `dir/clusters.json`, each face's chip under `dir/chips/<cluster>/`,
+ * `dir/contact-sheet.png` (a row per person) and `dir/index.html`.
+ */
+export async function writeClusterReport(dir: string, faces: ClusteredFace[]): Promise<{ clusters: ClusteredFace[][] }> {
+  const clusters = groupByCluster(faces);
+  await mkdir(join(dir, 'chips'), { recursive: true });
+  const json = {
+    clusters: await Promise.all(clusters.map(async (members, id) => {
+      await mkdir(join(dir, 'chips', String(id)), { recursive: true });
+      return {
+        id,
+        faces: await Promise.all(members.map(async (face, n) => {
+          const chip = join('chips', String(id), `${n}.png`);
+          await writeFile(join(dir, chip), encodePng(face.chip));
+          return { photo: face.photo, rect: face.rect, chip, descriptor: Array.from(face.descriptor) };
+        })),
+      };
+    })),
+  };
+  await writeFile(join(dir, 'clusters.json'), `${JSON.stringify(json, null, 1)}\n`);
+  await writeFile(join(dir, 'contact-sheet.png'), encodePng(contactSheet(clusters)));
+  const people = json.clusters.map((c) => `<section><h2>Person ${c.id + 1}: ${c.faces.length} face${c.faces.length === 1 ? '' : 's'}</h2>
+${c.faces.map((f) => `<figure><img src="${escapeHtml(f.chip)}" width="150" height="150" alt=""><figcaption>${escapeHtml(f.photo)}</figcaption></figure>`).join('\n')}
+</section>`).join('\n');
+  await writeFile(join(dir, 'index.html'), `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>dlib-wasm: ${clusters.length} people</title>
+<style>body{font-family:system-ui,sans-serif;margin:2em}section{margin-bottom:1.5em}figure{display:inline-block;margin:0 6px 6px 0}figcaption{font-size:11px;color:#555;max-width:150px;overflow:hidden;text-overflow:ellipsis;white-space:nowrap}</style>
+</head><body><h1>${faces.length} faces, ${clusters.length} people</h1>
+<p><img src="contact-sheet.png" alt="One row of face chips per person"></p>
+${people}
+</body></html>
+`);
+  return { clusters };
+}
