@@ -5,13 +5,16 @@ export {
 } from './face/face-recognition-model.js';
 export { DlibNetwork, type BackendInfo, type EngineOptions, type LayerOutput } from './engine/network.js';
 export type { WasmSource } from './engine/kernels.js';
+export type { ModelSource } from './model-source.js';
 export { readDlibNetwork, type ReadNetworkOptions } from './dlib/network-reader.js';
 export { parsePrintout, type Topology, type TopologyLayer } from './dlib/printout.js';
 export { faceRecognitionTopology } from './dlib/face-model-topology.js';
 export type * from './dlib/network-description.js';
 export type { RgbImage, FloatTensor, NetworkInput } from './image.js';
 export {
-  DlibWasmError, DatFormatError, TopologyError, UnsupportedLayerError, InputError, DisposedError,
+  DlibWasmError, DatFormatError, TopologyError, UnsupportedLayerError, InputError, DisposedError, WorkerStartError,
 } from './errors.js';
 export { chineseWhispers, descriptorGraph, type Clustering, type ChineseWhispersOptions, type Edge } from './face/chinese-whispers.js';
 export { DlibRand } from './dlib/dlib-rand.js';
+export { loadShapePredictor, type ShapePredictor } from './face/shape-predictor.js';
+export type { Point, Rectangle } from './geometry/point-transforms.js';

@@ -1,0 +1,98 @@
+import { InputError } from '../errors.js';
+import { findSimilarityTransform, type Point, type Rectangle } from '../geometry/point-transforms.js';
+import type { RgbImage } from '../image.js';
+import { describeRgbImage } from './image-input.js';
+import { readShapePredictor, type ShapePredictorModel } from './shape-predictor-reader.js';
+
+/** dlib's `shape_predictor`: face landmarks from an image and the face's box. */
+export interface ShapePredictor {
+  /** Landmarks per face: 68 for dlib's iBUG model, 5 for the 5-point one. */
+  readonly numParts: number;
+  /**
+   * The landmarks of the face in `rect` (dlib's inclusive pixel rectangle, in
+   * whole pixels, as a detector gives it), as dlib's `sp(img, rect)` finds
+   * them: integer pixel positions, `[x, y]` per part.
+   */
+  predict(image: RgbImage, rect: Rectangle): Point[];
+}
+
+const f = Math.fround;
+
+/** The rect must be whole pixels (dlib's `rectangle` holds longs) and overlap the image. */
+function checkRect(rect: Rectangle, width: number, height: number): void {
+  if (rect === null || typeof rect !== 'object') throw new InputError('rect must be { left, top, right, bottom }');
+  const { left, top, right, bottom } = rect;
+  if (![left, top, right, bottom].every(Number.isSafeInteger)) {
+    throw new InputError(`rect (${left}, ${top}, ${right}, ${bottom}) must have integer coordinates (dlib's rectangle is in whole pixels)`);
+  }
+  if (right < left || bottom < top) throw new InputError(`rect (${left}, ${top}, ${right}, ${bottom}) is empty`);
+  if (right < 0 || bottom < 0 || left >= width || top >= height) {
+    throw new InputError(`rect (${left}, ${top}, ${right}, ${bottom}) lies outside the ${width}x${height} image`);
+  }
+}
+
+/**
+ * Runs the cascade as dlib's `shape_predictor::operator()` does, with dlib's
+ * float and double steps: the shape and its increments in float, the
+ * similarity to the initial shape in double then cast to float, each feature
+ * pixel's position in float in the box's coordinates, then in double in the
+ * image's, rounded to the nearest pixel.
+ */
+function predictShape(model: ShapePredictorModel, image: RgbImage, rect: Rectangle): Point[] {
+  const { width, height, pixelStride } = describeRgbImage(image, 'image');
+  checkRect(rect, width, height);
+  const { data } = image;
+  const { initialShape, levels } = model;
+  const shapeLength = initialShape.length;
+  // unnormalizing_tform(rect): (0,0), (1,0), (1,1) to the rect's top-left, top-right and bottom-right corners.
+  const boxWidth = rect.right - rect.left;
+  const boxHeight = rect.bottom - rect.top;
+  const shape = Float32Array.from(initialShape);
+  for (const { trees, anchors, deltas } of levels) {
+    const { m } = findSimilarityTransform(initialShape, shape);
+    const m00 = f(m[0][0]), m01 = f(m[0][1]), m10 = f(m[1][0]), m11 = f(m[1][1]);
+    const features = new Float32Array(anchors.length);
+    for (let j = 0; j < anchors.length; j++) {
+      const dx = deltas[2 * j], dy = deltas[2 * j + 1];
+      const qx = f(f(f(m00 * dx) + f(m01 * dy)) + shape[2 * anchors[j]]);
+      const qy = f(f(f(m10 * dx) + f(m11 * dy)) + shape[2 * anchors[j] + 1]);
+      const x = Math.floor(boxWidth * qx + rect.left + 0.5);
+      const y = Math.floor(boxHeight * qy + rect.top + 0.5);
+      if (x >= 0 && y >= 0 && x < width && y < height) {
+        // get_pixel_intensity of an rgb_pixel: the integer mean of its channels.
+        const o = (y * width + x) * pixelStride;
+        features[j] = Math.floor((data[o] + data[o + 1] + data[o + 2]) / 3);
+      }
+    }
+    for (const { idx1, idx2, thresholds, leaves } of trees) {
+      const splits = thresholds.length;
+      let node = 0;
+      while (node < splits) node = features[idx1[node]] - features[idx2[node]] > thresholds[node] ? 2 * node + 1 : 2 * node + 2;
+      // Float32Array stores round each double sum to the float sum dlib computes.
+      const leaf = (node - splits) * shapeLength;
+      for (let k = 0; k < shapeLength; k++) shape[k] += leaves[leaf + k];
+    }
+  }
+  const parts: Point[] = [];
+  for (let k = 0; k < shapeLength; k += 2) {
+    parts.push([Math.floor(boxWidth * shape[k] + rect.left + 0.5), Math.floor(boxHeight * shape[k + 1] + rect.top + 0.5)]);
+  }
+  return parts;
+}
+
+/**
+ * Reads a dlib `shape_predictor` `.dat` (any number of parts, levels and
+ * trees; dlib's 68-point `shape_predictor_68_face_landmarks.dat` and the
+ * bundled 5-point model among them) from its bytes.
+ */
+export function loadShapePredictor(bytes: Uint8Array | ArrayBuffer): ShapePredictor {
+  return createShapePredictor(readShapePredictor(bytes));
+}
+
+/** The predictor of an already read model. */
+export function createShapePredictor(model: ShapePredictorModel): ShapePredictor {
+  return {
+    numParts: model.initialShape.length / 2,
+    predict: (image, rect) => predictShape(model, image, rect),
+  };
+}

@@ -1,0 +1,100 @@
+/** A 2-D point, `[x, y]`, x to the right and y down, in pixels. */
+export type Point = [x: number, y: number];
+
+/**
+ * dlib's rectangle (inclusive bounds: a one-pixel rectangle has
+ * `left === right`), or its drectangle when the numbers are fractional.
+ */
+export interface Rectangle {
+  left: number;
+  top: number;
+  right: number;
+  bottom: number;
+}
+
+/** dlib's `point_transform_affine`: `p -> m * p + b`. */
+export interface AffineTransform {
+  m: [[number, number], [number, number]];
+  b: [number, number];
+}
+
+/** `m * p + b` in double, in the order dlib's matrix product sums it. */
+export function applyAffine({ m, b }: AffineTransform, x: number, y: number): Point {
+  return [m[0][0] * x + m[0][1] * y + b[0], m[1][0] * x + m[1][1] * y + b[1]];
+}
+
+/** dlib's `rotate_point(center, p, angle)`. */
+export function rotatePoint(center: Point, p: Point, angle: number): Point {
+  const sin = Math.sin(angle);
+  const cos = Math.cos(angle);
+  const x = p[0] - center[0];
+  const y = p[1] - center[1];
+  return [cos * x - sin * y + center[0], sin * x + cos * y + center[1]];
+}
+
+/**
+ * dlib's `find_similarity_transform(from, to)` (Umeyama's least squares:
+ * rotation, uniform scale, translation), for points given as flat
+ * `[x0, y0, x1, y1, ...]` arrays. dlib gets the rotation from a 2x2 SVD of the
+ * covariance; its closed form, used here, is the same number to the last bits
+ * or so: `c R = [[a, -b], [b, a]]` with `a = (C00 + C11) / var(from)` and
+ * `b = (C10 - C01) / var(from)`. Sums run in double and in point order, as dlib's.
+ */
+export function findSimilarityTransform(from: ArrayLike<number>, to: ArrayLike<number>): AffineTransform {
+  const n = from.length / 2;
+  let fromX = 0, fromY = 0, toX = 0, toY = 0;
+  for (let i = 0; i < n; i++) {
+    fromX += from[2 * i];
+    fromY += from[2 * i + 1];
+    toX += to[2 * i];
+    toY += to[2 * i + 1];
+  }
+  fromX /= n;
+  fromY /= n;
+  toX /= n;
+  toY /= n;
+  let variance = 0, c00 = 0, c01 = 0, c10 = 0, c11 = 0;
+  for (let i = 0; i < n; i++) {
+    const fx = from[2 * i] - fromX;
+    const fy = from[2 * i + 1] - fromY;
+    const tx = to[2 * i] - toX;
+    const ty = to[2 * i + 1] - toY;
+    variance += fx * fx + fy * fy;
+    c00 += tx * fx;
+    c01 += tx * fy;
+    c10 += ty * fx;
+    c11 += ty * fy;
+  }
+  variance /= n;
+  // dlib divides a matrix by a scalar as a product with the reciprocal.
+  const inverseN = 1 / n;
+  c00 *= inverseN;
+  c01 *= inverseN;
+  c10 *= inverseN;
+  c11 *= inverseN;
+  // Coincident (or single) from-points leave the covariance zero: dlib's SVD then gives the identity.
+  const a = variance === 0 ? 1 : (c00 + c11) / variance;
+  const b = variance === 0 ? 0 : (c10 - c01) / variance;
+  return {
+    m: [[a, -b], [b, a]],
+    b: [toX - (a * fromX + -b * fromY), toY - (b * fromX + a * fromY)],
+  };
+}
+
+/**
+ * dlib's `find_affine_transform` through exactly three point pairs (the only
+ * way dlib uses it here): the affine map taking each `from[i]` to `to[i]`.
+ */
+export function affineThroughThreePoints(from: [Point, Point, Point], to: [Point, Point, Point]): AffineTransform {
+  const [p0, p1, p2] = from;
+  const [q0, q1, q2] = to;
+  // M [u v] = [s t] with u, v (s, t) the edges from the first point.
+  const ux = p1[0] - p0[0], uy = p1[1] - p0[1], vx = p2[0] - p0[0], vy = p2[1] - p0[1];
+  const sx = q1[0] - q0[0], sy = q1[1] - q0[1], tx = q2[0] - q0[0], ty = q2[1] - q0[1];
+  const det = ux * vy - vx * uy;
+  const m: AffineTransform['m'] = [
+    [(sx * vy - tx * uy) / det, (tx * ux - sx * vx) / det],
+    [(sy * vy - ty * uy) / det, (ty * ux - sy * vx) / det],
+  ];
+  return { m, b: [q0[0] - (m[0][0] * p0[0] + m[0][1] * p0[1]), q0[1] - (m[1][0] * p0[0] + m[1][1] * p0[1])] };
+}
