@@ -1,14 +1,17 @@
 // Builds the kernel module: AssemblyScript -> wasm (asc), optimized by
 // binaryen's wasm-opt, then embedded as base64 in a generated TypeScript
 // module so that every runtime and bundler gets the bytes without a fetch.
+// The .wasm files go into the package too (dist/wasm/), for runtimes that
+// forbid compiling from bytes and take a precompiled module instead.
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
 
 const bin = (name) => new URL(`../node_modules/.bin/${name}`, import.meta.url).pathname;
 const run = (name, args) => execFileSync(bin(name), args, { stdio: 'inherit' });
 
 mkdirSync('build', { recursive: true });
+mkdirSync('dist/wasm', { recursive: true });
 // Plain SIMD128 runs everywhere SIMD does; relaxed SIMD fuses multiply-adds.
 // A module that imports shared memory (for threads) cannot take an unshared
 // one, which is all a page without cross-origin isolation can make: so each
@@ -33,6 +36,7 @@ for (const { name, constant, features, shared } of variants) {
   const enabled = ['bulk-memory', 'sign-ext', 'mutable-globals', 'nontrapping-float-to-int', ...features];
   run('wasm-opt', [raw, '-O3', ...enabled.map((f) => `--enable-${f}`), '-o', out]);
   const bytes = readFileSync(out);
+  copyFileSync(out, `dist/wasm/kernels-${name}.wasm`);
   exportsTs.push(`export const ${constant}_KERNELS_BASE64 =\n  '${bytes.toString('base64')}';`);
   console.log(`${out}: ${bytes.length} bytes, ${gzipSync(bytes).length} gzipped`);
 }

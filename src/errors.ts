@@ -48,3 +48,6 @@ export class InputError extends DlibWasmError {}
 
 /** The network was used after `dispose()`. */
 export class DisposedError extends DlibWasmError {}
+
+/** The workers of a multi-threaded network could not start (for one, a Content-Security-Policy forbidding blob: workers). */
+export class WorkerStartError extends DlibWasmError {}

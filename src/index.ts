@@ -18,3 +18,6 @@ export { chineseWhispers, descriptorGraph, type Clustering, type ChineseWhispers
 export { DlibRand } from './dlib/dlib-rand.js';
 export { loadShapePredictor, type ShapePredictor } from './face/shape-predictor.js';
 export type { Point, Rectangle } from './geometry/point-transforms.js';
+export { getFaceChipDetails, type ChipDetails } from './face/face-chip.js';
+export { loadImageChipExtractor, type ImageChipExtractor, type ImageChipExtractorOptions, type ChipRegion } from './face/image-chip-extractor.js';
+export type { AffineTransform } from './geometry/point-transforms.js';

@@ -1,12 +1,13 @@
 import { readDlibNetwork, type ReadNetworkOptions } from './dlib/network-reader.js';
 import { DlibNetwork, type EngineOptions } from './engine/network.js';
+import { readModelSource, type ModelSource } from './model-source.js';
 
 export interface LoadNetworkOptions extends ReadNetworkOptions, EngineOptions {}
 
 /**
- * Loads any supported dlib network from its `.dat` bytes. Nets with tag,
+ * Loads any supported dlib network from its `.dat` (bytes or a source of them). Nets with tag,
  * skip or add_prev layers other than the face model need `printout`.
  */
-export async function loadNetwork(bytes: Uint8Array | ArrayBuffer, options: LoadNetworkOptions = {}): Promise<DlibNetwork> {
-  return DlibNetwork.create(readDlibNetwork(bytes, options), options);
+export async function loadNetwork(source: ModelSource, options: LoadNetworkOptions = {}): Promise<DlibNetwork> {
+  return DlibNetwork.create(readDlibNetwork(await readModelSource(source), options), options);
 }

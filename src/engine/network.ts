@@ -8,7 +8,7 @@ import { buildGraph, fuseGraph, sizeOf, type Shape } from '../plan/graph.js';
 import {
   createKernelMemory, instantiateKernels, loadKernelModule, runtimeHasSharedMemory, type Kernels, type WasmSource,
 } from './kernels.js';
-import { hardwareThreads } from './spawn-workers.js';
+import { findWorkerSpawner, hardwareThreads } from './spawn-workers.js';
 import { ThreadTeam } from './thread-team.js';
 
 export interface EngineOptions {
@@ -17,12 +17,20 @@ export interface EngineOptions {
   /**
    * Threads that share each layer, the calling one included. Default: the
    * cores the runtime reports. 1 runs on the calling thread with no worker;
-   * where memory cannot be shared (no SharedArrayBuffer) it is always 1, and
-   * `backend.threads` says so.
+   * where memory cannot be shared (no SharedArrayBuffer, as in a browser page
+   * that is not cross-origin isolated) or the runtime has no workers (edge
+   * runtimes) it is always 1, and `backend.threads` says so.
    */
   threads?: number;
   /** Where the kernel wasm comes from; see WasmSource. */
   wasm?: WasmSource;
+  /**
+   * The script Web Workers start from: the package's `dlib-wasm/worker`
+   * (dist/worker.js), for pages whose Content-Security-Policy forbids
+   * blob: workers. By default workers start from a blob: URL; Node's
+   * worker_threads never need a file.
+   */
+  workerUrl?: string | URL;
 }
 
 /** What the engine runs on: reported, never guessed by the caller. */
@@ -104,11 +112,12 @@ export class DlibNetwork {
     const requested = options.threads ?? (await hardwareThreads());
     if (!Number.isInteger(requested) || requested < 1) throw new InputError(`threads must be a positive integer, got ${String(options.threads)}`);
     const wasm = options.wasm ?? {};
-    const shared = wasm.module ? wasm.sharedMemory === true : requested > 1 && runtimeHasSharedMemory();
+    const spawn = requested > 1 ? await findWorkerSpawner(options.workerUrl) : undefined;
+    const shared = wasm.module ? wasm.sharedMemory === true : spawn !== undefined && runtimeHasSharedMemory();
     const { module, relaxedSimd, sharedMemory } = await loadKernelModule(wasm, shared);
     const memory = createKernelMemory(RESERVED_BYTES / PAGE + 1, sharedMemory);
     const kernels = await instantiateKernels(module, memory);
-    const team = sharedMemory && requested > 1 ? await ThreadTeam.create(module, memory, requested) : undefined;
+    const team = sharedMemory && spawn ? await ThreadTeam.create(spawn, module, memory, requested) : undefined;
     const backend = { simd: true, relaxedSimd, threads: team?.threads ?? 1 };
     const network = new DlibNetwork(description, memory, kernels, team, backend, batchSize);
     const { rows, cols } = description.input;

@@ -1,7 +1,7 @@
 import type { PlanStep } from '../plan/execution-plan.js';
 import { KERNEL_NAMES, type Kernels } from './kernels.js';
 import { runStep, stepArgs, workItems } from './run-step.js';
-import { spawnWorkers, type WorkerHandle } from './spawn-workers.js';
+import type { WorkerHandle, WorkerSpawner } from './spawn-workers.js';
 import {
   CONTROL_OFFSET, CONTROL_SLOTS, EXIT, MAX_ARGS, PARK, MAX_WORKERS, RANGE_SLOTS, SLOT_ARG_COUNT, SLOT_ARGS, SLOT_GENERATION,
   SLOT_KERNEL, SLOT_PENDING, SLOT_RANGES, SPIN_POLLS,
@@ -31,11 +31,11 @@ export class ThreadTeam {
     this.canBlock = callerCanBlock(control);
   }
 
-  static async create(module: WebAssembly.Module, memory: WebAssembly.Memory, threads: number): Promise<ThreadTeam> {
+  static async create(spawn: WorkerSpawner, module: WebAssembly.Module, memory: WebAssembly.Memory, threads: number): Promise<ThreadTeam> {
     const count = Math.min(threads, MAX_WORKERS + 1) - 1;
     const control = new Int32Array(memory.buffer, CONTROL_OFFSET, CONTROL_SLOTS);
     const generationAtStart = Atomics.load(control, SLOT_GENERATION);
-    const workers = await spawnWorkers(Array.from({ length: count }, (_, worker) => ({
+    const workers = await spawn(Array.from({ length: count }, (_, worker) => ({
       module, memory, kernelNames: KERNEL_NAMES, worker, controlOffset: CONTROL_OFFSET, generationAtStart,
       layout: {
         generation: SLOT_GENERATION, pending: SLOT_PENDING, kernel: SLOT_KERNEL, argCount: SLOT_ARG_COUNT,

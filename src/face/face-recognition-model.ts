@@ -3,6 +3,7 @@ import { readDlibNetwork } from '../dlib/network-reader.js';
 import { DlibNetwork, type BackendInfo, type EngineOptions } from '../engine/network.js';
 import { TopologyError } from '../errors.js';
 import type { RgbImage } from '../image.js';
+import { readModelSource, type ModelSource } from '../model-source.js';
 
 /** Side of the aligned face chips the model takes. */
 export const FACE_CHIP_SIZE = 150;
@@ -28,13 +29,13 @@ export interface FaceRecognitionModel {
 }
 
 /**
- * Loads `dlib_face_recognition_resnet_model_v1.dat` from its bytes (dlib
+ * Loads `dlib_face_recognition_resnet_model_v1.dat` from its bytes or a source of them (dlib
  * 19.x files, and the older tags of dlib.net's 2017 file).
  */
 export async function loadFaceRecognitionModel(
-  bytes: Uint8Array | ArrayBuffer, options: FaceRecognitionOptions = {},
+  source: ModelSource, options: FaceRecognitionOptions = {},
 ): Promise<FaceRecognitionModel> {
-  const description = readDlibNetwork(bytes, { printout: faceRecognitionTopology() });
+  const description = readDlibNetwork(await readModelSource(source), { printout: faceRecognitionTopology() });
   if (description.loss.kind !== 'loss_metric') throw new TopologyError('the face model must end in loss_metric', 0);
   const network = await DlibNetwork.create(description, options);
   return {
