@@ -1,0 +1,85 @@
+// A small static file server on loopback, for the demo page and the browser
+// tests: GET only, files under a few mounted folders, extra headers (COOP/COEP
+// for cross-origin isolation, a Content-Security-Policy), and a lifetime after
+// which it closes by itself.
+import { createReadStream } from 'node:fs';
+import { stat } from 'node:fs/promises';
+import { createServer } from 'node:http';
+import { extname, resolve, sep } from 'node:path';
+
+const CONTENT_TYPES = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.mjs': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.json': 'application/json',
+  '.map': 'application/json',
+  '.wasm': 'application/wasm',
+  '.png': 'image/png',
+  '.jpg': 'image/jpeg',
+  '.svg': 'image/svg+xml',
+};
+
+/** Headers that make a page cross-origin isolated, so that it has SharedArrayBuffer (and threads). */
+export const CROSS_ORIGIN_ISOLATION = {
+  'Cross-Origin-Opener-Policy': 'same-origin',
+  'Cross-Origin-Embedder-Policy': 'require-corp',
+};
+
+/**
+ * Serves `mounts` ({ '/dist/': '/abs/path/to/dist', ... }) and in-memory
+ * `files` ({ '/payload.json': { body, type } }) on 127.0.0.1. `redirects`
+ * maps a path to another. `headers` go on every response; `headersFor(path)`
+ * adds per-path ones. Resolves to { url, close } once listening.
+ */
+export async function startStaticServer({
+  mounts = {}, files = {}, redirects = {}, headers = {}, headersFor = () => ({}), port = 0, lifetimeMs,
+}) {
+  const server = createServer(async (request, response) => {
+    const path = decodeURIComponent(new URL(request.url ?? '/', 'http://localhost').pathname);
+    const send = (status, body, type = 'text/plain; charset=utf-8') => {
+      response.writeHead(status, { ...headers, ...headersFor(path), 'Content-Type': type, 'Cache-Control': 'no-store' });
+      response.end(body);
+    };
+    if (request.method !== 'GET' && request.method !== 'HEAD') return send(405, 'GET only');
+    if (redirects[path]) {
+      response.writeHead(302, { Location: redirects[path] });
+      return response.end();
+    }
+    if (files[path]) return send(200, files[path].body, files[path].type);
+    const file = await mountedFile(mounts, path);
+    if (!file) return send(404, `not found: ${path}`);
+    response.writeHead(200, {
+      ...headers,
+      ...headersFor(path),
+      'Content-Type': CONTENT_TYPES[extname(file.path)] ?? 'application/octet-stream',
+      'Content-Length': file.size,
+      'Cache-Control': 'no-store',
+    });
+    if (request.method === 'HEAD') return response.end();
+    createReadStream(file.path).pipe(response);
+  });
+  await new Promise((done, fail) => {
+    server.once('error', fail);
+    server.listen(port, '127.0.0.1', done);
+  });
+  const close = () => new Promise((done) => {
+    server.closeAllConnections();
+    server.close(() => done());
+  });
+  if (lifetimeMs !== undefined) setTimeout(close, lifetimeMs).unref();
+  return { url: `http://127.0.0.1:${server.address().port}`, close };
+}
+
+/** The file a path names under one of the mounts, never outside it; undefined if none. */
+async function mountedFile(mounts, path) {
+  for (const [prefix, folder] of Object.entries(mounts)) {
+    if (!path.startsWith(prefix)) continue;
+    const root = resolve(folder);
+    const candidate = resolve(root, `.${sep}${path.slice(prefix.length)}`);
+    if (candidate !== root && !candidate.startsWith(root + sep)) return undefined;
+    const info = await stat(candidate).catch(() => undefined);
+    if (info?.isFile()) return { path: candidate, size: info.size };
+  }
+  return undefined;
+}

@@ -1,0 +1,41 @@
+import { execFile } from 'node:child_process';
+import { availableParallelism } from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { describe, expect, it } from 'vitest';
+import { writeParityPayload, type ParityResult } from './parity/parity-payload.js';
+import { runtimeBinary } from './support/runtime-binaries.js';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const payloadPath = writeParityPayload();
+
+/** Runs parity/server-runtime.mjs, the package's dist/ as it is, under one runtime. */
+async function parityIn(command: string, args: string[]): Promise<ParityResult> {
+  const { stdout } = await promisify(execFile)(command, [...args, 'test/parity/server-runtime.mjs', payloadPath], {
+    cwd: root, timeout: 60_000, env: { ...process.env, NO_COLOR: '1' },
+  });
+  return JSON.parse(stdout.trim().split('\n').at(-1)!) as ParityResult;
+}
+
+// Each runs with the default options: threads as the runtime reports cores (2 here), relaxed SIMD where it validates.
+const cores = availableParallelism();
+const runtimes = [
+  // Node 20 has relaxed SIMD only behind a flag, which the package cannot set: it runs the plain SIMD build.
+  { name: 'Node 20 (worker_threads)', command: () => process.execPath, args: [], relaxedSimd: false },
+  { name: 'Node 22 (worker_threads)', command: () => runtimeBinary('node22'), args: [], relaxedSimd: true },
+  // Deno's Web Workers; --allow-read for this harness's files, nothing more.
+  { name: 'Deno 2 (Web Workers)', command: () => runtimeBinary('deno'), args: ['run', '--no-config', '--no-lock', `--allow-read=${root},${payloadPath}`], relaxedSimd: true },
+  { name: 'Bun (its Web Workers)', command: () => runtimeBinary('bun'), args: [], relaxedSimd: true },
+];
+
+describe.each(runtimes)('$name', ({ command, args, relaxedSimd }) => {
+  it(`gives dlib's descriptors with SIMD${relaxedSimd ? ', relaxed SIMD' : ''} and ${cores} threads`, async () => {
+    const result = await parityIn(command(), args);
+    console.log(`${result.runtime}: ${JSON.stringify(result)}`);
+    expect(result.chips).toBe(6);
+    expect(result.maxAbsDiff).toBeLessThanOrEqual(1e-5);
+    expect(result.backend).toEqual({ simd: true, relaxedSimd, threads: cores });
+    // Web Workers are counted where they are the runtime's threads (Node's worker_threads are not Web Workers).
+    if (result.workersStarted !== null) expect(result.workersStarted).toBe(cores - 1);
+  });
+});
