@@ -71,12 +71,13 @@ export async function startStaticServer({
   return { url: `http://127.0.0.1:${server.address().port}`, close };
 }
 
-/** The file a path names under one of the mounts, never outside it; undefined if none. */
+/** The file a path names under one of the mounts (a folder's index.html), never outside it; undefined if none. */
 async function mountedFile(mounts, path) {
   for (const [prefix, folder] of Object.entries(mounts)) {
     if (!path.startsWith(prefix)) continue;
     const root = resolve(folder);
-    const candidate = resolve(root, `.${sep}${path.slice(prefix.length)}`);
+    const relative = path.slice(prefix.length);
+    const candidate = resolve(root, `.${sep}${relative === '' || relative.endsWith('/') ? `${relative}index.html` : relative}`);
     if (candidate !== root && !candidate.startsWith(root + sep)) return undefined;
     const info = await stat(candidate).catch(() => undefined);
     if (info?.isFile()) return { path: candidate, size: info.size };
