@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { planChipExtraction } from '../src/face/image-chip-extractor.js';
 import {
   DisposedError, InputError, getFaceChipDetails, loadFaceRecognitionModel, loadImageChipExtractor, loadShapePredictor,
-  type AffineTransform, type ChipRegion, type ImageChipExtractor, type Point, type RgbImage,
+  type AffineTransform, type ChipRegion, type FaceRecognitionModel, type ImageChipExtractor, type Point, type RgbImage,
 } from '../src/index.js';
 import { faceFixtures, landmarkModel5Bytes, landmarkModel68Bytes, photo, type FaceFixture } from './face-fixtures.js';
 import { faceModelBytes, fixturePng, maxAbsDiff } from './helpers.js';
@@ -73,6 +73,12 @@ describe.each(sets)('chips of $set ($points landmarks from dlib\'s run)', ({ set
 });
 
 describe('the whole pipeline: photo and detection -> landmarks -> chip -> descriptor', () => {
+  let network: FaceRecognitionModel;
+  beforeAll(async () => {
+    network = await loadFaceRecognitionModel(faceModelBytes(), { threads: 1 });
+  });
+  afterAll(() => network.dispose());
+
   it.each(sets)('gives dlib\'s descriptors for every face of $set within 1e-4', async ({ set, model }) => {
     const predictor = loadShapePredictor(model());
     const faces = faceFixtures(set);
@@ -82,15 +88,10 @@ describe('the whole pipeline: photo and detection -> landmarks -> chip -> descri
       const landmarks = predictor.predict(image, face.detection.rect);
       chips.push(extractor.extractImageChip(image, getFaceChipDetails(landmarks, 150, 0.25)));
     }
-    const network = await loadFaceRecognitionModel(faceModelBytes(), { threads: 1 });
-    try {
-      const descriptors = await network.computeFaceDescriptors(chips);
-      const errors = faces.map((face: FaceFixture, i) => maxAbsDiff(descriptors[i], face.descriptor));
-      faces.forEach((face, i) => expect(errors[i], face.id).toBeLessThan(1e-4));
-      expect(Math.max(...errors)).toBeLessThan(1e-5);
-    } finally {
-      network.dispose();
-    }
+    const descriptors = await network.computeFaceDescriptors(chips);
+    const errors = faces.map((face: FaceFixture, i) => maxAbsDiff(descriptors[i], face.descriptor));
+    faces.forEach((face, i) => expect(errors[i], face.id).toBeLessThan(1e-4));
+    expect(Math.max(...errors)).toBeLessThan(1e-5);
   });
 });
 
