@@ -21,3 +21,8 @@ export type { Point, Rectangle } from './geometry/point-transforms.js';
 export { getFaceChipDetails, type ChipDetails } from './face/face-chip.js';
 export { loadImageChipExtractor, type ImageChipExtractor, type ImageChipExtractorOptions, type ChipRegion } from './face/image-chip-extractor.js';
 export type { AffineTransform } from './geometry/point-transforms.js';
+export {
+  loadFrontalFaceDetector, MAX_UPSAMPLE, MAX_DETECTOR_MEMORY_BYTES,
+  type FrontalFaceDetector, type FrontalFaceDetectorOptions, type FaceDetection, type DetectFacesOptions,
+} from './face/hog-detector.js';
+export { readHogDetector, type HogDetectorDescription, type HogFilter } from './dlib/hog-detector-reader.js';

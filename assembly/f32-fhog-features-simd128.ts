@@ -1,0 +1,125 @@
+// The constants of Felzenszwalb's HOG normalization, as f32.
+const EPS: f32 = 0.0001;
+const NORM_SCALE: f32 = 0.2;
+const TRUNCATION: f32 = 0.1;
+const TEXTURE_SCALE: f32 = <f32>(2 * 0.2357);
+
+/**
+ * Felzenszwalb's 31 HOG features per cell from 18-bin cell histograms (the
+ * second stage), in f32. `hist` holds 18 planes, `histPlaneBytes` apart, of
+ * (cellRows + 2) x `histStride` cells with one border cell all round. Cell
+ * (r, c) has energy e = sum over o < 9 of (h[o] + h[o + 9])^2, added in o
+ * order; a 2x2 block of cells at (r, c) has
+ * n = 0.2 * sqrt(((e(r,c) + e(r,c+1)) + e(r+1,c)) + e(r+1,c+1) + 0.0001)
+ * and s = 0.1 / n. Feature cell (y, x), for y < cellRows - 2 and
+ * x < cellCols - 2, is histogram cell (y + 1, x + 1) normalized by its four
+ * blocks B0 = (y+1, x+1), B1 = (y, x+1), B2 = (y+1, x), B3 = (y, x): a value h
+ * gives q_k = min(h, n_k) * s_k and the feature (q0 + q1) + (q2 + q3).
+ * Planes 0-17 take h = h[o], planes 18-26 h = h[o] + h[o + 9], and plane
+ * 27 + k is 0.4714 * (the sum of q_k over the 18 first planes, added three
+ * at a time as (q(o) + q(o+1)) + q(o+2)).
+ *
+ * The output is 31 planes, `outPlaneBytes` apart, of `outRows` x `outCols`,
+ * with feature cell (y, x) at (y + padTop, x + padLeft) and zeros all round.
+ * `energy`, `blockNorm` and `blockScale` are scratch planes of
+ * `scratchStride` >= cellCols + 4 floats a row and cellRows rows; all
+ * buffers need 64 readable bytes after their end.
+ */
+export function f32_fhog_features__simd128(
+  hist: usize, histStride: i32, histPlaneBytes: i32, cellRows: i32, cellCols: i32,
+  energy: usize, blockNorm: usize, blockScale: usize, scratchStride: i32,
+  out: usize, outRows: i32, outCols: i32, outPlaneBytes: i32, padTop: i32, padLeft: i32,
+): void {
+  const histPlane = <usize>histPlaneBytes;
+  const histRow = <usize>histStride << 2;
+  const scratchRow = <usize>scratchStride << 2;
+  for (let r = 0; r < cellRows; r++) {
+    const h = hist + <usize>(r + 1) * histRow + 4;
+    const e = energy + <usize>r * scratchRow;
+    for (let c = 0; c < cellCols; c += 4) {
+      const at = <usize>c << 2;
+      let sum = f32x4.splat(0);
+      for (let o: usize = 0; o < 9; o++) {
+        const pair = f32x4.add(v128.load(h + o * histPlane + at), v128.load(h + (o + 9) * histPlane + at));
+        sum = f32x4.add(sum, f32x4.mul(pair, pair));
+      }
+      v128.store(e + at, sum);
+    }
+  }
+  const eps = f32x4.splat(EPS);
+  for (let r = 0; r < cellRows - 1; r++) {
+    const e = energy + <usize>r * scratchRow;
+    for (let c = 0; c < cellCols - 1; c += 4) {
+      const at = <usize>c << 2;
+      const block = f32x4.add(f32x4.add(f32x4.add(f32x4.add(v128.load(e + at), v128.load(e + at + 4)),
+        v128.load(e + scratchRow + at)), v128.load(e + scratchRow + at + 4)), eps);
+      const n = f32x4.mul(f32x4.splat(NORM_SCALE), f32x4.sqrt(block));
+      v128.store(blockNorm + <usize>r * scratchRow + at, n);
+      v128.store(blockScale + <usize>r * scratchRow + at, f32x4.div(f32x4.splat(TRUNCATION), n));
+    }
+  }
+  const outPlane = <usize>outPlaneBytes;
+  const outRow = <usize>outCols << 2;
+  const rows = cellRows - 2;
+  const cols = cellCols - 2;
+  for (let y = 0; y < rows; y++) {
+    const n0 = blockNorm + <usize>y * scratchRow;
+    const s0 = blockScale + <usize>y * scratchRow;
+    const h = hist + <usize>(y + 2) * histRow + 8;
+    const o0 = out + <usize>(y + padTop) * outRow + (<usize>padLeft << 2);
+    for (let x = 0; x < cols; x += 4) {
+      const at = <usize>x << 2;
+      // Lane k of each: the block Bk of four neighbouring feature cells.
+      const n3 = v128.load(n0 + at), n1 = v128.load(n0 + at + 4);
+      const n2 = v128.load(n0 + scratchRow + at), nb0 = v128.load(n0 + scratchRow + at + 4);
+      const s3 = v128.load(s0 + at), s1 = v128.load(s0 + at + 4);
+      const s2 = v128.load(s0 + scratchRow + at), sb0 = v128.load(s0 + scratchRow + at + 4);
+      let t0 = f32x4.splat(0), t1 = f32x4.splat(0), t2 = f32x4.splat(0), t3 = f32x4.splat(0);
+      const o = o0 + at;
+      for (let b: usize = 0; b < 18; b += 3) {
+        let g0 = f32x4.splat(0), g1 = f32x4.splat(0), g2 = f32x4.splat(0), g3 = f32x4.splat(0);
+        for (let i: usize = 0; i < 3; i++) {
+          const v = v128.load(h + (b + i) * histPlane + at);
+          const q0 = f32x4.mul(f32x4.min(v, nb0), sb0);
+          const q1 = f32x4.mul(f32x4.min(v, n1), s1);
+          const q2 = f32x4.mul(f32x4.min(v, n2), s2);
+          const q3 = f32x4.mul(f32x4.min(v, n3), s3);
+          v128.store(o + (b + i) * outPlane, f32x4.add(f32x4.add(q0, q1), f32x4.add(q2, q3)));
+          // t += (q(b) + q(b+1)) + q(b+2): the first of the three starts the group sum.
+          g0 = i == 0 ? q0 : f32x4.add(g0, q0);
+          g1 = i == 0 ? q1 : f32x4.add(g1, q1);
+          g2 = i == 0 ? q2 : f32x4.add(g2, q2);
+          g3 = i == 0 ? q3 : f32x4.add(g3, q3);
+        }
+        t0 = f32x4.add(t0, g0);
+        t1 = f32x4.add(t1, g1);
+        t2 = f32x4.add(t2, g2);
+        t3 = f32x4.add(t3, g3);
+      }
+      for (let b: usize = 0; b < 9; b++) {
+        const v = f32x4.add(v128.load(h + b * histPlane + at), v128.load(h + (b + 9) * histPlane + at));
+        const q0 = f32x4.mul(f32x4.min(v, nb0), sb0);
+        const q1 = f32x4.mul(f32x4.min(v, n1), s1);
+        const q2 = f32x4.mul(f32x4.min(v, n2), s2);
+        const q3 = f32x4.mul(f32x4.min(v, n3), s3);
+        v128.store(o + (18 + b) * outPlane, f32x4.add(f32x4.add(q0, q1), f32x4.add(q2, q3)));
+      }
+      const scale = f32x4.splat(TEXTURE_SCALE);
+      v128.store(o + 27 * outPlane, f32x4.mul(t0, scale));
+      v128.store(o + 28 * outPlane, f32x4.mul(t1, scale));
+      v128.store(o + 29 * outPlane, f32x4.mul(t2, scale));
+      v128.store(o + 30 * outPlane, f32x4.mul(t3, scale));
+    }
+  }
+  // Last, as the last group of a row may have run into the padding.
+  for (let p: usize = 0; p < 31; p++) {
+    const planeStart = out + p * outPlane;
+    memory.fill(planeStart, 0, <usize>padTop * outRow);
+    memory.fill(planeStart + <usize>(padTop + rows) * outRow, 0, <usize>(outRows - padTop - rows) * outRow);
+    for (let y = 0; y < rows; y++) {
+      const line = planeStart + <usize>(y + padTop) * outRow;
+      memory.fill(line, 0, <usize>padLeft << 2);
+      memory.fill(line + (<usize>(padLeft + cols) << 2), 0, <usize>(outCols - padLeft - cols) << 2);
+    }
+  }
+}

@@ -1,0 +1,84 @@
+/**
+ * Bilinear resampling of a three-plane 8-bit image, with every sample
+ * position and weight read from tables (so the caller decides how they are
+ * rounded). Output row r reads source rows top and bottom with weights
+ * itb = 1 - tb and tb; output columns come first in groups of 4, then one by
+ * one ("tail" columns):
+ *
+ *   group lane k: left = base + offset[k], lr and ilr = 1 - lr as given,
+ *     out = trunc(((itb*ilr * T[left] + itb*lr * T[left+1]) + tb*ilr * B[left]) + tb*lr * B[left+1])
+ *     in f32, each weight one f32 product;
+ *   tail column: left, right and lr as given,
+ *     out = trunc((1 - tb) * ((1 - lr) * T[left] + lr * T[right]) + tb * ((1 - lr) * B[left] + lr * B[right]))
+ *     in f64.
+ *
+ * Tables: rows 32 bytes each (top i32, bottom i32, itb f32, tb f32, tb f64);
+ * groups 64 bytes each (base i32 at 0; at 16 a swizzle mask whose byte 4k is
+ * offset[k] <= 14 and whose other bytes are 0x80; ilr f32x4 at 32; lr f32x4
+ * at 48); tail columns 16 bytes each (left i32, right i32, lr f64).
+ * Source planes are `srcWidth` bytes a row and `srcPlaneBytes` apart, and 16
+ * bytes after each group's base must be readable.
+ *
+ * Work: output rows [rowStart, rowEnd).
+ */
+export function u8_planar_resize_bilinear__simd128(
+  src: usize, srcWidth: i32, srcPlaneBytes: i32, dst: usize, dstWidth: i32, dstPlaneBytes: i32,
+  rowTable: usize, groupTable: usize, groups: i32, tailTable: usize, tailColumns: i32, rowStart: i32, rowEnd: i32,
+): void {
+  const srcPlane = <usize>srcPlaneBytes;
+  const dstPlane = <usize>dstPlaneBytes;
+  const one = i8x16.splat(1);
+  const magic = f32x4.splat(8388608);
+  for (let r = rowStart; r < rowEnd; r++) {
+    const row = rowTable + (<usize>r << 5);
+    const top = src + <usize>(load<i32>(row) * srcWidth);
+    const bottom = src + <usize>(load<i32>(row, 4) * srcWidth);
+    const itb = f32x4.splat(load<f32>(row, 8));
+    const tb = f32x4.splat(load<f32>(row, 12));
+    const out = dst + <usize>(r * dstWidth);
+    for (let g = 0; g < groups; g++) {
+      const e = groupTable + (<usize>g << 6);
+      const base = <usize>load<i32>(e);
+      const left = v128.load(e, 16);
+      const right = i8x16.add(left, one);
+      const ilr = v128.load(e, 32);
+      const lr = v128.load(e, 48);
+      const tlf = f32x4.mul(itb, ilr);
+      const trf = f32x4.mul(itb, lr);
+      const blf = f32x4.mul(tb, ilr);
+      const brf = f32x4.mul(tb, lr);
+      const o = out + (<usize>g << 2);
+      for (let p: usize = 0; p < 3; p++) {
+        const t = v128.load(top + p * srcPlane + base);
+        const b = v128.load(bottom + p * srcPlane + base);
+        // Signed conversions are single instructions on x64 (the values are 0..255).
+        let v = f32x4.add(
+          f32x4.mul(tlf, f32x4.convert_i32x4_s(i8x16.swizzle(t, left))),
+          f32x4.mul(trf, f32x4.convert_i32x4_s(i8x16.swizzle(t, right))),
+        );
+        v = f32x4.add(v, f32x4.mul(blf, f32x4.convert_i32x4_s(i8x16.swizzle(b, left))));
+        v = f32x4.add(v, f32x4.mul(brf, f32x4.convert_i32x4_s(i8x16.swizzle(b, right))));
+        // trunc(v) + 2^23 holds the integer in its low mantissa bits: byte 0 of each lane.
+        const bits = f32x4.add(f32x4.trunc(v), magic);
+        v128.store32_lane(o + p * dstPlane, i8x16.shuffle(bits, bits, 0, 4, 8, 12, 0, 4, 8, 12, 0, 4, 8, 12, 0, 4, 8, 12), 0);
+      }
+    }
+    const tbd = load<f64>(row, 16);
+    const itbd = 1 - tbd;
+    for (let j = 0; j < tailColumns; j++) {
+      const e = tailTable + (<usize>j << 4);
+      const left = <usize>load<i32>(e);
+      const right = <usize>load<i32>(e, 4);
+      const lr = load<f64>(e, 8);
+      const ilr = 1 - lr;
+      const o = out + <usize>(groups * 4 + j);
+      for (let p: usize = 0; p < 3; p++) {
+        const t = top + p * srcPlane;
+        const b = bottom + p * srcPlane;
+        const v = itbd * (ilr * <f64>load<u8>(t + left) + lr * <f64>load<u8>(t + right))
+          + tbd * (ilr * <f64>load<u8>(b + left) + lr * <f64>load<u8>(b + right));
+        store<u8>(o + p * dstPlane, <u8><i32>v);
+      }
+    }
+  }
+}

@@ -1,0 +1,152 @@
+import type { Rectangle } from '../geometry/point-transforms.js';
+
+/**
+ * dlib's fHOG (`extract_fhog_features`, Felzenszwalb's HOG with 31 planes):
+ * how an image's size maps to cells and padded feature planes, the tables
+ * the HOG kernels read, and how feature cells map back to pixels.
+ */
+
+/** Orientation bins of the contrast-sensitive histogram. */
+export const FHOG_BINS = 18;
+/** Gradient components are differences of 8-bit values. */
+const GRADIENT_RANGE = 255;
+const GRADIENT_SIDE = 2 * GRADIENT_RANGE + 1;
+/** Bytes per row or column entry of the cell kernel's tables. */
+export const FHOG_TABLE_ENTRY_BYTES = 32;
+
+/** dlib's unit vectors for the 9 orientations of 20 degrees, rounded to f32 as dlib stores them. */
+const DIRECTIONS = [
+  [1.0, 0.0], [0.9397, 0.342], [0.766, 0.6428], [0.5, 0.866], [0.1736, 0.9848],
+  [-0.1736, 0.9848], [-0.5, 0.866], [-0.766, 0.6428], [-0.9397, 0.342],
+].map(([x, y]) => [Math.fround(x), Math.fround(y)]);
+
+export interface FhogGeometry {
+  /** Histogram cells (dlib's `cells_nr`, `cells_nc`): the image size over the cell size, rounded. */
+  cellRows: number;
+  cellCols: number;
+  /** Feature cells: two fewer than the histogram cells each way (a cell needs its neighbours' blocks). */
+  hogRows: number;
+  hogCols: number;
+  /** Feature planes padded for a filter of filterRows x filterCols cells. */
+  planeRows: number;
+  planeCols: number;
+  padTop: number;
+  padLeft: number;
+  /** Pixels [1, visibleRows) x [1, visibleCols) vote in the histograms. */
+  visibleRows: number;
+  visibleCols: number;
+  /** dlib votes 8 pixels at a time below this column and one at a time from it on, which rounds differently. */
+  eightWideEnd: number;
+}
+
+/** The fHOG layout of a width x height image, or undefined when it has no feature cells (dlib's empty planes). */
+export function fhogGeometry(width: number, height: number, cellSize: number, filterRows: number, filterCols: number): FhogGeometry | undefined {
+  const cellRows = Math.trunc(Math.fround(height / cellSize) + 0.5);
+  const cellCols = Math.trunc(Math.fround(width / cellSize) + 0.5);
+  const hogRows = cellRows - 2;
+  const hogCols = cellCols - 2;
+  if (hogRows <= 0 || hogCols <= 0) return undefined;
+  const visibleCols = Math.min(cellCols * cellSize, width) - 1;
+  let eightWideEnd = 1;
+  while (eightWideEnd < visibleCols - 7) eightWideEnd += 8;
+  return {
+    cellRows, cellCols, hogRows, hogCols,
+    planeRows: hogRows + filterRows - 1,
+    planeCols: hogCols + filterCols - 1,
+    padTop: Math.trunc((filterRows - 1) / 2),
+    padLeft: Math.trunc((filterCols - 1) / 2),
+    visibleRows: Math.min(cellRows * cellSize, height) - 1,
+    visibleCols,
+    eightWideEnd,
+  };
+}
+
+/**
+ * dlib's snapping of a gradient to one of 18 orientations, for every integer
+ * gradient: the first direction whose dot product (in f32) beats the best so
+ * far, its negation counting as the direction + 9. Indexed by
+ * (gy + 255) * 511 + gx + 255.
+ */
+export function orientationTable(): Uint8Array {
+  const f32 = Math.fround;
+  const table = new Uint8Array(GRADIENT_SIDE * GRADIENT_SIDE);
+  for (let gy = -GRADIENT_RANGE; gy <= GRADIENT_RANGE; gy++) {
+    for (let gx = -GRADIENT_RANGE; gx <= GRADIENT_RANGE; gx++) {
+      let best = 0;
+      let bin = 0;
+      for (let o = 0; o < 9; o++) {
+        const dot = f32(f32(DIRECTIONS[o][0] * gx) + f32(DIRECTIONS[o][1] * gy));
+        if (dot > best) {
+          best = dot;
+          bin = o;
+        } else if (-dot > best) {
+          best = -dot;
+          bin = o + 9;
+        }
+      }
+      table[(gy + GRADIENT_RANGE) * GRADIENT_SIDE + gx + GRADIENT_RANGE] = bin;
+    }
+  }
+  return table;
+}
+
+/**
+ * The cell kernel's tables: for each pixel row, the byte offset of the upper
+ * of its two histogram rows and the weights [vy1, vy1, vy0, vy0]; for each
+ * pixel column, the byte offset of the left of its two histogram columns and
+ * [vx1, vx0, vx1, vx0]. dlib computes the column position two ways (in its
+ * 8-wide loop and in its one-at-a-time loop); both are reproduced.
+ */
+export function fhogCellTables(g: FhogGeometry, cellSize: number): { rows: Uint8Array; columns: Uint8Array } {
+  const f32 = Math.fround;
+  const histRowBytes = (g.cellCols + 2) * 4;
+  const rows = new Uint8Array(g.visibleRows * FHOG_TABLE_ENTRY_BYTES);
+  const rowView = new DataView(rows.buffer);
+  for (let y = 1; y < g.visibleRows; y++) {
+    const yp = f32((y + 0.5) / cellSize - 0.5);
+    const cell = Math.floor(yp);
+    const vy0 = f32(yp - cell);
+    const vy1 = f32(1 - vy0);
+    const at = y * FHOG_TABLE_ENTRY_BYTES;
+    rowView.setInt32(at, (cell + 1) * histRowBytes, true);
+    [vy1, vy1, vy0, vy0].forEach((w, k) => rowView.setFloat32(at + 16 + 4 * k, w, true));
+  }
+  const columns = new Uint8Array(g.visibleCols * FHOG_TABLE_ENTRY_BYTES);
+  const columnView = new DataView(columns.buffer);
+  for (let x = 1; x < g.visibleCols; x++) {
+    let cell: number;
+    let vx0: number;
+    if (x < g.eightWideEnd) {
+      const xp = f32(f32(f32(x + 0.5) / cellSize) + 0.5);
+      const shifted = Math.trunc(xp);
+      vx0 = f32(xp - shifted);
+      cell = shifted - 1;
+    } else {
+      const xp = f32((x + 0.5) / cellSize - 0.5);
+      cell = Math.floor(xp);
+      vx0 = f32(xp - cell);
+    }
+    const vx1 = f32(1 - vx0);
+    const at = x * FHOG_TABLE_ENTRY_BYTES;
+    columnView.setInt32(at, (cell + 1) * 4, true);
+    [vx1, vx0, vx1, vx0].forEach((w, k) => columnView.setFloat32(at + 16 + 4 * k, w, true));
+  }
+  return { rows, columns };
+}
+
+/**
+ * dlib's `fhog_to_image` for a feature-plane rectangle: cell (x, y) of a plane
+ * padded for a filterRows x filterCols filter maps to its cell's centre pixel
+ * (corners moved half a cell outward from the image's first pixel).
+ */
+export function fhogRectToImage(r: Rectangle, cellSize: number, filterRows: number, filterCols: number): Rectangle {
+  const point = (x: number, y: number): [number, number] => {
+    const px = (x + 1 - Math.trunc((filterCols - 1) / 2)) * cellSize + 1;
+    const py = (y + 1 - Math.trunc((filterRows - 1) / 2)) * cellSize + 1;
+    const half = Math.trunc(cellSize / 2);
+    return [px + (px >= 0 ? half : -half), py + (py >= 0 ? half : -half)];
+  };
+  const [left, top] = point(r.left, r.top);
+  const [right, bottom] = point(r.right, r.bottom);
+  return { left, top, right, bottom };
+}

@@ -1,0 +1,338 @@
+import { readHogDetector, type HogDetectorDescription } from '../dlib/hog-detector-reader.js';
+import { createKernelMemory, instantiateKernels, loadKernelModule, type WasmSource } from '../engine/kernels.js';
+import { DisposedError, InputError, UnsupportedLayerError } from '../errors.js';
+import type { Rectangle } from '../geometry/point-transforms.js';
+import { MAX_IMAGE_PIXELS, MAX_IMAGE_SIDE, type RgbImage } from '../image.js';
+import { bilinearResizeTables } from './bilinear-resize.js';
+import { fhogCellTables, fhogRectToImage, orientationTable, type FhogGeometry } from './fhog.js';
+import { separableTerms, usesSeparableTerms, type SeparableTerm } from './fhog-filterbank.js';
+import { planHogWorkspace, workspaceKey, type ChainImage, type HogWorkspace } from './hog-workspace.js';
+import { rectDownFromUpsampled, rectUpFromLevel } from './image-pyramid.js';
+import { suppressOverlaps } from './non-max-suppression.js';
+
+/** A face found by the detector, as dlib's `rect_detection`. */
+export interface FaceDetection {
+  /** In the caller's image, with dlib's inclusive pixel bounds. */
+  rect: Rectangle;
+  /** The window's score minus its filter's threshold: above 0 for a detection at the default threshold. */
+  confidence: number;
+  /** Which of the detector's filters found it (the frontal face detector's 0-4: frontal, looking left, looking right, rotated left, rotated right). */
+  weightIndex: number;
+}
+
+export interface DetectFacesOptions {
+  /**
+   * Times the image is up-sampled 2x (dlib's `pyramid_up`) before scanning,
+   * so that faces down to about 40x40 (once) or 20x20 (twice) pixels are
+   * found; dlib's Python `detector(img, upsample)`. Default 0.
+   */
+  upsample?: number;
+  /** Added to every filter's threshold: negative finds more (and worse) faces. Default 0. */
+  adjustThreshold?: number;
+}
+
+export interface FrontalFaceDetectorOptions {
+  wasm?: WasmSource;
+}
+
+/** dlib's HOG face detector (or any detector saved from dlib's `object_detector<scan_fhog_pyramid<pyramid_down<6>>>`). */
+export interface FrontalFaceDetector {
+  /**
+   * The faces in an image (RGB or RGBA bytes), as dlib reports them: after
+   * non-max suppression, highest confidence first. An image with no pixels,
+   * or too small for one feature cell, has none.
+   */
+  detectFaces(image: RgbImage, options?: DetectFacesOptions): FaceDetection[];
+  /** The detector as read from its file. */
+  readonly description: HogDetectorDescription;
+  /** Bytes of WebAssembly memory held; 0 once disposed. */
+  readonly memoryBytes: number;
+  /** Frees the detector's memory; any later call throws DisposedError. */
+  dispose(): void;
+}
+
+/** The most up-sampling accepted: each doubles the image's sides. */
+export const MAX_UPSAMPLE = 8;
+/** The most WebAssembly memory one detection may take, so that absurd sizes fail before allocating. */
+export const MAX_DETECTOR_MEMORY_BYTES = 2 ** 31;
+const PAGE = 65536;
+
+interface HogKernels {
+  u8_rgb_to_planar__simd128(src: number, pixelStride: number, dst: number, planeBytes: number, pixelStart: number, pixelEnd: number): void;
+  u8_planar_resize_bilinear__simd128(
+    src: number, srcWidth: number, srcPlaneBytes: number, dst: number, dstWidth: number, dstPlaneBytes: number,
+    rowTable: number, groupTable: number, groups: number, tailTable: number, tailColumns: number, rowStart: number, rowEnd: number,
+  ): void;
+  f32_fhog_cells__simd128(
+    src: number, width: number, planeBytes: number, orientations: number, columnEnd: number, laterWinsEnd: number,
+    rowTable: number, columnTable: number, hist: number, histPlaneBytes: number, histRowBytes: number, scratch: number,
+    rowStart: number, rowEnd: number,
+  ): void;
+  f32_fhog_features__simd128(
+    hist: number, histStride: number, histPlaneBytes: number, cellRows: number, cellCols: number,
+    energy: number, blockNorm: number, blockScale: number, scratchStride: number,
+    out: number, outRows: number, outCols: number, outPlaneBytes: number, padTop: number, padLeft: number,
+  ): void;
+  f32_correlate_rows__simd128(
+    src: number, dst: number, stride: number, taps: number, tapCount: number, anchor: number,
+    columnStart: number, threeWayEnd: number, columnEnd: number, rowStart: number, rowEnd: number,
+  ): void;
+  f32_correlate_columns__simd128(
+    src: number, dst: number, stride: number, taps: number, tapCount: number, anchor: number, accumulate: boolean,
+    columnStart: number, threeWayEnd: number, columnEnd: number, rowStart: number, rowEnd: number,
+  ): void;
+}
+
+/** A filter's rank-1 terms with their taps' byte offsets in memory. */
+interface PlacedFilter {
+  threshold: number;
+  terms: Array<SeparableTerm & { rowTaps: number; columnTaps: number }>;
+}
+
+/**
+ * Loads dlib's serialized HOG detector (`frontal_face_detector.dat`, which is
+ * `serialize(get_frontal_face_detector())`) and compiles the kernels.
+ */
+export async function loadFrontalFaceDetector(
+  bytes: Uint8Array | ArrayBuffer, options: FrontalFaceDetectorOptions = {},
+): Promise<FrontalFaceDetector> {
+  const description = readHogDetector(bytes);
+  const { filterRows, filterCols } = description;
+  const filterTerms = description.filters.map((f) => separableTerms(f, filterRows, filterCols));
+  filterTerms.forEach((terms, i) => {
+    if (!usesSeparableTerms(terms.length, filterRows, filterCols)) {
+      throw new UnsupportedLayerError(`filter ${i} splits into ${terms.length} rank-1 terms, so dlib would apply it unseparated, which is not supported`);
+    }
+  });
+  const { module } = await loadKernelModule(options.wasm ?? {}, false);
+
+  // Constants first: the orientation table and every filter's taps.
+  const orientations = orientationTable();
+  let constantsEnd = Math.ceil(orientations.length / 16) * 16;
+  const placed: PlacedFilter[] = description.filters.map((f, i) => ({
+    threshold: f.threshold,
+    terms: filterTerms[i].map((t) => {
+      const rowTaps = constantsEnd;
+      const columnTaps = rowTaps + 4 * filterCols;
+      constantsEnd = columnTaps + 4 * filterRows;
+      return { ...t, rowTaps, columnTaps };
+    }),
+  }));
+  const memory = createKernelMemory(Math.ceil(constantsEnd / PAGE) + 1, false);
+  const kernels = (await instantiateKernels(module, memory)) as unknown as HogKernels;
+  new Uint8Array(memory.buffer).set(orientations, 0);
+  for (const { terms } of placed) {
+    for (const t of terms) {
+      new Float32Array(memory.buffer, t.rowTaps, filterCols).set(t.row);
+      new Float32Array(memory.buffer, t.columnTaps, filterRows).set(t.column);
+    }
+  }
+  return new HogDetector(description, placed, memory, kernels, Math.ceil(constantsEnd / 64) * 64);
+}
+
+class HogDetector implements FrontalFaceDetector {
+  private memory: WebAssembly.Memory | null;
+  private workspace: HogWorkspace | undefined;
+
+  constructor(
+    readonly description: HogDetectorDescription,
+    private readonly filters: PlacedFilter[],
+    memory: WebAssembly.Memory,
+    private readonly kernels: HogKernels,
+    private readonly workspaceStart: number,
+  ) {
+    this.memory = memory;
+  }
+
+  get memoryBytes(): number {
+    return this.memory?.buffer.byteLength ?? 0;
+  }
+
+  dispose(): void {
+    this.memory = null;
+    this.workspace = undefined;
+  }
+
+  detectFaces(image: RgbImage, options: DetectFacesOptions = {}): FaceDetection[] {
+    if (!this.memory) throw new DisposedError('the detector has been disposed');
+    const { upsample, adjustThreshold } = checkOptions(options);
+    const { width, height, pixelStride } = describeImage(image);
+    if (width === 0 || height === 0) return [];
+    const ws = this.prepareWorkspace(width, height, pixelStride, upsample);
+    const memory = this.memory;
+    new Uint8Array(memory.buffer, ws.input, image.data.length).set(image.data);
+    const k = this.kernels;
+    const first = ws.upsampling[0];
+    k.u8_rgb_to_planar__simd128(ws.input, pixelStride, first.address, first.planeBytes, 0, width * height);
+    for (let i = 1; i < ws.upsampling.length; i++) this.resize(ws, ws.upsampling[i - 1], ws.upsampling[i]);
+
+    const { cellSize, filterRows, filterCols, padding } = this.description;
+    const boxRows = filterRows - 2 * padding;
+    const boxCols = filterCols - 2 * padding;
+    const found = this.filters.map((): Array<{ score: number; rect: Rectangle }> => []);
+    ws.levels.forEach((level, l) => {
+      if (l > 0) this.resize(ws, ws.levels[l - 1].image, level.image);
+      if (!level.fhog) return;
+      const g = level.fhog;
+      this.extractFhog(ws, level.image, g);
+      const scores = new Float32Array(memory.buffer);
+      this.filters.forEach((filter, f) => {
+        if (filter.terms.length === 0) return;
+        const area = this.score(ws, g, filter, ws.scores[f]);
+        const threshold = filter.threshold + adjustThreshold;
+        const base = ws.scores[f] >> 2;
+        for (let r = area.top; r <= area.bottom; r++) {
+          for (let c = area.left; c <= area.right; c++) {
+            const score = scores[base + r * g.planeCols + c];
+            if (score >= threshold) {
+              const box = {
+                left: c - Math.trunc(boxCols / 2), top: r - Math.trunc(boxRows / 2),
+                right: c - Math.trunc(boxCols / 2) + boxCols - 1, bottom: r - Math.trunc(boxRows / 2) + boxRows - 1,
+              };
+              found[f].push({ score, rect: rectUpFromLevel(fhogRectToImage(box, cellSize, filterRows, filterCols), l) });
+            }
+          }
+        }
+      });
+    });
+
+    // dlib sorts each filter's windows by score, then all filters' by confidence (both
+    // highest first; its sort is not stable, so the order of exact ties is unspecified).
+    const byDescending = <T>(key: (x: T) => number) => (a: T, b: T) => key(b) - key(a);
+    const candidates = found.flatMap((windows, f) => windows
+      .sort(byDescending((w) => w.score))
+      .map((w) => ({ rect: w.rect, confidence: w.score - this.filters[f].threshold, weightIndex: f })));
+    candidates.sort(byDescending((d) => d.confidence));
+    const kept = suppressOverlaps(candidates, this.description.overlap);
+    return upsample === 0 ? kept : kept.map((d) => ({ ...d, rect: rectDownFromUpsampled(d.rect, upsample) }));
+  }
+
+  /** The workspace for this size, grown into the memory the first time it is needed. */
+  private prepareWorkspace(width: number, height: number, pixelStride: number, upsample: number): HogWorkspace {
+    const key = workspaceKey({ width, height }, pixelStride, upsample);
+    if (this.workspace?.key === key) return this.workspace;
+    const d = this.description;
+    const ws = planHogWorkspace({ width, height }, pixelStride, upsample, {
+      cellSize: d.cellSize, filterRows: d.filterRows, filterCols: d.filterCols, minPyramidLayerWidth: d.minPyramidLayerWidth,
+      minPyramidLayerHeight: d.minPyramidLayerHeight, maxPyramidLevels: d.maxPyramidLevels, filterCount: d.filters.length,
+    }, this.workspaceStart);
+    if (ws.end > MAX_DETECTOR_MEMORY_BYTES) {
+      const level0 = ws.upsampling[ws.upsampling.length - 1];
+      throw new InputError(`a ${width}x${height} image up-sampled ${upsample} times (${level0.width}x${level0.height}) needs ${(ws.end / 2 ** 30).toFixed(1)} GiB to scan, more than the ${MAX_DETECTOR_MEMORY_BYTES / 2 ** 30} GiB allowed`);
+    }
+    const memory = this.memory!;
+    const missing = ws.end - memory.buffer.byteLength;
+    if (missing > 0) {
+      try {
+        memory.grow(Math.ceil(missing / PAGE));
+      } catch {
+        throw new InputError(`scanning a ${width}x${height} image up-sampled ${upsample} times needs ${Math.ceil(ws.end / 2 ** 20)} MiB of WebAssembly memory, more than can be allocated`);
+      }
+    }
+    this.workspace = ws;
+    return ws;
+  }
+
+  /** dlib's bilinear `resize_image` from one image of the chain to the next. */
+  private resize(ws: HogWorkspace, from: ChainImage, to: ChainImage): void {
+    const tables = bilinearResizeTables(from, to);
+    const bytes = new Uint8Array(this.memory!.buffer);
+    bytes.set(tables.rows, ws.resizeRows);
+    bytes.set(tables.groups, ws.resizeGroups);
+    bytes.set(tables.tail, ws.resizeTail);
+    this.kernels.u8_planar_resize_bilinear__simd128(
+      from.address, from.width, from.planeBytes, to.address, to.width, to.planeBytes,
+      ws.resizeRows, ws.resizeGroups, tables.groupCount, ws.resizeTail, tables.tailCount, 0, to.height,
+    );
+  }
+
+  /** dlib's `extract_fhog_features` of a level into the padded feature planes. */
+  private extractFhog(ws: HogWorkspace, image: ChainImage, g: FhogGeometry): void {
+    const histCols = g.cellCols + 2;
+    const histPlaneBytes = (g.cellRows + 2) * histCols * 4;
+    const bytes = new Uint8Array(this.memory!.buffer);
+    bytes.fill(0, ws.histogram, ws.histogram + 18 * histPlaneBytes);
+    const tables = fhogCellTables(g, this.description.cellSize);
+    bytes.set(tables.rows, ws.cellRowTable);
+    bytes.set(tables.columns, ws.cellColumnTable);
+    const k = this.kernels;
+    k.f32_fhog_cells__simd128(
+      image.address, image.width, image.planeBytes, 0, g.visibleCols, g.eightWideEnd,
+      ws.cellRowTable, ws.cellColumnTable, ws.histogram, histPlaneBytes, histCols * 4, ws.cellScratch, 1, g.visibleRows,
+    );
+    k.f32_fhog_features__simd128(
+      ws.histogram, histCols, histPlaneBytes, g.cellRows, g.cellCols, ws.energy, ws.blockNorm, ws.blockScale, ws.normStride,
+      ws.features, g.planeRows, g.planeCols, g.planeRows * g.planeCols * 4, g.padTop, g.padLeft,
+    );
+  }
+
+  /**
+   * A filter's score at every cell of a level, as dlib's separable path sums
+   * it: each rank-1 term filters its plane along rows, then down columns,
+   * and is added to the scores in term order. Returns the cells scored.
+   */
+  private score(ws: HogWorkspace, g: FhogGeometry, filter: PlacedFilter, out: number): Rectangle {
+    const { filterRows, filterCols } = this.description;
+    const firstRow = Math.trunc(filterRows / 2);
+    const firstCol = Math.trunc(filterCols / 2);
+    const lastRow = g.planeRows - Math.trunc((filterRows - 1) / 2);
+    const lastCol = g.planeCols - Math.trunc((filterCols - 1) / 2);
+    let threeWayEnd = firstCol;
+    while (threeWayEnd < lastCol - 7) threeWayEnd += 8;
+    const planeBytes = g.planeRows * g.planeCols * 4;
+    // Only the feature rows can give nonzero row sums; the padding rows' sums are zero.
+    const featureRows = [g.padTop, g.padTop + g.hogRows];
+    const rowBytes = g.planeCols * 4;
+    const bytes = new Uint8Array(this.memory!.buffer);
+    bytes.fill(0, ws.correlation, ws.correlation + featureRows[0] * rowBytes);
+    bytes.fill(0, ws.correlation + featureRows[1] * rowBytes, ws.correlation + planeBytes);
+    const k = this.kernels;
+    filter.terms.forEach((t, i) => {
+      k.f32_correlate_rows__simd128(
+        ws.features + t.plane * planeBytes, ws.correlation, g.planeCols, t.rowTaps, filterCols, firstCol,
+        firstCol, threeWayEnd, lastCol, featureRows[0], featureRows[1],
+      );
+      k.f32_correlate_columns__simd128(
+        ws.correlation, out, g.planeCols, t.columnTaps, filterRows, firstRow, i > 0,
+        firstCol, threeWayEnd, lastCol, firstRow, lastRow,
+      );
+    });
+    return { left: firstCol, top: firstRow, right: lastCol - 1, bottom: lastRow - 1 };
+  }
+}
+
+function checkOptions(options: DetectFacesOptions): { upsample: number; adjustThreshold: number } {
+  if (options === null || typeof options !== 'object') throw new InputError('detectFaces options must be an object');
+  const { upsample = 0, adjustThreshold = 0 } = options;
+  if (!Number.isInteger(upsample) || upsample < 0 || upsample > MAX_UPSAMPLE) {
+    throw new InputError(`upsample must be an integer from 0 to ${MAX_UPSAMPLE}, not ${String(upsample)}`);
+  }
+  if (typeof adjustThreshold !== 'number' || !Number.isFinite(adjustThreshold)) {
+    throw new InputError(`adjustThreshold must be a finite number, not ${String(adjustThreshold)}`);
+  }
+  return { upsample, adjustThreshold };
+}
+
+/** Size and bytes per pixel of an RGB(A) image; 0x0 and other empty images are allowed (they hold no face). */
+function describeImage(image: RgbImage): { width: number; height: number; pixelStride: number } {
+  if (image === null || typeof image !== 'object') throw new InputError('the image must be an object { width, height, data }');
+  const { width, height, data } = image;
+  if (!(data instanceof Uint8Array || data instanceof Uint8ClampedArray)) {
+    throw new InputError('the image data must be a Uint8Array or Uint8ClampedArray of RGB or RGBA bytes');
+  }
+  if (!Number.isInteger(width) || !Number.isInteger(height) || width < 0 || height < 0) {
+    throw new InputError(`image size ${String(width)}x${String(height)} is not a size`);
+  }
+  if (width > MAX_IMAGE_SIDE || height > MAX_IMAGE_SIDE || width * height > MAX_IMAGE_PIXELS) {
+    throw new InputError(`image size ${width}x${height} is larger than the supported ${MAX_IMAGE_SIDE}x${MAX_IMAGE_SIDE} (${MAX_IMAGE_PIXELS} pixels)`);
+  }
+  const pixels = width * height;
+  if (pixels === 0) {
+    if (data.length !== 0) throw new InputError(`a ${width}x${height} image holds no pixels, but its data has ${data.length} bytes`);
+    return { width, height, pixelStride: 3 };
+  }
+  if (data.length !== 3 * pixels && data.length !== 4 * pixels) {
+    throw new InputError(`the image holds ${data.length} bytes; a ${width}x${height} image needs ${3 * pixels} (RGB) or ${4 * pixels} (RGBA)`);
+  }
+  return { width, height, pixelStride: data.length / pixels };
+}

@@ -1,0 +1,126 @@
+import { FHOG_PLANES } from '../dlib/hog-detector-reader.js';
+import { RESIZE_GROUP_BYTES, RESIZE_ROW_BYTES, RESIZE_TAIL_BYTES } from './bilinear-resize.js';
+import { FHOG_BINS, FHOG_TABLE_ENTRY_BYTES, fhogGeometry, type FhogGeometry } from './fhog.js';
+import { detectorLevelCount, pyramidDownSize, pyramidUpSize, type Size } from './image-pyramid.js';
+
+/** What a detector's settings fix about every image it scans. */
+export interface ScanSettings {
+  cellSize: number;
+  filterRows: number;
+  filterCols: number;
+  minPyramidLayerWidth: number;
+  minPyramidLayerHeight: number;
+  maxPyramidLevels: number;
+  filterCount: number;
+}
+
+/** One image of the chain a detection runs through: the caller's, the up-sampled ones, the pyramid levels. */
+export interface ChainImage extends Size {
+  /** Byte offset of its first (red) plane; the others follow `planeBytes` apart. */
+  address: number;
+  planeBytes: number;
+}
+
+export interface ScanLevel {
+  image: ChainImage;
+  /** Undefined when the level is too small to hold a feature cell (dlib scans nothing there). */
+  fhog: FhogGeometry | undefined;
+}
+
+/**
+ * Where everything one detection needs lives in the detector's memory, for
+ * one image size, upsampling and pixel format. Buffers are reused across
+ * levels, so the largest level (the first) sizes them; the same inputs give
+ * the same layout, so memory stays flat over repeated calls.
+ */
+export interface HogWorkspace {
+  key: string;
+  /** End of the workspace: the memory it needs. */
+  end: number;
+  /** The caller's interleaved pixels. */
+  input: number;
+  /** The caller's image in planes, then each up-sampling of it; the last is level 0. */
+  upsampling: ChainImage[];
+  levels: ScanLevel[];
+  resizeRows: number;
+  resizeGroups: number;
+  resizeTail: number;
+  cellRowTable: number;
+  cellColumnTable: number;
+  cellScratch: number;
+  histogram: number;
+  energy: number;
+  blockNorm: number;
+  blockScale: number;
+  /** Floats a row of the three normalization scratch planes. */
+  normStride: number;
+  features: number;
+  correlation: number;
+  /** One score plane per filter. */
+  scores: number[];
+}
+
+/** Slack after every buffer: the kernels read whole vectors past the last element they need. */
+const SLACK = 64;
+const ALIGN = 64;
+
+/** Lays out one detection's buffers from `start` on; `end` tells how much memory it needs. */
+export function planHogWorkspace(
+  size: Size, pixelStride: number, upsample: number, settings: ScanSettings, start: number,
+): HogWorkspace {
+  let end = start;
+  const take = (bytes: number) => {
+    const at = end;
+    end = Math.ceil((end + bytes + SLACK) / ALIGN) * ALIGN;
+    return at;
+  };
+  const input = take(size.width * size.height * pixelStride);
+
+  // The chain alternates between two image buffers, each as large as the largest image it holds.
+  const sizes: Size[] = [size];
+  for (let i = 0; i < upsample; i++) sizes.push(pyramidUpSize(sizes[sizes.length - 1]));
+  const level0 = sizes[sizes.length - 1];
+  const levelCount = level0.width * level0.height === 0
+    ? 0
+    : detectorLevelCount(level0, settings.minPyramidLayerWidth, settings.minPyramidLayerHeight, settings.maxPyramidLevels);
+  for (let l = 1; l < levelCount; l++) sizes.push(pyramidDownSize(sizes[sizes.length - 1]));
+  const bufferBytes = [0, 1].map((parity) => Math.max(0, ...sizes.filter((_, i) => i % 2 === parity).map((s) => 3 * s.width * s.height)));
+  const buffers = bufferBytes.map((bytes) => take(bytes));
+  const chain = sizes.map((s, i): ChainImage => ({ ...s, address: buffers[i % 2], planeBytes: s.width * s.height }));
+
+  const widest = Math.max(...sizes.map((s) => s.width));
+  const tallest = Math.max(...sizes.map((s) => s.height));
+  const resizeRows = take(tallest * RESIZE_ROW_BYTES);
+  const resizeGroups = take(Math.ceil(widest / 4) * RESIZE_GROUP_BYTES);
+  const resizeTail = take(widest * RESIZE_TAIL_BYTES);
+
+  const levels = chain.slice(upsample).map((image): ScanLevel => ({
+    image, fhog: fhogGeometry(image.width, image.height, settings.cellSize, settings.filterRows, settings.filterCols),
+  }));
+  // Level 0 is the largest; when it holds no feature cell, no level does.
+  const g = levels[0]?.fhog;
+  const cellRows = g?.cellRows ?? 0;
+  const cellCols = g?.cellCols ?? 0;
+  const planeBytes = g ? g.planeRows * g.planeCols * 4 : 0;
+  const normStride = Math.ceil(cellCols / 4) * 4 + 4;
+  const cellRowTable = take(level0.height * FHOG_TABLE_ENTRY_BYTES);
+  const cellColumnTable = take(level0.width * FHOG_TABLE_ENTRY_BYTES);
+  const cellScratch = take(8 * (level0.width + 8));
+  const histogram = take(FHOG_BINS * (cellRows + 2) * (cellCols + 2) * 4);
+  const energy = take(cellRows * normStride * 4);
+  const blockNorm = take(cellRows * normStride * 4);
+  const blockScale = take(cellRows * normStride * 4);
+  const features = take(FHOG_PLANES * planeBytes);
+  const correlation = take(planeBytes);
+  const scores = Array.from({ length: settings.filterCount }, () => take(planeBytes));
+  return {
+    key: workspaceKey(size, pixelStride, upsample),
+    end, input, upsampling: chain.slice(0, upsample + 1), levels, resizeRows, resizeGroups, resizeTail,
+    cellRowTable, cellColumnTable, cellScratch, histogram, energy, blockNorm, blockScale, normStride,
+    features, correlation, scores,
+  };
+}
+
+export function workspaceKey(size: Size, pixelStride: number, upsample: number): string {
+  return `${size.width}x${size.height}x${pixelStride}/${upsample}`;
+}

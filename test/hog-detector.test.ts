@@ -1,0 +1,169 @@
+import { readFileSync, readdirSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { decodeImage } from '../src/cli/decode-image.js';
+import {
+  DatFormatError, DisposedError, InputError, loadFrontalFaceDetector, readHogDetector,
+  type FaceDetection, type FrontalFaceDetector,
+} from '../src/index.js';
+import { fixture, fixtureJson } from './helpers.js';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const detectorBytes = new Uint8Array(readFileSync(`${root}models/frontal_face_detector.dat`));
+
+interface DlibDetection {
+  rect: FaceDetection['rect'];
+  confidence: number;
+  weight_index: number;
+}
+
+/** dlib's detections of each photo, in dlib's order: `faces/<photo>_fNN.json`, none for a photo without a file. */
+function dlibDetections(): Array<[string, DlibDetection[]]> {
+  const faces = readdirSync(`${root}test/fixtures/faces`).filter((f) => /_f\d\d\.json$/.test(f)).sort();
+  const photos = readdirSync(`${root}test/fixtures/photos`).filter((f) => f.endsWith('.jpg')).sort();
+  return photos.map((photo) => {
+    const stem = photo.replace(/\.jpg$/, '');
+    return [photo, faces.filter((f) => f.slice(0, -9) === stem).map((f) => fixtureJson(`faces/${f}`).detection as DlibDetection)];
+  });
+}
+
+describe('HOG face detector', () => {
+  let detector: FrontalFaceDetector;
+  beforeAll(async () => {
+    detector = await loadFrontalFaceDetector(detectorBytes);
+  });
+  afterAll(() => detector.dispose());
+
+  it('reads the 5 filters and settings of dlib\'s frontal face detector', () => {
+    const d = detector.description;
+    expect([d.cellSize, d.padding, d.windowWidth, d.windowHeight, d.filterRows, d.filterCols]).toEqual([8, 0, 80, 80, 10, 10]);
+    expect(d.overlap).toEqual({ iouThreshold: 0.33008212188056446, percentCoveredThreshold: 0.7885714285714286 });
+    expect(d.filters.map((f) => f.threshold.toFixed(4))).toEqual(['3.2745', '3.9868', '3.8959', '3.5149', '3.5580']);
+    expect(d.filters[0].weights[0]).toBe(-0.030968253163276605);
+  });
+
+  // dlib's own run (faces/*.json): Python's detector(img, 1). The port sums in dlib's
+  // order with dlib's roundings, so rects and confidences come out identical, not just close.
+  it.each(dlibDetections())('finds in %s what dlib finds, upsampled once', async (photo, expected) => {
+    const image = await decodeImage(fixture(`photos/${photo}`));
+    const found = detector.detectFaces(image, { upsample: 1 });
+    expect(found.map((d) => ({ rect: d.rect, confidence: d.confidence, weight_index: d.weightIndex })))
+      .toEqual(expected.map((d) => ({ rect: d.rect, confidence: d.confidence, weight_index: d.weight_index })));
+  });
+
+  it('finds Tom Cruise where dlib\'s Python tests do, without upsampling', async () => {
+    // tools/python/test/shape.pkl of dlib (via shared/data/dlib-examples/reference_expectations.json).
+    const image = await decodeImage(fixture('photos/Tom_Cruise_avp_2014_4.jpg'));
+    const found = detector.detectFaces(image);
+    expect(found.map((d) => d.rect)).toEqual([{ left: 39, top: 286, right: 485, bottom: 732 }]);
+  });
+
+  it('takes RGBA and RGB bytes alike, and a lower threshold finds more', async () => {
+    const rgba = await decodeImage(fixture('photos/2008_001322.jpg'));
+    const pixels = rgba.width * rgba.height;
+    const rgb = { ...rgba, data: new Uint8Array(pixels * 3) };
+    for (let i = 0; i < pixels; i++) rgb.data.set(rgba.data.subarray(4 * i, 4 * i + 3), 3 * i);
+    const found = detector.detectFaces(rgba);
+    expect(detector.detectFaces(rgb)).toEqual(found);
+    // Windows below the usual threshold come after every usual detection and cannot suppress one.
+    const more = detector.detectFaces(rgba, { adjustThreshold: -1 });
+    expect(more.length).toBeGreaterThan(found.length);
+    expect(more.slice(0, found.length)).toEqual(found);
+    for (const d of more.slice(found.length)) expect(d.confidence).toBeGreaterThanOrEqual(-1);
+    expect(detector.detectFaces(rgba, { adjustThreshold: 10 })).toEqual([]);
+  });
+
+  it('finds nothing in images too small to hold a feature cell, as dlib', () => {
+    expect(detector.detectFaces({ width: 0, height: 0, data: new Uint8Array(0) })).toEqual([]);
+    expect(detector.detectFaces({ width: 0, height: 5, data: new Uint8Array(0) }, { upsample: 2 })).toEqual([]);
+    expect(detector.detectFaces({ width: 1, height: 1, data: new Uint8Array([1, 2, 3]) }, { upsample: 1 })).toEqual([]);
+    expect(detector.detectFaces({ width: 20, height: 20, data: new Uint8Array(20 * 20 * 4).fill(200) })).toEqual([]);
+  });
+
+  it('keeps its memory flat over thousands of detections of one size', () => {
+    const width = 96;
+    const height = 80;
+    const data = new Uint8Array(width * height * 3);
+    for (let i = 0; i < data.length; i++) data[i] = (i * 7919) % 251;
+    const image = { width, height, data };
+    const first = detector.detectFaces(image, { adjustThreshold: -2 });
+    const settled = detector.memoryBytes;
+    for (let i = 0; i < 2000; i++) detector.detectFaces(image, { adjustThreshold: -2 });
+    expect(detector.detectFaces(image, { adjustThreshold: -2 })).toEqual(first);
+    expect(detector.memoryBytes).toBe(settled);
+  });
+});
+
+describe('HOG detector bad input', () => {
+  function thrown(f: () => unknown): unknown {
+    try {
+      f();
+    } catch (e) {
+      return e;
+    }
+    return undefined;
+  }
+
+  function datError(bytes: Uint8Array, message: RegExp, offset?: number): void {
+    const error = thrown(() => readHogDetector(bytes));
+    expect(error).toBeInstanceOf(DatFormatError);
+    expect((error as Error).message).toMatch(message);
+    if (offset !== undefined) expect((error as DatFormatError).offset).toBe(offset);
+  }
+
+  function patched(at: number, ...values: number[]): Uint8Array {
+    const copy = detectorBytes.slice();
+    copy.set(values, at);
+    return copy;
+  }
+
+  it('reports a truncated file with the byte where it ends', async () => {
+    for (const length of [0, 1, 3, 9, 0x1b, 0x33, 0x40, 31046, detectorBytes.length - 1]) {
+      datError(detectorBytes.subarray(0, length), /end of data|empty/);
+    }
+    await expect(loadFrontalFaceDetector(detectorBytes.subarray(0, 1000))).rejects.toThrow(DatFormatError);
+  });
+
+  it('reports corrupt fields with their byte offset', () => {
+    datError(patched(0, 0x01, 0x07), /object_detector version 7/, 0);
+    datError(patched(2, 0x01, 0x02), /scan_fhog_pyramid version 2/, 2);
+    datError(patched(6, 0x01, 0x03), /cached feature pyramid/, 4);
+    datError(patched(0x0c, 0x01, 0x48), /num_dimensions is 3100.*72x80/, 0x1b);
+    datError(patched(0x08, 0x81, 0x08), /cell_size is -8/, 0x08);
+    datError(patched(0x34, 0x82, 0x1c, 0x0c), /3100x1 matrix; expected 3101x1/, 0x34);
+    // A weight whose control byte is not an integer's.
+    datError(patched(0x39, 0x09), /bad integer control byte 0x09/, 0x39);
+    datError(patched(0x1e, 0x01, 0x02, 0x01, 0x00), /iou_thresh 2 is not in \[0, 1\]/, 0x1e);
+    expect(thrown(() => readHogDetector('frontal_face_detector.dat' as never))).toBeInstanceOf(InputError);
+  });
+
+  it('rejects bad images and options with InputError, before allocating for absurd sizes', async () => {
+    const detector = await loadFrontalFaceDetector(detectorBytes);
+    const small = { width: 4, height: 4, data: new Uint8Array(48) };
+    const cases: Array<[() => unknown, RegExp]> = [
+      [() => detector.detectFaces(null as never), /must be an object/],
+      [() => detector.detectFaces({ width: 4, height: 4, data: new Float32Array(48) } as never), /Uint8Array/],
+      [() => detector.detectFaces({ width: 4, height: 4, data: new Uint8Array(47) }), /holds 47 bytes/],
+      [() => detector.detectFaces({ width: -4, height: 4, data: new Uint8Array(0) }), /not a size/],
+      [() => detector.detectFaces({ width: 1.5, height: 4, data: new Uint8Array(0) }), /not a size/],
+      [() => detector.detectFaces({ width: 0, height: 4, data: new Uint8Array(3) }), /holds no pixels/],
+      [() => detector.detectFaces({ width: 100000, height: 100000, data: new Uint8Array(0) }), /larger than/],
+      [() => detector.detectFaces(small, { upsample: -1 }), /upsample/],
+      [() => detector.detectFaces(small, { upsample: 1.5 }), /upsample/],
+      [() => detector.detectFaces(small, { upsample: 99 }), /upsample/],
+      [() => detector.detectFaces(small, { adjustThreshold: Number.NaN }), /adjustThreshold/],
+      [() => detector.detectFaces({ width: 100, height: 100, data: new Uint8Array(30000) }, { upsample: 8 }), /up-sampled 8 times .*GiB/],
+      [() => detector.detectFaces({ width: 2000, height: 2000, data: new Uint8Array(12e6) }, { upsample: 3 }), /GiB/],
+    ];
+    const before = detector.memoryBytes;
+    for (const [run, message] of cases) {
+      const error = thrown(run);
+      expect(error).toBeInstanceOf(InputError);
+      expect((error as Error).message).toMatch(message);
+    }
+    expect(detector.memoryBytes).toBe(before);
+    detector.dispose();
+    expect(detector.memoryBytes).toBe(0);
+    expect(thrown(() => detector.detectFaces(small))).toBeInstanceOf(DisposedError);
+  });
+});
