@@ -26,3 +26,5 @@ export {
   type FrontalFaceDetector, type FrontalFaceDetectorOptions, type FaceDetection, type DetectFacesOptions,
 } from './face/hog-detector.js';
 export { readHogDetector, type HogDetectorDescription, type HogFilter } from './dlib/hog-detector-reader.js';
+export { jitterImage, drawJitter, type JitterParameters } from './face/jitter.js';
+export type { DescriptorOptions } from './face/face-recognition-model.js';

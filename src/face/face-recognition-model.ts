@@ -1,9 +1,12 @@
 import { faceRecognitionTopology } from '../dlib/face-model-topology.js';
 import { readDlibNetwork } from '../dlib/network-reader.js';
 import { DlibNetwork, type BackendInfo, type EngineOptions } from '../engine/network.js';
-import { TopologyError } from '../errors.js';
+import { DlibRand } from '../dlib/dlib-rand.js';
+import { InputError, TopologyError } from '../errors.js';
 import type { RgbImage } from '../image.js';
 import { readModelSource, type ModelSource } from '../model-source.js';
+import { loadImageChipExtractor, type ImageChipExtractor } from './image-chip-extractor.js';
+import { jitterImage } from './jitter.js';
 
 /** Side of the aligned face chips the model takes. */
 export const FACE_CHIP_SIZE = 150;
@@ -14,12 +17,23 @@ export const SAME_PERSON_THRESHOLD = 0.6;
 
 export type FaceRecognitionOptions = EngineOptions;
 
+export interface DescriptorOptions {
+  /**
+   * With n > 1, the descriptor is the mean over n jittered copies of the chip
+   * (dlib's `jitter_image`: slightly rotated, zoomed, shifted, half of them
+   * mirrored), as dlib's `compute_face_descriptor(..., num_jitters)`. Each chip
+   * draws from a fresh default dlib::rand, so the result is deterministic and
+   * equals dlib's for a model's first jittered face.
+   */
+  jitters?: number;
+}
+
 /** dlib's face recognition ResNet: a 150x150 aligned face chip in, a 128-D descriptor out. */
 export interface FaceRecognitionModel {
   /** The descriptor of one chip (RGB or RGBA bytes, 150x150). */
-  computeFaceDescriptor(chip: RgbImage): Promise<Float32Array>;
+  computeFaceDescriptor(chip: RgbImage, options?: DescriptorOptions): Promise<Float32Array>;
   /** The descriptors of many chips, run through the network in batches. */
-  computeFaceDescriptors(chips: RgbImage[]): Promise<Float32Array[]>;
+  computeFaceDescriptors(chips: RgbImage[], options?: DescriptorOptions): Promise<Float32Array[]>;
   /** The threshold stored in the model file (0.6 for dlib's model). */
   readonly distanceThreshold: number;
   readonly backend: BackendInfo;
@@ -38,18 +52,38 @@ export async function loadFaceRecognitionModel(
   const description = readDlibNetwork(await readModelSource(source), { printout: faceRecognitionTopology() });
   if (description.loss.kind !== 'loss_metric') throw new TopologyError('the face model must end in loss_metric', 0);
   const network = await DlibNetwork.create(description, options);
+  let extractor: Promise<ImageChipExtractor> | undefined;
+
+  /** The mean descriptor of n jittered copies: summed in float32 in crop order, times float(1/n), as dlib. */
+  const jittered = async (chip: RgbImage, n: number): Promise<Float32Array> => {
+    extractor ??= loadImageChipExtractor({ wasm: options.wasm });
+    const crops = await extractor;
+    const rand = new DlibRand();
+    const outputs = await network.run(Array.from({ length: n }, () => jitterImage(crops, chip, rand)));
+    const mean = new Float32Array(DESCRIPTOR_LENGTH);
+    for (const out of outputs) for (let i = 0; i < mean.length; i++) mean[i] += out[i];
+    const reciprocal = Math.fround(1 / n);
+    for (let i = 0; i < mean.length; i++) mean[i] *= reciprocal;
+    return mean;
+  };
+  const descriptors = async (chips: RgbImage[], { jitters = 1 }: DescriptorOptions = {}) => {
+    if (!Number.isInteger(jitters) || jitters < 1) throw new InputError(`jitters must be a positive integer, got ${String(jitters)}`);
+    if (jitters === 1) return network.run(chips);
+    const result: Float32Array[] = [];
+    for (const chip of chips) result.push(await jittered(chip, jitters));
+    return result;
+  };
   return {
     network,
     backend: network.backend,
     distanceThreshold: description.loss.distanceThreshold,
-    async computeFaceDescriptor(chip) {
-      return (await network.run([chip]))[0];
+    async computeFaceDescriptor(chip, descriptorOptions) {
+      return (await descriptors([chip], descriptorOptions))[0];
     },
-    computeFaceDescriptors(chips) {
-      return network.run(chips);
-    },
+    computeFaceDescriptors: descriptors,
     dispose() {
       network.dispose();
+      void extractor?.then((e) => e.dispose());
     },
   };
 }

@@ -82,10 +82,32 @@ export function findSimilarityTransform(from: ArrayLike<number>, to: ArrayLike<n
 }
 
 /**
+ * dlib's `pinv` (from an SVD) of the homogeneous corners of a 150x150 chip,
+ * `[[0, 149, 0], [0, 0, 149], [1, 1, 1]]`: not quite the exact inverse, and
+ * the difference shows in the last bits of the maps and so in some pixels.
+ * Face chips and jitter crops are 150x150; other sizes use the exact inverse.
+ */
+const DLIB_PINV_CHIP_CORNERS_150 = [
+  [-0.0067114093959731525, -0.006711409395973154, 0.9999999999999997],
+  [0.006711409395973154, 1.5442469419629963e-19, 0],
+  [-8.418978100115711e-19, 0.006711409395973156, 1.92242597708836e-17],
+];
+
+const isChipCorners150 = ([p0, p1, p2]: [Point, Point, Point]) =>
+  p0[0] === 0 && p0[1] === 0 && p1[0] === 149 && p1[1] === 0 && p2[0] === 0 && p2[1] === 149;
+
+/**
  * dlib's `find_affine_transform` through exactly three point pairs (the only
  * way dlib uses it here): the affine map taking each `from[i]` to `to[i]`.
+ * dlib solves `[m | b] = Q pinv(P)`; for a 150x150 chip's corners that is
+ * done with dlib's own pinv, summed in dlib's order, so the maps are its bits.
  */
 export function affineThroughThreePoints(from: [Point, Point, Point], to: [Point, Point, Point]): AffineTransform {
+  if (isChipCorners150(from)) {
+    const pi = DLIB_PINV_CHIP_CORNERS_150;
+    const mb = (r: number, c: number) => to[0][r] * pi[0][c] + to[1][r] * pi[1][c] + to[2][r] * pi[2][c];
+    return { m: [[mb(0, 0), mb(0, 1)], [mb(1, 0), mb(1, 1)]], b: [mb(0, 2), mb(1, 2)] };
+  }
   const [p0, p1, p2] = from;
   const [q0, q1, q2] = to;
   // M [u v] = [s t] with u, v (s, t) the edges from the first point.
