@@ -1,0 +1,84 @@
+import type { EngineOptions } from '../engine/network.js';
+import type { Point, Rectangle } from '../geometry/point-transforms.js';
+import type { RgbImage } from '../image.js';
+import { readModelSource, type ModelSource } from '../model-source.js';
+import { getFaceChipDetails, type ChipDetails } from './face-chip.js';
+import { FACE_CHIP_SIZE, loadFaceRecognitionModel, type FaceRecognitionModel } from './face-recognition-model.js';
+import { loadFrontalFaceDetector, type DetectFacesOptions, type FrontalFaceDetector } from './hog-detector.js';
+import { loadImageChipExtractor, type ImageChipExtractor } from './image-chip-extractor.js';
+import { loadShapePredictor, type ShapePredictor } from './shape-predictor.js';
+
+/** The three dlib model files of the face pipeline, as bytes or sources of them. */
+export interface FacePipelineModels {
+  /** `frontal_face_detector.dat` (dlib's serialized HOG detector). */
+  detector: ModelSource;
+  /** A dlib shape predictor: the bundled 5-point one, or dlib's 68-point one. */
+  landmarks: ModelSource;
+  /** `dlib_face_recognition_resnet_model_v1.dat`. */
+  recognition: ModelSource;
+}
+
+export type FacePipelineOptions = EngineOptions;
+
+export interface DetectOptions extends DetectFacesOptions {
+  /** Jittered copies averaged per descriptor (see DescriptorOptions). Default 1: none. */
+  jitters?: number;
+}
+
+/** A face found in a photo, with everything dlib's pipeline computes for it. */
+export interface DetectedFace {
+  /** In the photo, with dlib's inclusive pixel bounds. */
+  rect: Rectangle;
+  confidence: number;
+  /** Which HOG filter found it. */
+  weightIndex: number;
+  /** Landmarks in the photo, `[x, y]` per part. */
+  landmarks: Point[];
+  chipDetails: ChipDetails;
+  /** The aligned chip, RGB. */
+  chip: RgbImage;
+  descriptor: Float32Array;
+}
+
+/** dlib's face pipeline: HOG detector, shape predictor, aligned chips, face descriptors. */
+export interface FacePipeline {
+  /**
+   * Every face in the photo, in the detector's order (highest confidence
+   * first). `upsample` defaults to 1, as dlib's Python examples detect.
+   */
+  detect(image: RgbImage, options?: DetectOptions): Promise<DetectedFace[]>;
+  readonly detector: FrontalFaceDetector;
+  readonly shapePredictor: ShapePredictor;
+  readonly recognition: FaceRecognitionModel;
+  readonly chips: ImageChipExtractor;
+  dispose(): void;
+}
+
+export async function loadFacePipeline(models: FacePipelineModels, options: FacePipelineOptions = {}): Promise<FacePipeline> {
+  const [detectorBytes, landmarkBytes] = await Promise.all([readModelSource(models.detector), readModelSource(models.landmarks)]);
+  const shapePredictor = loadShapePredictor(landmarkBytes);
+  const [detector, recognition, chips] = await Promise.all([
+    loadFrontalFaceDetector(detectorBytes, { wasm: options.wasm }),
+    loadFaceRecognitionModel(models.recognition, options),
+    loadImageChipExtractor({ wasm: options.wasm }),
+  ]);
+  return {
+    detector, shapePredictor, recognition, chips,
+    async detect(image, { upsample = 1, adjustThreshold, jitters } = {}) {
+      const found = detector.detectFaces(image, { upsample, adjustThreshold });
+      const faces = found.map((d) => {
+        const landmarks = shapePredictor.predict(image, d.rect);
+        // What dlib's examples cut for the network: 150x150 with 25% padding.
+        const chipDetails = getFaceChipDetails(landmarks, FACE_CHIP_SIZE, 0.25);
+        return { ...d, landmarks, chipDetails, chip: chips.extractImageChip(image, chipDetails) };
+      });
+      const descriptors = await recognition.computeFaceDescriptors(faces.map((f) => f.chip), { jitters });
+      return faces.map((f, i) => ({ ...f, descriptor: descriptors[i] }));
+    },
+    dispose() {
+      detector.dispose();
+      recognition.dispose();
+      chips.dispose();
+    },
+  };
+}
