@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -85,5 +85,40 @@ describe('npx dlib-wasm bench', () => {
     const { code, stdout } = await run('bench', '--threads', '2', '--batch', '2', '--runs', '1');
     expect(code).toBe(0);
     expect(stdout).toMatch(/^\d+\.\d\d ms per face \(median of 1 runs of 2; 2 thread\(s\), SIMD128/);
+  });
+});
+
+describe('npx dlib-wasm faces and cluster', () => {
+  it('faces: one JSON line per face with dlib\'s rect and landmarks (bundled 5-point model), chips on request', async () => {
+    const chips = mkdtempSync(join(tmpdir(), 'dlib-wasm-chips-'));
+    const { code, stdout } = await run('faces', 'test/fixtures/photos/Tom_Cruise_avp_2014_4.jpg', '--chips', chips);
+    expect(code).toBe(0);
+    const faces = stdout.trim().split('\n').map((l) => JSON.parse(l));
+    const dlib = fixtureJson('faces5/Tom_Cruise_avp_2014_4_f00.json');
+    expect(faces).toHaveLength(1);
+    expect(faces[0].rect).toEqual(dlib.detection.rect);
+    expect(faces[0].confidence).toBeCloseTo(dlib.detection.confidence, 6);
+    expect(faces[0].landmarks).toEqual(dlib.landmarks_5);
+    expect(maxAbsDiff(faces[0].descriptor, dlib.descriptor)).toBeLessThanOrEqual(1e-4);
+    expect(readdirSync(chips)).toEqual(['Tom_Cruise_avp_2014_4_f00.png']);
+  });
+
+  it('cluster: the bald guys are 4 people of 6 faces, with a report', async () => {
+    const out = mkdtempSync(join(tmpdir(), 'dlib-wasm-cluster-'));
+    const { code, stdout } = await run('cluster', 'examples/photos/bald_guys.jpg', '--out', out);
+    expect(code).toBe(0);
+    expect(stdout).toContain('24 faces in 1 photo: 4 people (6, 6, 6, 6 faces)');
+    const { clusters } = JSON.parse(readFileSync(join(out, 'clusters.json'), 'utf8'));
+    expect(clusters.map((c: { faces: unknown[] }) => c.faces.length)).toEqual([6, 6, 6, 6]);
+    expect(readdirSync(out).sort()).toEqual(['chips', 'clusters.json', 'contact-sheet.png', 'index.html']);
+  });
+
+  it('cluster: needs --out, and reports unreadable photos but clusters the rest', async () => {
+    expect((await run('cluster', 'examples/photos')).code).toBe(2);
+    const out = mkdtempSync(join(tmpdir(), 'dlib-wasm-cluster-'));
+    const { code, stderr, stdout } = await run('cluster', 'test/fixtures/photos/Tom_Cruise_avp_2014_4.jpg', 'package.json', '--out', out);
+    expect(code).toBe(1);
+    expect(stderr).toContain('package.json: not a PNG or JPEG file');
+    expect(stdout).toContain('1 face in 2 photos: 1 person');
   });
 });

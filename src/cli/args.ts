@@ -30,11 +30,11 @@ export function parseArgs(args: string[], valued: string[], flags: string[]): Pa
   return { positional, options };
 }
 
-/** A positive integer option, or its default. */
-export function integerOption(parsed: ParsedArgs, name: string, fallback: number | undefined): number | undefined {
+/** An integer option of at least `min` (default 1), or its default. */
+export function integerOption(parsed: ParsedArgs, name: string, fallback: number | undefined, min = 1): number | undefined {
   const value = parsed.options.get(name);
   if (value === undefined) return fallback;
   const n = Number(value);
-  if (!Number.isInteger(n) || n < 1) throw new UsageError(`${name} must be a positive integer, got ${String(value)}`);
+  if (!Number.isInteger(n) || n < min) throw new UsageError(`${name} must be an integer of at least ${min}, got ${String(value)}`);
   return n;
 }

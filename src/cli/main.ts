@@ -1,18 +1,28 @@
 #!/usr/bin/env node
 import { UsageError } from './args.js';
 import { benchCommand } from './bench-command.js';
+import { clusterCommand } from './cluster-command.js';
 import { descriptorsCommand, isUserFacing } from './descriptors-command.js';
+import { facesCommand } from './faces-command.js';
 
 const USAGE = `usage: dlib-wasm <command> [options]
 
+  cluster <photos or folders...> --out DIR [--upsample 1] [--threshold 0.6] [--landmarks model.dat]
+      finds every face, groups them by person; writes DIR/clusters.json, DIR/index.html,
+      DIR/contact-sheet.png (a row per person) and the chips
+  faces photo.jpg [...] [--upsample 1] [--landmarks model.dat] [--chips DIR]
+      prints one JSON line per face: {"file", "rect", "confidence", "landmarks", "descriptor"}
   descriptors [--model file.dat] chip.png [chip.jpg ...]
       prints one JSON line per 150x150 face chip: {"file": "...", "descriptor": [128 numbers]}
   bench [--threads N] [--batch B] [--runs R] [--model file.dat] [--json]
       times the face model on the example chips (median ms per face)
 
-  --model   a dlib_face_recognition_resnet_model_v1.dat (default: the bundled one)`;
+  --model       a dlib_face_recognition_resnet_model_v1.dat (default: the bundled one)
+  --landmarks   a dlib shape predictor, e.g. dlib's 68-point model (default: the bundled 5-point one)`;
 
 const COMMANDS: Record<string, (args: string[]) => Promise<number>> = {
+  cluster: clusterCommand,
+  faces: facesCommand,
   descriptors: descriptorsCommand,
   bench: benchCommand,
 };

@@ -1,0 +1,82 @@
+import { readdir, readFile, stat } from 'node:fs/promises';
+import { extname, join } from 'node:path';
+import { chineseWhispers } from '../face/chinese-whispers.js';
+import { integerOption, parseArgs, UsageError } from './args.js';
+import { loadBundledPipeline } from './bundled-pipeline.js';
+import { writeClusterReport, type ClusteredFace } from './cluster-report.js';
+import { decodeImage } from './decode-image.js';
+import { isUserFacing } from './descriptors-command.js';
+
+const PHOTO_EXTENSIONS = new Set(['.jpg', '.jpeg', '.png']);
+
+/** The photos named, and those directly inside the folders named, in a stable order. */
+async function listPhotos(paths: string[]): Promise<string[]> {
+  const photos: string[] = [];
+  for (const path of paths) {
+    if ((await stat(path)).isDirectory()) {
+      const names = (await readdir(path)).filter((n) => PHOTO_EXTENSIONS.has(extname(n).toLowerCase())).sort();
+      photos.push(...names.map((n) => join(path, n)));
+    } else {
+      photos.push(path);
+    }
+  }
+  return photos;
+}
+
+/** A progress line on stderr, redrawn in place when stderr is a terminal. */
+function reportProgress(done: number, total: number, faces: number): void {
+  if (!process.stderr.isTTY || total < 2) return;
+  const width = 30;
+  const filled = Math.round((done / total) * width);
+  process.stderr.write(`\r[${'#'.repeat(filled)}${'-'.repeat(width - filled)}] ${done}/${total} photos, ${faces} faces`);
+  if (done === total) process.stderr.write('\n');
+}
+
+/**
+ * `cluster <photos or folders...> --out DIR [--upsample 1] [--threshold 0.6] [--landmarks model.dat]`:
+ * finds, aligns and describes every face, groups them by person with dlib's
+ * chinese whispers, and writes the report (clusters.json, chips, contact sheet, index.html).
+ */
+export async function clusterCommand(args: string[]): Promise<number> {
+  const parsed = parseArgs(args, ['--out', '--upsample', '--threshold', '--landmarks', '--model'], []);
+  const out = parsed.options.get('--out');
+  if (typeof out !== 'string') throw new UsageError('--out DIR is required');
+  if (parsed.positional.length === 0) throw new UsageError('no photos or folders');
+  const upsample = integerOption(parsed, '--upsample', 1, 0);
+  const threshold = parsed.options.has('--threshold') ? Number(parsed.options.get('--threshold')) : 0.6;
+  if (!(threshold > 0)) throw new UsageError(`--threshold must be a positive number, got ${String(parsed.options.get('--threshold'))}`);
+  const photos = await listPhotos(parsed.positional);
+  if (photos.length === 0) throw new UsageError('no .jpg, .jpeg or .png files found');
+
+  const pipeline = await loadBundledPipeline({
+    landmarks: parsed.options.get('--landmarks') as string | undefined,
+    model: parsed.options.get('--model') as string | undefined,
+  });
+  const faces: Omit<ClusteredFace, 'cluster'>[] = [];
+  let failures = 0;
+  try {
+    for (const [i, photo] of photos.entries()) {
+      try {
+        for (const face of await pipeline.detect(await decodeImage(await readFile(photo)), { upsample })) {
+          faces.push({ photo, rect: face.rect, chip: face.chip, descriptor: face.descriptor });
+        }
+      } catch (error) {
+        if (!isUserFacing(error)) throw error;
+        failures++;
+        process.stderr.write(`${process.stderr.isTTY ? '\n' : ''}dlib-wasm: ${photo}: ${(error as Error).message}\n`);
+      }
+      reportProgress(i + 1, photos.length, faces.length);
+    }
+  } finally {
+    pipeline.dispose();
+  }
+  const { labels } = chineseWhispers({ descriptors: faces.map((f) => f.descriptor) }, { threshold });
+  const { clusters } = await writeClusterReport(out, faces.map((f, i) => ({ ...f, cluster: labels[i] })));
+  const sizes = clusters.map((c) => c.length).join(', ');
+  process.stdout.write(
+    `${faces.length} face${faces.length === 1 ? '' : 's'} in ${photos.length} photo${photos.length === 1 ? '' : 's'}: ` +
+    `${clusters.length} ${clusters.length === 1 ? 'person' : 'people'}` +
+    `${clusters.length ? ` (${sizes} faces)` : ''}. Wrote ${join(out, 'index.html')} and ${join(out, 'contact-sheet.png')}\n`,
+  );
+  return failures === 0 ? 0 : 1;
+}
