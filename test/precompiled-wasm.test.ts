@@ -51,8 +51,10 @@ describe('a precompiled kernel module (wasm.module), where compiling from bytes 
     model.dispose();
   });
 
-  it('without one, the runtime\'s refusal reaches the caller', async () => {
+  it('without one, the refusal is an error that says what to pass', async () => {
     forbidCompilingFromBytes();
-    await expect(loadFaceRecognitionModel(faceModelBytes(), { threads: 1, wasm: { relaxedSimd: false } })).rejects.toThrow(REFUSAL);
+    await expect(loadFaceRecognitionModel(faceModelBytes(), { threads: 1, wasm: { relaxedSimd: false } })).rejects.toThrow(
+      `could not compile the kernels (CompileError: ${REFUSAL}). Where the runtime forbids compiling from bytes`,
+    );
   });
 });

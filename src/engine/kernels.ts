@@ -2,6 +2,7 @@ import {
   MAX_SHARED_PAGES, RELAXED_SIMD_KERNELS_BASE64, RELAXED_SIMD_SHARED_KERNELS_BASE64, SIMD_KERNELS_BASE64,
   SIMD_SHARED_KERNELS_BASE64,
 } from './kernels-wasm.generated.js';
+import { DlibWasmError } from '../errors.js';
 
 /**
  * The kernel module's exports. Every kernel takes byte offsets into its
@@ -95,7 +96,10 @@ export function loadKernelModule(source: WasmSource, sharedMemory: boolean): Pro
   const build = `${relaxedSimd ? 'relaxed-simd' : 'simd'}${sharedMemory ? '-shared' : ''}` as keyof typeof BUILDS;
   let module = compiled.get(build);
   if (!module) {
-    module = WebAssembly.compile(decodeBase64(BUILDS[build]));
+    module = WebAssembly.compile(decodeBase64(BUILDS[build])).catch((error: unknown) => {
+      compiled.delete(build);
+      throw new DlibWasmError(`could not compile the kernels (${String(error)}). Where the runtime forbids compiling from bytes (Cloudflare Workers, a CSP without 'wasm-unsafe-eval'), pass wasm: { module } with dlib-wasm/wasm/kernels-${build}.wasm compiled by the platform, as Workers import .wasm files`);
+    });
     compiled.set(build, module);
   }
   return module.then((m) => ({ module: m, relaxedSimd, sharedMemory }));

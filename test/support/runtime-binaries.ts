@@ -9,6 +9,7 @@ const INSTALL = 'scripts/install-test-runtimes.sh (.ci/run runs it)';
 const RUNTIMES = {
   deno: { path: `${root}node_modules/.bin/deno`, from: 'the deno npm package: run npm ci' },
   bun: { path: `${root}node_modules/.bin/bun`, from: 'the bun npm package: run npm ci' },
+  workerd: { path: `${root}node_modules/.bin/workerd`, from: 'the workerd npm package (Cloudflare\'s runtime): run npm ci' },
   node22: { path: `${root}node_modules/.cache/node22/node_modules/node-linux-${arch()}/bin/node`, from: `node-linux-${arch()}@22 from the npm registry: run ${INSTALL}` },
   chromium: { path: '/usr/bin/chromium', from: `Debian's chromium package: run ${INSTALL}` },
 } as const;
