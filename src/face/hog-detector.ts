@@ -1,4 +1,4 @@
-import { readHogDetector, type HogDetectorDescription } from '../dlib/hog-detector-reader.js';
+import { FHOG_PLANES, readHogDetector, type HogDetectorDescription } from '../dlib/hog-detector-reader.js';
 import { createKernelMemory, instantiateKernels, loadKernelModule, type WasmSource } from '../engine/kernels.js';
 import { DisposedError, InputError, UnsupportedLayerError } from '../errors.js';
 import type { Rectangle } from '../geometry/point-transforms.js';
@@ -83,10 +83,12 @@ interface HogKernels {
   ): void;
 }
 
-/** A filter's rank-1 terms with their taps' byte offsets in memory. */
+/** A rank-1 term with its taps' byte offsets in memory. */
+type PlacedTerm = SeparableTerm & { rowTaps: number; columnTaps: number };
+
 interface PlacedFilter {
   threshold: number;
-  terms: Array<SeparableTerm & { rowTaps: number; columnTaps: number }>;
+  terms: PlacedTerm[];
 }
 
 /**
@@ -133,6 +135,8 @@ export async function loadFrontalFaceDetector(
 class HogDetector implements FrontalFaceDetector {
   private memory: WebAssembly.Memory | null;
   private workspace: HogWorkspace | undefined;
+  /** Every filter's terms grouped by the feature plane they read; `first` is a filter's first term, which starts its scores. */
+  private readonly termsByPlane: Array<Array<{ term: PlacedTerm; filter: number; first: boolean }>>;
 
   constructor(
     readonly description: HogDetectorDescription,
@@ -142,6 +146,8 @@ class HogDetector implements FrontalFaceDetector {
     private readonly workspaceStart: number,
   ) {
     this.memory = memory;
+    this.termsByPlane = Array.from({ length: FHOG_PLANES }, () => []);
+    filters.forEach(({ terms }, filter) => terms.forEach((term, i) => this.termsByPlane[term.plane].push({ term, filter, first: i === 0 })));
   }
 
   get memoryBytes(): number {
@@ -175,10 +181,10 @@ class HogDetector implements FrontalFaceDetector {
       if (!level.fhog) return;
       const g = level.fhog;
       this.extractFhog(ws, level.image, g);
+      const area = this.score(ws, g);
       const scores = new Float32Array(memory.buffer);
       this.filters.forEach((filter, f) => {
         if (filter.terms.length === 0) return;
-        const area = this.score(ws, g, filter, ws.scores[f]);
         const threshold = filter.threshold + adjustThreshold;
         const base = ws.scores[f] >> 2;
         for (let r = area.top; r <= area.bottom; r++) {
@@ -267,11 +273,13 @@ class HogDetector implements FrontalFaceDetector {
   }
 
   /**
-   * A filter's score at every cell of a level, as dlib's separable path sums
-   * it: each rank-1 term filters its plane along rows, then down columns,
-   * and is added to the scores in term order. Returns the cells scored.
+   * Every filter's score at every cell of a level, as dlib's separable path
+   * sums it: each rank-1 term filters its plane along rows, then down
+   * columns, and is added to its filter's scores in term order. Going plane by
+   * plane keeps that order and reads each feature plane once for all filters.
+   * Returns the cells scored.
    */
-  private score(ws: HogWorkspace, g: FhogGeometry, filter: PlacedFilter, out: number): Rectangle {
+  private score(ws: HogWorkspace, g: FhogGeometry): Rectangle {
     const { filterRows, filterCols } = this.description;
     const firstRow = Math.trunc(filterRows / 2);
     const firstCol = Math.trunc(filterCols / 2);
@@ -287,16 +295,18 @@ class HogDetector implements FrontalFaceDetector {
     bytes.fill(0, ws.correlation, ws.correlation + featureRows[0] * rowBytes);
     bytes.fill(0, ws.correlation + featureRows[1] * rowBytes, ws.correlation + planeBytes);
     const k = this.kernels;
-    filter.terms.forEach((t, i) => {
-      k.f32_correlate_rows__simd128(
-        ws.features + t.plane * planeBytes, ws.correlation, g.planeCols, t.rowTaps, filterCols, firstCol,
-        firstCol, threeWayEnd, lastCol, featureRows[0], featureRows[1],
-      );
-      k.f32_correlate_columns__simd128(
-        ws.correlation, out, g.planeCols, t.columnTaps, filterRows, firstRow, i > 0,
-        firstCol, threeWayEnd, lastCol, firstRow, lastRow,
-      );
-    });
+    for (const planeTerms of this.termsByPlane) {
+      for (const { term, filter, first } of planeTerms) {
+        k.f32_correlate_rows__simd128(
+          ws.features + term.plane * planeBytes, ws.correlation, g.planeCols, term.rowTaps, filterCols, firstCol,
+          firstCol, threeWayEnd, lastCol, featureRows[0], featureRows[1],
+        );
+        k.f32_correlate_columns__simd128(
+          ws.correlation, ws.scores[filter], g.planeCols, term.columnTaps, filterRows, firstRow, !first,
+          firstCol, threeWayEnd, lastCol, firstRow, lastRow,
+        );
+      }
+    }
     return { left: firstCol, top: firstRow, right: lastCol - 1, bottom: lastRow - 1 };
   }
 }
