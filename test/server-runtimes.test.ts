@@ -1,8 +1,11 @@
 import { execFile } from 'node:child_process';
+import { createReadStream } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
+import { loadFaceRecognitionModel } from '../src/index.js';
+import { faceModelBytes, maxAbsDiff } from './helpers.js';
 import { writeParityPayload, type ParityResult } from './parity/parity-payload.js';
 import { runtimeBinary } from './support/runtime-binaries.js';
 
@@ -37,5 +40,27 @@ describe.each(runtimes)('$name', ({ command, args, relaxedSimd }) => {
     expect(result.backend).toEqual({ simd: true, relaxedSimd, threads: cores });
     // Web Workers are counted where they are the runtime's threads (Node's worker_threads are not Web Workers).
     if (result.workersStarted !== null) expect(result.workersStarted).toBe(cores - 1);
+  });
+});
+
+describe('Deno with no permission at all', () => {
+  it('loads the model streamed from stdin and runs it on threads: the package asks for nothing', async () => {
+    const child = execFile(runtimeBinary('deno'), ['run', '--no-prompt', '--no-config', '--no-lock', 'test/parity/deno-stdin-model.mjs'], {
+      cwd: root, timeout: 60_000, env: { ...process.env, NO_COLOR: '1' },
+    });
+    createReadStream(`${root}models/dlib_face_recognition_resnet_model_v1.dat`).pipe(child.stdin!);
+    const stdout = await new Promise<string>((resolve, reject) => {
+      let out = '';
+      let err = '';
+      child.stdout!.on('data', (chunk) => (out += chunk));
+      child.stderr!.on('data', (chunk) => (err += chunk));
+      child.on('close', (code) => (code === 0 ? resolve(out) : reject(new Error(`deno exited with ${code}: ${err}`))));
+    });
+    const { backend, descriptor } = JSON.parse(stdout) as { backend: unknown; descriptor: number[] };
+    expect(backend).toEqual({ simd: true, relaxedSimd: true, threads: cores });
+    const model = await loadFaceRecognitionModel(faceModelBytes(), { threads: 1 });
+    const expected = await model.computeFaceDescriptor({ width: 150, height: 150, data: new Uint8Array(150 * 150 * 3) });
+    model.dispose();
+    expect(maxAbsDiff(descriptor, expected)).toBeLessThanOrEqual(1e-5);
   });
 });
