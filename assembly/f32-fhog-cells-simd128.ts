@@ -39,29 +39,34 @@ export function f32_fhog_cells__simd128(
     for (let x = 1; x < columnEnd; x += 8) {
       const laterWins = x < laterWinsEnd;
       const p = rowPixels + <usize>x;
+      // Each pixel's gradient as an (gx, gy) pair of i16 lanes: dot products give gx^2 + gy^2 per i32 lane.
       let gx = i16x8.sub(v128.load8x8_u(p + 1), v128.load8x8_u(p - 1));
       let gy = i16x8.sub(v128.load8x8_u(p + stride), v128.load8x8_u(p - stride));
-      let lenLow = i32x4.add(i32x4.extmul_low_i16x8_s(gx, gx), i32x4.extmul_low_i16x8_s(gy, gy));
-      let lenHigh = i32x4.add(i32x4.extmul_high_i16x8_s(gx, gx), i32x4.extmul_high_i16x8_s(gy, gy));
+      let low = i8x16.shuffle(gx, gy, 0, 1, 16, 17, 2, 3, 18, 19, 4, 5, 20, 21, 6, 7, 22, 23);
+      let high = i8x16.shuffle(gx, gy, 8, 9, 24, 25, 10, 11, 26, 27, 12, 13, 28, 29, 14, 15, 30, 31);
+      let lenLow = i32x4.dot_i16x8_s(low, low);
+      let lenHigh = i32x4.dot_i16x8_s(high, high);
       for (let k: usize = 1; k < 3; k++) {
         const q = p + k * plane;
-        const kx = i16x8.sub(v128.load8x8_u(q + 1), v128.load8x8_u(q - 1));
-        const ky = i16x8.sub(v128.load8x8_u(q + stride), v128.load8x8_u(q - stride));
-        const kLow = i32x4.add(i32x4.extmul_low_i16x8_s(kx, kx), i32x4.extmul_low_i16x8_s(ky, ky));
-        const kHigh = i32x4.add(i32x4.extmul_high_i16x8_s(kx, kx), i32x4.extmul_high_i16x8_s(ky, ky));
-        const takeLow = laterWins ? i32x4.ge_s(kLow, lenLow) : i32x4.gt_s(kLow, lenLow);
-        const takeHigh = laterWins ? i32x4.ge_s(kHigh, lenHigh) : i32x4.gt_s(kHigh, lenHigh);
-        const take = i16x8.narrow_i32x4_s(takeLow, takeHigh);
-        gx = v128.bitselect(kx, gx, take);
-        gy = v128.bitselect(ky, gy, take);
-        lenLow = v128.bitselect(kLow, lenLow, takeLow);
-        lenHigh = v128.bitselect(kHigh, lenHigh, takeHigh);
+        gx = i16x8.sub(v128.load8x8_u(q + 1), v128.load8x8_u(q - 1));
+        gy = i16x8.sub(v128.load8x8_u(q + stride), v128.load8x8_u(q - stride));
+        const kLow = i8x16.shuffle(gx, gy, 0, 1, 16, 17, 2, 3, 18, 19, 4, 5, 20, 21, 6, 7, 22, 23);
+        const kHigh = i8x16.shuffle(gx, gy, 8, 9, 24, 25, 10, 11, 26, 27, 12, 13, 28, 29, 14, 15, 30, 31);
+        const kLenLow = i32x4.dot_i16x8_s(kLow, kLow);
+        const kLenHigh = i32x4.dot_i16x8_s(kHigh, kHigh);
+        const takeLow = laterWins ? i32x4.ge_s(kLenLow, lenLow) : i32x4.gt_s(kLenLow, lenLow);
+        const takeHigh = laterWins ? i32x4.ge_s(kLenHigh, lenHigh) : i32x4.gt_s(kLenHigh, lenHigh);
+        low = v128.bitselect(kLow, low, takeLow);
+        high = v128.bitselect(kHigh, high, takeHigh);
+        lenLow = v128.bitselect(kLenLow, lenLow, takeLow);
+        lenHigh = v128.bitselect(kLenHigh, lenHigh, takeHigh);
       }
-      const rowStep = i16x8.splat(511);
+      // The orientation table's index, (gy + 255) * 511 + gx + 255, as a dot product with (1, 511).
+      const weights = i32x4.splat(511 << 16 | 1);
       const centre = i32x4.splat(255 * 511 + 255);
       const at = <usize>x << 2;
-      v128.store(binIndex + at, i32x4.add(i32x4.add(i32x4.extmul_low_i16x8_s(gy, rowStep), i32x4.extend_low_i16x8_s(gx)), centre));
-      v128.store(binIndex + at, i32x4.add(i32x4.add(i32x4.extmul_high_i16x8_s(gy, rowStep), i32x4.extend_high_i16x8_s(gx)), centre), 16);
+      v128.store(binIndex + at, i32x4.add(i32x4.dot_i16x8_s(low, weights), centre));
+      v128.store(binIndex + at, i32x4.add(i32x4.dot_i16x8_s(high, weights), centre), 16);
       v128.store(magnitude + at, f32x4.sqrt(f32x4.convert_i32x4_s(lenLow)));
       v128.store(magnitude + at, f32x4.sqrt(f32x4.convert_i32x4_s(lenHigh)), 16);
     }
