@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeImage } from '../src/cli/decode-image.js';
 import {
   DatFormatError, DisposedError, InputError, loadFrontalFaceDetector, readHogDetector,
-  type FaceDetection, type FrontalFaceDetector,
+  type FaceDetection, type FrontalFaceDetector, type RgbImage,
 } from '../src/index.js';
 import { fixture, fixtureJson } from './helpers.js';
 
@@ -21,10 +21,17 @@ interface DlibDetection {
 function dlibDetections(): Array<[string, DlibDetection[]]> {
   const faces = readdirSync(`${root}test/fixtures/faces`).filter((f) => /_f\d\d\.json$/.test(f)).sort();
   const photos = readdirSync(`${root}test/fixtures/photos`).filter((f) => f.endsWith('.jpg')).sort();
-  return photos.map((photo) => {
-    const stem = photo.replace(/\.jpg$/, '');
-    return [photo, faces.filter((f) => f.slice(0, -9) === stem).map((f) => fixtureJson(`faces/${f}`).detection as DlibDetection)];
+  return photos.map((file) => {
+    const stem = file.replace(/\.jpg$/, '');
+    return [file, faces.filter((f) => f.slice(0, -9) === stem).map((f) => fixtureJson(`faces/${f}`).detection as DlibDetection)];
   });
+}
+
+const decoded = new Map<string, Promise<RgbImage>>();
+/** A photo of fixtures/photos/ as dlib's decoder gives it, decoded once. */
+function photo(name: string): Promise<RgbImage> {
+  if (!decoded.has(name)) decoded.set(name, decodeImage(fixture(`photos/${name}`)));
+  return decoded.get(name)!;
 }
 
 describe('HOG face detector', () => {
@@ -44,22 +51,35 @@ describe('HOG face detector', () => {
 
   // dlib's own run (faces/*.json): Python's detector(img, 1). The port sums in dlib's
   // order with dlib's roundings, so rects and confidences come out identical, not just close.
-  it.each(dlibDetections())('finds in %s what dlib finds, upsampled once', async (photo, expected) => {
-    const image = await decodeImage(fixture(`photos/${photo}`));
+  it.each(dlibDetections())('finds in %s what dlib finds, upsampled once', async (name, expected) => {
+    const image = await photo(name);
     const found = detector.detectFaces(image, { upsample: 1 });
+    expect(found.map((d) => ({ rect: d.rect, confidence: d.confidence, weight_index: d.weightIndex })))
+      .toEqual(expected.map((d) => ({ rect: d.rect, confidence: d.confidence, weight_index: d.weight_index })));
+  });
+
+  // The same, without upsampling and upsampled twice: dlib's detections from
+  // hog/dlib_hog_detections.cpp, which reproduces faces/*.json exactly at upsample 1.
+  const generated = fixtureJson('hog/dlib-detections.json') as Record<string, Record<string, DlibDetection[]>>;
+  it.each([
+    ...Object.entries(generated.upsample_0).map(([name, expected]) => [name, 0, expected] as const),
+    ...Object.entries(generated.upsample_2).map(([name, expected]) => [name, 2, expected] as const),
+  ])('finds in %s what dlib finds, upsampled %i times', async (name, upsample, expected) => {
+    const image = await photo(name);
+    const found = detector.detectFaces(image, { upsample });
     expect(found.map((d) => ({ rect: d.rect, confidence: d.confidence, weight_index: d.weightIndex })))
       .toEqual(expected.map((d) => ({ rect: d.rect, confidence: d.confidence, weight_index: d.weight_index })));
   });
 
   it('finds Tom Cruise where dlib\'s Python tests do, without upsampling', async () => {
     // tools/python/test/shape.pkl of dlib (via shared/data/dlib-examples/reference_expectations.json).
-    const image = await decodeImage(fixture('photos/Tom_Cruise_avp_2014_4.jpg'));
+    const image = await photo('Tom_Cruise_avp_2014_4.jpg');
     const found = detector.detectFaces(image);
     expect(found.map((d) => d.rect)).toEqual([{ left: 39, top: 286, right: 485, bottom: 732 }]);
   });
 
   it('takes RGBA and RGB bytes alike, and a lower threshold finds more', async () => {
-    const rgba = await decodeImage(fixture('photos/2008_001322.jpg'));
+    const rgba = await photo('2008_001322.jpg');
     const pixels = rgba.width * rgba.height;
     const rgb = { ...rgba, data: new Uint8Array(pixels * 3) };
     for (let i = 0; i < pixels; i++) rgb.data.set(rgba.data.subarray(4 * i, 4 * i + 3), 3 * i);
