@@ -13,3 +13,4 @@ export { u8_planar_resize_bilinear__simd128 } from './u8-planar-resize-bilinear-
 export { f32_fhog_cells__simd128 } from './f32-fhog-cells-simd128';
 export { f32_fhog_features__simd128 } from './f32-fhog-features-simd128';
 export { f32_correlate_rows__simd128, f32_correlate_columns__simd128 } from './f32-correlate-separable-simd128';
+export { f32_correlate_2d__simd128 } from './f32-correlate-2d-simd128';

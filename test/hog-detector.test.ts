@@ -71,6 +71,19 @@ describe('HOG face detector', () => {
       .toEqual(expected.map((d) => ({ rect: d.rect, confidence: d.confidence, weight_index: d.weight_index })));
   });
 
+  it('scores a filter dlib applies unseparated as dlib does', async () => {
+    // hog/full-rank-detector.dat: filter 0 perturbed to full rank (254 rank-1 terms, so dlib
+    // correlates whole plane filters), filter 1 as it was (58 terms, separable).
+    const fullRank = await loadFrontalFaceDetector(fixture('hog/full-rank-detector.dat'));
+    const expected = fixtureJson('hog/full-rank-detections.json').upsample_1 as Record<string, DlibDetection[]>;
+    for (const [name, detections] of Object.entries(expected)) {
+      const found = fullRank.detectFaces(await photo(name), { upsample: 1 });
+      expect(found.map((d) => ({ rect: d.rect, confidence: d.confidence, weight_index: d.weightIndex })), name)
+        .toEqual(detections.map((d) => ({ rect: d.rect, confidence: d.confidence, weight_index: d.weight_index })));
+    }
+    fullRank.dispose();
+  });
+
   it('finds Tom Cruise where dlib\'s Python tests do, without upsampling', async () => {
     // tools/python/test/shape.pkl of dlib (via shared/data/dlib-examples/reference_expectations.json).
     const image = await photo('Tom_Cruise_avp_2014_4.jpg');
@@ -136,6 +149,30 @@ describe('HOG detector bad input', () => {
     copy.set(values, at);
     return copy;
   }
+
+  it('reads object_detector version 1 (one filter, the overlap tester after it) like version 2', async () => {
+    const scanner = detectorBytes.subarray(2, 0x1e);
+    const overlap = detectorBytes.subarray(0x1e, 0x32);
+    const filter0 = detectorBytes.subarray(0x34, 31046);
+    const join = (...parts: ArrayLike<number>[]) => {
+      const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+      parts.reduce((at, p) => (out.set(p, at), at + p.length), 0);
+      return out;
+    };
+    const version1 = await loadFrontalFaceDetector(join([0x01, 0x01], scanner, filter0, overlap));
+    const version2 = await loadFrontalFaceDetector(join([0x01, 0x02], scanner, overlap, [0x01, 0x01], filter0));
+    const withoutOffsets = (d: typeof version1.description) => ({ ...d, filters: d.filters.map(({ weights, threshold }) => ({ weights, threshold })) });
+    expect(withoutOffsets(version1.description)).toEqual(withoutOffsets(version2.description));
+    expect([version1.description.filters[0].offset, version2.description.filters[0].offset]).toEqual([0x1e, 0x34]);
+    const image = await photo('2008_004176.jpg');
+    const found = version1.detectFaces(image, { upsample: 1 });
+    expect(found.length).toBeGreaterThan(0);
+    expect(found.every((d) => d.weightIndex === 0)).toBe(true);
+    expect(version2.detectFaces(image, { upsample: 1 })).toEqual(found);
+    version1.dispose();
+    version2.dispose();
+    datError(join([0x01, 0x02], scanner, overlap, [0x01, 0x00]), /no filters/);
+  });
 
   it('reports a truncated file with the byte where it ends', async () => {
     for (const length of [0, 1, 3, 9, 0x1b, 0x33, 0x40, 31046, detectorBytes.length - 1]) {

@@ -1,11 +1,11 @@
 import { FHOG_PLANES, readHogDetector, type HogDetectorDescription } from '../dlib/hog-detector-reader.js';
 import { createKernelMemory, instantiateKernels, loadKernelModule, type WasmSource } from '../engine/kernels.js';
-import { DisposedError, InputError, UnsupportedLayerError } from '../errors.js';
+import { DisposedError, InputError } from '../errors.js';
 import type { Rectangle } from '../geometry/point-transforms.js';
 import { MAX_IMAGE_PIXELS, MAX_IMAGE_SIDE, type RgbImage } from '../image.js';
 import { bilinearResizeTables } from './bilinear-resize.js';
 import { fhogCellTables, fhogRectToImage, orientationTable, type FhogGeometry } from './fhog.js';
-import { separableTerms, usesSeparableTerms, type SeparableTerm } from './fhog-filterbank.js';
+import { separableTerms, usesSeparableTerms } from './fhog-filterbank.js';
 import { planHogWorkspace, workspaceKey, type ChainImage, type HogWorkspace } from './hog-workspace.js';
 import { rectDownFromUpsampled, rectUpFromLevel } from './image-pyramid.js';
 import { suppressOverlaps } from './non-max-suppression.js';
@@ -81,14 +81,10 @@ interface HogKernels {
     src: number, dst: number, stride: number, taps: number, tapCount: number, anchor: number, accumulate: boolean,
     columnStart: number, threeWayEnd: number, columnEnd: number, rowStart: number, rowEnd: number,
   ): void;
-}
-
-/** A rank-1 term with its taps' byte offsets in memory. */
-type PlacedTerm = SeparableTerm & { rowTaps: number; columnTaps: number };
-
-interface PlacedFilter {
-  threshold: number;
-  terms: PlacedTerm[];
+  f32_correlate_2d__simd128(
+    src: number, dst: number, stride: number, taps: number, tapRows: number, tapCols: number, anchorRow: number, anchorCol: number,
+    accumulate: boolean, columnStart: number, threeWayEnd: number, columnEnd: number, rowStart: number, rowEnd: number,
+  ): void;
 }
 
 /**
@@ -100,54 +96,69 @@ export async function loadFrontalFaceDetector(
 ): Promise<FrontalFaceDetector> {
   const description = readHogDetector(bytes);
   const { filterRows, filterCols } = description;
-  const filterTerms = description.filters.map((f) => separableTerms(f, filterRows, filterCols));
-  filterTerms.forEach((terms, i) => {
-    if (!usesSeparableTerms(terms.length, filterRows, filterCols)) {
-      throw new UnsupportedLayerError(`filter ${i} splits into ${terms.length} rank-1 terms, so dlib would apply it unseparated, which is not supported`);
-    }
-  });
   const { module } = await loadKernelModule(options.wasm ?? {}, false);
 
-  // Constants first: the orientation table and every filter's taps.
+  // Constants first: the orientation table, then every filter's taps.
   const orientations = orientationTable();
   let constantsEnd = Math.ceil(orientations.length / 16) * 16;
-  const placed: PlacedFilter[] = description.filters.map((f, i) => ({
-    threshold: f.threshold,
-    terms: filterTerms[i].map((t) => {
-      const rowTaps = constantsEnd;
-      const columnTaps = rowTaps + 4 * filterCols;
-      constantsEnd = columnTaps + 4 * filterRows;
-      return { ...t, rowTaps, columnTaps };
-    }),
-  }));
+  const taps: Array<{ at: number; values: Float32Array }> = [];
+  const place = (values: Float32Array) => {
+    taps.push({ at: constantsEnd, values });
+    constantsEnd += values.byteLength;
+    return taps[taps.length - 1].at;
+  };
+  const steps: ScoreStep[] = [];
+  description.filters.forEach((f, filter) => {
+    const terms = separableTerms(f, filterRows, filterCols);
+    if (usesSeparableTerms(terms.length, filterRows, filterCols)) {
+      terms.forEach((t, i) => steps.push({
+        filter, plane: t.plane, first: i === 0, kind: 'rank-1', rowTaps: place(t.row), columnTaps: place(t.column),
+      }));
+    } else {
+      const size = filterRows * filterCols;
+      for (let plane = 0; plane < FHOG_PLANES; plane++) {
+        const planeTaps = Float32Array.from(f.weights.subarray(plane * size, (plane + 1) * size));
+        steps.push({ filter, plane, first: plane === 0, kind: 'full', taps: place(planeTaps) });
+      }
+    }
+  });
   const memory = createKernelMemory(Math.ceil(constantsEnd / PAGE) + 1, false);
   const kernels = (await instantiateKernels(module, memory)) as unknown as HogKernels;
   new Uint8Array(memory.buffer).set(orientations, 0);
-  for (const { terms } of placed) {
-    for (const t of terms) {
-      new Float32Array(memory.buffer, t.rowTaps, filterCols).set(t.row);
-      new Float32Array(memory.buffer, t.columnTaps, filterRows).set(t.column);
-    }
-  }
-  return new HogDetector(description, placed, memory, kernels, Math.ceil(constantsEnd / 64) * 64);
+  for (const { at, values } of taps) new Float32Array(memory.buffer, at, values.length).set(values);
+  return new HogDetector(description, steps, memory, kernels, Math.ceil(constantsEnd / 64) * 64);
 }
+
+/**
+ * One correlation added to a filter's scores, as dlib sums them: a rank-1
+ * term (row taps, then column taps) when dlib splits the filter, or a whole
+ * plane's filter (row-major taps) when it applies it unseparated.
+ */
+type ScoreStep = {
+  filter: number;
+  plane: number;
+  /** The filter's first step, which writes its scores rather than adding to them. */
+  first: boolean;
+} & ({ kind: 'rank-1'; rowTaps: number; columnTaps: number } | { kind: 'full'; taps: number });
 
 class HogDetector implements FrontalFaceDetector {
   private memory: WebAssembly.Memory | null;
   private workspace: HogWorkspace | undefined;
-  /** Every filter's terms grouped by the feature plane they read; `first` is a filter's first term, which starts its scores. */
-  private readonly termsByPlane: Array<Array<{ term: PlacedTerm; filter: number; first: boolean }>>;
+  /** Every filter's steps grouped by the feature plane they read, each filter's in its order. */
+  private readonly stepsByPlane: ScoreStep[][];
+  /** Whether a filter has any step (dlib scores nothing for a filter whose terms were all dropped). */
+  private readonly scored: boolean[];
 
   constructor(
     readonly description: HogDetectorDescription,
-    private readonly filters: PlacedFilter[],
+    steps: ScoreStep[],
     memory: WebAssembly.Memory,
     private readonly kernels: HogKernels,
     private readonly workspaceStart: number,
   ) {
     this.memory = memory;
-    this.termsByPlane = Array.from({ length: FHOG_PLANES }, () => []);
-    filters.forEach(({ terms }, filter) => terms.forEach((term, i) => this.termsByPlane[term.plane].push({ term, filter, first: i === 0 })));
+    this.stepsByPlane = Array.from({ length: FHOG_PLANES }, (_, plane) => steps.filter((s) => s.plane === plane));
+    this.scored = description.filters.map((_, filter) => steps.some((s) => s.filter === filter));
   }
 
   get memoryBytes(): number {
@@ -175,7 +186,7 @@ class HogDetector implements FrontalFaceDetector {
     const { cellSize, filterRows, filterCols, padding } = this.description;
     const boxRows = filterRows - 2 * padding;
     const boxCols = filterCols - 2 * padding;
-    const found = this.filters.map((): Array<{ score: number; rect: Rectangle }> => []);
+    const found = this.description.filters.map((): Array<{ score: number; rect: Rectangle }> => []);
     ws.levels.forEach((level, l) => {
       if (l > 0) this.resize(ws, ws.levels[l - 1].image, level.image);
       if (!level.fhog) return;
@@ -183,8 +194,8 @@ class HogDetector implements FrontalFaceDetector {
       this.extractFhog(ws, level.image, g);
       const area = this.score(ws, g);
       const scores = new Float32Array(memory.buffer);
-      this.filters.forEach((filter, f) => {
-        if (filter.terms.length === 0) return;
+      this.description.filters.forEach((filter, f) => {
+        if (!this.scored[f]) return;
         const threshold = filter.threshold + adjustThreshold;
         const base = ws.scores[f] >> 2;
         for (let r = area.top; r <= area.bottom; r++) {
@@ -207,7 +218,7 @@ class HogDetector implements FrontalFaceDetector {
     const byDescending = <T>(key: (x: T) => number) => (a: T, b: T) => key(b) - key(a);
     const candidates = found.flatMap((windows, f) => windows
       .sort(byDescending((w) => w.score))
-      .map((w) => ({ rect: w.rect, confidence: w.score - this.filters[f].threshold, weightIndex: f })));
+      .map((w) => ({ rect: w.rect, confidence: w.score - this.description.filters[f].threshold, weightIndex: f })));
     candidates.sort(byDescending((d) => d.confidence));
     const kept = suppressOverlaps(candidates, this.description.overlap);
     return upsample === 0 ? kept : kept.map((d) => ({ ...d, rect: rectDownFromUpsampled(d.rect, upsample) }));
@@ -273,11 +284,11 @@ class HogDetector implements FrontalFaceDetector {
   }
 
   /**
-   * Every filter's score at every cell of a level, as dlib's separable path
-   * sums it: each rank-1 term filters its plane along rows, then down
-   * columns, and is added to its filter's scores in term order. Going plane by
-   * plane keeps that order and reads each feature plane once for all filters.
-   * Returns the cells scored.
+   * Every filter's score at every cell of a level, summed as dlib sums it:
+   * each step correlates its plane (a rank-1 term along rows, then down
+   * columns; or the whole plane filter) and is added to its filter's scores in
+   * the filter's order. Going plane by plane keeps each filter's order and
+   * reads each feature plane once for all filters. Returns the cells scored.
    */
   private score(ws: HogWorkspace, g: FhogGeometry): Rectangle {
     const { filterRows, filterCols } = this.description;
@@ -295,14 +306,22 @@ class HogDetector implements FrontalFaceDetector {
     bytes.fill(0, ws.correlation, ws.correlation + featureRows[0] * rowBytes);
     bytes.fill(0, ws.correlation + featureRows[1] * rowBytes, ws.correlation + planeBytes);
     const k = this.kernels;
-    for (const planeTerms of this.termsByPlane) {
-      for (const { term, filter, first } of planeTerms) {
+    for (const planeSteps of this.stepsByPlane) {
+      for (const step of planeSteps) {
+        const plane = ws.features + step.plane * planeBytes;
+        if (step.kind === 'full') {
+          k.f32_correlate_2d__simd128(
+            plane, ws.scores[step.filter], g.planeCols, step.taps, filterRows, filterCols, firstRow, firstCol, !step.first,
+            firstCol, threeWayEnd, lastCol, firstRow, lastRow,
+          );
+          continue;
+        }
         k.f32_correlate_rows__simd128(
-          ws.features + term.plane * planeBytes, ws.correlation, g.planeCols, term.rowTaps, filterCols, firstCol,
+          plane, ws.correlation, g.planeCols, step.rowTaps, filterCols, firstCol,
           firstCol, threeWayEnd, lastCol, featureRows[0], featureRows[1],
         );
         k.f32_correlate_columns__simd128(
-          ws.correlation, ws.scores[filter], g.planeCols, term.columnTaps, filterRows, firstRow, !first,
+          ws.correlation, ws.scores[step.filter], g.planeCols, step.columnTaps, filterRows, firstRow, !step.first,
           firstCol, threeWayEnd, lastCol, firstRow, lastRow,
         );
       }
