@@ -43,7 +43,7 @@ export interface FrontalFaceDetector {
    * or too small for one feature cell, has none.
    */
   detectFaces(image: RgbImage, options?: DetectFacesOptions): FaceDetection[];
-  /** The detector as read from its file. */
+  /** The detector as read from its file (frozen). */
   readonly description: HogDetectorDescription;
   /** Bytes of WebAssembly memory held; 0 once disposed. */
   readonly memoryBytes: number;
@@ -95,6 +95,8 @@ export async function loadFrontalFaceDetector(
   bytes: Uint8Array | ArrayBuffer, options: FrontalFaceDetectorOptions = {},
 ): Promise<FrontalFaceDetector> {
   const description = readHogDetector(bytes);
+  // Detection reads its settings from here: the caller may look, not change.
+  for (const part of [description, description.overlap, description.filters, ...description.filters]) Object.freeze(part);
   const { filterRows, filterCols } = description;
   const { module } = await loadKernelModule(options.wasm ?? {}, false);
 
