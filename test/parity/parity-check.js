@@ -20,6 +20,7 @@ export async function runParityCheck(dlib, { model, payload, options = {} }) {
       chips: chips.length,
       maxAbsDiff,
       workersStarted: workerStarts.count(),
+      cores: globalThis.navigator?.hardwareConcurrency ?? null,
       crossOriginIsolated: globalThis.crossOriginIsolated,
       ms: Math.round(performance.now() - started),
     };

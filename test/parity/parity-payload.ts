@@ -25,6 +25,8 @@ export interface ParityResult {
   chips: number;
   maxAbsDiff: number;
   workersStarted: number | null;
+  /** navigator.hardwareConcurrency, where the runtime has it. */
+  cores: number | null;
   crossOriginIsolated?: boolean;
   ms: number;
   runtime?: string;
