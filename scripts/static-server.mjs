@@ -29,18 +29,23 @@ export const CROSS_ORIGIN_ISOLATION = {
 /**
  * Serves `mounts` ({ '/dist/': '/abs/path/to/dist', ... }) and in-memory
  * `files` ({ '/payload.json': { body, type } }) on 127.0.0.1. `redirects`
- * maps a path to another. `headers` go on every response; `headersFor(path)`
- * adds per-path ones. Resolves to { url, close } once listening.
+ * maps a path to another. `headers` go on every response. Resolves to
+ * { url, close } once listening; closes by itself after `lifetimeMs` if given.
  */
 export async function startStaticServer({
-  mounts = {}, files = {}, redirects = {}, headers = {}, headersFor = () => ({}), port = 0, lifetimeMs,
+  mounts = {}, files = {}, redirects = {}, headers = {}, port = 0, lifetimeMs,
 }) {
   const server = createServer(async (request, response) => {
-    const path = decodeURIComponent(new URL(request.url ?? '/', 'http://localhost').pathname);
     const send = (status, body, type = 'text/plain; charset=utf-8') => {
-      response.writeHead(status, { ...headers, ...headersFor(path), 'Content-Type': type, 'Cache-Control': 'no-store' });
+      response.writeHead(status, { ...headers, 'Content-Type': type, 'Cache-Control': 'no-store' });
       response.end(body);
     };
+    let path = '';
+    try {
+      path = decodeURIComponent(new URL(request.url ?? '/', 'http://localhost').pathname);
+    } catch {
+      return send(400, 'malformed path');
+    }
     if (request.method !== 'GET' && request.method !== 'HEAD') return send(405, 'GET only');
     if (redirects[path]) {
       response.writeHead(302, { Location: redirects[path] });
@@ -51,7 +56,6 @@ export async function startStaticServer({
     if (!file) return send(404, `not found: ${path}`);
     response.writeHead(200, {
       ...headers,
-      ...headersFor(path),
       'Content-Type': CONTENT_TYPES[extname(file.path)] ?? 'application/octet-stream',
       'Content-Length': file.size,
       'Cache-Control': 'no-store',
