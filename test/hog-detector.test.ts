@@ -187,6 +187,7 @@ describe('HOG detector bad input', () => {
     datError(patched(6, 0x01, 0x03), /cached feature pyramid/, 4);
     datError(patched(0x0c, 0x01, 0x48), /num_dimensions is 3100.*72x80/, 0x1b);
     datError(patched(0x08, 0x81, 0x08), /cell_size is -8/, 0x08);
+    datError(patched(0x08, 0x01, 0x01), /filter of 80x80 cells, more than the 64x64/, 0x08);
     datError(patched(0x34, 0x82, 0x1c, 0x0c), /3100x1 matrix; expected 3101x1/, 0x34);
     // A weight whose control byte is not an integer's.
     datError(patched(0x39, 0x09), /bad integer control byte 0x09/, 0x39);

@@ -44,6 +44,8 @@ export interface HogDetectorDescription {
 const MAX_WINDOW_SIDE = 4096;
 const MAX_CELL_SIZE = 256;
 const MAX_PADDING = 64;
+/** Filters are split by an SVD per plane at load: a larger filter would make loading crawl. */
+const MAX_FILTER_CELLS = 64;
 const MAX_FILTERS = 4096;
 /** The shortest serialized double (`01 00 01 00`), for checking a matrix size against the bytes left. */
 const MIN_DOUBLE_BYTES = 4;
@@ -89,6 +91,9 @@ export function readHogDetector(source: Uint8Array | ArrayBuffer): HogDetectorDe
   const minPyramidLayerHeight = positive(r, 'min_pyramid_layer_height', Number.MAX_SAFE_INTEGER);
   const nuclearNormRegularizationStrength = r.real('nuclear_norm_regularization_strength');
   const { rows: filterRows, cols: filterCols } = fhogWindowSize(windowWidth, windowHeight, cellSize, padding);
+  if (filterRows > MAX_FILTER_CELLS || filterCols > MAX_FILTER_CELLS) {
+    r.fail(`a ${windowWidth}x${windowHeight} window with cell size ${cellSize} and padding ${padding} is a filter of ${filterRows}x${filterCols} cells, more than the ${MAX_FILTER_CELLS}x${MAX_FILTER_CELLS} supported`, cellSizeAt);
+  }
   const dimensionsAt = r.offset;
   const dimensions = r.int('num_dimensions');
   if (dimensions !== FHOG_PLANES * filterRows * filterCols || dimensions === 0) {
