@@ -64,3 +64,37 @@ describe('Deno with no permission at all', () => {
     expect(maxAbsDiff(descriptor, expected)).toBeLessThanOrEqual(1e-5);
   });
 });
+
+describe('a model never disposed', () => {
+  /** Runs no-dispose.mjs; once it has printed its line, waits `graceMs` for the process to end by itself. */
+  async function endsAfterItsRun(command: string, args: string[], graceMs: number): Promise<{ ended: boolean; stdout: string }> {
+    const child = execFile(command, [...args, 'test/parity/no-dispose.mjs'], { cwd: root, env: { ...process.env, NO_COLOR: '1' } });
+    let stdout = '';
+    const ended = await new Promise<boolean>((resolve) => {
+      const timers = [setTimeout(() => resolve(false), 30_000)];
+      child.stdout!.on('data', (chunk) => {
+        stdout += chunk;
+        if (stdout.includes('\n')) timers.push(setTimeout(() => resolve(false), graceMs));
+      });
+      child.on('close', () => resolve(true));
+      child.on('close', () => timers.forEach(clearTimeout));
+    });
+    if (!ended) child.kill();
+    return { ended, stdout };
+  }
+
+  it.each([
+    ['Bun', () => runtimeBinary('bun'), []],
+    ['Node 22', () => runtimeBinary('node22'), []],
+  ])('%s ends by itself: its idle workers are unreferenced', async (_, command, args) => {
+    const { ended, stdout } = await endsAfterItsRun(command(), args, 10_000);
+    expect(JSON.parse(stdout)).toEqual({ threads: 2 });
+    expect(ended).toBe(true);
+  });
+
+  it('Deno stays alive until dispose(), as the README says: its Web Workers cannot be unreferenced', async () => {
+    const { ended, stdout } = await endsAfterItsRun(runtimeBinary('deno'), ['run', '--no-config', '--no-lock', `--allow-read=${root}`], 2_000);
+    expect(JSON.parse(stdout)).toEqual({ threads: 2 });
+    expect(ended).toBe(false);
+  });
+});
