@@ -230,11 +230,7 @@ class HogDetector implements FrontalFaceDetector {
   private prepareWorkspace(width: number, height: number, pixelStride: number, upsample: number): HogWorkspace {
     const key = workspaceKey({ width, height }, pixelStride, upsample);
     if (this.workspace?.key === key) return this.workspace;
-    const d = this.description;
-    const ws = planHogWorkspace({ width, height }, pixelStride, upsample, {
-      cellSize: d.cellSize, filterRows: d.filterRows, filterCols: d.filterCols, minPyramidLayerWidth: d.minPyramidLayerWidth,
-      minPyramidLayerHeight: d.minPyramidLayerHeight, maxPyramidLevels: d.maxPyramidLevels, filterCount: d.filters.length,
-    }, this.workspaceStart);
+    const ws = planHogWorkspace({ width, height }, pixelStride, upsample, this.description, this.workspaceStart);
     if (ws.end > MAX_DETECTOR_MEMORY_BYTES) {
       const level0 = ws.upsampling[ws.upsampling.length - 1];
       throw new InputError(`a ${width}x${height} image up-sampled ${upsample} times (${level0.width}x${level0.height}) needs ${(ws.end / 2 ** 30).toFixed(1)} GiB to scan, more than the ${MAX_DETECTOR_MEMORY_BYTES / 2 ** 30} GiB allowed`);

@@ -1,18 +1,7 @@
-import { FHOG_PLANES } from '../dlib/hog-detector-reader.js';
+import { FHOG_PLANES, type HogDetectorDescription } from '../dlib/hog-detector-reader.js';
 import { RESIZE_GROUP_BYTES, RESIZE_ROW_BYTES, RESIZE_TAIL_BYTES } from './bilinear-resize.js';
 import { FHOG_BINS, FHOG_TABLE_ENTRY_BYTES, fhogGeometry, type FhogGeometry } from './fhog.js';
 import { detectorLevelCount, pyramidDownSize, pyramidUpSize, type Size } from './image-pyramid.js';
-
-/** What a detector's settings fix about every image it scans. */
-export interface ScanSettings {
-  cellSize: number;
-  filterRows: number;
-  filterCols: number;
-  minPyramidLayerWidth: number;
-  minPyramidLayerHeight: number;
-  maxPyramidLevels: number;
-  filterCount: number;
-}
 
 /** One image of the chain a detection runs through: the caller's, the up-sampled ones, the pyramid levels. */
 export interface ChainImage extends Size {
@@ -66,7 +55,7 @@ const ALIGN = 64;
 
 /** Lays out one detection's buffers from `start` on; `end` tells how much memory it needs. */
 export function planHogWorkspace(
-  size: Size, pixelStride: number, upsample: number, settings: ScanSettings, start: number,
+  size: Size, pixelStride: number, upsample: number, detector: HogDetectorDescription, start: number,
 ): HogWorkspace {
   let end = start;
   const take = (bytes: number) => {
@@ -82,7 +71,7 @@ export function planHogWorkspace(
   const level0 = sizes[sizes.length - 1];
   const levelCount = level0.width * level0.height === 0
     ? 0
-    : detectorLevelCount(level0, settings.minPyramidLayerWidth, settings.minPyramidLayerHeight, settings.maxPyramidLevels);
+    : detectorLevelCount(level0, detector.minPyramidLayerWidth, detector.minPyramidLayerHeight, detector.maxPyramidLevels);
   for (let l = 1; l < levelCount; l++) sizes.push(pyramidDownSize(sizes[sizes.length - 1]));
   const bufferBytes = [0, 1].map((parity) => Math.max(0, ...sizes.filter((_, i) => i % 2 === parity).map((s) => 3 * s.width * s.height)));
   const buffers = bufferBytes.map((bytes) => take(bytes));
@@ -95,7 +84,7 @@ export function planHogWorkspace(
   const resizeTail = take(widest * RESIZE_TAIL_BYTES);
 
   const levels = chain.slice(upsample).map((image): ScanLevel => ({
-    image, fhog: fhogGeometry(image.width, image.height, settings.cellSize, settings.filterRows, settings.filterCols),
+    image, fhog: fhogGeometry(image.width, image.height, detector.cellSize, detector.filterRows, detector.filterCols),
   }));
   // Level 0 is the largest; when it holds no feature cell, no level does.
   const g = levels[0]?.fhog;
@@ -112,7 +101,7 @@ export function planHogWorkspace(
   const blockScale = take(cellRows * normStride * 4);
   const features = take(FHOG_PLANES * planeBytes);
   const correlation = take(planeBytes);
-  const scores = Array.from({ length: settings.filterCount }, () => take(planeBytes));
+  const scores = detector.filters.map(() => take(planeBytes));
   return {
     key: workspaceKey(size, pixelStride, upsample),
     end, input, upsampling: chain.slice(0, upsample + 1), levels, resizeRows, resizeGroups, resizeTail,

@@ -13,7 +13,7 @@ export interface Size {
 }
 
 /** The N of the detector's `pyramid_down<N>`: each level is 5/6 of the one before. */
-export const DETECTOR_PYRAMID_N = 6;
+const DETECTOR_PYRAMID_N = 6;
 
 /** dlib's drectangle to rectangle conversion: every side rounded half up. */
 function roundRect(r: Rectangle): Rectangle {
@@ -34,7 +34,8 @@ function mapRect(r: Rectangle, map: (v: number, axis: 0 | 1) => number): Rectang
 }
 
 /** `pyramid_down<N>`'s output size: `(N-1) * n / N` in integers, per side. */
-export function pyramidDownSize({ width, height }: Size, n = DETECTOR_PYRAMID_N): Size {
+export function pyramidDownSize({ width, height }: Size): Size {
+  const n = DETECTOR_PYRAMID_N;
   return { width: Math.floor(((n - 1) * width) / n), height: Math.floor(((n - 1) * height) / n) };
 }
 
@@ -43,8 +44,8 @@ export function pyramidDownSize({ width, height }: Size, n = DETECTOR_PYRAMID_N)
  * shrinking the image's rectangle with `rect_down` (rounding it each time)
  * while it stays at least the minimum size, not by the level images' sizes.
  */
-export function detectorLevelCount({ width, height }: Size, minWidth: number, minHeight: number, maxLevels: number, n = DETECTOR_PYRAMID_N): number {
-  const ratio = (n - 1.0) / n;
+export function detectorLevelCount({ width, height }: Size, minWidth: number, minHeight: number, maxLevels: number): number {
+  const ratio = (DETECTOR_PYRAMID_N - 1.0) / DETECTOR_PYRAMID_N;
   let rect: Rectangle = { left: 0, top: 0, right: width - 1, bottom: height - 1 };
   let levels = 0;
   do {
@@ -55,8 +56,8 @@ export function detectorLevelCount({ width, height }: Size, minWidth: number, mi
 }
 
 /** `pyramid_down<N>::rect_up(rect, levels)`, rounded: from a level's coordinates to the image's. */
-export function rectUpFromLevel(rect: Rectangle, levels: number, n = DETECTOR_PYRAMID_N): Rectangle {
-  const ratio = n / (n - 1.0);
+export function rectUpFromLevel(rect: Rectangle, levels: number): Rectangle {
+  const ratio = DETECTOR_PYRAMID_N / (DETECTOR_PYRAMID_N - 1.0);
   let r = rect;
   for (let i = 0; i < levels; i++) r = mapRect(r, (v) => v * ratio + 0.3);
   return roundRect(r);

@@ -15,7 +15,7 @@ function area(r: Rectangle): number {
  * than `iouThreshold` of the box bounding both (dlib's `a + b`, not the union
  * of the two areas) or more than `percentCoveredThreshold` of either box.
  */
-export function boxesOverlap(a: Rectangle, b: Rectangle, t: OverlapThresholds): boolean {
+function boxesOverlap(a: Rectangle, b: Rectangle, t: OverlapThresholds): boolean {
   const inner = area({
     left: Math.max(a.left, b.left), top: Math.max(a.top, b.top), right: Math.min(a.right, b.right), bottom: Math.min(a.bottom, b.bottom),
   });
