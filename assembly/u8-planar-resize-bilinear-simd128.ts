@@ -28,7 +28,6 @@ export function u8_planar_resize_bilinear__simd128(
   const srcPlane = <usize>srcPlaneBytes;
   const dstPlane = <usize>dstPlaneBytes;
   const one = i8x16.splat(1);
-  const magic = f32x4.splat(8388608);
   for (let r = rowStart; r < rowEnd; r++) {
     const row = rowTable + (<usize>r << 5);
     const top = src + <usize>(load<i32>(row) * srcWidth);
@@ -48,20 +47,9 @@ export function u8_planar_resize_bilinear__simd128(
       const blf = f32x4.mul(tb, ilr);
       const brf = f32x4.mul(tb, lr);
       const o = out + (<usize>g << 2);
-      for (let p: usize = 0; p < 3; p++) {
-        const t = v128.load(top + p * srcPlane + base);
-        const b = v128.load(bottom + p * srcPlane + base);
-        // Signed conversions are single instructions on x64 (the values are 0..255).
-        let v = f32x4.add(
-          f32x4.mul(tlf, f32x4.convert_i32x4_s(i8x16.swizzle(t, left))),
-          f32x4.mul(trf, f32x4.convert_i32x4_s(i8x16.swizzle(t, right))),
-        );
-        v = f32x4.add(v, f32x4.mul(blf, f32x4.convert_i32x4_s(i8x16.swizzle(b, left))));
-        v = f32x4.add(v, f32x4.mul(brf, f32x4.convert_i32x4_s(i8x16.swizzle(b, right))));
-        // trunc(v) + 2^23 holds the integer in its low mantissa bits: byte 0 of each lane.
-        const bits = f32x4.add(f32x4.trunc(v), magic);
-        v128.store32_lane(o + p * dstPlane, i8x16.shuffle(bits, bits, 0, 4, 8, 12, 0, 4, 8, 12, 0, 4, 8, 12, 0, 4, 8, 12), 0);
-      }
+      blendGroup(top + base, bottom + base, left, right, tlf, trf, blf, brf, o);
+      blendGroup(top + srcPlane + base, bottom + srcPlane + base, left, right, tlf, trf, blf, brf, o + dstPlane);
+      blendGroup(top + 2 * srcPlane + base, bottom + 2 * srcPlane + base, left, right, tlf, trf, blf, brf, o + 2 * dstPlane);
     }
     const tbd = load<f64>(row, 16);
     const itbd = 1 - tbd;
@@ -81,4 +69,21 @@ export function u8_planar_resize_bilinear__simd128(
       }
     }
   }
+}
+
+/** Four output pixels of one plane from the 16 source bytes at t (top row) and b (bottom row). */
+// @ts-ignore: decorator
+@inline function blendGroup(t: usize, b: usize, left: v128, right: v128, tlf: v128, trf: v128, blf: v128, brf: v128, o: usize): void {
+  const top = v128.load(t);
+  const bottom = v128.load(b);
+  // Signed conversions are single instructions on x64 (the values are 0..255).
+  let v = f32x4.add(
+    f32x4.mul(tlf, f32x4.convert_i32x4_s(i8x16.swizzle(top, left))),
+    f32x4.mul(trf, f32x4.convert_i32x4_s(i8x16.swizzle(top, right))),
+  );
+  v = f32x4.add(v, f32x4.mul(blf, f32x4.convert_i32x4_s(i8x16.swizzle(bottom, left))));
+  v = f32x4.add(v, f32x4.mul(brf, f32x4.convert_i32x4_s(i8x16.swizzle(bottom, right))));
+  // trunc(v) + 2^23 holds the integer in its low mantissa bits: byte 0 of each lane.
+  const bits = f32x4.add(f32x4.trunc(v), f32x4.splat(8388608));
+  v128.store32_lane(o, i8x16.shuffle(bits, bits, 0, 4, 8, 12, 0, 4, 8, 12, 0, 4, 8, 12, 0, 4, 8, 12), 0);
 }
