@@ -77,32 +77,25 @@ export function f32_fhog_features__simd128(
       let t0 = f32x4.splat(0), t1 = f32x4.splat(0), t2 = f32x4.splat(0), t3 = f32x4.splat(0);
       const o = o0 + at;
       for (let b: usize = 0; b < 18; b += 3) {
-        let g0 = f32x4.splat(0), g1 = f32x4.splat(0), g2 = f32x4.splat(0), g3 = f32x4.splat(0);
-        for (let i: usize = 0; i < 3; i++) {
-          const v = v128.load(h + (b + i) * histPlane + at);
-          const q0 = f32x4.mul(f32x4.min(v, nb0), sb0);
-          const q1 = f32x4.mul(f32x4.min(v, n1), s1);
-          const q2 = f32x4.mul(f32x4.min(v, n2), s2);
-          const q3 = f32x4.mul(f32x4.min(v, n3), s3);
-          v128.store(o + (b + i) * outPlane, f32x4.add(f32x4.add(q0, q1), f32x4.add(q2, q3)));
-          // t += (q(b) + q(b+1)) + q(b+2): the first of the three starts the group sum.
-          g0 = i == 0 ? q0 : f32x4.add(g0, q0);
-          g1 = i == 0 ? q1 : f32x4.add(g1, q1);
-          g2 = i == 0 ? q2 : f32x4.add(g2, q2);
-          g3 = i == 0 ? q3 : f32x4.add(g3, q3);
-        }
-        t0 = f32x4.add(t0, g0);
-        t1 = f32x4.add(t1, g1);
-        t2 = f32x4.add(t2, g2);
-        t3 = f32x4.add(t3, g3);
+        const u = v128.load(h + b * histPlane + at);
+        const v = v128.load(h + (b + 1) * histPlane + at);
+        const w = v128.load(h + (b + 2) * histPlane + at);
+        const u0 = clip(u, nb0, sb0), u1 = clip(u, n1, s1), u2 = clip(u, n2, s2), u3 = clip(u, n3, s3);
+        const v0 = clip(v, nb0, sb0), v1 = clip(v, n1, s1), v2 = clip(v, n2, s2), v3 = clip(v, n3, s3);
+        const w0 = clip(w, nb0, sb0), w1 = clip(w, n1, s1), w2 = clip(w, n2, s2), w3 = clip(w, n3, s3);
+        v128.store(o + b * outPlane, f32x4.add(f32x4.add(u0, u1), f32x4.add(u2, u3)));
+        v128.store(o + (b + 1) * outPlane, f32x4.add(f32x4.add(v0, v1), f32x4.add(v2, v3)));
+        v128.store(o + (b + 2) * outPlane, f32x4.add(f32x4.add(w0, w1), f32x4.add(w2, w3)));
+        // t += (q(b) + q(b+1)) + q(b+2), block by block.
+        t0 = f32x4.add(t0, f32x4.add(f32x4.add(u0, v0), w0));
+        t1 = f32x4.add(t1, f32x4.add(f32x4.add(u1, v1), w1));
+        t2 = f32x4.add(t2, f32x4.add(f32x4.add(u2, v2), w2));
+        t3 = f32x4.add(t3, f32x4.add(f32x4.add(u3, v3), w3));
       }
       for (let b: usize = 0; b < 9; b++) {
         const v = f32x4.add(v128.load(h + b * histPlane + at), v128.load(h + (b + 9) * histPlane + at));
-        const q0 = f32x4.mul(f32x4.min(v, nb0), sb0);
-        const q1 = f32x4.mul(f32x4.min(v, n1), s1);
-        const q2 = f32x4.mul(f32x4.min(v, n2), s2);
-        const q3 = f32x4.mul(f32x4.min(v, n3), s3);
-        v128.store(o + (18 + b) * outPlane, f32x4.add(f32x4.add(q0, q1), f32x4.add(q2, q3)));
+        v128.store(o + (18 + b) * outPlane,
+          f32x4.add(f32x4.add(clip(v, nb0, sb0), clip(v, n1, s1)), f32x4.add(clip(v, n2, s2), clip(v, n3, s3))));
       }
       const scale = f32x4.splat(TEXTURE_SCALE);
       v128.store(o + 27 * outPlane, f32x4.mul(t0, scale));
@@ -122,4 +115,10 @@ export function f32_fhog_features__simd128(
       memory.fill(line + (<usize>(padLeft + cols) << 2), 0, <usize>(outCols - padLeft - cols) << 2);
     }
   }
+}
+
+/** A histogram value normalized by one block: min(h, n) * s. */
+// @ts-ignore: decorator
+@inline function clip(h: v128, n: v128, s: v128): v128 {
+  return f32x4.mul(f32x4.min(h, n), s);
 }
