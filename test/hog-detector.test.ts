@@ -2,6 +2,7 @@ import { readFileSync, readdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeImage } from '../src/cli/decode-image.js';
+import { SIMD_SHARED_KERNELS_BASE64 } from '../src/engine/kernels-wasm.generated.js';
 import {
   DatFormatError, DisposedError, InputError, loadFrontalFaceDetector, readHogDetector,
   type FaceDetection, type FrontalFaceDetector, type RgbImage,
@@ -104,6 +105,18 @@ describe('HOG face detector', () => {
     expect(more.slice(0, found.length)).toEqual(found);
     for (const d of more.slice(found.length)) expect(d.confidence).toBeGreaterThanOrEqual(-1);
     expect(detector.detectFaces(rgba, { adjustThreshold: 10 })).toEqual([]);
+  });
+
+  it('gives the same detections with either kernel build and a precompiled shared-memory module', async () => {
+    const image = await photo('2008_002470.jpg');
+    const expected = detector.detectFaces(image, { upsample: 1 });
+    const plain = await loadFrontalFaceDetector(detectorBytes, { wasm: { relaxedSimd: false } });
+    expect(plain.detectFaces(image, { upsample: 1 })).toEqual(expected);
+    plain.dispose();
+    const module = await WebAssembly.compile(new Uint8Array(Buffer.from(SIMD_SHARED_KERNELS_BASE64, 'base64')));
+    const shared = await loadFrontalFaceDetector(detectorBytes, { wasm: { module, sharedMemory: true } });
+    expect(shared.detectFaces(image, { upsample: 1 })).toEqual(expected);
+    shared.dispose();
   });
 
   it('finds nothing in images too small to hold a feature cell, as dlib', () => {

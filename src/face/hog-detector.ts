@@ -98,7 +98,8 @@ export async function loadFrontalFaceDetector(
   // Detection reads its settings from here: the caller may look, not change.
   for (const part of [description, description.overlap, description.filters, ...description.filters]) Object.freeze(part);
   const { filterRows, filterCols } = description;
-  const { module } = await loadKernelModule(options.wasm ?? {}, false);
+  // Single-threaded: an unshared memory, unless the caller's precompiled module is a shared-memory build.
+  const { module, sharedMemory } = await loadKernelModule(options.wasm ?? {}, false);
 
   // Constants first: the orientation table, then every filter's taps.
   const orientations = orientationTable();
@@ -124,7 +125,7 @@ export async function loadFrontalFaceDetector(
       }
     }
   });
-  const memory = createKernelMemory(Math.ceil(constantsEnd / PAGE) + 1, false);
+  const memory = createKernelMemory(Math.ceil(constantsEnd / PAGE) + 1, sharedMemory);
   const kernels = (await instantiateKernels(module, memory)) as unknown as HogKernels;
   new Uint8Array(memory.buffer).set(orientations, 0);
   for (const { at, values } of taps) new Float32Array(memory.buffer, at, values.length).set(values);
