@@ -4,7 +4,7 @@ import { DisposedError, InputError } from '../errors.js';
 import type { Rectangle } from '../geometry/point-transforms.js';
 import { MAX_IMAGE_PIXELS, MAX_IMAGE_SIDE, type RgbImage } from '../image.js';
 import { bilinearResizeTables } from './bilinear-resize.js';
-import { fhogCellTables, fhogRectToImage, orientationTable, type FhogGeometry } from './fhog.js';
+import { FHOG_BINS, fhogCellTables, fhogRectToImage, orientationTable, type FhogGeometry } from './fhog.js';
 import { separableTerms, usesSeparableTerms } from './fhog-filterbank.js';
 import { planHogWorkspace, workspaceKey, type ChainImage, type HogWorkspace } from './hog-workspace.js';
 import { rectDownFromUpsampled, rectUpFromLevel } from './image-pyramid.js';
@@ -106,9 +106,10 @@ export async function loadFrontalFaceDetector(
   let constantsEnd = Math.ceil(orientations.length / 16) * 16;
   const taps: Array<{ at: number; values: Float32Array }> = [];
   const place = (values: Float32Array) => {
-    taps.push({ at: constantsEnd, values });
+    const at = constantsEnd;
+    taps.push({ at, values });
     constantsEnd += values.byteLength;
-    return taps[taps.length - 1].at;
+    return at;
   };
   const steps: ScoreStep[] = [];
   description.filters.forEach((f, filter) => {
@@ -129,7 +130,7 @@ export async function loadFrontalFaceDetector(
   const kernels = (await instantiateKernels(module, memory)) as unknown as HogKernels;
   new Uint8Array(memory.buffer).set(orientations, 0);
   for (const { at, values } of taps) new Float32Array(memory.buffer, at, values.length).set(values);
-  return new HogDetector(description, steps, memory, kernels, Math.ceil(constantsEnd / 64) * 64);
+  return new HogDetector(description, steps, { memory, kernels }, Math.ceil(constantsEnd / 64) * 64);
 }
 
 /**
@@ -144,8 +145,15 @@ type ScoreStep = {
   first: boolean;
 } & ({ kind: 'rank-1'; rowTaps: number; columnTaps: number } | { kind: 'full'; taps: number });
 
+/** The detector's memory and the kernels instantiated over it. */
+interface Runtime {
+  memory: WebAssembly.Memory;
+  kernels: HogKernels;
+}
+
 class HogDetector implements FrontalFaceDetector {
-  private memory: WebAssembly.Memory | null;
+  /** Dropped whole on dispose: the kernels' instance holds the memory too. */
+  private runtime: Runtime | null;
   private workspace: HogWorkspace | undefined;
   /** Every filter's steps grouped by the feature plane they read, each filter's in its order. */
   private readonly stepsByPlane: ScoreStep[][];
@@ -155,47 +163,46 @@ class HogDetector implements FrontalFaceDetector {
   constructor(
     readonly description: HogDetectorDescription,
     steps: ScoreStep[],
-    memory: WebAssembly.Memory,
-    private readonly kernels: HogKernels,
+    runtime: Runtime,
     private readonly workspaceStart: number,
   ) {
-    this.memory = memory;
+    this.runtime = runtime;
     this.stepsByPlane = Array.from({ length: FHOG_PLANES }, (_, plane) => steps.filter((s) => s.plane === plane));
     this.scored = description.filters.map((_, filter) => steps.some((s) => s.filter === filter));
   }
 
   get memoryBytes(): number {
-    return this.memory?.buffer.byteLength ?? 0;
+    return this.runtime?.memory.buffer.byteLength ?? 0;
   }
 
   dispose(): void {
-    this.memory = null;
+    this.runtime = null;
     this.workspace = undefined;
   }
 
   detectFaces(image: RgbImage, options: DetectFacesOptions = {}): FaceDetection[] {
-    if (!this.memory) throw new DisposedError('the detector has been disposed');
+    const rt = this.runtime;
+    if (!rt) throw new DisposedError('the detector has been disposed');
     const { upsample, adjustThreshold } = checkOptions(options);
     const { width, height, pixelStride } = describeImage(image);
     if (width === 0 || height === 0) return [];
-    const ws = this.prepareWorkspace(width, height, pixelStride, upsample);
-    const memory = this.memory;
+    const { memory, kernels: k } = rt;
+    const ws = this.prepareWorkspace(memory, width, height, pixelStride, upsample);
     new Uint8Array(memory.buffer, ws.input, image.data.length).set(image.data);
-    const k = this.kernels;
     const first = ws.upsampling[0];
     k.u8_rgb_to_planar__simd128(ws.input, pixelStride, first.address, first.planeBytes, 0, width * height);
-    for (let i = 1; i < ws.upsampling.length; i++) this.resize(ws, ws.upsampling[i - 1], ws.upsampling[i]);
+    for (let i = 1; i < ws.upsampling.length; i++) resize(rt, ws, ws.upsampling[i - 1], ws.upsampling[i]);
 
     const { cellSize, filterRows, filterCols, padding } = this.description;
     const boxRows = filterRows - 2 * padding;
     const boxCols = filterCols - 2 * padding;
     const found = this.description.filters.map((): Array<{ score: number; rect: Rectangle }> => []);
     ws.levels.forEach((level, l) => {
-      if (l > 0) this.resize(ws, ws.levels[l - 1].image, level.image);
+      if (l > 0) resize(rt, ws, ws.levels[l - 1].image, level.image);
       if (!level.fhog) return;
       const g = level.fhog;
-      this.extractFhog(ws, level.image, g);
-      const area = this.score(ws, g);
+      extractFhog(rt, ws, level.image, g, cellSize);
+      const area = this.score(rt, ws, g);
       const scores = new Float32Array(memory.buffer);
       this.description.filters.forEach((filter, f) => {
         if (!this.scored[f]) return;
@@ -228,7 +235,7 @@ class HogDetector implements FrontalFaceDetector {
   }
 
   /** The workspace for this size, grown into the memory the first time it is needed. */
-  private prepareWorkspace(width: number, height: number, pixelStride: number, upsample: number): HogWorkspace {
+  private prepareWorkspace(memory: WebAssembly.Memory, width: number, height: number, pixelStride: number, upsample: number): HogWorkspace {
     const key = workspaceKey({ width, height }, pixelStride, upsample);
     if (this.workspace?.key === key) return this.workspace;
     const ws = planHogWorkspace({ width, height }, pixelStride, upsample, this.description, this.workspaceStart);
@@ -236,7 +243,6 @@ class HogDetector implements FrontalFaceDetector {
       const level0 = ws.upsampling[ws.upsampling.length - 1];
       throw new InputError(`a ${width}x${height} image up-sampled ${upsample} times (${level0.width}x${level0.height}) needs ${(ws.end / 2 ** 30).toFixed(1)} GiB to scan, more than the ${MAX_DETECTOR_MEMORY_BYTES / 2 ** 30} GiB allowed`);
     }
-    const memory = this.memory!;
     const missing = ws.end - memory.buffer.byteLength;
     if (missing > 0) {
       try {
@@ -249,39 +255,6 @@ class HogDetector implements FrontalFaceDetector {
     return ws;
   }
 
-  /** dlib's bilinear `resize_image` from one image of the chain to the next. */
-  private resize(ws: HogWorkspace, from: ChainImage, to: ChainImage): void {
-    const tables = bilinearResizeTables(from, to);
-    const bytes = new Uint8Array(this.memory!.buffer);
-    bytes.set(tables.rows, ws.resizeRows);
-    bytes.set(tables.groups, ws.resizeGroups);
-    bytes.set(tables.tail, ws.resizeTail);
-    this.kernels.u8_planar_resize_bilinear__simd128(
-      from.address, from.width, from.planeBytes, to.address, to.width, to.planeBytes,
-      ws.resizeRows, ws.resizeGroups, tables.groupCount, ws.resizeTail, tables.tailCount, 0, to.height,
-    );
-  }
-
-  /** dlib's `extract_fhog_features` of a level into the padded feature planes. */
-  private extractFhog(ws: HogWorkspace, image: ChainImage, g: FhogGeometry): void {
-    const histCols = g.cellCols + 2;
-    const histPlaneBytes = (g.cellRows + 2) * histCols * 4;
-    const bytes = new Uint8Array(this.memory!.buffer);
-    bytes.fill(0, ws.histogram, ws.histogram + 18 * histPlaneBytes);
-    const tables = fhogCellTables(g, this.description.cellSize);
-    bytes.set(tables.rows, ws.cellRowTable);
-    bytes.set(tables.columns, ws.cellColumnTable);
-    const k = this.kernels;
-    k.f32_fhog_cells__simd128(
-      image.address, image.width, image.planeBytes, 0, g.visibleCols, g.eightWideEnd,
-      ws.cellRowTable, ws.cellColumnTable, ws.histogram, histPlaneBytes, histCols * 4, ws.cellScratch, 1, g.visibleRows,
-    );
-    k.f32_fhog_features__simd128(
-      ws.histogram, histCols, histPlaneBytes, g.cellRows, g.cellCols, ws.energy, ws.blockNorm, ws.blockScale, ws.normStride,
-      ws.features, g.planeRows, g.planeCols, g.planeRows * g.planeCols * 4, g.padTop, g.padLeft,
-    );
-  }
-
   /**
    * Every filter's score at every cell of a level, summed as dlib sums it:
    * each step correlates its plane (a rank-1 term along rows, then down
@@ -289,7 +262,7 @@ class HogDetector implements FrontalFaceDetector {
    * the filter's order. Going plane by plane keeps each filter's order and
    * reads each feature plane once for all filters. Returns the cells scored.
    */
-  private score(ws: HogWorkspace, g: FhogGeometry): Rectangle {
+  private score({ memory, kernels: k }: Runtime, ws: HogWorkspace, g: FhogGeometry): Rectangle {
     const { filterRows, filterCols } = this.description;
     const firstRow = Math.trunc(filterRows / 2);
     const firstCol = Math.trunc(filterCols / 2);
@@ -301,10 +274,9 @@ class HogDetector implements FrontalFaceDetector {
     // Only the feature rows can give nonzero row sums; the padding rows' sums are zero.
     const featureRows = [g.padTop, g.padTop + g.hogRows];
     const rowBytes = g.planeCols * 4;
-    const bytes = new Uint8Array(this.memory!.buffer);
+    const bytes = new Uint8Array(memory.buffer);
     bytes.fill(0, ws.correlation, ws.correlation + featureRows[0] * rowBytes);
     bytes.fill(0, ws.correlation + featureRows[1] * rowBytes, ws.correlation + planeBytes);
-    const k = this.kernels;
     for (const planeSteps of this.stepsByPlane) {
       for (const step of planeSteps) {
         const plane = ws.features + step.plane * planeBytes;
@@ -327,6 +299,38 @@ class HogDetector implements FrontalFaceDetector {
     }
     return { left: firstCol, top: firstRow, right: lastCol - 1, bottom: lastRow - 1 };
   }
+}
+
+/** dlib's bilinear `resize_image` from one image of the chain to the next. */
+function resize({ memory, kernels }: Runtime, ws: HogWorkspace, from: ChainImage, to: ChainImage): void {
+  const tables = bilinearResizeTables(from, to);
+  const bytes = new Uint8Array(memory.buffer);
+  bytes.set(tables.rows, ws.resizeRows);
+  bytes.set(tables.groups, ws.resizeGroups);
+  bytes.set(tables.tail, ws.resizeTail);
+  kernels.u8_planar_resize_bilinear__simd128(
+    from.address, from.width, from.planeBytes, to.address, to.width, to.planeBytes,
+    ws.resizeRows, ws.resizeGroups, tables.groupCount, ws.resizeTail, tables.tailCount, 0, to.height,
+  );
+}
+
+/** dlib's `extract_fhog_features` of a level into the padded feature planes. */
+function extractFhog({ memory, kernels: k }: Runtime, ws: HogWorkspace, image: ChainImage, g: FhogGeometry, cellSize: number): void {
+  const histCols = g.cellCols + 2;
+  const histPlaneBytes = (g.cellRows + 2) * histCols * 4;
+  const bytes = new Uint8Array(memory.buffer);
+  bytes.fill(0, ws.histogram, ws.histogram + FHOG_BINS * histPlaneBytes);
+  const tables = fhogCellTables(g, cellSize);
+  bytes.set(tables.rows, ws.cellRowTable);
+  bytes.set(tables.columns, ws.cellColumnTable);
+  k.f32_fhog_cells__simd128(
+    image.address, image.width, image.planeBytes, 0, g.visibleCols, g.eightWideEnd,
+    ws.cellRowTable, ws.cellColumnTable, ws.histogram, histPlaneBytes, histCols * 4, ws.cellScratch, 1, g.visibleRows,
+  );
+  k.f32_fhog_features__simd128(
+    ws.histogram, histCols, histPlaneBytes, g.cellRows, g.cellCols, ws.energy, ws.blockNorm, ws.blockScale, ws.normStride,
+    ws.features, g.planeRows, g.planeCols, g.planeRows * g.planeCols * 4, g.padTop, g.padLeft,
+  );
 }
 
 function checkOptions(options: DetectFacesOptions): { upsample: number; adjustThreshold: number } {
