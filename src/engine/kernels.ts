@@ -10,6 +10,9 @@ import { DlibWasmError } from '../errors.js';
  */
 export type KernelName =
   | 'f32_igemm_4x8__simd128'
+  | 'f32_igemm_4x8_batched__simd128'
+  | 'f32_winograd_2x2_3x3_input_nhwc__simd128'
+  | 'f32_winograd_2x2_3x3_output_nhwc__simd128'
   | 'f32_pool2d_nhwc__simd128'
   | 'f32_add_zero_extend_nhwc__simd128'
   | 'f32_scale_shift_nhwc__simd128'
@@ -21,6 +24,9 @@ export type Kernels = Record<KernelName, (...args: (number | boolean)[]) => void
 /** All kernels, in the order workers number them. */
 export const KERNEL_NAMES: readonly KernelName[] = [
   'f32_igemm_4x8__simd128',
+  'f32_igemm_4x8_batched__simd128',
+  'f32_winograd_2x2_3x3_input_nhwc__simd128',
+  'f32_winograd_2x2_3x3_output_nhwc__simd128',
   'f32_pool2d_nhwc__simd128',
   'f32_add_zero_extend_nhwc__simd128',
   'f32_scale_shift_nhwc__simd128',
