@@ -1,8 +1,9 @@
 import type { KernelName } from '../engine/kernels.js';
 import { ArenaAllocator, ARENA_SLACK } from './arena.js';
 import { nodeInputs, sizeOf, type Graph, type GraphNode, type Shape } from './graph.js';
-import { convIndirection, fcIndirection, type Indirection } from './indirection.js';
+import { convIndirection, matrixIndirection, type Indirection } from './indirection.js';
 import { IGEMM_MR, IGEMM_NR, packConvWeights, packFcWeights, toPixelMajor, type PackedWeights } from './pack-weights.js';
+import { packWinogradWeights, prefersWinograd, winogradMacs, winogradTiles, WINOGRAD_POSITIONS } from './winograd.js';
 
 /** Puts constant data (packed weights, indirection) in the kernels' memory; returns its byte address. */
 export type ConstantPlacer = (key: string, make: () => Float32Array | Int32Array) => number;
@@ -23,7 +24,7 @@ export type StepArg = number | boolean | { arena: number } | { perSample: number
 export interface PlanStep {
   /** The dlib layers it computes, e.g. `layer<130> con 7x7/2 3 +affine +relu -> 32x72x72`. */
   label: string;
-  /** Multiply-adds per sample. */
+  /** Multiply-adds per sample that the kernel does. */
   macs: number;
   kernel: KernelName;
   args: StepArg[];
@@ -43,7 +44,10 @@ export interface ExecutionPlan {
   output: { offset: number; shape: Shape };
   /** Arena offset and shape of each dlib layer's output that the plan keeps. */
   layerOutputs: Map<number, { offset: number; shape: Shape }>;
-  /** Multiply-adds per sample. */
+  /**
+   * Multiply-adds per sample of the layers as dlib computes them (direct
+   * convolutions), whatever algorithm the steps use: what FLOP rates count.
+   */
   macs: number;
 }
 
@@ -75,7 +79,7 @@ export function buildExecutionPlan(graph: Graph, place: ConstantPlacer, options:
   arena.free(staging);
 
   const context: StepContext = {
-    shapes, offsets, place, batch, key: options.constantKey, zero: 0,
+    shapes, offsets, place, arena, batch, key: options.constantKey, zero: 0,
     planKey: `${shapes[graph.input].h}x${shapes[graph.input].w}x${batch}`,
   };
   context.zero = place(`zeros:${maxTapChannels(graph)}`, () => new Float32Array(maxTapChannels(graph)));
@@ -83,7 +87,7 @@ export function buildExecutionPlan(graph: Graph, place: ConstantPlacer, options:
   nodes.forEach((node, i) => {
     const inPlace = options.keepAll ? undefined : inPlaceInput(node, shapes, lastUse, i);
     offsets[node.y] = inPlace !== undefined ? offsets[inPlace] : arena.allocate(bytesOf(node.y));
-    steps.push(makeStep(node, context));
+    steps.push(...makeSteps(node, context));
     for (const t of new Set(nodeInputs(node))) {
       if (lastUse[t] === i && offsets[t] !== offsets[node.y]) arena.free(offsets[t]);
     }
@@ -95,20 +99,35 @@ export function buildExecutionPlan(graph: Graph, place: ConstantPlacer, options:
   }
   return {
     steps, batch, staging, layerOutputs,
-    macs: steps.reduce((sum, s) => sum + s.macs, 0),
+    macs: nodes.reduce((sum, node) => sum + directMacs(node, shapes), 0),
     arenaBytes: arena.peak + ARENA_SLACK,
     input: { offset: offsets[graph.input], shape: shapes[graph.input] },
     output: { offset: offsets[graph.output], shape: shapes[graph.output] },
   };
 }
 
-/** The longest row of zeros a padded convolution tap may read. */
+/** The longest row of zeros a padded convolution tap, or a Winograd tile's padding (whole vectors), may read. */
 function maxTapChannels(graph: Graph): number {
   let longest = 4;
   for (const node of graph.nodes) {
-    if (node.op === 'conv') longest = Math.max(longest, node.layer.kernelCols * node.layer.inputChannels);
+    if (node.op === 'conv') {
+      const { kernelCols, inputChannels } = node.layer;
+      longest = Math.max(longest, kernelCols * inputChannels, vectorFloats(inputChannels));
+    }
   }
   return longest;
+}
+
+/** Floats of a row of `n` rounded up to whole SIMD vectors. */
+const vectorFloats = (n: number) => Math.ceil(n / 4) * 4;
+
+/** Multiply-adds per sample of a node computed directly (im2col GEMM, as dlib does). */
+function directMacs(node: GraphNode, shapes: Shape[]): number {
+  if (node.op === 'conv') {
+    const l = node.layer;
+    return sizeOf(shapes[node.y]) * l.inputChannels * l.kernelRows * l.kernelCols;
+  }
+  return node.op === 'fc' ? node.layer.numInputs * node.layer.numOutputs : 0;
 }
 
 function sameShape(a: Shape, b: Shape): boolean {
@@ -125,6 +144,8 @@ interface StepContext {
   shapes: Shape[];
   offsets: number[];
   place: ConstantPlacer;
+  /** For the scratch buffers of a step: they must be freed before the node's steps end. */
+  arena: ArenaAllocator;
   batch: number;
   key: string;
   planKey: string;
@@ -153,28 +174,121 @@ function labelOf(node: GraphNode, shapes: Shape[]): string {
   }
 }
 
-function igemmStep(
+/** The operands of an igemm step; with `batch`, of a batch of igemms (see the batched kernel). */
+interface IgemmOperands {
+  label: string;
+  macs: number;
+  x: number;
+  y: number;
+  outputs: number;
+  pixelsPerSample: number;
+  relu: boolean;
+  indirection: number;
+  taps: number;
+  tapChannels: number;
+  w: number;
+  bias: number;
+  batch?: { count: number; xStride: number; wStride: number; yStride: number };
+}
+
+function igemmStep(gemm: IgemmOperands, ctx: StepContext): PlanStep {
+  const { batch } = gemm;
+  return {
+    label: gemm.label, macs: gemm.macs, kernel: batch ? 'f32_igemm_4x8_batched__simd128' : 'f32_igemm_4x8__simd128',
+    args: [
+      { arena: gemm.x }, ctx.zero, gemm.indirection, gemm.taps, gemm.tapChannels, gemm.w, gemm.bias,
+      { arena: gemm.y }, gemm.outputs, { perSample: gemm.pixelsPerSample }, gemm.relu,
+      ...(batch ? [batch.count, batch.xStride, batch.wStride, batch.yStride] : []),
+    ],
+    work: { perSample: gemm.pixelsPerSample, granule: IGEMM_MR, blocks: Math.ceil(gemm.outputs / IGEMM_NR) },
+  };
+}
+
+/**
+ * Bytes from one of the 16 transform-domain matrices to the next: an odd
+ * number of cache lines, so that the 16 rows a tile's transform reads or
+ * writes fall in 16 different cache sets (a multiple of 4 KiB would put them
+ * all in one set, more than its ways).
+ */
+function matrixStride(bytes: number): number {
+  return Math.ceil(bytes / 128) * 128 + 64;
+}
+
+/** A convolution or fc layer as one igemm over the tensors x and y. */
+function directStep(
   label: string, macs: number, key: string, ctx: StepContext, x: number, y: number, outputs: number, relu: boolean,
   pack: () => PackedWeights, indirection: () => Indirection,
 ): PlanStep {
   let packed: PackedWeights | undefined;
   const weights = () => (packed ??= pack());
   // The offsets depend on the layer's geometry, so on the plan's input size and batch.
-  const indirectionKey = `${key}:indirection:${ctx.planKey}`;
   const ind = indirection();
-  const pixelsPerSample = sizeOf(ctx.shapes[y]) / outputs;
-  return {
-    label, macs, kernel: 'f32_igemm_4x8__simd128',
-    args: [
-      { arena: ctx.offsets[x] }, ctx.zero, ctx.place(indirectionKey, () => ind.offsets), ind.taps, ind.tapChannels,
-      ctx.place(`${key}:w`, () => weights().w), ctx.place(`${key}:bias`, () => weights().bias),
-      { arena: ctx.offsets[y] }, outputs, { perSample: pixelsPerSample }, relu,
-    ],
-    work: { perSample: pixelsPerSample, granule: IGEMM_MR, blocks: Math.ceil(outputs / IGEMM_NR) },
-  };
+  return igemmStep({
+    label, macs, x: ctx.offsets[x], y: ctx.offsets[y], outputs, relu,
+    pixelsPerSample: sizeOf(ctx.shapes[y]) / outputs,
+    indirection: ctx.place(`${key}:indirection:${ctx.planKey}`, () => ind.offsets), taps: ind.taps, tapChannels: ind.tapChannels,
+    w: ctx.place(`${key}:w`, () => weights().w), bias: ctx.place(`${key}:bias`, () => weights().bias),
+  }, ctx);
 }
 
-function makeStep(node: GraphNode, ctx: StepContext): PlanStep {
+/**
+ * A 3x3 stride-1 convolution as Winograd F(2x2, 3x3): the input transform
+ * into V `[16][tiles][C]`, the 16 transform-domain GEMMs into M
+ * `[16][tiles][K]` (one igemm step over all 16), the output transform with
+ * the bias and ReLU. V and M are scratch buffers of the arena, dead after the
+ * conv; their matrices are laid out for the plan's batch, so that their
+ * offsets do not depend on the samples in a run.
+ */
+function winogradSteps(node: Extract<GraphNode, { op: 'conv' }>, label: string, key: string, ctx: StepContext): PlanStep[] {
+  const l = node.layer;
+  const xs = ctx.shapes[node.x];
+  const ys = ctx.shapes[node.y];
+  const { tilesY, tilesX } = winogradTiles(ys);
+  const tilesPerSample = tilesY * tilesX;
+  const tiles = tilesPerSample * ctx.batch;
+  const vRowFloats = vectorFloats(l.inputChannels);
+  const mRowFloats = vectorFloats(l.numFilters);
+  const vMatrixBytes = matrixStride(tiles * vRowFloats * F32);
+  const mMatrixBytes = matrixStride(tiles * mRowFloats * F32);
+  const v = ctx.arena.allocate(WINOGRAD_POSITIONS * vMatrixBytes);
+  const m = ctx.arena.allocate(WINOGRAD_POSITIONS * mMatrixBytes);
+  // Free again at once: these steps run before any later node's that may reuse the space.
+  ctx.arena.free(v);
+  ctx.arena.free(m);
+
+  let packed: PackedWeights | undefined;
+  const weights = () => (packed ??= packWinogradWeights(l, node.scale, node.shift));
+  // Not the direct path's keys: the same layer may run either way at other input sizes.
+  const w = ctx.place(`${key}:winograd:w`, () => weights().w);
+  const bias = ctx.place(`${key}:winograd:bias`, () => weights().bias);
+  const blocks = Math.ceil(l.numFilters / IGEMM_NR);
+  const work = { perSample: tilesPerSample, granule: 1 };
+  return [
+    {
+      label: `${label} (winograd input)`, macs: 0, kernel: 'f32_winograd_2x2_3x3_input_nhwc__simd128',
+      args: [
+        { arena: ctx.offsets[node.x] }, ctx.zero, xs.h, xs.w, xs.c, l.padY, l.padX, tilesY, tilesX, { arena: v }, vMatrixBytes,
+      ],
+      work,
+    },
+    igemmStep({
+      label: `${label} (winograd gemms)`, macs: winogradMacs(l, ys), x: v, y: m, outputs: mRowFloats, relu: false,
+      pixelsPerSample: tilesPerSample,
+      indirection: ctx.place(`${key}:winograd:indirection:${ctx.planKey}`, () => matrixIndirection(tiles, vRowFloats, l.inputChannels).offsets),
+      taps: 1, tapChannels: l.inputChannels,
+      w, bias: ctx.place(`zeros:${blocks * IGEMM_NR}`, () => new Float32Array(blocks * IGEMM_NR)),
+      batch: { count: WINOGRAD_POSITIONS, xStride: vMatrixBytes, wStride: blocks * l.inputChannels * IGEMM_NR * F32, yStride: mMatrixBytes },
+    }, ctx),
+    {
+      label: `${label} (winograd output)`, macs: 0, kernel: 'f32_winograd_2x2_3x3_output_nhwc__simd128',
+      args: [{ arena: m }, mMatrixBytes, bias, l.numFilters, ys.h, ys.w, tilesY, tilesX, { arena: ctx.offsets[node.y] }, node.relu],
+      work,
+    },
+  ];
+}
+
+/** The steps that compute a node: one kernel call, or a Winograd convolution's three. */
+function makeSteps(node: GraphNode, ctx: StepContext): PlanStep[] {
   const { shapes, offsets } = ctx;
   const label = labelOf(node, shapes);
   const ys = shapes[node.y];
@@ -183,26 +297,27 @@ function makeStep(node: GraphNode, ctx: StepContext): PlanStep {
     case 'conv': {
       const l = node.layer;
       const xs = shapes[node.x];
-      const macs = sizeOf(ys) * l.inputChannels * l.kernelRows * l.kernelCols;
+      const key = `${ctx.key}:${l.index}`;
+      if (prefersWinograd(l, ys, ctx.batch)) return winogradSteps(node, label, key, ctx);
       // Weights depend on the fusion only; the indirection also on the size and batch.
-      return igemmStep(
-        label, macs, `${ctx.key}:${l.index}`, ctx, node.x, node.y, l.numFilters, node.relu,
+      return [directStep(
+        label, directMacs(node, shapes), key, ctx, node.x, node.y, l.numFilters, node.relu,
         () => packConvWeights(l, node.scale, node.shift), () => convIndirection(l, xs, ys, ctx.batch),
-      );
+      )];
     }
     case 'fc': {
       const l = node.layer;
       const xs = shapes[node.x];
-      return igemmStep(
-        label, l.numInputs * l.numOutputs, `${ctx.key}:${l.index}`, ctx, node.x, node.y, l.numOutputs, node.relu,
-        () => packFcWeights(l, xs, node.scale, node.shift), () => fcIndirection(l.numInputs, ctx.batch),
-      );
+      return [directStep(
+        label, directMacs(node, shapes), `${ctx.key}:${l.index}`, ctx, node.x, node.y, l.numOutputs, node.relu,
+        () => packFcWeights(l, xs, node.scale, node.shift), () => matrixIndirection(ctx.batch, l.numInputs, l.numInputs),
+      )];
     }
     case 'pool': {
       const l = node.layer;
       const xs = shapes[node.x];
       const global = l.windowRows === 0 && l.windowCols === 0;
-      return {
+      return [{
         label, macs: 0, kernel: 'f32_pool2d_nhwc__simd128',
         args: [
           { arena: offsets[node.x] }, xs.h, xs.w, xs.c,
@@ -211,24 +326,24 @@ function makeStep(node: GraphNode, ctx: StepContext): PlanStep {
           ys.h, ys.w, { arena: offsets[node.y] }, l.kind === 'max_pool',
         ],
         work: { perSample: pixels, granule: 1 },
-      };
+      }];
     }
     case 'add': {
       const as = shapes[node.a];
       const bs = shapes[node.b];
-      return {
+      return [{
         label, macs: 0, kernel: 'f32_add_zero_extend_nhwc__simd128',
         args: [
           { arena: offsets[node.a] }, as.h, as.w, as.c, { arena: offsets[node.b] }, bs.h, bs.w, bs.c,
           { arena: offsets[node.y] }, ys.h, ys.w, ys.c, node.relu,
         ],
         work: { perSample: pixels, granule: 1 },
-      };
+      }];
     }
     case 'scale_shift': {
       const key = `${ctx.key}:affine${node.y}`;
       const order = (v: Float32Array) => (node.perElement ? toPixelMajor(v, ys) : v);
-      return {
+      return [{
         label, macs: 0, kernel: 'f32_scale_shift_nhwc__simd128',
         args: [
           { arena: offsets[node.x] }, ys.c, pixels,
@@ -236,13 +351,13 @@ function makeStep(node: GraphNode, ctx: StepContext): PlanStep {
           node.perElement, node.relu, { arena: offsets[node.y] },
         ],
         work: { perSample: pixels, granule: 1 },
-      };
+      }];
     }
     case 'relu':
-      return {
+      return [{
         label, macs: 0, kernel: 'f32_relu__simd128',
         args: [{ arena: offsets[node.x] }, { arena: offsets[node.y] }],
         work: { perSample: sizeOf(ys), granule: 1 },
-      };
+      }];
   }
 }

@@ -44,10 +44,14 @@ export function convIndirection(layer: ConLayer, input: Shape, output: Shape, ba
   return { offsets, taps, tapChannels: rowTaps ? kw * input.c : input.c, tiles };
 }
 
-/** A fully connected layer as a one-tap igemm: each sample's whole input is one row. */
-export function fcIndirection(inputs: number, batch: number): Indirection {
-  const tiles = Math.ceil(batch / IGEMM_MR);
+/**
+ * A one-tap igemm over the rows of a matrix, `rowFloats` apart, of which it
+ * reads the first `columns` floats: a fully connected layer's samples, or a
+ * Winograd convolution's tiles in the transform domain.
+ */
+export function matrixIndirection(rows: number, rowFloats: number, columns: number): Indirection {
+  const tiles = Math.ceil(rows / IGEMM_MR);
   const offsets = new Int32Array(tiles * IGEMM_MR);
-  for (let p = 0; p < offsets.length; p++) offsets[p] = Math.min(p, batch - 1) * inputs * 4;
-  return { offsets, taps: 1, tapChannels: inputs, tiles };
+  for (let p = 0; p < offsets.length; p++) offsets[p] = Math.min(p, rows - 1) * rowFloats * 4;
+  return { offsets, taps: 1, tapChannels: columns, tiles };
 }

@@ -20,7 +20,7 @@ export interface PackedWeights {
  * `weightAt(k, o)`, with an optional per-output scale and shift folded in:
  * W' = W*scale, b' = b*scale + shift.
  */
-function packColumns(
+export function packColumns(
   k: number, outputs: number, weightAt: (k: number, o: number) => number,
   bias: Float32Array | null, scale?: Float32Array, shift?: Float32Array,
 ): PackedWeights {

@@ -1,0 +1,113 @@
+import type { ConLayer } from '../dlib/network-description.js';
+import type { Shape } from './graph.js';
+import { IGEMM_MR, packColumns, type PackedWeights } from './pack-weights.js';
+
+/**
+ * Winograd F(2x2, 3x3) convolution (Lavin and Gray, "Fast Algorithms for
+ * Convolutional Neural Networks", 2015): each tile of 4x4 input pixels gives
+ * 2x2 outputs of a 3x3 stride-1 convolution, as Aᵀ [(G g Gᵀ) ⊙ (Bᵀ d B)] A.
+ * Summed over input channels, the elementwise products become 16 GEMMs, one
+ * per position of the 4x4 transform domain, with 16 multiply-adds per 2x2
+ * outputs and channel pair where the direct convolution has 36.
+ */
+export const WINOGRAD_POSITIONS = 16;
+const OUTPUT_TILE = 2;
+
+/**
+ * The least estimated cost of the direct convolution per unit of the
+ * Winograd one for which a layer runs as Winograd. The transforms cost time
+ * of their own; a small output wastes tile rows (a 3x3 output needs the
+ * GEMMs of a 4x4 one, a 1x1 output those of a 2x2). Measured: 1.27 (3x3
+ * outputs in batches of 8, weights in cache) gains 10-18% from 64 channels
+ * up, 1.13 (1xN outputs) nothing.
+ */
+const MIN_SAVING = 1.2;
+/**
+ * The cost of reading a weight from beyond the L2 cache (where a whole net's
+ * weights are when a layer starts), in multiply-adds: Winograd's weights are
+ * 16/9 of the direct convolution's, and in a small batch the layers of 256
+ * filters are bound by reading them (measured in the face model at batch 1:
+ * 4x4 outputs as fast either way, 3x3 outputs 20% slower as Winograd).
+ */
+const WEIGHT_READ_MACS = 12;
+/**
+ * Fewer input channels or filters than this leave the GEMMs too short to pay
+ * for the transforms (measured: 8 loses, 12 gains a little, 16 gains 15-25%).
+ */
+const MIN_CHANNELS = 16;
+
+/** The 2x2 output tiles of one sample (the last row and column may stick out of the output). */
+export function winogradTiles(output: Shape): { tilesY: number; tilesX: number } {
+  return { tilesY: Math.ceil(output.h / OUTPUT_TILE), tilesX: Math.ceil(output.w / OUTPUT_TILE) };
+}
+
+/** Multiply-adds of the transform-domain GEMMs of one sample. */
+export function winogradMacs(layer: ConLayer, output: Shape): number {
+  const { tilesY, tilesX } = winogradTiles(output);
+  return WINOGRAD_POSITIONS * tilesY * tilesX * layer.inputChannels * layer.numFilters;
+}
+
+/**
+ * Whether the plan computes a convolution as Winograd F(2x2, 3x3) (any
+ * padding), for batches of `batch`. Both ways cost, per weight, a
+ * multiply-add for each row of the GEMM (pixels or tiles, in whole igemm
+ * tiles) and the weight's read.
+ */
+export function prefersWinograd(layer: ConLayer, output: Shape, batch: number): boolean {
+  if (layer.kernelRows !== 3 || layer.kernelCols !== 3 || layer.strideY !== 1 || layer.strideX !== 1) return false;
+  if (layer.inputChannels < MIN_CHANNELS || layer.numFilters < MIN_CHANNELS) return false;
+  const { tilesY, tilesX } = winogradTiles(output);
+  const tileRows = (rows: number) => Math.ceil(rows / IGEMM_MR) * IGEMM_MR;
+  const direct = 9 * (tileRows(batch * output.h * output.w) + WEIGHT_READ_MACS);
+  const winograd = WINOGRAD_POSITIONS * (tileRows(batch * tilesY * tilesX) + WEIGHT_READ_MACS);
+  return direct >= MIN_SAVING * winograd;
+}
+
+// G of F(2x2, 3x3): U = G g Gᵀ takes a 3x3 filter to the 4x4 transform domain.
+const G = [
+  [1, 0, 0],
+  [0.5, 0.5, 0.5],
+  [0.5, -0.5, 0.5],
+  [0, 0, 1],
+];
+
+/**
+ * G g Gᵀ of the 3x3 filter g (row-major, at `offset` of `filters`): 16 values
+ * in position order ξ = 4*i + j, computed in double precision.
+ */
+export function transformFilter(filters: ArrayLike<number>, offset: number): Float64Array {
+  const gg = new Float64Array(12); // G g: 4x3
+  for (let i = 0; i < 4; i++) {
+    for (let c = 0; c < 3; c++) {
+      let sum = 0;
+      for (let k = 0; k < 3; k++) sum += G[i][k] * filters[offset + k * 3 + c];
+      gg[i * 3 + c] = sum;
+    }
+  }
+  const u = new Float64Array(WINOGRAD_POSITIONS);
+  for (let i = 0; i < 4; i++) {
+    for (let j = 0; j < 4; j++) {
+      let sum = 0;
+      for (let k = 0; k < 3; k++) sum += gg[i * 3 + k] * G[j][k];
+      u[i * 4 + j] = sum;
+    }
+  }
+  return u;
+}
+
+/**
+ * A 3x3 con layer's filters in the Winograd F(2x2, 3x3) transform domain,
+ * U = G g Gᵀ per filter and channel (scaled after the transform), as 16 igemm
+ * weight matrices `[blocks][C][8]` one after the other, one per position ξ of
+ * the 4x4 domain; and the folded bias, which the output transform adds.
+ */
+export function packWinogradWeights(layer: ConLayer, scale?: Float32Array, shift?: Float32Array): PackedWeights {
+  const { inputChannels: c, numFilters: k } = layer;
+  const u = new Float64Array(k * c * WINOGRAD_POSITIONS);
+  for (let f = 0; f < k * c; f++) u.set(transformFilter(layer.filters, f * 9), f * WINOGRAD_POSITIONS);
+  const matrices = Array.from({ length: WINOGRAD_POSITIONS }, (_, position) =>
+    packColumns(c, k, (channel, o) => u[(o * c + channel) * WINOGRAD_POSITIONS + position], layer.bias, scale, shift));
+  const w = new Float32Array(WINOGRAD_POSITIONS * matrices[0].w.length);
+  matrices.forEach((m, position) => w.set(m.w, position * m.w.length));
+  return { w, bias: matrices[0].bias };
+}

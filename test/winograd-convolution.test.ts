@@ -1,0 +1,96 @@
+import { describe, expect, it } from 'vitest';
+import { DlibNetwork, type ConLayer, type NetworkDescription } from '../src/index.js';
+import { relativeDiff } from './helpers.js';
+
+// The Winograd F(2x2, 3x3) path against a direct convolution in double
+// precision, on shapes the face model does not have: channel and filter
+// counts that are not multiples of 4 or 8, odd sizes (edge tiles that stick
+// out of the output), every padding, batches the plan's batch does not divide.
+
+/** A deterministic pseudo-random sequence in [-1, 1). */
+function random(seed: number): () => number {
+  let state = seed;
+  return () => {
+    state = (Math.imul(state, 1664525) + 1013904223) >>> 0;
+    return state / 2 ** 31 - 1;
+  };
+}
+
+const floats = (n: number, next: () => number) => Float32Array.from({ length: n }, next);
+
+function con(index: number, inputs: number, filters: number, size: number, pad: [number, number], next: () => number): ConLayer {
+  return {
+    kind: 'con', index, offset: 0, numFilters: filters, inputChannels: inputs, kernelRows: size, kernelCols: size,
+    strideY: 1, strideX: 1, padY: pad[0], padX: pad[1],
+    filters: floats(filters * inputs * size * size, next), bias: floats(filters, next),
+  };
+}
+
+/** relu(gamma * (conv(x) + bias) + beta) in double precision; x is `[c][h][w]`, as dlib's tensors. */
+function reference(layer: ConLayer, x: Float32Array, h: number, w: number, gamma: Float32Array, beta: Float32Array): Float64Array {
+  const { numFilters: k, inputChannels: c, padY, padX } = layer;
+  const oh = h + 2 * padY - 2;
+  const ow = w + 2 * padX - 2;
+  const y = new Float64Array(k * oh * ow);
+  for (let f = 0; f < k; f++) {
+    for (let oy = 0; oy < oh; oy++) {
+      for (let ox = 0; ox < ow; ox++) {
+        let sum = 0;
+        for (let ch = 0; ch < c; ch++) {
+          for (let ky = 0; ky < 3; ky++) {
+            for (let kx = 0; kx < 3; kx++) {
+              const iy = oy - padY + ky;
+              const ix = ox - padX + kx;
+              if (iy < 0 || iy >= h || ix < 0 || ix >= w) continue;
+              sum += x[(ch * h + iy) * w + ix] * layer.filters[((f * c + ch) * 3 + ky) * 3 + kx];
+            }
+          }
+        }
+        y[(f * oh + oy) * ow + ox] = Math.max(0, gamma[f] * (sum + layer.bias![f]) + beta[f]);
+      }
+    }
+  }
+  return y;
+}
+
+const cases = [
+  { channels: 17, filters: 19, h: 11, w: 9, pad: [1, 1] as [number, number], threads: 1 },
+  { channels: 20, filters: 16, h: 9, w: 12, pad: [0, 0] as [number, number], threads: 1 },
+  { channels: 16, filters: 21, h: 10, w: 7, pad: [2, 0] as [number, number], threads: 1 },
+  { channels: 19, filters: 24, h: 13, w: 14, pad: [0, 2] as [number, number], threads: 2 },
+];
+
+describe.each(cases)('a 3x3 conv of $channels channels to $filters filters on $h x $w, padding $pad, $threads thread(s)', (c) => {
+  const next = random(c.channels * 1000 + c.filters);
+  // layer<4>: 1x1 conv from the 3 input channels (direct); layer<3>: the 3x3 conv, then affine and relu.
+  const widen = con(4, 3, c.channels, 1, [0, 0], next);
+  const conv = con(3, c.channels, c.filters, 3, c.pad, next);
+  const gamma = floats(c.filters, next);
+  const beta = floats(c.filters, next);
+  const description: NetworkDescription = {
+    loss: { kind: 'loss_multiclass_log' },
+    input: { kind: 'input_rgb_image', index: 5, mean: [0, 0, 0] },
+    layers: [
+      widen, conv,
+      { kind: 'affine', index: 2, offset: 0, mode: 'conv', gamma, beta, disabled: false },
+      { kind: 'relu', index: 1, offset: 0 },
+    ],
+  };
+  const inputs = Array.from({ length: 4 }, () => ({ channels: 3, rows: c.h, cols: c.w, data: floats(3 * c.h * c.w, next) }));
+
+  it('runs as Winograd and matches the direct convolution, fused and layer by layer, in batches of 3', async () => {
+    const network = await DlibNetwork.create(description, { batchSize: 3, threads: c.threads });
+    const labels = (await network.profile(inputs.slice(0, 3))).map((step) => step.label);
+    expect(labels.filter((label) => label.includes('winograd'))).toHaveLength(3);
+
+    const fused = await network.run(inputs);
+    for (const [i, input] of inputs.entries()) {
+      const layers = await network.layerOutputs(input);
+      const widened = layers.get(4)!.data;
+      const expected = reference(conv, widened, c.h, c.w, gamma, beta);
+      expect(relativeDiff(fused[i], expected)).toBeLessThanOrEqual(1e-6);
+      expect(relativeDiff(layers.get(1)!.data, expected)).toBeLessThanOrEqual(1e-6);
+    }
+    network.dispose();
+  });
+});
