@@ -1,11 +1,10 @@
-import { readdir, readFile, stat } from 'node:fs/promises';
+import { readdir, stat } from 'node:fs/promises';
 import { extname, join } from 'node:path';
 import { chineseWhispers } from '../face/chinese-whispers.js';
 import { integerOption, parseArgs, UsageError } from './args.js';
 import { loadBundledPipeline } from './bundled-pipeline.js';
 import { writeClusterReport, type ClusteredFace } from './cluster-report.js';
-import { decodeImage } from './decode-image.js';
-import { isUserFacing } from './descriptors-command.js';
+import { forEachImage } from './each-image.js';
 
 const PHOTO_EXTENSIONS = new Set(['.jpg', '.jpeg', '.png']);
 
@@ -53,20 +52,13 @@ export async function clusterCommand(args: string[]): Promise<number> {
     model: parsed.options.get('--model') as string | undefined,
   });
   const faces: Omit<ClusteredFace, 'cluster'>[] = [];
-  let failures = 0;
+  let failures: number;
   try {
-    for (const [i, photo] of photos.entries()) {
-      try {
-        for (const face of await pipeline.detect(await decodeImage(await readFile(photo)), { upsample })) {
-          faces.push({ photo, rect: face.rect, chip: face.chip, descriptor: face.descriptor });
-        }
-      } catch (error) {
-        if (!isUserFacing(error)) throw error;
-        failures++;
-        process.stderr.write(`${process.stderr.isTTY ? '\n' : ''}dlib-wasm: ${photo}: ${(error as Error).message}\n`);
+    failures = await forEachImage(photos, async (image, photo) => {
+      for (const face of await pipeline.detect(image, { upsample })) {
+        faces.push({ photo, rect: face.rect, chip: face.chip, descriptor: face.descriptor });
       }
-      reportProgress(i + 1, photos.length, faces.length);
-    }
+    }, (done) => reportProgress(done, photos.length, faces.length));
   } finally {
     pipeline.dispose();
   }

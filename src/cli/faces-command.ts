@@ -1,10 +1,9 @@
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { basename, extname, join } from 'node:path';
 import { integerOption, parseArgs, UsageError } from './args.js';
 import { loadBundledPipeline } from './bundled-pipeline.js';
 import { encodePng } from './cluster-report.js';
-import { decodeImage } from './decode-image.js';
-import { isUserFacing } from './descriptors-command.js';
+import { forEachImage } from './each-image.js';
 
 /**
  * `faces photo... [--upsample 1] [--landmarks model.dat] [--model face.dat] [--chips DIR]`:
@@ -20,25 +19,18 @@ export async function facesCommand(args: string[]): Promise<number> {
     landmarks: parsed.options.get('--landmarks') as string | undefined,
     model: parsed.options.get('--model') as string | undefined,
   });
-  let failures = 0;
   try {
-    for (const file of parsed.positional) {
-      try {
-        const faces = await pipeline.detect(await decodeImage(await readFile(file)), { upsample });
-        for (const [i, face] of faces.entries()) {
-          if (chipsDir) await writeFile(join(chipsDir, `${basename(file, extname(file))}_f${String(i).padStart(2, '0')}.png`), encodePng(face.chip));
-          process.stdout.write(`${JSON.stringify({
-            file, rect: face.rect, confidence: face.confidence, landmarks: face.landmarks, descriptor: Array.from(face.descriptor),
-          })}\n`);
-        }
-      } catch (error) {
-        if (!isUserFacing(error)) throw error;
-        failures++;
-        process.stderr.write(`dlib-wasm: ${file}: ${(error as Error).message}\n`);
+    const failures = await forEachImage(parsed.positional, async (image, file) => {
+      const faces = await pipeline.detect(image, { upsample });
+      for (const [i, face] of faces.entries()) {
+        if (chipsDir) await writeFile(join(chipsDir, `${basename(file, extname(file))}_f${String(i).padStart(2, '0')}.png`), encodePng(face.chip));
+        process.stdout.write(`${JSON.stringify({
+          file, rect: face.rect, confidence: face.confidence, landmarks: face.landmarks, descriptor: Array.from(face.descriptor),
+        })}\n`);
       }
-    }
+    });
+    return failures === 0 ? 0 : 1;
   } finally {
     pipeline.dispose();
   }
-  return failures === 0 ? 0 : 1;
 }

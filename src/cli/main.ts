@@ -2,7 +2,8 @@
 import { UsageError } from './args.js';
 import { benchCommand } from './bench-command.js';
 import { clusterCommand } from './cluster-command.js';
-import { descriptorsCommand, isUserFacing } from './descriptors-command.js';
+import { descriptorsCommand } from './descriptors-command.js';
+import { isUserFacing } from './each-image.js';
 import { facesCommand } from './faces-command.js';
 
 const USAGE = `usage: dlib-wasm <command> [options]

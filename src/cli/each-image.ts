@@ -1,0 +1,32 @@
+import { readFile } from 'node:fs/promises';
+import { DlibWasmError } from '../errors.js';
+import type { RgbImage } from '../image.js';
+import { decodeImage } from './decode-image.js';
+
+/** Errors that describe the user's input or files rather than a bug. */
+export function isUserFacing(error: unknown): boolean {
+  return error instanceof DlibWasmError || (error as NodeJS.ErrnoException)?.code !== undefined;
+}
+
+/**
+ * Decodes each image file in turn and hands it to `use`. A file that cannot
+ * be read, decoded or used is reported on stderr and skipped; any other error
+ * is a bug and propagates. `afterEach` sees the progress. Returns the failures.
+ */
+export async function forEachImage(
+  files: string[], use: (image: RgbImage, file: string) => Promise<void>, afterEach?: (done: number) => void,
+): Promise<number> {
+  let failures = 0;
+  for (const [i, file] of files.entries()) {
+    try {
+      await use(await decodeImage(await readFile(file)), file);
+    } catch (error) {
+      if (!isUserFacing(error)) throw error;
+      failures++;
+      // Starts on a line of its own where a progress bar is being redrawn.
+      process.stderr.write(`${afterEach && process.stderr.isTTY ? '\n' : ''}dlib-wasm: ${file}: ${(error as Error).message}\n`);
+    }
+    afterEach?.(i + 1);
+  }
+  return failures;
+}
