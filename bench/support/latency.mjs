@@ -1,0 +1,16 @@
+import { Bench } from 'tinybench';
+
+/**
+ * Latency of an async task, by tinybench: `warmupIterations` calls first
+ * (JIT, caches, the plan's first allocation), then calls until both
+ * `iterations` and `timeMs` are reached. The median is what the tables
+ * report: one descheduled call on a busy 2-core machine moves a mean, not
+ * a median.
+ */
+export async function measureLatency(task, { warmupIterations = 3, iterations = 10, timeMs = 3000 } = {}) {
+  const bench = new Bench({ time: timeMs, iterations, warmupIterations, warmupTime: 0, throws: true });
+  bench.add('task', task, { async: true });
+  await bench.run();
+  const { latency } = bench.tasks[0].result;
+  return { medianMs: latency.p50, madMs: latency.mad, minMs: latency.min, samples: latency.samplesCount };
+}
