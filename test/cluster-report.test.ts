@@ -1,9 +1,9 @@
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PNG } from 'pngjs';
 import { describe, expect, it } from 'vitest';
-import { writeClusterReport } from '../src/cli/cluster-report.js';
+import { encodePng, writeClusterReport } from '../src/cli/cluster-report.js';
 import { chineseWhispers } from '../src/index.js';
 import { fixtureJson, fixturePng } from './helpers.js';
 
@@ -12,11 +12,16 @@ describe('cluster report', () => {
     const { items } = fixtureJson<{ items: { chip: string; descriptor: number[] }[] }>('descriptors.json');
     const bald = items.filter((it) => it.chip.includes('bald_guys'));
     const { labels } = chineseWhispers({ descriptors: bald.map((it) => it.descriptor) });
-    const faces = bald.map((it, i) => ({
-      photo: 'bald_guys.jpg', rect: { left: i, top: 0, right: i + 10, bottom: 10 },
-      chip: fixturePng(it.chip), descriptor: Float32Array.from(it.descriptor), cluster: labels[i],
-    }));
     const dir = mkdtempSync(join(tmpdir(), 'dlib-wasm-report-'));
+    const faces = bald.map((it, i) => {
+      // The cluster command writes each chip as it is cut; the report moves them.
+      const chipFile = join(dir, `found-${i}.png`);
+      writeFileSync(chipFile, encodePng(fixturePng(it.chip)));
+      return {
+        photo: 'bald_guys.jpg', rect: { left: i, top: 0, right: i + 10, bottom: 10 },
+        chipFile, descriptor: Float32Array.from(it.descriptor), cluster: labels[i],
+      };
+    });
     await writeClusterReport(dir, faces);
 
     const json = JSON.parse(readFileSync(join(dir, 'clusters.json'), 'utf8'));
@@ -26,6 +31,7 @@ describe('cluster report', () => {
     expect(face).toMatchObject({ photo: 'bald_guys.jpg', chip: 'chips/0/0.png' });
     expect(face.descriptor).toHaveLength(128);
     expect(existsSync(join(dir, 'chips/3/5.png'))).toBe(true);
+    expect(existsSync(join(dir, 'found-0.png'))).toBe(false);
     const sheet = PNG.sync.read(readFileSync(join(dir, 'contact-sheet.png')));
     expect([sheet.width, sheet.height]).toEqual([6 * 156 + 6, 4 * 156 + 6]);
     expect(readFileSync(join(dir, 'index.html'), 'utf8')).toContain('24 faces, 4 people');

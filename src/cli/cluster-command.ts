@@ -1,9 +1,10 @@
-import { readdir, stat } from 'node:fs/promises';
+import { mkdir, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { extname, join } from 'node:path';
 import { chineseWhispers } from '../face/chinese-whispers.js';
 import { integerOption, parseArgs, UsageError } from './args.js';
 import { loadBundledPipeline } from './bundled-pipeline.js';
-import { writeClusterReport, type ClusteredFace } from './cluster-report.js';
+import { encodePng, writeClusterReport, type ClusteredFace } from './cluster-report.js';
+import type { RgbImage } from '../image.js';
 import { forEachImage } from './each-image.js';
 
 const PHOTO_EXTENSIONS = new Set(['.jpg', '.jpeg', '.png']);
@@ -51,19 +52,34 @@ export async function clusterCommand(args: string[]): Promise<number> {
     landmarks: parsed.options.get('--landmarks') as string | undefined,
     model: parsed.options.get('--model') as string | undefined,
   });
+  // Memory stays flat however many photos: chips go to disk as they are cut, and wait for a
+  // full batch of the network (across photos) before they are described.
   const faces: Omit<ClusteredFace, 'cluster'>[] = [];
+  const unsorted = join(out, 'chips', 'unsorted');
+  await mkdir(unsorted, { recursive: true });
+  let waiting: (Omit<ClusteredFace, 'cluster' | 'descriptor'> & { chip: RgbImage })[] = [];
+  const describeWaiting = async () => {
+    const descriptors = await pipeline.recognition.computeFaceDescriptors(waiting.map((w) => w.chip));
+    waiting.forEach(({ chip, ...face }, i) => faces.push({ ...face, descriptor: descriptors[i] }));
+    waiting = [];
+  };
   let failures: number;
   try {
     failures = await forEachImage(photos, async (image, photo) => {
-      for (const face of await pipeline.detect(image, { upsample })) {
-        faces.push({ photo, rect: face.rect, chip: face.chip, descriptor: face.descriptor });
+      for (const { rect, chip } of pipeline.locate(image, { upsample })) {
+        const chipFile = join(unsorted, `${faces.length + waiting.length}.png`);
+        await writeFile(chipFile, encodePng(chip));
+        waiting.push({ photo, rect, chip, chipFile });
       }
-    }, (done) => reportProgress(done, photos.length, faces.length));
+      if (waiting.length >= pipeline.recognition.network.batchSize) await describeWaiting();
+    }, (done) => reportProgress(done, photos.length, faces.length + waiting.length));
+    await describeWaiting();
   } finally {
     pipeline.dispose();
   }
   const { labels } = chineseWhispers({ descriptors: faces.map((f) => f.descriptor) }, { threshold });
   const { clusters } = await writeClusterReport(out, faces.map((f, i) => ({ ...f, cluster: labels[i] })));
+  await rm(unsorted, { recursive: true, force: true });
   const sizes = clusters.map((c) => c.length).join(', ');
   process.stdout.write(
     `${faces.length} face${faces.length === 1 ? '' : 's'} in ${photos.length} photo${photos.length === 1 ? '' : 's'}: ` +

@@ -1,13 +1,16 @@
-import { mkdir, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { join, relative } from 'node:path';
 import { PNG } from 'pngjs';
 import type { RgbImage } from '../image.js';
 
-/** One face found in a photo: where, its aligned chip and its descriptor. */
+/**
+ * One face found in a photo: where, the PNG file of its aligned chip (written
+ * when the face was found, so that no chip waits in memory) and its descriptor.
+ */
 export interface ClusteredFace {
   photo: string;
   rect: { left: number; top: number; right: number; bottom: number };
-  chip: RgbImage;
+  chipFile: string;
   descriptor: Float32Array;
   cluster: number;
 }
@@ -15,7 +18,9 @@ export interface ClusteredFace {
 /** Chips in the contact sheet, and the gap around each. */
 const THUMB = 150;
 const GAP = 6;
-const MAX_PER_ROW = 12;
+/** The sheet shows each person's first chips and the largest clusters only, so that its size stays bounded. */
+export const SHEET_CHIPS_PER_PERSON = 12;
+export const SHEET_PEOPLE = 40;
 
 /** Encodes an RGB or RGBA image as PNG bytes. */
 export function encodePng(image: RgbImage): Buffer {
@@ -37,20 +42,22 @@ export function groupByCluster(faces: ClusteredFace[]): ClusteredFace[][] {
   return [...groups.values()].sort((a, b) => b.length - a.length);
 }
 
-/** One row of chips per person (wrapping after MAX_PER_ROW), on a light grey background. */
-export function contactSheet(clusters: ClusteredFace[][]): RgbImage {
-  const rows = clusters.flatMap((faces) => {
-    const chunks: ClusteredFace[][] = [];
-    for (let i = 0; i < faces.length; i += MAX_PER_ROW) chunks.push(faces.slice(i, i + MAX_PER_ROW));
-    return chunks;
-  });
+/** Decodes a chip PNG to RGBA. */
+async function readChip(file: string): Promise<RgbImage> {
+  const png = PNG.sync.read(await readFile(file));
+  return { width: png.width, height: png.height, data: png.data };
+}
+
+/** One row of chips per person, largest clusters first, on a light grey background. */
+export async function contactSheet(clusters: ClusteredFace[][]): Promise<RgbImage> {
+  const rows = clusters.slice(0, SHEET_PEOPLE).map((faces) => faces.slice(0, SHEET_CHIPS_PER_PERSON));
   const columns = Math.max(1, ...rows.map((r) => r.length));
   const width = columns * (THUMB + GAP) + GAP;
   const height = Math.max(1, rows.length) * (THUMB + GAP) + GAP;
   const data = new Uint8Array(width * height * 3).fill(235);
-  rows.forEach((row, r) => {
-    row.forEach((face, c) => {
-      const { chip } = face;
+  for (const [r, row] of rows.entries()) {
+    for (const [c, face] of row.entries()) {
+      const chip = await readChip(face.chipFile);
       const stride = chip.data.length / (chip.width * chip.height);
       const x0 = GAP + c * (THUMB + GAP);
       const y0 = GAP + r * (THUMB + GAP);
@@ -63,35 +70,33 @@ export function contactSheet(clusters: ClusteredFace[][]): RgbImage {
           data.set(chip.data.subarray(src, src + 3), ((y0 + y) * width + x0 + x) * 3);
         }
       }
-    });
-  });
+    }
+  }
   return { width, height, data };
 }
 
 const escapeHtml = (s: string) => s.replace(/[&<>"']/g, (ch) => `&#${ch.charCodeAt(0)};`);
 
 /**
- * Writes `dir/clusters.json`, each face's chip under `dir/chips/<cluster>/`,
- * `dir/contact-sheet.png` (a row per person) and `dir/index.html`.
+ * Writes `dir/clusters.json`, moves each face's chip to `dir/chips/<cluster>/`,
+ * and writes `dir/contact-sheet.png` (a row per person) and `dir/index.html`.
  */
 export async function writeClusterReport(dir: string, faces: ClusteredFace[]): Promise<{ clusters: ClusteredFace[][] }> {
   const clusters = groupByCluster(faces);
-  await mkdir(join(dir, 'chips'), { recursive: true });
-  const json = {
-    clusters: await Promise.all(clusters.map(async (members, id) => {
-      await mkdir(join(dir, 'chips', String(id)), { recursive: true });
-      return {
-        id,
-        faces: await Promise.all(members.map(async (face, n) => {
-          const chip = join('chips', String(id), `${n}.png`);
-          await writeFile(join(dir, chip), encodePng(face.chip));
-          return { photo: face.photo, rect: face.rect, chip, descriptor: Array.from(face.descriptor) };
-        })),
-      };
-    })),
-  };
+  const json = { clusters: [] as { id: number; faces: { photo: string; rect: ClusteredFace['rect']; chip: string; descriptor: number[] }[] }[] };
+  for (const [id, members] of clusters.entries()) {
+    await mkdir(join(dir, 'chips', String(id)), { recursive: true });
+    const entries = [];
+    for (const [n, face] of members.entries()) {
+      const chip = join('chips', String(id), `${n}.png`);
+      await rename(face.chipFile, join(dir, chip));
+      face.chipFile = join(dir, chip);
+      entries.push({ photo: face.photo, rect: face.rect, chip: relative(dir, face.chipFile), descriptor: Array.from(face.descriptor) });
+    }
+    json.clusters.push({ id, faces: entries });
+  }
   await writeFile(join(dir, 'clusters.json'), `${JSON.stringify(json, null, 1)}\n`);
-  await writeFile(join(dir, 'contact-sheet.png'), encodePng(contactSheet(clusters)));
+  await writeFile(join(dir, 'contact-sheet.png'), encodePng(await contactSheet(clusters)));
   const people = json.clusters.map((c) => `<section><h2>Person ${c.id + 1}: ${c.faces.length} face${c.faces.length === 1 ? '' : 's'}</h2>
 ${c.faces.map((f) => `<figure><img src="${escapeHtml(f.chip)}" width="150" height="150" alt=""><figcaption>${escapeHtml(f.photo)}</figcaption></figure>`).join('\n')}
 </section>`).join('\n');
@@ -100,6 +105,7 @@ ${c.faces.map((f) => `<figure><img src="${escapeHtml(f.chip)}" width="150" heigh
 <style>body{font-family:system-ui,sans-serif;margin:2em}section{margin-bottom:1.5em}figure{display:inline-block;margin:0 6px 6px 0}figcaption{font-size:11px;color:#555;max-width:150px;overflow:hidden;text-overflow:ellipsis;white-space:nowrap}</style>
 </head><body><h1>${faces.length} faces, ${clusters.length} people</h1>
 <p><img src="contact-sheet.png" alt="One row of face chips per person"></p>
+${clusters.length > SHEET_PEOPLE || clusters.some((c) => c.length > SHEET_CHIPS_PER_PERSON) ? `<p>The sheet shows the ${Math.min(SHEET_PEOPLE, clusters.length)} largest clusters, up to ${SHEET_CHIPS_PER_PERSON} faces each; every face is below.</p>` : ''}
 ${people}
 </body></html>
 `);
