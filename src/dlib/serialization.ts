@@ -6,6 +6,8 @@ export interface DlibTensor {
   data: Float32Array;
 }
 
+const LITTLE_ENDIAN_HOST = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+
 export type AliasShape = [number, number, number, number];
 
 /** The only strings in a net are version tags: a longer length is a corrupt size field, not a string to build. */
@@ -150,9 +152,19 @@ export class DlibByteReader {
     if (!Number.isSafeInteger(size * 4) || size * 4 > this.remaining) {
       this.fail(`${what} tensor of shape [${shape.join(',')}] needs ${size * 4} bytes, ${this.remaining} left`, start);
     }
-    const data = new Float32Array(size);
-    const view = new DataView(this.bytes.buffer, this.bytes.byteOffset + this.offset, size * 4);
-    for (let i = 0; i < size; i++) data[i] = view.getFloat32(i * 4, true);
+    const bytes = this.bytes.subarray(this.offset, this.offset + size * 4);
+    // dlib stores little-endian floats: on a little-endian host (all usual ones) a copy is the decode.
+    let data: Float32Array;
+    if (LITTLE_ENDIAN_HOST) {
+      // A copy, aligned: a Node Buffer's slice() would be a view into a shared pool.
+      const aligned = new Uint8Array(bytes.byteLength);
+      aligned.set(bytes);
+      data = new Float32Array(aligned.buffer);
+    } else {
+      data = new Float32Array(size);
+      const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+      for (let i = 0; i < size; i++) data[i] = view.getFloat32(i * 4, true);
+    }
     this.offset += size * 4;
     return { shape, data };
   }
