@@ -28,4 +28,4 @@ export {
 export { readHogDetector, type HogDetectorDescription, type HogFilter } from './dlib/hog-detector-reader.js';
 export { jitterImage, drawJitter, type JitterParameters } from './face/jitter.js';
 export type { DescriptorOptions } from './face/face-recognition-model.js';
-export { loadFacePipeline, type FacePipeline, type FacePipelineModels, type FacePipelineOptions, type DetectOptions, type DetectedFace } from './face/face-pipeline.js';
+export { loadFacePipeline, type FacePipeline, type FacePipelineModels, type FacePipelineOptions, type DetectOptions, type DetectedFace, type LocatedFace } from './face/face-pipeline.js';

@@ -25,6 +25,9 @@ export interface DetectOptions extends DetectFacesOptions {
   jitters?: number;
 }
 
+/** A face found in a photo and aligned: all but its descriptor. */
+export type LocatedFace = Omit<DetectedFace, 'descriptor'>;
+
 /** A face found in a photo, with everything dlib's pipeline computes for it. */
 export interface DetectedFace {
   /** In the photo, with dlib's inclusive pixel bounds. */
@@ -47,6 +50,12 @@ export interface FacePipeline {
    * first). `upsample` defaults to 1, as dlib's Python examples detect.
    */
   detect(image: RgbImage, options?: DetectOptions): Promise<DetectedFace[]>;
+  /**
+   * `detect` without the descriptors: the faces, landmarks and chips. For
+   * many photos of few faces, collect chips across photos and describe them
+   * together with `recognition.computeFaceDescriptors` (fuller batches).
+   */
+  locate(image: RgbImage, options?: DetectFacesOptions): LocatedFace[];
   readonly detector: FrontalFaceDetector;
   readonly shapePredictor: ShapePredictor;
   readonly recognition: FaceRecognitionModel;
@@ -62,16 +71,17 @@ export async function loadFacePipeline(models: FacePipelineModels, options: Face
     loadFaceRecognitionModel(models.recognition, options),
     loadImageChipExtractor({ wasm: options.wasm }),
   ]);
+  const locate = (image: RgbImage, { upsample = 1, adjustThreshold }: DetectFacesOptions = {}): LocatedFace[] =>
+    detector.detectFaces(image, { upsample, adjustThreshold }).map((d) => {
+      const landmarks = shapePredictor.predict(image, d.rect);
+      // What dlib's examples cut for the network: 150x150 with 25% padding.
+      const chipDetails = getFaceChipDetails(landmarks, FACE_CHIP_SIZE, 0.25);
+      return { ...d, landmarks, chipDetails, chip: chips.extractImageChip(image, chipDetails) };
+    });
   return {
-    detector, shapePredictor, recognition, chips,
-    async detect(image, { upsample = 1, adjustThreshold, jitters } = {}) {
-      const found = detector.detectFaces(image, { upsample, adjustThreshold });
-      const faces = found.map((d) => {
-        const landmarks = shapePredictor.predict(image, d.rect);
-        // What dlib's examples cut for the network: 150x150 with 25% padding.
-        const chipDetails = getFaceChipDetails(landmarks, FACE_CHIP_SIZE, 0.25);
-        return { ...d, landmarks, chipDetails, chip: chips.extractImageChip(image, chipDetails) };
-      });
+    detector, shapePredictor, recognition, chips, locate,
+    async detect(image, { jitters, ...detectOptions } = {}) {
+      const faces = locate(image, detectOptions);
       const descriptors = await recognition.computeFaceDescriptors(faces.map((f) => f.chip), { jitters });
       return faces.map((f, i) => ({ ...f, descriptor: descriptors[i] }));
     },
