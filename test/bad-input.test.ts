@@ -5,7 +5,7 @@ import {
   loadFaceRecognitionModel, loadNetwork, parsePrintout, readDlibNetwork,
   type FaceRecognitionModel, type NetworkDescription, type Topology,
 } from '../src/index.js';
-import { faceModelBytes, fixture, fixtureJson, fixturePng } from './helpers.js';
+import { faceModelBytes, fixture, fixtureJson, fixturePng, thrown } from './helpers.js';
 
 // Bad bytes, bad topologies and bad images must each end in one of the
 // library's typed errors saying what and where, never in a hang, a crash, a
@@ -13,15 +13,6 @@ import { faceModelBytes, fixture, fixtureJson, fixturePng } from './helpers.js';
 
 function zoo(name: string): { bytes: Uint8Array; printout: string } {
   return { bytes: fixture(`zoo/${name}.dat`), printout: fixtureJson(`zoo/${name}.json`).dlib_printout };
-}
-
-function thrown(f: () => unknown): unknown {
-  try {
-    f();
-  } catch (e) {
-    return e;
-  }
-  return undefined;
 }
 
 async function rejection(f: () => Promise<unknown>): Promise<unknown> {

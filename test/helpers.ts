@@ -38,3 +38,13 @@ export function relativeDiff(actual: ArrayLike<number>, expected: ArrayLike<numb
   for (let i = 0; i < expected.length; i++) scale = Math.max(scale, Math.abs(expected[i]));
   return maxAbsDiff(actual, expected) / (scale || 1);
 }
+
+/** The error `f` throws, or undefined: for asserting an error's class and fields together. */
+export function thrown(f: () => unknown): unknown {
+  try {
+    f();
+  } catch (e) {
+    return e;
+  }
+  return undefined;
+}

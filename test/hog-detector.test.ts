@@ -7,7 +7,7 @@ import {
   DatFormatError, DisposedError, InputError, loadFrontalFaceDetector, readHogDetector,
   type FaceDetection, type FrontalFaceDetector, type RgbImage,
 } from '../src/index.js';
-import { fixture, fixtureJson } from './helpers.js';
+import { fixture, fixtureJson, thrown } from './helpers.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const detectorBytes = new Uint8Array(readFileSync(`${root}models/frontal_face_detector.dat`));
@@ -141,15 +141,6 @@ describe('HOG face detector', () => {
 });
 
 describe('HOG detector bad input', () => {
-  function thrown(f: () => unknown): unknown {
-    try {
-      f();
-    } catch (e) {
-      return e;
-    }
-    return undefined;
-  }
-
   function datError(bytes: Uint8Array, message: RegExp, offset?: number): void {
     const error = thrown(() => readHogDetector(bytes));
     expect(error).toBeInstanceOf(DatFormatError);

@@ -1,12 +1,10 @@
 // Child: dlib-wasm's time per plan step (DlibNetwork.profile) on real chips,
 // batches of `--batch B` on `--threads T`; steps of the same shape (the label
 // without its `layer<i>` prefix) are summed into one row.
-import { parseArgs } from 'node:util';
-import { loadFaceRecognitionModel } from '../../dist/index.js';
 import { loadChips } from '../support/chips.mjs';
 import { reportToParent } from '../support/child-process.mjs';
 import { median } from '../support/median.mjs';
-import { readModelBytes } from './model-bytes.mjs';
+import { loadModelAsAsked } from './model-as-asked.mjs';
 
 const WARMUP_RUNS = 3;
 const PROFILED_RUNS = 15;
@@ -28,20 +26,11 @@ async function profileShapes(model, chips) {
   return [...shapes.values()];
 }
 
-const { values } = parseArgs({ options: { threads: { type: 'string' }, batch: { type: 'string' } } });
-const threads = Number(values.threads);
-const batch = Number(values.batch);
-
-const model = await loadFaceRecognitionModel(readModelBytes(), { batchSize: batch, threads });
-const { backend } = model;
-if (backend.threads !== threads) {
-  // The engine runs fewer threads than asked (no shared memory, or no thread support): nothing to profile.
-  reportToParent({ threadsRequested: threads, batch, backend, skipped: true });
-} else {
+const loaded = await loadModelAsAsked();
+if (loaded) {
+  const { model, batch, asked } = loaded;
   reportToParent({
-    threadsRequested: threads,
-    batch,
-    backend,
+    ...asked,
     skipped: false,
     runs: PROFILED_RUNS,
     multiplyAddsPerFace: model.network.multiplyAdds(),
