@@ -3,6 +3,7 @@ import { DisposedError, InputError } from '../errors.js';
 import { describeInput, isFloatTensor, type NetworkInput } from '../image.js';
 import { ARENA_ALIGN } from '../plan/arena.js';
 import { buildExecutionPlan, type ExecutionPlan } from '../plan/execution-plan.js';
+import type { WeightWriter } from '../plan/pack-weights.js';
 import { runStep } from './run-step.js';
 import { buildGraph, fuseGraph, sizeOf, type Shape } from '../plan/graph.js';
 import {
@@ -89,6 +90,8 @@ export class DlibNetwork {
   private readonly kernels: Kernels;
   private readonly team: ThreadTeam | undefined;
   private weightsEnd = RESERVED_BYTES;
+  /** The end of the memory any run's arena has used (all above it is still zero). */
+  private arenaEnd = 0;
   private readonly weights = new Map<string, number>();
   private readonly plans = new Map<string, ExecutionPlan>();
 
@@ -240,14 +243,22 @@ export class DlibNetwork {
     return memory;
   }
 
-  private placeConstant = (key: string, make: () => Float32Array | Int32Array): number => {
+  private placeConstant = (key: string, make: () => Float32Array | Int32Array | WeightWriter): number => {
     const known = this.weights.get(key);
     if (known !== undefined) return known;
     const values = make();
     const address = this.weightsEnd;
-    const memory = this.ensureBytes(address + values.byteLength);
-    new Uint8Array(memory.buffer, address, values.byteLength).set(new Uint8Array(values.buffer, values.byteOffset, values.byteLength));
-    this.weightsEnd = Math.ceil((address + values.byteLength) / ARENA_ALIGN) * ARENA_ALIGN;
+    const bytes = 'write' in values ? values.floats * 4 : values.byteLength;
+    const memory = this.ensureBytes(address + bytes);
+    if ('write' in values) {
+      // The writer expects zeros where it writes nothing: fresh memory is, an earlier arena's is not.
+      const target = new Float32Array(memory.buffer, address, values.floats);
+      if (address < this.arenaEnd) target.fill(0);
+      values.write(target);
+    } else {
+      new Uint8Array(memory.buffer, address, bytes).set(new Uint8Array(values.buffer, values.byteOffset, bytes));
+    }
+    this.weightsEnd = Math.ceil((address + bytes) / ARENA_ALIGN) * ARENA_ALIGN;
     this.weights.set(key, address);
     return address;
   };
@@ -278,6 +289,7 @@ export class DlibNetwork {
     // The arena sits after all weights placed so far; its contents do not outlive a run.
     const base = this.weightsEnd;
     const memory = this.ensureBytes(base + plan.arenaBytes);
+    this.arenaEnd = Math.max(this.arenaEnd, base + plan.arenaBytes);
     const { shape } = plan.input;
     const pixels = shape.h * shape.w;
     const [meanR, meanG, meanB] = this.description.input.mean;

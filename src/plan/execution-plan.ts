@@ -2,11 +2,11 @@ import type { KernelName } from '../engine/kernels.js';
 import { ArenaAllocator, ARENA_SLACK } from './arena.js';
 import { nodeInputs, sizeOf, type Graph, type GraphNode, type Shape } from './graph.js';
 import { convIndirection, matrixIndirection, type Indirection } from './indirection.js';
-import { IGEMM_MR, IGEMM_NR, packConvWeights, packFcWeights, toPixelMajor, type PackedWeights } from './pack-weights.js';
+import { IGEMM_MR, IGEMM_NR, packConvWeights, packFcWeights, toPixelMajor, type PackedWeights, type WeightWriter } from './pack-weights.js';
 import { packWinogradWeights, prefersWinograd, winogradMacs, winogradTiles, WINOGRAD_POSITIONS } from './winograd.js';
 
 /** Puts constant data (packed weights, indirection) in the kernels' memory; returns its byte address. */
-export type ConstantPlacer = (key: string, make: () => Float32Array | Int32Array) => number;
+export type ConstantPlacer = (key: string, make: () => Float32Array | Int32Array | WeightWriter) => number;
 
 /**
  * A kernel argument: a plain number, an arena offset (the arena's base

@@ -7,12 +7,29 @@ export const IGEMM_NR = 8;
 export const IGEMM_MR = 4;
 
 /**
+ * Weights that write themselves straight into their place in the kernels'
+ * memory: a face model's 22 MB never pass through an intermediate array.
+ * `write` gets a zero-filled target of `floats` values.
+ */
+export interface WeightWriter {
+  floats: number;
+  write(target: Float32Array): void;
+}
+
+/**
  * Weights packed for the igemm kernel: `[blocks][K][8]` (K in tap, then
- * channel order) and one bias per padded output channel.
+ * channel order), and one bias per padded output channel.
  */
 export interface PackedWeights {
-  w: Float32Array;
+  w: WeightWriter;
   bias: Float32Array;
+}
+
+/** b' = b*scale + shift per output, zero-padded to whole blocks. */
+export function foldedBias(outputs: number, bias: Float32Array | null, scale?: Float32Array, shift?: Float32Array): Float32Array {
+  const b = new Float32Array(Math.ceil(outputs / IGEMM_NR) * IGEMM_NR);
+  for (let o = 0; o < outputs; o++) b[o] = (bias ? bias[o] : 0) * (scale ? scale[o] : 1) + (shift ? shift[o] : 0);
+  return b;
 }
 
 /**
@@ -25,28 +42,33 @@ export function packColumns(
   bias: Float32Array | null, scale?: Float32Array, shift?: Float32Array,
 ): PackedWeights {
   const blocks = Math.ceil(outputs / IGEMM_NR);
-  const w = new Float32Array(blocks * k * IGEMM_NR);
-  const b = new Float32Array(blocks * IGEMM_NR);
-  for (let o = 0; o < outputs; o++) {
-    const s = scale ? scale[o] : 1;
-    const base = Math.floor(o / IGEMM_NR) * k * IGEMM_NR + (o % IGEMM_NR);
-    for (let kk = 0; kk < k; kk++) w[base + kk * IGEMM_NR] = weightAt(kk, o) * s;
-    b[o] = (bias ? bias[o] : 0) * s + (shift ? shift[o] : 0);
-  }
-  return { w, bias: b };
+  const write = (w: Float32Array) => {
+    for (let o = 0; o < outputs; o++) {
+      const s = scale ? scale[o] : 1;
+      const base = Math.floor(o / IGEMM_NR) * k * IGEMM_NR + (o % IGEMM_NR);
+      for (let kk = 0; kk < k; kk++) w[base + kk * IGEMM_NR] = weightAt(kk, o) * s;
+    }
+  };
+  return { w: { floats: blocks * k * IGEMM_NR, write }, bias: foldedBias(outputs, bias, scale, shift) };
 }
 
 /** A con layer's filters `[F][C][kh][kw]` as igemm weights with K in (ky, kx, c) order. */
 export function packConvWeights(layer: ConLayer, scale?: Float32Array, shift?: Float32Array): PackedWeights {
-  const { inputChannels: c, kernelRows: kh, kernelCols: kw } = layer;
+  const { inputChannels: c, kernelRows: kh, kernelCols: kw, numFilters: outputs, filters } = layer;
   const k = c * kh * kw;
-  return packColumns(k, layer.numFilters, (kk, o) => {
-    const tap = Math.floor(kk / c);
-    const channel = kk % c;
-    const ky = Math.floor(tap / kw);
-    const kx = tap % kw;
-    return layer.filters[((o * c + channel) * kh + ky) * kw + kx];
-  }, layer.bias, scale, shift);
+  // Plain loops in the source's order, not packColumns' per-weight callback: this runs for
+  // millions of weights at load time.
+  const write = (w: Float32Array) => {
+    for (let o = 0; o < outputs; o++) {
+      const s = scale ? scale[o] : 1;
+      const column = Math.floor(o / IGEMM_NR) * k * IGEMM_NR + (o % IGEMM_NR);
+      let source = o * k;
+      for (let channel = 0; channel < c; channel++) {
+        for (let tap = 0; tap < kh * kw; tap++) w[column + (tap * c + channel) * IGEMM_NR] = filters[source++] * s;
+      }
+    }
+  };
+  return { w: { floats: Math.ceil(outputs / IGEMM_NR) * k * IGEMM_NR, write }, bias: foldedBias(outputs, layer.bias, scale, shift) };
 }
 
 /**
