@@ -88,7 +88,7 @@ export class DlibNetwork {
   readonly batchSize: number;
   private memory: WebAssembly.Memory | null;
   private readonly kernels: Kernels;
-  private readonly team: ThreadTeam | undefined;
+  private team: ThreadTeam | undefined;
   private weightsEnd = RESERVED_BYTES;
   /** The end of the memory any run's arena has used (all above it is still zero). */
   private arenaEnd = 0;
@@ -120,12 +120,22 @@ export class DlibNetwork {
     const { module, relaxedSimd, sharedMemory } = await loadKernelModule(wasm, shared);
     const memory = createKernelMemory(RESERVED_BYTES / PAGE + 1, sharedMemory);
     const kernels = await instantiateKernels(module, memory);
-    const team = sharedMemory && spawn ? await ThreadTeam.create(spawn, module, memory, requested) : undefined;
-    const backend = { simd: true, relaxedSimd, threads: team?.threads ?? 1 };
-    const network = new DlibNetwork(description, memory, kernels, team, backend, batchSize);
+    // Workers start on threads of their own while this one packs the weights.
+    const starting = sharedMemory && spawn ? ThreadTeam.create(spawn, module, memory, requested) : undefined;
+    starting?.catch(() => undefined); // awaited below: not an unhandled rejection meanwhile
+    const network = new DlibNetwork(description, memory, kernels, undefined, { simd: true, relaxedSimd, threads: 1 }, batchSize);
     const { rows, cols } = description.input;
-    // Pack the weights now, so that the first run pays for none of it.
-    if (rows !== undefined && cols !== undefined) network.plan(rows, cols, false);
+    try {
+      // Pack the weights now, so that the first run pays for none of it.
+      if (rows !== undefined && cols !== undefined) network.plan(rows, cols, false);
+    } catch (error) {
+      (await starting?.catch(() => undefined))?.dispose();
+      throw error;
+    }
+    if (starting) {
+      network.team = await starting;
+      network.backend.threads = network.team.threads;
+    }
     return network;
   }
 
