@@ -3,7 +3,7 @@ export {
   loadFaceRecognitionModel, descriptorDistance, FACE_CHIP_SIZE, DESCRIPTOR_LENGTH, SAME_PERSON_THRESHOLD,
   type FaceRecognitionModel, type FaceRecognitionOptions,
 } from './face/face-recognition-model.js';
-export { DlibNetwork, type BackendInfo, type EngineOptions, type LayerOutput } from './engine/network.js';
+export { DlibNetwork, type BackendInfo, type EngineOptions, type LayerOutput, type StepTiming } from './engine/network.js';
 export type { WasmSource } from './engine/kernels.js';
 export type { ModelSource } from './model-source.js';
 export { readDlibNetwork, type ReadNetworkOptions } from './dlib/network-reader.js';
