@@ -17,7 +17,8 @@ export type KernelName =
   | 'f32_add_zero_extend_nhwc__simd128'
   | 'f32_scale_shift_nhwc__simd128'
   | 'f32_relu__simd128'
-  | 'u8_rgb_to_f32_nhwc';
+  | 'u8_rgb_to_f32_nhwc'
+  | 'f32_winograd_2x2_3x3_filter_pack';
 
 export type Kernels = Record<KernelName, (...args: (number | boolean)[]) => void>;
 
@@ -32,6 +33,7 @@ export const KERNEL_NAMES: readonly KernelName[] = [
   'f32_scale_shift_nhwc__simd128',
   'f32_relu__simd128',
   'u8_rgb_to_f32_nhwc',
+  'f32_winograd_2x2_3x3_filter_pack',
 ];
 
 export interface KernelModule {

@@ -90,8 +90,8 @@ export class DlibNetwork {
   private readonly kernels: Kernels;
   private team: ThreadTeam | undefined;
   private weightsEnd = RESERVED_BYTES;
-  /** The end of the memory any run's arena has used (all above it is still zero). */
-  private arenaEnd = 0;
+  /** The end of the memory any arena or kernel scratch has used (all above it is still zero). */
+  private dirtyEnd = 0;
   private readonly weights = new Map<string, number>();
   private readonly plans = new Map<string, ExecutionPlan>();
 
@@ -258,17 +258,32 @@ export class DlibNetwork {
     if (known !== undefined) return known;
     const values = make();
     const address = this.weightsEnd;
-    const bytes = 'write' in values ? values.floats * 4 : values.byteLength;
-    const memory = this.ensureBytes(address + bytes);
-    if ('write' in values) {
-      // The writer expects zeros where it writes nothing: fresh memory is, an earlier arena's is not.
-      const target = new Float32Array(memory.buffer, address, values.floats);
-      if (address < this.arenaEnd) target.fill(0);
-      values.write(target);
-    } else {
+    const bytes = 'floats' in values ? values.floats * 4 : values.byteLength;
+    const end = Math.ceil((address + bytes) / ARENA_ALIGN) * ARENA_ALIGN;
+    if (!('floats' in values)) {
+      const memory = this.ensureBytes(address + bytes);
       new Uint8Array(memory.buffer, address, bytes).set(new Uint8Array(values.buffer, values.byteOffset, bytes));
+    } else {
+      // A kernel's inputs go just past the target, where the arena will later be.
+      const inputs = 'kernel' in values ? values.inputs : [];
+      const inputAddresses: number[] = [];
+      let scratchEnd = end;
+      for (const input of inputs) {
+        inputAddresses.push(scratchEnd);
+        scratchEnd = Math.ceil((scratchEnd + input.byteLength) / ARENA_ALIGN) * ARENA_ALIGN;
+      }
+      const memory = this.ensureBytes(scratchEnd);
+      // The writer expects zeros where it writes nothing: fresh memory is, memory used before is not.
+      if (address < this.dirtyEnd) new Float32Array(memory.buffer, address, values.floats).fill(0);
+      if ('kernel' in values) {
+        inputs.forEach((input, i) => new Float32Array(memory.buffer, inputAddresses[i], input.length).set(input));
+        this.kernels[values.kernel](...values.args(address, inputAddresses));
+        this.dirtyEnd = Math.max(this.dirtyEnd, scratchEnd);
+      } else {
+        values.write(new Float32Array(memory.buffer, address, values.floats));
+      }
     }
-    this.weightsEnd = Math.ceil((address + bytes) / ARENA_ALIGN) * ARENA_ALIGN;
+    this.weightsEnd = end;
     this.weights.set(key, address);
     return address;
   };
@@ -299,7 +314,7 @@ export class DlibNetwork {
     // The arena sits after all weights placed so far; its contents do not outlive a run.
     const base = this.weightsEnd;
     const memory = this.ensureBytes(base + plan.arenaBytes);
-    this.arenaEnd = Math.max(this.arenaEnd, base + plan.arenaBytes);
+    this.dirtyEnd = Math.max(this.dirtyEnd, base + plan.arenaBytes);
     const { shape } = plan.input;
     const pixels = shape.h * shape.w;
     const [meanR, meanG, meanB] = this.description.input.mean;

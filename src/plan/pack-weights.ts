@@ -1,4 +1,5 @@
 import type { ConLayer, FcLayer } from '../dlib/network-description.js';
+import type { KernelName } from '../engine/kernels.js';
 import type { Shape } from './graph.js';
 
 /** Output channels per block of the igemm microkernel (two SIMD vectors). */
@@ -7,14 +8,16 @@ export const IGEMM_NR = 8;
 export const IGEMM_MR = 4;
 
 /**
- * Weights that write themselves straight into their place in the kernels'
- * memory: a face model's 22 MB never pass through an intermediate array.
- * `write` gets a zero-filled target of `floats` values.
+ * Weights that are written straight into their place in the kernels' memory
+ * (a face model's 22 MB never pass through an intermediate array), into a
+ * zero-filled target of `floats` values: by `write` in JavaScript, or by a
+ * kernel that reads `inputs` (copied into the memory just for it) and takes
+ * `args(target, inputAddresses)` (no JIT warm-up at load time: the kernel is
+ * compiled ahead).
  */
-export interface WeightWriter {
-  floats: number;
-  write(target: Float32Array): void;
-}
+export type WeightWriter =
+  | { floats: number; write(target: Float32Array): void }
+  | { floats: number; kernel: KernelName; inputs: Float32Array[]; args(target: number, inputs: number[]): number[] };
 
 /**
  * Weights packed for the igemm kernel: `[blocks][K][8]` (K in tap, then

@@ -72,48 +72,13 @@ export function prefersWinograd(layer: ConLayer, output: Shape, batch: number): 
 export function packWinogradWeights(layer: ConLayer, scale?: Float32Array, shift?: Float32Array): PackedWeights {
   const { inputChannels: c, numFilters: k } = layer;
   const blocks = Math.ceil(k / IGEMM_NR);
-  // One igemm weight matrix [blocks][c][8] per position, written in place.
-  const matrix = blocks * c * IGEMM_NR;
-  // G = [[1, 0, 0], [½, ½, ½], [½, -½, ½], [0, 0, 1]] applied to (a, b, c): in double, in the
-  // order a GEMM sums it (the products by 0 and 1 are exact and left out). Scalars, not arrays:
-  // this runs for every filter and channel at load time.
-  const g1 = (a: number, b: number, c: number) => 0.5 * a + 0.5 * b + 0.5 * c;
-  const g2 = (a: number, b: number, c: number) => 0.5 * a - 0.5 * b + 0.5 * c;
-  const write = (w: Float32Array) => {
-    const { filters } = layer;
-    // Blocks, channels, then lanes: each position's matrix is written front to back.
-    for (let block = 0; block * IGEMM_NR < k; block++) {
-      for (let channel = 0; channel < c; channel++) {
-        for (let o = block * IGEMM_NR; o < Math.min(k, (block + 1) * IGEMM_NR); o++) {
-          const s = scale ? scale[o] : 1;
-          const f = (o * c + channel) * 9;
-          // G g, row by row (4x3): rows 0 and 3 are g's first and last rows.
-          const a0 = filters[f], a1 = filters[f + 1], a2 = filters[f + 2];
-          const d0 = filters[f + 6], d1 = filters[f + 7], d2 = filters[f + 8];
-          const b0 = g1(a0, filters[f + 3], d0), b1 = g1(a1, filters[f + 4], d1), b2 = g1(a2, filters[f + 5], d2);
-          const c0 = g2(a0, filters[f + 3], d0), c1 = g2(a1, filters[f + 4], d1), c2 = g2(a2, filters[f + 5], d2);
-          // (G g) Gᵀ: each row of G g through G, giving positions 4i .. 4i+3 (written out:
-          // a helper per value costs more than the arithmetic at this count).
-          let at = (block * c + channel) * IGEMM_NR + (o - block * IGEMM_NR);
-          w[at] = a0 * s; at += matrix;
-          w[at] = g1(a0, a1, a2) * s; at += matrix;
-          w[at] = g2(a0, a1, a2) * s; at += matrix;
-          w[at] = a2 * s; at += matrix;
-          w[at] = b0 * s; at += matrix;
-          w[at] = g1(b0, b1, b2) * s; at += matrix;
-          w[at] = g2(b0, b1, b2) * s; at += matrix;
-          w[at] = b2 * s; at += matrix;
-          w[at] = c0 * s; at += matrix;
-          w[at] = g1(c0, c1, c2) * s; at += matrix;
-          w[at] = g2(c0, c1, c2) * s; at += matrix;
-          w[at] = c2 * s; at += matrix;
-          w[at] = d0 * s; at += matrix;
-          w[at] = g1(d0, d1, d2) * s; at += matrix;
-          w[at] = g2(d0, d1, d2) * s; at += matrix;
-          w[at] = d2 * s;
-        }
-      }
-    }
+  return {
+    w: {
+      floats: WINOGRAD_POSITIONS * blocks * c * IGEMM_NR,
+      kernel: 'f32_winograd_2x2_3x3_filter_pack',
+      inputs: scale ? [layer.filters, scale] : [layer.filters],
+      args: (target, [filters, scaleAt = 0]) => [filters, k, c, scaleAt, target, 0, blocks],
+    },
+    bias: foldedBias(k, layer.bias, scale, shift),
   };
-  return { w: { floats: WINOGRAD_POSITIONS * matrix, write }, bias: foldedBias(k, layer.bias, scale, shift) };
 }
