@@ -29,25 +29,23 @@ export function f32_winograd_2x2_3x3_filter_pack(
         const c0 = g2(a0, m0, d0), c1 = g2(a1, m1, d1), c2 = g2(a2, m2, d2);
         // (G g) Gᵀ: each row of G g through G, giving positions 4i .. 4i+3.
         let at = w + ((<usize>(block * channels + channel) << 3) + <usize>(o - (block << 3)) << 2);
-        store<f32>(at, <f32>(a0 * s)); at += matrixBytes;
-        store<f32>(at, <f32>(g1(a0, a1, a2) * s)); at += matrixBytes;
-        store<f32>(at, <f32>(g2(a0, a1, a2) * s)); at += matrixBytes;
-        store<f32>(at, <f32>(a2 * s)); at += matrixBytes;
-        store<f32>(at, <f32>(b0 * s)); at += matrixBytes;
-        store<f32>(at, <f32>(g1(b0, b1, b2) * s)); at += matrixBytes;
-        store<f32>(at, <f32>(g2(b0, b1, b2) * s)); at += matrixBytes;
-        store<f32>(at, <f32>(b2 * s)); at += matrixBytes;
-        store<f32>(at, <f32>(c0 * s)); at += matrixBytes;
-        store<f32>(at, <f32>(g1(c0, c1, c2) * s)); at += matrixBytes;
-        store<f32>(at, <f32>(g2(c0, c1, c2) * s)); at += matrixBytes;
-        store<f32>(at, <f32>(c2 * s)); at += matrixBytes;
-        store<f32>(at, <f32>(d0 * s)); at += matrixBytes;
-        store<f32>(at, <f32>(g1(d0, d1, d2) * s)); at += matrixBytes;
-        store<f32>(at, <f32>(g2(d0, d1, d2) * s)); at += matrixBytes;
-        store<f32>(at, <f32>(d2 * s));
+        at = storeRow(at, a0, a1, a2, s, matrixBytes);
+        at = storeRow(at, b0, b1, b2, s, matrixBytes);
+        at = storeRow(at, c0, c1, c2, s, matrixBytes);
+        storeRow(at, d0, d1, d2, s, matrixBytes);
       }
     }
   }
+}
+
+/** One row of G g through G, times s: four positions, `step` bytes apart; returns the next position's address. */
+// @ts-ignore: decorator
+@inline function storeRow(at: usize, x0: f64, x1: f64, x2: f64, s: f64, step: usize): usize {
+  store<f32>(at, <f32>(x0 * s));
+  store<f32>(at + step, <f32>(g1(x0, x1, x2) * s));
+  store<f32>(at + 2 * step, <f32>(g2(x0, x1, x2) * s));
+  store<f32>(at + 3 * step, <f32>(x2 * s));
+  return at + 4 * step;
 }
 
 // @ts-ignore: decorator
