@@ -2,7 +2,7 @@ import {
   MAX_SHARED_PAGES, RELAXED_SIMD_KERNELS_BASE64, RELAXED_SIMD_SHARED_KERNELS_BASE64, SIMD_KERNELS_BASE64,
   SIMD_SHARED_KERNELS_BASE64,
 } from './kernels-wasm.generated.js';
-import { DlibWasmError } from '../errors.js';
+import { DlibWasmError, InputError } from '../errors.js';
 
 /**
  * The kernel module's exports. Every kernel takes byte offsets into its
@@ -118,6 +118,21 @@ export function createKernelMemory(initialPages: number, sharedMemory: boolean):
   return sharedMemory
     ? new WebAssembly.Memory({ initial: initialPages, maximum: MAX_SHARED_PAGES, shared: true })
     : new WebAssembly.Memory({ initial: initialPages });
+}
+
+/**
+ * Grows a kernel memory to at least `bytes`. Past wasm32's 4 GiB, or beyond
+ * what the host gives, the input is too large, not the engine broken: an
+ * InputError that says what (`what`) needed how much, and what to do (`hint`).
+ */
+export function growKernelMemory(memory: WebAssembly.Memory, bytes: number, what: string, hint = ''): void {
+  const missing = bytes - memory.buffer.byteLength;
+  if (missing <= 0) return;
+  try {
+    memory.grow(Math.ceil(missing / 65536));
+  } catch {
+    throw new InputError(`${what} needs ${Math.ceil(bytes / 2 ** 20)} MiB of WebAssembly memory, more than can be allocated${hint}`);
+  }
 }
 
 /** Instantiates the kernels over the given memory. */

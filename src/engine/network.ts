@@ -7,7 +7,7 @@ import type { WeightWriter } from '../plan/pack-weights.js';
 import { runStep } from './run-step.js';
 import { buildGraph, fuseGraph, sizeOf, type Shape } from '../plan/graph.js';
 import {
-  createKernelMemory, instantiateKernels, loadKernelModule, runtimeHasSharedMemory, type Kernels, type WasmSource,
+  createKernelMemory, growKernelMemory, instantiateKernels, loadKernelModule, runtimeHasSharedMemory, type Kernels, type WasmSource,
 } from './kernels.js';
 import { findWorkerSpawner, hardwareThreads } from './spawn-workers.js';
 import { ThreadTeam } from './thread-team.js';
@@ -241,15 +241,7 @@ export class DlibNetwork {
 
   private ensureBytes(bytes: number): WebAssembly.Memory {
     const memory = this.live();
-    const missing = bytes - memory.buffer.byteLength;
-    if (missing > 0) {
-      try {
-        memory.grow(Math.ceil(missing / PAGE));
-      } catch {
-        // Past wasm32's 4 GiB, or more than the host gives: the input or batch is too large, the engine is fine.
-        throw new InputError(`this needs ${Math.ceil(bytes / 2 ** 20)} MiB of WebAssembly memory, more than can be allocated; use a smaller input or batchSize`);
-      }
-    }
+    growKernelMemory(memory, bytes, 'this', '; use a smaller input or batchSize');
     return memory;
   }
 

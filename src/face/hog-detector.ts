@@ -1,5 +1,5 @@
 import { FHOG_PLANES, readHogDetector, type HogDetectorDescription } from '../dlib/hog-detector-reader.js';
-import { createKernelMemory, instantiateKernels, loadKernelModule, type WasmSource } from '../engine/kernels.js';
+import { createKernelMemory, growKernelMemory, instantiateKernels, loadKernelModule, type WasmSource } from '../engine/kernels.js';
 import { DisposedError, InputError } from '../errors.js';
 import type { Rectangle } from '../geometry/point-transforms.js';
 import { MAX_IMAGE_PIXELS, MAX_IMAGE_SIDE, type RgbImage } from '../image.js';
@@ -243,14 +243,7 @@ class HogDetector implements FrontalFaceDetector {
       const level0 = ws.upsampling[ws.upsampling.length - 1];
       throw new InputError(`a ${width}x${height} image up-sampled ${upsample} times (${level0.width}x${level0.height}) needs ${(ws.end / 2 ** 30).toFixed(1)} GiB to scan, more than the ${MAX_DETECTOR_MEMORY_BYTES / 2 ** 30} GiB allowed`);
     }
-    const missing = ws.end - memory.buffer.byteLength;
-    if (missing > 0) {
-      try {
-        memory.grow(Math.ceil(missing / PAGE));
-      } catch {
-        throw new InputError(`scanning a ${width}x${height} image up-sampled ${upsample} times needs ${Math.ceil(ws.end / 2 ** 20)} MiB of WebAssembly memory, more than can be allocated`);
-      }
-    }
+    growKernelMemory(memory, ws.end, `scanning a ${width}x${height} image up-sampled ${upsample} times`);
     this.workspace = ws;
     return ws;
   }

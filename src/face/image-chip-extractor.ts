@@ -1,5 +1,5 @@
 import { DisposedError, InputError } from '../errors.js';
-import { createKernelMemory, instantiateKernels, loadKernelModule, type WasmSource } from '../engine/kernels.js';
+import { createKernelMemory, growKernelMemory, instantiateKernels, loadKernelModule, type WasmSource } from '../engine/kernels.js';
 import { affineThroughThreePoints, type AffineTransform, type Rectangle } from '../geometry/point-transforms.js';
 import { MAX_IMAGE_PIXELS, type RgbImage } from '../image.js';
 import { rotatedCorners, type ChipDetails } from './face-chip.js';
@@ -190,16 +190,10 @@ class WasmImageChipExtractor implements ImageChipExtractor {
 
   private ensureBytes(bytes: number): WebAssembly.Memory {
     const memory = this.memory!;
-    const missing = bytes - memory.buffer.byteLength;
-    if (missing > 0) {
-      try {
-        memory.grow(Math.ceil(missing / PAGE));
-      } catch {
-        throw new InputError(`this chip needs ${Math.ceil(bytes / 2 ** 20)} MiB of WebAssembly memory, more than can be allocated`);
-      }
-    }
+    growKernelMemory(memory, bytes, 'this chip');
     return memory;
   }
+
 }
 
 /** Compiles (once per process) and instantiates the kernels over a memory of the extractor's own. */
