@@ -217,12 +217,11 @@ function matrixStride(bytes: number): number {
 /** A convolution or fc layer as one igemm over the tensors x and y. */
 function directStep(
   label: string, macs: number, key: string, ctx: StepContext, x: number, y: number, outputs: number, relu: boolean,
-  pack: () => PackedWeights, indirection: () => Indirection,
+  pack: () => PackedWeights, ind: Indirection,
 ): PlanStep {
   let packed: PackedWeights | undefined;
   const weights = () => (packed ??= pack());
   // The offsets depend on the layer's geometry, so on the plan's input size and batch.
-  const ind = indirection();
   return igemmStep({
     label, macs, x: ctx.offsets[x], y: ctx.offsets[y], outputs, relu,
     pixelsPerSample: sizeOf(ctx.shapes[y]) / outputs,
@@ -299,10 +298,13 @@ function makeSteps(node: GraphNode, ctx: StepContext): PlanStep[] {
       const xs = shapes[node.x];
       const key = `${ctx.key}:${l.index}`;
       if (prefersWinograd(l, ys, ctx.batch)) return winogradSteps(node, label, key, ctx);
-      // Weights depend on the fusion only; the indirection also on the size and batch.
+      // The indirection depends on the size and batch; so do the weights where taps read only padding.
+      const ind = convIndirection(l, xs, ys, ctx.batch);
+      const allTaps = ind.positions.length === l.kernelRows * l.kernelCols;
       return [directStep(
-        label, directMacs(node, shapes), key, ctx, node.x, node.y, l.numFilters, node.relu,
-        () => packConvWeights(l, node.scale, node.shift), () => convIndirection(l, xs, ys, ctx.batch),
+        label, sizeOf(ys) * l.inputChannels * ind.positions.length, allTaps ? key : `${key}:taps:${ind.positions.join(',')}`,
+        ctx, node.x, node.y, l.numFilters, node.relu,
+        () => packConvWeights(l, node.scale, node.shift, ind.positions), ind,
       )];
     }
     case 'fc': {
@@ -310,7 +312,7 @@ function makeSteps(node: GraphNode, ctx: StepContext): PlanStep[] {
       const xs = shapes[node.x];
       return [directStep(
         label, directMacs(node, shapes), `${ctx.key}:${l.index}`, ctx, node.x, node.y, l.numOutputs, node.relu,
-        () => packFcWeights(l, xs, node.scale, node.shift), () => matrixIndirection(ctx.batch, l.numInputs, l.numInputs),
+        () => packFcWeights(l, xs, node.scale, node.shift), matrixIndirection(ctx.batch, l.numInputs, l.numInputs),
       )];
     }
     case 'pool': {

@@ -16,15 +16,28 @@ export interface Indirection {
   tiles: number;
 }
 
-export function convIndirection(layer: ConLayer, input: Shape, output: Shape, batch: number): Indirection {
+/**
+ * A convolution's indirection. Taps that read padding for every output pixel
+ * (all but the centre of a 3x3 kernel over a 1x1 input with padding 1) are
+ * left out: they would only add zeros, and their weights need not be read.
+ * `positions` are the kernel positions (row * kernelCols + col) whose weights
+ * the GEMM runs over, in order.
+ */
+export interface ConvIndirection extends Indirection {
+  positions: number[];
+}
+
+export function convIndirection(layer: ConLayer, input: Shape, output: Shape, batch: number): ConvIndirection {
   const { kernelRows: kh, kernelCols: kw, strideY: sy, strideX: sx, padY: py, padX: px } = layer;
   // With no horizontal padding every kernel column of every output lies inside the input.
   const rowTaps = px === 0;
-  const taps = rowTaps ? kh : kh * kw;
+  const liveRows = [...Array(kh).keys()].filter((ky) => reachesInput(ky, output.h, sy, py, input.h));
+  const liveCols = rowTaps ? [0] : [...Array(kw).keys()].filter((kx) => reachesInput(kx, output.w, sx, px, input.w));
+  const taps = liveRows.flatMap((ky) => liveCols.map((kx) => ({ ky, kx })));
   const plane = output.h * output.w;
   const pixels = batch * plane;
   const tiles = Math.ceil(pixels / IGEMM_MR);
-  const offsets = new Int32Array(tiles * taps * IGEMM_MR);
+  const offsets = new Int32Array(tiles * taps.length * IGEMM_MR);
   for (let p = 0; p < tiles * IGEMM_MR; p++) {
     // A short last tile repeats the last pixel: valid reads, results never stored.
     const q = Math.min(p, pixels - 1);
@@ -32,16 +45,24 @@ export function convIndirection(layer: ConLayer, input: Shape, output: Shape, ba
     const oy = Math.floor((q % plane) / output.w);
     const ox = q % output.w;
     const tile = Math.floor(p / IGEMM_MR);
-    for (let t = 0; t < taps; t++) {
-      const ky = rowTaps ? t : Math.floor(t / kw);
-      const kx = rowTaps ? 0 : t % kw;
+    taps.forEach(({ ky, kx }, t) => {
       const iy = oy * sy - py + ky;
       const ix = ox * sx - px + kx;
       const inside = iy >= 0 && iy < input.h && ix >= 0 && ix < input.w;
-      offsets[(tile * taps + t) * IGEMM_MR + (p % IGEMM_MR)] = inside ? ((sample * input.h + iy) * input.w + ix) * input.c * 4 : -1;
-    }
+      offsets[(tile * taps.length + t) * IGEMM_MR + (p % IGEMM_MR)] = inside ? ((sample * input.h + iy) * input.w + ix) * input.c * 4 : -1;
+    });
   }
-  return { offsets, taps, tapChannels: rowTaps ? kw * input.c : input.c, tiles };
+  const positions = taps.flatMap(({ ky, kx }) => (rowTaps ? [...Array(kw).keys()].map((col) => ky * kw + col) : [ky * kw + kx]));
+  return { offsets, taps: taps.length, tapChannels: rowTaps ? kw * input.c : input.c, tiles, positions };
+}
+
+/** Whether kernel offset k reads inside the input (of `size`) for any of `outputs` positions. */
+function reachesInput(k: number, outputs: number, stride: number, pad: number, size: number): boolean {
+  for (let o = 0; o < outputs; o++) {
+    const i = o * stride - pad + k;
+    if (i >= 0 && i < size) return true;
+  }
+  return false;
 }
 
 /**

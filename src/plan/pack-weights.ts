@@ -55,24 +55,32 @@ export function packColumns(
   return { w: { floats: blocks * k * IGEMM_NR, write }, bias: foldedBias(outputs, bias, scale, shift) };
 }
 
-/** A con layer's filters `[F][C][kh][kw]` as igemm weights with K in (ky, kx, c) order. */
-export function packConvWeights(layer: ConLayer, scale?: Float32Array, shift?: Float32Array): PackedWeights {
+/**
+ * A con layer's filters `[F][C][kh][kw]` as igemm weights with K in (ky, kx, c)
+ * order, over the kernel positions (ky * kw + kx) given, all by default.
+ */
+export function packConvWeights(
+  layer: ConLayer, scale?: Float32Array, shift?: Float32Array, positions = allPositions(layer),
+): PackedWeights {
   const { inputChannels: c, kernelRows: kh, kernelCols: kw, numFilters: outputs, filters } = layer;
-  const k = c * kh * kw;
-  // Plain loops in the source's order, not packColumns' per-weight callback: this runs for
-  // millions of weights at load time.
+  const k = c * positions.length;
+  // Plain loops, not packColumns' per-weight callback: this runs for millions of weights at load time.
   const write = (w: Float32Array) => {
     for (let o = 0; o < outputs; o++) {
       const s = scale ? scale[o] : 1;
       const column = Math.floor(o / IGEMM_NR) * k * IGEMM_NR + (o % IGEMM_NR);
-      let source = o * k;
       for (let channel = 0; channel < c; channel++) {
-        for (let tap = 0; tap < kh * kw; tap++) w[column + (tap * c + channel) * IGEMM_NR] = filters[source++] * s;
+        const source = (o * c + channel) * kh * kw;
+        for (let tap = 0; tap < positions.length; tap++) {
+          w[column + (tap * c + channel) * IGEMM_NR] = filters[source + positions[tap]] * s;
+        }
       }
     }
   };
   return { w: { floats: Math.ceil(outputs / IGEMM_NR) * k * IGEMM_NR, write }, bias: foldedBias(outputs, layer.bias, scale, shift) };
 }
+
+const allPositions = (layer: ConLayer) => [...Array(layer.kernelRows * layer.kernelCols).keys()];
 
 /**
  * An fc layer's `[inputs][outputs]` weights as igemm weights. dlib flattens
