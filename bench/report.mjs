@@ -80,6 +80,36 @@ export function formatLayerProfiles(profiles, peak) {
   ) + notes.join('');
 }
 
+/**
+ * One row per convolution layer shape, all of a layer's steps together: its
+ * rate counting the multiply-adds its kernels execute (a Winograd layer does
+ * fewer, a layer whose taps read only padding skips them) and counting them as
+ * dlib does (direct convolution), as fractions of the peak.
+ */
+export function formatConvLayers(profiles, peak) {
+  const measured = profiles.filter((profile) => !profile.skipped);
+  const [first] = measured;
+  const byShape = measured.map((profile) => new Map(profile.layerShapes.map((row) => [row.shape, row])));
+  const convs = first.layerShapes.filter((row) => row.shape.startsWith('con '));
+  const rows = convs.map(({ shape, layers, algorithm, macs, layerMacs }) => [
+    shape, layers, algorithm === 'direct' && macs < layerMacs ? 'direct, taps on padding skipped' : algorithm, fixed(layerMacs / first.batch / 1e6, 2), fixed(macs / first.batch / 1e6, 2),
+    ...measured.flatMap((profile, i) => {
+      const { ms } = byShape[i].get(shape);
+      const of = (rate) => percent(rate, peakFor(peak, profile.backend.relaxedSimd, profile.backend.threads));
+      return [fixed(ms / profile.batch, 3), of(gflops(macs, ms)), of(gflops(layerMacs, ms))];
+    }),
+  ]);
+  return formatTable(
+    `dlib-wasm per convolution layer shape (all its steps): % of the ${first.backend.relaxedSimd ? 'relaxed' : 'plain'}-SIMD peak ` +
+      `of as many cores as threads, counting the multiply-adds executed, and dlib's (direct convolution); batch ${first.batch}`,
+    [
+      'layer shape', 'layers', 'algorithm', 'dlib MMAC/face', 'executed MMAC/face',
+      ...measured.flatMap(({ backend: { threads } }) => [`${threads}T ms/face`, `${threads}T % peak executed`, `${threads}T % peak dlib`]),
+    ],
+    rows,
+  );
+}
+
 /** A dlib-wasm ms/face result in the form the ms/face table takes. */
 export function dlibWasmRow(row) {
   return { ...row, threadsUsed: row.backend.threads, relaxedSimd: row.backend.relaxedSimd };

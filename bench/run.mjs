@@ -19,7 +19,7 @@ import { COLD_START_CHILD as FACE_API_COLD_START, measureFaceApi } from './face-
 import { measurePeak } from './peak/measure-peak.mjs';
 import { mergeRounds } from './rounds.mjs';
 import {
-  dlibWasmRow, faceApiRow, formatColdStarts, formatComparison, formatForeignCpu, formatHeader, formatLayerProfiles, formatMsPerFace, formatPeak,
+  dlibWasmRow, faceApiRow, formatColdStarts, formatConvLayers, formatComparison, formatForeignCpu, formatHeader, formatLayerProfiles, formatMsPerFace, formatPeak,
 } from './report.mjs';
 import { runChild } from './support/child-process.mjs';
 import { startForeignCpuMeter } from './support/foreign-cpu.mjs';
@@ -70,6 +70,7 @@ const dlibWasmMsPerFace = medianRound('dlibWasmMsPerFace', (row) => row.msPerFac
 const faceApiMsPerFace = medianRound('faceApiMsPerFace', (row) => row.msPerFace);
 
 console.log(`\n${formatLayerProfiles(results.layerProfiles, results.peak)}`);
+console.log(`\n${formatConvLayers(results.layerProfiles, results.peak)}`);
 const { multiplyAddsPerFace } = dlibWasmMsPerFace.find((row) => !row.skipped);
 console.log(`\n${formatMsPerFace(`dlib-wasm ms/face, median after warm-up, median of ${ROUNDS} rounds. eff. GFLOP/s counts dlib's direct convolutions ` +
   `(${(multiplyAddsPerFace / 1e6).toFixed(1)} M multiply-adds/face) whatever algorithm runs, so Winograd can pass the peak (of as many cores as threads used)`,

@@ -9,21 +9,39 @@ import { loadModelAsAsked } from './model-as-asked.mjs';
 const WARMUP_RUNS = 3;
 const PROFILED_RUNS = 15;
 
-/** Median time of each step over the runs, then summed per shape (in plan order). */
+/**
+ * Median time of each step over the runs, summed per shape (in plan order);
+ * and per layer shape (a Winograd convolution's three steps together), with
+ * the layers' multiply-adds as dlib counts them.
+ */
 async function profileShapes(model, chips) {
   for (let run = 0; run < WARMUP_RUNS; run++) await model.computeFaceDescriptors(chips);
   const runs = [];
   for (let run = 0; run < PROFILED_RUNS; run++) runs.push(await model.network.profile(chips));
   const shapes = new Map();
-  runs[0].forEach(({ label, macs }, step) => {
-    const shape = label.replace(/^layer<\d+> /, '');
-    const row = shapes.get(shape) ?? { shape, steps: 0, macs: 0, ms: 0 };
+  const layerShapes = new Map();
+  const layersSeen = new Set();
+  const add = (map, shape, step, ms) => {
+    const row = map.get(shape) ?? { shape, steps: 0, macs: 0, ms: 0 };
     row.steps += 1;
-    row.macs += macs;
-    row.ms += median(runs.map((timings) => timings[step].ms));
-    shapes.set(shape, row);
+    row.macs += step.macs;
+    row.ms += ms;
+    map.set(shape, row);
+    return row;
+  };
+  runs[0].forEach((step, index) => {
+    const ms = median(runs.map((timings) => timings[index].ms));
+    add(shapes, step.label.replace(/^layer<\d+> /, ''), step, ms);
+    const layer = step.label.replace(/ \(winograd \w+\)$/, '');
+    const row = add(layerShapes, layer.replace(/^layer<\d+> /, ''), step, ms);
+    if (!layersSeen.has(layer)) {
+      layersSeen.add(layer);
+      row.layers = (row.layers ?? 0) + 1;
+      row.layerMacs = (row.layerMacs ?? 0) + step.layerMacs;
+      row.algorithm = step.label.includes('(winograd') ? 'winograd' : 'direct';
+    }
   });
-  return [...shapes.values()];
+  return { shapes: [...shapes.values()], layerShapes: [...layerShapes.values()] };
 }
 
 const loaded = await loadModelAsAsked();
@@ -34,6 +52,6 @@ if (loaded) {
     skipped: false,
     runs: PROFILED_RUNS,
     multiplyAddsPerFace: model.network.multiplyAdds(),
-    shapes: await profileShapes(model, loadChips(batch)),
+    ...(await profileShapes(model, loadChips(batch))),
   });
 }

@@ -44,8 +44,14 @@ export interface BackendInfo {
 /** Time of one plan step over a batch (see DlibNetwork.profile). */
 export interface StepTiming {
   label: string;
-  /** Multiply-adds of the whole batch. */
+  /** Multiply-adds of the whole batch that the step's kernel does. */
   macs: number;
+  /**
+   * Multiply-adds of the whole batch of the layers the step computes (or is
+   * one of the steps of, as a Winograd convolution's three), counted as dlib
+   * computes them: direct convolutions.
+   */
+  layerMacs: number;
   ms: number;
 }
 
@@ -208,7 +214,9 @@ export class DlibNetwork {
     if (inputs.length > plan.batch) throw new InputError(`profile takes at most batchSize (${plan.batch}) inputs`);
     const times: number[] = [];
     this.execute(plan, inputs, times);
-    return plan.steps.map(({ label, macs }, i) => ({ label, macs: macs * inputs.length, ms: times[i] }));
+    return plan.steps.map(({ label, macs, nodeMacs }, i) => ({
+      label, macs: macs * inputs.length, layerMacs: nodeMacs * inputs.length, ms: times[i],
+    }));
   }
 
   /** Multiply-adds of one sample at the given input size (default: the fixed one). */

@@ -26,6 +26,11 @@ export interface PlanStep {
   label: string;
   /** Multiply-adds per sample that the kernel does. */
   macs: number;
+  /**
+   * Multiply-adds per sample of the node the step is part of, as dlib
+   * computes it (a direct convolution); the same on each of a node's steps.
+   */
+  nodeMacs: number;
   kernel: KernelName;
   args: StepArg[];
   /** Work items: ceil(samples * perSample / granule). */
@@ -87,7 +92,7 @@ export function buildExecutionPlan(graph: Graph, place: ConstantPlacer, options:
   nodes.forEach((node, i) => {
     const inPlace = options.keepAll ? undefined : inPlaceInput(node, shapes, lastUse, i);
     offsets[node.y] = inPlace !== undefined ? offsets[inPlace] : arena.allocate(bytesOf(node.y));
-    steps.push(...makeSteps(node, context));
+    steps.push(...makeSteps(node, context).map((step) => ({ ...step, nodeMacs: directMacs(node, shapes) })));
     for (const t of new Set(nodeInputs(node))) {
       if (lastUse[t] === i && offsets[t] !== offsets[node.y]) arena.free(offsets[t]);
     }
@@ -191,7 +196,7 @@ interface IgemmOperands {
   batch?: { count: number; xStride: number; wStride: number; yStride: number };
 }
 
-function igemmStep(gemm: IgemmOperands, ctx: StepContext): PlanStep {
+function igemmStep(gemm: IgemmOperands, ctx: StepContext): Omit<PlanStep, 'nodeMacs'> {
   const { batch } = gemm;
   return {
     label: gemm.label, macs: gemm.macs, kernel: batch ? 'f32_igemm_4x8_batched__simd128' : 'f32_igemm_4x8__simd128',
@@ -218,7 +223,7 @@ function matrixStride(bytes: number): number {
 function directStep(
   label: string, macs: number, key: string, ctx: StepContext, x: number, y: number, outputs: number, relu: boolean,
   pack: () => PackedWeights, ind: Indirection,
-): PlanStep {
+): Omit<PlanStep, 'nodeMacs'> {
   let packed: PackedWeights | undefined;
   const weights = () => (packed ??= pack());
   // The offsets depend on the layer's geometry, so on the plan's input size and batch.
@@ -238,7 +243,7 @@ function directStep(
  * conv; their matrices are laid out for the plan's batch, so that their
  * offsets do not depend on the samples in a run.
  */
-function winogradSteps(node: Extract<GraphNode, { op: 'conv' }>, label: string, key: string, ctx: StepContext): PlanStep[] {
+function winogradSteps(node: Extract<GraphNode, { op: 'conv' }>, label: string, key: string, ctx: StepContext): Omit<PlanStep, 'nodeMacs'>[] {
   const l = node.layer;
   const xs = ctx.shapes[node.x];
   const ys = ctx.shapes[node.y];
@@ -287,7 +292,7 @@ function winogradSteps(node: Extract<GraphNode, { op: 'conv' }>, label: string, 
 }
 
 /** The steps that compute a node: one kernel call, or a Winograd convolution's three. */
-function makeSteps(node: GraphNode, ctx: StepContext): PlanStep[] {
+function makeSteps(node: GraphNode, ctx: StepContext): Omit<PlanStep, 'nodeMacs'>[] {
   const { shapes, offsets } = ctx;
   const label = labelOf(node, shapes);
   const ys = shapes[node.y];
