@@ -89,22 +89,26 @@ export function formatLayerProfiles(profiles, peak) {
 export function formatConvLayers(profiles, peak) {
   const measured = profiles.filter((profile) => !profile.skipped);
   const [first] = measured;
-  const byShape = measured.map((profile) => new Map(profile.layerShapes.map((row) => [row.shape, row])));
+  const rowsOf = (layerShapes) => new Map(layerShapes.map((row) => [row.shape, row]));
+  const byShape = measured.map((profile) => ({ inNetwork: rowsOf(profile.layerShapes), inCache: rowsOf(profile.inCache.layerShapes) }));
   const convs = first.layerShapes.filter((row) => row.shape.startsWith('con '));
   const rows = convs.map(({ shape, layers, algorithm, macs, layerMacs }) => [
-    shape, layers, algorithm === 'direct' && macs < layerMacs ? 'direct, taps on padding skipped' : algorithm, fixed(layerMacs / first.batch / 1e6, 2), fixed(macs / first.batch / 1e6, 2),
+    shape, layers, algorithm === 'direct' && macs < layerMacs ? 'direct, taps on padding skipped' : algorithm,
+    fixed(layerMacs / first.batch / 1e6, 2), fixed(macs / first.batch / 1e6, 2),
     ...measured.flatMap((profile, i) => {
-      const { ms } = byShape[i].get(shape);
+      const { ms } = byShape[i].inNetwork.get(shape);
+      const cachedMs = byShape[i].inCache.get(shape).ms;
       const of = (rate) => percent(rate, peakFor(peak, profile.backend.relaxedSimd, profile.backend.threads));
-      return [fixed(ms / profile.batch, 3), of(gflops(macs, ms)), of(gflops(layerMacs, ms))];
+      return [fixed(ms / profile.batch, 3), of(gflops(macs, ms)), of(gflops(layerMacs, ms)), of(gflops(macs, cachedMs))];
     }),
   ]);
   return formatTable(
-    `dlib-wasm per convolution layer shape (all its steps): % of the ${first.backend.relaxedSimd ? 'relaxed' : 'plain'}-SIMD peak ` +
-      `of as many cores as threads, counting the multiply-adds executed, and dlib's (direct convolution); batch ${first.batch}`,
+    `dlib-wasm per convolution layer shape (all its steps), batch ${first.batch}: % of the ${first.backend.relaxedSimd ? 'relaxed' : 'plain'}-SIMD ` +
+      'peak of as many cores as threads, counting the multiply-adds executed ("exec."), and as dlib counts them (direct convolution);\n' +
+      '"cached": each step run again at once, its weights and inputs in cache as far as they fit',
     [
-      'layer shape', 'layers', 'algorithm', 'dlib MMAC/face', 'executed MMAC/face',
-      ...measured.flatMap(({ backend: { threads } }) => [`${threads}T ms/face`, `${threads}T % peak executed`, `${threads}T % peak dlib`]),
+      'layer shape', 'layers', 'algorithm', 'dlib MMAC/face', 'exec. MMAC/face',
+      ...measured.flatMap(({ backend: { threads } }) => [`${threads}T ms/face`, `${threads}T % exec.`, `${threads}T % dlib`, `${threads}T % exec. cached`]),
     ],
     rows,
   );

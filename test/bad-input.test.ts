@@ -453,6 +453,12 @@ describe('bad images and tensors', () => {
     expect(await model.computeFaceDescriptor(chip)).toHaveLength(128);
   });
 
+  it('profile repeats that are not a positive integer', async () => {
+    for (const repeats of [0, 1.5, -2, NaN]) {
+      expectError(await rejection(() => model.network.profile([chip], { repeats })), InputError, /^repeats must be a positive integer/);
+    }
+  });
+
   it('one image instead of an array', async () => {
     expectError(await rejection(() => model.network.run(chip as never)), InputError, /^run takes an array of inputs/);
   });

@@ -1,6 +1,7 @@
 // Child: dlib-wasm's time per plan step (DlibNetwork.profile) on real chips,
 // batches of `--batch B` on `--threads T`; steps of the same shape (the label
-// without its `layer<i>` prefix) are summed into one row.
+// without its `layer<i>` prefix) are summed into one row. Also each step run
+// over again in a row: its time with weights and inputs in cache.
 import { loadChips } from '../support/chips.mjs';
 import { reportToParent } from '../support/child-process.mjs';
 import { median } from '../support/median.mjs';
@@ -8,16 +9,16 @@ import { loadModelAsAsked } from './model-as-asked.mjs';
 
 const WARMUP_RUNS = 3;
 const PROFILED_RUNS = 15;
+/** Profiles with each step repeated, its weights and inputs in cache from the second run on. */
+const CACHE_PROFILED_RUNS = 3;
+const CACHE_REPEATS = 5;
 
 /**
- * Median time of each step over the runs, summed per shape (in plan order);
- * and per layer shape (a Winograd convolution's three steps together), with
- * the layers' multiply-adds as dlib counts them.
+ * Median time of each step over the profiles, summed per shape (in plan
+ * order); and per layer shape (a Winograd convolution's three steps
+ * together), with the layers' multiply-adds as dlib counts them.
  */
-async function profileShapes(model, chips) {
-  for (let run = 0; run < WARMUP_RUNS; run++) await model.computeFaceDescriptors(chips);
-  const runs = [];
-  for (let run = 0; run < PROFILED_RUNS; run++) runs.push(await model.network.profile(chips));
+function summarize(profiles) {
   const shapes = new Map();
   const layerShapes = new Map();
   const layersSeen = new Set();
@@ -29,8 +30,8 @@ async function profileShapes(model, chips) {
     map.set(shape, row);
     return row;
   };
-  runs[0].forEach((step, index) => {
-    const ms = median(runs.map((timings) => timings[index].ms));
+  profiles[0].forEach((step, index) => {
+    const ms = median(profiles.map((timings) => timings[index].ms));
     add(shapes, step.label.replace(/^layer<\d+> /, ''), step, ms);
     const layer = step.label.replace(/ \(winograd \w+\)$/, '');
     const row = add(layerShapes, layer.replace(/^layer<\d+> /, ''), step, ms);
@@ -42,6 +43,15 @@ async function profileShapes(model, chips) {
     }
   });
   return { shapes: [...shapes.values()], layerShapes: [...layerShapes.values()] };
+}
+
+async function profileShapes(model, chips) {
+  for (let run = 0; run < WARMUP_RUNS; run++) await model.computeFaceDescriptors(chips);
+  const inNetwork = [];
+  for (let run = 0; run < PROFILED_RUNS; run++) inNetwork.push(await model.network.profile(chips));
+  const inCache = [];
+  for (let run = 0; run < CACHE_PROFILED_RUNS; run++) inCache.push(await model.network.profile(chips, { repeats: CACHE_REPEATS }));
+  return { ...summarize(inNetwork), inCache: summarize(inCache) };
 }
 
 const loaded = await loadModelAsAsked();

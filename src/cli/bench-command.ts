@@ -4,6 +4,7 @@ import type { RgbImage } from '../image.js';
 import { integerOption, parseArgs } from './args.js';
 import { decodeImage } from './decode-image.js';
 import { BUNDLED_MODEL, EXAMPLE_CHIPS } from './paths.js';
+import { median } from '../math/median.js';
 
 const WARM_UP_RUNS = 2;
 
@@ -13,11 +14,6 @@ async function exampleChips(count: number): Promise<RgbImage[]> {
   return Array.from({ length: count }, (_, i) => chips[i % chips.length]);
 }
 
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
-}
 
 /**
  * `bench [--threads N] [--batch B] [--runs R] [--model file.dat] [--json]`:

@@ -2,7 +2,7 @@ import type { NetworkDescription } from '../dlib/network-description.js';
 import { DisposedError, InputError } from '../errors.js';
 import { describeInput, isFloatTensor, type NetworkInput } from '../image.js';
 import { ARENA_ALIGN } from '../plan/arena.js';
-import { buildExecutionPlan, type ExecutionPlan } from '../plan/execution-plan.js';
+import { buildExecutionPlan, type ExecutionPlan, type PlanStep } from '../plan/execution-plan.js';
 import type { WeightWriter } from '../plan/pack-weights.js';
 import { runStep } from './run-step.js';
 import { buildGraph, fuseGraph, sizeOf, type Shape } from '../plan/graph.js';
@@ -11,6 +11,7 @@ import {
 } from './kernels.js';
 import { findWorkerSpawner, hardwareThreads } from './spawn-workers.js';
 import { ThreadTeam } from './thread-team.js';
+import { median } from '../math/median.js';
 
 export interface EngineOptions {
   /** Samples run through each layer together (amortizes weight reads). Default 8. */
@@ -204,16 +205,21 @@ export class DlibNetwork {
 
   /**
    * Runs one batch of same-size inputs and times each plan step: what the
-   * benchmarks report per layer.
+   * benchmarks report per layer. With `repeats` above 1, each step runs that
+   * many times in a row and its time is the median of all runs but the first:
+   * the step with its weights and inputs in cache, as far as they fit (what
+   * its kernel does when memory keeps up). The outputs are then not the
+   * network's: steps that work in place run on their own results.
    */
-  async profile(inputs: NetworkInput[]): Promise<StepTiming[]> {
+  async profile(inputs: NetworkInput[], { repeats = 1 }: { repeats?: number } = {}): Promise<StepTiming[]> {
+    if (!Number.isInteger(repeats) || repeats < 1) throw new InputError(`repeats must be a positive integer, got ${String(repeats)}`);
     this.live();
     const { rows, cols } = this.checkInput(inputs[0], 'input 0');
     inputs.forEach((input, i) => this.checkInput(input, `input ${i}`));
     const plan = this.plan(rows, cols, false);
     if (inputs.length > plan.batch) throw new InputError(`profile takes at most batchSize (${plan.batch}) inputs`);
     const times: number[] = [];
-    this.execute(plan, inputs, times);
+    this.execute(plan, inputs, { times, repeats });
     return plan.steps.map(({ label, macs, nodeMacs }, i) => ({
       label, macs: macs * inputs.length, layerMacs: nodeMacs * inputs.length, ms: times[i],
     }));
@@ -310,7 +316,7 @@ export class DlibNetwork {
   }
 
   /** Writes the inputs into the arena and runs the plan; returns the arena's base address. */
-  private execute(plan: ExecutionPlan, inputs: NetworkInput[], times?: number[]): number {
+  private execute(plan: ExecutionPlan, inputs: NetworkInput[], timing?: { times: number[]; repeats: number }): number {
     // The arena sits after all weights placed so far; its contents do not outlive a run.
     const base = this.weightsEnd;
     const memory = this.ensureBytes(base + plan.arenaBytes);
@@ -328,11 +334,22 @@ export class DlibNetwork {
         this.kernels.u8_rgb_to_f32_nhwc(staging, input.data.length / pixels, meanR, meanG, meanB, target, 0, pixels);
       }
     });
-    for (const step of plan.steps) {
-      const start = times ? performance.now() : 0;
+    const run = (step: PlanStep) => {
       if (this.team) this.team.run(this.kernels, step, base, inputs.length);
       else runStep(this.kernels, step, base, inputs.length);
-      if (times) times.push(performance.now() - start);
+    };
+    for (const step of plan.steps) {
+      if (!timing) {
+        run(step);
+        continue;
+      }
+      const runs: number[] = [];
+      for (let r = 0; r < timing.repeats; r++) {
+        const start = performance.now();
+        run(step);
+        runs.push(performance.now() - start);
+      }
+      timing.times.push(median(timing.repeats > 1 ? runs.slice(1) : runs));
     }
     this.team?.park();
     return base;
