@@ -1,6 +1,6 @@
 /**
  * The Winograd F(2x2, 3x3) filter transform U = G g Gᵀ, packed for the
- * igemm: 16 matrices `[blocks][channels][8]` one after another (position
+ * igemm: 16 matrices `[blocks][channels][8]`, matrixBytes apart (position
  * ξ = 4i + j), filter o in lane o % 8 of block o / 8, each value times
  * `scale[o]` (or 1 where scale is 0). g is `[filters][channels][3][3]`.
  * G = [[1, 0, 0], [½, ½, ½], [½, -½, ½], [0, 0, 1]]; the arithmetic is in
@@ -11,10 +11,9 @@
  * Work: blocks of 8 filters [blockStart, blockEnd).
  */
 export function f32_winograd_2x2_3x3_filter_pack(
-  filters: usize, filterCount: i32, channels: i32, scale: usize, w: usize, blockStart: i32, blockEnd: i32,
+  filters: usize, filterCount: i32, channels: i32, scale: usize, w: usize, matrixBytes: usize,
+  blockStart: i32, blockEnd: i32,
 ): void {
-  const blocks = (filterCount + 7) >> 3;
-  const matrixBytes = (<usize>blocks * <usize>channels) << 5;
   for (let block = blockStart; block < blockEnd; block++) {
     const last = min(filterCount, (block + 1) << 3);
     for (let channel = 0; channel < channels; channel++) {

@@ -3,7 +3,7 @@ import { ArenaAllocator, ARENA_SLACK } from './arena.js';
 import { nodeInputs, sizeOf, type Graph, type GraphNode, type Shape } from './graph.js';
 import { convIndirection, matrixIndirection, type Indirection } from './indirection.js';
 import { IGEMM_MR, IGEMM_NR, packConvWeights, packFcWeights, toPixelMajor, type PackedWeights, type WeightWriter } from './pack-weights.js';
-import { packWinogradWeights, prefersWinograd, winogradMacs, winogradTiles, WINOGRAD_POSITIONS } from './winograd.js';
+import { packWinogradWeights, prefersWinograd, winogradMacs, winogradTiles, winogradWeightMatrixBytes, WINOGRAD_POSITIONS } from './winograd.js';
 
 /** Puts constant data (packed weights, indirection) in the kernels' memory; returns its byte address. */
 export type ConstantPlacer = (key: string, make: () => Float32Array | Int32Array | WeightWriter) => number;
@@ -281,7 +281,7 @@ function winogradSteps(node: Extract<GraphNode, { op: 'conv' }>, label: string, 
       indirection: ctx.place(`${key}:winograd:indirection:${ctx.planKey}`, () => matrixIndirection(tiles, vRowFloats, l.inputChannels).offsets),
       taps: 1, tapChannels: l.inputChannels,
       w, bias: ctx.place(`zeros:${blocks * IGEMM_NR}`, () => new Float32Array(blocks * IGEMM_NR)),
-      batch: { count: WINOGRAD_POSITIONS, xStride: vMatrixBytes, wStride: blocks * l.inputChannels * IGEMM_NR * F32, yStride: mMatrixBytes },
+      batch: { count: WINOGRAD_POSITIONS, xStride: vMatrixBytes, wStride: winogradWeightMatrixBytes(l), yStride: mMatrixBytes },
     }, ctx),
     {
       label: `${label} (winograd output)`, macs: 0, kernel: 'f32_winograd_2x2_3x3_output_nhwc__simd128',

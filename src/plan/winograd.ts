@@ -64,20 +64,32 @@ export function prefersWinograd(layer: ConLayer, output: Shape, batch: number): 
 }
 
 /**
+ * Bytes from one of a layer's 16 weight matrices to the next: an odd number
+ * of cache lines past the matrix, so that the 16 values the filter transform
+ * stores at once fall in different cache sets (at a multiple of 4 KiB they
+ * all fell in one, and the 256-channel layers packed 5x slower).
+ */
+export function winogradWeightMatrixBytes(layer: ConLayer): number {
+  const bytes = Math.ceil(layer.numFilters / IGEMM_NR) * layer.inputChannels * IGEMM_NR * 4;
+  return Math.ceil(bytes / 128) * 128 + 64;
+}
+
+/**
  * A 3x3 con layer's filters in the Winograd F(2x2, 3x3) transform domain,
  * U = G g Gᵀ per filter and channel (scaled after the transform), as 16 igemm
- * weight matrices `[blocks][C][8]` one after the other, one per position ξ of
- * the 4x4 domain; and the folded bias, which the output transform adds.
+ * weight matrices `[blocks][C][8]`, winogradWeightMatrixBytes apart, one per
+ * position ξ of the 4x4 domain; and the folded bias, which the output transform adds.
  */
 export function packWinogradWeights(layer: ConLayer, scale?: Float32Array, shift?: Float32Array): PackedWeights {
   const { inputChannels: c, numFilters: k } = layer;
   const blocks = Math.ceil(k / IGEMM_NR);
+  const matrixBytes = winogradWeightMatrixBytes(layer);
   return {
     w: {
-      floats: WINOGRAD_POSITIONS * blocks * c * IGEMM_NR,
+      floats: (WINOGRAD_POSITIONS * matrixBytes) / 4,
       kernel: 'f32_winograd_2x2_3x3_filter_pack',
       inputs: scale ? [layer.filters, scale] : [layer.filters],
-      args: (target, [filters, scaleAt = 0]) => [filters, k, c, scaleAt, target, 0, blocks],
+      args: (target, [filters, scaleAt = 0]) => [filters, k, c, scaleAt, target, matrixBytes, 0, blocks],
     },
     bias: foldedBias(k, layer.bias, scale, shift),
   };
