@@ -113,6 +113,38 @@ describe('npx dlib-wasm faces and cluster', () => {
     expect(readdirSync(out).sort()).toEqual(['chips', 'clusters.json', 'contact-sheet.png', 'index.html']);
   });
 
+  it('cluster: photos found in parallel on worker threads are the faces `faces` finds, in photo order', async () => {
+    const photos = ['2008_001009.jpg', '2008_001322.jpg', '2008_002079.jpg', '2008_002470.jpg', 'Tom_Cruise_avp_2014_4.jpg']
+      .map((name) => `test/fixtures/photos/${name}`);
+    const out = mkdtempSync(join(tmpdir(), 'dlib-wasm-cluster-'));
+    const [clustered, listed] = await Promise.all([run('cluster', ...photos, '--out', out), run('faces', ...photos)]);
+    expect(clustered.code).toBe(0);
+    const expected = listed.stdout.trim().split('\n').map((l) => JSON.parse(l));
+    const { clusters } = JSON.parse(readFileSync(join(out, 'clusters.json'), 'utf8'));
+    type Face = { photo: string; rect: object; chip: string; descriptor: number[] };
+    const faces: Face[] = clusters.flatMap((c: { faces: Face[] }) => c.faces);
+    expect(faces).toHaveLength(expected.length);
+    // Each face is one `faces` found, with its descriptor; within a cluster, faces keep photo order.
+    for (const face of faces) {
+      const match = expected.find((e) => e.file === face.photo && JSON.stringify(e.rect) === JSON.stringify(face.rect));
+      expect(match).toBeDefined();
+      expect(maxAbsDiff(face.descriptor, match.descriptor)).toBeLessThanOrEqual(1e-6);
+    }
+    for (const { faces: members } of clusters as { faces: Face[] }[]) {
+      const order = members.map((f) => photos.indexOf(f.photo));
+      expect(order).toEqual([...order].sort((a, b) => a - b));
+    }
+    expect(readdirSync(join(out, 'chips')).length).toBe(clusters.length);
+  });
+
+  it('cluster: a landmark model that is not one is the user\'s error, not a crash of a worker', async () => {
+    const out = mkdtempSync(join(tmpdir(), 'dlib-wasm-cluster-'));
+    const { code, stderr } = await run('cluster', 'test/fixtures/photos/2008_001009.jpg', '--out', out, '--landmarks', 'package.json');
+    expect(code).toBe(1);
+    expect(stderr).toMatch(/^dlib-wasm: .*shape_predictor version \(at byte 0\)$/m);
+    expect(stderr).not.toMatch(/\n\s+at /);
+  });
+
   it('cluster: needs --out, and reports unreadable photos but clusters the rest', async () => {
     expect((await run('cluster', 'examples/photos')).code).toBe(2);
     const out = mkdtempSync(join(tmpdir(), 'dlib-wasm-cluster-'));

@@ -1,13 +1,18 @@
-import { mkdir, readdir, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, rm, stat } from 'node:fs/promises';
+import { availableParallelism } from 'node:os';
 import { extname, join } from 'node:path';
 import { chineseWhispers } from '../face/chinese-whispers.js';
-import { integerOption, parseArgs, UsageError } from './args.js';
-import { loadBundledPipeline } from './bundled-pipeline.js';
-import { encodePng, writeClusterReport, type ClusteredFace } from './cluster-report.js';
+import { loadFaceRecognitionModel } from '../face/face-recognition-model.js';
 import type { RgbImage } from '../image.js';
-import { forEachImage } from './each-image.js';
+import { integerOption, parseArgs, UsageError } from './args.js';
+import { readPipelineModels } from './bundled-pipeline.js';
+import { writeClusterReport, type ClusteredFace } from './cluster-report.js';
+import { reportFailure } from './each-image.js';
+import { LocateWorkers, type LocateReply } from './locate-workers.js';
 
 const PHOTO_EXTENSIONS = new Set(['.jpg', '.jpeg', '.png']);
+/** Photos handed to the workers ahead of the one being described: keeps them busy, bounds memory. */
+const LOCATE_AHEAD = 2 * availableParallelism();
 
 /** The photos named, and those directly inside the folders named, in a stable order. */
 async function listPhotos(paths: string[]): Promise<string[]> {
@@ -42,40 +47,57 @@ export async function clusterCommand(args: string[]): Promise<number> {
   const out = parsed.options.get('--out');
   if (typeof out !== 'string') throw new UsageError('--out DIR is required');
   if (parsed.positional.length === 0) throw new UsageError('no photos or folders');
-  const upsample = integerOption(parsed, '--upsample', 1, 0);
+  const upsample = integerOption(parsed, '--upsample', 1, 0)!;
   const threshold = parsed.options.has('--threshold') ? Number(parsed.options.get('--threshold')) : 0.6;
   if (!(threshold > 0)) throw new UsageError(`--threshold must be a positive number, got ${String(parsed.options.get('--threshold'))}`);
   const photos = await listPhotos(parsed.positional);
   if (photos.length === 0) throw new UsageError('no .jpg, .jpeg or .png files found');
 
-  const pipeline = await loadBundledPipeline({
+  // Memory stays flat however many photos: chips go to disk as they are cut, and wait for a
+  // full batch of the network (across photos) before they are described.
+  const unsorted = join(out, 'chips', 'unsorted');
+  await mkdir(unsorted, { recursive: true });
+  const { detector, landmarks, recognition: model } = await readPipelineModels({
     landmarks: parsed.options.get('--landmarks') as string | undefined,
     model: parsed.options.get('--model') as string | undefined,
   });
-  // Memory stays flat however many photos: chips go to disk as they are cut, and wait for a
-  // full batch of the network (across photos) before they are described.
+  // Photos are found and aligned on worker threads, one photo each, while this thread describes
+  // the chips of those before them.
+  const [workers, recognition] = await Promise.all([
+    LocateWorkers.start({ detector, landmarks, upsample, chipDir: unsorted }, Math.min(availableParallelism(), photos.length)),
+    loadFaceRecognitionModel(model),
+  ]);
   const faces: Omit<ClusteredFace, 'cluster'>[] = [];
-  const unsorted = join(out, 'chips', 'unsorted');
-  await mkdir(unsorted, { recursive: true });
   let waiting: (Omit<ClusteredFace, 'cluster' | 'descriptor'> & { chip: RgbImage })[] = [];
   const describeWaiting = async () => {
-    const descriptors = await pipeline.recognition.computeFaceDescriptors(waiting.map((w) => w.chip));
+    const descriptors = await recognition.computeFaceDescriptors(waiting.map((w) => w.chip));
     waiting.forEach(({ chip, ...face }, i) => faces.push({ ...face, descriptor: descriptors[i] }));
     waiting = [];
   };
-  let failures: number;
+  let failures = 0;
   try {
-    failures = await forEachImage(photos, async (image, photo) => {
-      for (const { rect, chip } of pipeline.locate(image, { upsample })) {
-        const chipFile = join(unsorted, `${faces.length + waiting.length}.png`);
-        await writeFile(chipFile, encodePng(chip));
-        waiting.push({ photo, rect, chip, chipFile });
+    // A few photos ahead per worker, taken in order.
+    const ahead: Promise<LocateReply>[] = [];
+    for (let i = 0; i < photos.length; i++) {
+      while (ahead.length < LOCATE_AHEAD && i + ahead.length < photos.length) {
+        const job = i + ahead.length;
+        ahead.push(workers.locate({ job, file: photos[job] }));
       }
-      if (waiting.length >= pipeline.recognition.network.batchSize) await describeWaiting();
-    }, (done) => reportProgress(done, photos.length, faces.length + waiting.length));
+      const reply = await ahead.shift()!;
+      if ('bug' in reply) throw new Error(`locating the faces of ${photos[i]} failed: ${reply.bug}`);
+      if ('failure' in reply) {
+        failures++;
+        reportFailure(photos[i], reply.failure, true);
+      } else {
+        for (const { rect, chipFile, chip } of reply.faces) waiting.push({ photo: photos[i], rect, chipFile, chip });
+        if (waiting.length >= recognition.network.batchSize) await describeWaiting();
+      }
+      reportProgress(i + 1, photos.length, faces.length + waiting.length);
+    }
     await describeWaiting();
   } finally {
-    pipeline.dispose();
+    await workers.close();
+    recognition.dispose();
   }
   const { labels } = chineseWhispers({ descriptors: faces.map((f) => f.descriptor) }, { threshold });
   const { clusters } = await writeClusterReport(out, faces.map((f, i) => ({ ...f, cluster: labels[i] })));

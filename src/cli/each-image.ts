@@ -9,6 +9,14 @@ export function isUserFacing(error: unknown): boolean {
 }
 
 /**
+ * Reports on stderr a file that could not be read, decoded or used; starts on
+ * a line of its own where a progress bar is being redrawn.
+ */
+export function reportFailure(file: string, message: string, progressShown: boolean): void {
+  process.stderr.write(`${progressShown && process.stderr.isTTY ? '\n' : ''}dlib-wasm: ${file}: ${message}\n`);
+}
+
+/**
  * Decodes each image file in turn and hands it to `use`. A file that cannot
  * be read, decoded or used is reported on stderr and skipped; any other error
  * is a bug and propagates. `afterEach` sees the progress. Returns the failures.
@@ -23,8 +31,7 @@ export async function forEachImage(
     } catch (error) {
       if (!isUserFacing(error)) throw error;
       failures++;
-      // Starts on a line of its own where a progress bar is being redrawn.
-      process.stderr.write(`${afterEach && process.stderr.isTTY ? '\n' : ''}dlib-wasm: ${file}: ${(error as Error).message}\n`);
+      reportFailure(file, (error as Error).message, afterEach !== undefined);
     }
     afterEach?.(i + 1);
   }

@@ -63,6 +63,22 @@ export interface FacePipeline {
   dispose(): void;
 }
 
+/**
+ * The faces in a photo, their landmarks and aligned chips, as
+ * `FacePipeline.locate` finds them, from the three parts that do it.
+ */
+export function locateFaces(
+  { detector, shapePredictor, chips }: Pick<FacePipeline, 'detector' | 'shapePredictor' | 'chips'>,
+  image: RgbImage, { upsample = 1, adjustThreshold }: DetectFacesOptions = {},
+): LocatedFace[] {
+  return detector.detectFaces(image, { upsample, adjustThreshold }).map((d) => {
+    const landmarks = shapePredictor.predict(image, d.rect);
+    // What dlib's examples cut for the network: 150x150 with 25% padding.
+    const chipDetails = getFaceChipDetails(landmarks, FACE_CHIP_SIZE, 0.25);
+    return { ...d, landmarks, chipDetails, chip: chips.extractImageChip(image, chipDetails) };
+  });
+}
+
 export async function loadFacePipeline(models: FacePipelineModels, options: FacePipelineOptions = {}): Promise<FacePipeline> {
   const [detectorBytes, landmarkBytes] = await Promise.all([readModelSource(models.detector), readModelSource(models.landmarks)]);
   const shapePredictor = loadShapePredictor(landmarkBytes);
@@ -71,13 +87,7 @@ export async function loadFacePipeline(models: FacePipelineModels, options: Face
     loadFaceRecognitionModel(models.recognition, options),
     loadImageChipExtractor({ wasm: options.wasm }),
   ]);
-  const locate = (image: RgbImage, { upsample = 1, adjustThreshold }: DetectFacesOptions = {}): LocatedFace[] =>
-    detector.detectFaces(image, { upsample, adjustThreshold }).map((d) => {
-      const landmarks = shapePredictor.predict(image, d.rect);
-      // What dlib's examples cut for the network: 150x150 with 25% padding.
-      const chipDetails = getFaceChipDetails(landmarks, FACE_CHIP_SIZE, 0.25);
-      return { ...d, landmarks, chipDetails, chip: chips.extractImageChip(image, chipDetails) };
-    });
+  const locate = (image: RgbImage, options?: DetectFacesOptions) => locateFaces({ detector, shapePredictor, chips }, image, options);
   return {
     detector, shapePredictor, recognition, chips, locate,
     async detect(image, { jitters, ...detectOptions } = {}) {

@@ -1,0 +1,49 @@
+// A worker thread of the cluster command: finds, aligns and saves the faces
+// of the photos it is sent (see locate-workers.ts), so that photos are
+// detected in parallel while the calling thread describes their chips.
+import { readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { parentPort, workerData } from 'node:worker_threads';
+import { locateFaces } from '../face/face-pipeline.js';
+import { loadFrontalFaceDetector } from '../face/hog-detector.js';
+import { loadImageChipExtractor } from '../face/image-chip-extractor.js';
+import { loadShapePredictor } from '../face/shape-predictor.js';
+import { encodePng } from './cluster-report.js';
+import { decodeImage } from './decode-image.js';
+import { isUserFacing } from './each-image.js';
+import type { LocateJob, LocateReply, LocateWorkerInit, LocateWorkerStart } from './locate-workers.js';
+
+const { detector, landmarks, upsample, chipDir } = workerData as LocateWorkerInit;
+const port = parentPort!;
+const describe = (error: unknown) => (isUserFacing(error) ? (error as Error).message : String((error as Error)?.stack ?? error));
+
+async function loadParts() {
+  return {
+    detector: await loadFrontalFaceDetector(detector),
+    shapePredictor: loadShapePredictor(landmarks),
+    chips: await loadImageChipExtractor(),
+  };
+}
+
+async function locate(parts: Awaited<ReturnType<typeof loadParts>>, { job, file }: LocateJob): Promise<LocateReply> {
+  try {
+    const image = await decodeImage(await readFile(file));
+    const faces = await Promise.all(locateFaces(parts, image, { upsample }).map(async ({ rect, chip }, k) => {
+      const chipFile = join(chipDir, `${job}-${k}.png`);
+      await writeFile(chipFile, encodePng(chip));
+      return { rect, chipFile, chip };
+    }));
+    return { job, faces };
+  } catch (error) {
+    return isUserFacing(error) ? { job, failure: describe(error) } : { job, bug: describe(error) };
+  }
+}
+
+try {
+  const parts = await loadParts();
+  port.on('message', async (job: LocateJob) => port.postMessage(await locate(parts, job)));
+  port.postMessage({ ready: true } satisfies LocateWorkerStart);
+} catch (error) {
+  port.postMessage({ ready: false, message: describe(error), userFacing: isUserFacing(error) } satisfies LocateWorkerStart);
+  port.close();
+}
