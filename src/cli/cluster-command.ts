@@ -81,7 +81,10 @@ export async function clusterCommand(args: string[]): Promise<number> {
     for (let i = 0; i < photos.length; i++) {
       while (ahead.length < LOCATE_AHEAD && i + ahead.length < photos.length) {
         const job = i + ahead.length;
-        ahead.push(workers.locate({ job, file: photos[job] }));
+        const reply = workers.locate({ job, file: photos[job] });
+        // Awaited in turn below; if a worker dies, the replies behind the first are not.
+        reply.catch(() => undefined);
+        ahead.push(reply);
       }
       const reply = await ahead.shift()!;
       if ('bug' in reply) throw new Error(`locating the faces of ${photos[i]} failed: ${reply.bug}`);
