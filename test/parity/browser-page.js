@@ -1,8 +1,10 @@
 // The parity check in a browser page, on its main thread or (?in=worker) in
 // a module Web Worker; ?workerUrl=1 starts the engine's threads from
 // dist/worker.js instead of a blob: URL. window.parityResult settles to the
-// result, or to { error } with the message of what failed.
+// result (with what the browser offers there: browser-features.js), or to
+// { error } with the message of what failed.
 import * as dlib from '/dist/index.js';
+import { browserFeatures } from './browser-features.js';
 import { runParityCheck } from './parity-check.js';
 
 const params = new URLSearchParams(location.search);
@@ -10,7 +12,8 @@ const options = params.has('workerUrl') ? { workerUrl: '/dist/worker.js' } : {};
 
 async function inPage() {
   const payload = await (await fetch('/parity-payload.json')).json();
-  return runParityCheck(dlib, { model: await fetch('/models/dlib_face_recognition_resnet_model_v1.dat'), payload, options });
+  const result = await runParityCheck(dlib, { model: await fetch('/models/dlib_face_recognition_resnet_model_v1.dat'), payload, options });
+  return { ...result, features: await browserFeatures() };
 }
 
 function inWorker() {

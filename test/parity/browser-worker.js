@@ -2,13 +2,15 @@
 // own worker threads, where the page is cross-origin isolated) off the page's
 // main thread. Takes the engine options as its one message; posts the result.
 import * as dlib from '/dist/index.js';
+import { browserFeatures } from './browser-features.js';
 import { runParityCheck } from './parity-check.js';
 
 self.onmessage = async ({ data: options }) => {
   try {
     const payload = await (await fetch('/parity-payload.json')).json();
     const model = await fetch('/models/dlib_face_recognition_resnet_model_v1.dat');
-    self.postMessage(await runParityCheck(dlib, { model, payload, options }));
+    const result = await runParityCheck(dlib, { model, payload, options });
+    self.postMessage({ ...result, features: await browserFeatures() });
   } catch (error) {
     self.postMessage({ error: `${error.name}: ${error.message}` });
   }

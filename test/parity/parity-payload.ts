@@ -28,6 +28,8 @@ export interface ParityResult {
   /** navigator.hardwareConcurrency, where the runtime has it. */
   cores: number | null;
   crossOriginIsolated?: boolean;
+  /** In a browser: what it offers where the check ran (browser-features.js). */
+  features?: { relaxedSimd: boolean; sharedArrayBuffer: boolean };
   ms: number;
   runtime?: string;
 }
