@@ -100,8 +100,10 @@ export class ThreadTeam {
     const big = step.macs > 0 ? step.macs * count >= MIN_PARALLEL_MACS : items >= MIN_PARALLEL_ITEMS;
     const share = (n: number, i: number) => Math.floor((n * i) / t);
     if (!big || (items < t && blocks < t)) return [[0, items, 0, blocks]];
-    // Whole pixel tiles per thread where there are enough of them; otherwise output channels.
-    if (items >= 2 * t || blocks < t) return Array.from({ length: t }, (_, i) => [share(items, i), share(items, i + 1), 0, blocks]);
+    // Whole pixel tiles per thread where there are enough of them, unless the step would rather
+    // split its output channels (see PlanStep.work); output channels where the tiles are few.
+    const byItems = items >= 2 * t && !(step.work.splitBlocks && blocks >= t);
+    if (byItems || blocks < t) return Array.from({ length: t }, (_, i) => [share(items, i), share(items, i + 1), 0, blocks]);
     return Array.from({ length: t }, (_, i) => [0, items, share(blocks, i), share(blocks, i + 1)]);
   }
 

@@ -33,8 +33,13 @@ export interface PlanStep {
   nodeMacs: number;
   kernel: KernelName;
   args: StepArg[];
-  /** Work items: ceil(samples * perSample / granule). */
-  work: { perSample: number; granule: number; blocks?: number };
+  /**
+   * Work items: ceil(samples * perSample / granule); for blocked kernels, the
+   * output-channel blocks, and whether threads should rather split those:
+   * where the step reads more weights than inputs, each thread then reads only
+   * its share of the weights.
+   */
+  work: { perSample: number; granule: number; blocks?: number; splitBlocks?: boolean };
 }
 
 export interface ExecutionPlan {
@@ -198,6 +203,7 @@ interface IgemmOperands {
 
 function igemmStep(gemm: IgemmOperands, ctx: StepContext): Omit<PlanStep, 'nodeMacs'> {
   const { batch } = gemm;
+  const blocks = Math.ceil(gemm.outputs / IGEMM_NR);
   return {
     label: gemm.label, macs: gemm.macs, kernel: batch ? 'f32_igemm_4x8_batched__simd128' : 'f32_igemm_4x8__simd128',
     args: [
@@ -205,7 +211,8 @@ function igemmStep(gemm: IgemmOperands, ctx: StepContext): Omit<PlanStep, 'nodeM
       { arena: gemm.y }, gemm.outputs, { perSample: gemm.pixelsPerSample }, gemm.relu,
       ...(batch ? [batch.count, batch.xStride, batch.wStride, batch.yStride] : []),
     ],
-    work: { perSample: gemm.pixelsPerSample, granule: IGEMM_MR, blocks: Math.ceil(gemm.outputs / IGEMM_NR) },
+    // Per unit of K, the weights are a row per output channel, the inputs a row per pixel.
+    work: { perSample: gemm.pixelsPerSample, granule: IGEMM_MR, blocks, splitBlocks: blocks * IGEMM_NR > ctx.batch * gemm.pixelsPerSample },
   };
 }
 
