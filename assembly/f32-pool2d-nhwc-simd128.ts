@@ -11,6 +11,17 @@ export function f32_pool2d_nhwc__simd128(
   sy: i32, sx: i32, py: i32, px: i32, outH: i32, outW: i32, y: usize, isMax: bool,
   pixelStart: i32, pixelEnd: i32,
 ): void {
+  // Each kind its own loops: a runtime choice inside them became a select that computed both.
+  if (isMax) pool(x, height, width, channels, wh, ww, sy, sx, py, px, outH, outW, y, true, pixelStart, pixelEnd);
+  else pool(x, height, width, channels, wh, ww, sy, sx, py, px, outH, outW, y, false, pixelStart, pixelEnd);
+}
+
+// @ts-ignore: decorator
+@inline function pool(
+  x: usize, height: i32, width: i32, channels: i32, wh: i32, ww: i32,
+  sy: i32, sx: i32, py: i32, px: i32, outH: i32, outW: i32, y: usize, isMax: bool,
+  pixelStart: i32, pixelEnd: i32,
+): void {
   const outPlane = outH * outW;
   const pixelBytes = <usize>channels << 2;
   const vectorBytes = <usize>(channels & ~3) << 2;
