@@ -1,63 +1,16 @@
 import { describe, expect, it } from 'vitest';
-import { DlibNetwork, type ConLayer, type NetworkDescription } from '../src/index.js';
+import { DlibNetwork, type NetworkDescription } from '../src/index.js';
 import { convIndirection } from '../src/plan/indirection.js';
 import { relativeDiff } from './helpers.js';
+import { floats, outputSize, random, randomCon, referenceConv, type ConGeometry } from './support/reference-conv.js';
 
 // Kernel taps that read only padding (as the face model's 3x3 conv over a 1x1
 // input) are left out of the GEMM: the indirection names the kernel positions
 // it keeps, the weights are packed for those only, and the result is still
 // the whole convolution's.
 
-/** A deterministic pseudo-random sequence in [-1, 1). */
-function random(seed: number): () => number {
-  let state = seed;
-  return () => {
-    state = (Math.imul(state, 1664525) + 1013904223) >>> 0;
-    return state / 2 ** 31 - 1;
-  };
-}
-
-const floats = (n: number, next: () => number) => Float32Array.from({ length: n }, next);
-
-interface Geometry {
-  inputs: number; filters: number; size: number; stride: number; pad: [number, number]; h: number; w: number;
-}
-
-function con(index: number, g: Geometry, next: () => number): ConLayer {
-  return {
-    kind: 'con', index, offset: 0, numFilters: g.filters, inputChannels: g.inputs, kernelRows: g.size, kernelCols: g.size,
-    strideY: g.stride, strideX: g.stride, padY: g.pad[0], padX: g.pad[1],
-    filters: floats(g.filters * g.inputs * g.size * g.size, next), bias: floats(g.filters, next),
-  };
-}
-
-const outputSize = (size: number, kernel: number, stride: number, pad: number) => Math.floor((size + 2 * pad - kernel) / stride) + 1;
-
-/** The convolution in double precision; x and y are `[c][h][w]`, as dlib's tensors. */
-function reference(layer: ConLayer, x: Float32Array, h: number, w: number): Float64Array {
-  const { numFilters: k, inputChannels: c, kernelRows: kh, kernelCols: kw, strideY: sy, strideX: sx, padY: py, padX: px } = layer;
-  const oh = outputSize(h, kh, sy, py);
-  const ow = outputSize(w, kw, sx, px);
-  const y = new Float64Array(k * oh * ow);
-  for (let f = 0; f < k; f++) {
-    for (let oy = 0; oy < oh; oy++) {
-      for (let ox = 0; ox < ow; ox++) {
-        let sum = layer.bias![f];
-        for (let ch = 0; ch < c; ch++) {
-          for (let ky = 0; ky < kh; ky++) {
-            for (let kx = 0; kx < kw; kx++) {
-              const iy = oy * sy - py + ky;
-              const ix = ox * sx - px + kx;
-              if (iy < 0 || iy >= h || ix < 0 || ix >= w) continue;
-              sum += x[(ch * h + iy) * w + ix] * layer.filters[((f * c + ch) * kh + ky) * kw + kx];
-            }
-          }
-        }
-        y[(f * oh + oy) * ow + ox] = sum;
-      }
-    }
-  }
-  return y;
+interface Geometry extends ConGeometry {
+  h: number; w: number;
 }
 
 const cases: (Geometry & { positions: number[] })[] = [
@@ -75,7 +28,7 @@ const cases: (Geometry & { positions: number[] })[] = [
 
 describe.each(cases)('a $size x $size / $stride conv, padding $pad, over $h x $w', (g) => {
   const next = random(g.inputs * 100 + g.size * 10 + g.h);
-  const conv = con(1, g, next);
+  const conv = randomCon(1, g, next);
   const output = { c: g.filters, h: outputSize(g.h, g.size, g.stride, g.pad[0]), w: outputSize(g.w, g.size, g.stride, g.pad[1]) };
 
   it('keeps the kernel positions that reach the input', () => {
@@ -89,14 +42,14 @@ describe.each(cases)('a $size x $size / $stride conv, padding $pad, over $h x $w
       loss: { kind: 'loss_multiclass_log' },
       input: { kind: 'input_rgb_image', index: 3, mean: [0, 0, 0] },
       // In the order they run; layer<2>, a 1x1 conv from the 3 input channels, gives the conv under test g.inputs.
-      layers: [con(2, { ...g, filters: g.inputs, inputs: 3, size: 1, stride: 1, pad: [0, 0] }, next), conv],
+      layers: [randomCon(2, { ...g, filters: g.inputs, inputs: 3, size: 1, stride: 1, pad: [0, 0] }, next), conv],
     };
     const network = await DlibNetwork.create(description, { batchSize: 2, threads: 1 });
     const inputs = Array.from({ length: 3 }, () => ({ channels: 3, rows: g.h, cols: g.w, data: floats(3 * g.h * g.w, next) }));
     const results = await network.run(inputs);
     for (const [i, input] of inputs.entries()) {
       const layers = await network.layerOutputs(input);
-      const expected = reference(conv, layers.get(2)!.data, g.h, g.w);
+      const expected = referenceConv(conv, layers.get(2)!.data, g.h, g.w);
       expect(relativeDiff(results[i], expected)).toBeLessThanOrEqual(1e-6);
     }
     const executed = (await network.profile(inputs.slice(0, 1))).find((step) => step.label.startsWith('layer<1>'))!.macs;

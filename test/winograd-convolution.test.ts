@@ -1,56 +1,22 @@
 import { describe, expect, it } from 'vitest';
 import { DlibNetwork, type ConLayer, type NetworkDescription } from '../src/index.js';
 import { relativeDiff } from './helpers.js';
+import { floats, random, randomCon, referenceConv } from './support/reference-conv.js';
 
 // The Winograd F(2x2, 3x3) path against a direct convolution in double
 // precision, on shapes the face model does not have: channel and filter
 // counts that are not multiples of 4 or 8, odd sizes (edge tiles that stick
 // out of the output), every padding, batches the plan's batch does not divide.
 
-/** A deterministic pseudo-random sequence in [-1, 1). */
-function random(seed: number): () => number {
-  let state = seed;
-  return () => {
-    state = (Math.imul(state, 1664525) + 1013904223) >>> 0;
-    return state / 2 ** 31 - 1;
-  };
-}
-
-const floats = (n: number, next: () => number) => Float32Array.from({ length: n }, next);
-
 function con(index: number, inputs: number, filters: number, size: number, pad: [number, number], next: () => number): ConLayer {
-  return {
-    kind: 'con', index, offset: 0, numFilters: filters, inputChannels: inputs, kernelRows: size, kernelCols: size,
-    strideY: 1, strideX: 1, padY: pad[0], padX: pad[1],
-    filters: floats(filters * inputs * size * size, next), bias: floats(filters, next),
-  };
+  return randomCon(index, { inputs, filters, size, stride: 1, pad }, next);
 }
 
 /** relu(gamma * (conv(x) + bias) + beta) in double precision; x is `[c][h][w]`, as dlib's tensors. */
 function reference(layer: ConLayer, x: Float32Array, h: number, w: number, gamma: Float32Array, beta: Float32Array): Float64Array {
-  const { numFilters: k, inputChannels: c, padY, padX } = layer;
-  const oh = h + 2 * padY - 2;
-  const ow = w + 2 * padX - 2;
-  const y = new Float64Array(k * oh * ow);
-  for (let f = 0; f < k; f++) {
-    for (let oy = 0; oy < oh; oy++) {
-      for (let ox = 0; ox < ow; ox++) {
-        let sum = 0;
-        for (let ch = 0; ch < c; ch++) {
-          for (let ky = 0; ky < 3; ky++) {
-            for (let kx = 0; kx < 3; kx++) {
-              const iy = oy - padY + ky;
-              const ix = ox - padX + kx;
-              if (iy < 0 || iy >= h || ix < 0 || ix >= w) continue;
-              sum += x[(ch * h + iy) * w + ix] * layer.filters[((f * c + ch) * 3 + ky) * 3 + kx];
-            }
-          }
-        }
-        y[(f * oh + oy) * ow + ox] = Math.max(0, gamma[f] * (sum + layer.bias![f]) + beta[f]);
-      }
-    }
-  }
-  return y;
+  const y = referenceConv(layer, x, h, w);
+  const plane = y.length / layer.numFilters;
+  return y.map((v, i) => Math.max(0, gamma[Math.floor(i / plane)] * v + beta[Math.floor(i / plane)]));
 }
 
 const cases = [
