@@ -7,7 +7,8 @@ import { promisify } from 'node:util';
 import { readFile } from 'node:fs/promises';
 import encodeJpeg, { init as initJpegEncoder } from '@jsquash/jpeg/encode.js';
 import { describe, expect, it } from 'vitest';
-import { descriptorDistance } from '../src/index.js';
+import { decodeImage } from '../src/cli/decode-image.js';
+import { descriptorDistance, loadFacePipeline } from '../src/index.js';
 import { fixtureJson, fixturePng, maxAbsDiff } from './helpers.js';
 
 // The CLI as built by `npm run build` (npm test builds first).
@@ -113,28 +114,46 @@ describe('npx dlib-wasm faces and cluster', () => {
     expect(readdirSync(out).sort()).toEqual(['chips', 'clusters.json', 'contact-sheet.png', 'index.html']);
   });
 
-  it('cluster: photos found in parallel on worker threads are the faces `faces` finds, in photo order', async () => {
+  it('faces and cluster: photos found on worker threads give what the library finds in-process, in photo order', async () => {
     const photos = ['2008_001009.jpg', '2008_001322.jpg', '2008_002079.jpg', '2008_002470.jpg', 'Tom_Cruise_avp_2014_4.jpg']
       .map((name) => `test/fixtures/photos/${name}`);
     const out = mkdtempSync(join(tmpdir(), 'dlib-wasm-cluster-'));
     const [clustered, listed] = await Promise.all([run('cluster', ...photos, '--out', out), run('faces', ...photos)]);
     expect(clustered.code).toBe(0);
-    const expected = listed.stdout.trim().split('\n').map((l) => JSON.parse(l));
+    expect(listed.code).toBe(0);
+    // The same photos through the library on this thread: no workers.
+    const pipeline = await loadFacePipeline({
+      detector: readFileSync('models/frontal_face_detector.dat'),
+      landmarks: readFileSync('models/shape_predictor_5_face_landmarks_lfw.dat'),
+      recognition: readFileSync('models/dlib_face_recognition_resnet_model_v1.dat'),
+    }, { threads: 1 });
+    const expected = [];
+    for (const file of photos) {
+      const faces = await pipeline.detect(await decodeImage(readFileSync(file)));
+      expected.push(...faces.map((f) => ({ file, rect: f.rect, landmarks: f.landmarks, descriptor: f.descriptor })));
+    }
+    pipeline.dispose();
+    expect(expected.length).toBeGreaterThan(photos.length);
+
+    const lines = listed.stdout.trim().split('\n').map((l) => JSON.parse(l));
+    expect(lines.map(({ file, rect, landmarks }) => ({ file, rect, landmarks })))
+      .toEqual(expected.map(({ file, rect, landmarks }) => ({ file, rect, landmarks })));
+    lines.forEach((line, i) => expect(maxAbsDiff(line.descriptor, expected[i].descriptor)).toBeLessThanOrEqual(1e-6));
+
+    type Face = { photo: string; rect: object; descriptor: number[] };
     const { clusters } = JSON.parse(readFileSync(join(out, 'clusters.json'), 'utf8'));
-    type Face = { photo: string; rect: object; chip: string; descriptor: number[] };
-    const faces: Face[] = clusters.flatMap((c: { faces: Face[] }) => c.faces);
-    expect(faces).toHaveLength(expected.length);
-    // Each face is one `faces` found, with its descriptor; within a cluster, faces keep photo order.
-    for (const face of faces) {
+    const clusteredFaces: Face[] = clusters.flatMap((c: { faces: Face[] }) => c.faces);
+    expect(clusteredFaces).toHaveLength(expected.length);
+    for (const face of clusteredFaces) {
       const match = expected.find((e) => e.file === face.photo && JSON.stringify(e.rect) === JSON.stringify(face.rect));
       expect(match).toBeDefined();
-      expect(maxAbsDiff(face.descriptor, match.descriptor)).toBeLessThanOrEqual(1e-6);
+      expect(maxAbsDiff(face.descriptor, match!.descriptor)).toBeLessThanOrEqual(1e-6);
     }
+    // Within a cluster, faces keep photo order.
     for (const { faces: members } of clusters as { faces: Face[] }[]) {
       const order = members.map((f) => photos.indexOf(f.photo));
       expect(order).toEqual([...order].sort((a, b) => a - b));
     }
-    expect(readdirSync(join(out, 'chips')).length).toBe(clusters.length);
   });
 
   it('cluster: a landmark model that is not one is the user\'s error, not a crash of a worker', async () => {

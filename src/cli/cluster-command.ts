@@ -1,18 +1,15 @@
 import { mkdir, readdir, rm, stat } from 'node:fs/promises';
-import { availableParallelism } from 'node:os';
 import { extname, join } from 'node:path';
 import { chineseWhispers } from '../face/chinese-whispers.js';
 import { loadFaceRecognitionModel } from '../face/face-recognition-model.js';
 import type { RgbImage } from '../image.js';
 import { integerOption, parseArgs, UsageError } from './args.js';
-import { readPipelineModels } from './bundled-pipeline.js';
+import { readPipelineModels } from './pipeline-models.js';
 import { writeClusterReport, type ClusteredFace } from './cluster-report.js';
-import { reportFailure } from './each-image.js';
-import { LocateWorkers, type LocateReply } from './locate-workers.js';
+import { LocateWorkers } from './locate-workers.js';
 
 const PHOTO_EXTENSIONS = new Set(['.jpg', '.jpeg', '.png']);
-/** Photos handed to the workers ahead of the one being described: keeps them busy, bounds memory. */
-const LOCATE_AHEAD = 2 * availableParallelism();
+
 
 /** The photos named, and those directly inside the folders named, in a stable order. */
 async function listPhotos(paths: string[]): Promise<string[]> {
@@ -64,7 +61,7 @@ export async function clusterCommand(args: string[]): Promise<number> {
   // Photos are found and aligned on worker threads, one photo each, while this thread describes
   // the chips of those before them.
   const [workers, recognition] = await Promise.all([
-    LocateWorkers.start({ detector, landmarks, upsample, chipDir: unsorted }, Math.min(availableParallelism(), photos.length)),
+    LocateWorkers.start({ detector, landmarks, upsample, chipDir: unsorted }, photos.length),
     loadFaceRecognitionModel(model),
   ]);
   const faces: Omit<ClusteredFace, 'cluster'>[] = [];
@@ -74,29 +71,12 @@ export async function clusterCommand(args: string[]): Promise<number> {
     waiting.forEach(({ chip, ...face }, i) => faces.push({ ...face, descriptor: descriptors[i] }));
     waiting = [];
   };
-  let failures = 0;
+  let failures: number;
   try {
-    // A few photos ahead per worker, taken in order.
-    const ahead: Promise<LocateReply>[] = [];
-    for (let i = 0; i < photos.length; i++) {
-      while (ahead.length < LOCATE_AHEAD && i + ahead.length < photos.length) {
-        const job = i + ahead.length;
-        const reply = workers.locate({ job, file: photos[job] });
-        // Awaited in turn below; if a worker dies, the replies behind the first are not.
-        reply.catch(() => undefined);
-        ahead.push(reply);
-      }
-      const reply = await ahead.shift()!;
-      if ('bug' in reply) throw new Error(`locating the faces of ${photos[i]} failed: ${reply.bug}`);
-      if ('failure' in reply) {
-        failures++;
-        reportFailure(photos[i], reply.failure, true);
-      } else {
-        for (const { rect, chipFile, chip } of reply.faces) waiting.push({ photo: photos[i], rect, chipFile, chip });
-        if (waiting.length >= recognition.network.batchSize) await describeWaiting();
-      }
-      reportProgress(i + 1, photos.length, faces.length + waiting.length);
-    }
+    failures = await workers.forEachPhoto(photos, async (located, photo) => {
+      for (const { rect, chipFile, chip } of located) waiting.push({ photo, rect, chipFile: chipFile!, chip });
+      if (waiting.length >= recognition.network.batchSize) await describeWaiting();
+    }, (done) => reportProgress(done, photos.length, faces.length + waiting.length));
     await describeWaiting();
   } finally {
     await workers.close();

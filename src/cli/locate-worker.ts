@@ -11,7 +11,7 @@ import { loadShapePredictor } from '../face/shape-predictor.js';
 import { encodePng } from './cluster-report.js';
 import { decodeImage } from './decode-image.js';
 import { isUserFacing } from './each-image.js';
-import type { LocateJob, LocateReply, LocateWorkerInit, LocateWorkerStart } from './locate-workers.js';
+import type { LocatedPhotoFace, LocateJob, LocateReply, LocateWorkerInit, LocateWorkerStart } from './locate-workers.js';
 
 const { detector, landmarks, upsample, chipDir } = workerData as LocateWorkerInit;
 const port = parentPort!;
@@ -28,10 +28,13 @@ async function loadParts() {
 async function locate(parts: Awaited<ReturnType<typeof loadParts>>, { job, file }: LocateJob): Promise<LocateReply> {
   try {
     const image = await decodeImage(await readFile(file));
-    const faces = await Promise.all(locateFaces(parts, image, { upsample }).map(async ({ rect, chip }, k) => {
-      const chipFile = join(chipDir, `${job}-${k}.png`);
-      await writeFile(chipFile, encodePng(chip));
-      return { rect, chipFile, chip };
+    const faces = await Promise.all(locateFaces(parts, image, { upsample }).map(async ({ rect, confidence, landmarks, chip }, k) => {
+      const face: LocatedPhotoFace = { rect, confidence, landmarks, chip };
+      if (chipDir !== undefined) {
+        face.chipFile = join(chipDir, `${job}-${k}.png`);
+        await writeFile(face.chipFile, encodePng(chip));
+      }
+      return face;
     }));
     return { job, faces };
   } catch (error) {

@@ -1,15 +1,19 @@
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { DlibWasmError } from '../errors.js';
-import type { Rectangle } from '../geometry/point-transforms.js';
+import type { Point, Rectangle } from '../geometry/point-transforms.js';
 import type { RgbImage } from '../image.js';
+import { reportFailure } from './each-image.js';
+
+/** Photos handed to the workers ahead of the one being used: keeps them busy, bounds memory. */
+const LOCATE_AHEAD_PER_WORKER = 2;
 
 export interface LocateWorkerInit {
   detector: Uint8Array;
   landmarks: Uint8Array;
   upsample: number;
-  /** Where each face's chip is saved as `<job>-<k>.png`. */
-  chipDir: string;
+  /** Where each face's chip is saved as `<job>-<k>.png`, if anywhere. */
+  chipDir?: string;
 }
 
 export interface LocateJob {
@@ -20,9 +24,18 @@ export interface LocateJob {
 /** A worker's first message: ready, or why it could not load the models (a user-facing reason, or a bug). */
 export type LocateWorkerStart = { ready: true } | { ready: false; message: string; userFacing: boolean };
 
+/** A face found in a photo and aligned, with its chip's file if the workers save chips. */
+export interface LocatedPhotoFace {
+  rect: Rectangle;
+  confidence: number;
+  landmarks: Point[];
+  chip: RgbImage;
+  chipFile?: string;
+}
+
 /** A photo's faces, or why it has none: a user-facing failure, or a bug (its stack). */
 export type LocateReply =
-  | { job: number; faces: { rect: Rectangle; chipFile: string; chip: RgbImage }[] }
+  | { job: number; faces: LocatedPhotoFace[] }
   | { job: number; failure: string }
   | { job: number; bug: string };
 
@@ -59,8 +72,9 @@ export class LocateWorkers {
     this.idle.push(...workers);
   }
 
-  /** Starts `count` workers (default: the cores Node reports) and waits until they are ready. */
-  static async start(init: LocateWorkerInit, count = availableParallelism()): Promise<LocateWorkers> {
+  /** Starts a worker per core Node reports, but no more than `photos`, and waits until they are ready. */
+  static async start(init: LocateWorkerInit, photos: number): Promise<LocateWorkers> {
+    const count = Math.min(availableParallelism(), photos);
     const url = new URL('./locate-worker.js', import.meta.url);
     // The model files once in shared memory, not copied into every worker (dlib's 68-point one is 95 MB).
     const shared = { ...init, detector: toShared(init.detector), landmarks: toShared(init.landmarks) };
@@ -81,7 +95,7 @@ export class LocateWorkers {
     return new LocateWorkers(workers);
   }
 
-  locate(job: LocateJob): Promise<LocateReply> {
+  private locate(job: LocateJob): Promise<LocateReply> {
     return new Promise((done, failed) => {
       if (this.failure) {
         failed(this.failure);
@@ -90,6 +104,38 @@ export class LocateWorkers {
       this.queue.push({ job, done, failed });
       this.dispatch();
     });
+  }
+
+  /**
+   * Locates the photos, a few ahead per worker, and hands each one's faces to
+   * `use` in photo order. A photo that cannot be read or decoded is reported
+   * on stderr and skipped; a bug throws. `afterEach` sees the progress.
+   * Returns the failures.
+   */
+  async forEachPhoto(
+    photos: string[], use: (faces: LocatedPhotoFace[], photo: string) => Promise<void>, afterEach?: (done: number) => void,
+  ): Promise<number> {
+    let failures = 0;
+    const ahead: Promise<LocateReply>[] = [];
+    for (let i = 0; i < photos.length; i++) {
+      while (ahead.length < LOCATE_AHEAD_PER_WORKER * this.workers.length && i + ahead.length < photos.length) {
+        const job = i + ahead.length;
+        const reply = this.locate({ job, file: photos[job] });
+        // Awaited in turn below; if a worker dies, the replies behind the first are not.
+        reply.catch(() => undefined);
+        ahead.push(reply);
+      }
+      const reply = await ahead.shift()!;
+      if ('bug' in reply) throw new Error(`locating the faces of ${photos[i]} failed: ${reply.bug}`);
+      if ('failure' in reply) {
+        failures++;
+        reportFailure(photos[i], reply.failure, afterEach !== undefined);
+      } else {
+        await use(reply.faces, photos[i]);
+      }
+      afterEach?.(i + 1);
+    }
+    return failures;
   }
 
   async close(): Promise<void> {
