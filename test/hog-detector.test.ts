@@ -140,6 +140,35 @@ describe('HOG face detector', () => {
   });
 });
 
+describe('HOG face detector on 2 threads (rows of each resize and correlation split)', () => {
+  let detector: FrontalFaceDetector;
+  beforeAll(async () => {
+    detector = await loadFrontalFaceDetector(detectorBytes, { threads: 2 });
+  });
+  afterAll(() => detector.dispose());
+
+  it('really runs on 2 threads', () => {
+    expect(detector.threads).toBe(2);
+  });
+
+  it.each(dlibDetections())('finds in %s what dlib finds, upsampled once', async (name, expected) => {
+    const found = detector.detectFaces(await photo(name), { upsample: 1 });
+    expect(found.map((d) => ({ rect: d.rect, confidence: d.confidence, weight_index: d.weightIndex })))
+      .toEqual(expected.map((d) => ({ rect: d.rect, confidence: d.confidence, weight_index: d.weight_index })));
+  });
+
+  it('scores a filter dlib applies unseparated as dlib does', async () => {
+    const fullRank = await loadFrontalFaceDetector(fixture('hog/full-rank-detector.dat'), { threads: 2 });
+    const expected = fixtureJson('hog/full-rank-detections.json').upsample_1 as Record<string, DlibDetection[]>;
+    for (const [name, detections] of Object.entries(expected)) {
+      const found = fullRank.detectFaces(await photo(name), { upsample: 1 });
+      expect(found.map((d) => ({ rect: d.rect, confidence: d.confidence, weight_index: d.weightIndex })), name)
+        .toEqual(detections.map((d) => ({ rect: d.rect, confidence: d.confidence, weight_index: d.weight_index })));
+    }
+    fullRank.dispose();
+  });
+});
+
 describe('HOG detector bad input', () => {
   function datError(bytes: Uint8Array, message: RegExp, offset?: number): void {
     const error = thrown(() => readHogDetector(bytes));
@@ -200,6 +229,7 @@ describe('HOG detector bad input', () => {
   });
 
   it('rejects bad images and options with InputError, before allocating for absurd sizes', async () => {
+    for (const threads of [0, 1.5, -1]) await expect(loadFrontalFaceDetector(detectorBytes, { threads })).rejects.toThrow(InputError);
     const detector = await loadFrontalFaceDetector(detectorBytes);
     const small = { width: 4, height: 4, data: new Uint8Array(48) };
     const cases: Array<[() => unknown, RegExp]> = [

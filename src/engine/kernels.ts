@@ -5,7 +5,8 @@ import {
 import { DlibWasmError, InputError } from '../errors.js';
 
 /**
- * The kernel module's exports. Every kernel takes byte offsets into its
+ * The kernel module's exports that threads run (the network's, and the HOG
+ * detector's that split by rows). Every kernel takes byte offsets into its
  * memory, sizes, and last the range of work items it does (see PlanStep).
  */
 export type KernelName =
@@ -18,7 +19,11 @@ export type KernelName =
   | 'f32_scale_shift_nhwc__simd128'
   | 'f32_relu__simd128'
   | 'u8_rgb_to_f32_nhwc'
-  | 'f32_winograd_2x2_3x3_filter_pack';
+  | 'f32_winograd_2x2_3x3_filter_pack'
+  | 'u8_planar_resize_bilinear__simd128'
+  | 'f32_correlate_rows__simd128'
+  | 'f32_correlate_columns__simd128'
+  | 'f32_correlate_2d__simd128';
 
 export type Kernels = Record<KernelName, (...args: (number | boolean)[]) => void>;
 
@@ -34,6 +39,10 @@ export const KERNEL_NAMES: readonly KernelName[] = [
   'f32_relu__simd128',
   'u8_rgb_to_f32_nhwc',
   'f32_winograd_2x2_3x3_filter_pack',
+  'u8_planar_resize_bilinear__simd128',
+  'f32_correlate_rows__simd128',
+  'f32_correlate_columns__simd128',
+  'f32_correlate_2d__simd128',
 ];
 
 export interface KernelModule {

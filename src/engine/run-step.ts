@@ -22,7 +22,7 @@ export function stepArgs(step: PlanStep, base: number, count: number): (number |
  */
 export function runStep(
   kernels: Kernels, step: PlanStep, base: number, count: number,
-  start = 0, end = workItems(step, count), blockStart = 0, blockEnd = step.work.blocks ?? 0,
+  start = step.work.first ?? 0, end = start + workItems(step, count), blockStart = 0, blockEnd = step.work.blocks ?? 0,
 ): void {
   const args = stepArgs(step, base, count);
   if (step.work.blocks === undefined) kernels[step.kernel](...args, start, end);

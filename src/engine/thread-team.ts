@@ -93,7 +93,13 @@ export class ThreadTeam {
     Atomics.notify(this.control, SLOT_GENERATION);
   }
 
+  /** The work's ranges, one per thread: items from `work.first`, or output-channel blocks. */
   private split(step: PlanStep, count: number): Range[] {
+    const first = step.work.first ?? 0;
+    return this.splitFromZero(step, count).map(([start, end, blockStart, blockEnd]) => [first + start, first + end, blockStart, blockEnd]);
+  }
+
+  private splitFromZero(step: PlanStep, count: number): Range[] {
     const items = workItems(step, count);
     const blocks = step.work.blocks ?? 0;
     const t = this.threads;

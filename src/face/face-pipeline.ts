@@ -1,6 +1,7 @@
 import type { EngineOptions } from '../engine/network.js';
 import type { Point, Rectangle } from '../geometry/point-transforms.js';
 import type { RgbImage } from '../image.js';
+import { hardwareThreads } from '../engine/spawn-workers.js';
 import { readModelSource, type ModelSource } from '../model-source.js';
 import { getFaceChipDetails, type ChipDetails } from './face-chip.js';
 import { FACE_CHIP_SIZE, loadFaceRecognitionModel, type FaceRecognitionModel } from './face-recognition-model.js';
@@ -83,7 +84,8 @@ export async function loadFacePipeline(models: FacePipelineModels, options: Face
   const [detectorBytes, landmarkBytes] = await Promise.all([readModelSource(models.detector), readModelSource(models.landmarks)]);
   const shapePredictor = loadShapePredictor(landmarkBytes);
   const [detector, recognition, chips] = await Promise.all([
-    loadFrontalFaceDetector(detectorBytes, { wasm: options.wasm }),
+    // The detector shares its rows among as many threads as the network (the cores by default).
+    loadFrontalFaceDetector(detectorBytes, { wasm: options.wasm, threads: options.threads ?? (await hardwareThreads()), workerUrl: options.workerUrl }),
     loadFaceRecognitionModel(models.recognition, options),
     loadImageChipExtractor({ wasm: options.wasm }),
   ]);

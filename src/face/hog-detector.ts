@@ -1,5 +1,11 @@
 import { FHOG_PLANES, readHogDetector, type HogDetectorDescription } from '../dlib/hog-detector-reader.js';
-import { createKernelMemory, growKernelMemory, instantiateKernels, loadKernelModule, type WasmSource } from '../engine/kernels.js';
+import {
+  createKernelMemory, growKernelMemory, instantiateKernels, loadKernelModule, runtimeHasSharedMemory, type KernelName, type Kernels,
+  type WasmSource,
+} from '../engine/kernels.js';
+import { findWorkerSpawner } from '../engine/spawn-workers.js';
+import { ThreadTeam } from '../engine/thread-team.js';
+import type { PlanStep } from '../plan/execution-plan.js';
 import { DisposedError, InputError } from '../errors.js';
 import type { Rectangle } from '../geometry/point-transforms.js';
 import { MAX_IMAGE_PIXELS, MAX_IMAGE_SIDE, type RgbImage } from '../image.js';
@@ -33,6 +39,14 @@ export interface DetectFacesOptions {
 
 export interface FrontalFaceDetectorOptions {
   wasm?: WasmSource;
+  /**
+   * Threads that share each image's resizing and filtering (by rows), where
+   * the runtime can share memory with workers (as the network's `threads`).
+   * Default 1: the calling thread alone.
+   */
+  threads?: number;
+  /** Where the threads' worker script is, where blob: workers are forbidden (see EngineOptions.workerUrl). */
+  workerUrl?: string | URL;
 }
 
 /** dlib's HOG face detector (or any detector saved from dlib's `object_detector<scan_fhog_pyramid<pyramid_down<6>>>`). */
@@ -47,6 +61,8 @@ export interface FrontalFaceDetector {
   readonly description: HogDetectorDescription;
   /** Bytes of WebAssembly memory held; 0 once disposed. */
   readonly memoryBytes: number;
+  /** The threads it really uses (1 where the runtime cannot share memory with workers). */
+  readonly threads: number;
   /** Frees the detector's memory; any later call throws DisposedError. */
   dispose(): void;
 }
@@ -56,6 +72,9 @@ export const MAX_UPSAMPLE = 8;
 /** The most WebAssembly memory one detection may take, so that absurd sizes fail before allocating. */
 export const MAX_DETECTOR_MEMORY_BYTES = 2 ** 31;
 const PAGE = 65536;
+/** The first page holds the threads' control block; the detector's own data starts after it, with the orientation table. */
+const RESERVED_BYTES = PAGE;
+const ORIENTATIONS = RESERVED_BYTES;
 
 interface HogKernels {
   u8_rgb_to_planar__simd128(src: number, pixelStride: number, dst: number, planeBytes: number, pixelStart: number, pixelEnd: number): void;
@@ -98,12 +117,16 @@ export async function loadFrontalFaceDetector(
   // Detection reads its settings from here: the caller may look, not change.
   for (const part of [description, description.overlap, description.filters, ...description.filters]) Object.freeze(part);
   const { filterRows, filterCols } = description;
-  // Single-threaded: an unshared memory, unless the caller's precompiled module is a shared-memory build.
-  const { module, sharedMemory } = await loadKernelModule(options.wasm ?? {}, false);
+  const threads = options.threads ?? 1;
+  if (!Number.isInteger(threads) || threads < 1) throw new InputError(`threads must be a positive integer, got ${String(options.threads)}`);
+  const wasm = options.wasm ?? {};
+  const spawn = threads > 1 ? await findWorkerSpawner(options.workerUrl) : undefined;
+  const shared = wasm.module ? wasm.sharedMemory === true : spawn !== undefined && runtimeHasSharedMemory();
+  const { module, sharedMemory } = await loadKernelModule(wasm, shared);
 
   // Constants first: the orientation table, then every filter's taps.
   const orientations = orientationTable();
-  let constantsEnd = Math.ceil(orientations.length / 16) * 16;
+  let constantsEnd = ORIENTATIONS + Math.ceil(orientations.length / 16) * 16;
   const taps: Array<{ at: number; values: Float32Array }> = [];
   const place = (values: Float32Array) => {
     const at = constantsEnd;
@@ -127,10 +150,13 @@ export async function loadFrontalFaceDetector(
     }
   });
   const memory = createKernelMemory(Math.ceil(constantsEnd / PAGE) + 1, sharedMemory);
-  const kernels = (await instantiateKernels(module, memory)) as unknown as HogKernels;
-  new Uint8Array(memory.buffer).set(orientations, 0);
+  const kernels = await instantiateKernels(module, memory);
+  new Uint8Array(memory.buffer).set(orientations, ORIENTATIONS);
   for (const { at, values } of taps) new Float32Array(memory.buffer, at, values.length).set(values);
-  return new HogDetector(description, steps, { memory, kernels }, Math.ceil(constantsEnd / 64) * 64);
+  const team = sharedMemory && spawn ? await ThreadTeam.create(spawn, module, memory, threads) : undefined;
+  return new HogDetector(
+    description, steps, { memory, kernels: kernels as unknown as HogKernels, team, teamKernels: kernels }, Math.ceil(constantsEnd / 64) * 64,
+  );
 }
 
 /**
@@ -145,10 +171,27 @@ type ScoreStep = {
   first: boolean;
 } & ({ kind: 'rank-1'; rowTaps: number; columnTaps: number } | { kind: 'full'; taps: number });
 
-/** The detector's memory and the kernels instantiated over it. */
+/** The detector's memory, the kernels instantiated over it, and its threads if it has any. */
 interface Runtime {
   memory: WebAssembly.Memory;
   kernels: HogKernels;
+  team: ThreadTeam | undefined;
+  teamKernels: Kernels;
+}
+
+/**
+ * Runs a kernel whose last two arguments are a range of rows [rowStart,
+ * rowEnd): split among the threads where there are any.
+ */
+function runRows(rt: Runtime, kernel: KernelName & keyof HogKernels, args: (number | boolean)[], rowStart: number, rowEnd: number): void {
+  if (!rt.team) {
+    (rt.kernels[kernel] as (...a: (number | boolean)[]) => void)(...args, rowStart, rowEnd);
+    return;
+  }
+  const step: PlanStep = {
+    label: kernel, macs: 0, nodeMacs: 0, kernel, args, work: { perSample: rowEnd - rowStart, granule: 1, first: rowStart },
+  };
+  rt.team.run(rt.teamKernels, step, 0, 1);
 }
 
 class HogDetector implements FrontalFaceDetector {
@@ -175,7 +218,12 @@ class HogDetector implements FrontalFaceDetector {
     return this.runtime?.memory.buffer.byteLength ?? 0;
   }
 
+  get threads(): number {
+    return this.runtime?.team?.threads ?? 1;
+  }
+
   dispose(): void {
+    this.runtime?.team?.dispose();
     this.runtime = null;
     this.workspace = undefined;
   }
@@ -223,6 +271,7 @@ class HogDetector implements FrontalFaceDetector {
       });
     });
 
+    rt.team?.park();
     // dlib sorts each filter's windows by score, then all filters' by confidence (both
     // highest first; its sort is not stable, so the order of exact ties is unspecified).
     const byDescending = <T>(key: (x: T) => number) => (a: T, b: T) => key(b) - key(a);
@@ -255,7 +304,8 @@ class HogDetector implements FrontalFaceDetector {
    * the filter's order. Going plane by plane keeps each filter's order and
    * reads each feature plane once for all filters. Returns the cells scored.
    */
-  private score({ memory, kernels: k }: Runtime, ws: HogWorkspace, g: FhogGeometry): Rectangle {
+  private score(rt: Runtime, ws: HogWorkspace, g: FhogGeometry): Rectangle {
+    const { memory } = rt;
     const { filterRows, filterCols } = this.description;
     const firstRow = Math.trunc(filterRows / 2);
     const firstCol = Math.trunc(filterCols / 2);
@@ -274,20 +324,19 @@ class HogDetector implements FrontalFaceDetector {
       for (const step of planeSteps) {
         const plane = ws.features + step.plane * planeBytes;
         if (step.kind === 'full') {
-          k.f32_correlate_2d__simd128(
+          runRows(rt, 'f32_correlate_2d__simd128', [
             plane, ws.scores[step.filter], g.planeCols, step.taps, filterRows, filterCols, firstRow, firstCol, !step.first,
-            firstCol, threeWayEnd, lastCol, firstRow, lastRow,
-          );
+            firstCol, threeWayEnd, lastCol,
+          ], firstRow, lastRow);
           continue;
         }
-        k.f32_correlate_rows__simd128(
-          plane, ws.correlation, g.planeCols, step.rowTaps, filterCols, firstCol,
-          firstCol, threeWayEnd, lastCol, featureRows[0], featureRows[1],
-        );
-        k.f32_correlate_columns__simd128(
+        runRows(rt, 'f32_correlate_rows__simd128', [
+          plane, ws.correlation, g.planeCols, step.rowTaps, filterCols, firstCol, firstCol, threeWayEnd, lastCol,
+        ], featureRows[0], featureRows[1]);
+        runRows(rt, 'f32_correlate_columns__simd128', [
           ws.correlation, ws.scores[step.filter], g.planeCols, step.columnTaps, filterRows, firstRow, !step.first,
-          firstCol, threeWayEnd, lastCol, firstRow, lastRow,
-        );
+          firstCol, threeWayEnd, lastCol,
+        ], firstRow, lastRow);
       }
     }
     return { left: firstCol, top: firstRow, right: lastCol - 1, bottom: lastRow - 1 };
@@ -295,16 +344,16 @@ class HogDetector implements FrontalFaceDetector {
 }
 
 /** dlib's bilinear `resize_image` from one image of the chain to the next. */
-function resize({ memory, kernels }: Runtime, ws: HogWorkspace, from: ChainImage, to: ChainImage): void {
+function resize(rt: Runtime, ws: HogWorkspace, from: ChainImage, to: ChainImage): void {
   const tables = bilinearResizeTables(from, to);
-  const bytes = new Uint8Array(memory.buffer);
+  const bytes = new Uint8Array(rt.memory.buffer);
   bytes.set(tables.rows, ws.resizeRows);
   bytes.set(tables.groups, ws.resizeGroups);
   bytes.set(tables.tail, ws.resizeTail);
-  kernels.u8_planar_resize_bilinear__simd128(
+  runRows(rt, 'u8_planar_resize_bilinear__simd128', [
     from.address, from.width, from.planeBytes, to.address, to.width, to.planeBytes,
-    ws.resizeRows, ws.resizeGroups, tables.groupCount, ws.resizeTail, tables.tailCount, 0, to.height,
-  );
+    ws.resizeRows, ws.resizeGroups, tables.groupCount, ws.resizeTail, tables.tailCount,
+  ], 0, to.height);
 }
 
 /** dlib's `extract_fhog_features` of a level into the padded feature planes. */
@@ -317,7 +366,7 @@ function extractFhog({ memory, kernels: k }: Runtime, ws: HogWorkspace, image: C
   bytes.set(tables.rows, ws.cellRowTable);
   bytes.set(tables.columns, ws.cellColumnTable);
   k.f32_fhog_cells__simd128(
-    image.address, image.width, image.planeBytes, 0, g.visibleCols, g.eightWideEnd,
+    image.address, image.width, image.planeBytes, ORIENTATIONS, g.visibleCols, g.eightWideEnd,
     ws.cellRowTable, ws.cellColumnTable, ws.histogram, histPlaneBytes, histCols * 4, ws.cellScratch, 1, g.visibleRows,
   );
   k.f32_fhog_features__simd128(

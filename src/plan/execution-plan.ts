@@ -34,12 +34,13 @@ export interface PlanStep {
   kernel: KernelName;
   args: StepArg[];
   /**
-   * Work items: ceil(samples * perSample / granule); for blocked kernels, the
+   * Work items: ceil(samples * perSample / granule), from `first` (default 0)
+   * on; for blocked kernels, the
    * output-channel blocks, and whether threads should rather split those:
    * where the step reads more weights than inputs, each thread then reads only
    * its share of the weights.
    */
-  work: { perSample: number; granule: number; blocks?: number; splitBlocks?: boolean };
+  work: { perSample: number; granule: number; blocks?: number; splitBlocks?: boolean; first?: number };
 }
 
 export interface ExecutionPlan {
