@@ -13,13 +13,13 @@ import { decodeImage } from './decode-image.js';
 import { isUserFacing } from './each-image.js';
 import type { LocatedPhotoFace, LocateJob, LocateReply, LocateWorkerInit, LocateWorkerStart } from './locate-workers.js';
 
-const { detector, landmarks, upsample, chipDir } = workerData as LocateWorkerInit;
+const { detector, landmarks, upsample, chipDir, detectorThreads } = workerData as LocateWorkerInit;
 const port = parentPort!;
 const describe = (error: unknown) => (isUserFacing(error) ? (error as Error).message : String((error as Error)?.stack ?? error));
 
 async function loadParts() {
   return {
-    detector: await loadFrontalFaceDetector(detector),
+    detector: await loadFrontalFaceDetector(detector, { threads: detectorThreads }),
     shapePredictor: loadShapePredictor(landmarks),
     chips: await loadImageChipExtractor(),
   };

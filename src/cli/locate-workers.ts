@@ -14,6 +14,8 @@ export interface LocateWorkerInit {
   upsample: number;
   /** Where each face's chip is saved as `<job>-<k>.png`, if anywhere. */
   chipDir?: string;
+  /** Threads of each worker's detector (set by `start`). */
+  detectorThreads?: number;
 }
 
 export interface LocateJob {
@@ -72,13 +74,20 @@ export class LocateWorkers {
     this.idle.push(...workers);
   }
 
-  /** Starts a worker per core Node reports, but no more than `photos`, and waits until they are ready. */
+  /**
+   * Starts a worker per core Node reports, but no more than `photos`, and
+   * waits until they are ready. Fewer workers than cores (fewer photos) share
+   * the rest: their detectors split each photo's rows among them.
+   */
   static async start(init: LocateWorkerInit, photos: number): Promise<LocateWorkers> {
-    const count = Math.min(availableParallelism(), photos);
+    const cores = availableParallelism();
+    const count = Math.max(1, Math.min(cores, photos));
     const url = new URL('./locate-worker.js', import.meta.url);
     // The model files once in shared memory, not copied into every worker (dlib's 68-point one is 95 MB).
-    const shared = { ...init, detector: toShared(init.detector), landmarks: toShared(init.landmarks) };
-    const workers = Array.from({ length: Math.max(1, count) }, () => new Worker(url, { workerData: shared }));
+    const shared = {
+      ...init, detector: toShared(init.detector), landmarks: toShared(init.landmarks), detectorThreads: Math.max(1, Math.floor(cores / count)),
+    };
+    const workers = Array.from({ length: count }, () => new Worker(url, { workerData: shared }));
     try {
       await Promise.all(workers.map((worker) => new Promise<void>((resolve, reject) => {
         worker.once('message', (start: LocateWorkerStart) => {
