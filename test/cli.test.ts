@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -22,6 +22,13 @@ const run = (...args: string[]) =>
 
 const { items } = fixtureJson<{ items: { chip: string; descriptor: number[] }[] }>('descriptors.json');
 const chip = (i: number) => join('test/fixtures', items[i].chip);
+
+describe('npx dlib-wasm', () => {
+  it('is an executable script with a node shebang, as npx runs it in this repository', () => {
+    expect(statSync(cli).mode & 0o111).toBe(0o111);
+    expect(readFileSync(cli, 'utf8').startsWith('#!/usr/bin/env node\n')).toBe(true);
+  });
+});
 
 describe('npx dlib-wasm descriptors', () => {
   it('prints one JSON line per chip with dlib\'s descriptor, using the bundled model', async () => {
