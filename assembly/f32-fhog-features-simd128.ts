@@ -24,16 +24,37 @@ const TEXTURE_SCALE: f32 = <f32>(2 * 0.2357);
  * `energy`, `blockNorm` and `blockScale` are scratch planes of
  * `scratchStride` >= cellCols + 4 floats a row and cellRows rows; all
  * buffers need 64 readable bytes after their end.
+ *
+ * Work: in four phases, one call each, in order (each reads the one before):
+ * `phase` 0 the energies of cell rows [rowStart, rowEnd) of [0, cellRows),
+ * 1 the block norms of rows of [0, cellRows - 1), 2 the features of rows of
+ * [0, cellRows - 2), 3 the padding (the range unused).
  */
 export function f32_fhog_features__simd128(
   hist: usize, histStride: i32, histPlaneBytes: i32, cellRows: i32, cellCols: i32,
   energy: usize, blockNorm: usize, blockScale: usize, scratchStride: i32,
   out: usize, outRows: i32, outCols: i32, outPlaneBytes: i32, padTop: i32, padLeft: i32,
+  phase: i32, rowStart: i32, rowEnd: i32,
 ): void {
   const histPlane = <usize>histPlaneBytes;
   const histRow = <usize>histStride << 2;
   const scratchRow = <usize>scratchStride << 2;
-  for (let r = 0; r < cellRows; r++) {
+  if (phase == FHOG_ENERGY) energyRows(hist, histRow, histPlane, cellCols, energy, scratchRow, rowStart, rowEnd);
+  else if (phase == FHOG_BLOCKS) blockRows(cellCols, energy, blockNorm, blockScale, scratchRow, rowStart, rowEnd);
+  else if (phase == FHOG_FEATURES) featureRows(hist, histRow, histPlane, cellCols, blockNorm, blockScale, scratchRow, out, outCols, outPlaneBytes, padTop, padLeft, rowStart, rowEnd);
+  else fillPadding(cellRows, cellCols, out, outRows, outCols, outPlaneBytes, padTop, padLeft);
+}
+
+/** The four phases, each on rows [rowStart, rowEnd) of its own (none for the padding), each after the one before. */
+const FHOG_ENERGY = 0;
+const FHOG_BLOCKS = 1;
+const FHOG_FEATURES = 2;
+
+/** Phase 0, cell rows of [0, cellRows): each cell's energy. */
+function energyRows(
+  hist: usize, histRow: usize, histPlane: usize, cellCols: i32, energy: usize, scratchRow: usize, rowStart: i32, rowEnd: i32,
+): void {
+  for (let r = rowStart; r < rowEnd; r++) {
     const h = hist + <usize>(r + 1) * histRow + 4;
     const e = energy + <usize>r * scratchRow;
     for (let c = 0; c < cellCols; c += 4) {
@@ -46,8 +67,14 @@ export function f32_fhog_features__simd128(
       v128.store(e + at, sum);
     }
   }
+}
+
+/** Phase 1, block rows of [0, cellRows - 1): each 2x2 block's norm and scale. */
+function blockRows(
+  cellCols: i32, energy: usize, blockNorm: usize, blockScale: usize, scratchRow: usize, rowStart: i32, rowEnd: i32,
+): void {
   const eps = f32x4.splat(EPS);
-  for (let r = 0; r < cellRows - 1; r++) {
+  for (let r = rowStart; r < rowEnd; r++) {
     const e = energy + <usize>r * scratchRow;
     for (let c = 0; c < cellCols - 1; c += 4) {
       const at = <usize>c << 2;
@@ -58,11 +85,17 @@ export function f32_fhog_features__simd128(
       v128.store(blockScale + <usize>r * scratchRow + at, f32x4.div(f32x4.splat(TRUNCATION), n));
     }
   }
+}
+
+/** Phase 2, feature rows of [0, cellRows - 2): the 31 features of each cell. */
+function featureRows(
+  hist: usize, histRow: usize, histPlane: usize, cellCols: i32, blockNorm: usize, blockScale: usize, scratchRow: usize,
+  out: usize, outCols: i32, outPlaneBytes: i32, padTop: i32, padLeft: i32, rowStart: i32, rowEnd: i32,
+): void {
   const outPlane = <usize>outPlaneBytes;
   const outRow = <usize>outCols << 2;
-  const rows = cellRows - 2;
   const cols = cellCols - 2;
-  for (let y = 0; y < rows; y++) {
+  for (let y = rowStart; y < rowEnd; y++) {
     const n0 = blockNorm + <usize>y * scratchRow;
     const s0 = blockScale + <usize>y * scratchRow;
     const h = hist + <usize>(y + 2) * histRow + 8;
@@ -104,7 +137,16 @@ export function f32_fhog_features__simd128(
       v128.store(o + 30 * outPlane, f32x4.mul(t3, scale));
     }
   }
-  // Last, as the last group of a row may have run into the padding.
+}
+
+/** Phase 3: the zeros all round, last, as the last group of a row may have run into the padding. */
+function fillPadding(
+  cellRows: i32, cellCols: i32, out: usize, outRows: i32, outCols: i32, outPlaneBytes: i32, padTop: i32, padLeft: i32,
+): void {
+  const outPlane = <usize>outPlaneBytes;
+  const outRow = <usize>outCols << 2;
+  const rows = cellRows - 2;
+  const cols = cellCols - 2;
   for (let p: usize = 0; p < 31; p++) {
     const planeStart = out + p * outPlane;
     memory.fill(planeStart, 0, <usize>padTop * outRow);

@@ -23,7 +23,8 @@ export type KernelName =
   | 'u8_planar_resize_bilinear__simd128'
   | 'f32_correlate_rows__simd128'
   | 'f32_correlate_columns__simd128'
-  | 'f32_correlate_2d__simd128';
+  | 'f32_correlate_2d__simd128'
+  | 'f32_fhog_features__simd128';
 
 export type Kernels = Record<KernelName, (...args: (number | boolean)[]) => void>;
 
@@ -43,6 +44,7 @@ export const KERNEL_NAMES: readonly KernelName[] = [
   'f32_correlate_rows__simd128',
   'f32_correlate_columns__simd128',
   'f32_correlate_2d__simd128',
+  'f32_fhog_features__simd128',
 ];
 
 export interface KernelModule {

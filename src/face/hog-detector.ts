@@ -91,6 +91,7 @@ interface HogKernels {
     hist: number, histStride: number, histPlaneBytes: number, cellRows: number, cellCols: number,
     energy: number, blockNorm: number, blockScale: number, scratchStride: number,
     out: number, outRows: number, outCols: number, outPlaneBytes: number, padTop: number, padLeft: number,
+    phase: number, rowStart: number, rowEnd: number,
   ): void;
   f32_correlate_rows__simd128(
     src: number, dst: number, stride: number, taps: number, tapCount: number, anchor: number,
@@ -357,7 +358,8 @@ function resize(rt: Runtime, ws: HogWorkspace, from: ChainImage, to: ChainImage)
 }
 
 /** dlib's `extract_fhog_features` of a level into the padded feature planes. */
-function extractFhog({ memory, kernels: k }: Runtime, ws: HogWorkspace, image: ChainImage, g: FhogGeometry, cellSize: number): void {
+function extractFhog(rt: Runtime, ws: HogWorkspace, image: ChainImage, g: FhogGeometry, cellSize: number): void {
+  const { memory, kernels: k } = rt;
   const histCols = g.cellCols + 2;
   const histPlaneBytes = (g.cellRows + 2) * histCols * 4;
   const bytes = new Uint8Array(memory.buffer);
@@ -369,10 +371,14 @@ function extractFhog({ memory, kernels: k }: Runtime, ws: HogWorkspace, image: C
     image.address, image.width, image.planeBytes, ORIENTATIONS, g.visibleCols, g.eightWideEnd,
     ws.cellRowTable, ws.cellColumnTable, ws.histogram, histPlaneBytes, histCols * 4, ws.cellScratch, 1, g.visibleRows,
   );
-  k.f32_fhog_features__simd128(
+  const featureArgs = [
     ws.histogram, histCols, histPlaneBytes, g.cellRows, g.cellCols, ws.energy, ws.blockNorm, ws.blockScale, ws.normStride,
     ws.features, g.planeRows, g.planeCols, g.planeRows * g.planeCols * 4, g.padTop, g.padLeft,
-  );
+  ];
+  // Its phases in turn (each reads the one before), split by rows: energies, block norms, features; then the padding.
+  [g.cellRows, g.cellRows - 1, g.cellRows - 2, 0].forEach((rows, phase) => {
+    runRows(rt, 'f32_fhog_features__simd128', [...featureArgs, phase], 0, Math.max(0, rows));
+  });
 }
 
 function checkOptions(options: DetectFacesOptions): { upsample: number; adjustThreshold: number } {
