@@ -28,6 +28,24 @@ function dlibDetections(): Array<[string, DlibDetection[]]> {
   });
 }
 
+/** Our detections in the form of dlib's, to compare whole. */
+const asDlib = (found: FaceDetection[]) => found.map((d) => ({ rect: d.rect, confidence: d.confidence, weight_index: d.weightIndex }));
+const dlibFields = (expected: DlibDetection[]) => expected.map((d) => ({ rect: d.rect, confidence: d.confidence, weight_index: d.weight_index }));
+
+/**
+ * hog/full-rank-detector.dat: filter 0 perturbed to full rank (254 rank-1 terms, so dlib
+ * correlates whole plane filters), filter 1 as it was (58 terms, separable); each photo's
+ * detections upsampled once must be dlib's.
+ */
+async function expectFullRankDetectionsAsDlib(threads: number): Promise<void> {
+  const fullRank = await loadFrontalFaceDetector(fixture('hog/full-rank-detector.dat'), { threads });
+  const expected = fixtureJson('hog/full-rank-detections.json').upsample_1 as Record<string, DlibDetection[]>;
+  for (const [name, detections] of Object.entries(expected)) {
+    expect(asDlib(fullRank.detectFaces(await photo(name), { upsample: 1 })), name).toEqual(dlibFields(detections));
+  }
+  fullRank.dispose();
+}
+
 const decoded = new Map<string, Promise<RgbImage>>();
 /** A photo of fixtures/photos/ as dlib's decoder gives it, decoded once. */
 function photo(name: string): Promise<RgbImage> {
@@ -55,8 +73,7 @@ describe('HOG face detector', () => {
   it.each(dlibDetections())('finds in %s what dlib finds, upsampled once', async (name, expected) => {
     const image = await photo(name);
     const found = detector.detectFaces(image, { upsample: 1 });
-    expect(found.map((d) => ({ rect: d.rect, confidence: d.confidence, weight_index: d.weightIndex })))
-      .toEqual(expected.map((d) => ({ rect: d.rect, confidence: d.confidence, weight_index: d.weight_index })));
+    expect(asDlib(found)).toEqual(dlibFields(expected));
   });
 
   // The same, without upsampling and upsampled twice: dlib's detections from
@@ -68,22 +85,10 @@ describe('HOG face detector', () => {
   ])('finds in %s what dlib finds, upsampled %i times', async (name, upsample, expected) => {
     const image = await photo(name);
     const found = detector.detectFaces(image, { upsample });
-    expect(found.map((d) => ({ rect: d.rect, confidence: d.confidence, weight_index: d.weightIndex })))
-      .toEqual(expected.map((d) => ({ rect: d.rect, confidence: d.confidence, weight_index: d.weight_index })));
+    expect(asDlib(found)).toEqual(dlibFields(expected));
   });
 
-  it('scores a filter dlib applies unseparated as dlib does', async () => {
-    // hog/full-rank-detector.dat: filter 0 perturbed to full rank (254 rank-1 terms, so dlib
-    // correlates whole plane filters), filter 1 as it was (58 terms, separable).
-    const fullRank = await loadFrontalFaceDetector(fixture('hog/full-rank-detector.dat'));
-    const expected = fixtureJson('hog/full-rank-detections.json').upsample_1 as Record<string, DlibDetection[]>;
-    for (const [name, detections] of Object.entries(expected)) {
-      const found = fullRank.detectFaces(await photo(name), { upsample: 1 });
-      expect(found.map((d) => ({ rect: d.rect, confidence: d.confidence, weight_index: d.weightIndex })), name)
-        .toEqual(detections.map((d) => ({ rect: d.rect, confidence: d.confidence, weight_index: d.weight_index })));
-    }
-    fullRank.dispose();
-  });
+  it('scores a filter dlib applies unseparated as dlib does', () => expectFullRankDetectionsAsDlib(1));
 
   it('finds Tom Cruise where dlib\'s Python tests do, without upsampling', async () => {
     // tools/python/test/shape.pkl of dlib (via shared/data/dlib-examples/reference_expectations.json).
@@ -153,20 +158,10 @@ describe('HOG face detector on 2 threads (rows of each resize and correlation sp
 
   it.each(dlibDetections())('finds in %s what dlib finds, upsampled once', async (name, expected) => {
     const found = detector.detectFaces(await photo(name), { upsample: 1 });
-    expect(found.map((d) => ({ rect: d.rect, confidence: d.confidence, weight_index: d.weightIndex })))
-      .toEqual(expected.map((d) => ({ rect: d.rect, confidence: d.confidence, weight_index: d.weight_index })));
+    expect(asDlib(found)).toEqual(dlibFields(expected));
   });
 
-  it('scores a filter dlib applies unseparated as dlib does', async () => {
-    const fullRank = await loadFrontalFaceDetector(fixture('hog/full-rank-detector.dat'), { threads: 2 });
-    const expected = fixtureJson('hog/full-rank-detections.json').upsample_1 as Record<string, DlibDetection[]>;
-    for (const [name, detections] of Object.entries(expected)) {
-      const found = fullRank.detectFaces(await photo(name), { upsample: 1 });
-      expect(found.map((d) => ({ rect: d.rect, confidence: d.confidence, weight_index: d.weightIndex })), name)
-        .toEqual(detections.map((d) => ({ rect: d.rect, confidence: d.confidence, weight_index: d.weight_index })));
-    }
-    fullRank.dispose();
-  });
+  it('scores a filter dlib applies unseparated as dlib does', () => expectFullRankDetectionsAsDlib(2));
 });
 
 describe('HOG detector bad input', () => {
