@@ -7,10 +7,10 @@ import type { WeightWriter } from '../plan/pack-weights.js';
 import { runStep } from './run-step.js';
 import { buildGraph, fuseGraph, sizeOf, type Shape } from '../plan/graph.js';
 import {
-  createKernelMemory, growKernelMemory, instantiateKernels, loadKernelModule, runtimeHasSharedMemory, type Kernels, type WasmSource,
+  createKernelMemory, growKernelMemory, instantiateKernels, type Kernels, type WasmSource,
 } from './kernels.js';
-import { findWorkerSpawner, hardwareThreads } from './spawn-workers.js';
-import { ThreadTeam } from './thread-team.js';
+import { hardwareThreads } from './spawn-workers.js';
+import { loadKernelsForThreads, ThreadTeam } from './thread-team.js';
 import { median } from '../math/median.js';
 
 export interface EngineOptions {
@@ -120,11 +120,7 @@ export class DlibNetwork {
       throw new InputError(`batchSize must be an integer from 1 to 1024, got ${String(options.batchSize)}`);
     }
     const requested = options.threads ?? (await hardwareThreads());
-    if (!Number.isInteger(requested) || requested < 1) throw new InputError(`threads must be a positive integer, got ${String(options.threads)}`);
-    const wasm = options.wasm ?? {};
-    const spawn = requested > 1 ? await findWorkerSpawner(options.workerUrl) : undefined;
-    const shared = wasm.module ? wasm.sharedMemory === true : spawn !== undefined && runtimeHasSharedMemory();
-    const { module, relaxedSimd, sharedMemory } = await loadKernelModule(wasm, shared);
+    const { module, relaxedSimd, sharedMemory, spawn } = await loadKernelsForThreads(requested, options.wasm ?? {}, options.workerUrl);
     const memory = createKernelMemory(RESERVED_BYTES / PAGE + 1, sharedMemory);
     const kernels = await instantiateKernels(module, memory);
     // Workers start on threads of their own while this one packs the weights.

@@ -1,7 +1,8 @@
 import type { PlanStep } from '../plan/execution-plan.js';
-import { KERNEL_NAMES, type Kernels } from './kernels.js';
+import { InputError } from '../errors.js';
+import { KERNEL_NAMES, loadKernelModule, runtimeHasSharedMemory, type KernelModule, type Kernels, type WasmSource } from './kernels.js';
 import { runStep, stepArgs, workItems } from './run-step.js';
-import type { WorkerHandle, WorkerSpawner } from './spawn-workers.js';
+import { findWorkerSpawner, type WorkerHandle, type WorkerSpawner } from './spawn-workers.js';
 import {
   CONTROL_OFFSET, CONTROL_SLOTS, EXIT, MAX_ARGS, PARK, MAX_WORKERS, RANGE_SLOTS, SLOT_ARG_COUNT, SLOT_ARGS, SLOT_GENERATION,
   SLOT_KERNEL, SLOT_PENDING, SLOT_RANGES, SPIN_POLLS,
@@ -16,6 +17,22 @@ import {
  */
 const MIN_PARALLEL_MACS = 200_000;
 const MIN_PARALLEL_ITEMS = 128;
+
+/**
+ * The kernel build for `threads` threads (checked), and how to start their
+ * workers: a shared-memory build where this runtime can share memory with
+ * workers (or the caller's module says it is one), else the calling thread
+ * alone and no spawner. A team is made from both where `sharedMemory` and
+ * `spawn` are set.
+ */
+export async function loadKernelsForThreads(
+  threads: number, wasm: WasmSource, workerUrl?: string | URL,
+): Promise<KernelModule & { spawn?: WorkerSpawner }> {
+  if (!Number.isInteger(threads) || threads < 1) throw new InputError(`threads must be a positive integer, got ${String(threads)}`);
+  const spawn = threads > 1 ? await findWorkerSpawner(workerUrl) : undefined;
+  const shared = wasm.module ? wasm.sharedMemory === true : spawn !== undefined && runtimeHasSharedMemory();
+  return { ...(await loadKernelModule(wasm, shared)), spawn };
+}
 
 type Range = [number, number, number, number];
 

@@ -1,10 +1,6 @@
 import { FHOG_PLANES, readHogDetector, type HogDetectorDescription } from '../dlib/hog-detector-reader.js';
-import {
-  createKernelMemory, growKernelMemory, instantiateKernels, loadKernelModule, runtimeHasSharedMemory, type KernelName, type Kernels,
-  type WasmSource,
-} from '../engine/kernels.js';
-import { findWorkerSpawner } from '../engine/spawn-workers.js';
-import { ThreadTeam } from '../engine/thread-team.js';
+import { createKernelMemory, growKernelMemory, instantiateKernels, type KernelName, type Kernels, type WasmSource } from '../engine/kernels.js';
+import { loadKernelsForThreads, ThreadTeam } from '../engine/thread-team.js';
 import type { PlanStep } from '../plan/execution-plan.js';
 import { DisposedError, InputError } from '../errors.js';
 import type { Rectangle } from '../geometry/point-transforms.js';
@@ -119,11 +115,7 @@ export async function loadFrontalFaceDetector(
   for (const part of [description, description.overlap, description.filters, ...description.filters]) Object.freeze(part);
   const { filterRows, filterCols } = description;
   const threads = options.threads ?? 1;
-  if (!Number.isInteger(threads) || threads < 1) throw new InputError(`threads must be a positive integer, got ${String(options.threads)}`);
-  const wasm = options.wasm ?? {};
-  const spawn = threads > 1 ? await findWorkerSpawner(options.workerUrl) : undefined;
-  const shared = wasm.module ? wasm.sharedMemory === true : spawn !== undefined && runtimeHasSharedMemory();
-  const { module, sharedMemory } = await loadKernelModule(wasm, shared);
+  const { module, sharedMemory, spawn } = await loadKernelsForThreads(threads, options.wasm ?? {}, options.workerUrl);
 
   // Constants first: the orientation table, then every filter's taps.
   const orientations = orientationTable();
