@@ -10,7 +10,6 @@ import { LocateWorkers } from './locate-workers.js';
 
 const PHOTO_EXTENSIONS = new Set(['.jpg', '.jpeg', '.png']);
 
-
 /** The photos named, and those directly inside the folders named, in a stable order. */
 async function listPhotos(paths: string[]): Promise<string[]> {
   const photos: string[] = [];

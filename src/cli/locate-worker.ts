@@ -1,6 +1,6 @@
-// A worker thread of the cluster command: finds, aligns and saves the faces
-// of the photos it is sent (see locate-workers.ts), so that photos are
-// detected in parallel while the calling thread describes their chips.
+// A worker thread of the cluster and faces commands: finds, aligns and saves
+// the faces of the photos it is sent (see locate-workers.ts), so that photos
+// are detected in parallel while the calling thread describes their chips.
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parentPort, workerData } from 'node:worker_threads';
@@ -11,9 +11,9 @@ import { loadShapePredictor } from '../face/shape-predictor.js';
 import { encodePng } from './cluster-report.js';
 import { decodeImage } from './decode-image.js';
 import { isUserFacing } from './each-image.js';
-import type { LocatedPhotoFace, LocateJob, LocateReply, LocateWorkerInit, LocateWorkerStart } from './locate-workers.js';
+import type { LocatedPhotoFace, LocateJob, LocateReply, LocateWorkerData, LocateWorkerStart } from './locate-workers.js';
 
-const { detector, landmarks, upsample, chipDir, detectorThreads } = workerData as LocateWorkerInit;
+const { detector, landmarks, upsample, chipDir, detectorThreads } = workerData as LocateWorkerData;
 const port = parentPort!;
 const describe = (error: unknown) => (isUserFacing(error) ? (error as Error).message : String((error as Error)?.stack ?? error));
 

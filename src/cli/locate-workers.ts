@@ -14,8 +14,11 @@ export interface LocateWorkerInit {
   upsample: number;
   /** Where each face's chip is saved as `<job>-<k>.png`, if anywhere. */
   chipDir?: string;
-  /** Threads of each worker's detector (set by `start`). */
-  detectorThreads?: number;
+}
+
+/** What a worker starts with: the init, the model files in shared memory, and its detector's threads. */
+export interface LocateWorkerData extends LocateWorkerInit {
+  detectorThreads: number;
 }
 
 export interface LocateJob {
@@ -47,16 +50,22 @@ function toShared(bytes: Uint8Array): Uint8Array {
   return shared;
 }
 
+/** A locate call waiting for its reply. */
+interface Waiter {
+  done: (reply: LocateReply) => void;
+  failed: (error: Error) => void;
+}
+
 /**
  * Worker threads that each find, align and save the faces of one photo at a
- * time (decoding, detector, landmarks, chips, PNG): the cluster command's
- * photos, in parallel. `locate` may be called for many photos at once; each
+ * time (decoding, detector, landmarks, chips, PNG): the photos of the
+ * `cluster` and `faces` commands, in parallel (see forEachPhoto); each photo
  * goes to the next free worker.
  */
 export class LocateWorkers {
   private readonly idle: Worker[] = [];
-  private readonly queue: { job: LocateJob; done: (reply: LocateReply) => void; failed: (error: Error) => void }[] = [];
-  private readonly pending = new Map<number, { done: (reply: LocateReply) => void; failed: (error: Error) => void }>();
+  private readonly queue: (Waiter & { job: LocateJob })[] = [];
+  private readonly pending = new Map<number, Waiter>();
   private failure: Error | undefined;
 
   private constructor(private readonly workers: Worker[]) {
@@ -84,10 +93,10 @@ export class LocateWorkers {
     const count = Math.max(1, Math.min(cores, photos));
     const url = new URL('./locate-worker.js', import.meta.url);
     // The model files once in shared memory, not copied into every worker (dlib's 68-point one is 95 MB).
-    const shared = {
+    const workerData: LocateWorkerData = {
       ...init, detector: toShared(init.detector), landmarks: toShared(init.landmarks), detectorThreads: Math.max(1, Math.floor(cores / count)),
     };
-    const workers = Array.from({ length: count }, () => new Worker(url, { workerData: shared }));
+    const workers = Array.from({ length: count }, () => new Worker(url, { workerData }));
     try {
       await Promise.all(workers.map((worker) => new Promise<void>((resolve, reject) => {
         worker.once('message', (start: LocateWorkerStart) => {
