@@ -10,8 +10,10 @@ export const SLOT_GENERATION = 0;
 export const SLOT_PENDING = 1;
 /** Index into KERNEL_NAMES, or EXIT. */
 export const SLOT_KERNEL = 2;
-export const SLOT_ARG_COUNT = 3;
-export const SLOT_ARGS = 4;
+/** Set by a worker whose kernel threw (worker index + 1): the caller throws instead of waiting forever. */
+export const SLOT_FAILED = 3;
+export const SLOT_ARG_COUNT = 4;
+export const SLOT_ARGS = 5;
 export const MAX_ARGS = 24;
 /** Per worker: start, end, blockStart, blockEnd (start == end: nothing to do). */
 export const SLOT_RANGES = SLOT_ARGS + MAX_ARGS;
@@ -36,7 +38,7 @@ export interface WorkerInit {
   controlOffset: number;
   generationAtStart: number;
   layout: {
-    generation: number; pending: number; kernel: number; argCount: number; args: number;
+    generation: number; pending: number; kernel: number; failed: number; argCount: number; args: number;
     ranges: number; rangeSlots: number; exit: number; park: number; spinPolls: number;
   };
 }

@@ -1,11 +1,11 @@
 import type { PlanStep } from '../plan/execution-plan.js';
-import { InputError } from '../errors.js';
+import { DlibWasmError, InputError } from '../errors.js';
 import { KERNEL_NAMES, loadKernelModule, runtimeHasSharedMemory, type KernelModule, type Kernels, type WasmSource } from './kernels.js';
 import { runStep, stepArgs, workItems } from './run-step.js';
 import { findWorkerSpawner, type WorkerHandle, type WorkerSpawner } from './spawn-workers.js';
 import {
-  CONTROL_OFFSET, CONTROL_SLOTS, EXIT, MAX_ARGS, PARK, MAX_WORKERS, RANGE_SLOTS, SLOT_ARG_COUNT, SLOT_ARGS, SLOT_GENERATION,
-  SLOT_KERNEL, SLOT_PENDING, SLOT_RANGES, SPIN_POLLS,
+  CONTROL_OFFSET, CONTROL_SLOTS, EXIT, MAX_ARGS, PARK, MAX_WORKERS, RANGE_SLOTS, SLOT_ARG_COUNT, SLOT_ARGS, SLOT_FAILED,
+  SLOT_GENERATION, SLOT_KERNEL, SLOT_PENDING, SLOT_RANGES, SPIN_POLLS,
 } from './thread-protocol.js';
 
 /**
@@ -61,7 +61,7 @@ export class ThreadTeam {
     const workers = await spawn(Array.from({ length: count }, (_, worker) => ({
       module, memory, kernelNames: KERNEL_NAMES, worker, controlOffset: CONTROL_OFFSET, generationAtStart,
       layout: {
-        generation: SLOT_GENERATION, pending: SLOT_PENDING, kernel: SLOT_KERNEL, argCount: SLOT_ARG_COUNT,
+        generation: SLOT_GENERATION, pending: SLOT_PENDING, kernel: SLOT_KERNEL, failed: SLOT_FAILED, argCount: SLOT_ARG_COUNT,
         args: SLOT_ARGS, ranges: SLOT_RANGES, rangeSlots: RANGE_SLOTS, exit: EXIT, park: PARK, spinPolls: SPIN_POLLS,
       },
     })));
@@ -83,8 +83,13 @@ export class ThreadTeam {
     args.forEach((a, i) => (control[SLOT_ARGS + i] = Number(a)));
     for (let w = 0; w < this.workers.length; w++) control.set(ranges[w + 1], SLOT_RANGES + w * RANGE_SLOTS);
     this.command(KERNEL_NAMES.indexOf(step.kernel));
-    runStep(kernels, step, base, count, ...ranges[0]);
-    this.waitForWorkers();
+    try {
+      runStep(kernels, step, base, count, ...ranges[0]);
+    } finally {
+      this.waitForWorkers();
+    }
+    const failed = Atomics.exchange(control, SLOT_FAILED, 0);
+    if (failed) throw new DlibWasmError(`worker thread ${failed} trapped in ${step.kernel} (${step.label})`);
   }
 
   /** Ends a run: the workers go to sleep until the next one (no need to wait for them). */

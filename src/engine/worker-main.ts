@@ -28,7 +28,12 @@ export function workerMain(init: WorkerInit, ready: () => void): void {
     const end = control[range + 1];
     if (!parked && start < end) {
       const args = Array.from(control.subarray(layout.args, layout.args + control[layout.argCount]));
-      kernels[kernel](...args, start, end, control[range + 2], control[range + 3]);
+      try {
+        kernels[kernel](...args, start, end, control[range + 2], control[range + 3]);
+      } catch {
+        // A trap (a bug, never the user's input): the caller throws when this command is done, rather than wait forever.
+        Atomics.store(control, layout.failed, init.worker + 1);
+      }
     }
     if (Atomics.sub(control, layout.pending, 1) === 1) Atomics.notify(control, layout.pending);
   }
