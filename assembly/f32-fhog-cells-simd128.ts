@@ -1,8 +1,9 @@
 /**
  * Gradient orientation histograms per cell, the first stage of Felzenszwalb's
  * HOG, from a three-plane 8-bit image (`width` bytes a row, planes
- * `planeBytes` apart). For pixel (y, x), y in [rowStart, rowEnd) and x in
- * [1, columnEnd), with its four neighbours inside the image:
+ * `planeBytes` apart). For pixel (y, x) of the pixel rows that vote into the
+ * work's cell rows, x in [1, columnEnd), with its four neighbours inside the
+ * image:
  *
  * - each plane's gradient (I[y][x+1] - I[y][x-1], I[y+1][x] - I[y-1][x]); the
  *   plane with the largest squared length wins; on a tie the later plane wins
@@ -16,26 +17,36 @@
  *   (row + 1, col + 1) gets w[0], w[1], w[2], w[3] added.
  *
  * Pixels are added row by row, left to right, so every bin sums in the same
- * order whatever the work split within a row. hist holds 18 f32 planes,
- * `histPlaneBytes` apart, `histRowBytes` a cell row. Tables: per pixel row 32
- * bytes (byte offset of its first cell row i32, R f32x4 at 16); per pixel
- * column 32 bytes (byte offset of its first cell column i32, C f32x4 at 16).
- * `laterWinsEnd - 1` is a multiple of 8. `scratch` takes 8 * (columnEnd + 8)
- * bytes.
+ * order whatever the work split. hist holds 18 f32 planes, `histPlaneBytes`
+ * apart, `histRowBytes` a cell row. Tables: per pixel row 32 bytes (byte
+ * offset of its first cell row i32, R f32x4 at 16); per pixel column 32 bytes
+ * (byte offset of its first cell column i32, C f32x4 at 16); per cell row c
+ * from 0 to the histogram's rows + 1 an i32: the first pixel row whose lower
+ * cell row is at least c (rows [start, end) read pixel rows from entry start
+ * to entry end + 1). `laterWinsEnd - 1` is a multiple of 8.
  *
- * Work: pixel rows [rowStart, rowEnd).
+ * Work: histogram rows [histRowStart, histRowEnd). A thread adds only to its
+ * own cell rows; the pixel rows at the edges of its range, which also vote
+ * into a neighbour's rows, are read by both.
  */
 export function f32_fhog_cells__simd128(
   src: usize, width: i32, planeBytes: i32, orientations: usize, columnEnd: i32, laterWinsEnd: i32,
-  rowTable: usize, columnTable: usize, hist: usize, histPlaneBytes: i32, histRowBytes: i32, scratch: usize,
-  rowStart: i32, rowEnd: i32,
+  rowTable: usize, columnTable: usize, firstPixelRows: usize, hist: usize, histPlaneBytes: i32, histRowBytes: i32,
+  histRowStart: i32, histRowEnd: i32,
 ): void {
   const stride = <usize>width;
   const plane = <usize>planeBytes;
-  const binIndex = scratch;
-  const magnitude = scratch + (<usize>(columnEnd + 8) << 2);
-  for (let y = rowStart; y < rowEnd; y++) {
+  const ownStart = histRowStart * histRowBytes;
+  const ownEnd = histRowEnd * histRowBytes;
+  const rowEnd = load<i32>(firstPixelRows + (<usize>(histRowEnd + 1) << 2));
+  for (let y = load<i32>(firstPixelRows + (<usize>histRowStart << 2)); y < rowEnd; y++) {
     const rowPixels = src + <usize>y * stride;
+    const rowEntry = rowTable + (<usize>y << 5);
+    const upperRow = load<i32>(rowEntry);
+    const cells = hist + <usize>upperRow;
+    const rowWeights = v128.load(rowEntry, 16);
+    const addUpper = upperRow >= ownStart && upperRow < ownEnd;
+    const addLower = upperRow + histRowBytes >= ownStart && upperRow + histRowBytes < ownEnd;
     for (let x = 1; x < columnEnd; x += 8) {
       const laterWins = x < laterWinsEnd;
       const p = rowPixels + <usize>x;
@@ -64,38 +75,43 @@ export function f32_fhog_cells__simd128(
       // The orientation table's index, (gy + 255) * 511 + gx + 255, as a dot product with (1, 511).
       const weights = i32x4.splat(511 << 16 | 1);
       const centre = i32x4.splat(255 * 511 + 255);
-      const at = <usize>x << 2;
-      v128.store(binIndex + at, i32x4.add(i32x4.dot_i16x8_s(low, weights), centre));
-      v128.store(binIndex + at, i32x4.add(i32x4.dot_i16x8_s(high, weights), centre), 16);
-      v128.store(magnitude + at, f32x4.sqrt(f32x4.convert_i32x4_s(lenLow)));
-      v128.store(magnitude + at, f32x4.sqrt(f32x4.convert_i32x4_s(lenHigh)), 16);
-    }
-    const rowEntry = rowTable + (<usize>y << 5);
-    const cells = hist + <usize>load<i32>(rowEntry);
-    const rowWeights = v128.load(rowEntry, 16);
-    const split = min(laterWinsEnd, columnEnd);
-    for (let x = 1; x < split; x++) {
-      const column = columnTable + (<usize>x << 5);
-      const v = f32x4.splat(load<f32>(magnitude + (<usize>x << 2)));
-      const w = f32x4.mul(rowWeights, f32x4.mul(v128.load(column, 16), v));
-      addToCells(cells, orientations, binIndex, x, column, w, histPlaneBytes, histRowBytes);
-    }
-    for (let x = max(split, 1); x < columnEnd; x++) {
-      const column = columnTable + (<usize>x << 5);
-      const v = f32x4.splat(load<f32>(magnitude + (<usize>x << 2)));
-      const w = f32x4.mul(f32x4.mul(rowWeights, v128.load(column, 16)), v);
-      addToCells(cells, orientations, binIndex, x, column, w, histPlaneBytes, histRowBytes);
+      const binLow = i32x4.add(i32x4.dot_i16x8_s(low, weights), centre);
+      const binHigh = i32x4.add(i32x4.dot_i16x8_s(high, weights), centre);
+      const magnitudeLow = f32x4.sqrt(f32x4.convert_i32x4_s(lenLow));
+      const magnitudeHigh = f32x4.sqrt(f32x4.convert_i32x4_s(lenHigh));
+      // The eight pixels' votes in order, straight from the lanes: no scratch memory that threads would share.
+      const n = min(8, columnEnd - x);
+      voteFour(cells, orientations, columnTable, rowWeights, x, binLow, magnitudeLow, n, laterWins, addUpper, addLower, histPlaneBytes, histRowBytes);
+      if (n > 4) voteFour(cells, orientations, columnTable, rowWeights, x + 4, binHigh, magnitudeHigh, n - 4, laterWins, addUpper, addLower, histPlaneBytes, histRowBytes);
     }
   }
 }
 
+/** The votes of pixels x .. x + min(n, 4) - 1, from their lanes, in order. */
 // @ts-ignore: decorator
-@inline function addToCells(
-  cells: usize, orientations: usize, binIndex: usize, x: i32, column: usize, w: v128, histPlaneBytes: i32, histRowBytes: i32,
+@inline function voteFour(
+  cells: usize, orientations: usize, columnTable: usize, rowWeights: v128, x: i32, binIndices: v128, magnitudes: v128, n: i32,
+  laterWins: bool, addUpper: bool, addLower: bool, histPlaneBytes: i32, histRowBytes: i32,
 ): void {
-  const bin = <usize>load<u8>(orientations + <usize>load<i32>(binIndex + (<usize>x << 2)));
+  vote(cells, orientations, columnTable, rowWeights, x, i32x4.extract_lane(binIndices, 0), f32x4.extract_lane(magnitudes, 0), laterWins, addUpper, addLower, histPlaneBytes, histRowBytes);
+  if (n > 1) vote(cells, orientations, columnTable, rowWeights, x + 1, i32x4.extract_lane(binIndices, 1), f32x4.extract_lane(magnitudes, 1), laterWins, addUpper, addLower, histPlaneBytes, histRowBytes);
+  if (n > 2) vote(cells, orientations, columnTable, rowWeights, x + 2, i32x4.extract_lane(binIndices, 2), f32x4.extract_lane(magnitudes, 2), laterWins, addUpper, addLower, histPlaneBytes, histRowBytes);
+  if (n > 3) vote(cells, orientations, columnTable, rowWeights, x + 3, i32x4.extract_lane(binIndices, 3), f32x4.extract_lane(magnitudes, 3), laterWins, addUpper, addLower, histPlaneBytes, histRowBytes);
+}
+
+/** One pixel's vote: dlib multiplies in one order below `laterWinsEnd` and in the other from there on. */
+// @ts-ignore: decorator
+@inline function vote(
+  cells: usize, orientations: usize, columnTable: usize, rowWeights: v128, x: i32, binIndex: i32, magnitude: f32,
+  laterWins: bool, addUpper: bool, addLower: bool, histPlaneBytes: i32, histRowBytes: i32,
+): void {
+  const column = columnTable + (<usize>x << 5);
+  const v = f32x4.splat(magnitude);
+  const columnWeights = v128.load(column, 16);
+  const w = laterWins ? f32x4.mul(rowWeights, f32x4.mul(columnWeights, v)) : f32x4.mul(f32x4.mul(rowWeights, columnWeights), v);
+  const bin = <usize>load<u8>(orientations + <usize>binIndex);
   const upper = cells + bin * <usize>histPlaneBytes + <usize>load<i32>(column);
-  v128.store64_lane(upper, f32x4.add(v128.load64_zero(upper), w), 0);
+  if (addUpper) v128.store64_lane(upper, f32x4.add(v128.load64_zero(upper), w), 0);
   const lower = upper + <usize>histRowBytes;
-  v128.store64_lane(lower, f32x4.add(v128.load64_splat(lower), w), 1);
+  if (addLower) v128.store64_lane(lower, f32x4.add(v128.load64_splat(lower), w), 1);
 }

@@ -24,6 +24,7 @@ export type KernelName =
   | 'f32_correlate_rows__simd128'
   | 'f32_correlate_columns__simd128'
   | 'f32_correlate_2d__simd128'
+  | 'f32_fhog_cells__simd128'
   | 'f32_fhog_features__simd128';
 
 export type Kernels = Record<KernelName, (...args: (number | boolean)[]) => void>;
@@ -44,6 +45,7 @@ export const KERNEL_NAMES: readonly KernelName[] = [
   'f32_correlate_rows__simd128',
   'f32_correlate_columns__simd128',
   'f32_correlate_2d__simd128',
+  'f32_fhog_cells__simd128',
   'f32_fhog_features__simd128',
 ];
 

@@ -61,6 +61,11 @@ export function fhogGeometry(width: number, height: number, cellSize: number, fi
   };
 }
 
+/** Histogram rows: the cells and a border row on each side. */
+export function fhogHistogramRows(g: FhogGeometry): number {
+  return g.cellRows + 2;
+}
+
 /**
  * dlib's snapping of a gradient to one of 18 orientations, for every integer
  * gradient: the first direction whose dot product (in f32) beats the best so
@@ -95,13 +100,18 @@ export function orientationTable(): Uint8Array {
  * of its two histogram rows and the weights [vy1, vy1, vy0, vy0]; for each
  * pixel column, the byte offset of the left of its two histogram columns and
  * [vx1, vx0, vx1, vx0]. dlib computes the column position two ways (in its
- * 8-wide loop and in its one-at-a-time loop); both are reproduced.
+ * 8-wide loop and in its one-at-a-time loop); both are reproduced. And for c
+ * from 0 to the histogram's rows + 1, the first pixel row whose lower
+ * histogram row is c or later: histogram rows [start, end) need pixel rows
+ * [firstPixelRows[start], firstPixelRows[end + 1]).
  */
-export function fhogCellTables(g: FhogGeometry, cellSize: number): { rows: Uint8Array; columns: Uint8Array } {
+export function fhogCellTables(g: FhogGeometry, cellSize: number): { rows: Uint8Array; columns: Uint8Array; firstPixelRows: Int32Array } {
   const f32 = Math.fround;
   const histRowBytes = (g.cellCols + 2) * 4;
   const rows = new Uint8Array(g.visibleRows * FHOG_TABLE_ENTRY_BYTES);
   const rowView = new DataView(rows.buffer);
+  const firstPixelRows = new Int32Array(fhogHistogramRows(g) + 2).fill(g.visibleRows);
+  let firstPixelRowsSet = 0;
   for (let y = 1; y < g.visibleRows; y++) {
     const yp = f32((y + 0.5) / cellSize - 0.5);
     const cell = Math.floor(yp);
@@ -110,6 +120,8 @@ export function fhogCellTables(g: FhogGeometry, cellSize: number): { rows: Uint8
     const at = y * FHOG_TABLE_ENTRY_BYTES;
     rowView.setInt32(at, (cell + 1) * histRowBytes, true);
     [vy1, vy1, vy0, vy0].forEach((w, k) => rowView.setFloat32(at + 16 + 4 * k, w, true));
+    // Its histogram rows are cell + 1 and cell + 2: it is the first pixel row for the rows up to cell + 2 not yet reached.
+    for (; firstPixelRowsSet <= cell + 2; firstPixelRowsSet++) firstPixelRows[firstPixelRowsSet] = y;
   }
   const columns = new Uint8Array(g.visibleCols * FHOG_TABLE_ENTRY_BYTES);
   const columnView = new DataView(columns.buffer);
@@ -131,7 +143,7 @@ export function fhogCellTables(g: FhogGeometry, cellSize: number): { rows: Uint8
     columnView.setInt32(at, (cell + 1) * 4, true);
     [vx1, vx0, vx1, vx0].forEach((w, k) => columnView.setFloat32(at + 16 + 4 * k, w, true));
   }
-  return { rows, columns };
+  return { rows, columns, firstPixelRows };
 }
 
 /**

@@ -6,7 +6,7 @@ import { DisposedError, InputError } from '../errors.js';
 import type { Rectangle } from '../geometry/point-transforms.js';
 import { MAX_IMAGE_PIXELS, MAX_IMAGE_SIDE, type RgbImage } from '../image.js';
 import { bilinearResizeTables } from './bilinear-resize.js';
-import { FHOG_BINS, fhogCellTables, fhogRectToImage, orientationTable, type FhogGeometry } from './fhog.js';
+import { FHOG_BINS, fhogCellTables, fhogHistogramRows, fhogRectToImage, orientationTable, type FhogGeometry } from './fhog.js';
 import { separableTerms, usesSeparableTerms } from './fhog-filterbank.js';
 import { planHogWorkspace, workspaceKey, type ChainImage, type HogWorkspace } from './hog-workspace.js';
 import { rectDownFromUpsampled, rectUpFromLevel } from './image-pyramid.js';
@@ -71,6 +71,13 @@ const PAGE = 65536;
 /** The first page holds the threads' control block; the detector's own data starts after it, with the orientation table. */
 const RESERVED_BYTES = PAGE;
 const ORIENTATIONS = RESERVED_BYTES;
+/**
+ * Rough work per pixel, as multiply-adds, for runRows to judge whether a
+ * kernel's rows are worth splitting: a bilinear sample of three planes; a
+ * pixel's gradients in three planes and its votes into four cells.
+ */
+const RESIZE_MACS_PER_PIXEL = 12;
+const FHOG_MACS_PER_PIXEL = 16;
 
 interface HogKernels {
   u8_rgb_to_planar__simd128(src: number, pixelStride: number, dst: number, planeBytes: number, pixelStart: number, pixelEnd: number): void;
@@ -80,8 +87,8 @@ interface HogKernels {
   ): void;
   f32_fhog_cells__simd128(
     src: number, width: number, planeBytes: number, orientations: number, columnEnd: number, laterWinsEnd: number,
-    rowTable: number, columnTable: number, hist: number, histPlaneBytes: number, histRowBytes: number, scratch: number,
-    rowStart: number, rowEnd: number,
+    rowTable: number, columnTable: number, firstPixelRows: number, hist: number, histPlaneBytes: number, histRowBytes: number,
+    histRowStart: number, histRowEnd: number,
   ): void;
   f32_fhog_features__simd128(
     hist: number, histStride: number, histPlaneBytes: number, cellRows: number, cellCols: number,
@@ -174,15 +181,19 @@ interface Runtime {
 
 /**
  * Runs a kernel whose last two arguments are a range of rows [rowStart,
- * rowEnd): split among the threads where there are any.
+ * rowEnd): split among the threads where there are any, and where the rows
+ * are worth it: `macsPerRow` is the multiply-adds of a row (or as much work).
  */
-function runRows(rt: Runtime, kernel: KernelName & keyof HogKernels, args: (number | boolean)[], rowStart: number, rowEnd: number): void {
+function runRows(
+  rt: Runtime, kernel: KernelName & keyof HogKernels, args: (number | boolean)[], rowStart: number, rowEnd: number, macsPerRow: number,
+): void {
   if (!rt.team) {
     (rt.kernels[kernel] as (...a: (number | boolean)[]) => void)(...args, rowStart, rowEnd);
     return;
   }
+  const rows = rowEnd - rowStart;
   const step: PlanStep = {
-    label: kernel, macs: 0, nodeMacs: 0, kernel, args, work: { perSample: rowEnd - rowStart, granule: 1, first: rowStart },
+    label: kernel, macs: rows * macsPerRow, nodeMacs: 0, kernel, args, work: { perSample: rows, granule: 1, first: rowStart },
   };
   rt.team.run(rt.teamKernels, step, 0, 1);
 }
@@ -304,6 +315,7 @@ class HogDetector implements FrontalFaceDetector {
     const firstCol = Math.trunc(filterCols / 2);
     const lastRow = g.planeRows - Math.trunc((filterRows - 1) / 2);
     const lastCol = g.planeCols - Math.trunc((filterCols - 1) / 2);
+    const columns = lastCol - firstCol;
     let threeWayEnd = firstCol;
     while (threeWayEnd < lastCol - 7) threeWayEnd += 8;
     const planeBytes = g.planeRows * g.planeCols * 4;
@@ -320,16 +332,16 @@ class HogDetector implements FrontalFaceDetector {
           runRows(rt, 'f32_correlate_2d__simd128', [
             plane, ws.scores[step.filter], g.planeCols, step.taps, filterRows, filterCols, firstRow, firstCol, !step.first,
             firstCol, threeWayEnd, lastCol,
-          ], firstRow, lastRow);
+          ], firstRow, lastRow, columns * filterRows * filterCols);
           continue;
         }
         runRows(rt, 'f32_correlate_rows__simd128', [
           plane, ws.correlation, g.planeCols, step.rowTaps, filterCols, firstCol, firstCol, threeWayEnd, lastCol,
-        ], featureRows[0], featureRows[1]);
+        ], featureRows[0], featureRows[1], columns * filterCols);
         runRows(rt, 'f32_correlate_columns__simd128', [
           ws.correlation, ws.scores[step.filter], g.planeCols, step.columnTaps, filterRows, firstRow, !step.first,
           firstCol, threeWayEnd, lastCol,
-        ], firstRow, lastRow);
+        ], firstRow, lastRow, columns * filterRows);
       }
     }
     return { left: firstCol, top: firstRow, right: lastCol - 1, bottom: lastRow - 1 };
@@ -346,30 +358,32 @@ function resize(rt: Runtime, ws: HogWorkspace, from: ChainImage, to: ChainImage)
   runRows(rt, 'u8_planar_resize_bilinear__simd128', [
     from.address, from.width, from.planeBytes, to.address, to.width, to.planeBytes,
     ws.resizeRows, ws.resizeGroups, tables.groupCount, ws.resizeTail, tables.tailCount,
-  ], 0, to.height);
+  ], 0, to.height, to.width * RESIZE_MACS_PER_PIXEL);
 }
 
 /** dlib's `extract_fhog_features` of a level into the padded feature planes. */
 function extractFhog(rt: Runtime, ws: HogWorkspace, image: ChainImage, g: FhogGeometry, cellSize: number): void {
-  const { memory, kernels: k } = rt;
+  const { memory } = rt;
+  const histRows = fhogHistogramRows(g);
   const histCols = g.cellCols + 2;
-  const histPlaneBytes = (g.cellRows + 2) * histCols * 4;
+  const histPlaneBytes = histRows * histCols * 4;
   const bytes = new Uint8Array(memory.buffer);
   bytes.fill(0, ws.histogram, ws.histogram + FHOG_BINS * histPlaneBytes);
   const tables = fhogCellTables(g, cellSize);
   bytes.set(tables.rows, ws.cellRowTable);
   bytes.set(tables.columns, ws.cellColumnTable);
-  k.f32_fhog_cells__simd128(
+  new Int32Array(memory.buffer, ws.cellFirstPixelRows, tables.firstPixelRows.length).set(tables.firstPixelRows);
+  runRows(rt, 'f32_fhog_cells__simd128', [
     image.address, image.width, image.planeBytes, ORIENTATIONS, g.visibleCols, g.eightWideEnd,
-    ws.cellRowTable, ws.cellColumnTable, ws.histogram, histPlaneBytes, histCols * 4, ws.cellScratch, 1, g.visibleRows,
-  );
+    ws.cellRowTable, ws.cellColumnTable, ws.cellFirstPixelRows, ws.histogram, histPlaneBytes, histCols * 4,
+  ], 0, histRows, cellSize * g.visibleCols * FHOG_MACS_PER_PIXEL);
   const featureArgs = [
     ws.histogram, histCols, histPlaneBytes, g.cellRows, g.cellCols, ws.energy, ws.blockNorm, ws.blockScale, ws.normStride,
     ws.features, g.planeRows, g.planeCols, g.planeRows * g.planeCols * 4, g.padTop, g.padLeft,
   ];
   // Its phases in turn (each reads the one before), split by rows: energies, block norms, features; then the padding.
   [g.cellRows, g.cellRows - 1, g.cellRows - 2, 0].forEach((rows, phase) => {
-    runRows(rt, 'f32_fhog_features__simd128', [...featureArgs, phase], 0, Math.max(0, rows));
+    runRows(rt, 'f32_fhog_features__simd128', [...featureArgs, phase], 0, Math.max(0, rows), g.cellCols * FHOG_PLANES);
   });
 }
 

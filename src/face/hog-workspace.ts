@@ -1,6 +1,6 @@
 import { FHOG_PLANES, type HogDetectorDescription } from '../dlib/hog-detector-reader.js';
 import { RESIZE_GROUP_BYTES, RESIZE_ROW_BYTES, RESIZE_TAIL_BYTES } from './bilinear-resize.js';
-import { FHOG_BINS, FHOG_TABLE_ENTRY_BYTES, fhogGeometry, type FhogGeometry } from './fhog.js';
+import { FHOG_BINS, FHOG_TABLE_ENTRY_BYTES, fhogGeometry, fhogHistogramRows, type FhogGeometry } from './fhog.js';
 import { detectorLevelCount, pyramidDownSize, pyramidUpSize, type Size } from './image-pyramid.js';
 
 /** One image of the chain a detection runs through: the caller's, the up-sampled ones, the pyramid levels. */
@@ -36,7 +36,7 @@ export interface HogWorkspace {
   resizeTail: number;
   cellRowTable: number;
   cellColumnTable: number;
-  cellScratch: number;
+  cellFirstPixelRows: number;
   histogram: number;
   energy: number;
   blockNorm: number;
@@ -94,8 +94,8 @@ export function planHogWorkspace(
   const normStride = Math.ceil(cellCols / 4) * 4 + 4;
   const cellRowTable = take(level0.height * FHOG_TABLE_ENTRY_BYTES);
   const cellColumnTable = take(level0.width * FHOG_TABLE_ENTRY_BYTES);
-  const cellScratch = take(8 * (level0.width + 8));
-  const histogram = take(FHOG_BINS * (cellRows + 2) * (cellCols + 2) * 4);
+  const cellFirstPixelRows = take((g ? fhogHistogramRows(g) + 2 : 0) * 4);
+  const histogram = take(FHOG_BINS * (g ? fhogHistogramRows(g) : 0) * (cellCols + 2) * 4);
   const energy = take(cellRows * normStride * 4);
   const blockNorm = take(cellRows * normStride * 4);
   const blockScale = take(cellRows * normStride * 4);
@@ -105,7 +105,7 @@ export function planHogWorkspace(
   return {
     key: workspaceKey(size, pixelStride, upsample),
     end, input, upsampling: chain.slice(0, upsample + 1), levels, resizeRows, resizeGroups, resizeTail,
-    cellRowTable, cellColumnTable, cellScratch, histogram, energy, blockNorm, blockScale, normStride,
+    cellRowTable, cellColumnTable, cellFirstPixelRows, histogram, energy, blockNorm, blockScale, normStride,
     features, correlation, scores,
   };
 }
