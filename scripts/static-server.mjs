@@ -61,7 +61,8 @@ export async function startStaticServer({
       'Cache-Control': 'no-store',
     });
     if (request.method === 'HEAD') return response.end();
-    createReadStream(file.path).pipe(response);
+    // A file that goes away between stat and read (a rebuild) ends the response, rather than leave it short of its length.
+    createReadStream(file.path).on('error', () => response.destroy()).pipe(response);
   });
   await new Promise((done, fail) => {
     server.once('error', fail);

@@ -1,6 +1,7 @@
 // The parity check in a module Web Worker: the model and the engine (and its
 // own worker threads, where the page is cross-origin isolated) off the page's
-// main thread. Takes the engine options as its one message; posts the result.
+// main thread. Takes the engine options as its one message; posts each stage
+// as { stage }, then the result.
 import * as dlib from '/dist/index.js';
 import { browserFeatures } from './browser-features.js';
 import { runParityCheck } from './parity-check.js';
@@ -9,7 +10,7 @@ self.onmessage = async ({ data: options }) => {
   try {
     const payload = await (await fetch('/parity-payload.json')).json();
     const model = await fetch('/models/dlib_face_recognition_resnet_model_v1.dat');
-    const result = await runParityCheck(dlib, { model, payload, options });
+    const result = await runParityCheck(dlib, { model, payload, options, onStage: (stage) => self.postMessage({ stage }) });
     self.postMessage({ ...result, features: await browserFeatures() });
   } catch (error) {
     self.postMessage({ error: `${error.name}: ${error.message}` });
