@@ -145,7 +145,7 @@ describe('HOG face detector', () => {
   });
 });
 
-describe('HOG face detector on 2 threads (rows of each resize and correlation split)', () => {
+describe('HOG face detector on 2 threads (the rows of each resize, cell histogram, normalization and correlation split)', () => {
   let detector: FrontalFaceDetector;
   beforeAll(async () => {
     detector = await loadFrontalFaceDetector(detectorBytes, { threads: 2 });
