@@ -155,7 +155,7 @@ export async function loadFrontalFaceDetector(
   for (const { at, values } of taps) new Float32Array(memory.buffer, at, values.length).set(values);
   const team = sharedMemory && spawn ? await ThreadTeam.create(spawn, module, memory, threads) : undefined;
   return new HogDetector(
-    description, steps, { memory, kernels: kernels as unknown as HogKernels, team, teamKernels: kernels }, Math.ceil(constantsEnd / 64) * 64,
+    description, steps, { memory, kernels: kernels as Kernels & HogKernels, team }, Math.ceil(constantsEnd / 64) * 64,
   );
 }
 
@@ -174,9 +174,9 @@ type ScoreStep = {
 /** The detector's memory, the kernels instantiated over it, and its threads if it has any. */
 interface Runtime {
   memory: WebAssembly.Memory;
-  kernels: HogKernels;
+  /** Typed for the calls made here, and as the thread team runs them. */
+  kernels: Kernels & HogKernels;
   team: ThreadTeam | undefined;
-  teamKernels: Kernels;
 }
 
 /**
@@ -188,14 +188,14 @@ function runRows(
   rt: Runtime, kernel: KernelName & keyof HogKernels, args: (number | boolean)[], rowStart: number, rowEnd: number, macsPerRow: number,
 ): void {
   if (!rt.team) {
-    (rt.kernels[kernel] as (...a: (number | boolean)[]) => void)(...args, rowStart, rowEnd);
+    (rt.kernels as Kernels)[kernel](...args, rowStart, rowEnd);
     return;
   }
   const rows = rowEnd - rowStart;
   const step: PlanStep = {
     label: kernel, macs: rows * macsPerRow, nodeMacs: 0, kernel, args, work: { perSample: rows, granule: 1, first: rowStart },
   };
-  rt.team.run(rt.teamKernels, step, 0, 1);
+  rt.team.run(rt.kernels, step, 0, 1);
 }
 
 class HogDetector implements FrontalFaceDetector {
