@@ -3,7 +3,7 @@ import { arch } from 'node:os';
 import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
-const INSTALL = 'scripts/install-test-runtimes.sh (.ci/run runs it)';
+const INSTALL = 'scripts/install-test-runtimes.sh (npm test runs it first)';
 
 /** The runtimes the cross-runtime tests start, where each comes from. */
 const RUNTIMES = {
