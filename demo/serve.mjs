@@ -6,7 +6,10 @@ import { CROSS_ORIGIN_ISOLATION, startStaticServer } from '../scripts/static-ser
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 
-/** Starts the demo's server; resolves to { url, close }. */
+/**
+ * Starts the demo's server; resolves to { url, close }.
+ * @param {{ port?: number, lifetimeMs?: number }} [options]
+ */
 export function startDemoServer({ port = 0, lifetimeMs } = {}) {
   const examples = readdirSync(`${root}examples/chips`).filter((name) => name.endsWith('.png')).sort();
   return startStaticServer({

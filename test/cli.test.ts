@@ -134,7 +134,7 @@ describe('npx dlib-wasm faces and cluster', () => {
       landmarks: readFileSync('models/shape_predictor_5_face_landmarks_lfw.dat'),
       recognition: readFileSync('models/dlib_face_recognition_resnet_model_v1.dat'),
     }, { threads: 1 });
-    const expected = [];
+    const expected: { file: string; rect: object; landmarks: unknown; descriptor: Float32Array }[] = [];
     for (const file of photos) {
       const faces = await pipeline.detect(await decodeImage(readFileSync(file)));
       expected.push(...faces.map((f) => ({ file, rect: f.rect, landmarks: f.landmarks, descriptor: f.descriptor })));

@@ -36,8 +36,8 @@ describe.each(streams)('dlib::rand, %s seed', (name, seed) => {
 });
 
 describe('dlib::rand seeding', () => {
-  it.each(reference.seed_hashes.map((h: any) => [h.seed, h.first5_u32]))('set_seed(%j) hashes its bytes as signed chars', (seed, first5) => {
-    expect(draw(seed as string, 5, (r) => r.nextUint32())).toEqual(first5);
+  it.each((reference.seed_hashes as { seed: string; first5_u32: number[] }[]).map((h): [string, number[]] => [h.seed, h.first5_u32]))('set_seed(%j) hashes its bytes as signed chars', (seed, first5) => {
+    expect(draw(seed, 5, (r) => r.nextUint32())).toEqual(first5);
   });
 
   it('an empty seed is the default state, and 64-bit draws put the first draw high', () => {

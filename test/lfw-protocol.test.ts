@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
-// @ts-expect-error: a plain ES module of the bench scripts
-import { evaluate, parsePairs } from '../bench/lfw/protocol.mjs';
+import { evaluate, parsePairs } from '../scripts/lfw/protocol.mjs';
 import { descriptorDistance } from '../src/index.js';
 import { fixture, fixtureJson } from './helpers.js';
 

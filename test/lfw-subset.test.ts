@@ -1,8 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-// @ts-expect-error: plain ES modules of the LFW script
-import { protocolDescriptors } from '../bench/lfw/lfw-faces.mjs';
-// @ts-expect-error: plain ES modules of the LFW script
-import { evaluate, parsePairs } from '../bench/lfw/protocol.mjs';
+import { protocolDescriptors } from '../scripts/lfw/lfw-faces.mjs';
+import { evaluate, parsePairs } from '../scripts/lfw/protocol.mjs';
 import { decodeImage } from '../src/cli/decode-image.js';
 import { descriptorDistance, loadFacePipeline, type FacePipeline } from '../src/index.js';
 import { fixture, maxAbsDiff } from './helpers.js';

@@ -3,7 +3,7 @@ import { InputError, loadFaceRecognitionModel } from '../src/index.js';
 import { faceModelBytes, fixtureJson, fixturePng, maxAbsDiff } from './helpers.js';
 
 const { items } = fixtureJson<{ items: { chip: string; descriptor: number[] }[] }>('descriptors.json');
-const bytes = faceModelBytes();
+const bytes = faceModelBytes() as Uint8Array<ArrayBuffer>;
 
 function chunked(data: Uint8Array, chunk: number): ReadableStream<Uint8Array> {
   let offset = 0;

@@ -1,5 +1,4 @@
 import { describe, expect, it } from 'vitest';
-// @ts-expect-error: a plain .mjs script of the build, without declarations
 import { packageFigures, readmeFigures } from '../scripts/package-figures.mjs';
 
 /** The numbers in a figure's text, e.g. [17.4, 6.6] in "17.4 KB, 6.6 KB gzipped". */
