@@ -132,7 +132,7 @@ export function formatMsPerFace(title, rows, { peak, multiplyAddsPerFace }) {
       row.threadsRequested, row.threadsUsed, row.batch, fixed(row.msPerFace, 2), fixed(row.madMsPerFace, 2),
       fixed(1000 / row.msPerFace, 1), fixed(rate, 1), percent(rate, peakFor(peak, row.relaxedSimd, row.threadsUsed)),
       fixed(row.peakRssMiB, 0), fixed(row.wasmMemoryMiB, 0), row.samples,
-      `${fixed(Math.min(...row.roundTimes), 2)}-${fixed(Math.max(...row.roundTimes), 2)}`,
+      `${fixed(row.roundTimes.reduce((a, b) => Math.min(a, b)), 2)}-${fixed(row.roundTimes.reduce((a, b) => Math.max(a, b)), 2)}`,
     ];
   });
   const notes = rows

@@ -184,7 +184,11 @@ describe('HOG detector bad input', () => {
     const filter0 = detectorBytes.subarray(0x34, 31046);
     const join = (...parts: ArrayLike<number>[]) => {
       const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-      parts.reduce((at, p) => (out.set(p, at), at + p.length), 0);
+      let at = 0;
+      for (const part of parts) {
+        out.set(part, at);
+        at += part.length;
+      }
       return out;
     };
     const version1 = await loadFrontalFaceDetector(join([0x01, 0x01], scanner, filter0, overlap));

@@ -10,7 +10,8 @@ function chunked(data: Uint8Array, chunk: number): ReadableStream<Uint8Array> {
   return new ReadableStream({
     pull(controller) {
       if (offset >= data.length) return controller.close();
-      controller.enqueue(data.slice(offset, (offset += chunk)));
+      controller.enqueue(data.slice(offset, offset + chunk));
+      offset += chunk;
     },
   });
 }

@@ -11,7 +11,7 @@ import { dlibColumn, dlibFloat, dlibInt, writeShapePredictor, type TestShapePred
 // dlib's landmarks are integer pixels: parity "within 0.01 px" means equal.
 function maxPointError(actual: Point[], expected: Point[]): number {
   expect(actual).toHaveLength(expected.length);
-  return Math.max(...actual.map(([x, y], i) => Math.max(Math.abs(x - expected[i][0]), Math.abs(y - expected[i][1]))));
+  return actual.reduce((most, [x, y], i) => Math.max(most, Math.abs(x - expected[i][0]), Math.abs(y - expected[i][1])), 0);
 }
 
 /** The summary dlib's own deserialize() printed for a model (fixtures/shape_predictor_model_dumps.txt). */

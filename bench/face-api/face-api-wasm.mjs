@@ -6,7 +6,7 @@ import { createRequire } from 'node:module';
 import { dirname } from 'node:path';
 
 const require = createRequire(import.meta.url);
-const MODEL_DIR = dirname(require.resolve('@vladmandic/face-api/package.json')) + '/model';
+const MODEL_DIR = `${dirname(require.resolve('@vladmandic/face-api/package.json'))}/model`;
 
 export function importFaceApi() {
   const tf = require('@tensorflow/tfjs');
@@ -23,7 +23,7 @@ export function importFaceApi() {
  */
 export async function initWasmBackend({ tf, wasm }, threads) {
   // A folder, not a URL: Emscripten's Node loader reads the .wasm with fs (tfjs's fetch would need http).
-  wasm.setWasmPaths(dirname(require.resolve('@tensorflow/tfjs-backend-wasm')) + '/');
+  wasm.setWasmPaths(`${dirname(require.resolve('@tensorflow/tfjs-backend-wasm'))}/`);
   wasm.setThreadsCount(threads);
   if (!(await tf.setBackend('wasm'))) throw new Error('tfjs could not initialize its wasm backend');
   await tf.ready();

@@ -8,7 +8,7 @@ const NUMBER_LIKE = /^(-|[-+]?\d[\d.,]*(e[-+]?\d+)?\s*(%|x|ms|MiB)?)$/;
 export function formatTable(title, headers, rows) {
   const cells = [headers, ...rows].map((row) => row.map((cell) => String(cell)));
   const numeric = headers.map((_, column) => cells.slice(1).every((row) => NUMBER_LIKE.test(row[column])));
-  const widths = headers.map((_, column) => Math.max(...cells.map((row) => row[column].length)));
+  const widths = headers.map((_, column) => cells.reduce((width, row) => Math.max(width, row[column].length), 0));
   const line = (row) => row
     .map((cell, column) => (numeric[column] ? cell.padStart(widths[column]) : cell.padEnd(widths[column])))
     .join('  ')

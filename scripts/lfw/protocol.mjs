@@ -62,8 +62,8 @@ export function evaluate(pairs, distances, folds, threshold = 0.6) {
   const tuned = [];
   const thresholds = [];
   for (let f = 0; f < folds; f++) {
-    const test = pairs.map((p, i) => i).filter((i) => pairs[i].fold === f);
-    const train = pairs.map((p, i) => i).filter((i) => pairs[i].fold !== f);
+    const test = pairs.map((_, i) => i).filter((i) => pairs[i].fold === f);
+    const train = pairs.map((_, i) => i).filter((i) => pairs[i].fold !== f);
     const pick = (idx) => [idx.map((i) => distances[i]), idx.map((i) => pairs[i].same)];
     const [testD, testSame] = pick(test);
     const t = tuneThreshold(...pick(train));

@@ -49,7 +49,8 @@ export function bilinearResizeTables(from: Size, to: Size): BilinearResizeTables
   const step = f32(4 * xScale);
   let groupCount = 0;
   for (; (groupCount + 1) * 4 <= to.width; groupCount++) {
-    const left = lanes.map((x, k) => Math.trunc((lanes[k] = f32(x + step))));
+    for (let k = 0; k < 4; k++) lanes[k] = f32(lanes[k] + step);
+    const left = lanes.map(Math.trunc);
     if (left[3] + 1 >= from.width) break;
     const at = groupCount * RESIZE_GROUP_BYTES;
     groupView.setInt32(at, left[0], true);

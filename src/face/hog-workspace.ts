@@ -73,12 +73,12 @@ export function planHogWorkspace(
     ? 0
     : detectorLevelCount(level0, detector.minPyramidLayerWidth, detector.minPyramidLayerHeight, detector.maxPyramidLevels);
   for (let l = 1; l < levelCount; l++) sizes.push(pyramidDownSize(sizes[sizes.length - 1]));
-  const bufferBytes = [0, 1].map((parity) => Math.max(0, ...sizes.filter((_, i) => i % 2 === parity).map((s) => 3 * s.width * s.height)));
+  const bufferBytes = [0, 1].map((parity) => sizes.reduce((most, s, i) => (i % 2 === parity ? Math.max(most, 3 * s.width * s.height) : most), 0));
   const buffers = bufferBytes.map((bytes) => take(bytes));
   const chain = sizes.map((s, i): ChainImage => ({ ...s, address: buffers[i % 2], planeBytes: s.width * s.height }));
 
-  const widest = Math.max(...sizes.map((s) => s.width));
-  const tallest = Math.max(...sizes.map((s) => s.height));
+  const widest = sizes.reduce((most, s) => Math.max(most, s.width), 0);
+  const tallest = sizes.reduce((most, s) => Math.max(most, s.height), 0);
   const resizeRows = take(tallest * RESIZE_ROW_BYTES);
   const resizeGroups = take(Math.ceil(widest / 4) * RESIZE_GROUP_BYTES);
   const resizeTail = take(widest * RESIZE_TAIL_BYTES);

@@ -29,7 +29,10 @@ export async function launchWebKit({ env = {} }: { env?: Record<string, string> 
   const home = await mkdtemp(join(tmpdir(), 'dlib-wasm-webkit-'));
   const stop = async () => {
     process.off('exit', killAll);
-    await Promise.all(children.map((child) => (child.exitCode === null && child.signalCode === null ? (child.kill(), once(child, 'exit')) : undefined)));
+    await Promise.all(children.filter((child) => child.exitCode === null && child.signalCode === null).map((child) => {
+      child.kill();
+      return once(child, 'exit');
+    }));
     await rm(home, { recursive: true, force: true, maxRetries: 5 }); // a web process may still be writing its cache
   };
   try {
