@@ -7,11 +7,23 @@ import { defineConfig } from 'vitest/config';
 const RELAXED_SIMD_FLAG = '--experimental-wasm-relaxed-simd';
 const flagAccepted = spawnSync(process.execPath, [RELAXED_SIMD_FLAG, '-e', ''], { stdio: 'ignore' }).status === 0;
 
-export default defineConfig({
+/**
+ * `vitest run --mode quick` (npm run test:quick): the Node parity and unit tests against src/,
+ * with a sample of the reference photos (test/support/suite.ts); none of the tests that need the
+ * built package, another runtime or a browser.
+ */
+const NOT_QUICK = [
+  'browser-runtimes', 'demo-page', 'server-runtimes', 'edge-runtime', 'package-contents', 'readme-figures',
+  'core-portability', 'engine-variants', 'precompiled-wasm', 'cli', 'lfw-subset',
+].map((name) => `test/${name}.test.ts`);
+
+export default defineConfig(({ mode }) => ({
   test: {
     include: ['test/**/*.test.ts'],
+    exclude: mode === 'quick' ? NOT_QUICK : [],
+    env: { DLIB_WASM_TEST_MODE: mode },
     testTimeout: 60_000,
     hookTimeout: 60_000,
     execArgv: flagAccepted ? [RELAXED_SIMD_FLAG] : [],
   },
-});
+}));

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { PNG } from 'pngjs';
+import { expect } from 'vitest';
 import type { RgbImage } from '../src/image.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -47,4 +48,22 @@ export function thrown(f: () => unknown): unknown {
     return e;
   }
   return undefined;
+}
+
+/**
+ * Asserts that two arrays hold the same values, saying how many differ and where the first is:
+ * as strict as `toEqual` on the arrays, which takes ~50 ms for one chip's bytes.
+ */
+export function expectSameValues(actual: ArrayLike<number>, expected: ArrayLike<number>, what = 'values'): void {
+  expect(actual.length, `${what}: length`).toBe(expected.length);
+  let differing = 0;
+  let first = -1;
+  for (let i = 0; i < expected.length; i++) {
+    if (!Object.is(actual[i], expected[i])) {
+      differing++;
+      if (first < 0) first = i;
+    }
+  }
+  const verdict = differing === 0 ? 'the same' : `${differing} of ${expected.length} differ, the first at ${first}: ${actual[first]} instead of ${expected[first]}`;
+  expect(verdict, what).toBe('the same');
 }

@@ -8,6 +8,7 @@ import {
   type FaceDetection, type FrontalFaceDetector, type RgbImage,
 } from '../src/index.js';
 import { fixture, fixtureJson, thrown } from './helpers.js';
+import { sampled } from './support/suite.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const detectorBytes = new Uint8Array(readFileSync(`${root}models/frontal_face_detector.dat`));
@@ -70,7 +71,7 @@ describe('HOG face detector', () => {
 
   // dlib's own run (faces/*.json): Python's detector(img, 1). The port sums in dlib's
   // order with dlib's roundings, so rects and confidences come out identical, not just close.
-  it.each(dlibDetections())('finds in %s what dlib finds, upsampled once', async (name, expected) => {
+  it.each(sampled(dlibDetections()))('finds in %s what dlib finds, upsampled once', async (name, expected) => {
     const image = await photo(name);
     const found = detector.detectFaces(image, { upsample: 1 });
     expect(asDlib(found)).toEqual(dlibFields(expected));
@@ -79,10 +80,10 @@ describe('HOG face detector', () => {
   // The same, without upsampling and upsampled twice: dlib's detections from
   // hog/dlib_hog_detections.cpp, which reproduces faces/*.json exactly at upsample 1.
   const generated = fixtureJson('hog/dlib-detections.json') as Record<string, Record<string, DlibDetection[]>>;
-  it.each([
+  it.each(sampled([
     ...Object.entries(generated.upsample_0).map(([name, expected]) => [name, 0, expected] as const),
     ...Object.entries(generated.upsample_2).map(([name, expected]) => [name, 2, expected] as const),
-  ])('finds in %s what dlib finds, upsampled %i times', async (name, upsample, expected) => {
+  ], 4))('finds in %s what dlib finds, upsampled %i times', async (name, upsample, expected) => {
     const image = await photo(name);
     const found = detector.detectFaces(image, { upsample });
     expect(asDlib(found)).toEqual(dlibFields(expected));
@@ -156,7 +157,7 @@ describe('HOG face detector on 2 threads (the rows of each resize, cell histogra
     expect(detector.threads).toBe(2);
   });
 
-  it.each(dlibDetections())('finds in %s what dlib finds, upsampled once', async (name, expected) => {
+  it.each(sampled(dlibDetections()))('finds in %s what dlib finds, upsampled once', async (name, expected) => {
     const found = detector.detectFaces(await photo(name), { upsample: 1 });
     expect(asDlib(found)).toEqual(dlibFields(expected));
   });

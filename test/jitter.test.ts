@@ -4,7 +4,7 @@ import { DlibRand } from '../src/dlib/dlib-rand.js';
 import { loadImageChipExtractor, planChipExtraction, type ImageChipExtractor } from '../src/face/image-chip-extractor.js';
 import { drawJitter, jitterImage } from '../src/face/jitter.js';
 import { loadFaceRecognitionModel, type FaceRecognitionModel } from '../src/index.js';
-import { faceModelBytes, fixtureJson, fixturePng, maxAbsDiff } from './helpers.js';
+import { expectSameValues, faceModelBytes, fixtureJson, fixturePng, maxAbsDiff } from './helpers.js';
 
 // dlib 19.24's jitter_image: every parameter of 100 jitters, 10 crops, and jittered descriptors.
 const params = fixtureJson('jitter/jitter_params.json');
@@ -46,7 +46,7 @@ describe('dlib jitter_image', () => {
     const rand = new DlibRand();
     for (let k = 0; k < 10; k++) {
       const crop = jitterImage(extractor, chip, rand);
-      expect(Array.from(crop.data), `crop ${k}`).toEqual(Array.from(rgb(fixturePng(`jitter/crops/chip0_j${k}.png`).data as Uint8Array)));
+      expectSameValues(crop.data, rgb(fixturePng(`jitter/crops/chip0_j${k}.png`).data as Uint8Array), `crop ${k}`);
     }
   });
 

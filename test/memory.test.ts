@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { DisposedError, loadFaceRecognitionModel, loadNetwork } from '../src/index.js';
-import { faceModelBytes, fixture, fixtureJson, fixturePng } from './helpers.js';
+import { expectSameValues, faceModelBytes, fixture, fixtureJson, fixturePng } from './helpers.js';
 
 describe('memory', () => {
   it('does not grow over thousands of runs of a net', async () => {
@@ -13,7 +13,7 @@ describe('memory', () => {
     for (let i = 0; i < 3000; i++) {
       const [out] = await network.run(i % 2 ? [image] : [image, image, image]);
       first ??= out;
-      if (i % 500 === 0) expect(Array.from(out)).toEqual(Array.from(first));
+      if (i % 500 === 0) expectSameValues(out, first, `run ${i}`);
     }
     expect(network.memoryBytes).toBe(settled);
     network.dispose();

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { loadNetwork } from '../src/index.js';
-import { fixture, fixtureJson, fixturePng, relativeDiff } from './helpers.js';
+import { expectSameValues, fixture, fixtureJson, fixturePng, relativeDiff } from './helpers.js';
 
 interface ZooTensor { shape: number[]; data: number[] }
 interface ZooNet {
@@ -52,7 +52,7 @@ describe.each(nets)('zoo net %s matches dlib', (name) => {
     const network = await loadNetwork(fixture(`zoo/${name}.dat`), { printout: net.dlib_printout });
     const outputs = await network.layerOutputs(fixturePng(`zoo/${net.input_png}`));
     const input = outputs.get(network.description.input.index);
-    expect(Array.from(input!.data)).toEqual(Array.from(Float32Array.from(net.input_tensor.data)));
+    expectSameValues(input!.data, Float32Array.from(net.input_tensor.data), 'input tensor');
     network.dispose();
   });
 });
