@@ -67,7 +67,7 @@ describe('cluster --out: all or nothing', () => {
     expect(Object.keys(before)).toContain('clusters.json');
     for (const [signal, code] of [['SIGINT', 130], ['SIGTERM', 143]] as const) {
       // Enough photos that the run is still going when the first progress line comes.
-      const child = spawn(process.execPath, [cli, 'cluster', ...Array<string>(40).fill(SMALL), '--out', out], { cwd: root });
+      const child = spawn(process.execPath, [cli, 'cluster', ...Array<string>(200).fill(SMALL), '--out', out], { cwd: root });
       let stderr = '';
       const ended = new Promise<number | null>((done) => child.on('exit', (exitCode) => done(exitCode)));
       await new Promise<void>((started, failed) => {
@@ -157,11 +157,14 @@ describe('the CLI\'s inputs', () => {
 
   it('a model file of the wrong kind ends faces and cluster with exit 1 (the locate workers are closed)', async () => {
     const wrong = ['--model', 'models/frontal_face_detector.dat'];
-    for (const args of [['faces', SMALL, ...wrong], ['cluster', SMALL, '--out', join(tempDir(), 'out'), ...wrong]]) {
+    const parent = tempDir();
+    for (const args of [['faces', SMALL, ...wrong], ['cluster', SMALL, '--out', join(parent, 'out'), ...wrong]]) {
       const { code, stderr } = await run(args);
       expect(code).toBe(1);
       expect(stderr).toMatch(/^dlib-wasm: unsupported add_loss_layer/m);
     }
+    // cluster failed after staging its output: the staged folder is gone, and no DIR was made.
+    expect(readdirSync(parent)).toEqual([]);
   });
 
   it('refuses --upsample past 4 and bench --threads past 64 up front, saying why', async () => {
