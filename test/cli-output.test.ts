@@ -38,7 +38,8 @@ const leftovers = (parent: string) => readdirSync(parent).filter((name) => name.
 
 describe('cluster --out: all or nothing', () => {
   it('a rerun leaves only its own chips and report; progress lines on a pipe, none with --quiet', async () => {
-    const parent = tempDir();
+    // A folder whose parents do not exist yet.
+    const parent = join(tempDir(), 'new', 'deep');
     const out = join(parent, 'out');
     const first = await run(['cluster', SMALL, photo('2008_001322.jpg'), '--out', out]);
     expect(first.code).toBe(0);

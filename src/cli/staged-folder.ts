@@ -21,13 +21,15 @@ function makeSibling(target: string, role: 'new' | 'old'): string {
   return path;
 }
 
-/** A path's real location: the link's target if it is a link, its real parent otherwise. */
+/** A path's real location: links resolved in the part of it that exists, the rest as named. */
 export async function realLocation(path: string): Promise<string> {
   const absolute = resolve(path);
   try {
     return await realpath(absolute);
-  } catch {
-    return join(await realpath(dirname(absolute)), basename(absolute));
+  } catch (error) {
+    const parent = dirname(absolute);
+    if (parent === absolute) throw error;
+    return join(await realLocation(parent), basename(absolute));
   }
 }
 
@@ -52,16 +54,16 @@ export class StagedFolder {
 
   /**
    * Stages a folder to replace `target` (its real location, if a link). A
-   * `target` that exists must be a folder that `mayReplace` accepts (given its
-   * entries), so that a user's own files are never swept away.
+   * `target` that exists must be a folder whose entries `refusal` finds no
+   * reason to keep, so that a user's own files are never swept away.
    */
-  static async create(target: string, mayReplace: (entries: string[]) => string | undefined): Promise<StagedFolder> {
-    const location = await realLocation(target).catch(() => resolve(target));
+  static async create(target: string, refusal: (entries: string[]) => string | undefined): Promise<StagedFolder> {
+    const location = await realLocation(target);
     const info = await lstat(location).catch(() => undefined);
     if (info && !info.isDirectory()) throw new InputError(`${target} exists and is not a folder: not replaced`);
     if (info) {
-      const refusal = mayReplace(await readdir(location));
-      if (refusal) throw new InputError(`${target} ${refusal}: not replaced. Choose a new or empty folder, or empty it yourself`);
+      const reason = refusal(await readdir(location));
+      if (reason) throw new InputError(`${target} ${reason}: not replaced. Choose a new or empty folder, or empty it yourself`);
     }
     try {
       await makeFolders(dirname(location));
