@@ -7,11 +7,19 @@ export const PROGRESS_LINE_INTERVAL_MS = 5000;
  * PROGRESS_LINE_INTERVAL_MS, and after the last. Silent when `quiet`.
  */
 export class Progress {
-  private readonly start = performance.now();
+  private readonly start: number;
   private lastLine = -Infinity;
-  private readonly bar = process.stderr.isTTY === true;
+  private readonly bar: boolean;
 
-  constructor(private readonly total: number, private readonly quiet: boolean) {}
+  constructor(
+    private readonly total: number,
+    private readonly quiet: boolean,
+    private readonly stream: Pick<NodeJS.WriteStream, 'isTTY' | 'write'> = process.stderr,
+    private readonly clock: () => number = () => performance.now(),
+  ) {
+    this.start = clock();
+    this.bar = stream.isTTY === true;
+  }
 
   /** Whether a failure report must first end the bar's line. */
   get drawingBar(): boolean {
@@ -20,16 +28,17 @@ export class Progress {
 
   update(done: number, faces: number): void {
     if (this.quiet) return;
-    const now = performance.now();
+    const now = this.clock();
     const seconds = (now - this.start) / 1000;
     const counts = `${done}/${this.total} photos, ${faces} face${faces === 1 ? '' : 's'}, ${seconds.toFixed(1)} s, ${(done / seconds).toFixed(1)} photos/s`;
     if (this.bar) {
       const width = 30;
       const filled = Math.round((done / this.total) * width);
-      process.stderr.write(`\r[${'#'.repeat(filled)}${'-'.repeat(width - filled)}] ${counts}${done === this.total ? '\n' : ''}`);
+      // ESC[K clears the end of a longer line drawn before.
+      this.stream.write(`\r[${'#'.repeat(filled)}${'-'.repeat(width - filled)}] ${counts}\x1b[K${done === this.total ? '\n' : ''}`);
     } else if (done === 1 || done === this.total || now - this.lastLine >= PROGRESS_LINE_INTERVAL_MS) {
       this.lastLine = now;
-      process.stderr.write(`dlib-wasm: ${counts}\n`);
+      this.stream.write(`dlib-wasm: ${counts}\n`);
     }
   }
 }
