@@ -3,7 +3,7 @@
 // for cross-origin isolation, a Content-Security-Policy), and a lifetime after
 // which it closes by itself.
 import { createReadStream } from 'node:fs';
-import { stat } from 'node:fs/promises';
+import { realpath, stat } from 'node:fs/promises';
 import { createServer } from 'node:http';
 import { extname, resolve, sep } from 'node:path';
 
@@ -76,14 +76,19 @@ export async function startStaticServer({
   return { url: `http://127.0.0.1:${server.address().port}`, close };
 }
 
-/** The file a path names under one of the mounts (a folder's index.html), never outside it; undefined if none. */
+/**
+ * The file a path names under one of the mounts (a folder's index.html), never outside it, even
+ * through a symbolic link: the real paths of the file and the mount are compared. Undefined if none.
+ */
 async function mountedFile(mounts, path) {
   for (const [prefix, folder] of Object.entries(mounts)) {
     if (!path.startsWith(prefix)) continue;
-    const root = resolve(folder);
+    const root = await realpath(resolve(folder)).catch(() => undefined);
+    if (root === undefined) continue;
     const relative = path.slice(prefix.length);
-    const candidate = resolve(root, `.${sep}${relative === '' || relative.endsWith('/') ? `${relative}index.html` : relative}`);
-    if (candidate !== root && !candidate.startsWith(root + sep)) return undefined;
+    const named = resolve(root, `.${sep}${relative === '' || relative.endsWith('/') ? `${relative}index.html` : relative}`);
+    const candidate = await realpath(named).catch(() => undefined);
+    if (candidate === undefined || !candidate.startsWith(root + sep)) continue;
     const info = await stat(candidate).catch(() => undefined);
     if (info?.isFile()) return { path: candidate, size: info.size };
   }

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PNG } from 'pngjs';
 import { describe, expect, it } from 'vitest';
-import { encodePng, writeClusterReport } from '../src/cli/cluster-report.js';
+import { encodePng, groupByCluster, writeClusterReport } from '../src/cli/cluster-report.js';
 import { chineseWhispers } from '../src/index.js';
 import { fixtureJson, fixturePng } from './helpers.js';
 
@@ -35,5 +35,13 @@ describe('cluster report', () => {
     const sheet = PNG.sync.read(readFileSync(join(dir, 'contact-sheet.png')));
     expect([sheet.width, sheet.height]).toEqual([6 * 156 + 6, 4 * 156 + 6]);
     expect(readFileSync(join(dir, 'index.html'), 'utf8')).toContain('24 faces, 4 people');
+  });
+
+  it('groups 200,000 faces of one person in one pass (no copy of the group per face)', () => {
+    const face = { photo: 'p.jpg', rect: { left: 0, top: 0, right: 1, bottom: 1 }, chipFile: 'c.png', descriptor: new Float32Array(128) };
+    const faces = Array.from({ length: 200_000 }, (_, i) => ({ ...face, cluster: i === 0 ? 1 : 0 }));
+    const groups = groupByCluster(faces);
+    expect(groups.map((g) => g.length)).toEqual([199_999, 1]);
+    expect(groups[1][0]).toBe(faces[0]);
   });
 });

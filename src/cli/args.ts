@@ -38,3 +38,23 @@ export function integerOption(parsed: ParsedArgs, name: string, fallback: number
   if (!Number.isInteger(n) || n < min) throw new UsageError(`${name} must be an integer of at least ${min}, got ${String(value)}`);
   return n;
 }
+
+/**
+ * The most `--upsample` the CLI accepts. Each up-sampling doubles a photo's
+ * sides: 4 already turns a 500x375 photo into 8000x6000 (48 M pixels, ~15 s),
+ * near the detector's limits (64 M pixels, 2 GiB), and larger photos pass them
+ * sooner, so more could only fail photo by photo.
+ */
+export const MAX_CLI_UPSAMPLE = 4;
+
+/** `--upsample`: 0 to MAX_CLI_UPSAMPLE, default 1. */
+export function upsampleOption(parsed: ParsedArgs): number {
+  const upsample = integerOption(parsed, '--upsample', 1, 0)!;
+  if (upsample > MAX_CLI_UPSAMPLE) {
+    throw new UsageError(
+      `--upsample must be at most ${MAX_CLI_UPSAMPLE}, got ${upsample}: each doubles the photo's sides, and ` +
+      `${MAX_CLI_UPSAMPLE} already takes a 500x375 photo to 8000x6000, near the detector's 64 M pixel limit`,
+    );
+  }
+  return upsample;
+}

@@ -38,7 +38,11 @@ export function encodePng(image: RgbImage): Buffer {
 /** Clusters as lists of faces, the largest first (ties: by first appearance). */
 export function groupByCluster(faces: ClusteredFace[]): ClusteredFace[][] {
   const groups = new Map<number, ClusteredFace[]>();
-  for (const face of faces) groups.set(face.cluster, [...(groups.get(face.cluster) ?? []), face]);
+  for (const face of faces) {
+    const group = groups.get(face.cluster);
+    if (group) group.push(face);
+    else groups.set(face.cluster, [face]);
+  }
   return [...groups.values()].sort((a, b) => b.length - a.length);
 }
 
@@ -51,7 +55,7 @@ async function readChip(file: string): Promise<RgbImage> {
 /** One row of chips per person, largest clusters first, on a light grey background. */
 export async function contactSheet(clusters: ClusteredFace[][]): Promise<RgbImage> {
   const rows = clusters.slice(0, SHEET_PEOPLE).map((faces) => faces.slice(0, SHEET_CHIPS_PER_PERSON));
-  const columns = Math.max(1, ...rows.map((r) => r.length));
+  const columns = rows.reduce((most, row) => Math.max(most, row.length), 1);
   const width = columns * (THUMB + GAP) + GAP;
   const height = Math.max(1, rows.length) * (THUMB + GAP) + GAP;
   const data = new Uint8Array(width * height * 3).fill(235);
@@ -75,6 +79,9 @@ export async function contactSheet(clusters: ClusteredFace[][]): Promise<RgbImag
   return { width, height, data };
 }
 
+/** `1 person`, `2 people`. */
+const count = (n: number, one: string, many: string) => `${n} ${n === 1 ? one : many}`;
+
 const escapeHtml = (s: string) => s.replace(/[&<>"']/g, (ch) => `&#${ch.charCodeAt(0)};`);
 
 /**
@@ -97,13 +104,13 @@ export async function writeClusterReport(dir: string, faces: ClusteredFace[]): P
   }
   await writeFile(join(dir, 'clusters.json'), `${JSON.stringify(json, null, 1)}\n`);
   await writeFile(join(dir, 'contact-sheet.png'), encodePng(await contactSheet(clusters)));
-  const people = json.clusters.map((c) => `<section><h2>Person ${c.id + 1}: ${c.faces.length} face${c.faces.length === 1 ? '' : 's'}</h2>
+  const people = json.clusters.map((c) => `<section><h2>Person ${c.id + 1}: ${count(c.faces.length, 'face', 'faces')}</h2>
 ${c.faces.map((f) => `<figure><img src="${escapeHtml(f.chip)}" width="150" height="150" alt=""><figcaption>${escapeHtml(f.photo)}</figcaption></figure>`).join('\n')}
 </section>`).join('\n');
   await writeFile(join(dir, 'index.html'), `<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>dlib-wasm: ${clusters.length} people</title>
+<html lang="en"><head><meta charset="utf-8"><title>dlib-wasm: ${count(clusters.length, 'person', 'people')}</title>
 <style>body{font-family:system-ui,sans-serif;margin:2em}section{margin-bottom:1.5em}figure{display:inline-block;margin:0 6px 6px 0}figcaption{font-size:11px;color:#555;max-width:150px;overflow:hidden;text-overflow:ellipsis;white-space:nowrap}</style>
-</head><body><h1>${faces.length} faces, ${clusters.length} people</h1>
+</head><body><h1>${count(faces.length, 'face', 'faces')}, ${count(clusters.length, 'person', 'people')}</h1>
 <p><img src="contact-sheet.png" alt="One row of face chips per person"></p>
 ${clusters.length > SHEET_PEOPLE || clusters.some((c) => c.length > SHEET_CHIPS_PER_PERSON) ? `<p>The sheet shows the ${Math.min(SHEET_PEOPLE, clusters.length)} largest clusters, up to ${SHEET_CHIPS_PER_PERSON} faces each; every face is below.</p>` : ''}
 ${people}

@@ -1,14 +1,14 @@
-import { readFile } from 'node:fs/promises';
 import { loadFaceRecognitionModel } from '../face/face-recognition-model.js';
 import { parseArgs, UsageError } from './args.js';
 import { forEachImage } from './each-image.js';
 import { BUNDLED_MODEL } from './paths.js';
+import { readRegularFile } from './regular-file.js';
 
 /** `descriptors [--model file.dat] chips...`: one JSON line per chip. Returns the exit code. */
 export async function descriptorsCommand(args: string[]): Promise<number> {
   const parsed = parseArgs(args, ['--model'], []);
   if (parsed.positional.length === 0) throw new UsageError('no image files');
-  const model = await loadFaceRecognitionModel(await readFile(parsed.options.get('--model') as string | undefined ?? BUNDLED_MODEL));
+  const model = await loadFaceRecognitionModel(await readRegularFile(parsed.options.get('--model') as string | undefined ?? BUNDLED_MODEL));
   try {
     const failures = await forEachImage(parsed.positional, async (chip, file) => {
       const descriptor = await model.computeFaceDescriptor(chip);

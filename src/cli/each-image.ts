@@ -1,7 +1,7 @@
-import { readFile } from 'node:fs/promises';
 import { DlibWasmError } from '../errors.js';
 import type { RgbImage } from '../image.js';
 import { decodeImage } from './decode-image.js';
+import { readRegularFile } from './regular-file.js';
 
 /** Errors that describe the user's input or files rather than a bug. */
 export function isUserFacing(error: unknown): boolean {
@@ -10,30 +10,27 @@ export function isUserFacing(error: unknown): boolean {
 
 /**
  * Reports on stderr a file that could not be read, decoded or used; starts on
- * a line of its own where a progress bar is being redrawn.
+ * a line of its own when a progress bar holds the current one.
  */
-export function reportFailure(file: string, message: string, progressShown: boolean): void {
-  process.stderr.write(`${progressShown && process.stderr.isTTY ? '\n' : ''}dlib-wasm: ${file}: ${message}\n`);
+export function reportFailure(file: string, message: string, drawingBar: boolean): void {
+  process.stderr.write(`${drawingBar ? '\n' : ''}dlib-wasm: ${file}: ${message}\n`);
 }
 
 /**
  * Decodes each image file in turn and hands it to `use`. A file that cannot
- * be read, decoded or used is reported on stderr and skipped; any other error
- * is a bug and propagates. `afterEach` sees the progress. Returns the failures.
+ * be read, decoded or used (not a regular file, for one) is reported on
+ * stderr and skipped; any other error is a bug and propagates. Returns the failures.
  */
-export async function forEachImage(
-  files: string[], use: (image: RgbImage, file: string) => Promise<void>, afterEach?: (done: number) => void,
-): Promise<number> {
+export async function forEachImage(files: string[], use: (image: RgbImage, file: string) => Promise<void>): Promise<number> {
   let failures = 0;
-  for (const [i, file] of files.entries()) {
+  for (const file of files) {
     try {
-      await use(await decodeImage(await readFile(file)), file);
+      await use(await decodeImage(await readRegularFile(file)), file);
     } catch (error) {
       if (!isUserFacing(error)) throw error;
       failures++;
-      reportFailure(file, (error as Error).message, afterEach !== undefined);
+      reportFailure(file, (error as Error).message, false);
     }
-    afterEach?.(i + 1);
   }
   return failures;
 }

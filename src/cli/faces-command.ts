@@ -1,38 +1,57 @@
-import { mkdir, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import { basename, extname, join } from 'node:path';
-import { loadFaceRecognitionModel } from '../face/face-recognition-model.js';
-import { integerOption, parseArgs, UsageError } from './args.js';
-import { readPipelineModels } from './pipeline-models.js';
+import { InputError } from '../errors.js';
+import { parseArgs, upsampleOption, UsageError } from './args.js';
 import { encodePng } from './cluster-report.js';
-import { LocateWorkers } from './locate-workers.js';
+import { startPhotoPipeline } from './pipeline-models.js';
+import { makeFolders } from './regular-file.js';
+
+/**
+ * The stem of each photo's chip files: its name without extension, and for a
+ * name an earlier photo of the run already has (`a/x.jpg`, `b/x.jpg`), the
+ * first of `x-2`, `x-3`, ... that is free. Chips are `<stem>_f00.png`, `_f01`...
+ */
+export function chipStems(photos: string[]): string[] {
+  const taken = new Set<string>();
+  return photos.map((photo) => {
+    const name = basename(photo, extname(photo));
+    let stem = name;
+    for (let n = 2; taken.has(stem); n++) stem = `${name}-${n}`;
+    taken.add(stem);
+    return stem;
+  });
+}
 
 /**
  * `faces photo... [--upsample 1] [--landmarks model.dat] [--model face.dat] [--chips DIR]`:
- * one JSON line per face found: its rect, confidence, landmarks and descriptor.
- * Photos are found and aligned on worker threads, in parallel; the lines come in photo order.
+ * one JSON line per face found: its rect, confidence, landmarks and descriptor
+ * (and its chip's file, with --chips). Photos are found and aligned on worker
+ * threads, in parallel; the lines come in photo order.
  */
 export async function facesCommand(args: string[]): Promise<number> {
   const parsed = parseArgs(args, ['--upsample', '--landmarks', '--model', '--chips'], []);
   const photos = parsed.positional;
   if (photos.length === 0) throw new UsageError('no photos');
-  const upsample = integerOption(parsed, '--upsample', 1, 0)!;
+  const upsample = upsampleOption(parsed);
   const chipsDir = parsed.options.get('--chips') as string | undefined;
-  if (chipsDir) await mkdir(chipsDir, { recursive: true });
-  const { detector, landmarks, recognition: model } = await readPipelineModels({
+  if (chipsDir) {
+    await makeFolders(chipsDir).catch((error: Error) => {
+      throw new InputError(`cannot create the chips folder ${chipsDir}: ${error.message}`);
+    });
+  }
+  const stems = chipStems(photos);
+  const { workers, recognition } = await startPhotoPipeline({
     landmarks: parsed.options.get('--landmarks') as string | undefined,
     model: parsed.options.get('--model') as string | undefined,
-  });
-  const [workers, recognition] = await Promise.all([
-    LocateWorkers.start({ detector, landmarks, upsample }, photos.length),
-    loadFaceRecognitionModel(model),
-  ]);
+  }, { upsample }, photos.length);
   try {
-    const failures = await workers.forEachPhoto(photos, async (faces, file) => {
+    const failures = await workers.forEachPhoto(photos, async (faces, file, index) => {
       const descriptors = await recognition.computeFaceDescriptors(faces.map((f) => f.chip));
       for (const [i, face] of faces.entries()) {
-        if (chipsDir) await writeFile(join(chipsDir, `${basename(file, extname(file))}_f${String(i).padStart(2, '0')}.png`), encodePng(face.chip));
+        const chip = chipsDir === undefined ? undefined : join(chipsDir, `${stems[index]}_f${String(i).padStart(2, '0')}.png`);
+        if (chip !== undefined) await writeFile(chip, encodePng(face.chip));
         process.stdout.write(`${JSON.stringify({
-          file, rect: face.rect, confidence: face.confidence, landmarks: face.landmarks, descriptor: Array.from(descriptors[i]),
+          file, rect: face.rect, confidence: face.confidence, landmarks: face.landmarks, descriptor: Array.from(descriptors[i]), chip,
         })}\n`);
       }
     });

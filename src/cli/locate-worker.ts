@@ -1,7 +1,7 @@
 // A worker thread of the cluster and faces commands: finds, aligns and saves
 // the faces of the photos it is sent (see locate-workers.ts), so that photos
 // are detected in parallel while the calling thread describes their chips.
-import { readFile, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parentPort, workerData } from 'node:worker_threads';
 import { locateFaces } from '../face/face-pipeline.js';
@@ -11,6 +11,7 @@ import { loadShapePredictor } from '../face/shape-predictor.js';
 import { encodePng } from './cluster-report.js';
 import { decodeImage } from './decode-image.js';
 import { isUserFacing } from './each-image.js';
+import { readRegularFile } from './regular-file.js';
 import type { LocatedPhotoFace, LocateJob, LocateReply, LocateWorkerData, LocateWorkerStart } from './locate-workers.js';
 
 const { detector, landmarks, upsample, chipDir, detectorThreads } = workerData as LocateWorkerData;
@@ -27,7 +28,7 @@ async function loadParts() {
 
 async function locate(parts: Awaited<ReturnType<typeof loadParts>>, { job, file }: LocateJob): Promise<LocateReply> {
   try {
-    const image = await decodeImage(await readFile(file));
+    const image = await decodeImage(await readRegularFile(file));
     const faces = await Promise.all(locateFaces(parts, image, { upsample }).map(async ({ rect, confidence, landmarks, chip }, k) => {
       const face: LocatedPhotoFace = { rect, confidence, landmarks, chip };
       if (chipDir !== undefined) {

@@ -50,6 +50,12 @@ function toShared(bytes: Uint8Array): Uint8Array {
   return shared;
 }
 
+/** Told of each photo done; `drawingBar` when a progress bar holds the current line of stderr. */
+export interface PhotoProgress {
+  update(done: number): void;
+  drawingBar: boolean;
+}
+
 /** A locate call waiting for its reply. */
 interface Waiter {
   done: (reply: LocateReply) => void;
@@ -63,7 +69,7 @@ interface Waiter {
  * goes to the next free worker.
  */
 export class LocateWorkers {
-  private readonly idle: Worker[] = [];
+  private readonly idle: Worker[];
   private readonly queue: (Waiter & { job: LocateJob })[] = [];
   private readonly pending = new Map<number, Waiter>();
   private failure: Error | undefined;
@@ -80,7 +86,7 @@ export class LocateWorkers {
       worker.on('error', (error: Error) => this.fail(error));
       worker.on('exit', (code) => this.fail(new Error(`a locate worker exited (code ${code})`)));
     }
-    this.idle.push(...workers);
+    this.idle = workers.slice();
   }
 
   /**
@@ -127,11 +133,11 @@ export class LocateWorkers {
   /**
    * Locates the photos, a few ahead per worker, and hands each one's faces to
    * `use` in photo order. A photo that cannot be read or decoded is reported
-   * on stderr and skipped; a bug throws. `afterEach` sees the progress.
+   * on stderr and skipped; a bug throws. `progress` sees each photo done.
    * Returns the failures.
    */
   async forEachPhoto(
-    photos: string[], use: (faces: LocatedPhotoFace[], photo: string) => Promise<void>, afterEach?: (done: number) => void,
+    photos: string[], use: (faces: LocatedPhotoFace[], photo: string, index: number) => Promise<void>, progress?: PhotoProgress,
   ): Promise<number> {
     let failures = 0;
     const ahead: Promise<LocateReply>[] = [];
@@ -147,11 +153,11 @@ export class LocateWorkers {
       if ('bug' in reply) throw new Error(`locating the faces of ${photos[i]} failed: ${reply.bug}`);
       if ('failure' in reply) {
         failures++;
-        reportFailure(photos[i], reply.failure, afterEach !== undefined);
+        reportFailure(photos[i], reply.failure, progress?.drawingBar ?? false);
       } else {
-        await use(reply.faces, photos[i]);
+        await use(reply.faces, photos[i], i);
       }
-      afterEach?.(i + 1);
+      progress?.update(i + 1);
     }
     return failures;
   }

@@ -8,18 +8,25 @@ import { facesCommand } from './faces-command.js';
 
 const USAGE = `usage: dlib-wasm <command> [options]
 
-  cluster <photos or folders...> --out DIR [--upsample 1] [--threshold 0.6] [--landmarks model.dat]
+  cluster <photos or folders...> --out DIR [--upsample 1] [--threshold 0.6] [--landmarks model.dat] [--quiet]
       finds every face, groups them by person; writes DIR/clusters.json, DIR/index.html,
-      DIR/contact-sheet.png (a row per person) and the chips
+      DIR/contact-sheet.png (a row per person) and the chips. DIR is written in full beside it
+      and then replaces it: an earlier report is replaced whole, an interrupted run leaves DIR
+      as it was, and a folder that is not a cluster report is never replaced
   faces photo.jpg [...] [--upsample 1] [--landmarks model.dat] [--chips DIR]
-      prints one JSON line per face: {"file", "rect", "confidence", "landmarks", "descriptor"}
+      prints one JSON line per face: {"file", "rect", "confidence", "landmarks", "descriptor"};
+      --chips writes each face's chip as DIR/<photo name>_f00.png, _f01... (a photo name that an
+      earlier photo already has becomes <name>-2, <name>-3...) and adds its "chip" to the line
   descriptors [--model file.dat] chip.png [chip.jpg ...]
       prints one JSON line per 150x150 face chip: {"file": "...", "descriptor": [128 numbers]}
   bench [--threads N] [--batch B] [--runs R] [--model file.dat] [--json]
       times the face model on the example chips (median ms per face)
 
   --model       a dlib_face_recognition_resnet_model_v1.dat (default: the bundled one)
-  --landmarks   a dlib shape predictor, e.g. dlib's 68-point model (default: the bundled 5-point one)`;
+  --landmarks   a dlib shape predictor, e.g. dlib's 68-point model (default: the bundled 5-point one)
+  --upsample    0 to 4: each doubles the photo's sides, so that smaller faces are found
+  --quiet       no progress on stderr (a bar on a terminal, else a line every few seconds)
+  Files that are not regular files (FIFOs, devices) are reported and skipped.`;
 
 const COMMANDS: Record<string, (args: string[]) => Promise<number>> = {
   cluster: clusterCommand,

@@ -1,10 +1,31 @@
-import { readFile } from 'node:fs/promises';
+import { loadFaceRecognitionModel, type FaceRecognitionModel } from '../face/face-recognition-model.js';
+import { LocateWorkers, type LocateWorkerInit } from './locate-workers.js';
 import { BUNDLED_DETECTOR, BUNDLED_LANDMARKS, BUNDLED_MODEL } from './paths.js';
+import { readRegularFile } from './regular-file.js';
 
 /** The bytes of the pipeline's three models: the bundled ones, or the user's landmark or recognition model files. */
 export async function readPipelineModels(files: { landmarks?: string; model?: string } = {}) {
   const [detector, landmarks, recognition] = await Promise.all([
-    readFile(BUNDLED_DETECTOR), readFile(files.landmarks ?? BUNDLED_LANDMARKS), readFile(files.model ?? BUNDLED_MODEL),
+    readRegularFile(BUNDLED_DETECTOR), readRegularFile(files.landmarks ?? BUNDLED_LANDMARKS), readRegularFile(files.model ?? BUNDLED_MODEL),
   ]);
   return { detector, landmarks, recognition };
+}
+
+/**
+ * Starts the locate workers for `photos` and loads the recognition model
+ * beside them. If either fails, the other is closed before the error is
+ * thrown: live workers would keep the process from ever exiting.
+ */
+export async function startPhotoPipeline(
+  files: { landmarks?: string; model?: string }, init: Omit<LocateWorkerInit, 'detector' | 'landmarks'>, photos: number,
+): Promise<{ workers: LocateWorkers; recognition: FaceRecognitionModel }> {
+  const { detector, landmarks, recognition: model } = await readPipelineModels(files);
+  const [workers, recognition] = await Promise.allSettled([
+    LocateWorkers.start({ ...init, detector, landmarks }, photos),
+    loadFaceRecognitionModel(model),
+  ]);
+  if (workers.status === 'fulfilled' && recognition.status === 'fulfilled') return { workers: workers.value, recognition: recognition.value };
+  if (workers.status === 'fulfilled') await workers.value.close();
+  if (recognition.status === 'fulfilled') recognition.value.dispose();
+  throw workers.status === 'rejected' ? workers.reason : (recognition as PromiseRejectedResult).reason;
 }

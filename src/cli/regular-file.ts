@@ -1,0 +1,47 @@
+import { constants, type Stats } from 'node:fs';
+import { mkdir, open, stat } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import { InputError } from '../errors.js';
+
+/**
+ * The bytes of a regular file. Anything else (a FIFO, a device, a folder) is
+ * an InputError rather than a read that blocks forever: the file is opened
+ * without blocking and checked before it is read, so it cannot be swapped in
+ * between a check and the read.
+ */
+export async function readRegularFile(path: string | URL): Promise<Buffer> {
+  const file = await open(path, constants.O_RDONLY | constants.O_NONBLOCK);
+  try {
+    const info = await file.stat();
+    if (!info.isFile()) throw new InputError(`not a regular file (${fileKind(info)}): skipped`);
+    return await file.readFile();
+  } finally {
+    await file.close();
+  }
+}
+
+function fileKind(info: Stats): string {
+  if (info.isDirectory()) return 'a folder';
+  if (info.isFIFO()) return 'a FIFO';
+  if (info.isSocket()) return 'a socket';
+  if (info.isCharacterDevice() || info.isBlockDevice()) return 'a device';
+  return 'not a file';
+}
+
+/**
+ * Creates a folder and its missing parents, one level at a time. Node's
+ * `mkdir(..., { recursive: true })` retries forever where the parent exists
+ * but refuses children (`/proc/self/out`); here the second failure is the answer.
+ */
+export async function makeFolders(path: string): Promise<void> {
+  try {
+    await mkdir(path);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'EEXIST' && (await stat(path)).isDirectory()) return;
+    const parent = dirname(path);
+    if (code !== 'ENOENT' || parent === path) throw error;
+    await makeFolders(parent);
+    await mkdir(path);
+  }
+}
