@@ -31,6 +31,8 @@ export const CROSS_ORIGIN_ISOLATION = {
  * `files` ({ '/payload.json': { body, type } }) on 127.0.0.1. `redirects`
  * maps a path to another. `headers` go on every response. Resolves to
  * { url, close } once listening; closes by itself after `lifetimeMs` if given.
+ * @param {{ mounts?: Record<string, string>, files?: Record<string, { body: string | Uint8Array, type: string }>,
+ *   redirects?: Record<string, string>, headers?: Record<string, string>, port?: number, lifetimeMs?: number }} options
  */
 export async function startStaticServer({
   mounts = {}, files = {}, redirects = {}, headers = {}, port = 0, lifetimeMs,

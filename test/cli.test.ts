@@ -137,7 +137,7 @@ describe('npx dlib-wasm faces and cluster', () => {
     const expected: { file: string; rect: object; landmarks: unknown; descriptor: Float32Array }[] = [];
     for (const file of photos) {
       const faces = await pipeline.detect(await decodeImage(readFileSync(file)));
-      expected.push(...faces.map((f) => ({ file, rect: f.rect, landmarks: f.landmarks, descriptor: f.descriptor })));
+      for (const f of faces) expected.push({ file, rect: f.rect, landmarks: f.landmarks, descriptor: f.descriptor });
     }
     pipeline.dispose();
     expect(expected.length).toBeGreaterThan(photos.length);
