@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PNG } from 'pngjs';
 import { describe, expect, it } from 'vitest';
-import { encodePng, groupByCluster, writeClusterReport } from '../src/cli/cluster-report.js';
+import { groupByCluster, writeClusterReport } from '../src/cli/cluster-report.js';
+import { encodePng } from '../src/cli/encode-png.js';
 import { chineseWhispers } from '../src/index.js';
 import { fixtureJson, fixturePng } from './helpers.js';
 

@@ -2,6 +2,7 @@ import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import { PNG } from 'pngjs';
 import type { RgbImage } from '../image.js';
+import { encodePng } from './encode-png.js';
 
 /**
  * One face found in a photo: where, the PNG file of its aligned chip (written
@@ -21,19 +22,6 @@ const GAP = 6;
 /** The sheet shows each person's first chips and the largest clusters only, so that its size stays bounded. */
 export const SHEET_CHIPS_PER_PERSON = 12;
 export const SHEET_PEOPLE = 40;
-
-/** Encodes an RGB or RGBA image as PNG bytes. */
-export function encodePng(image: RgbImage): Buffer {
-  const png = new PNG({ width: image.width, height: image.height });
-  const stride = image.data.length / (image.width * image.height);
-  for (let p = 0; p < image.width * image.height; p++) {
-    png.data[p * 4] = image.data[p * stride];
-    png.data[p * 4 + 1] = image.data[p * stride + 1];
-    png.data[p * 4 + 2] = image.data[p * stride + 2];
-    png.data[p * 4 + 3] = 255;
-  }
-  return PNG.sync.write(png);
-}
 
 /** Clusters as lists of faces, the largest first (ties: by first appearance). */
 export function groupByCluster(faces: ClusteredFace[]): ClusteredFace[][] {

@@ -2,7 +2,7 @@ import { writeFile } from 'node:fs/promises';
 import { basename, extname, join } from 'node:path';
 import { InputError } from '../errors.js';
 import { parseArgs, upsampleOption, UsageError } from './args.js';
-import { encodePng } from './cluster-report.js';
+import { encodePng } from './encode-png.js';
 import { startPhotoPipeline } from './pipeline-models.js';
 import { makeFolders } from './regular-file.js';
 

@@ -8,7 +8,7 @@ import { locateFaces } from '../face/face-pipeline.js';
 import { loadFrontalFaceDetector } from '../face/hog-detector.js';
 import { loadImageChipExtractor } from '../face/image-chip-extractor.js';
 import { loadShapePredictor } from '../face/shape-predictor.js';
-import { encodePng } from './cluster-report.js';
+import { encodePng } from './encode-png.js';
 import { decodeImage } from './decode-image.js';
 import { isUserFacing } from './each-image.js';
 import { readRegularFile } from './regular-file.js';
