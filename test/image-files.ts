@@ -1,0 +1,86 @@
+// Small image files built in memory for the decoder tests: PNGs of any colour
+// type, interlaced or not, and JPEG surgery (segments, fill bytes, sizes).
+import { deflateSync } from 'node:zlib';
+
+const CRC_TABLE = Array.from({ length: 256 }, (_, n) => {
+  let c = n;
+  for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+  return c >>> 0;
+});
+
+function crc32(bytes: Uint8Array): number {
+  let c = 0xffffffff;
+  for (const b of bytes) c = CRC_TABLE[(c ^ b) & 0xff] ^ (c >>> 8);
+  return (c ^ 0xffffffff) >>> 0;
+}
+
+export function pngChunk(name: string, data: ArrayLike<number>): Uint8Array {
+  const out = new Uint8Array(12 + data.length);
+  const view = new DataView(out.buffer);
+  view.setUint32(0, data.length);
+  out.set(Array.from(name, (c) => c.charCodeAt(0)), 4);
+  out.set(data, 8);
+  view.setUint32(8 + data.length, crc32(out.subarray(4, 8 + data.length)));
+  return out;
+}
+
+export function pngHeader(width: number, height: number, bitDepth: number, colorType: number, interlace: number): Uint8Array {
+  const ihdr = new Uint8Array(13);
+  new DataView(ihdr.buffer).setUint32(0, width);
+  new DataView(ihdr.buffer).setUint32(4, height);
+  ihdr.set([bitDepth, colorType, 0, 0, interlace], 8);
+  return pngChunk('IHDR', ihdr);
+}
+
+export const concat = (...parts: ArrayLike<number>[]) => {
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return out;
+};
+
+const SIGNATURE = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
+const ADAM7 = [[0, 0, 8, 8], [4, 0, 8, 8], [0, 4, 4, 8], [2, 0, 4, 4], [0, 2, 2, 4], [1, 0, 2, 2], [0, 1, 1, 2]];
+
+/** A PNG file whose image data is `raw` (filtered scanlines) as it is, deflated: for bombs and short data. */
+export function pngFile(width: number, height: number, bitDepth: number, colorType: number, interlace: number, raw: Uint8Array, extra: Uint8Array[] = []): Uint8Array {
+  return concat(SIGNATURE, pngHeader(width, height, bitDepth, colorType, interlace), ...extra,
+    pngChunk('IDAT', deflateSync(raw)), pngChunk('IEND', []));
+}
+
+/**
+ * An 8-bit PNG of `channels`-channel pixels (1 grey, 3 RGB, 4 RGBA, or 1
+ * with `palette` as indices), unfiltered, interlaced (Adam7) if asked.
+ */
+export function encodePng(width: number, height: number, pixels: Uint8Array, channels: number, interlaced: boolean, palette?: Uint8Array): Uint8Array {
+  const colorType = palette ? 3 : { 1: 0, 3: 2, 4: 6 }[channels]!;
+  const passes = interlaced ? ADAM7 : [[0, 0, 1, 1]];
+  const rows: number[] = [];
+  for (const [x0, y0, dx, dy] of passes) {
+    if (x0 >= width || y0 >= height) continue;
+    for (let y = y0; y < height; y += dy) {
+      rows.push(0);
+      for (let x = x0; x < width; x += dx) rows.push(...pixels.subarray((y * width + x) * channels, (y * width + x + 1) * channels));
+    }
+  }
+  return pngFile(width, height, 8, colorType, interlaced ? 1 : 0, Uint8Array.from(rows), palette ? [pngChunk('PLTE', palette)] : []);
+}
+
+/** The offset of the first marker `marker` (0xFF then it) in a JPEG. */
+export function jpegMarkerAt(jpeg: Uint8Array, marker: number): number {
+  return jpeg.findIndex((b, i) => b === 0xff && jpeg[i + 1] === marker);
+}
+
+/** A JPEG's frame header (its first SOF0 or SOF2) rewritten to claim `width`x`height`. */
+export function withFrameSize(jpeg: Uint8Array, width: number, height: number): Uint8Array {
+  const out = jpeg.slice();
+  const sof = out.findIndex((b, i) => b === 0xff && (out[i + 1] === 0xc0 || out[i + 1] === 0xc2));
+  out.set([height >> 8, height & 255, width >> 8, width & 255], sof + 5);
+  return out;
+}
+
+/** A COM segment holding `content`. */
+export const jpegComment = (content: ArrayLike<number>) => concat([0xff, 0xfe, (content.length + 2) >> 8, (content.length + 2) & 255], content);
