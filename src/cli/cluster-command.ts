@@ -39,7 +39,7 @@ function reportProgress(done: number, total: number, faces: number): void {
  * chinese whispers, and writes the report (clusters.json, chips, contact sheet, index.html).
  */
 export async function clusterCommand(args: string[]): Promise<number> {
-  const parsed = parseArgs(args, ['--out', '--upsample', '--threshold', '--landmarks', '--model'], []);
+  const parsed = parseArgs(args, ['--out', '--upsample', '--threshold', '--landmarks', '--model'], ['--accept-damaged-images']);
   const out = parsed.options.get('--out');
   if (typeof out !== 'string') throw new UsageError('--out DIR is required');
   if (parsed.positional.length === 0) throw new UsageError('no photos or folders');
@@ -60,7 +60,7 @@ export async function clusterCommand(args: string[]): Promise<number> {
   // Photos are found and aligned on worker threads, one photo each, while this thread describes
   // the chips of those before them.
   const [workers, recognition] = await Promise.all([
-    LocateWorkers.start({ detector, landmarks, upsample, chipDir: unsorted }, photos.length),
+    LocateWorkers.start({ detector, landmarks, upsample, allowDamaged: parsed.options.has('--accept-damaged-images'), chipDir: unsorted }, photos.length),
     loadFaceRecognitionModel(model),
   ]);
   const faces: Omit<ClusteredFace, 'cluster'>[] = [];

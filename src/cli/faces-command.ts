@@ -12,7 +12,7 @@ import { LocateWorkers } from './locate-workers.js';
  * Photos are found and aligned on worker threads, in parallel; the lines come in photo order.
  */
 export async function facesCommand(args: string[]): Promise<number> {
-  const parsed = parseArgs(args, ['--upsample', '--landmarks', '--model', '--chips'], []);
+  const parsed = parseArgs(args, ['--upsample', '--landmarks', '--model', '--chips'], ['--accept-damaged-images']);
   const photos = parsed.positional;
   if (photos.length === 0) throw new UsageError('no photos');
   const upsample = integerOption(parsed, '--upsample', 1, 0)!;
@@ -23,7 +23,7 @@ export async function facesCommand(args: string[]): Promise<number> {
     model: parsed.options.get('--model') as string | undefined,
   });
   const [workers, recognition] = await Promise.all([
-    LocateWorkers.start({ detector, landmarks, upsample }, photos.length),
+    LocateWorkers.start({ detector, landmarks, upsample, allowDamaged: parsed.options.has('--accept-damaged-images') }, photos.length),
     loadFaceRecognitionModel(model),
   ]);
   try {

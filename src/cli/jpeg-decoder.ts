@@ -9,31 +9,46 @@ import type { RgbImage } from '../image.js';
  */
 const RETAINED_MEMORY_LIMIT = 64 * 1024 * 1024;
 
-/** libjpeg's messages (jerror.h) for the ways JPEG data is commonly damaged, in our words. */
+/** libjpeg's messages (jerror.h) for what a file can hold wrong, in our words. */
 const LIBJPEG_REASONS: [RegExp, (m: RegExpMatchArray) => string][] = [
-  [/^Premature end of JPEG file/, () => 'the file ends before its image data does (truncated)'],
+  [/^Premature end of (JPEG|input) file|^Empty input file/, () => 'the file ends before its image data does (truncated)'],
   [/^Corrupt JPEG data: premature end of data segment/, () => 'its image data ends early'],
   [/^Corrupt JPEG data: (\d+) extraneous bytes before marker 0x(\w+)/, (m) => `${m[1]} stray bytes before marker 0x${m[2]} in its image data`],
-  [/^Corrupt JPEG data: bad Huffman code/, () => 'an invalid Huffman code in its image data'],
+  [/^Corrupt JPEG data: bad Huffman code|^Missing Huffman code table entry/, () => 'an invalid Huffman code in its image data'],
   [/^Corrupt JPEG data: found marker 0x(\w+) instead of RST(\d)/, (m) => `marker 0x${m[1]} where restart marker ${m[2]} belongs`],
-  [/^Bogus Huffman table definition/, () => 'an invalid Huffman table'],
+  [/^Bogus Huffman table definition|^Huffman code size table overflow/, () => 'an invalid Huffman table'],
+  [/^Bogus DHT index (\d+)/, (m) => `an invalid Huffman table number (${m[1]})`],
+  [/^Bogus DQT index (\d+)/, (m) => `an invalid quantization table number (${m[1]})`],
+  [/^Bogus DAC (index|value)/, () => 'an invalid arithmetic-coding table'],
   [/^Huffman table 0x(\w+) was not defined/, (m) => `it uses Huffman table 0x${m[1]}, which it does not define`],
   [/^Quantization table 0x(\w+) was not defined/, (m) => `it uses quantization table 0x${m[1]}, which it does not define`],
   [/^Bogus marker length/, () => 'a segment with an invalid length'],
-  [/^Unsupported marker type 0x(\w+)/, (m) => `an unknown marker 0x${m[1]}`],
-  [/^Unsupported JPEG process/, () => 'a JPEG process libjpeg does not decode (lossless or hierarchical)'],
-  [/^Invalid JPEG file structure/, () => 'its markers are out of order'],
-  [/^Bogus sampling factors/, () => 'invalid chroma sampling factors'],
+  [/^Unsupported marker type 0x(\w+)|^Unexpected marker 0x(\w+)/, (m) => `an unexpected marker 0x${m[1] ?? m[2]}`],
+  [/^Unsupported JPEG process: SOF type 0x(\w+)/, (m) => `a JPEG process libjpeg does not decode (SOF type 0x${m[1]}: lossless or hierarchical)`],
+  [/^Sorry, arithmetic coding is not implemented/, () => 'arithmetic coding, which this libjpeg build does not decode'],
+  [/^Unsupported JPEG data precision (\d+)/, (m) => `${m[1]}-bit samples, which libjpeg does not decode`],
+  [/^Invalid JPEG file structure: (.*)/, (m) => `its markers are out of order (${m[1]})`],
+  [/^JPEG datastream contains no image/, () => 'it holds no image'],
+  [/^Bogus sampling factors|^Sampling factors too large|^Fractional sampling|^CCIR601 sampling/, () => 'chroma sampling factors libjpeg does not decode'],
+  [/^Too many color components: (\d+)/, (m) => `${m[1]} colour components, more than libjpeg decodes`],
+  [/^Bogus (input|JPEG) colorspace|^Unsupported color conversion/, () => 'a colour space libjpeg cannot convert to RGB'],
+  [/^Invalid progressive parameters|^Invalid scan script/, () => 'invalid progressive scan parameters'],
+  [/^Invalid SOS parameters|^Invalid component ID/, () => 'a scan header (SOS) that does not fit its frame'],
+  [/^Inconsistent progression sequence/, () => 'its progressive scans are out of sequence'],
+  [/^DCT coefficient out of range/, () => 'a DCT coefficient out of range'],
+  [/^Maximum supported image dimension|^Image too wide/, () => 'a size libjpeg does not decode'],
+  [/^Insufficient memory/, () => 'it needs more memory than the decoder has'],
   [/^Warning: unknown JFIF revision number/, () => 'an unknown JFIF version'],
+  [/^Warning: thumbnail image size does not match/, () => 'a JFIF thumbnail of the wrong size'],
 ];
 
-/** libjpeg's message, in our words, with its own text kept for a search. */
+/** libjpeg's message, in our words where we know it, with its own text kept for a search. */
 function describeLibjpegMessage(message: string): string {
   for (const [pattern, words] of LIBJPEG_REASONS) {
     const match = message.match(pattern);
-    if (match) return `${words(match)} (libjpeg: "${message}")`;
+    if (match) return `damaged JPEG: ${words(match)} (libjpeg: "${message}")`;
   }
-  return `libjpeg: "${message}"`;
+  return `damaged JPEG (libjpeg: "${message}")`;
 }
 
 /** A decoded JPEG, and what libjpeg found wrong with it if it was accepted damaged. */
@@ -115,11 +130,11 @@ export async function decodeJpeg(bytes: Uint8Array, allowDamaged: boolean): Prom
     retire(instance);
     // libjpeg prints its reason just before exit(); the throw itself only says "exit(1)".
     const reason = instance.printed.at(-1);
-    throw new InputError(reason ? `damaged JPEG: ${describeLibjpegMessage(reason)}` : `mozjpeg failed: ${(error as Error).message}`);
+    throw new InputError(reason ? describeLibjpegMessage(reason) : `mozjpeg failed: ${(error as Error).message}`);
   }
   if (instance.module.HEAPU8.byteLength > RETAINED_MEMORY_LIMIT) retire(instance);
   if (!decoded) throw new InputError('mozjpeg could not decode it');
-  const warnings = instance.printed.map((line) => `damaged JPEG: ${describeLibjpegMessage(line)}`);
+  const warnings = instance.printed.map(describeLibjpegMessage);
   if (warnings.length > 0 && !allowDamaged) throw new InputError(`${warnings[0]}; to use what decodes anyway, accept damaged images (--accept-damaged-images)`);
   const { width, height, data } = decoded;
   return { image: { width, height, data: new Uint8Array(data.buffer, data.byteOffset, data.byteLength) }, warnings };

@@ -19,7 +19,9 @@ const USAGE = `usage: dlib-wasm <command> [options]
       times the face model on the example chips (median ms per face)
 
   --model       a dlib_face_recognition_resnet_model_v1.dat (default: the bundled one)
-  --landmarks   a dlib shape predictor, e.g. dlib's 68-point model (default: the bundled 5-point one)`;
+  --landmarks   a dlib shape predictor, e.g. dlib's 68-point model (default: the bundled 5-point one)
+  --accept-damaged-images   (cluster, faces, descriptors) use a truncated or corrupt JPEG as far as
+                it decodes, with a warning naming the file; by default such a file is an error`;
 
 const COMMANDS: Record<string, (args: string[]) => Promise<number>> = {
   cluster: clusterCommand,
