@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { decodeImage } from '../src/cli/decode-image.js';
 import { InputError } from '../src/index.js';
 import { fixture, fixtureJson } from './helpers.js';
-import { concat, encodePng, jpegComment, jpegMarkerAt, pngChunk, pngFile, withFrameSize } from './image-files.js';
+import { concat, encodePng, fakeFrameBehindFillByte, jpegMarkerAt, pngChunk, pngFile, withFrameSize } from './image-files.js';
 
 const faces = readdirSync(fileURLToPath(new URL('fixtures/faces/', import.meta.url))).filter((f) => f.endsWith('.json'));
 // One face per photo: each JSON names its photo and the md5 of dlib's decoded RGB pixels.
@@ -60,9 +60,15 @@ describe('JPEG markers, read as libjpeg reads them', () => {
   });
 
   it('checks the real frame size, not a fake frame header inside a COM segment', async () => {
-    const fakeFrame = [0xff, 0xc0, 0x00, 0x11, 0x08, 0x00, 0x10, 0x00, 0x10, 0x03, 0x01, 0x22, 0x00, 0x02, 0x11, 0x01, 0x03, 0x11, 0x01];
-    const hostile = beforeFrame(withFrameSize(jpeg, 16000, 16000), [...jpegComment(fakeFrame), 0xff]);
-    await expect(decodeImage(hostile)).rejects.toThrow(/16000x16000: 256000000 pixels, more than/);
+    await expect(decodeImage(fakeFrameBehindFillByte(jpeg, 16000, 16000))).rejects.toThrow(/16000x16000: 256000000 pixels, more than/);
+    const image = await decodeImage(fakeFrameBehindFillByte(jpeg, 400, 500), { allowDamaged: true });
+    expect([image.width, image.height]).toEqual([400, 500]);
+  });
+
+  it('rejects a frame larger than its file could hold (a bit per 8x8 block) before decoding it', async () => {
+    // 9000x7000 is 984375 blocks: 123047 bytes at the very least; the file has 66360.
+    await expect(decodeImage(withFrameSize(jpeg, 9000, 7000), { allowDamaged: true })).rejects.toThrow(
+      /^cannot decode image: the JPEG's 9000x7000 frame needs at least 123047 bytes \(a bit per 8x8 block\), and the file has 66360: it is cut short, or its size field is wrong$/);
   });
 
   it('rejects image data before any frame header, and a second SOI', async () => {

@@ -42,3 +42,13 @@ export function jpegFrameSize(bytes: Uint8Array): { width: number; height: numbe
     i += length;
   }
 }
+
+/**
+ * The fewest bytes that can hold a frame's image data: Huffman coding spends
+ * at least one bit on every 8x8 block (its DC code), and this libjpeg has no
+ * arithmetic coding. A frame claiming more than its file can hold is not
+ * decoded: libjpeg would fill all of it in, however large, from nothing.
+ */
+export function minimumJpegBytes(width: number, height: number): number {
+  return Math.ceil((Math.ceil(width / 8) * Math.ceil(height / 8)) / 8);
+}
