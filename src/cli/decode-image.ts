@@ -1,7 +1,7 @@
 import { InputError } from '../errors.js';
 import { MAX_IMAGE_PIXELS, MAX_IMAGE_SIDE, type RgbImage } from '../image.js';
 import { decodeJpeg } from './jpeg-decoder.js';
-import { jpegFrameSize } from './jpeg-frame.js';
+import { jpegFrameSize, minimumJpegBytes } from './jpeg-frame.js';
 import { decodePng, isPng } from './png-decoder.js';
 
 const isJpeg = (b: Uint8Array) => b.length > 3 && b[0] === 0xff && b[1] === 0xd8 && b[2] === 0xff;
@@ -38,6 +38,9 @@ export async function decodeImage(bytes: Uint8Array, options: DecodeOptions = {}
     if (isJpeg(bytes)) {
       const { width, height } = jpegFrameSize(bytes);
       checkSize(width, height);
+      if (bytes.length < minimumJpegBytes(width, height)) {
+        throw new InputError(`the JPEG's ${width}x${height} frame needs at least ${minimumJpegBytes(width, height)} bytes (a bit per 8x8 block), and the file has ${bytes.length}: it is cut short, or its size field is wrong`);
+      }
       const { image, warnings } = await decodeJpeg(bytes, options.allowDamaged ?? false);
       return { ...image, warnings };
     }
