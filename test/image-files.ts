@@ -47,7 +47,7 @@ const ADAM7 = [[0, 0, 8, 8], [4, 0, 8, 8], [0, 4, 4, 8], [2, 0, 4, 4], [0, 2, 2,
 
 /** A PNG file whose image data is `raw` (filtered scanlines) as it is, deflated: for bombs and short data. */
 export function pngFile(
-  width: number, height: number, bitDepth: number, colorType: number, interlace: number, raw: Uint8Array, extra: Uint8Array[] = [], compressed = deflateSync(raw),
+  width: number, height: number, bitDepth: number, colorType: number, interlace: number, raw: Uint8Array, extra: Uint8Array[] = [], compressed: Uint8Array = deflateSync(raw),
 ): Uint8Array {
   return concat(SIGNATURE, pngHeader(width, height, bitDepth, colorType, interlace), ...extra, pngChunk('IDAT', compressed), pngChunk('IEND', []));
 }
