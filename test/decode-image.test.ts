@@ -22,7 +22,7 @@ const rgbMd5 = (data: Uint8Array) => {
 };
 
 describe('image decoding', () => {
-  it.each([...photos])('decodes %s to exactly dlib\'s pixels', async (photo, md5) => {
+  it.each([...photos])("decodes %s to exactly dlib's pixels", async (photo, md5) => {
     const image = await decodeImage(fixture(`photos/${photo}`));
     expect(rgbMd5(image.data as Uint8Array)).toBe(md5);
   });
@@ -41,7 +41,8 @@ describe('image decoding', () => {
   it('says which size limit an image exceeds', async () => {
     const jpeg = fixture('photos/Tom_Cruise_avp_2014_4.jpg');
     await expect(decodeImage(withFrameSize(jpeg, 16000, 16000))).rejects.toThrow(
-      /16000x16000: 256000000 pixels, more than the 67108864 supported/);
+      /16000x16000: 256000000 pixels, more than the 67108864 supported/,
+    );
     await expect(decodeImage(withFrameSize(jpeg, 20000, 100))).rejects.toThrow(/20000x100: a side of more than 16384 pixels/);
   });
 });
@@ -68,12 +69,15 @@ describe('JPEG markers, read as libjpeg reads them', () => {
   it('rejects a frame larger than its file could hold (a bit per 8x8 block) before decoding it', async () => {
     // 9000x7000 is 984375 blocks: 123047 bytes at the very least; the file has 66360.
     await expect(decodeImage(withFrameSize(jpeg, 9000, 7000), { allowDamaged: true })).rejects.toThrow(
-      /^cannot decode image: the JPEG's 9000x7000 frame needs at least 123047 bytes \(a bit per 8x8 block\), and the file has 66360: it is cut short, or its size field is wrong$/);
+      /^cannot decode image: the JPEG's 9000x7000 frame needs at least 123047 bytes \(a bit per 8x8 block\), and the file has 66360: it is cut short, or its size field is wrong$/,
+    );
   });
 
   it('rejects image data before any frame header, and a second SOI', async () => {
     const sos = jpegMarkerAt(jpeg, 0xda);
-    await expect(decodeImage(concat(jpeg.subarray(0, sof), jpeg.subarray(sos)))).rejects.toThrow(/image data \(SOS marker at byte \d+\) comes before any frame header/);
+    await expect(decodeImage(concat(jpeg.subarray(0, sof), jpeg.subarray(sos)))).rejects.toThrow(
+      /image data \(SOS marker at byte \d+\) comes before any frame header/,
+    );
     await expect(decodeImage(beforeFrame(jpeg, [0xff, 0xd8]))).rejects.toThrow(/a second SOI marker/);
   });
 });
@@ -85,13 +89,17 @@ describe('damaged JPEGs', () => {
   it('rejects a truncated JPEG by default, saying so in our words and naming the option', async () => {
     const error = await decodeImage(truncated).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(InputError);
-    expect((error as Error).message).toMatch(/^cannot decode image: damaged JPEG: the file ends before its image data does \(truncated\) \(libjpeg: "Premature end of JPEG file"\); .*--accept-damaged-images/);
+    expect((error as Error).message).toMatch(
+      /^cannot decode image: damaged JPEG: the file ends before its image data does \(truncated\) \(libjpeg: "Premature end of JPEG file"\); .*--accept-damaged-images/,
+    );
   });
 
   it('decodes a truncated JPEG with allowDamaged, and returns its warning', async () => {
     const image = await decodeImage(truncated, { allowDamaged: true });
     expect([image.width, image.height]).toEqual([500, 375]);
-    expect(image.warnings).toEqual(['damaged JPEG: the file ends before its image data does (truncated) (libjpeg: "Premature end of JPEG file")']);
+    expect(image.warnings).toEqual([
+      'damaged JPEG: the file ends before its image data does (truncated) (libjpeg: "Premature end of JPEG file")',
+    ]);
     expect((await decodeImage(jpeg, { allowDamaged: true })).warnings).toEqual([]);
   });
 
@@ -99,7 +107,9 @@ describe('damaged JPEGs', () => {
     const dht = jpegMarkerAt(jpeg, 0xc4);
     const bogus = jpeg.slice();
     bogus.fill(0xff, dht + 5, dht + 21); // 16 code counts of 255: more codes than a Huffman table holds
-    await expect(decodeImage(bogus)).rejects.toThrow(/^cannot decode image: damaged JPEG: an invalid Huffman table \(libjpeg: "Bogus Huffman table definition"\)$/);
+    await expect(decodeImage(bogus)).rejects.toThrow(
+      /^cannot decode image: damaged JPEG: an invalid Huffman table \(libjpeg: "Bogus Huffman table definition"\)$/,
+    );
     expect(rgbMd5((await decodeImage(jpeg)).data as Uint8Array)).toBe(photos.get('2008_002506.jpg'));
   });
 });
@@ -118,20 +128,28 @@ describe('PNG checks', () => {
     expect(Array.from(indexed.data)).toEqual([40, 50, 60, 255, 10, 20, 30, 255]);
   });
 
-  it('rejects an interlaced PNG whose data inflates to more than its header\'s size needs, before inflating it all', async () => {
+  it("rejects an interlaced PNG whose data inflates to more than its header's size needs, before inflating it all", async () => {
     // 16x16 RGB in Adam7 passes needs 798 bytes; this holds 64 MB of zeros (64 KB deflated).
     const bomb = pngFile(16, 16, 8, 2, 1, new Uint8Array(64 << 20));
-    await expect(decodeImage(bomb)).rejects.toThrow(/^cannot decode image: the PNG image data inflates to more than the 798 bytes its 16x16 header needs$/);
+    await expect(decodeImage(bomb)).rejects.toThrow(
+      /^cannot decode image: the PNG image data inflates to more than the 798 bytes its 16x16 header needs$/,
+    );
   });
 
   it('rejects image data shorter than the header needs', async () => {
-    await expect(decodeImage(pngFile(16, 16, 8, 2, 0, new Uint8Array(100)))).rejects.toThrow(/inflates to 100 bytes; its 16x16 header needs 784/);
+    await expect(decodeImage(pngFile(16, 16, 8, 2, 0, new Uint8Array(100)))).rejects.toThrow(
+      /inflates to 100 bytes; its 16x16 header needs 784/,
+    );
   });
 
   it('says a truncated PNG is truncated, and where', async () => {
     const png = encodePng(16, 16, pixels, 3, false);
-    await expect(decodeImage(png.subarray(0, png.length - 20))).rejects.toThrow(/^cannot decode image: the PNG file is truncated: it ends inside its IDAT chunk at byte 33$/);
-    await expect(decodeImage(png.subarray(0, png.length - 12))).rejects.toThrow(/the PNG file is truncated: it ends at byte \d+ with no IEND chunk/);
+    await expect(decodeImage(png.subarray(0, png.length - 20))).rejects.toThrow(
+      /^cannot decode image: the PNG file is truncated: it ends inside its IDAT chunk at byte 33$/,
+    );
+    await expect(decodeImage(png.subarray(0, png.length - 12))).rejects.toThrow(
+      /the PNG file is truncated: it ends at byte \d+ with no IEND chunk/,
+    );
   });
 
   it('checks the header: colour type and bit depth, methods, size', async () => {

@@ -50,7 +50,7 @@ describe('npx dlib-wasm on damaged JPEGs', () => {
     expect(stdout).toBe('');
     const lines = stderr.trim().split('\n');
     const byFile = new Map<string, string[]>();
-    for (const line of lines) byFile.set(line.split(': ')[1], [...byFile.get(line.split(': ')[1]) ?? [], line]);
+    for (const line of lines) byFile.set(line.split(': ')[1], [...(byFile.get(line.split(': ')[1]) ?? []), line]);
     expect([...byFile.keys()]).toEqual(files);
     // A warning at most once per file, before what became of it.
     for (const told of byFile.values()) expect(told.filter((l) => l.includes(': warning: ')).length).toBeLessThanOrEqual(told.length - 1);
@@ -73,15 +73,24 @@ describe('npx dlib-wasm on damaged JPEGs', () => {
     const strict = await run(50_000, 'faces', truncated);
     expect(strict.code).toBe(1);
     expect(strict.stdout).toBe('');
-    expect(strict.stderr).toBe(`dlib-wasm: ${truncated}: cannot decode image: ${reason}; to use what decodes anyway, accept damaged images (--accept-damaged-images)\n`);
+    expect(strict.stderr).toBe(
+      `dlib-wasm: ${truncated}: cannot decode image: ${reason}; to use what decodes anyway, accept damaged images (--accept-damaged-images)\n`,
+    );
 
     const accepting = await run(50_000, 'faces', '--accept-damaged-images', truncated);
     expect(accepting.code).toBe(0);
     expect(accepting.stderr).toBe(`dlib-wasm: ${truncated}: warning: ${reason}; used as far as it decodes\n`);
-    expect(accepting.stdout.trim().split('\n').map((l) => JSON.parse(l).file)).toEqual([truncated]);
+    expect(
+      accepting.stdout
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l).file),
+    ).toEqual([truncated]);
 
     const descriptors = await run(50_000, 'descriptors', '--accept-damaged-images', truncated);
-    expect(descriptors.stderr).toBe(`dlib-wasm: ${truncated}: warning: ${reason}; used as far as it decodes\n`
-      + `dlib-wasm: ${truncated}: input 0 is 500x375 (width x height); this network takes 150x150 only\n`);
+    expect(descriptors.stderr).toBe(
+      `dlib-wasm: ${truncated}: warning: ${reason}; used as far as it decodes\n` +
+        `dlib-wasm: ${truncated}: input 0 is 500x375 (width x height); this network takes 150x150 only\n`,
+    );
   }, 60_000);
 });

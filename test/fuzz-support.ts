@@ -53,7 +53,12 @@ export interface FuzzReport {
  * generator; each must settle within `caseLimitMs` of CPU time (a hang guard) and name
  * its outcome. A failure names the stage, case and seed to rerun it.
  */
-export async function fuzz(stage: string, count: number, caseLimitMs: number, run: (rng: Rng, index: number) => Promise<string> | string): Promise<FuzzReport> {
+export async function fuzz(
+  stage: string,
+  count: number,
+  caseLimitMs: number,
+  run: (rng: Rng, index: number) => Promise<string> | string,
+): Promise<FuzzReport> {
   const total = Math.round(count * FUZZ.scale);
   const report: FuzzReport = { cases: 0, outcomes: new Map(), maxRss: 0, startRss: process.memoryUsage().rss };
   for (let i = 0; i < total; i++) {
@@ -64,14 +69,18 @@ export async function fuzz(stage: string, count: number, caseLimitMs: number, ru
     try {
       outcome = await run(rng, i);
     } catch (error) {
-      throw new Error(`fuzz ${stage} case ${i} (seed ${FUZZ.seed}) failed: ${(error as Error)?.stack ?? String(error)}\n`
-        + `rerun it alone: npm run fuzz -- --seed ${FUZZ.seed} --case ${i}`);
+      throw new Error(
+        `fuzz ${stage} case ${i} (seed ${FUZZ.seed}) failed: ${(error as Error)?.stack ?? String(error)}\n` +
+          `rerun it alone: npm run fuzz -- --seed ${FUZZ.seed} --case ${i}`,
+      );
     }
     // CPU time, not wall time: on a shared machine the process may wait for a core a second or more.
     const { user, system } = process.cpuUsage(start);
     const ms = (user + system) / 1000;
     if (ms > caseLimitMs) {
-      throw new Error(`fuzz ${stage} case ${i} (seed ${FUZZ.seed}) took ${ms.toFixed(0)} ms of CPU, more than ${caseLimitMs}; rerun it alone: npm run fuzz -- --seed ${FUZZ.seed} --case ${i}`);
+      throw new Error(
+        `fuzz ${stage} case ${i} (seed ${FUZZ.seed}) took ${ms.toFixed(0)} ms of CPU, more than ${caseLimitMs}; rerun it alone: npm run fuzz -- --seed ${FUZZ.seed} --case ${i}`,
+      );
     }
     report.cases++;
     report.outcomes.set(outcome, (report.outcomes.get(outcome) ?? 0) + 1);
@@ -87,14 +96,20 @@ export async function fuzz(stage: string, count: number, caseLimitMs: number, ru
  */
 export function mutateBytes(bytes: Uint8Array, rng: Rng, positions?: ArrayLike<number>, maxEdits = 6): Uint8Array {
   let out = new Uint8Array(bytes); // a copy, even of a Node Buffer (whose slice() is a view)
-  const where = () => (positions && positions.length > 0 && rng.next() < 0.75 ? positions[rng.below(positions.length)] : rng.below(out.length));
+  const where = () =>
+    positions && positions.length > 0 && rng.next() < 0.75 ? positions[rng.below(positions.length)] : rng.below(out.length);
   const edits = 1 + rng.below(maxEdits);
   for (let e = 0; e < edits && out.length > 0; e++) {
     const at = Math.min(where(), out.length - 1);
     const op = rng.next();
     if (op < 0.6) out[at] = rng.below(256);
     else if (op < 0.75) out[at] = rng.pick([0x00, 0x01, 0x7f, 0x80, 0x81, 0x84, 0x88, 0xff]);
-    else if (op < 0.85) out = concat(out.subarray(0, at), Array.from({ length: 1 + rng.below(4) }, () => rng.below(256)), out.subarray(at));
+    else if (op < 0.85)
+      out = concat(
+        out.subarray(0, at),
+        Array.from({ length: 1 + rng.below(4) }, () => rng.below(256)),
+        out.subarray(at),
+      );
     else if (op < 0.95) out = concat(out.subarray(0, at), out.subarray(Math.min(out.length, at + 1 + rng.below(8))));
     else out = out.slice(0, at);
   }
@@ -105,10 +120,10 @@ export function mutateBytes(bytes: Uint8Array, rng: Rng, positions?: ArrayLike<n
 function pngChunks(png: Uint8Array): { at: number; length: number; name: string }[] {
   const view = new DataView(png.buffer, png.byteOffset, png.byteLength);
   const chunks = [];
-  for (let at = 8; at + 12 <= png.length;) {
+  for (let at = 8; at + 12 <= png.length; ) {
     const length = view.getUint32(at);
     if (at + 12 + length > png.length) break;
-    chunks.push({ at, length, name: String.fromCharCode(...png.subarray(at + 4, at + 8)) });
+    chunks.push({ at, length, name: String.fromCharCode(png[at + 4], png[at + 5], png[at + 6], png[at + 7]) });
     at += 12 + length;
   }
   return chunks;
@@ -124,12 +139,21 @@ export function mutatePng(png: Uint8Array, rng: Rng): Uint8Array {
   if (mode < 0.3) return mutateBytes(png, rng);
   const chunks = pngChunks(png);
   if (mode < 0.7) {
-    const mutated = mutateBytes(png, rng, chunks.flatMap(({ at, length }) => Array.from({ length: Math.min(length + 8, 64) }, (_, k) => at + k)));
-    return concat(mutated.subarray(0, 8), ...pngChunks(mutated).map(({ at, length, name }) => pngChunk(name, mutated.subarray(at + 8, at + 8 + length))));
+    const mutated = mutateBytes(
+      png,
+      rng,
+      chunks.flatMap(({ at, length }) => Array.from({ length: Math.min(length + 8, 64) }, (_, k) => at + k)),
+    );
+    return concat(
+      mutated.subarray(0, 8),
+      ...pngChunks(mutated).map(({ at, length, name }) => pngChunk(name, mutated.subarray(at + 8, at + 8 + length))),
+    );
   }
   const idat = concat(...chunks.filter((c) => c.name === 'IDAT').map(({ at, length }) => png.subarray(at + 8, at + 8 + length)));
   const scanlines = mutateBytes(new Uint8Array(inflateSync(idat)), rng);
-  const rebuilt = chunks.filter((c) => c.name !== 'IDAT' && c.name !== 'IEND').map(({ at, length, name }) => pngChunk(name, png.subarray(at + 8, at + 8 + length)));
+  const rebuilt = chunks
+    .filter((c) => c.name !== 'IDAT' && c.name !== 'IEND')
+    .map(({ at, length, name }) => pngChunk(name, png.subarray(at + 8, at + 8 + length)));
   return concat(png.subarray(0, 8), ...rebuilt, pngChunk('IDAT', deflateSync(scanlines)), pngChunk('IEND', []));
 }
 

@@ -8,8 +8,15 @@ import { decodeImage } from '../src/cli/decode-image.js';
 import { readHogDetector } from '../src/dlib/hog-detector-reader.js';
 import { readShapePredictor } from '../src/face/shape-predictor-reader.js';
 import {
-  DlibWasmError, InputError, faceRecognitionTopology, loadFaceRecognitionModel, loadFrontalFaceDetector, loadNetwork, loadShapePredictor,
-  readDlibNetwork, type RgbImage,
+  DlibWasmError,
+  InputError,
+  faceRecognitionTopology,
+  loadFaceRecognitionModel,
+  loadFrontalFaceDetector,
+  loadNetwork,
+  loadShapePredictor,
+  readDlibNetwork,
+  type RgbImage,
 } from '../src/index.js';
 import { FUZZ, fuzz, mutateBytes, mutatePng, structuralOffsets, structureOf, type FuzzReport, type Rng } from './fuzz-support.js';
 import { faceModelBytes, fixture, fixtureJson, fixturePng } from './helpers.js';
@@ -29,7 +36,8 @@ const root = fileURLToPath(new URL('..', import.meta.url));
 async function decodeOutcome(bytes: Uint8Array, rng: Rng): Promise<string> {
   const allowDamaged = rng.next() < 0.5;
   // Rerunning one case: what it was, to look into.
-  const told = (outcome: string) => FUZZ.only !== undefined && console.log(`${bytes.length} bytes, allowDamaged ${allowDamaged}: ${outcome}`);
+  const told = (outcome: string) =>
+    FUZZ.only !== undefined && console.log(`${bytes.length} bytes, allowDamaged ${allowDamaged}: ${outcome}`);
   try {
     const image = await decodeImage(bytes, { allowDamaged });
     expect(image.width * image.height * 4).toBe(image.data.length);
@@ -72,7 +80,9 @@ const expectOutcome = (report: FuzzReport, outcome: string, atLeast: number) => 
 
 const expectRssBounded = (report: FuzzReport, bound: number) => {
   if (process.env.DLIB_WASM_FUZZ_VERBOSE) console.log(report);
-  expect(report.maxRss - report.startRss, `RSS grew from ${report.startRss / MB | 0} MB to ${report.maxRss / MB | 0} MB`).toBeLessThan(bound);
+  expect(report.maxRss - report.startRss, `RSS grew from ${(report.startRss / MB) | 0} MB to ${(report.maxRss / MB) | 0} MB`).toBeLessThan(
+    bound,
+  );
 };
 
 /** A 64x64 crop of a face chip, RGBA. */
@@ -89,7 +99,7 @@ function faceCrop(size: number): RgbImage {
   return { width: size, height: size, data };
 }
 
-describe('decoders\' size checks on hostile headers', () => {
+describe("decoders' size checks on hostile headers", () => {
   // Peak memory is the process's high-water RSS; each file may raise it by a slack plus 16 bytes per
   // pixel it declares (RGBA out of the decoder, its copy, libjpeg's coefficients), and by only the
   // slack if what it declares is past the size limit (it must be refused before any allocation).
@@ -103,8 +113,16 @@ describe('decoders\' size checks on hostile headers', () => {
     ['JPEG: 20000x300', () => withFrameSize(photo, 20000, 300), 0],
     ['JPEG: 2000x2000 from 66 KB, behind fill bytes', () => beforeFrame(withFrameSize(photo, 2000, 2000), [0xff, 0xff, 0xff]), 2000 * 2000],
     ['JPEG: 16000x4000 from 66 KB', () => withFrameSize(photo, 16000, 4000), 0],
-    ['PNG: 16x16 interlaced, data inflating to 256 MB', () => pngFile(16, 16, 8, 2, 1, new Uint8Array(0), [], zerosDeflated(1 + 258 * 1_000_000)), 256],
-    ['PNG: 16x16, data inflating to 256 MB', () => pngFile(16, 16, 8, 6, 0, new Uint8Array(0), [], zerosDeflated(1 + 258 * 1_000_000)), 256],
+    [
+      'PNG: 16x16 interlaced, data inflating to 256 MB',
+      () => pngFile(16, 16, 8, 2, 1, new Uint8Array(0), [], zerosDeflated(1 + 258 * 1_000_000)),
+      256,
+    ],
+    [
+      'PNG: 16x16, data inflating to 256 MB',
+      () => pngFile(16, 16, 8, 6, 0, new Uint8Array(0), [], zerosDeflated(1 + 258 * 1_000_000)),
+      256,
+    ],
     ['PNG: 16384x4096 from a few bytes', () => pngFile(16384, 4096, 8, 6, 0, new Uint8Array(1000)), 16384 * 4096],
     ['PNG: 100000x100000', () => pngFile(100000, 100000, 8, 2, 0, new Uint8Array(1000)), 0],
     ['PNG: 16-bit palette', () => pngFile(64, 64, 16, 3, 0, new Uint8Array(1000)), 0],
@@ -117,7 +135,7 @@ describe('decoders\' size checks on hostile headers', () => {
     await expect(decodeImage(file)).rejects.toThrow(InputError);
     const bound = Math.max(highWater, rss + SLACK + 16 * allowedPixels);
     const peak = process.resourceUsage().maxRSS * 1024;
-    expect(peak, `peak RSS ${peak / MB | 0} MB, bound ${bound / MB | 0} MB`).toBeLessThanOrEqual(bound);
+    expect(peak, `peak RSS ${(peak / MB) | 0} MB, bound ${(bound / MB) | 0} MB`).toBeLessThanOrEqual(bound);
   });
 });
 
@@ -126,10 +144,17 @@ describe('mutated images through one decoder', () => {
   const pngs: Uint8Array[] = [];
 
   beforeAll(async () => {
-    await initJpegEncoder(await WebAssembly.compile(await readFile(new URL(import.meta.resolve('@jsquash/jpeg/codec/enc/mozjpeg_enc.wasm')))));
+    await initJpegEncoder(
+      await WebAssembly.compile(await readFile(new URL(import.meta.resolve('@jsquash/jpeg/codec/enc/mozjpeg_enc.wasm')))),
+    );
     const face = faceCrop(64);
     const imageData = { ...face, data: new Uint8ClampedArray(face.data), colorSpace: 'srgb' } as ImageData;
-    for (const options of [{}, { progressive: false }, { progressive: false, color_space: 1 }, { auto_subsample: false, chroma_subsample: 1, quality: 95 }]) {
+    for (const options of [
+      {},
+      { progressive: false },
+      { progressive: false, color_space: 1 },
+      { auto_subsample: false, chroma_subsample: 1, quality: 95 },
+    ]) {
       jpegs.push(new Uint8Array(await encodeJpeg(imageData, options)));
     }
     const rgb = Uint8Array.from({ length: 32 * 32 * 3 }, (_, i) => face.data[Math.floor(i / 3) * 4 + (i % 3)]);
@@ -138,103 +163,163 @@ describe('mutated images through one decoder', () => {
       encodePng(32, 32, rgb, 3, false),
       encodePng(32, 32, rgb, 3, true),
       encodePng(32, 32, grey, 1, true),
-      encodePng(16, 16, grey.subarray(0, 256).map((v) => v & 15), 1, true, Uint8Array.from({ length: 48 }, (_, i) => i * 5)),
+      encodePng(
+        16,
+        16,
+        grey.subarray(0, 256).map((v) => v & 15),
+        1,
+        true,
+        Uint8Array.from({ length: 48 }, (_, i) => i * 5),
+      ),
       new Uint8Array(PNG.sync.write(Object.assign(new PNG({ width: 32, height: 32 }), { data: Buffer.from(faceCrop(32).data) }))),
     );
   });
 
-  it('2,000 mutated JPEGs: each an InputError or a whole image within 1 s, RSS bounded', async () => {
-    const report = await fuzz('jpeg', 2000, 1000, (rng) => decodeOutcome(mutateBytes(rng.pick(jpegs), rng), rng));
-    expectOutcome(report, 'image', report.cases / 20);
-    expectOutcome(report, 'InputError', report.cases / 20);
-    expectRssBounded(report, 128 * MB);
-  }, stageTimeout(60_000));
+  it(
+    '2,000 mutated JPEGs: each an InputError or a whole image within 1 s, RSS bounded',
+    async () => {
+      const report = await fuzz('jpeg', 2000, 1000, (rng) => decodeOutcome(mutateBytes(rng.pick(jpegs), rng), rng));
+      expectOutcome(report, 'image', report.cases / 20);
+      expectOutcome(report, 'InputError', report.cases / 20);
+      expectRssBounded(report, 128 * MB);
+    },
+    stageTimeout(60_000),
+  );
 
-  it('1,000 mutated PNGs: each an InputError or a whole image within 1 s, RSS bounded', async () => {
-    const report = await fuzz('png', 1000, 1000, (rng) => decodeOutcome(mutatePng(rng.pick(pngs), rng), rng));
-    expectOutcome(report, 'image', report.cases / 20);
-    expectOutcome(report, 'InputError', report.cases / 20);
-    expectRssBounded(report, 128 * MB);
-  }, stageTimeout(60_000));
+  it(
+    '1,000 mutated PNGs: each an InputError or a whole image within 1 s, RSS bounded',
+    async () => {
+      const report = await fuzz('png', 1000, 1000, (rng) => decodeOutcome(mutatePng(rng.pick(pngs), rng), rng));
+      expectOutcome(report, 'image', report.cases / 20);
+      expectOutcome(report, 'InputError', report.cases / 20);
+      expectRssBounded(report, 128 * MB);
+    },
+    stageTimeout(60_000),
+  );
 });
 
 describe('mutated model files', () => {
   const chip = fixturePng('chips/johns/John_Savage/000290_01099067.png');
 
-  it('1,000 face nets (the zoo\'s and the face model, mostly their structure): each a typed error, or loads and runs', async () => {
-    const { nets } = fixtureJson<{ nets: string[] }>('zoo/index.json');
-    const zoo = nets.map((name) => {
-      const { dlib_printout: printout, input_png: input } = fixtureJson(`zoo/${name}.json`);
-      const bytes = fixture(`zoo/${name}.dat`);
-      return { bytes, printout, input: fixturePng(`zoo/${input}`), structure: structuralOffsets(() => readDlibNetwork(bytes, { printout })) };
-    });
-    const face = faceModelBytes();
-    const faceStructure = structuralOffsets(() => readDlibNetwork(face, { printout: faceRecognitionTopology() }));
-    const seen = new Set<string>();
-    const report = await fuzz('face-net', 1000, 10_000, (rng) => {
-      if (rng.next() < 0.04) {
-        const bytes = mutateBytes(face, rng, faceStructure, 3);
-        return modelOutcome(() => readDlibNetwork(bytes, { printout: faceRecognitionTopology() }), async () => {
-          const model = await loadFaceRecognitionModel(bytes);
-          await model.computeFaceDescriptor(chip);
-          model.dispose();
-        }, seen);
-      }
-      const net = rng.pick(zoo);
-      const bytes = mutateBytes(net.bytes, rng, net.structure, 3);
-      return modelOutcome(() => readDlibNetwork(bytes, { printout: net.printout }), async () => {
-        const network = await loadNetwork(bytes, { printout: net.printout });
-        await network.run([net.input]);
-        network.dispose();
-      }, seen);
-    });
-    expectOutcome(report, 'DatFormatError', report.cases / 4);
-    expectOutcome(report, 'ran', 0);
-    expectRssBounded(report, 512 * MB);
-  }, stageTimeout(60_000));
+  it(
+    "1,000 face nets (the zoo's and the face model, mostly their structure): each a typed error, or loads and runs",
+    async () => {
+      const { nets } = fixtureJson<{ nets: string[] }>('zoo/index.json');
+      const zoo = nets.map((name) => {
+        const { dlib_printout: printout, input_png: input } = fixtureJson(`zoo/${name}.json`);
+        const bytes = fixture(`zoo/${name}.dat`);
+        return {
+          bytes,
+          printout,
+          input: fixturePng(`zoo/${input}`),
+          structure: structuralOffsets(() => readDlibNetwork(bytes, { printout })),
+        };
+      });
+      const face = faceModelBytes();
+      const faceStructure = structuralOffsets(() => readDlibNetwork(face, { printout: faceRecognitionTopology() }));
+      const seen = new Set<string>();
+      const report = await fuzz('face-net', 1000, 10_000, (rng) => {
+        if (rng.next() < 0.04) {
+          const bytes = mutateBytes(face, rng, faceStructure, 3);
+          return modelOutcome(
+            () => readDlibNetwork(bytes, { printout: faceRecognitionTopology() }),
+            async () => {
+              const model = await loadFaceRecognitionModel(bytes);
+              await model.computeFaceDescriptor(chip);
+              model.dispose();
+            },
+            seen,
+          );
+        }
+        const net = rng.pick(zoo);
+        const bytes = mutateBytes(net.bytes, rng, net.structure, 3);
+        return modelOutcome(
+          () => readDlibNetwork(bytes, { printout: net.printout }),
+          async () => {
+            const network = await loadNetwork(bytes, { printout: net.printout });
+            await network.run([net.input]);
+            network.dispose();
+          },
+          seen,
+        );
+      });
+      expectOutcome(report, 'DatFormatError', report.cases / 4);
+      expectOutcome(report, 'ran', 0);
+      expectRssBounded(report, 512 * MB);
+    },
+    stageTimeout(60_000),
+  );
 
-  it('1,000 HOG detectors (mostly their structure): each a typed error, or loads and detects', async () => {
-    const detector = new Uint8Array(readFileSync(`${root}models/frontal_face_detector.dat`));
-    const structure = structuralOffsets(() => readHogDetector(detector));
-    const image = { ...faceCrop(64), width: 64, height: 64 };
-    const seen = new Set<string>();
-    const report = await fuzz('hog-detector', 1000, 10_000, (rng) => {
-      const bytes = mutateBytes(detector, rng, structure, 3);
-      return modelOutcome(() => readHogDetector(bytes), async () => {
-        const loaded = await loadFrontalFaceDetector(bytes);
-        loaded.detectFaces(image);
-        loaded.dispose();
-      }, seen);
-    });
-    expectOutcome(report, 'DatFormatError', report.cases / 4);
-    expectOutcome(report, 'ran', 0);
-    expectRssBounded(report, 256 * MB);
-  }, stageTimeout(60_000));
+  it(
+    '1,000 HOG detectors (mostly their structure): each a typed error, or loads and detects',
+    async () => {
+      const detector = new Uint8Array(readFileSync(`${root}models/frontal_face_detector.dat`));
+      const structure = structuralOffsets(() => readHogDetector(detector));
+      const image = { ...faceCrop(64), width: 64, height: 64 };
+      const seen = new Set<string>();
+      const report = await fuzz('hog-detector', 1000, 10_000, (rng) => {
+        const bytes = mutateBytes(detector, rng, structure, 3);
+        return modelOutcome(
+          () => readHogDetector(bytes),
+          async () => {
+            const loaded = await loadFrontalFaceDetector(bytes);
+            loaded.detectFaces(image);
+            loaded.dispose();
+          },
+          seen,
+        );
+      });
+      expectOutcome(report, 'DatFormatError', report.cases / 4);
+      expectOutcome(report, 'ran', 0);
+      expectRssBounded(report, 256 * MB);
+    },
+    stageTimeout(60_000),
+  );
 
-  it('1,000 shape predictors (a small one, and dlib\'s 5-point one): each a typed error, or loads and predicts', async () => {
-    const leaf = (k: number) => Array.from({ length: 10 }, (_, i) => ((i + k) % 5) / 50 - 0.04);
-    const small = writeShapePredictor({
-      initialShape: [0.2, 0.3, 0.8, 0.3, 0.5, 0.5, 0.3, 0.8, 0.7, 0.8],
-      levels: [0, 1].map((level) => ({
-        trees: [0, 1, 2].map((t) => ({ splits: [[0, 1, 5 + t], [1, 2, -3], [2, 3, level]] as [number, number, number][], leaves: [0, 1, 2, 3].map((k) => leaf(k + t)) })),
-        anchors: [0, 1, 2, 3],
-        deltas: [[0.01, 0], [0, 0.02], [-0.01, 0.01], [0.02, -0.02]],
-      })),
-    });
-    const fivePoint = new Uint8Array(readFileSync(`${root}models/shape_predictor_5_face_landmarks_lfw.dat`));
-    const bases = [small, fivePoint].map((bytes) => ({ bytes, structure: structuralOffsets(() => readShapePredictor(bytes)) }));
-    const rect = { left: 4, top: 4, right: 59, bottom: 59 };
-    const image = faceCrop(64);
-    const report = await fuzz('shape-predictor', 1000, 10_000, (rng) => {
-      const base = rng.next() < 0.03 ? bases[1] : bases[0];
-      const bytes = mutateBytes(base.bytes, rng, base.structure, 3);
-      return modelOutcome(() => readShapePredictor(bytes), () => {
-        const points = loadShapePredictor(bytes).predict(image, rect);
-        expect(points.every(([x, y]) => Number.isInteger(x) && Number.isInteger(y))).toBe(true);
-      }, new Set());
-    });
-    expectOutcome(report, 'DatFormatError', report.cases / 4);
-    expectOutcome(report, 'ran', 0);
-    expectRssBounded(report, 256 * MB);
-  }, stageTimeout(60_000));
+  it(
+    "1,000 shape predictors (a small one, and dlib's 5-point one): each a typed error, or loads and predicts",
+    async () => {
+      const leaf = (k: number) => Array.from({ length: 10 }, (_, i) => ((i + k) % 5) / 50 - 0.04);
+      const small = writeShapePredictor({
+        initialShape: [0.2, 0.3, 0.8, 0.3, 0.5, 0.5, 0.3, 0.8, 0.7, 0.8],
+        levels: [0, 1].map((level) => ({
+          trees: [0, 1, 2].map((t) => ({
+            splits: [
+              [0, 1, 5 + t],
+              [1, 2, -3],
+              [2, 3, level],
+            ] as [number, number, number][],
+            leaves: [0, 1, 2, 3].map((k) => leaf(k + t)),
+          })),
+          anchors: [0, 1, 2, 3],
+          deltas: [
+            [0.01, 0],
+            [0, 0.02],
+            [-0.01, 0.01],
+            [0.02, -0.02],
+          ],
+        })),
+      });
+      const fivePoint = new Uint8Array(readFileSync(`${root}models/shape_predictor_5_face_landmarks_lfw.dat`));
+      const bases = [small, fivePoint].map((bytes) => ({ bytes, structure: structuralOffsets(() => readShapePredictor(bytes)) }));
+      const rect = { left: 4, top: 4, right: 59, bottom: 59 };
+      const image = faceCrop(64);
+      const report = await fuzz('shape-predictor', 1000, 10_000, (rng) => {
+        const base = rng.next() < 0.03 ? bases[1] : bases[0];
+        const bytes = mutateBytes(base.bytes, rng, base.structure, 3);
+        return modelOutcome(
+          () => readShapePredictor(bytes),
+          () => {
+            const points = loadShapePredictor(bytes).predict(image, rect);
+            expect(points.every(([x, y]) => Number.isInteger(x) && Number.isInteger(y))).toBe(true);
+          },
+          new Set(),
+        );
+      });
+      expectOutcome(report, 'DatFormatError', report.cases / 4);
+      expectOutcome(report, 'ran', 0);
+      expectRssBounded(report, 256 * MB);
+    },
+    stageTimeout(60_000),
+  );
 });

@@ -18,7 +18,10 @@ export function pngChunk(name: string, data: ArrayLike<number>): Uint8Array {
   const out = new Uint8Array(12 + data.length);
   const view = new DataView(out.buffer);
   view.setUint32(0, data.length);
-  out.set(Array.from(name, (c) => c.charCodeAt(0)), 4);
+  out.set(
+    Array.from(name, (c) => c.charCodeAt(0)),
+    4,
+  );
   out.set(data, 8);
   view.setUint32(8 + data.length, crc32(out.subarray(4, 8 + data.length)));
   return out;
@@ -43,13 +46,34 @@ export const concat = (...parts: ArrayLike<number>[]) => {
 };
 
 const SIGNATURE = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
-const ADAM7 = [[0, 0, 8, 8], [4, 0, 8, 8], [0, 4, 4, 8], [2, 0, 4, 4], [0, 2, 2, 4], [1, 0, 2, 2], [0, 1, 1, 2]];
+const ADAM7 = [
+  [0, 0, 8, 8],
+  [4, 0, 8, 8],
+  [0, 4, 4, 8],
+  [2, 0, 4, 4],
+  [0, 2, 2, 4],
+  [1, 0, 2, 2],
+  [0, 1, 1, 2],
+];
 
 /** A PNG file whose image data is `raw` (filtered scanlines) as it is, deflated: for bombs and short data. */
 export function pngFile(
-  width: number, height: number, bitDepth: number, colorType: number, interlace: number, raw: Uint8Array, extra: Uint8Array[] = [], compressed: Uint8Array = deflateSync(raw),
+  width: number,
+  height: number,
+  bitDepth: number,
+  colorType: number,
+  interlace: number,
+  raw: Uint8Array,
+  extra: Uint8Array[] = [],
+  compressed: Uint8Array = deflateSync(raw),
 ): Uint8Array {
-  return concat(SIGNATURE, pngHeader(width, height, bitDepth, colorType, interlace), ...extra, pngChunk('IDAT', compressed), pngChunk('IEND', []));
+  return concat(
+    SIGNATURE,
+    pngHeader(width, height, bitDepth, colorType, interlace),
+    ...extra,
+    pngChunk('IDAT', compressed),
+    pngChunk('IEND', []),
+  );
 }
 
 /**
@@ -81,7 +105,14 @@ export function zerosDeflated(length: number): Uint8Array {
  * An 8-bit PNG of `channels`-channel pixels (1 grey, 3 RGB, 4 RGBA, or 1
  * with `palette` as indices), unfiltered, interlaced (Adam7) if asked.
  */
-export function encodePng(width: number, height: number, pixels: Uint8Array, channels: number, interlaced: boolean, palette?: Uint8Array): Uint8Array {
+export function encodePng(
+  width: number,
+  height: number,
+  pixels: Uint8Array,
+  channels: number,
+  interlaced: boolean,
+  palette?: Uint8Array,
+): Uint8Array {
   const colorType = palette ? 3 : { 1: 0, 3: 2, 4: 6 }[channels]!;
   const passes = interlaced ? ADAM7 : [[0, 0, 1, 1]];
   const rows: number[] = [];
@@ -89,7 +120,9 @@ export function encodePng(width: number, height: number, pixels: Uint8Array, cha
     if (x0 >= width || y0 >= height) continue;
     for (let y = y0; y < height; y += dy) {
       rows.push(0);
-      for (let x = x0; x < width; x += dx) rows.push(...pixels.subarray((y * width + x) * channels, (y * width + x + 1) * channels));
+      for (let x = x0; x < width; x += dx) {
+        for (let c = 0; c < channels; c++) rows.push(pixels[(y * width + x) * channels + c]);
+      }
     }
   }
   return pngFile(width, height, 8, colorType, interlaced ? 1 : 0, Uint8Array.from(rows), palette ? [pngChunk('PLTE', palette)] : []);
@@ -109,7 +142,8 @@ export function withFrameSize(jpeg: Uint8Array, width: number, height: number): 
 }
 
 /** A COM segment holding `content`. */
-export const jpegComment = (content: ArrayLike<number>) => concat([0xff, 0xfe, (content.length + 2) >> 8, (content.length + 2) & 255], content);
+export const jpegComment = (content: ArrayLike<number>) =>
+  concat([0xff, 0xfe, (content.length + 2) >> 8, (content.length + 2) & 255], content);
 
 /**
  * The hostile JPEG of the hardening report: its frame header claims

@@ -39,7 +39,9 @@ export async function decodeImage(bytes: Uint8Array, options: DecodeOptions = {}
       const { width, height } = jpegFrameSize(bytes);
       checkSize(width, height);
       if (bytes.length < minimumJpegBytes(width, height)) {
-        throw new InputError(`the JPEG's ${width}x${height} frame needs at least ${minimumJpegBytes(width, height)} bytes (a bit per 8x8 block), and the file has ${bytes.length}: it is cut short, or its size field is wrong`);
+        throw new InputError(
+          `the JPEG's ${width}x${height} frame needs at least ${minimumJpegBytes(width, height)} bytes (a bit per 8x8 block), and the file has ${bytes.length}: it is cut short, or its size field is wrong`,
+        );
       }
       const { image, warnings } = await decodeJpeg(bytes, options.allowDamaged ?? false);
       return { ...image, warnings };

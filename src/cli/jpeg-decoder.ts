@@ -13,7 +13,10 @@ const RETAINED_MEMORY_LIMIT = 64 * 1024 * 1024;
 const LIBJPEG_REASONS: [RegExp, (m: RegExpMatchArray) => string][] = [
   [/^Premature end of (JPEG|input) file|^Empty input file/, () => 'the file ends before its image data does (truncated)'],
   [/^Corrupt JPEG data: premature end of data segment/, () => 'its image data ends early'],
-  [/^Corrupt JPEG data: (\d+) extraneous bytes before marker 0x(\w+)/, (m) => `${m[1]} stray bytes before marker 0x${m[2]} in its image data`],
+  [
+    /^Corrupt JPEG data: (\d+) extraneous bytes before marker 0x(\w+)/,
+    (m) => `${m[1]} stray bytes before marker 0x${m[2]} in its image data`,
+  ],
   [/^Corrupt JPEG data: bad Huffman code|^Missing Huffman code table entry/, () => 'an invalid Huffman code in its image data'],
   [/^Corrupt JPEG data: found marker 0x(\w+) instead of RST(\d)/, (m) => `marker 0x${m[1]} where restart marker ${m[2]} belongs`],
   [/^Bogus Huffman table definition|^Huffman code size table overflow/, () => 'an invalid Huffman table'],
@@ -24,12 +27,18 @@ const LIBJPEG_REASONS: [RegExp, (m: RegExpMatchArray) => string][] = [
   [/^Quantization table 0x(\w+) was not defined/, (m) => `it uses quantization table 0x${m[1]}, which it does not define`],
   [/^Bogus marker length/, () => 'a segment with an invalid length'],
   [/^Unsupported marker type 0x(\w+)|^Unexpected marker 0x(\w+)/, (m) => `an unexpected marker 0x${m[1] ?? m[2]}`],
-  [/^Unsupported JPEG process: SOF type 0x(\w+)/, (m) => `a JPEG process libjpeg does not decode (SOF type 0x${m[1]}: lossless or hierarchical)`],
+  [
+    /^Unsupported JPEG process: SOF type 0x(\w+)/,
+    (m) => `a JPEG process libjpeg does not decode (SOF type 0x${m[1]}: lossless or hierarchical)`,
+  ],
   [/^Sorry, arithmetic coding is not implemented/, () => 'arithmetic coding, which this libjpeg build does not decode'],
   [/^Unsupported JPEG data precision (\d+)/, (m) => `${m[1]}-bit samples, which libjpeg does not decode`],
   [/^Invalid JPEG file structure: (.*)/, (m) => `its markers are out of order (${m[1]})`],
   [/^JPEG datastream contains no image/, () => 'it holds no image'],
-  [/^Bogus sampling factors|^Sampling factors too large|^Fractional sampling|^CCIR601 sampling/, () => 'chroma sampling factors libjpeg does not decode'],
+  [
+    /^Bogus sampling factors|^Sampling factors too large|^Fractional sampling|^CCIR601 sampling/,
+    () => 'chroma sampling factors libjpeg does not decode',
+  ],
   [/^Too many color components: (\d+)/, (m) => `${m[1]} colour components, more than libjpeg decodes`],
   [/^Bogus (input|JPEG) colorspace|^Unsupported color conversion/, () => 'a colour space libjpeg cannot convert to RGB'],
   [/^Invalid progressive parameters|^Invalid scan script/, () => 'invalid progressive scan parameters'],
@@ -83,7 +92,7 @@ function compiledDecoder(): Promise<WebAssembly.Module> {
 async function newInstance(): Promise<JpegInstance> {
   const wasm = await compiledDecoder();
   const printed: string[] = [];
-  const module = await mozjpegFactory({
+  const module = (await mozjpegFactory({
     noInitialRun: true,
     print: (line: string) => printed.push(line),
     printErr: (line: string) => printed.push(line),
@@ -92,7 +101,7 @@ async function newInstance(): Promise<JpegInstance> {
       ready(instance);
       return instance.exports;
     },
-  } as Parameters<typeof mozjpegFactory>[0]) as JpegInstance['module'];
+  } as Parameters<typeof mozjpegFactory>[0])) as JpegInstance['module'];
   return { module, printed, retired: false };
 }
 
@@ -135,7 +144,8 @@ export async function decodeJpeg(bytes: Uint8Array, allowDamaged: boolean): Prom
   if (instance.module.HEAPU8.byteLength > RETAINED_MEMORY_LIMIT) retire(instance);
   if (!decoded) throw new InputError('mozjpeg could not decode it');
   const warnings = instance.printed.map(describeLibjpegMessage);
-  if (warnings.length > 0 && !allowDamaged) throw new InputError(`${warnings[0]}; to use what decodes anyway, accept damaged images (--accept-damaged-images)`);
+  if (warnings.length > 0 && !allowDamaged)
+    throw new InputError(`${warnings[0]}; to use what decodes anyway, accept damaged images (--accept-damaged-images)`);
   const { width, height, data } = decoded;
   return { image: { width, height, data: new Uint8Array(data.buffer, data.byteOffset, data.byteLength) }, warnings };
 }

@@ -28,7 +28,8 @@ export function jpegFrameSize(bytes: Uint8Array): { width: number; height: numbe
       if (i >= bytes.length) throw new InputError('the JPEG file ends before its frame header (SOF marker)');
       marker = bytes[i++];
     } while (marker === 0);
-    if (marker === SOS) throw new InputError(`the JPEG image data (SOS marker at byte ${i - 2}) comes before any frame header (SOF marker)`);
+    if (marker === SOS)
+      throw new InputError(`the JPEG image data (SOS marker at byte ${i - 2}) comes before any frame header (SOF marker)`);
     if (marker === EOI) throw new InputError(`the JPEG file ends (EOI marker at byte ${i - 2}) before any frame header (SOF marker)`);
     if (marker === SOI) throw new InputError(`the JPEG file has a second SOI marker at byte ${i - 2}`);
     if (isStandalone(marker)) continue;

@@ -12,7 +12,15 @@ const BIT_DEPTHS: Record<number, number[]> = { 0: [1, 2, 4, 8, 16], 2: [8, 16], 
 const CHANNELS: Record<number, number> = { 0: 1, 2: 3, 3: 1, 4: 2, 6: 4 };
 
 /** Adam7's passes: first column and row, and steps. */
-const ADAM7 = [[0, 0, 8, 8], [4, 0, 8, 8], [0, 4, 4, 8], [2, 0, 4, 4], [0, 2, 2, 4], [1, 0, 2, 2], [0, 1, 1, 2]];
+const ADAM7 = [
+  [0, 0, 8, 8],
+  [4, 0, 8, 8],
+  [0, 4, 4, 8],
+  [2, 0, 4, 4],
+  [0, 2, 2, 4],
+  [1, 0, 2, 2],
+  [0, 1, 1, 2],
+];
 
 export interface PngHeader {
   width: number;
@@ -31,11 +39,14 @@ function scanlineBytes(width: number, height: number, bitsPerPixel: number): num
 export function inflatedSize({ width, height, bitDepth, colorType, interlaced }: PngHeader): number {
   const bits = bitDepth * CHANNELS[colorType];
   if (!interlaced) return scanlineBytes(width, height, bits);
-  return ADAM7.reduce((sum, [x0, y0, dx, dy]) =>
-    sum + scanlineBytes(Math.max(0, Math.ceil((width - x0) / dx)), Math.max(0, Math.ceil((height - y0) / dy)), bits), 0);
+  return ADAM7.reduce(
+    (sum, [x0, y0, dx, dy]) =>
+      sum + scanlineBytes(Math.max(0, Math.ceil((width - x0) / dx)), Math.max(0, Math.ceil((height - y0) / dy)), bits),
+    0,
+  );
 }
 
-const chunkName = (bytes: Uint8Array, at: number) => String.fromCharCode(...bytes.subarray(at, at + 4));
+const chunkName = (bytes: Uint8Array, at: number) => String.fromCharCode(bytes[at], bytes[at + 1], bytes[at + 2], bytes[at + 3]);
 
 /**
  * Walks the chunks of a PNG: checks the header (IHDR), that the file is
@@ -48,17 +59,25 @@ function readChunks(bytes: Uint8Array, checkSize: (width: number, height: number
     throw new InputError('the PNG file does not start with a 13-byte header (IHDR) chunk');
   }
   const header: PngHeader = {
-    width: view.getUint32(16), height: view.getUint32(20), bitDepth: bytes[24], colorType: bytes[25], interlaced: bytes[28] === 1,
+    width: view.getUint32(16),
+    height: view.getUint32(20),
+    bitDepth: bytes[24],
+    colorType: bytes[25],
+    interlaced: bytes[28] === 1,
   };
   checkSize(header.width, header.height);
   if (!BIT_DEPTHS[header.colorType]?.includes(header.bitDepth)) {
-    throw new InputError(`the PNG header has colour type ${header.colorType} with bit depth ${header.bitDepth}, which the PNG format does not allow`);
+    throw new InputError(
+      `the PNG header has colour type ${header.colorType} with bit depth ${header.bitDepth}, which the PNG format does not allow`,
+    );
   }
   if (bytes[26] !== 0 || bytes[27] !== 0 || bytes[28] > 1) {
-    throw new InputError(`the PNG header has compression method ${bytes[26]}, filter method ${bytes[27]} and interlace method ${bytes[28]}; only 0, 0 and 0 or 1 exist`);
+    throw new InputError(
+      `the PNG header has compression method ${bytes[26]}, filter method ${bytes[27]} and interlace method ${bytes[28]}; only 0, 0 and 0 or 1 exist`,
+    );
   }
   const idat: Uint8Array[] = [];
-  for (let at = 8; ;) {
+  for (let at = 8; ; ) {
     if (at + 8 > bytes.length) throw new InputError(`the PNG file is truncated: it ends at byte ${bytes.length} with no IEND chunk`);
     const length = view.getUint32(at);
     const name = chunkName(bytes, at + 4);
@@ -84,11 +103,14 @@ export function decodePng(bytes: Uint8Array, checkSize: (width: number, height: 
     inflated = inflateSync(compressed, { maxOutputLength: needed }).length;
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') {
-      throw new InputError(`the PNG image data inflates to more than the ${needed} bytes its ${header.width}x${header.height} header needs`);
+      throw new InputError(
+        `the PNG image data inflates to more than the ${needed} bytes its ${header.width}x${header.height} header needs`,
+      );
     }
     throw new InputError(`the PNG image data is damaged (zlib: ${(error as Error).message})`);
   }
-  if (inflated < needed) throw new InputError(`the PNG image data inflates to ${inflated} bytes; its ${header.width}x${header.height} header needs ${needed}`);
+  if (inflated < needed)
+    throw new InputError(`the PNG image data inflates to ${inflated} bytes; its ${header.width}x${header.height} header needs ${needed}`);
   let png: PNG;
   try {
     png = PNG.sync.read(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
