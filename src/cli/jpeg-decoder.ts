@@ -139,11 +139,13 @@ export async function decodeJpeg(bytes: Uint8Array, allowDamaged: boolean): Prom
     retire(instance);
     // libjpeg prints its reason just before exit(); the throw itself only says "exit(1)".
     const reason = instance.printed.at(-1);
-    throw new InputError(reason ? describeLibjpegMessage(reason) : `mozjpeg failed: ${(error as Error).message}`);
+    if ((error as Error)?.name === 'ExitStatus' && reason) throw new InputError(describeLibjpegMessage(reason));
+    throw new InputError(`the JPEG decoder failed on it (${(error as Error)?.message ?? String(error)})`);
   }
-  if (instance.module.HEAPU8.byteLength > RETAINED_MEMORY_LIMIT) retire(instance);
-  if (!decoded) throw new InputError('mozjpeg could not decode it');
-  const warnings = instance.printed.map(describeLibjpegMessage);
+  if (!decoded || instance.module.HEAPU8.byteLength > RETAINED_MEMORY_LIMIT) retire(instance);
+  if (!decoded) throw new InputError('the JPEG decoder returned no image');
+  // libjpeg prints only its first warning for a file; a line printed twice is told once all the same.
+  const warnings = [...new Set(instance.printed)].map(describeLibjpegMessage);
   if (warnings.length > 0 && !allowDamaged)
     throw new InputError(`${warnings[0]}; to use what decodes anyway, accept damaged images (--accept-damaged-images)`);
   const { width, height, data } = decoded;
