@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { decodeImage } from '../src/cli/decode-image.js';
 import { InputError } from '../src/index.js';
 import { fixture, fixtureJson } from './helpers.js';
+import { concat, encodePng, fakeFrameBehindFillByte, jpegMarkerAt, pngChunk, pngFile, withFrameSize } from './image-files.js';
 
 const faces = readdirSync(fileURLToPath(new URL('fixtures/faces/', import.meta.url))).filter((f) => f.endsWith('.json'));
 // One face per photo: each JSON names its photo and the md5 of dlib's decoded RGB pixels.
@@ -21,7 +22,7 @@ const rgbMd5 = (data: Uint8Array) => {
 };
 
 describe('image decoding', () => {
-  it.each([...photos])('decodes %s to exactly dlib\'s pixels', async (photo, md5) => {
+  it.each([...photos])("decodes %s to exactly dlib's pixels", async (photo, md5) => {
     const image = await decodeImage(fixture(`photos/${photo}`));
     expect(rgbMd5(image.data as Uint8Array)).toBe(md5);
   });
@@ -33,7 +34,130 @@ describe('image decoding', () => {
     const sof = huge.findIndex((b, i) => b === 0xff && (huge[i + 1] === 0xc0 || huge[i + 1] === 0xc2));
     expect(sof).toBeGreaterThan(0);
     huge.set([30000 >> 8, 30000 & 255, 30000 >> 8, 30000 & 255], sof + 5);
-    await expect(decodeImage(huge)).rejects.toThrow(/30000x30000/);
+    await expect(decodeImage(huge)).rejects.toThrow(/30000x30000: a side of more than 16384 pixels/);
     await expect(decodeImage(new TextEncoder().encode('{"not": "an image"}'))).rejects.toThrow(/not a PNG or JPEG/);
+  });
+
+  it('says which size limit an image exceeds', async () => {
+    const jpeg = fixture('photos/Tom_Cruise_avp_2014_4.jpg');
+    await expect(decodeImage(withFrameSize(jpeg, 16000, 16000))).rejects.toThrow(
+      /16000x16000: 256000000 pixels, more than the 67108864 supported/,
+    );
+    await expect(decodeImage(withFrameSize(jpeg, 20000, 100))).rejects.toThrow(/20000x100: a side of more than 16384 pixels/);
+  });
+});
+
+describe('JPEG markers, read as libjpeg reads them', () => {
+  const jpeg = fixture('photos/Tom_Cruise_avp_2014_4.jpg');
+  const sof = jpegMarkerAt(jpeg, 0xc0) >= 0 ? jpegMarkerAt(jpeg, 0xc0) : jpegMarkerAt(jpeg, 0xc2);
+  /** The JPEG with `inserted` before its frame header. */
+  const beforeFrame = (bytes: Uint8Array, inserted: ArrayLike<number>) => concat(bytes.subarray(0, sof), inserted, bytes.subarray(sof));
+
+  it('decodes a JPEG with fill bytes (0xFF) before its frame header, as libjpeg does', async () => {
+    const expected = await decodeImage(jpeg);
+    const filled = await decodeImage(beforeFrame(jpeg, [0xff, 0xff]));
+    expect([filled.width, filled.height]).toEqual([expected.width, expected.height]);
+    expect(Buffer.from(filled.data).equals(Buffer.from(expected.data))).toBe(true);
+  });
+
+  it('checks the real frame size, not a fake frame header inside a COM segment', async () => {
+    await expect(decodeImage(fakeFrameBehindFillByte(jpeg, 16000, 16000))).rejects.toThrow(/16000x16000: 256000000 pixels, more than/);
+    const image = await decodeImage(fakeFrameBehindFillByte(jpeg, 400, 500), { allowDamaged: true });
+    expect([image.width, image.height]).toEqual([400, 500]);
+  });
+
+  it('rejects a frame larger than its file could hold (a bit per 8x8 block) before decoding it', async () => {
+    // 9000x7000 is 984375 blocks: 123047 bytes at the very least; the file has 66360.
+    await expect(decodeImage(withFrameSize(jpeg, 9000, 7000), { allowDamaged: true })).rejects.toThrow(
+      /^cannot decode image: the JPEG's 9000x7000 frame needs at least 123047 bytes \(a bit per 8x8 block\), and the file has 66360: it is cut short, or its size field is wrong$/,
+    );
+  });
+
+  it('rejects image data before any frame header, and a second SOI', async () => {
+    const sos = jpegMarkerAt(jpeg, 0xda);
+    await expect(decodeImage(concat(jpeg.subarray(0, sof), jpeg.subarray(sos)))).rejects.toThrow(
+      /image data \(SOS marker at byte \d+\) comes before any frame header/,
+    );
+    await expect(decodeImage(beforeFrame(jpeg, [0xff, 0xd8]))).rejects.toThrow(/a second SOI marker/);
+  });
+});
+
+describe('damaged JPEGs', () => {
+  const jpeg = fixture('photos/2008_002506.jpg');
+  const truncated = jpeg.subarray(0, Math.floor(jpeg.length * 0.3));
+
+  it('rejects a truncated JPEG by default, saying so in our words and naming the option', async () => {
+    const error = await decodeImage(truncated).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(InputError);
+    expect((error as Error).message).toMatch(
+      /^cannot decode image: damaged JPEG: the file ends before its image data does \(truncated\) \(libjpeg: "Premature end of JPEG file"\); .*--accept-damaged-images/,
+    );
+  });
+
+  it('decodes a truncated JPEG with allowDamaged, and returns its warning', async () => {
+    const image = await decodeImage(truncated, { allowDamaged: true });
+    expect([image.width, image.height]).toEqual([500, 375]);
+    expect(image.warnings).toEqual([
+      'damaged JPEG: the file ends before its image data does (truncated) (libjpeg: "Premature end of JPEG file")',
+    ]);
+    expect((await decodeImage(jpeg, { allowDamaged: true })).warnings).toEqual([]);
+  });
+
+  it('gives libjpeg\'s reason for a fatal error, not "exit(1)", and decodes the next file soundly', async () => {
+    const dht = jpegMarkerAt(jpeg, 0xc4);
+    const bogus = jpeg.slice();
+    bogus.fill(0xff, dht + 5, dht + 21); // 16 code counts of 255: more codes than a Huffman table holds
+    await expect(decodeImage(bogus)).rejects.toThrow(
+      /^cannot decode image: damaged JPEG: an invalid Huffman table \(libjpeg: "Bogus Huffman table definition"\)$/,
+    );
+    expect(rgbMd5((await decodeImage(jpeg)).data as Uint8Array)).toBe(photos.get('2008_002506.jpg'));
+  });
+});
+
+describe('PNG checks', () => {
+  const pixels = Uint8Array.from({ length: 16 * 16 * 3 }, (_, i) => (i * 7) & 255);
+
+  it('decodes interlaced, palette and grey PNGs to the same pixels as plain RGB', async () => {
+    const plain = await decodeImage(encodePng(16, 16, pixels, 3, false));
+    const interlaced = await decodeImage(encodePng(16, 16, pixels, 3, true));
+    expect(Buffer.from(interlaced.data).equals(Buffer.from(plain.data))).toBe(true);
+    expect(plain.data.subarray(0, 8)).toEqual(Uint8Array.from([0, 7, 14, 255, 21, 28, 35, 255]));
+    const grey = await decodeImage(encodePng(3, 1, Uint8Array.from([0, 128, 255]), 1, true));
+    expect(Array.from(grey.data)).toEqual([0, 0, 0, 255, 128, 128, 128, 255, 255, 255, 255, 255]);
+    const indexed = await decodeImage(encodePng(2, 1, Uint8Array.from([1, 0]), 1, false, Uint8Array.from([10, 20, 30, 40, 50, 60])));
+    expect(Array.from(indexed.data)).toEqual([40, 50, 60, 255, 10, 20, 30, 255]);
+  });
+
+  it("rejects an interlaced PNG whose data inflates to more than its header's size needs, before inflating it all", async () => {
+    // 16x16 RGB in Adam7 passes needs 798 bytes; this holds 64 MB of zeros (64 KB deflated).
+    const bomb = pngFile(16, 16, 8, 2, 1, new Uint8Array(64 << 20));
+    await expect(decodeImage(bomb)).rejects.toThrow(
+      /^cannot decode image: the PNG image data inflates to more than the 798 bytes its 16x16 header needs$/,
+    );
+  });
+
+  it('rejects image data shorter than the header needs', async () => {
+    await expect(decodeImage(pngFile(16, 16, 8, 2, 0, new Uint8Array(100)))).rejects.toThrow(
+      /inflates to 100 bytes; its 16x16 header needs 784/,
+    );
+  });
+
+  it('says a truncated PNG is truncated, and where', async () => {
+    const png = encodePng(16, 16, pixels, 3, false);
+    await expect(decodeImage(png.subarray(0, png.length - 20))).rejects.toThrow(
+      /^cannot decode image: the PNG file is truncated: it ends inside its IDAT chunk at byte 33$/,
+    );
+    await expect(decodeImage(png.subarray(0, png.length - 12))).rejects.toThrow(
+      /the PNG file is truncated: it ends at byte \d+ with no IEND chunk/,
+    );
+  });
+
+  it('checks the header: colour type and bit depth, methods, size', async () => {
+    const png = (depth: number, colorType: number, interlace: number) => pngFile(4, 4, depth, colorType, interlace, new Uint8Array(20));
+    await expect(decodeImage(png(16, 3, 0))).rejects.toThrow(/colour type 3 with bit depth 16, which the PNG format does not allow/);
+    await expect(decodeImage(png(8, 2, 2))).rejects.toThrow(/interlace method 2; only 0, 0 and 0 or 1 exist/);
+    await expect(decodeImage(pngFile(0, 4, 8, 2, 0, new Uint8Array(4)))).rejects.toThrow(/the image is 0x4: it has no pixels/);
+    const noData = concat(pngFile(4, 4, 8, 2, 0, new Uint8Array(0)).subarray(0, 33), pngChunk('IEND', []));
+    await expect(decodeImage(noData)).rejects.toThrow(/no image data \(IDAT chunk\)/);
   });
 });

@@ -43,7 +43,7 @@ async function refuseOutputAmongInputs(out: string, inputs: string[]): Promise<v
  * complete: DIR is one run's report, or as it was.
  */
 export async function clusterCommand(args: string[]): Promise<number> {
-  const parsed = parseArgs(args, ['--out', '--upsample', '--threshold', '--landmarks', '--model'], ['--quiet']);
+  const parsed = parseArgs(args, ['--out', '--upsample', '--threshold', '--landmarks', '--model'], ['--quiet', '--accept-damaged-images']);
   const out = parsed.options.get('--out');
   if (typeof out !== 'string') throw new UsageError('--out DIR is required');
   if (parsed.positional.length === 0) throw new UsageError('no photos or folders');
@@ -65,7 +65,7 @@ export async function clusterCommand(args: string[]): Promise<number> {
     const { workers, recognition } = await startPhotoPipeline({
       landmarks: parsed.options.get('--landmarks') as string | undefined,
       model: parsed.options.get('--model') as string | undefined,
-    }, { upsample, chipDir: unsorted }, photos.length);
+    }, { upsample, allowDamaged: parsed.options.has('--accept-damaged-images'), chipDir: unsorted }, photos.length);
     const faces: Omit<ClusteredFace, 'cluster'>[] = [];
     let waiting: (Omit<ClusteredFace, 'cluster' | 'descriptor'> & { chip: RgbImage })[] = [];
     const describeWaiting = async () => {

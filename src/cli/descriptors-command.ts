@@ -4,16 +4,16 @@ import { forEachImage } from './each-image.js';
 import { BUNDLED_MODEL } from './paths.js';
 import { readRegularFile } from './regular-file.js';
 
-/** `descriptors [--model file.dat] chips...`: one JSON line per chip. Returns the exit code. */
+/** `descriptors [--model file.dat] [--accept-damaged-images] chips...`: one JSON line per chip. Returns the exit code. */
 export async function descriptorsCommand(args: string[]): Promise<number> {
-  const parsed = parseArgs(args, ['--model'], []);
+  const parsed = parseArgs(args, ['--model'], ['--accept-damaged-images']);
   if (parsed.positional.length === 0) throw new UsageError('no image files');
   const model = await loadFaceRecognitionModel(await readRegularFile(parsed.options.get('--model') as string | undefined ?? BUNDLED_MODEL));
   try {
     const failures = await forEachImage(parsed.positional, async (chip, file) => {
       const descriptor = await model.computeFaceDescriptor(chip);
       process.stdout.write(`${JSON.stringify({ file, descriptor: Array.from(descriptor) })}\n`);
-    });
+    }, { allowDamaged: parsed.options.has('--accept-damaged-images') });
     return failures === 0 ? 0 : 1;
   } finally {
     model.dispose();

@@ -1,6 +1,6 @@
 import { DlibWasmError } from '../errors.js';
 import type { RgbImage } from '../image.js';
-import { decodeImage } from './decode-image.js';
+import { decodeImage, type DecodeOptions } from './decode-image.js';
 import { readRegularFile } from './regular-file.js';
 
 /** Errors that describe the user's input or files rather than a bug. */
@@ -16,16 +16,25 @@ export function reportFailure(file: string, message: string, drawingBar: boolean
   process.stderr.write(`${drawingBar ? '\n' : ''}dlib-wasm: ${file}: ${message}\n`);
 }
 
+/** Reports on stderr what is wrong with a file that was used anyway (a damaged JPEG accepted). */
+export function reportWarnings(file: string, warnings: string[], drawingBar: boolean): void {
+  for (const warning of warnings) reportFailure(file, `warning: ${warning}; used as far as it decodes`, drawingBar);
+}
+
 /**
  * Decodes each image file in turn and hands it to `use`. A file that cannot
  * be read, decoded or used (not a regular file, for one) is reported on
  * stderr and skipped; any other error is a bug and propagates. Returns the failures.
  */
-export async function forEachImage(files: string[], use: (image: RgbImage, file: string) => Promise<void>): Promise<number> {
+export async function forEachImage(
+  files: string[], use: (image: RgbImage, file: string) => Promise<void>, decodeOptions: DecodeOptions = {},
+): Promise<number> {
   let failures = 0;
   for (const file of files) {
     try {
-      await use(await decodeImage(await readRegularFile(file)), file);
+      const image = await decodeImage(await readRegularFile(file), decodeOptions);
+      reportWarnings(file, image.warnings, false);
+      await use(image, file);
     } catch (error) {
       if (!isUserFacing(error)) throw error;
       failures++;

@@ -29,7 +29,7 @@ export function chipStems(photos: string[]): string[] {
  * threads, in parallel; the lines come in photo order.
  */
 export async function facesCommand(args: string[]): Promise<number> {
-  const parsed = parseArgs(args, ['--upsample', '--landmarks', '--model', '--chips'], []);
+  const parsed = parseArgs(args, ['--upsample', '--landmarks', '--model', '--chips'], ['--accept-damaged-images']);
   const photos = parsed.positional;
   if (photos.length === 0) throw new UsageError('no photos');
   const upsample = upsampleOption(parsed);
@@ -43,7 +43,7 @@ export async function facesCommand(args: string[]): Promise<number> {
   const { workers, recognition } = await startPhotoPipeline({
     landmarks: parsed.options.get('--landmarks') as string | undefined,
     model: parsed.options.get('--model') as string | undefined,
-  }, { upsample }, photos.length);
+  }, { upsample, allowDamaged: parsed.options.has('--accept-damaged-images') }, photos.length);
   try {
     const failures = await workers.forEachPhoto(photos, async (faces, file, index) => {
       const descriptors = await recognition.computeFaceDescriptors(faces.map((f) => f.chip));

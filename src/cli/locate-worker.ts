@@ -14,7 +14,7 @@ import { isUserFacing } from './each-image.js';
 import { readRegularFile } from './regular-file.js';
 import type { LocatedPhotoFace, LocateJob, LocateReply, LocateWorkerData, LocateWorkerStart } from './locate-workers.js';
 
-const { detector, landmarks, upsample, chipDir, detectorThreads } = workerData as LocateWorkerData;
+const { detector, landmarks, upsample, chipDir, detectorThreads, allowDamaged } = workerData as LocateWorkerData;
 const port = parentPort!;
 const describe = (error: unknown) => (isUserFacing(error) ? (error as Error).message : String((error as Error)?.stack ?? error));
 
@@ -28,7 +28,7 @@ async function loadParts() {
 
 async function locate(parts: Awaited<ReturnType<typeof loadParts>>, { job, file }: LocateJob): Promise<LocateReply> {
   try {
-    const image = await decodeImage(await readRegularFile(file));
+    const image = await decodeImage(await readRegularFile(file), { allowDamaged });
     const faces = await Promise.all(locateFaces(parts, image, { upsample }).map(async ({ rect, confidence, landmarks, chip }, k) => {
       const face: LocatedPhotoFace = { rect, confidence, landmarks, chip };
       if (chipDir !== undefined) {
@@ -37,7 +37,7 @@ async function locate(parts: Awaited<ReturnType<typeof loadParts>>, { job, file 
       }
       return face;
     }));
-    return { job, faces };
+    return { job, faces, warnings: image.warnings };
   } catch (error) {
     return isUserFacing(error) ? { job, failure: describe(error) } : { job, bug: describe(error) };
   }

@@ -3,7 +3,7 @@ import { Worker } from 'node:worker_threads';
 import { DlibWasmError } from '../errors.js';
 import type { Point, Rectangle } from '../geometry/point-transforms.js';
 import type { RgbImage } from '../image.js';
-import { reportFailure } from './each-image.js';
+import { reportFailure, reportWarnings } from './each-image.js';
 
 /** Photos handed to the workers ahead of the one being used: keeps them busy, bounds memory. */
 const LOCATE_AHEAD_PER_WORKER = 2;
@@ -12,6 +12,8 @@ export interface LocateWorkerInit {
   detector: Uint8Array;
   landmarks: Uint8Array;
   upsample: number;
+  /** Use damaged JPEGs as far as they decode (decodeImage's allowDamaged), with a warning. */
+  allowDamaged?: boolean;
   /** Where each face's chip is saved as `<job>-<k>.png`, if anywhere. */
   chipDir?: string;
 }
@@ -40,7 +42,7 @@ export interface LocatedPhotoFace {
 
 /** A photo's faces, or why it has none: a user-facing failure, or a bug (its stack). */
 export type LocateReply =
-  | { job: number; faces: LocatedPhotoFace[] }
+  | { job: number; faces: LocatedPhotoFace[]; warnings: string[] }
   | { job: number; failure: string }
   | { job: number; bug: string };
 
@@ -155,6 +157,7 @@ export class LocateWorkers {
         failures++;
         reportFailure(photos[i], reply.failure, progress?.drawingBar ?? false);
       } else {
+        reportWarnings(photos[i], reply.warnings, progress?.drawingBar ?? false);
         await use(reply.faces, photos[i], i);
       }
       progress?.update(i + 1);

@@ -26,6 +26,8 @@ const USAGE = `usage: dlib-wasm <command> [options]
   --landmarks   a dlib shape predictor, e.g. dlib's 68-point model (default: the bundled 5-point one)
   --upsample    0 to 4: each doubles the photo's sides, so that smaller faces are found
   --quiet       no progress on stderr (a bar on a terminal, else a line every few seconds)
+  --accept-damaged-images   (cluster, faces, descriptors) use a truncated or corrupt JPEG as far as
+                it decodes, with a warning naming the file; by default such a file is an error
   Files that are not regular files (FIFOs, devices) are reported and skipped.`;
 
 const COMMANDS: Record<string, (args: string[]) => Promise<number>> = {
