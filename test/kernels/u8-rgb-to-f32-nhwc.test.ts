@@ -1,0 +1,39 @@
+import { beforeAll, beforeEach, describe, it } from 'vitest';
+import { expectExact, KERNEL_BUILDS, KernelHarness, randomInts } from '../support/kernel-harness.js';
+import { random } from '../support/reference-conv.js';
+
+// u8_rgb_to_f32_nhwc, dlib's input_rgb_image: (value - mean) / 256 per
+// channel, the mean an f32 argument, in f32: fround(value - fround(mean)) / 256
+// (exact: a division by a power of two). Exact.
+
+describe.each(KERNEL_BUILDS)('u8_rgb_to_f32_nhwc (%s build)', (build) => {
+  let h: KernelHarness;
+  beforeAll(async () => {
+    h = await KernelHarness.create(build);
+  });
+  beforeEach(() => h.reset());
+
+  const means: [number, number, number][] = [[0, 0, 0], [122.782, 117.001, 104.298], [255, -3.5, 0.1]];
+  describe.each([3, 4])('pixel stride %i', (stride) => {
+    it.each([1, 2, 5, 17])('%i pixels, means 0, dlib\'s and odd ones, split', (pixels) => {
+      const src = randomInts(random(pixels * stride), pixels * stride, 256);
+      // The extremes of a byte included.
+      src[0] = 0;
+      src[src.length - 1] = 255;
+      for (const mean of means) {
+        h.reset();
+        const expected = new Float32Array(pixels * 3);
+        for (let p = 0; p < pixels; p++) {
+          for (let k = 0; k < 3; k++) expected[p * 3 + k] = Math.fround(src[p * stride + k] - Math.fround(mean[k])) / 256;
+        }
+        const s = h.u8(src);
+        const y = h.alloc(pixels * 12);
+        const split = Math.floor(pixels / 2);
+        h.k.u8_rgb_to_f32_nhwc(s, stride, ...mean, y, split, pixels);
+        h.k.u8_rgb_to_f32_nhwc(s, stride, ...mean, y, 0, split);
+        expectExact(h.readF32(y, pixels * 3), expected, `means ${mean}`);
+        h.expectGuardsIntact();
+      }
+    });
+  });
+});
