@@ -102,6 +102,9 @@ function featureRows(
     const o0 = out + <usize>(y + padTop) * outRow + (<usize>padLeft << 2);
     for (let x = 0; x < cols; x += 4) {
       const at = <usize>x << 2;
+      // The last group of a row stores only its cells: past them may be the next row (no right
+      // padding), another thread's, or past the last plane's end (no bottom padding).
+      const lanes = min(cols - x, 4);
       // Lane k of each: the block Bk of four neighbouring feature cells.
       const n3 = v128.load(n0 + at), n1 = v128.load(n0 + at + 4);
       const n2 = v128.load(n0 + scratchRow + at), nb0 = v128.load(n0 + scratchRow + at + 4);
@@ -116,9 +119,9 @@ function featureRows(
         const u0 = clip(u, nb0, sb0), u1 = clip(u, n1, s1), u2 = clip(u, n2, s2), u3 = clip(u, n3, s3);
         const v0 = clip(v, nb0, sb0), v1 = clip(v, n1, s1), v2 = clip(v, n2, s2), v3 = clip(v, n3, s3);
         const w0 = clip(w, nb0, sb0), w1 = clip(w, n1, s1), w2 = clip(w, n2, s2), w3 = clip(w, n3, s3);
-        v128.store(o + b * outPlane, f32x4.add(f32x4.add(u0, u1), f32x4.add(u2, u3)));
-        v128.store(o + (b + 1) * outPlane, f32x4.add(f32x4.add(v0, v1), f32x4.add(v2, v3)));
-        v128.store(o + (b + 2) * outPlane, f32x4.add(f32x4.add(w0, w1), f32x4.add(w2, w3)));
+        storeLanes(o + b * outPlane, f32x4.add(f32x4.add(u0, u1), f32x4.add(u2, u3)), lanes);
+        storeLanes(o + (b + 1) * outPlane, f32x4.add(f32x4.add(v0, v1), f32x4.add(v2, v3)), lanes);
+        storeLanes(o + (b + 2) * outPlane, f32x4.add(f32x4.add(w0, w1), f32x4.add(w2, w3)), lanes);
         // t += (q(b) + q(b+1)) + q(b+2), block by block.
         t0 = f32x4.add(t0, f32x4.add(f32x4.add(u0, v0), w0));
         t1 = f32x4.add(t1, f32x4.add(f32x4.add(u1, v1), w1));
@@ -127,19 +130,19 @@ function featureRows(
       }
       for (let b: usize = 0; b < 9; b++) {
         const v = f32x4.add(v128.load(h + b * histPlane + at), v128.load(h + (b + 9) * histPlane + at));
-        v128.store(o + (18 + b) * outPlane,
-          f32x4.add(f32x4.add(clip(v, nb0, sb0), clip(v, n1, s1)), f32x4.add(clip(v, n2, s2), clip(v, n3, s3))));
+        storeLanes(o + (18 + b) * outPlane,
+          f32x4.add(f32x4.add(clip(v, nb0, sb0), clip(v, n1, s1)), f32x4.add(clip(v, n2, s2), clip(v, n3, s3))), lanes);
       }
       const scale = f32x4.splat(TEXTURE_SCALE);
-      v128.store(o + 27 * outPlane, f32x4.mul(t0, scale));
-      v128.store(o + 28 * outPlane, f32x4.mul(t1, scale));
-      v128.store(o + 29 * outPlane, f32x4.mul(t2, scale));
-      v128.store(o + 30 * outPlane, f32x4.mul(t3, scale));
+      storeLanes(o + 27 * outPlane, f32x4.mul(t0, scale), lanes);
+      storeLanes(o + 28 * outPlane, f32x4.mul(t1, scale), lanes);
+      storeLanes(o + 29 * outPlane, f32x4.mul(t2, scale), lanes);
+      storeLanes(o + 30 * outPlane, f32x4.mul(t3, scale), lanes);
     }
   }
 }
 
-/** Phase 3: the zeros all round, last, as the last group of a row may have run into the padding. */
+/** Phase 3: the zeros all round. */
 function fillPadding(
   cellRows: i32, cellCols: i32, out: usize, outRows: i32, outCols: i32, outPlaneBytes: i32, padTop: i32, padLeft: i32,
 ): void {
@@ -157,6 +160,18 @@ function fillPadding(
       memory.fill(line + (<usize>(padLeft + cols) << 2), 0, <usize>(outCols - padLeft - cols) << 2);
     }
   }
+}
+
+/** Stores the first `lanes` (1 to 4) floats of `v`. */
+// @ts-ignore: decorator
+@inline function storeLanes(at: usize, v: v128, lanes: i32): void {
+  if (lanes == 4) {
+    v128.store(at, v);
+    return;
+  }
+  store<f32>(at, f32x4.extract_lane(v, 0));
+  if (lanes > 1) store<f32>(at, f32x4.extract_lane(v, 1), 4);
+  if (lanes > 2) store<f32>(at, f32x4.extract_lane(v, 2), 8);
 }
 
 /** A histogram value normalized by one block: min(h, n) * s. */
