@@ -1,6 +1,6 @@
 export { loadNetwork, type LoadNetworkOptions } from './load-network.js';
 export {
-  loadFaceRecognitionModel, descriptorDistance, FACE_CHIP_SIZE, DESCRIPTOR_LENGTH, SAME_PERSON_THRESHOLD,
+  loadFaceRecognitionModel, descriptorDistance, FACE_CHIP_SIZE, DESCRIPTOR_LENGTH, SAME_PERSON_THRESHOLD, MAX_JITTERS,
   type FaceRecognitionModel, type FaceRecognitionOptions,
 } from './face/face-recognition-model.js';
 export { DlibNetwork, type BackendInfo, type EngineOptions, type LayerOutput, type StepTiming } from './engine/network.js';

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DlibByteReader } from '../src/dlib/serialization.js';
 import {
-  DatFormatError, DisposedError, DlibWasmError, InputError, TopologyError, UnsupportedLayerError,
+  DatFormatError, DisposedError, DlibWasmError, InputError, MAX_JITTERS, TopologyError, UnsupportedLayerError,
   loadFaceRecognitionModel, loadNetwork, parsePrintout, readDlibNetwork,
   type FaceRecognitionModel, type NetworkDescription, type Topology,
 } from '../src/index.js';
@@ -457,6 +457,33 @@ describe('bad images and tensors', () => {
     for (const repeats of [0, 1.5, -2, NaN]) {
       expectError(await rejection(() => model.network.profile([chip], { repeats })), InputError, /^repeats must be a positive integer/);
     }
+  });
+
+  it('a hole in the array of chips is named by its index, not left as a hole in the result', async () => {
+    // eslint-disable-next-line no-sparse-arrays
+    expectError(await rejection(() => model.computeFaceDescriptors([, chip] as never)), InputError, /^input 0 is not an image or tensor$/);
+    expectError(await rejection(() => model.computeFaceDescriptors([chip, , chip] as never)), InputError, /^input 1 is not an image or tensor$/);
+  });
+
+  it('a chip whose data is a Float32Array is told what an image and a tensor are', async () => {
+    const floats = { width: 150, height: 150, data: new Float32Array(150 * 150 * 3) };
+    expectError(await rejection(() => model.computeFaceDescriptor(floats as never)), InputError, /^input 0 is an image with Float32Array data; an image's data must be 8-bit RGB or RGBA bytes/);
+  });
+
+  it('jitters over MAX_JITTERS (1000) are refused before any is cut', async () => {
+    expect(MAX_JITTERS).toBe(1000);
+    for (const jitters of [1001, 100_000]) {
+      expectError(await rejection(() => model.computeFaceDescriptor(chip, { jitters })), InputError, /^jitters must be an integer from 1 to 1000, got \d+$/);
+    }
+  });
+
+  it('40,000 inputs are grouped by size in linear time (the plan then refuses their size)', { timeout: 10_000 }, async () => {
+    const { bytes, printout } = zoo('conv_variants');
+    const network = await loadNetwork(bytes, { printout, batchSize: 1024, threads: 1 });
+    const image = rgb(1024, 1024);
+    // Quadratic grouping took a minute here before anything ran.
+    expectError(await rejection(() => network.run(Array(40_000).fill(image))), InputError, /^an input of 1024x1024 \(width x height\) in batches of 1024/);
+    network.dispose();
   });
 
   it('one image instead of an array', async () => {
