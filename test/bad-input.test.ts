@@ -48,6 +48,15 @@ function dlibInt(value: number): number[] {
 
 const dlibString = (s: string) => [...dlibInt(s.length), ...Array.from(s, (c) => c.charCodeAt(0))];
 
+/** Where a run of bytes occurs, in file order. */
+function byteOffsets(bytes: Uint8Array, needle: Uint8Array): number[] {
+  const found: number[] = [];
+  for (let i = 0; i + needle.length <= bytes.length; i++) {
+    if (needle.every((b, j) => bytes[i + j] === b)) found.push(i);
+  }
+  return found;
+}
+
 /** Where a serialized string occurs (the offset of its length), in file order. */
 function stringOffsets(bytes: Uint8Array, s: string): number[] {
   const needle = dlibString(s);
@@ -232,6 +241,27 @@ describe('corrupted bytes', () => {
       const bytes = splice(conv.bytes, layer.offset, 7, dlibString('con_6'));
       const error = expectError(thrown(read(bytes)), UnsupportedLayerError, new RegExp(`^layer<${layer.index}>: layer "con_6" is not supported \\(at byte ${layer.offset}\\)`));
       expect(error.layerIndex).toBe(layer.index);
+    }
+  });
+
+  it('a NaN or infinite weight, named by its layer and byte offset', () => {
+    const { bytes, printout } = zoo('conv_variants');
+    const net = readDlibNetwork(bytes, { printout });
+    const cases: Array<[Float32Array, number, number, RegExp]> = [];
+    const con = net.layers.find((l) => l.kind === 'con')!;
+    const fc = net.layers.find((l) => l.kind === 'fc')!;
+    if (con.kind !== 'con' || fc.kind !== 'fc') throw new Error('conv_variants has a con and an fc layer');
+    cases.push([con.filters, 5, NaN, /con params value 5 is NaN: a network's weights must be finite/]);
+    cases.push([fc.weights, 2, -Infinity, /fc params value 2 is -Infinity/]);
+    for (const [values, i, bad, message] of cases) {
+      // The value's bytes, with its neighbours', occur once in the file: that is where it is stored.
+      const needle = new Uint8Array(values.buffer, values.byteOffset + i * 4, 12);
+      const at = byteOffsets(bytes, needle);
+      expect(at).toHaveLength(1);
+      const corrupt = bytes.slice();
+      new DataView(corrupt.buffer).setFloat32(at[0], bad, true);
+      const error = expectError(thrown(() => readDlibNetwork(corrupt, { printout })), DatFormatError, message);
+      expect([error.offset, error.layerIndex]).toEqual([at[0], values === con.filters ? con.index : fc.index]);
     }
   });
 

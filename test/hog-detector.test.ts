@@ -217,6 +217,8 @@ describe('HOG detector bad input', () => {
     datError(patched(0x08, 0x81, 0x08), /cell_size is -8/, 0x08);
     datError(patched(0x08, 0x01, 0x01), /filter of 80x80 cells, more than the 64x64/, 0x08);
     datError(patched(0x34, 0x82, 0x1c, 0x0c), /3100x1 matrix; expected 3101x1/, 0x34);
+    // Rows negated, cols not: the numbers as stored, not with the signs flipped.
+    datError(patched(0x37, 0x01, 0x01), /filter 0 is stored as a -3101x1 matrix: rows and cols must be both negated or neither/, 0x34);
     // A weight whose control byte is not an integer's.
     datError(patched(0x39, 0x09), /bad integer control byte 0x09/, 0x39);
     datError(patched(0x1e, 0x01, 0x02, 0x01, 0x00), /iou_thresh 2 is not in \[0, 1\]/, 0x1e);
