@@ -265,6 +265,36 @@ describe('corrupted bytes', () => {
     }
   });
 
+  it('a net of 130,000 layers reads, plans and runs: nothing recurses or spreads arguments per layer', { timeout: 30_000 }, async () => {
+    // fc_variants with 130,000 more relu layers (a wrapper version each, and a relu payload each).
+    const bytes = fixture('zoo/fc_variants.dat');
+    const relu = byteOffsets(bytes, new Uint8Array(dlibString('relu_')))[0];
+    const fc = byteOffsets(bytes, new Uint8Array(dlibString('fc_3'))).find((at) => at > relu)!;
+    const payload = bytes.subarray(relu, fc);
+    const firstWrapper = byteOffsets(bytes, new Uint8Array(dlibString('loss_multiclass_log_')))[0] + 22;
+    const extra = 130_000;
+    const deep = new Uint8Array(bytes.length + extra * (2 + payload.length));
+    let at = 0;
+    const put = (part: ArrayLike<number>) => {
+      deep.set(part, at);
+      at += part.length;
+    };
+    put(bytes.subarray(0, firstWrapper));
+    for (let i = 0; i < extra; i++) put([0x01, 0x02]);
+    put(bytes.subarray(firstWrapper, fc));
+    for (let i = 0; i < extra; i++) put(payload);
+    put(bytes.subarray(fc));
+    expect(readDlibNetwork(deep).layers).toHaveLength(130_007);
+    const network = await loadNetwork(deep, { threads: 1 });
+    const image = { width: 10, height: 12, data: new Uint8Array(360).map((_, i) => (i * 7) & 255) };
+    const shallow = await loadNetwork(bytes, { threads: 1 });
+    // More ReLUs on a ReLU's output change nothing.
+    expect((await network.run([image]))[0]).toEqual((await shallow.run([image]))[0]);
+    expect(network.multiplyAdds(12, 10)).toBe(shallow.multiplyAdds(12, 10));
+    network.dispose();
+    shallow.dispose();
+  });
+
   it('bytes after the network', () => {
     const error = expectError(thrown(read(splice(conv.bytes, conv.bytes.length, 0, [0, 0]))), DatFormatError, /^2 unexpected bytes after the network/);
     expect([error.layerIndex, error.offset]).toEqual([undefined, conv.bytes.length]);
