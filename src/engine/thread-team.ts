@@ -1,5 +1,5 @@
 import type { PlanStep } from '../plan/execution-plan.js';
-import { DlibWasmError, InputError } from '../errors.js';
+import { DlibWasmError, InputError, WorkerDiedError } from '../errors.js';
 import { KERNEL_NAMES, loadKernelModule, runtimeHasSharedMemory, type KernelModule, type Kernels, type WasmSource } from './kernels.js';
 import { runStep, stepArgs, workItems } from './run-step.js';
 import { findWorkerSpawner, type WorkerHandle, type WorkerSpawner } from './spawn-workers.js';
@@ -17,6 +17,19 @@ import {
  */
 const MIN_PARALLEL_MACS = 200_000;
 const MIN_PARALLEL_ITEMS = 128;
+
+/**
+ * A worker that has not finished its share this long after the caller
+ * finished its own (or a command this long after it was given) is taken for
+ * dead: a worker killed while the caller waits cannot say so, since its exit
+ * event needs the event loop the caller is blocking. Shares are equal, so a
+ * live worker lags the caller by far less than this.
+ */
+const STALL_MS = 2000;
+/** ...and this many times the caller's own share, for steps that take long. */
+const STALL_SHARES = 50;
+/** The caller sleeps in slices of this long, to check the time between them. */
+const WAIT_SLICE_MS = 100;
 
 /**
  * The kernel build for `threads` threads (checked), and how to start their
@@ -46,12 +59,18 @@ export class ThreadTeam {
   private readonly control: Int32Array;
   private readonly workers: WorkerHandle[];
   private readonly canBlock: boolean;
+  /** Why the team can no longer work: a worker died (seen between runs) or stalled (seen while waiting). */
+  private death: string | undefined;
+  private disposed = false;
 
   private constructor(threads: number, control: Int32Array, workers: WorkerHandle[]) {
     this.threads = threads;
     this.control = control;
     this.workers = workers;
     this.canBlock = callerCanBlock(control);
+    workers.forEach((w, i) => w.onDeath((why) => {
+      if (!this.disposed) this.death ??= `worker thread ${i + 1} ${why}`;
+    }));
   }
 
   static async create(spawn: WorkerSpawner, module: WebAssembly.Module, memory: WebAssembly.Memory, threads: number): Promise<ThreadTeam> {
@@ -70,23 +89,25 @@ export class ThreadTeam {
 
   /** Runs one plan step for `count` samples on all threads. */
   run(kernels: Kernels, step: PlanStep, base: number, count: number): void {
+    this.checkAlive();
     const ranges = this.split(step, count);
     if (ranges.length === 1) {
       runStep(kernels, step, base, count, ...ranges[0]);
       return;
     }
     const { control } = this;
-    this.waitForWorkers(); // the last command (a park) must be taken before its slots are reused
+    this.waitForWorkers(0); // the last command (a park) must be taken before its slots are reused
     const args = stepArgs(step, base, count);
     if (args.length > MAX_ARGS) throw new Error(`${step.kernel} takes more than ${MAX_ARGS} arguments`);
     control[SLOT_ARG_COUNT] = args.length;
     args.forEach((a, i) => (control[SLOT_ARGS + i] = Number(a)));
     for (let w = 0; w < this.workers.length; w++) control.set(ranges[w + 1], SLOT_RANGES + w * RANGE_SLOTS);
     this.command(KERNEL_NAMES.indexOf(step.kernel));
+    const started = performance.now();
     try {
       runStep(kernels, step, base, count, ...ranges[0]);
     } finally {
-      this.waitForWorkers();
+      this.waitForWorkers(performance.now() - started);
     }
     const failed = Atomics.exchange(control, SLOT_FAILED, 0);
     if (failed) throw new DlibWasmError(`worker thread ${failed} trapped in ${step.kernel} (${step.label})`);
@@ -94,12 +115,14 @@ export class ThreadTeam {
 
   /** Ends a run: the workers go to sleep until the next one (no need to wait for them). */
   park(): void {
-    this.waitForWorkers();
+    this.checkAlive();
+    this.waitForWorkers(0);
     this.command(PARK);
   }
 
   /** Stops the workers; the team cannot be used afterwards. */
   dispose(): void {
+    this.disposed = true;
     this.command(EXIT);
     for (const w of this.workers) w.terminate();
   }
@@ -135,12 +158,32 @@ export class ThreadTeam {
     return Array.from({ length: t }, (_, i) => [0, items, share(blocks, i), share(blocks, i + 1)]);
   }
 
-  private waitForWorkers(): void {
+  private checkAlive(): void {
+    if (this.death) throw new WorkerDiedError(`${this.death}; this model cannot run any more: dispose() it and load it again`);
+  }
+
+  /**
+   * Waits until every worker has taken the last command, `callerMs` after the
+   * caller did its own share: never forever (see STALL_MS).
+   */
+  private waitForWorkers(callerMs: number): void {
     const { control } = this;
+    let since: number | undefined;
     for (let polls = 0; ; polls++) {
       const pending = Atomics.load(control, SLOT_PENDING);
       if (pending === 0) return;
-      if (this.canBlock && polls >= SPIN_POLLS) Atomics.wait(control, SLOT_PENDING, pending);
+      if (polls < SPIN_POLLS) continue;
+      // Past the spinning (well under a millisecond): sleep in slices (or spin on, where the caller may not
+      // sleep), and look at the clock between them.
+      if (this.canBlock) Atomics.wait(control, SLOT_PENDING, pending, WAIT_SLICE_MS);
+      else if (polls % 1024 !== 0) continue;
+      const now = performance.now();
+      since ??= now;
+      const limit = STALL_MS + STALL_SHARES * callerMs;
+      if (now - since > limit) {
+        this.death = `${pending} of ${this.workers.length} worker threads did not finish within ${Math.round(limit / 1000)} s: a worker has died (terminated or out of memory) or hangs`;
+        this.checkAlive();
+      }
     }
   }
 }
