@@ -198,6 +198,11 @@ function runRows(
   rt.team.run(rt.kernels, step, 0, 1);
 }
 
+/** What to try when scanning needs too much memory: each up-sampling doubles the image's sides. */
+function smallerScanHint(upsample: number): string {
+  return upsample > 0 ? `; try a smaller upsample (${upsample - 1}), or a smaller image` : '; try a smaller image';
+}
+
 class HogDetector implements FrontalFaceDetector {
   /** Dropped whole on dispose: the kernels' instance holds the memory too. */
   private runtime: Runtime | null;
@@ -294,9 +299,9 @@ class HogDetector implements FrontalFaceDetector {
     const ws = planHogWorkspace({ width, height }, pixelStride, upsample, this.description, this.workspaceStart);
     if (ws.end > MAX_DETECTOR_MEMORY_BYTES) {
       const level0 = ws.upsampling[ws.upsampling.length - 1];
-      throw new InputError(`a ${width}x${height} image up-sampled ${upsample} times (${level0.width}x${level0.height}) needs ${(ws.end / 2 ** 30).toFixed(1)} GiB to scan, more than the ${MAX_DETECTOR_MEMORY_BYTES / 2 ** 30} GiB allowed`);
+      throw new InputError(`a ${width}x${height} image up-sampled ${upsample} times (${level0.width}x${level0.height}) needs ${(ws.end / 2 ** 30).toFixed(1)} GiB to scan, more than the ${MAX_DETECTOR_MEMORY_BYTES / 2 ** 30} GiB allowed${smallerScanHint(upsample)}`);
     }
-    growKernelMemory(memory, ws.end, `scanning a ${width}x${height} image up-sampled ${upsample} times`);
+    growKernelMemory(memory, ws.end, `scanning a ${width}x${height} image up-sampled ${upsample} times`, smallerScanHint(upsample));
     this.workspace = ws;
     return ws;
   }
