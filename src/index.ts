@@ -12,7 +12,7 @@ export { faceRecognitionTopology } from './dlib/face-model-topology.js';
 export type * from './dlib/network-description.js';
 export type { RgbImage, FloatTensor, NetworkInput } from './image.js';
 export {
-  DlibWasmError, DatFormatError, TopologyError, UnsupportedLayerError, InputError, DisposedError, WorkerStartError, WorkerDiedError,
+  DlibWasmError, DatFormatError, TopologyError, UnsupportedLayerError, InputError, DisposedError, WorkerStartError, WorkerDiedError, WasmMemoryError,
 } from './errors.js';
 export { chineseWhispers, descriptorGraph, type Clustering, type ChineseWhispersOptions, type Edge } from './face/chinese-whispers.js';
 export { DlibRand } from './dlib/dlib-rand.js';

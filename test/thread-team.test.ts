@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { createKernelMemory, instantiateKernels } from '../src/engine/kernels.js';
 import type { WorkerHandle } from '../src/engine/spawn-workers.js';
 import { loadKernelsForThreads, ThreadTeam } from '../src/engine/thread-team.js';
-import { DlibWasmError, WorkerDiedError } from '../src/errors.js';
+import { DlibWasmError, WasmMemoryError, WorkerDiedError } from '../src/errors.js';
 import { loadFrontalFaceDetector, loadNetwork } from '../src/index.js';
 import { fixture, fixtureJson, fixturePng, thrown } from './helpers.js';
 import type { PlanStep } from '../src/plan/execution-plan.js';
@@ -100,5 +100,46 @@ describe('a dead worker', () => {
     expect(() => detector.detectFaces(photo)).toThrow(WorkerDiedError);
     network.dispose();
     detector.dispose();
+  });
+});
+
+describe('an address-space limit', () => {
+  /** Runs `f` with WebAssembly.Memory refusing what `refuse` says, as under `ulimit -v`. */
+  async function withMemoryRefused<T>(refuse: (descriptor: WebAssembly.MemoryDescriptor) => boolean, f: () => Promise<T>): Promise<T> {
+    const real = WebAssembly.Memory;
+    const limited = function Memory(descriptor: WebAssembly.MemoryDescriptor) {
+      if (refuse(descriptor)) throw new RangeError('WebAssembly.Memory(): could not allocate memory');
+      return new real(descriptor);
+    };
+    limited.prototype = real.prototype;
+    (WebAssembly as { Memory: unknown }).Memory = limited;
+    try {
+      return await f();
+    } finally {
+      (WebAssembly as { Memory: unknown }).Memory = real;
+    }
+  }
+  // The probe for shared memory reserves one page; the kernels' shared memory reserves 4 GiB.
+  const bigShared = (d: WebAssembly.MemoryDescriptor) => d.shared === true && (d.maximum ?? 0) > 1;
+  const net = fixtureJson('zoo/residual_mini.json');
+  const load = (threads: number) => loadNetwork(fixture('zoo/residual_mini.dat'), { printout: net.dlib_printout, threads });
+
+  it('that refuses the shared memory falls back to one thread, and says so', async () => {
+    const image = fixturePng(`zoo/${net.input_png}`);
+    const network = await withMemoryRefused(bigShared, () => load(2));
+    expect(network.backend.threads).toBe(1);
+    const reference = await load(1);
+    expect((await network.run([image]))[0]).toEqual((await reference.run([image]))[0]);
+    const detector = await withMemoryRefused(bigShared, () => loadFrontalFaceDetector(new Uint8Array(readFileSync(new URL('../models/frontal_face_detector.dat', import.meta.url))), { threads: 2 }));
+    expect(detector.threads).toBe(1);
+    network.dispose();
+    reference.dispose();
+    detector.dispose();
+  });
+
+  it('that refuses any memory is a WasmMemoryError that says what and why, not a bare RangeError', async () => {
+    const error = await withMemoryRefused(() => true, () => load(1).then(() => undefined, (e: unknown) => e));
+    expect(error).toBeInstanceOf(WasmMemoryError);
+    expect((error as Error).message).toMatch(/^the runtime could not allocate 128 KiB of WebAssembly memory: RangeError: WebAssembly.Memory\(\): could not allocate memory; is the process under an address-space limit \(ulimit -v\) or out of memory\?$/);
   });
 });

@@ -5,11 +5,9 @@ import { ARENA_ALIGN, ArenaAllocator } from '../plan/arena.js';
 import { buildExecutionPlan, type ConstantPlacer, type ExecutionPlan, type PlanStep } from '../plan/execution-plan.js';
 import { runStep } from './run-step.js';
 import { buildGraph, fuseGraph, sizeOf, type Shape } from '../plan/graph.js';
-import {
-  createKernelMemory, growKernelMemory, instantiateKernels, type Kernels, type WasmSource,
-} from './kernels.js';
+import { growKernelMemory, instantiateKernels, type Kernels, type WasmSource } from './kernels.js';
 import { hardwareThreads } from './spawn-workers.js';
-import { loadKernelsForThreads, ThreadTeam } from './thread-team.js';
+import { loadKernelsAndMemory, ThreadTeam } from './thread-team.js';
 import { median } from '../math/median.js';
 
 export interface EngineOptions {
@@ -148,8 +146,9 @@ export class DlibNetwork {
       throw new InputError(`batchSize must be an integer from 1 to 1024, got ${String(options.batchSize)}`);
     }
     const requested = options.threads ?? (await hardwareThreads());
-    const { module, relaxedSimd, sharedMemory, spawn } = await loadKernelsForThreads(requested, options.wasm ?? {}, options.workerUrl);
-    const memory = createKernelMemory(RESERVED_BYTES / PAGE + 1, sharedMemory);
+    const { module, relaxedSimd, sharedMemory, spawn, memory } = await loadKernelsAndMemory(
+      requested, options.wasm ?? {}, options.workerUrl, RESERVED_BYTES / PAGE + 1,
+    );
     const kernels = await instantiateKernels(module, memory);
     // Workers start on threads of their own while this one packs the weights.
     const starting = sharedMemory && spawn ? ThreadTeam.create(spawn, module, memory, requested) : undefined;

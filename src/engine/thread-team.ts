@@ -1,6 +1,9 @@
 import type { PlanStep } from '../plan/execution-plan.js';
 import { DlibWasmError, InputError, WorkerDiedError } from '../errors.js';
-import { KERNEL_NAMES, loadKernelModule, runtimeHasSharedMemory, type KernelModule, type Kernels, type WasmSource } from './kernels.js';
+import {
+  createKernelMemory, KERNEL_NAMES, loadKernelModule, runtimeHasSharedMemory, type KernelModule, type Kernels, type WasmSource,
+} from './kernels.js';
+import { WasmMemoryError } from '../errors.js';
 import { runStep, stepArgs, workItems } from './run-step.js';
 import { findWorkerSpawner, type WorkerHandle, type WorkerSpawner } from './spawn-workers.js';
 import {
@@ -45,6 +48,26 @@ export async function loadKernelsForThreads(
   const spawn = threads > 1 ? await findWorkerSpawner(workerUrl) : undefined;
   const shared = wasm.module ? wasm.sharedMemory === true : spawn !== undefined && runtimeHasSharedMemory();
   return { ...(await loadKernelModule(wasm, shared)), spawn };
+}
+
+/**
+ * The kernels for `threads` threads (see loadKernelsForThreads) and their
+ * memory of `initialPages`. Where a shared memory cannot be had (an
+ * address-space limit refuses its reservation), one thread on an unshared
+ * memory: `sharedMemory` and `spawn` then say so, and the backend reports 1
+ * thread. A caller's own module is a build for one kind of memory: no fallback.
+ */
+export async function loadKernelsAndMemory(
+  threads: number, wasm: WasmSource, workerUrl: string | URL | undefined, initialPages: number,
+): Promise<KernelModule & { spawn?: WorkerSpawner; memory: WebAssembly.Memory }> {
+  const kernels = await loadKernelsForThreads(threads, wasm, workerUrl);
+  try {
+    return { ...kernels, memory: createKernelMemory(initialPages, kernels.sharedMemory) };
+  } catch (error) {
+    if (!(error instanceof WasmMemoryError) || !kernels.sharedMemory || wasm.module) throw error;
+    const unshared = await loadKernelModule(wasm, false);
+    return { ...unshared, spawn: undefined, memory: createKernelMemory(initialPages, false) };
+  }
 }
 
 type Range = [number, number, number, number];

@@ -1,6 +1,6 @@
 import { FHOG_PLANES, readHogDetector, type HogDetectorDescription } from '../dlib/hog-detector-reader.js';
-import { createKernelMemory, growKernelMemory, instantiateKernels, type KernelName, type Kernels, type WasmSource } from '../engine/kernels.js';
-import { loadKernelsForThreads, ThreadTeam } from '../engine/thread-team.js';
+import { growKernelMemory, instantiateKernels, type KernelName, type Kernels, type WasmSource } from '../engine/kernels.js';
+import { loadKernelsAndMemory, ThreadTeam } from '../engine/thread-team.js';
 import type { PlanStep } from '../plan/execution-plan.js';
 import { DisposedError, InputError } from '../errors.js';
 import type { Rectangle } from '../geometry/point-transforms.js';
@@ -122,7 +122,6 @@ export async function loadFrontalFaceDetector(
   for (const part of [description, description.overlap, description.filters, ...description.filters]) Object.freeze(part);
   const { filterRows, filterCols } = description;
   const threads = options.threads ?? 1;
-  const { module, sharedMemory, spawn } = await loadKernelsForThreads(threads, options.wasm ?? {}, options.workerUrl);
 
   // Constants first: the orientation table, then every filter's taps.
   const orientations = orientationTable();
@@ -149,7 +148,9 @@ export async function loadFrontalFaceDetector(
       }
     }
   });
-  const memory = createKernelMemory(Math.ceil(constantsEnd / PAGE) + 1, sharedMemory);
+  const { module, sharedMemory, spawn, memory } = await loadKernelsAndMemory(
+    threads, options.wasm ?? {}, options.workerUrl, Math.ceil(constantsEnd / PAGE) + 1,
+  );
   const kernels = await instantiateKernels(module, memory);
   new Uint8Array(memory.buffer).set(orientations, ORIENTATIONS);
   for (const { at, values } of taps) new Float32Array(memory.buffer, at, values.length).set(values);
