@@ -60,7 +60,7 @@ describe('a dead worker', () => {
       blockFor(300);
       const error = thrown(() => team.run(kernels, reluStep(PAGE / 4), 0, 1));
       expect(error).toBeInstanceOf(WorkerDiedError);
-      expect((error as Error).message).toMatch(/^1 of 1 worker threads did not finish within 2 s: a worker has died \(terminated or out of memory\) or hangs; this model cannot run any more: dispose\(\) it and load it again$/);
+      expect((error as Error).message).toMatch(/^1 of 1 worker threads did not take their share within 5 s: a worker has died \(terminated or out of memory\); this model cannot run any more: dispose\(\) it and load it again$/);
       expect(() => team.run(kernels, reluStep(PAGE / 4), 0, 1)).toThrow(WorkerDiedError);
     } finally {
       team.dispose();

@@ -7,7 +7,7 @@ import { WasmMemoryError } from '../errors.js';
 import { runStep, stepArgs, workItems } from './run-step.js';
 import { findWorkerSpawner, type WorkerHandle, type WorkerSpawner } from './spawn-workers.js';
 import {
-  CONTROL_OFFSET, CONTROL_SLOTS, EXIT, MAX_ARGS, PARK, MAX_WORKERS, RANGE_SLOTS, SLOT_ARG_COUNT, SLOT_ARGS, SLOT_FAILED,
+  CONTROL_OFFSET, CONTROL_SLOTS, EXIT, MAX_ARGS, PARK, MAX_WORKERS, RANGE_SLOTS, RANGE_TAKEN, SLOT_ARG_COUNT, SLOT_ARGS, SLOT_FAILED,
   SLOT_GENERATION, SLOT_KERNEL, SLOT_PENDING, SLOT_RANGES, SPIN_POLLS,
 } from './thread-protocol.js';
 
@@ -22,15 +22,20 @@ const MIN_PARALLEL_MACS = 200_000;
 const MIN_PARALLEL_ITEMS = 128;
 
 /**
- * A worker that has not finished its share this long after the caller
- * finished its own (or a command this long after it was given) is taken for
- * dead: a worker killed while the caller waits cannot say so, since its exit
- * event needs the event loop the caller is blocking. Shares are equal, so a
- * live worker lags the caller by far less than this.
+ * A worker that has not even taken a command this long after the caller
+ * finished its own share is taken for dead: a worker killed while the caller
+ * waits cannot say so, since its exit event needs the event loop the caller
+ * is blocking. A live one takes it as soon as it is scheduled, even on a
+ * machine with many more busy threads than cores.
  */
-const STALL_MS = 2000;
-/** ...and this many times the caller's own share, for steps that take long. */
-const STALL_SHARES = 50;
+const UNTAKEN_MS = 5000;
+/**
+ * A worker that took a command is alive, and its share about as long as the
+ * caller's: one that has not finished it this long (plus this many times the
+ * caller's share) after the caller hangs, and is given up on too.
+ */
+const UNFINISHED_MS = 60_000;
+const UNFINISHED_SHARES = 50;
 /** The caller sleeps in slices of this long, to check the time between them. */
 const WAIT_SLICE_MS = 100;
 
@@ -104,7 +109,7 @@ export class ThreadTeam {
       module, memory, kernelNames: KERNEL_NAMES, worker, controlOffset: CONTROL_OFFSET, generationAtStart,
       layout: {
         generation: SLOT_GENERATION, pending: SLOT_PENDING, kernel: SLOT_KERNEL, failed: SLOT_FAILED, argCount: SLOT_ARG_COUNT,
-        args: SLOT_ARGS, ranges: SLOT_RANGES, rangeSlots: RANGE_SLOTS, exit: EXIT, park: PARK, spinPolls: SPIN_POLLS,
+        args: SLOT_ARGS, ranges: SLOT_RANGES, rangeSlots: RANGE_SLOTS, taken: RANGE_TAKEN, exit: EXIT, park: PARK, spinPolls: SPIN_POLLS,
       },
     })));
     return new ThreadTeam(count + 1, control, workers);
@@ -202,9 +207,15 @@ export class ThreadTeam {
       else if (polls % 1024 !== 0) continue;
       const now = performance.now();
       since ??= now;
-      const limit = STALL_MS + STALL_SHARES * callerMs;
+      const generation = Atomics.load(control, SLOT_GENERATION);
+      const untaken = this.workers.filter((_, w) => Atomics.load(control, SLOT_RANGES + w * RANGE_SLOTS + RANGE_TAKEN) !== generation).length;
+      if (untaken > 0 && now - since > UNTAKEN_MS) {
+        this.death = `${untaken} of ${this.workers.length} worker threads did not take their share within ${UNTAKEN_MS / 1000} s: a worker has died (terminated or out of memory)`;
+        this.checkAlive();
+      }
+      const limit = UNFINISHED_MS + UNFINISHED_SHARES * callerMs;
       if (now - since > limit) {
-        this.death = `${pending} of ${this.workers.length} worker threads did not finish within ${Math.round(limit / 1000)} s: a worker has died (terminated or out of memory) or hangs`;
+        this.death = `${pending} of ${this.workers.length} worker threads did not finish their share within ${Math.round(limit / 1000)} s: a worker hangs`;
         this.checkAlive();
       }
     }
