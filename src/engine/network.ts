@@ -112,11 +112,12 @@ export class DlibNetwork {
   readonly batchSize: number;
   /** Dropped on dispose, as everything large: a disposed network that is still referenced holds nothing. */
   private network: { description: NetworkDescription; memory: WebAssembly.Memory; kernels: Kernels } | null;
+  /** The input layer (size and means): small, kept after dispose. */
   private readonly input: NetworkDescription['input'];
   private team: ThreadTeam | undefined;
   /** Places the constants, from RESERVED_BYTES on: weights for good, each plan's until the plan goes. */
   private readonly constantSpace = new ArenaAllocator();
-  /** The end of the memory any arena or kernel scratch has used (all above it is still zero). */
+  /** The end of the memory any constant, arena or kernel scratch has used (all above it is still zero). */
   private dirtyEnd = 0;
   private readonly constants = new Map<string, PlacedConstant>();
   /** Least recently used first. */
@@ -135,7 +136,7 @@ export class DlibNetwork {
     this.batchSize = batchSize;
   }
 
-  /** The typed description of the net (every layer and parameter). */
+  /** The typed description of the net (every layer and parameter); DisposedError once disposed. */
   get description(): NetworkDescription {
     return this.live().description;
   }
@@ -351,12 +352,13 @@ export class DlibNetwork {
     if (cached) {
       this.plans.delete(key);
     } else {
-      cached = this.buildPlan(rows, cols, false);
+      // Evicted first, so that the new plan's constants can take its space.
       if (this.plans.size >= CACHED_PLAN_SIZES) {
         const [oldest, evicted] = this.plans.entries().next().value!;
         this.plans.delete(oldest);
         this.release(evicted);
       }
+      cached = this.buildPlan(rows, cols, false);
     }
     this.plans.set(key, cached);
     return cached.plan;
