@@ -51,3 +51,16 @@ export class DisposedError extends DlibWasmError {}
 
 /** The workers of a multi-threaded network could not start (for one, a Content-Security-Policy forbidding blob: workers). */
 export class WorkerStartError extends DlibWasmError {}
+
+/**
+ * The runtime would not give WebAssembly memory: under an address-space
+ * limit (`ulimit -v`), or with the host's memory exhausted.
+ */
+export class WasmMemoryError extends DlibWasmError {}
+
+/**
+ * A worker thread of a multi-threaded network or detector has died (it was
+ * terminated, or ran out of memory) or stopped answering. The model refuses
+ * any further work: dispose() it and load it again.
+ */
+export class WorkerDiedError extends DlibWasmError {}

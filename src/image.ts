@@ -43,6 +43,9 @@ function checkSize(width: unknown, height: unknown, what: string): void {
 export function describeInput(input: NetworkInput, what: string): { rows: number; cols: number; pixelStride: number } {
   if (input === null || typeof input !== 'object' || !('data' in input)) throw new InputError(`${what} is not an image or tensor`);
   if (isFloatTensor(input)) {
+    if (!('channels' in input) && 'width' in input) {
+      throw new InputError(`${what} is an image with Float32Array data; an image's data must be 8-bit RGB or RGBA bytes (a Uint8Array or Uint8ClampedArray), and a float tensor is { channels: 3, rows, cols, data }`);
+    }
     checkSize(input.cols, input.rows, what);
     if (input.channels !== 3) throw new InputError(`${what} has ${input.channels} channels; the input layer takes 3 (RGB)`);
     const expected = 3 * input.rows * input.cols;

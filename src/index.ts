@@ -1,6 +1,6 @@
 export { loadNetwork, type LoadNetworkOptions } from './load-network.js';
 export {
-  loadFaceRecognitionModel, descriptorDistance, FACE_CHIP_SIZE, DESCRIPTOR_LENGTH, SAME_PERSON_THRESHOLD,
+  loadFaceRecognitionModel, descriptorDistance, FACE_CHIP_SIZE, DESCRIPTOR_LENGTH, SAME_PERSON_THRESHOLD, MAX_JITTERS,
   type FaceRecognitionModel, type FaceRecognitionOptions,
 } from './face/face-recognition-model.js';
 export { DlibNetwork, type BackendInfo, type EngineOptions, type LayerOutput, type StepTiming } from './engine/network.js';
@@ -12,7 +12,7 @@ export { faceRecognitionTopology } from './dlib/face-model-topology.js';
 export type * from './dlib/network-description.js';
 export type { RgbImage, FloatTensor, NetworkInput } from './image.js';
 export {
-  DlibWasmError, DatFormatError, TopologyError, UnsupportedLayerError, InputError, DisposedError, WorkerStartError,
+  DlibWasmError, DatFormatError, TopologyError, UnsupportedLayerError, InputError, DisposedError, WorkerStartError, WorkerDiedError, WasmMemoryError,
 } from './errors.js';
 export { chineseWhispers, descriptorGraph, type Clustering, type ChineseWhispersOptions, type Edge } from './face/chinese-whispers.js';
 export { DlibRand } from './dlib/dlib-rand.js';

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DlibByteReader } from '../src/dlib/serialization.js';
 import {
-  DatFormatError, DisposedError, DlibWasmError, InputError, TopologyError, UnsupportedLayerError,
+  DatFormatError, DisposedError, DlibWasmError, InputError, MAX_JITTERS, TopologyError, UnsupportedLayerError,
   loadFaceRecognitionModel, loadNetwork, parsePrintout, readDlibNetwork,
   type FaceRecognitionModel, type NetworkDescription, type Topology,
 } from '../src/index.js';
@@ -47,6 +47,15 @@ function dlibInt(value: number): number[] {
 }
 
 const dlibString = (s: string) => [...dlibInt(s.length), ...Array.from(s, (c) => c.charCodeAt(0))];
+
+/** Where a run of bytes occurs, in file order. */
+function byteOffsets(bytes: Uint8Array, needle: Uint8Array): number[] {
+  const found: number[] = [];
+  for (let i = 0; i + needle.length <= bytes.length; i++) {
+    if (needle.every((b, j) => bytes[i + j] === b)) found.push(i);
+  }
+  return found;
+}
 
 /** Where a serialized string occurs (the offset of its length), in file order. */
 function stringOffsets(bytes: Uint8Array, s: string): number[] {
@@ -233,6 +242,57 @@ describe('corrupted bytes', () => {
       const error = expectError(thrown(read(bytes)), UnsupportedLayerError, new RegExp(`^layer<${layer.index}>: layer "con_6" is not supported \\(at byte ${layer.offset}\\)`));
       expect(error.layerIndex).toBe(layer.index);
     }
+  });
+
+  it('a NaN or infinite weight, named by its layer and byte offset', () => {
+    const { bytes, printout } = zoo('conv_variants');
+    const net = readDlibNetwork(bytes, { printout });
+    const cases: Array<[Float32Array, number, number, RegExp]> = [];
+    const con = net.layers.find((l) => l.kind === 'con')!;
+    const fc = net.layers.find((l) => l.kind === 'fc')!;
+    if (con.kind !== 'con' || fc.kind !== 'fc') throw new Error('conv_variants has a con and an fc layer');
+    cases.push([con.filters, 5, NaN, /con params value 5 is NaN: a network's weights must be finite/]);
+    cases.push([fc.weights, 2, -Infinity, /fc params value 2 is -Infinity/]);
+    for (const [values, i, bad, message] of cases) {
+      // The value's bytes, with its neighbours', occur once in the file: that is where it is stored.
+      const needle = new Uint8Array(values.buffer, values.byteOffset + i * 4, 12);
+      const at = byteOffsets(bytes, needle);
+      expect(at).toHaveLength(1);
+      const corrupt = bytes.slice();
+      new DataView(corrupt.buffer).setFloat32(at[0], bad, true);
+      const error = expectError(thrown(() => readDlibNetwork(corrupt, { printout })), DatFormatError, message);
+      expect([error.offset, error.layerIndex]).toEqual([at[0], values === con.filters ? con.index : fc.index]);
+    }
+  });
+
+  it('a net of 130,000 layers reads, plans and runs: nothing recurses or spreads arguments per layer', { timeout: 30_000 }, async () => {
+    // fc_variants with 130,000 more relu layers (a wrapper version each, and a relu payload each).
+    const bytes = fixture('zoo/fc_variants.dat');
+    const relu = byteOffsets(bytes, new Uint8Array(dlibString('relu_')))[0];
+    const fc = byteOffsets(bytes, new Uint8Array(dlibString('fc_3'))).find((at) => at > relu)!;
+    const payload = bytes.subarray(relu, fc);
+    const firstWrapper = byteOffsets(bytes, new Uint8Array(dlibString('loss_multiclass_log_')))[0] + 22;
+    const extra = 130_000;
+    const deep = new Uint8Array(bytes.length + extra * (2 + payload.length));
+    let at = 0;
+    const put = (part: ArrayLike<number>) => {
+      deep.set(part, at);
+      at += part.length;
+    };
+    put(bytes.subarray(0, firstWrapper));
+    for (let i = 0; i < extra; i++) put([0x01, 0x02]);
+    put(bytes.subarray(firstWrapper, fc));
+    for (let i = 0; i < extra; i++) put(payload);
+    put(bytes.subarray(fc));
+    expect(readDlibNetwork(deep).layers).toHaveLength(130_007);
+    const network = await loadNetwork(deep, { threads: 1 });
+    const image = { width: 10, height: 12, data: new Uint8Array(360).map((_, i) => (i * 7) & 255) };
+    const shallow = await loadNetwork(bytes, { threads: 1 });
+    // More ReLUs on a ReLU's output change nothing.
+    expect((await network.run([image]))[0]).toEqual((await shallow.run([image]))[0]);
+    expect(network.multiplyAdds(12, 10)).toBe(shallow.multiplyAdds(12, 10));
+    network.dispose();
+    shallow.dispose();
   });
 
   it('bytes after the network', () => {
@@ -457,6 +517,33 @@ describe('bad images and tensors', () => {
     for (const repeats of [0, 1.5, -2, NaN]) {
       expectError(await rejection(() => model.network.profile([chip], { repeats })), InputError, /^repeats must be a positive integer/);
     }
+  });
+
+  it('a hole in the array of chips is named by its index, not left as a hole in the result', async () => {
+    // eslint-disable-next-line no-sparse-arrays
+    expectError(await rejection(() => model.computeFaceDescriptors([, chip] as never)), InputError, /^input 0 is not an image or tensor$/);
+    expectError(await rejection(() => model.computeFaceDescriptors([chip, , chip] as never)), InputError, /^input 1 is not an image or tensor$/);
+  });
+
+  it('a chip whose data is a Float32Array is told what an image and a tensor are', async () => {
+    const floats = { width: 150, height: 150, data: new Float32Array(150 * 150 * 3) };
+    expectError(await rejection(() => model.computeFaceDescriptor(floats as never)), InputError, /^input 0 is an image with Float32Array data; an image's data must be 8-bit RGB or RGBA bytes/);
+  });
+
+  it('jitters over MAX_JITTERS (1000) are refused before any is cut', async () => {
+    expect(MAX_JITTERS).toBe(1000);
+    for (const jitters of [1001, 100_000]) {
+      expectError(await rejection(() => model.computeFaceDescriptor(chip, { jitters })), InputError, /^jitters must be an integer from 1 to 1000, got \d+$/);
+    }
+  });
+
+  it('40,000 inputs are grouped by size in linear time (the plan then refuses their size)', { timeout: 10_000 }, async () => {
+    const { bytes, printout } = zoo('conv_variants');
+    const network = await loadNetwork(bytes, { printout, batchSize: 1024, threads: 1 });
+    const image = rgb(1024, 1024);
+    // Quadratic grouping took a minute here before anything ran.
+    expectError(await rejection(() => network.run(Array(40_000).fill(image))), InputError, /^an input of 1024x1024 \(width x height\) in batches of 1024/);
+    network.dispose();
   });
 
   it('one image instead of an array', async () => {

@@ -222,6 +222,8 @@ describe('HOG detector bad input', () => {
     datError(patched(0x08, 0x81, 0x08), /cell_size is -8/, 0x08);
     datError(patched(0x08, 0x01, 0x01), /filter of 80x80 cells, more than the 64x64/, 0x08);
     datError(patched(0x34, 0x82, 0x1c, 0x0c), /3100x1 matrix; expected 3101x1/, 0x34);
+    // Rows negated, cols not: the numbers as stored, not with the signs flipped.
+    datError(patched(0x37, 0x01, 0x01), /filter 0 is stored as a -3101x1 matrix: rows and cols must be both negated or neither/, 0x34);
     // A weight whose control byte is not an integer's.
     datError(patched(0x39, 0x09), /bad integer control byte 0x09/, 0x39);
     datError(patched(0x1e, 0x01, 0x02, 0x01, 0x00), /iou_thresh 2 is not in \[0, 1\]/, 0x1e);
@@ -244,8 +246,8 @@ describe('HOG detector bad input', () => {
       [() => detector.detectFaces(small, { upsample: 1.5 }), /upsample/],
       [() => detector.detectFaces(small, { upsample: 99 }), /upsample/],
       [() => detector.detectFaces(small, { adjustThreshold: Number.NaN }), /adjustThreshold/],
-      [() => detector.detectFaces({ width: 100, height: 100, data: new Uint8Array(30000) }, { upsample: 8 }), /up-sampled 8 times .*GiB/],
-      [() => detector.detectFaces({ width: 2000, height: 2000, data: new Uint8Array(12e6) }, { upsample: 3 }), /GiB/],
+      [() => detector.detectFaces({ width: 100, height: 100, data: new Uint8Array(30000) }, { upsample: 8 }), /up-sampled 8 times .*GiB.*; try a smaller upsample \(7\), or a smaller image$/],
+      [() => detector.detectFaces({ width: 2000, height: 2000, data: new Uint8Array(12e6) }, { upsample: 3 }), /GiB to scan, more than the 2 GiB allowed; try a smaller upsample \(2\), or a smaller image$/],
     ];
     const before = detector.memoryBytes;
     for (const [run, message] of cases) {

@@ -159,6 +159,21 @@ describe('bad shape predictor files', () => {
     expect([...dlibInt(1), ...dlibColumn(initialShape)]).toEqual([...real.subarray(0, 66)]);
   });
 
+  it('rejects a NaN or infinite threshold, leaf value or delta with its byte offset', () => {
+    const nan = [...dlibInt(0), ...dlibInt(32002)];
+    const infinity = [...dlibInt(0), ...dlibInt(32000)];
+    const bytes = writeShapePredictor(small);
+    const threshold = offsetOf(bytes, [...dlibInt(0), ...dlibInt(1), ...dlibFloat(1.5)]) + 4;
+    const withValue = (at: number, length: number, value: number[]) => new Uint8Array([...bytes.subarray(0, at), ...value, ...bytes.subarray(at + length)]);
+    const badThreshold = error(withValue(threshold, dlibFloat(1.5).length, nan));
+    expect(badThreshold.message).toMatch(/level 0 tree 0 split threshold is NaN/);
+    expect(badThreshold.offset).toBe(threshold);
+    const leaf = offsetOf(bytes, dlibFloat(-0.1));
+    const badLeaf = error(withValue(leaf, dlibFloat(-0.1).length, infinity));
+    expect(badLeaf.message).toMatch(/level 0 tree 0 leaf is Infinity/);
+    expect(badLeaf.offset).toBe(leaf);
+  });
+
   it('rejects an empty file, another version and trailing bytes', () => {
     expect(error(new Uint8Array(0)).message).toMatch(/the file is empty \(at byte 0\)/);
     const version2 = writeShapePredictor(small);

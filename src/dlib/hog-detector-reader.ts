@@ -1,5 +1,5 @@
 import { InputError } from '../errors.js';
-import { DlibByteReader } from './serialization.js';
+import { DlibByteReader, matrixSize } from './serialization.js';
 
 /** fHOG planes per cell: 18 contrast-sensitive orientations, 9 insensitive, 4 gradient energies. */
 export const FHOG_PLANES = 31;
@@ -139,26 +139,13 @@ function readOverlapTester(r: DlibByteReader): HogDetectorDescription['overlap']
 function readFilter(r: DlibByteReader, dimensions: number, index: number): HogFilter {
   const offset = r.offset;
   const what = `filter ${index}`;
-  let rows = r.int(`${what} rows`);
-  let cols = r.int(`${what} cols`);
-  // dlib writes negated sizes (its current matrix format) and reads either.
-  if (rows < 0 || cols < 0) {
-    rows = -rows;
-    cols = -cols;
-  }
+  const { rows, cols } = matrixSize(r, what);
   if (cols !== 1 || rows !== dimensions + 1) {
     r.fail(`${what} is a ${rows}x${cols} matrix; expected ${dimensions + 1}x1 (the weights and the threshold)`, offset);
   }
   if (rows * MIN_DOUBLE_BYTES > r.remaining) r.fail(`unexpected end of data: ${what} needs ${rows} numbers, ${r.remaining} bytes left`);
   const weights = new Float64Array(dimensions);
-  for (let i = 0; i < dimensions; i++) weights[i] = finite(r, `${what} weight ${i}`);
-  const threshold = finite(r, `${what} threshold`);
+  for (let i = 0; i < dimensions; i++) weights[i] = r.finiteReal(`${what} weight ${i}`);
+  const threshold = r.finiteReal(`${what} threshold`);
   return { weights, threshold, offset };
-}
-
-function finite(r: DlibByteReader, what: string): number {
-  const at = r.offset;
-  const value = r.real(what);
-  if (!Number.isFinite(value)) r.fail(`${what} is ${value}`, at);
-  return value;
 }

@@ -111,7 +111,7 @@ function readLoss(r: DlibByteReader): LossDescription {
   const tag = r.string('loss layer version');
   switch (tag) {
     case 'loss_metric_2':
-      return { kind: 'loss_metric', margin: r.real('margin'), distanceThreshold: r.real('distance_threshold') };
+      return { kind: 'loss_metric', margin: r.finiteReal('margin'), distanceThreshold: r.finiteReal('distance_threshold') };
     case 'loss_metric_':
       // dlib's defaults before margin and threshold were serialized.
       return { kind: 'loss_metric', margin: 0.1, distanceThreshold: 0.75 };
@@ -261,7 +261,7 @@ function readBatchNorm(r: DlibByteReader, index: number, offset: number, mode: L
   r.count('num_updates', Number.MAX_SAFE_INTEGER);
   r.count('running_stats_window_size', Number.MAX_SAFE_INTEGER);
   for (const m of ['learning_rate', 'weight_decay', 'bias_learning_rate', 'bias_weight_decay']) r.real(`${m}_multiplier`);
-  const eps = r.real('eps');
+  const eps = r.finiteReal('eps');
   const n = sizeOf(gamma);
   if (n === 0 || params.data.length !== 2 * n || runningMeans.length !== n || runningVariances.length !== n) {
     r.fail(`bn holds ${params.data.length} params, ${runningMeans.length} means and ${runningVariances.length} variances for ${n} channels`, offset);

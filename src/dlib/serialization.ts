@@ -109,6 +109,14 @@ export class DlibByteReader {
     return mantissa * 2 ** half * 2 ** (exponent - half);
   }
 
+  /** A real that must be a number: NaN or an infinity here would silently spoil every result. */
+  finiteReal(what: string): number {
+    const start = this.offset;
+    const value = this.real(what);
+    if (!Number.isFinite(value)) this.fail(`${what} is ${value}`, start);
+    return value;
+  }
+
   bool(what: string): boolean {
     this.need(1, what);
     const b = this.bytes[this.offset];
@@ -143,7 +151,11 @@ export class DlibByteReader {
     return [this.count(`${what} num_samples`), this.count(`${what} k`), this.count(`${what} nr`), this.count(`${what} nc`)];
   }
 
-  /** A `resizable_tensor`: version 2, NCHW dims, raw little-endian float32 data. */
+  /**
+   * A `resizable_tensor`: version 2, NCHW dims, raw little-endian float32
+   * data. Every value must be finite: a NaN or infinite weight would make
+   * every output NaN without any error.
+   */
   tensor(what: string): DlibTensor {
     const start = this.offset;
     this.version(`${what} tensor`, 2);
@@ -164,6 +176,9 @@ export class DlibByteReader {
       data = new Float32Array(size);
       const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
       for (let i = 0; i < size; i++) data[i] = view.getFloat32(i * 4, true);
+    }
+    for (let i = 0; i < size; i++) {
+      if (!Number.isFinite(data[i])) this.fail(`${what} value ${i} is ${data[i]}: a network's weights must be finite`, this.offset + i * 4);
     }
     this.offset += size * 4;
     return { shape, data };
@@ -186,4 +201,19 @@ export class DlibByteReader {
     this.version(`${what} alias`, 1);
     return this.shape4(what);
   }
+}
+
+/**
+ * A dlib matrix's size: rows then cols, both negated in dlib's current
+ * format (dlib reads either). Sizes of mixed signs are no size: the stored
+ * numbers are reported as they are.
+ */
+export function matrixSize(r: DlibByteReader, what: string): { rows: number; cols: number } {
+  const start = r.offset;
+  const rows = r.int(`${what} rows`);
+  const cols = r.int(`${what} cols`);
+  if ((rows < 0 && cols > 0) || (rows > 0 && cols < 0)) {
+    r.fail(`${what} is stored as a ${rows}x${cols} matrix: rows and cols must be both negated or neither`, start);
+  }
+  return { rows: Math.abs(rows), cols: Math.abs(cols) };
 }

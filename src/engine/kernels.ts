@@ -2,7 +2,7 @@ import {
   MAX_SHARED_PAGES, RELAXED_SIMD_KERNELS_BASE64, RELAXED_SIMD_SHARED_KERNELS_BASE64, SIMD_KERNELS_BASE64,
   SIMD_SHARED_KERNELS_BASE64,
 } from './kernels-wasm.generated.js';
-import { DlibWasmError, InputError } from '../errors.js';
+import { DlibWasmError, InputError, WasmMemoryError } from '../errors.js';
 
 /**
  * The kernel module's exports that threads run (the network's, and the HOG
@@ -126,11 +126,20 @@ export function loadKernelModule(source: WasmSource, sharedMemory: boolean): Pro
   return module.then((m) => ({ module: m, relaxedSimd, sharedMemory }));
 }
 
-/** Makes the memory a kernel build imports: shared (bounded) or growable without bound. */
+/**
+ * Makes the memory a kernel build imports: shared (bounded) or growable
+ * without bound. A shared memory reserves its whole maximum (4 GiB of address
+ * space) at once, which an address-space limit may refuse: a WasmMemoryError.
+ */
 export function createKernelMemory(initialPages: number, sharedMemory: boolean): WebAssembly.Memory {
-  return sharedMemory
-    ? new WebAssembly.Memory({ initial: initialPages, maximum: MAX_SHARED_PAGES, shared: true })
-    : new WebAssembly.Memory({ initial: initialPages });
+  try {
+    return sharedMemory
+      ? new WebAssembly.Memory({ initial: initialPages, maximum: MAX_SHARED_PAGES, shared: true })
+      : new WebAssembly.Memory({ initial: initialPages });
+  } catch (error) {
+    const what = sharedMemory ? `a shared WebAssembly memory (it reserves ${MAX_SHARED_PAGES / 16384} GiB of address space)` : `${initialPages * 64} KiB of WebAssembly memory`;
+    throw new WasmMemoryError(`the runtime could not allocate ${what}: ${String(error)}; is the process under an address-space limit (ulimit -v) or out of memory?`);
+  }
 }
 
 /**

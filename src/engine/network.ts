@@ -1,16 +1,13 @@
 import type { NetworkDescription } from '../dlib/network-description.js';
 import { DisposedError, InputError } from '../errors.js';
 import { describeInput, isFloatTensor, type NetworkInput } from '../image.js';
-import { ARENA_ALIGN } from '../plan/arena.js';
-import { buildExecutionPlan, type ExecutionPlan, type PlanStep } from '../plan/execution-plan.js';
-import type { WeightWriter } from '../plan/pack-weights.js';
+import { ARENA_ALIGN, ArenaAllocator } from '../plan/arena.js';
+import { buildExecutionPlan, type ConstantPlacer, type ExecutionPlan, type PlanStep } from '../plan/execution-plan.js';
 import { runStep } from './run-step.js';
 import { buildGraph, fuseGraph, sizeOf, type Shape } from '../plan/graph.js';
-import {
-  createKernelMemory, growKernelMemory, instantiateKernels, type Kernels, type WasmSource,
-} from './kernels.js';
+import { growKernelMemory, instantiateKernels, type Kernels, type WasmSource } from './kernels.js';
 import { hardwareThreads } from './spawn-workers.js';
-import { loadKernelsForThreads, ThreadTeam } from './thread-team.js';
+import { loadKernelsAndMemory, ThreadTeam } from './thread-team.js';
 import { median } from '../math/median.js';
 
 export interface EngineOptions {
@@ -86,32 +83,62 @@ function readPlanar(memory: WebAssembly.Memory, address: number, shape: Shape): 
 const RESERVED_BYTES = PAGE;
 
 /**
- * A dlib network loaded into its own WebAssembly memory: packed weights
- * first, then an arena that each plan lays its tensors in.
+ * Input sizes whose plans stay cached. A net run on photos of many sizes
+ * would otherwise keep every size's indirection buffers; past this many, the
+ * least recently used size's plan goes and its constants' space is reused.
+ */
+export const CACHED_PLAN_SIZES = 4;
+
+/** A constant in the kernels' memory, and how many plans use it if it is one of theirs (see ConstantLifetime). */
+interface PlacedConstant {
+  address: number;
+  /** Plans using a plan-lifetime constant; undefined for one that lives as long as the network. */
+  users?: number;
+}
+
+/** A cached plan and the plan-lifetime constants it uses, released with it. */
+interface CachedPlan {
+  plan: ExecutionPlan;
+  constants: Set<string>;
+}
+
+/**
+ * A dlib network loaded into its own WebAssembly memory: packed weights and
+ * each cached plan's constants first (in a region whose freed space is
+ * reused), then an arena that each plan lays its tensors in.
  */
 export class DlibNetwork {
-  readonly description: NetworkDescription;
   readonly backend: BackendInfo;
   readonly batchSize: number;
-  private memory: WebAssembly.Memory | null;
-  private readonly kernels: Kernels;
+  /** Dropped on dispose, as everything large: a disposed network that is still referenced holds nothing. */
+  private network: { description: NetworkDescription; memory: WebAssembly.Memory; kernels: Kernels } | null;
+  /** The input layer (size and means): small, kept after dispose. */
+  private readonly input: NetworkDescription['input'];
   private team: ThreadTeam | undefined;
-  private weightsEnd = RESERVED_BYTES;
-  /** The end of the memory any arena or kernel scratch has used (all above it is still zero). */
+  /** Places the constants, from RESERVED_BYTES on: weights for good, each plan's until the plan goes. */
+  private readonly constantSpace = new ArenaAllocator();
+  /** The end of the memory any constant, arena or kernel scratch has used (all above it is still zero). */
   private dirtyEnd = 0;
-  private readonly weights = new Map<string, number>();
-  private readonly plans = new Map<string, ExecutionPlan>();
+  private readonly constants = new Map<string, PlacedConstant>();
+  /** Least recently used first. */
+  private readonly plans = new Map<string, CachedPlan>();
+  /** The plan-lifetime constants of the plan being built. */
+  private building = new Set<string>();
 
   private constructor(
     description: NetworkDescription, memory: WebAssembly.Memory, kernels: Kernels, team: ThreadTeam | undefined,
     backend: BackendInfo, batchSize: number,
   ) {
-    this.description = description;
-    this.memory = memory;
-    this.kernels = kernels;
+    this.network = { description, memory, kernels };
+    this.input = description.input;
     this.team = team;
     this.backend = backend;
     this.batchSize = batchSize;
+  }
+
+  /** The typed description of the net (every layer and parameter); DisposedError once disposed. */
+  get description(): NetworkDescription {
+    return this.live().description;
   }
 
   static async create(description: NetworkDescription, options: EngineOptions = {}): Promise<DlibNetwork> {
@@ -120,8 +147,9 @@ export class DlibNetwork {
       throw new InputError(`batchSize must be an integer from 1 to 1024, got ${String(options.batchSize)}`);
     }
     const requested = options.threads ?? (await hardwareThreads());
-    const { module, relaxedSimd, sharedMemory, spawn } = await loadKernelsForThreads(requested, options.wasm ?? {}, options.workerUrl);
-    const memory = createKernelMemory(RESERVED_BYTES / PAGE + 1, sharedMemory);
+    const { module, relaxedSimd, sharedMemory, spawn, memory } = await loadKernelsAndMemory(
+      requested, options.wasm ?? {}, options.workerUrl, RESERVED_BYTES / PAGE + 1,
+    );
     const kernels = await instantiateKernels(module, memory);
     // Workers start on threads of their own while this one packs the weights.
     const starting = sharedMemory && spawn ? ThreadTeam.create(spawn, module, memory, requested) : undefined;
@@ -130,7 +158,7 @@ export class DlibNetwork {
     const { rows, cols } = description.input;
     try {
       // Pack the weights now, so that the first run pays for none of it.
-      if (rows !== undefined && cols !== undefined) network.plan(rows, cols, false);
+      if (rows !== undefined && cols !== undefined) network.plan(rows, cols);
     } catch (error) {
       (await starting?.catch(() => undefined))?.dispose();
       throw error;
@@ -144,30 +172,34 @@ export class DlibNetwork {
 
   /** Bytes of WebAssembly memory the network holds (weights and arena); 0 once disposed. */
   get memoryBytes(): number {
-    return this.memory?.buffer.byteLength ?? 0;
+    return this.network?.memory.buffer.byteLength ?? 0;
   }
 
   /** The input size the network requires, if its input layer fixes one. */
   get inputSize(): { rows: number; cols: number } | undefined {
-    const { rows, cols } = this.description.input;
+    const { rows, cols } = this.input;
     return rows !== undefined && cols !== undefined ? { rows, cols } : undefined;
   }
 
   /** Runs the network on each input; returns each one's output (layer<1>'s values). */
   async run(inputs: NetworkInput[]): Promise<Float32Array[]> {
-    const memory = this.live();
+    const { memory } = this.live();
     if (!Array.isArray(inputs)) throw new InputError('run takes an array of inputs: run([image]) for one');
-    const sizes = inputs.map((input, i) => this.checkInput(input, `input ${i}`));
+    // A plain loop: map() and forEach() skip the holes of a sparse array, which would leave holes in the result.
+    const sizes: { rows: number; cols: number }[] = [];
+    for (let i = 0; i < inputs.length; i++) sizes.push(this.checkInput(inputs[i], `input ${i}`));
     const outputs = new Array<Float32Array>(inputs.length);
     // Inputs of one size share a plan; each plan runs `batchSize` at a time.
     const groups = new Map<string, number[]>();
     sizes.forEach(({ rows, cols }, i) => {
       const key = `${rows}x${cols}`;
-      groups.set(key, [...(groups.get(key) ?? []), i]);
+      const group = groups.get(key);
+      if (group) group.push(i);
+      else groups.set(key, [i]);
     });
     for (const indices of groups.values()) {
       const { rows, cols } = sizes[indices[0]];
-      const plan = this.plan(rows, cols, false);
+      const plan = this.plan(rows, cols);
       for (let start = 0; start < indices.length; start += plan.batch) {
         const chunk = indices.slice(start, start + plan.batch);
         const base = this.execute(plan, chunk.map((i) => inputs[i]));
@@ -183,20 +215,26 @@ export class DlibNetwork {
   /**
    * Every layer's output for one input, by dlib's `layer<i>` index, computed
    * layer by layer without fusing (for checking against dlib's own dumps).
+   * The unfused weights it packs (for the face model, 22 MB) are released
+   * when it returns: their space is reused, and each call packs them again.
    */
   async layerOutputs(input: NetworkInput): Promise<Map<number, LayerOutput>> {
-    const memory = this.live();
+    const { memory } = this.live();
     const { rows, cols } = this.checkInput(input, 'input');
-    const plan = this.plan(rows, cols, true);
-    const base = this.execute(plan, [input]);
-    const result = new Map<number, LayerOutput>();
-    for (const [index, { offset, shape }] of plan.layerOutputs) {
-      result.set(index, {
-        shape: [1, shape.c, shape.h, shape.w],
-        data: readPlanar(memory, base + offset, shape),
-      });
+    const unfused = this.buildPlan(rows, cols, true);
+    try {
+      const base = this.execute(unfused.plan, [input]);
+      const result = new Map<number, LayerOutput>();
+      for (const [index, { offset, shape }] of unfused.plan.layerOutputs) {
+        result.set(index, {
+          shape: [1, shape.c, shape.h, shape.w],
+          data: readPlanar(memory, base + offset, shape),
+        });
+      }
+      return result;
+    } finally {
+      this.release(unfused);
     }
-    return result;
   }
 
   /**
@@ -211,8 +249,8 @@ export class DlibNetwork {
     if (!Number.isInteger(repeats) || repeats < 1) throw new InputError(`repeats must be a positive integer, got ${String(repeats)}`);
     this.live();
     const { rows, cols } = this.checkInput(inputs[0], 'input 0');
-    inputs.forEach((input, i) => this.checkInput(input, `input ${i}`));
-    const plan = this.plan(rows, cols, false);
+    for (let i = 0; i < inputs.length; i++) this.checkInput(inputs[i], `input ${i}`);
+    const plan = this.plan(rows, cols);
     if (inputs.length > plan.batch) throw new InputError(`profile takes at most batchSize (${plan.batch}) inputs`);
     const times: number[] = [];
     this.execute(plan, inputs, { times, repeats });
@@ -224,20 +262,21 @@ export class DlibNetwork {
   /** Multiply-adds of one sample at the given input size (default: the fixed one). */
   multiplyAdds(rows = this.inputSize?.rows, cols = this.inputSize?.cols): number {
     if (rows === undefined || cols === undefined) throw new InputError('this network has no fixed input size; pass rows and cols');
-    return this.plan(rows, cols, false).macs;
+    return this.plan(rows, cols).macs;
   }
 
   /** Frees the network's memory; any later call throws DisposedError. */
   dispose(): void {
     this.team?.dispose();
-    this.memory = null;
+    this.team = undefined;
+    this.network = null;
     this.plans.clear();
-    this.weights.clear();
+    this.constants.clear();
   }
 
-  private live(): WebAssembly.Memory {
-    if (!this.memory) throw new DisposedError('the network has been disposed');
-    return this.memory;
+  private live(): NonNullable<DlibNetwork['network']> {
+    if (!this.network) throw new DisposedError('the network has been disposed');
+    return this.network;
   }
 
   private checkInput(input: NetworkInput, what: string): { rows: number; cols: number } {
@@ -250,26 +289,37 @@ export class DlibNetwork {
   }
 
   private ensureBytes(bytes: number): WebAssembly.Memory {
-    const memory = this.live();
+    const { memory } = this.live();
     growKernelMemory(memory, bytes, 'this', '; use a smaller input or batchSize');
     return memory;
   }
 
-  private placeConstant = (key: string, make: () => Float32Array | Int32Array | WeightWriter): number => {
-    const known = this.weights.get(key);
-    if (known !== undefined) return known;
+  /** Where the arena starts: past every constant placed (and space freed among them). */
+  private get constantsEnd(): number {
+    return RESERVED_BYTES + this.constantSpace.peak;
+  }
+
+  private placeConstant: ConstantPlacer = (key, make, lifetime) => {
+    const known = this.constants.get(key);
+    if (known !== undefined) {
+      if (known.users !== undefined && !this.building.has(key)) {
+        known.users++;
+        this.building.add(key);
+      }
+      return known.address;
+    }
+    const { kernels } = this.live();
     const values = make();
-    const address = this.weightsEnd;
     const bytes = 'floats' in values ? values.floats * 4 : values.byteLength;
-    const end = Math.ceil((address + bytes) / ARENA_ALIGN) * ARENA_ALIGN;
+    const address = RESERVED_BYTES + this.constantSpace.allocate(bytes);
     if (!('floats' in values)) {
       const memory = this.ensureBytes(address + bytes);
       new Uint8Array(memory.buffer, address, bytes).set(new Uint8Array(values.buffer, values.byteOffset, bytes));
     } else {
-      // A kernel's inputs go just past the target, where the arena will later be.
+      // A kernel's inputs go past every constant, where the arena will later be.
       const inputs = 'kernel' in values ? values.inputs : [];
       const inputAddresses: number[] = [];
-      let scratchEnd = end;
+      let scratchEnd = this.constantsEnd;
       for (const input of inputs) {
         inputAddresses.push(scratchEnd);
         scratchEnd = Math.ceil((scratchEnd + input.byteLength) / ARENA_ALIGN) * ARENA_ALIGN;
@@ -279,47 +329,88 @@ export class DlibNetwork {
       if (address < this.dirtyEnd) new Float32Array(memory.buffer, address, values.floats).fill(0);
       if ('kernel' in values) {
         inputs.forEach((input, i) => new Float32Array(memory.buffer, inputAddresses[i], input.length).set(input));
-        this.kernels[values.kernel](...values.args(address, inputAddresses));
+        kernels[values.kernel](...values.args(address, inputAddresses));
         this.dirtyEnd = Math.max(this.dirtyEnd, scratchEnd);
       } else {
         values.write(new Float32Array(memory.buffer, address, values.floats));
       }
     }
-    this.weightsEnd = end;
-    this.weights.set(key, address);
+    this.dirtyEnd = Math.max(this.dirtyEnd, address + bytes);
+    if (lifetime === 'plan') {
+      this.constants.set(key, { address, users: 1 });
+      this.building.add(key);
+    } else {
+      this.constants.set(key, { address });
+    }
     return address;
   };
 
-  private plan(rows: number, cols: number, keepAll: boolean): ExecutionPlan {
-    const key = `${keepAll ? 'layers' : 'fused'}:${rows}x${cols}`;
-    let plan = this.plans.get(key);
-    if (!plan) {
-      const graph = buildGraph(this.description, rows, cols);
-      const batch = keepAll ? 1 : this.batchSize;
-      // Checked before planning, whose per-pixel tables an absurd size or batch would make huge too.
-      const largest = Math.max(...graph.shapes.map(sizeOf)) * 4 * batch;
-      if (largest > MAX_MEMORY_BYTES) {
-        throw new InputError(`an input of ${cols}x${rows} (width x height) in batches of ${batch} has a layer output of ${Math.ceil(largest / 2 ** 20)} MiB, more than WebAssembly's 4 GiB; use a smaller input or batchSize`);
+  /** The fused plan for an input size, from the cache (where it becomes the most recently used) or built. */
+  private plan(rows: number, cols: number): ExecutionPlan {
+    const key = `${rows}x${cols}`;
+    let cached = this.plans.get(key);
+    if (cached) {
+      this.plans.delete(key);
+    } else {
+      // Evicted first, so that the new plan's constants can take its space.
+      if (this.plans.size >= CACHED_PLAN_SIZES) {
+        const [oldest, evicted] = this.plans.entries().next().value!;
+        this.plans.delete(oldest);
+        this.release(evicted);
       }
-      plan = buildExecutionPlan(keepAll ? graph : fuseGraph(graph), this.placeConstant, {
+      cached = this.buildPlan(rows, cols, false);
+    }
+    this.plans.set(key, cached);
+    return cached.plan;
+  }
+
+  private buildPlan(rows: number, cols: number, keepAll: boolean): CachedPlan {
+    const { description } = this.live();
+    const graph = buildGraph(description, rows, cols);
+    const batch = keepAll ? 1 : this.batchSize;
+    // Checked before planning, whose per-pixel tables an absurd size or batch would make huge too.
+    let largest = 0;
+    for (const shape of graph.shapes) largest = Math.max(largest, sizeOf(shape) * 4 * batch);
+    if (largest > MAX_MEMORY_BYTES) {
+      throw new InputError(`an input of ${cols}x${rows} (width x height) in batches of ${batch} has a layer output of ${Math.ceil(largest / 2 ** 20)} MiB, more than WebAssembly's 4 GiB; use a smaller input or batchSize`);
+    }
+    this.building = new Set();
+    try {
+      const plan = buildExecutionPlan(keepAll ? graph : fuseGraph(graph), this.placeConstant, {
         batch,
         keepAll,
         constantKey: keepAll ? 'layers' : 'fused',
       });
-      this.plans.set(key, plan);
+      return { plan, constants: this.building };
+    } catch (error) {
+      this.release({ constants: this.building });
+      throw error;
+    } finally {
+      this.building = new Set();
     }
-    return plan;
+  }
+
+  /** Frees the space of the plan-lifetime constants that no other cached plan uses. */
+  private release({ constants }: Pick<CachedPlan, 'constants'>): void {
+    for (const key of constants) {
+      const constant = this.constants.get(key);
+      if (constant?.users === undefined) continue;
+      if (--constant.users > 0) continue;
+      this.constants.delete(key);
+      this.constantSpace.free(constant.address - RESERVED_BYTES);
+    }
   }
 
   /** Writes the inputs into the arena and runs the plan; returns the arena's base address. */
   private execute(plan: ExecutionPlan, inputs: NetworkInput[], timing?: { times: number[]; repeats: number }): number {
-    // The arena sits after all weights placed so far; its contents do not outlive a run.
-    const base = this.weightsEnd;
+    // The arena sits after all constants placed so far; its contents do not outlive a run.
+    const base = this.constantsEnd;
+    const { kernels } = this.live();
     const memory = this.ensureBytes(base + plan.arenaBytes);
     this.dirtyEnd = Math.max(this.dirtyEnd, base + plan.arenaBytes);
     const { shape } = plan.input;
     const pixels = shape.h * shape.w;
-    const [meanR, meanG, meanB] = this.description.input.mean;
+    const [meanR, meanG, meanB] = this.input.mean;
     inputs.forEach((input, s) => {
       const target = base + plan.input.offset + s * 3 * pixels * 4;
       if (isFloatTensor(input)) {
@@ -327,12 +418,12 @@ export class DlibNetwork {
       } else {
         const staging = base + plan.staging;
         new Uint8Array(memory.buffer, staging, input.data.length).set(input.data);
-        this.kernels.u8_rgb_to_f32_nhwc(staging, input.data.length / pixels, meanR, meanG, meanB, target, 0, pixels);
+        kernels.u8_rgb_to_f32_nhwc(staging, input.data.length / pixels, meanR, meanG, meanB, target, 0, pixels);
       }
     });
     const run = (step: PlanStep) => {
-      if (this.team) this.team.run(this.kernels, step, base, inputs.length);
-      else runStep(this.kernels, step, base, inputs.length);
+      if (this.team) this.team.run(kernels, step, base, inputs.length);
+      else runStep(kernels, step, base, inputs.length);
     };
     for (const step of plan.steps) {
       if (!timing) {

@@ -44,5 +44,11 @@ export async function spawnNodeWorkers(threads: NodeWorkerThreads, inits: Worker
   }
   // Idle workers sleep in Atomics.wait; they must not keep the process alive.
   for (const w of workers) w.unref();
-  return workers.map((w) => ({ terminate: () => void w.terminate() }));
+  return workers.map((w) => ({
+    terminate: () => void w.terminate(),
+    onDeath: (listener) => {
+      w.once('exit', (code) => listener(`exited (code ${code})`));
+      w.once('error', (error) => listener(`failed (${error instanceof Error ? error.message : String(error)})`));
+    },
+  }));
 }

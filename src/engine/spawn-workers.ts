@@ -5,6 +5,8 @@ import { spawnWebWorkers } from './web-workers.js';
 /** A started worker, whatever the runtime's kind. */
 export interface WorkerHandle {
   terminate(): void;
+  /** Calls `listener` (on the event loop) when the worker stops or fails, with why. */
+  onDeath(listener: (why: string) => void): void;
 }
 
 /** Starts one worker per init, each running `workerMain`; resolves when all are ready. */

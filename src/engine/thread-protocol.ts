@@ -15,9 +15,14 @@ export const SLOT_FAILED = 3;
 export const SLOT_ARG_COUNT = 4;
 export const SLOT_ARGS = 5;
 export const MAX_ARGS = 24;
-/** Per worker: start, end, blockStart, blockEnd (start == end: nothing to do). */
+/**
+ * Per worker: start, end, blockStart, blockEnd (start == end: nothing to do),
+ * then the generation of the last command it took (written as it starts on
+ * it: a live worker, however slow its share, has taken the command).
+ */
 export const SLOT_RANGES = SLOT_ARGS + MAX_ARGS;
-export const RANGE_SLOTS = 4;
+export const RANGE_SLOTS = 5;
+export const RANGE_TAKEN = 4;
 export const MAX_WORKERS = 63;
 export const CONTROL_SLOTS = SLOT_RANGES + RANGE_SLOTS * MAX_WORKERS;
 export const EXIT = -1;
@@ -39,6 +44,6 @@ export interface WorkerInit {
   generationAtStart: number;
   layout: {
     generation: number; pending: number; kernel: number; failed: number; argCount: number; args: number;
-    ranges: number; rangeSlots: number; exit: number; park: number; spinPolls: number;
+    ranges: number; rangeSlots: number; taken: number; exit: number; park: number; spinPolls: number;
   };
 }

@@ -1,10 +1,13 @@
 import type { PlanStep } from '../plan/execution-plan.js';
-import { DlibWasmError, InputError } from '../errors.js';
-import { KERNEL_NAMES, loadKernelModule, runtimeHasSharedMemory, type KernelModule, type Kernels, type WasmSource } from './kernels.js';
+import { DlibWasmError, InputError, WorkerDiedError } from '../errors.js';
+import {
+  createKernelMemory, KERNEL_NAMES, loadKernelModule, runtimeHasSharedMemory, type KernelModule, type Kernels, type WasmSource,
+} from './kernels.js';
+import { WasmMemoryError } from '../errors.js';
 import { runStep, stepArgs, workItems } from './run-step.js';
 import { findWorkerSpawner, type WorkerHandle, type WorkerSpawner } from './spawn-workers.js';
 import {
-  CONTROL_OFFSET, CONTROL_SLOTS, EXIT, MAX_ARGS, PARK, MAX_WORKERS, RANGE_SLOTS, SLOT_ARG_COUNT, SLOT_ARGS, SLOT_FAILED,
+  CONTROL_OFFSET, CONTROL_SLOTS, EXIT, MAX_ARGS, PARK, MAX_WORKERS, RANGE_SLOTS, RANGE_TAKEN, SLOT_ARG_COUNT, SLOT_ARGS, SLOT_FAILED,
   SLOT_GENERATION, SLOT_KERNEL, SLOT_PENDING, SLOT_RANGES, SPIN_POLLS,
 } from './thread-protocol.js';
 
@@ -17,6 +20,24 @@ import {
  */
 const MIN_PARALLEL_MACS = 200_000;
 const MIN_PARALLEL_ITEMS = 128;
+
+/**
+ * A worker that has not even taken a command this long after the caller
+ * finished its own share is taken for dead: a worker killed while the caller
+ * waits cannot say so, since its exit event needs the event loop the caller
+ * is blocking. A live one takes it as soon as it is scheduled, even on a
+ * machine with many more busy threads than cores.
+ */
+const UNTAKEN_MS = 5000;
+/**
+ * A worker that took a command is alive, and its share about as long as the
+ * caller's: one that has not finished it this long (plus this many times the
+ * caller's share) after the caller hangs, and is given up on too.
+ */
+const UNFINISHED_MS = 60_000;
+const UNFINISHED_SHARES = 50;
+/** The caller sleeps in slices of this long, to check the time between them. */
+const WAIT_SLICE_MS = 100;
 
 /**
  * The kernel build for `threads` threads (checked), and how to start their
@@ -34,6 +55,26 @@ export async function loadKernelsForThreads(
   return { ...(await loadKernelModule(wasm, shared)), spawn };
 }
 
+/**
+ * The kernels for `threads` threads (see loadKernelsForThreads) and their
+ * memory of `initialPages`. Where a shared memory cannot be had (an
+ * address-space limit refuses its reservation), one thread on an unshared
+ * memory: `sharedMemory` and `spawn` then say so, and the backend reports 1
+ * thread. A caller's own module is a build for one kind of memory: no fallback.
+ */
+export async function loadKernelsAndMemory(
+  threads: number, wasm: WasmSource, workerUrl: string | URL | undefined, initialPages: number,
+): Promise<KernelModule & { spawn?: WorkerSpawner; memory: WebAssembly.Memory }> {
+  const kernels = await loadKernelsForThreads(threads, wasm, workerUrl);
+  try {
+    return { ...kernels, memory: createKernelMemory(initialPages, kernels.sharedMemory) };
+  } catch (error) {
+    if (!(error instanceof WasmMemoryError) || !kernels.sharedMemory || wasm.module) throw error;
+    const unshared = await loadKernelModule(wasm, false);
+    return { ...unshared, spawn: undefined, memory: createKernelMemory(initialPages, false) };
+  }
+}
+
 type Range = [number, number, number, number];
 
 /**
@@ -46,12 +87,18 @@ export class ThreadTeam {
   private readonly control: Int32Array;
   private readonly workers: WorkerHandle[];
   private readonly canBlock: boolean;
+  /** Why the team can no longer work: a worker died (seen between runs) or stalled (seen while waiting). */
+  private death: string | undefined;
+  private disposed = false;
 
   private constructor(threads: number, control: Int32Array, workers: WorkerHandle[]) {
     this.threads = threads;
     this.control = control;
     this.workers = workers;
     this.canBlock = callerCanBlock(control);
+    workers.forEach((w, i) => w.onDeath((why) => {
+      if (!this.disposed) this.death ??= `worker thread ${i + 1} ${why}`;
+    }));
   }
 
   static async create(spawn: WorkerSpawner, module: WebAssembly.Module, memory: WebAssembly.Memory, threads: number): Promise<ThreadTeam> {
@@ -62,7 +109,7 @@ export class ThreadTeam {
       module, memory, kernelNames: KERNEL_NAMES, worker, controlOffset: CONTROL_OFFSET, generationAtStart,
       layout: {
         generation: SLOT_GENERATION, pending: SLOT_PENDING, kernel: SLOT_KERNEL, failed: SLOT_FAILED, argCount: SLOT_ARG_COUNT,
-        args: SLOT_ARGS, ranges: SLOT_RANGES, rangeSlots: RANGE_SLOTS, exit: EXIT, park: PARK, spinPolls: SPIN_POLLS,
+        args: SLOT_ARGS, ranges: SLOT_RANGES, rangeSlots: RANGE_SLOTS, taken: RANGE_TAKEN, exit: EXIT, park: PARK, spinPolls: SPIN_POLLS,
       },
     })));
     return new ThreadTeam(count + 1, control, workers);
@@ -70,23 +117,25 @@ export class ThreadTeam {
 
   /** Runs one plan step for `count` samples on all threads. */
   run(kernels: Kernels, step: PlanStep, base: number, count: number): void {
+    this.checkAlive();
     const ranges = this.split(step, count);
     if (ranges.length === 1) {
       runStep(kernels, step, base, count, ...ranges[0]);
       return;
     }
     const { control } = this;
-    this.waitForWorkers(); // the last command (a park) must be taken before its slots are reused
+    this.waitForWorkers(0); // the last command (a park) must be taken before its slots are reused
     const args = stepArgs(step, base, count);
     if (args.length > MAX_ARGS) throw new Error(`${step.kernel} takes more than ${MAX_ARGS} arguments`);
     control[SLOT_ARG_COUNT] = args.length;
     args.forEach((a, i) => (control[SLOT_ARGS + i] = Number(a)));
     for (let w = 0; w < this.workers.length; w++) control.set(ranges[w + 1], SLOT_RANGES + w * RANGE_SLOTS);
     this.command(KERNEL_NAMES.indexOf(step.kernel));
+    const started = performance.now();
     try {
       runStep(kernels, step, base, count, ...ranges[0]);
     } finally {
-      this.waitForWorkers();
+      this.waitForWorkers(performance.now() - started);
     }
     const failed = Atomics.exchange(control, SLOT_FAILED, 0);
     if (failed) throw new DlibWasmError(`worker thread ${failed} trapped in ${step.kernel} (${step.label})`);
@@ -94,12 +143,14 @@ export class ThreadTeam {
 
   /** Ends a run: the workers go to sleep until the next one (no need to wait for them). */
   park(): void {
-    this.waitForWorkers();
+    this.checkAlive();
+    this.waitForWorkers(0);
     this.command(PARK);
   }
 
   /** Stops the workers; the team cannot be used afterwards. */
   dispose(): void {
+    this.disposed = true;
     this.command(EXIT);
     for (const w of this.workers) w.terminate();
   }
@@ -135,12 +186,38 @@ export class ThreadTeam {
     return Array.from({ length: t }, (_, i) => [0, items, share(blocks, i), share(blocks, i + 1)]);
   }
 
-  private waitForWorkers(): void {
+  private checkAlive(): void {
+    if (this.death) throw new WorkerDiedError(`${this.death}; this model cannot run any more: dispose() it and load it again`);
+  }
+
+  /**
+   * Waits until every worker has taken the last command, `callerMs` after the
+   * caller did its own share: never forever (see STALL_MS).
+   */
+  private waitForWorkers(callerMs: number): void {
     const { control } = this;
+    let since: number | undefined;
     for (let polls = 0; ; polls++) {
       const pending = Atomics.load(control, SLOT_PENDING);
       if (pending === 0) return;
-      if (this.canBlock && polls >= SPIN_POLLS) Atomics.wait(control, SLOT_PENDING, pending);
+      if (polls < SPIN_POLLS) continue;
+      // Past the spinning (well under a millisecond): sleep in slices (or spin on, where the caller may not
+      // sleep), and look at the clock between them.
+      if (this.canBlock) Atomics.wait(control, SLOT_PENDING, pending, WAIT_SLICE_MS);
+      else if (polls % 1024 !== 0) continue;
+      const now = performance.now();
+      since ??= now;
+      const generation = Atomics.load(control, SLOT_GENERATION);
+      const untaken = this.workers.filter((_, w) => Atomics.load(control, SLOT_RANGES + w * RANGE_SLOTS + RANGE_TAKEN) !== generation).length;
+      if (untaken > 0 && now - since > UNTAKEN_MS) {
+        this.death = `${untaken} of ${this.workers.length} worker threads did not take their share within ${UNTAKEN_MS / 1000} s: a worker has died (terminated or out of memory)`;
+        this.checkAlive();
+      }
+      const limit = UNFINISHED_MS + UNFINISHED_SHARES * callerMs;
+      if (now - since > limit) {
+        this.death = `${pending} of ${this.workers.length} worker threads did not finish their share within ${Math.round(limit / 1000)} s: a worker hangs`;
+        this.checkAlive();
+      }
     }
   }
 }

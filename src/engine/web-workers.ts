@@ -49,5 +49,9 @@ export async function spawnWebWorkers(inits: WorkerInit[], workerUrl?: string | 
   }
   // Bun's workers can be unreferenced, so that idle ones never keep the process alive; Deno's cannot, and stop on dispose().
   for (const w of workers) w.unref?.();
-  return workers.map((w) => ({ terminate: () => w.terminate() }));
+  // A Web Worker that is terminated tells no one; one that fails (out of memory) reports an error.
+  return workers.map((w) => ({
+    terminate: () => w.terminate(),
+    onDeath: (listener) => w.addEventListener('error', (event) => listener(`failed (${event.message || 'an error'})`), { once: true }),
+  }));
 }

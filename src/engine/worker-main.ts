@@ -21,6 +21,7 @@ export function workerMain(init: WorkerInit, ready: () => void): void {
       if (parked || polls >= layout.spinPolls) Atomics.wait(control, layout.generation, seen);
     }
     seen = Atomics.load(control, layout.generation);
+    Atomics.store(control, range + layout.taken, seen);
     const kernel = control[layout.kernel];
     if (kernel === layout.exit) return;
     parked = kernel === layout.park;

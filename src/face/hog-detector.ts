@@ -1,6 +1,6 @@
 import { FHOG_PLANES, readHogDetector, type HogDetectorDescription } from '../dlib/hog-detector-reader.js';
-import { createKernelMemory, growKernelMemory, instantiateKernels, type KernelName, type Kernels, type WasmSource } from '../engine/kernels.js';
-import { loadKernelsForThreads, ThreadTeam } from '../engine/thread-team.js';
+import { growKernelMemory, instantiateKernels, type KernelName, type Kernels, type WasmSource } from '../engine/kernels.js';
+import { loadKernelsAndMemory, ThreadTeam } from '../engine/thread-team.js';
 import type { PlanStep } from '../plan/execution-plan.js';
 import { DisposedError, InputError } from '../errors.js';
 import type { Rectangle } from '../geometry/point-transforms.js';
@@ -122,7 +122,6 @@ export async function loadFrontalFaceDetector(
   for (const part of [description, description.overlap, description.filters, ...description.filters]) Object.freeze(part);
   const { filterRows, filterCols } = description;
   const threads = options.threads ?? 1;
-  const { module, sharedMemory, spawn } = await loadKernelsForThreads(threads, options.wasm ?? {}, options.workerUrl);
 
   // Constants first: the orientation table, then every filter's taps.
   const orientations = orientationTable();
@@ -149,7 +148,9 @@ export async function loadFrontalFaceDetector(
       }
     }
   });
-  const memory = createKernelMemory(Math.ceil(constantsEnd / PAGE) + 1, sharedMemory);
+  const { module, sharedMemory, spawn, memory } = await loadKernelsAndMemory(
+    threads, options.wasm ?? {}, options.workerUrl, Math.ceil(constantsEnd / PAGE) + 1,
+  );
   const kernels = await instantiateKernels(module, memory);
   new Uint8Array(memory.buffer).set(orientations, ORIENTATIONS);
   for (const { at, values } of taps) new Float32Array(memory.buffer, at, values.length).set(values);
@@ -196,6 +197,11 @@ function runRows(
     label: kernel, macs: rows * macsPerRow, nodeMacs: 0, kernel, args, work: { perSample: rows, granule: 1, first: rowStart },
   };
   rt.team.run(rt.kernels, step, 0, 1);
+}
+
+/** What to try when scanning needs too much memory: each up-sampling doubles the image's sides. */
+function smallerScanHint(upsample: number): string {
+  return upsample > 0 ? `; try a smaller upsample (${upsample - 1}), or a smaller image` : '; try a smaller image';
 }
 
 class HogDetector implements FrontalFaceDetector {
@@ -294,9 +300,9 @@ class HogDetector implements FrontalFaceDetector {
     const ws = planHogWorkspace({ width, height }, pixelStride, upsample, this.description, this.workspaceStart);
     if (ws.end > MAX_DETECTOR_MEMORY_BYTES) {
       const level0 = ws.upsampling[ws.upsampling.length - 1];
-      throw new InputError(`a ${width}x${height} image up-sampled ${upsample} times (${level0.width}x${level0.height}) needs ${(ws.end / 2 ** 30).toFixed(1)} GiB to scan, more than the ${MAX_DETECTOR_MEMORY_BYTES / 2 ** 30} GiB allowed`);
+      throw new InputError(`a ${width}x${height} image up-sampled ${upsample} times (${level0.width}x${level0.height}) needs ${(ws.end / 2 ** 30).toFixed(1)} GiB to scan, more than the ${MAX_DETECTOR_MEMORY_BYTES / 2 ** 30} GiB allowed${smallerScanHint(upsample)}`);
     }
-    growKernelMemory(memory, ws.end, `scanning a ${width}x${height} image up-sampled ${upsample} times`);
+    growKernelMemory(memory, ws.end, `scanning a ${width}x${height} image up-sampled ${upsample} times`, smallerScanHint(upsample));
     this.workspace = ws;
     return ws;
   }

@@ -134,16 +134,16 @@ function copyChip(image: RgbImage, width: number, height: number, pixelStride: n
 }
 
 class WasmImageChipExtractor implements ImageChipExtractor {
-  private memory: WebAssembly.Memory | null;
-  private readonly kernels: ChipKernels;
+  /** Dropped whole on dispose: the kernels' instance holds the memory too. */
+  private runtime: { memory: WebAssembly.Memory; kernels: ChipKernels } | null;
 
   constructor(memory: WebAssembly.Memory, kernels: ChipKernels) {
-    this.memory = memory;
-    this.kernels = kernels;
+    this.runtime = { memory, kernels };
   }
 
   extractImageChip(image: RgbImage, details: ChipRegion): RgbImage {
-    if (!this.memory) throw new DisposedError('the chip extractor has been disposed');
+    if (!this.runtime) throw new DisposedError('the chip extractor has been disposed');
+    const { kernels } = this.runtime;
     const { width, height, pixelStride } = describeRgbImage(image, 'image');
     const plan = planChipExtraction(width, height, details);
     const { rows, cols } = details;
@@ -172,12 +172,12 @@ class WasmImageChipExtractor implements ImageChipExtractor {
     }
     for (let i = 1; i < levels.length; i++) {
       const from = levels[i - 1];
-      this.kernels.u8_rgb_pyramid_down_2(
+      kernels.u8_rgb_pyramid_down_2(
         from.address, from.width * from.pixelStride, from.pixelStride, levels[i].address, levels[i].width, scratch, 0, levels[i].height,
       );
     }
     const source = levels[levels.length - 1];
-    this.kernels.u8_rgb_warp_affine_bilinear(
+    kernels.u8_rgb_warp_affine_bilinear(
       source.address, source.width, source.height, source.width * source.pixelStride, source.pixelStride, chip, cols,
       m[0][0], m[0][1], m[1][0], m[1][1], b[0], b[1], 0, rows,
     );
@@ -185,11 +185,11 @@ class WasmImageChipExtractor implements ImageChipExtractor {
   }
 
   dispose(): void {
-    this.memory = null;
+    this.runtime = null;
   }
 
   private ensureBytes(bytes: number): WebAssembly.Memory {
-    const memory = this.memory!;
+    const { memory } = this.runtime!;
     growKernelMemory(memory, bytes, 'this chip');
     return memory;
   }

@@ -1,4 +1,4 @@
-import { DlibByteReader } from '../dlib/serialization.js';
+import { DlibByteReader, matrixSize } from '../dlib/serialization.js';
 
 /** One regression tree: complete binary, splits breadth-first, then its leaves. */
 export interface RegressionTree {
@@ -60,7 +60,7 @@ function readFloats(r: DlibByteReader, target: Float32Array, at: number, count: 
         continue;
       }
     }
-    target[at + i] = r.real(what);
+    target[at + i] = r.finiteReal(what);
   }
 }
 
@@ -85,13 +85,8 @@ function vectorLength(r: DlibByteReader, elementBytes: number, what: string): nu
  */
 function columnVectorRows(r: DlibByteReader, what: string, expectedRows?: number): number {
   const start = r.offset;
-  let rows = r.int(`${what} rows`);
-  let cols = r.int(`${what} cols`);
-  if (rows < 0 || cols < 0) {
-    rows = -rows;
-    cols = -cols;
-  }
-  if (cols !== 1 || rows < 0) r.fail(`${what} is a ${rows}x${cols} matrix, not a column vector`, start);
+  const { rows, cols } = matrixSize(r, what);
+  if (cols !== 1) r.fail(`${what} is a ${rows}x${cols} matrix, not a column vector`, start);
   if (expectedRows !== undefined && rows !== expectedRows) r.fail(`${what} has ${rows} values, expected ${expectedRows}`, start);
   checkCount(r, rows, MIN_FLOAT_BYTES, what, start);
   return rows;
@@ -108,7 +103,7 @@ function readTree(r: DlibByteReader, shapeLength: number, what: string): Regress
     const at = r.offset;
     idx1[i] = r.count(`${what} split idx1`);
     idx2[i] = r.count(`${what} split idx2`);
-    thresholds[i] = r.real(`${what} split threshold`);
+    thresholds[i] = r.finiteReal(`${what} split threshold`);
     if (Math.max(idx1[i], idx2[i]) > maxFeature) {
       maxFeature = Math.max(idx1[i], idx2[i]);
       maxFeatureAt = at;

@@ -5,8 +5,18 @@ import { convIndirection, matrixIndirection, type Indirection } from './indirect
 import { IGEMM_MR, IGEMM_NR, packConvWeights, packFcWeights, toPixelMajor, type PackedWeights, type WeightWriter } from './pack-weights.js';
 import { packWinogradWeights, prefersWinograd, winogradMacs, winogradTiles, winogradWeightMatrixBytes, WINOGRAD_POSITIONS } from './winograd.js';
 
-/** Puts constant data (packed weights, indirection) in the kernels' memory; returns its byte address. */
-export type ConstantPlacer = (key: string, make: () => Float32Array | Int32Array | WeightWriter) => number;
+/**
+ * How long a constant is kept: as long as the network (weights that any input
+ * size may use again), or as long as some plan that placed it (what depends on
+ * the input size, as indirection buffers, and the unfused plans' weights).
+ */
+export type ConstantLifetime = 'network' | 'plan';
+
+/**
+ * Puts constant data (packed weights, indirection) in the kernels' memory, or
+ * finds it there by its key; returns its byte address.
+ */
+export type ConstantPlacer = (key: string, make: () => Float32Array | Int32Array | WeightWriter, lifetime?: ConstantLifetime) => number;
 
 /**
  * A kernel argument: a plain number, an arena offset (the arena's base
@@ -91,6 +101,8 @@ export function buildExecutionPlan(graph: Graph, place: ConstantPlacer, options:
 
   const context: StepContext = {
     shapes, offsets, place, arena, batch, key: options.constantKey, zero: 0,
+    // An unfused plan's weights are packed for it alone (see DlibNetwork.layerOutputs).
+    weights: options.keepAll ? 'plan' : 'network',
     planKey: `${shapes[graph.input].h}x${shapes[graph.input].w}x${batch}`,
   };
   context.zero = place(`zeros:${maxTapChannels(graph)}`, () => new Float32Array(maxTapChannels(graph)));
@@ -98,7 +110,7 @@ export function buildExecutionPlan(graph: Graph, place: ConstantPlacer, options:
   nodes.forEach((node, i) => {
     const inPlace = options.keepAll ? undefined : inPlaceInput(node, shapes, lastUse, i);
     offsets[node.y] = inPlace !== undefined ? offsets[inPlace] : arena.allocate(bytesOf(node.y));
-    steps.push(...makeSteps(node, context).map((step) => ({ ...step, nodeMacs: directMacs(node, shapes) })));
+    for (const step of makeSteps(node, context)) steps.push({ ...step, nodeMacs: directMacs(node, shapes) });
     for (const t of new Set(nodeInputs(node))) {
       if (lastUse[t] === i && offsets[t] !== offsets[node.y]) arena.free(offsets[t]);
     }
@@ -161,6 +173,8 @@ interface StepContext {
   key: string;
   planKey: string;
   zero: number;
+  /** The lifetime of the layers' weights. */
+  weights: ConstantLifetime;
 }
 
 function labelOf(node: GraphNode, shapes: Shape[]): string {
@@ -238,8 +252,8 @@ function directStep(
   return igemmStep({
     label, macs, x: ctx.offsets[x], y: ctx.offsets[y], outputs, relu,
     pixelsPerSample: sizeOf(ctx.shapes[y]) / outputs,
-    indirection: ctx.place(`${key}:indirection:${ctx.planKey}`, () => ind.offsets), taps: ind.taps, tapChannels: ind.tapChannels,
-    w: ctx.place(`${key}:w`, () => weights().w), bias: ctx.place(`${key}:bias`, () => weights().bias),
+    indirection: ctx.place(`${key}:indirection:${ctx.planKey}`, () => ind.offsets, 'plan'), taps: ind.taps, tapChannels: ind.tapChannels,
+    w: ctx.place(`${key}:w`, () => weights().w, ctx.weights), bias: ctx.place(`${key}:bias`, () => weights().bias, ctx.weights),
   }, ctx);
 }
 
@@ -271,8 +285,8 @@ function winogradSteps(node: Extract<GraphNode, { op: 'conv' }>, label: string, 
   let packed: PackedWeights | undefined;
   const weights = () => (packed ??= packWinogradWeights(l, node.scale, node.shift));
   // Not the direct path's keys: the same layer may run either way at other input sizes.
-  const w = ctx.place(`${key}:winograd:w`, () => weights().w);
-  const bias = ctx.place(`${key}:winograd:bias`, () => weights().bias);
+  const w = ctx.place(`${key}:winograd:w`, () => weights().w, ctx.weights);
+  const bias = ctx.place(`${key}:winograd:bias`, () => weights().bias, ctx.weights);
   const blocks = Math.ceil(l.numFilters / IGEMM_NR);
   const work = { perSample: tilesPerSample, granule: 1 };
   return [
@@ -286,7 +300,7 @@ function winogradSteps(node: Extract<GraphNode, { op: 'conv' }>, label: string, 
     igemmStep({
       label: `${label} (winograd gemms)`, macs: winogradMacs(l, ys), x: v, y: m, outputs: mRowFloats, relu: false,
       pixelsPerSample: tilesPerSample,
-      indirection: ctx.place(`${key}:winograd:indirection:${ctx.planKey}`, () => matrixIndirection(tiles, vRowFloats, l.inputChannels).offsets),
+      indirection: ctx.place(`${key}:winograd:indirection:${ctx.planKey}`, () => matrixIndirection(tiles, vRowFloats, l.inputChannels).offsets, 'plan'),
       taps: 1, tapChannels: l.inputChannels,
       w, bias: ctx.place(`zeros:${blocks * IGEMM_NR}`, () => new Float32Array(blocks * IGEMM_NR)),
       batch: { count: WINOGRAD_POSITIONS, xStride: vMatrixBytes, wStride: winogradWeightMatrixBytes(l), yStride: mMatrixBytes },
@@ -362,7 +376,7 @@ function makeSteps(node: GraphNode, ctx: StepContext): Omit<PlanStep, 'nodeMacs'
         label, macs: 0, kernel: 'f32_scale_shift_nhwc__simd128',
         args: [
           { arena: offsets[node.x] }, ys.c, pixels,
-          ctx.place(`${key}:gamma`, () => order(node.gamma)), ctx.place(`${key}:beta`, () => order(node.beta)),
+          ctx.place(`${key}:gamma`, () => order(node.gamma), ctx.weights), ctx.place(`${key}:beta`, () => order(node.beta), ctx.weights),
           node.perElement, node.relu, { arena: offsets[node.y] },
         ],
         work: { perSample: pixels, granule: 1 },
