@@ -44,16 +44,25 @@ export function packDescriptors(descriptors: unknown): PackedDescriptors {
   return { values, count, length };
 }
 
+/** Elements summed between checks for an early end: every pair is decided past a threshold. */
+const BLOCK = 16;
+
 /**
  * The pairs (i, j), i <= j, of descriptors closer than `threshold`, in order of
  * i then j: the graph of dlib's dnn_face_recognition_ex, each face joined to
- * itself too (its own label then gets a vote). Distances are dlib's float32
- * `length(a - b)`, summed in order, four pairs at a time so that their
- * dependent float32 sums overlap instead of waiting on each other.
+ * itself too (its own label then gets a vote). Pairs are decided by dlib's
+ * float32 `length(a - b)` < threshold. Squares are summed in double, four
+ * pairs at a time so that the sums overlap, a block of four ending once all
+ * are clearly past the threshold; only sums too close to call (those within
+ * float32's rounding of the threshold) are summed again in float32, in
+ * dlib's order.
  */
 export function closePairs({ values, count, length }: PackedDescriptors, threshold: number): EdgeArrays {
   const pairs = new GrowingPairs(count);
-  const f = Math.fround;
+  const { below, above } = decisiveSums(threshold, length);
+  const join = (i: number, j: number, sum: number) => {
+    if (sum < below || (sum <= above && float32Distance(values, i * length, j * length, length) < threshold)) pairs.push(i, j);
+  };
   for (let i = 0; i < count; i++) {
     // d(i, i) is exactly 0, below any valid (positive) threshold.
     pairs.push(i, i);
@@ -68,33 +77,64 @@ export function closePairs({ values, count, length }: PackedDescriptors, thresho
       let s1 = 0;
       let s2 = 0;
       let s3 = 0;
-      for (let k = 0; k < length; k++) {
-        const x = values[a + k];
-        const d0 = f(x - values[b0 + k]);
-        const d1 = f(x - values[b1 + k]);
-        const d2 = f(x - values[b2 + k]);
-        const d3 = f(x - values[b3 + k]);
-        s0 = f(s0 + f(d0 * d0));
-        s1 = f(s1 + f(d1 * d1));
-        s2 = f(s2 + f(d2 * d2));
-        s3 = f(s3 + f(d3 * d3));
+      for (let k0 = 0; k0 < length; k0 += BLOCK) {
+        const k1 = Math.min(k0 + BLOCK, length);
+        for (let k = k0; k < k1; k++) {
+          const x = values[a + k];
+          const d0 = x - values[b0 + k];
+          const d1 = x - values[b1 + k];
+          const d2 = x - values[b2 + k];
+          const d3 = x - values[b3 + k];
+          s0 += d0 * d0;
+          s1 += d1 * d1;
+          s2 += d2 * d2;
+          s3 += d3 * d3;
+        }
+        if (s0 > above && s1 > above && s2 > above && s3 > above) break;
       }
-      if (f(Math.sqrt(s0)) < threshold) pairs.push(i, j);
-      if (f(Math.sqrt(s1)) < threshold) pairs.push(i, j + 1);
-      if (f(Math.sqrt(s2)) < threshold) pairs.push(i, j + 2);
-      if (f(Math.sqrt(s3)) < threshold) pairs.push(i, j + 3);
+      join(i, j, s0);
+      join(i, j + 1, s1);
+      join(i, j + 2, s2);
+      join(i, j + 3, s3);
     }
     for (; j < count; j++) {
       const b = j * length;
       let s = 0;
       for (let k = 0; k < length; k++) {
-        const d = f(values[a + k] - values[b + k]);
-        s = f(s + f(d * d));
+        const d = values[a + k] - values[b + k];
+        s += d * d;
       }
-      if (f(Math.sqrt(s)) < threshold) pairs.push(i, j);
+      join(i, j, s);
     }
   }
   return pairs.arrays();
+}
+
+/**
+ * Bounds on a double sum of squares (within (length + 2) * 2^-53 of the true
+ * sum) that decide the float32 comparison for sure: dlib's float32 sum is
+ * within (length + 2) * 2^-24 of the true sum (plus 2^-150 a square for
+ * underflow) and its square root and rounding add 2^-24 each; the margin is
+ * twice that. Thresholds so small or large that float32 leaves its normal
+ * range decide every pair in float32.
+ */
+function decisiveSums(threshold: number, length: number): { below: number; above: number } {
+  if (!(threshold >= 2 ** -60 && threshold <= 2 ** 60)) return { below: -1, above: Infinity };
+  const margin = 2 * (length + 4) * 2 ** -24;
+  const underflow = length * 2 ** -149;
+  const squared = threshold * threshold;
+  return { below: squared * (1 - margin) - underflow, above: squared * (1 + margin) + underflow };
+}
+
+/** dlib's `length(a - b)` on float32 descriptors: float32 differences, squares and sums, in order. */
+function float32Distance(values: Float32Array, a: number, b: number, length: number): number {
+  const f = Math.fround;
+  let sum = 0;
+  for (let k = 0; k < length; k++) {
+    const d = f(values[a + k] - values[b + k]);
+    sum = f(sum + f(d * d));
+  }
+  return f(Math.sqrt(sum));
 }
 
 /** Pairs in typed arrays that double as they fill, up to MAX_CLUSTER_EDGES. */
