@@ -175,16 +175,29 @@ describe('descriptor graph', () => {
     const distances = descriptors.flatMap((a, i) => descriptors.slice(i + 1).map((b) => descriptorDistance(a, b))).sort((a, b) => a - b);
     const median = distances[distances.length >> 1];
     const justAbove = median + median * Number.EPSILON;
-    for (const threshold of [median, justAbove, distances[10], 0.6]) {
+    const atDistances = distances.filter((_, k) => k % 37 === 0).flatMap((d) => [d, d + d * Number.EPSILON]);
+    for (const threshold of [median, justAbove, ...atDistances, 0.6]) {
       expect(descriptorGraph(descriptors, threshold), `threshold ${threshold}`).toEqual(pairsByDistance(descriptors, threshold));
     }
     expect(descriptorGraph(descriptors, justAbove).length).toBeGreaterThan(descriptorGraph(descriptors, median).length);
   });
 
-  it('reads number[] descriptors as float32, as the model gives them', () => {
+  it('decides in float32 where it leaves its normal range: tiny distances, overflowing squares', () => {
+    const tiny = [[0, 0], [1e-21, 0], [1e-19, 3e-20], [2e-38, 0]];
+    const huge = [[0, 0], [1e20, 0], [1e19, 1e19], [3e19, 0]];
+    for (const [descriptors, threshold] of [[tiny, 1e-20], [tiny, 2e-19], [huge, 1e30], [huge, 2e19]] as const) {
+      expect(descriptorGraph([...descriptors], threshold), `threshold ${threshold}`).toEqual(pairsByDistance([...descriptors], threshold));
+    }
+    // Squares of 1e20 overflow float32: dlib finds the distance infinite.
+    expect(descriptorGraph(huge, 1e30)).not.toContainEqual([0, 1]);
+  });
+
+  it('reads number[] descriptors as float32, as dlib holds them', () => {
+    // 1 + 2^-25 is 1 in float32: the two are the same descriptor to dlib.
+    expect(descriptorDistance([1 + 2 ** -25], [1])).toBe(0);
+    expect(descriptorGraph([[1 + 2 ** -25], [1]], 2 ** -26)).toEqual([[0, 0], [0, 1], [1, 1]]);
     const descriptors = nearbyDescriptors(13, 5);
     const doubles = descriptors.map((d) => Array.from(d, (v) => v + v * 2 ** -30));
     expect(descriptorGraph(doubles, 0.1)).toEqual(descriptorGraph(descriptors, 0.1));
-    expect(descriptorDistance(doubles[0], doubles[1])).toBe(descriptorDistance(descriptors[0], descriptors[1]));
   });
 });

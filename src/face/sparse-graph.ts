@@ -4,12 +4,12 @@ import { describeValue } from './describe-value.js';
 /** An undirected edge between nodes i and j, weighing `weight` (1 by default, as dlib's sample_pair). */
 export type Edge = [i: number, j: number, weight?: number];
 
-/** Most nodes a graph may have (2^24): its arrays then take about 24 bytes a node, 400 MB. */
+/** Most nodes a graph may have (2^24): clustering takes about 36 bytes a node, 600 MB at the cap. */
 export const MAX_CLUSTER_NODES = 2 ** 24;
 /**
  * Most edges a graph may have (2^25, self edges included): each is stored in
  * both of its rows, about 16 bytes an edge while it is built (540 MB at the
- * cap), 24 more when edges carry weights.
+ * cap), up to 48 more when edges carry weights.
  */
 export const MAX_CLUSTER_EDGES = 2 ** 25;
 
