@@ -59,33 +59,26 @@ function inputGraph(input: unknown, { threshold, nodeCount }: ChineseWhispersOpt
   return symmetricGraph(descriptors.count, closePairs(descriptors, checkThreshold(threshold ?? SAME_PERSON_THRESHOLD)));
 }
 
-/** The step count after which vote stamps start over, so that they fit an Int32Array. */
-const STAMP_LIMIT = 2 ** 31 - 1;
-
 function whisper({ nodeCount, offsets, neighbours, weights }: SparseGraph, iterations: number): Clustering {
   const labels = new Int32Array(nodeCount);
   for (let v = 0; v < nodeCount; v++) labels[v] = v;
-  // The votes for each label at this step: a label's count is valid when its stamp is this step's.
+  // The votes for each label at this step: a label's votes count when it was stamped at this step,
+  // so that no step clears them (steps are exact in a double up to 2^53).
   const votes = new Float64Array(nodeCount);
-  const stamps = new Int32Array(nodeCount).fill(-1);
-  let stamp = 0;
+  const stamps = new Float64Array(nodeCount).fill(-1);
   const rand = new DlibRand();
   const steps = nodeCount * iterations;
-  for (let step = 0; step < steps; step++, stamp++) {
-    if (stamp === STAMP_LIMIT) {
-      stamps.fill(-1);
-      stamp = 0;
-    }
+  for (let step = 0; step < steps; step++) {
     const node = rand.nextUint64Modulo(nodeCount);
     const begin = offsets[node];
     const end = offsets[node + 1];
     for (let e = begin; e < end; e++) {
       const label = labels[neighbours[e]];
       const weight = weights === undefined ? 1 : weights[e];
-      if (stamps[label] === stamp) {
+      if (stamps[label] === step) {
         votes[label] += weight;
       } else {
-        stamps[label] = stamp;
+        stamps[label] = step;
         votes[label] = weight;
       }
     }

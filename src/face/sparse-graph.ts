@@ -4,7 +4,7 @@ import { describeValue } from './describe-value.js';
 /** An undirected edge between nodes i and j, weighing `weight` (1 by default, as dlib's sample_pair). */
 export type Edge = [i: number, j: number, weight?: number];
 
-/** Most nodes a graph may have (2^24): clustering takes about 36 bytes a node, 600 MB at the cap. */
+/** Most nodes a graph may have (2^24): clustering takes about 40 bytes a node, 670 MB at the cap. */
 export const MAX_CLUSTER_NODES = 2 ** 24;
 /**
  * Most edges a graph may have (2^25, self edges included): each is stored in
