@@ -1,7 +1,12 @@
 import { InputError } from '../errors.js';
 import { describeValue } from './describe-value.js';
-import { isArrayLike, SAME_PERSON_THRESHOLD } from './descriptor-distance.js';
+import { SAME_PERSON_THRESHOLD } from './descriptor-distance.js';
 import { MAX_CLUSTER_EDGES, MAX_CLUSTER_NODES, tooManyEdges, type Edge, type EdgeArrays } from './sparse-graph.js';
+
+/** Whether `value` can be read as a descriptor: an array or typed array (anything indexed with a length). */
+function isArrayLike(value: unknown): value is ArrayLike<unknown> {
+  return typeof value === 'object' && value !== null && typeof (value as { length?: unknown }).length === 'number';
+}
 
 /** Most values all descriptors may hold together (4 GB as float32). */
 const MAX_PACKED_VALUES = 2 ** 30;
