@@ -66,25 +66,30 @@ function whisper({ nodeCount, offsets, neighbours, weights }: SparseGraph, itera
   // so that no step clears them (steps are exact in a double up to 2^53).
   const votes = new Float64Array(nodeCount);
   const stamps = new Float64Array(nodeCount).fill(-1);
+  // Without negative weights a label's votes only grow, so the heaviest label (the smallest of the
+  // heaviest) can be picked while counting: it takes the lead when it reaches its final count, and
+  // keeps it. Negative weights need a second pass over the final counts.
+  const votesOnlyGrow = weights === undefined || weights.every((w) => w >= 0);
   const rand = new DlibRand();
   const steps = nodeCount * iterations;
   for (let step = 0; step < steps; step++) {
     const node = rand.nextUint64Modulo(nodeCount);
     const begin = offsets[node];
     const end = offsets[node + 1];
-    for (let e = begin; e < end; e++) {
-      const label = labels[neighbours[e]];
-      const weight = weights === undefined ? 1 : weights[e];
-      if (stamps[label] === step) {
-        votes[label] += weight;
-      } else {
-        stamps[label] = step;
-        votes[label] = weight;
-      }
-    }
     let best = labels[node];
     let bestScore = -Infinity;
     for (let e = begin; e < end; e++) {
+      const label = labels[neighbours[e]];
+      const weight = weights === undefined ? 1 : weights[e];
+      const score = stamps[label] === step ? votes[label] + weight : weight;
+      stamps[label] = step;
+      votes[label] = score;
+      if (votesOnlyGrow && (score > bestScore || (score === bestScore && label < best))) {
+        bestScore = score;
+        best = label;
+      }
+    }
+    for (let e = begin; e < end && !votesOnlyGrow; e++) {
       const label = labels[neighbours[e]];
       const score = votes[label];
       // dlib keeps the node's label when every score is -Infinity (summed weights overflowing).
