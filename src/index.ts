@@ -14,7 +14,7 @@ export type { RgbImage, FloatTensor, NetworkInput } from './image.js';
 export {
   DlibWasmError, DatFormatError, TopologyError, UnsupportedLayerError, InputError, DisposedError, WorkerStartError, WorkerDiedError, WasmMemoryError,
 } from './errors.js';
-export { chineseWhispers, descriptorGraph, type Clustering, type ChineseWhispersOptions, type Edge } from './face/chinese-whispers.js';
+export { chineseWhispers, descriptorGraph, MAX_CLUSTER_EDGES, MAX_CLUSTER_NODES, type Clustering, type ChineseWhispersOptions, type Edge } from './face/chinese-whispers.js';
 export { DlibRand } from './dlib/dlib-rand.js';
 export { loadShapePredictor, type ShapePredictor } from './face/shape-predictor.js';
 export type { Point, Rectangle } from './geometry/point-transforms.js';

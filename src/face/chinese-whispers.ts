@@ -1,15 +1,24 @@
 import { DlibRand } from '../dlib/dlib-rand.js';
 import { InputError } from '../errors.js';
-import { descriptorDistance, SAME_PERSON_THRESHOLD } from './face-recognition-model.js';
+import { describeValue } from './describe-value.js';
+import { checkThreshold, closePairs, packDescriptors } from './descriptor-graph.js';
+import { SAME_PERSON_THRESHOLD } from './descriptor-distance.js';
+import { graphFromEdges, MAX_CLUSTER_NODES, symmetricGraph, type Edge, type SparseGraph } from './sparse-graph.js';
 
-/** An undirected edge between nodes i and j, weighing `weight` (1 by default, as dlib's sample_pair). */
-export type Edge = [i: number, j: number, weight?: number];
+export { descriptorGraph } from './descriptor-graph.js';
+export { MAX_CLUSTER_EDGES, MAX_CLUSTER_NODES, type Edge } from './sparse-graph.js';
 
 export interface ChineseWhispersOptions {
   /** Descriptors closer than this are joined (descriptor input only). Default 0.6. */
   threshold?: number;
   /** Passes over the nodes. Default 100. */
   iterations?: number;
+  /**
+   * The number of nodes (edge input only): edges must join nodes below it, and
+   * nodes no edge touches get clusters of their own. Default: the largest index
+   * + 1, as dlib's, with indices below MAX_CLUSTER_NODES.
+   */
+  nodeCount?: number;
 }
 
 export interface Clustering {
@@ -19,70 +28,85 @@ export interface Clustering {
 }
 
 /**
- * The graph of dlib's dnn_face_recognition_ex: an edge between every two
- * faces closer than the threshold, and from each face to itself (its own
- * label then gets a vote).
- */
-export function descriptorGraph(descriptors: ArrayLike<number>[], threshold = SAME_PERSON_THRESHOLD): Edge[] {
-  const edges: Edge[] = [];
-  for (let i = 0; i < descriptors.length; i++) {
-    for (let j = i; j < descriptors.length; j++) {
-      if (descriptorDistance(descriptors[i], descriptors[j]) < threshold) edges.push([i, j]);
-    }
-  }
-  return edges;
-}
-
-/**
  * dlib's `chinese_whispers`, exactly: a fresh default dlib::rand per call,
  * nodes picked as `rand64 % n`, the heaviest neighbouring label winning (ties
  * to the smallest label), labels renumbered by first appearance. Takes the
- * edges, or descriptors to join as dlib's face example does.
+ * edges, or descriptors to join as dlib's face example does (one label per
+ * descriptor). Graphs are limited to MAX_CLUSTER_NODES nodes and
+ * MAX_CLUSTER_EDGES edges; beyond, and on any malformed input, it throws an
+ * InputError.
  */
 export function chineseWhispers(input: Edge[] | { descriptors: ArrayLike<number>[] }, options: ChineseWhispersOptions = {}): Clustering {
+  if (typeof options !== 'object' || options === null) throw new InputError(`chineseWhispers options must be an object, got ${describeValue(options)}`);
   const iterations = options.iterations ?? 100;
-  if (!Number.isInteger(iterations) || iterations < 0) throw new InputError(`iterations must be a non-negative integer, got ${iterations}`);
-  const edges = Array.isArray(input) ? input : descriptorGraph(input.descriptors, options.threshold);
-  if (edges.length === 0) return { labels: [], clusterCount: 0 };
-  for (const [i, j, w] of edges) {
-    if (!Number.isInteger(i) || !Number.isInteger(j) || i < 0 || j < 0) throw new InputError(`edge (${i}, ${j}) does not join two node indices`);
-    if (w !== undefined && !Number.isFinite(w)) throw new InputError(`edge (${i}, ${j}) has weight ${w}`);
-  }
-  // Both directions of every edge (a self edge once), sorted by (from, to) as dlib orders them.
-  const ordered: [number, number, number][] = [];
-  for (const [i, j, w = 1] of edges) {
-    ordered.push([i, j, w]);
-    if (i !== j) ordered.push([j, i, w]);
-  }
-  ordered.sort((a, b) => a[0] - b[0] || a[1] - b[1]);
-  const nodeCount = Math.max(...ordered.map((e) => e[0])) + 1;
-  const firstEdge = new Array<number>(nodeCount + 1).fill(ordered.length);
-  for (let e = ordered.length - 1; e >= 0; e--) firstEdge[ordered[e][0]] = e;
-  for (let v = nodeCount - 1; v >= 0; v--) firstEdge[v] = Math.min(firstEdge[v], firstEdge[v + 1]);
+  if (!Number.isSafeInteger(iterations) || iterations < 0) throw new InputError(`iterations must be a non-negative integer, got ${describeValue(iterations)}`);
+  return whisper(inputGraph(input, options), iterations);
+}
 
-  const labels = Array.from({ length: nodeCount }, (_, v) => v);
-  const rand = new DlibRand();
-  for (let step = 0; step < nodeCount * iterations; step++) {
-    const node = rand.nextUint64Modulo(nodeCount);
-    const votes = new Map<number, number>();
-    for (let e = firstEdge[node]; e < firstEdge[node + 1]; e++) {
-      const label = labels[ordered[e][1]];
-      votes.set(label, (votes.get(label) ?? 0) + ordered[e][2]);
+function inputGraph(input: unknown, { threshold, nodeCount }: ChineseWhispersOptions): SparseGraph {
+  if (Array.isArray(input)) {
+    if (threshold !== undefined) throw new InputError('threshold applies to descriptor input only: edges are joined already');
+    if (nodeCount !== undefined && (!Number.isInteger(nodeCount) || nodeCount < 0 || nodeCount > MAX_CLUSTER_NODES)) {
+      throw new InputError(`nodeCount must be an integer from 0 to MAX_CLUSTER_NODES (2^24), got ${describeValue(nodeCount)}`);
     }
+    return graphFromEdges(input, nodeCount);
+  }
+  if (typeof input !== 'object' || input === null || !('descriptors' in input)) {
+    throw new InputError(`chineseWhispers takes an array of edges or { descriptors }, got ${describeValue(input)}`);
+  }
+  if (nodeCount !== undefined) throw new InputError('nodeCount applies to edge input only: descriptor input has a node per descriptor');
+  const descriptors = packDescriptors(input.descriptors);
+  return symmetricGraph(descriptors.count, closePairs(descriptors, checkThreshold(threshold ?? SAME_PERSON_THRESHOLD)));
+}
+
+function whisper({ nodeCount, offsets, neighbours, weights }: SparseGraph, iterations: number): Clustering {
+  const labels = new Int32Array(nodeCount);
+  for (let v = 0; v < nodeCount; v++) labels[v] = v;
+  // The votes for each label at this step: a label's votes count when it was stamped at this step,
+  // so that no step clears them (steps are exact in a double up to 2^53).
+  const votes = new Float64Array(nodeCount);
+  const stamps = new Float64Array(nodeCount).fill(-1);
+  // Without negative weights a label's votes only grow, so the heaviest label (the smallest of the
+  // heaviest) can be picked while counting: it takes the lead when it reaches its final count, and
+  // keeps it. Negative weights need a second pass over the final counts.
+  const votesOnlyGrow = weights === undefined || weights.every((w) => w >= 0);
+  const rand = new DlibRand();
+  const steps = nodeCount * iterations;
+  for (let step = 0; step < steps; step++) {
+    const node = rand.nextUint64Modulo(nodeCount);
+    const begin = offsets[node];
+    const end = offsets[node + 1];
     let best = labels[node];
     let bestScore = -Infinity;
-    for (const label of [...votes.keys()].sort((a, b) => a - b)) {
-      if (votes.get(label)! > bestScore) {
-        bestScore = votes.get(label)!;
+    for (let e = begin; e < end; e++) {
+      const label = labels[neighbours[e]];
+      const weight = weights === undefined ? 1 : weights[e];
+      const score = stamps[label] === step ? votes[label] + weight : weight;
+      stamps[label] = step;
+      votes[label] = score;
+      if (votesOnlyGrow && (score > bestScore || (score === bestScore && label < best))) {
+        bestScore = score;
+        best = label;
+      }
+    }
+    for (let e = begin; e < end && !votesOnlyGrow; e++) {
+      const label = labels[neighbours[e]];
+      const score = votes[label];
+      // dlib keeps the node's label when every score is -Infinity (summed weights overflowing).
+      if (score > bestScore || (score === bestScore && label < best && score !== -Infinity)) {
+        bestScore = score;
         best = label;
       }
     }
     labels[node] = best;
   }
-  const renumbered = new Map<number, number>();
-  const result = labels.map((l) => {
-    if (!renumbered.has(l)) renumbered.set(l, renumbered.size);
-    return renumbered.get(l)!;
-  });
-  return { labels: result, clusterCount: renumbered.size };
+  const renumbered = new Int32Array(nodeCount).fill(-1);
+  let clusterCount = 0;
+  const result = new Array<number>(nodeCount);
+  for (let v = 0; v < nodeCount; v++) {
+    const label = labels[v];
+    if (renumbered[label] < 0) renumbered[label] = clusterCount++;
+    result[v] = renumbered[label];
+  }
+  return { labels: result, clusterCount };
 }

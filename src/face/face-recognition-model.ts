@@ -8,6 +8,8 @@ import { readModelSource, type ModelSource } from '../model-source.js';
 import { loadImageChipExtractor, type ImageChipExtractor } from './image-chip-extractor.js';
 import { jitterImage } from './jitter.js';
 
+export { descriptorDistance, SAME_PERSON_THRESHOLD } from './descriptor-distance.js';
+
 /** Side of the aligned face chips the model takes. */
 export const FACE_CHIP_SIZE = 150;
 /** Length of a face descriptor. */
@@ -18,8 +20,6 @@ export const DESCRIPTOR_LENGTH = 128;
  * minutes and 5.6 GB when all of them were cut at once).
  */
 export const MAX_JITTERS = 1000;
-/** dlib's threshold: two descriptors closer than this are the same person. */
-export const SAME_PERSON_THRESHOLD = 0.6;
 
 export type FaceRecognitionOptions = EngineOptions;
 
@@ -97,19 +97,4 @@ export async function loadFaceRecognitionModel(
       void extractor?.then((e) => e.dispose());
     },
   };
-}
-
-/**
- * Euclidean distance between two descriptors, in float32 as dlib's
- * `length(a - b)` computes it, so that comparisons with 0.6 decide as dlib's do.
- */
-export function descriptorDistance(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  if (a.length !== b.length) throw new RangeError(`descriptors differ in length: ${a.length} and ${b.length}`);
-  const f = Math.fround;
-  let sum = 0;
-  for (let i = 0; i < a.length; i++) {
-    const d = f(a[i] - b[i]);
-    sum = f(sum + f(d * d));
-  }
-  return f(Math.sqrt(sum));
 }
