@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as api from '../src/index.js';
-import { DatFormatError, DlibRand, DlibWasmError, InputError, TopologyError, type ImageChipExtractor } from '../src/index.js';
+import { DatFormatError, DlibRand, type DlibWasmError, InputError, type ImageChipExtractor, TopologyError } from '../src/index.js';
+import { fixture } from './helpers.js';
 
 // Every function of the public API, called with null, undefined, wrong types
 // and wrong lengths, throws (or rejects with) one of the library's typed
@@ -12,6 +13,8 @@ type ErrorClass = abstract new (...args: never[]) => DlibWasmError;
 type BadCall = [call: string, run: () => unknown, error: ErrorClass, message: RegExp];
 
 const bytes3 = new Uint8Array(3);
+const zooBytes = fixture('zoo/conv_variants.dat');
+const chip150 = { width: 150, height: 150, data: new Uint8Array(150 * 150 * 3) };
 const shape5: api.Point[] = [[10, 20], [17, 23], [24, 26], [31, 29], [38, 32]];
 let extractor: ImageChipExtractor;
 
@@ -28,6 +31,8 @@ const badCalls: Record<string, BadCall[]> = {
     ['loadNetwork(undefined)', () => api.loadNetwork(undefined as never), InputError, MODEL_SOURCE],
     ["loadNetwork('x')", () => api.loadNetwork('x' as never), InputError, MODEL_SOURCE],
     ['loadNetwork(3 bytes)', () => api.loadNetwork(bytes3), DatFormatError, /add_loss_layer version .*at byte 0/],
+    ['loadNetwork(bytes, null)', () => api.loadNetwork(bytes3, null as never), InputError, /loadNetwork's options must be an object, got null/],
+    ["loadNetwork(bytes, { wasm: 5 })", () => api.loadNetwork(zooBytes, { wasm: 5 as never }), InputError, /the wasm option must be an object, got 5/],
   ],
   loadFaceRecognitionModel: [
     ['loadFaceRecognitionModel(null)', () => api.loadFaceRecognitionModel(null as never), InputError, MODEL_SOURCE],
@@ -74,10 +79,13 @@ const badCalls: Record<string, BadCall[]> = {
     ['readDlibNetwork(undefined)', () => api.readDlibNetwork(undefined as never), InputError, /must be a Uint8Array or ArrayBuffer, not Undefined/],
     ["readDlibNetwork('x')", () => api.readDlibNetwork('x' as never), InputError, /must be a Uint8Array or ArrayBuffer, not String/],
     ['readDlibNetwork(3 bytes)', () => api.readDlibNetwork(bytes3), DatFormatError, /at byte 0/],
+    ['readDlibNetwork(bytes, null)', () => api.readDlibNetwork(bytes3, null as never), InputError, /readDlibNetwork's options must be an object, got null/],
   ],
   parsePrintout: [
     ["parsePrintout('')", () => api.parsePrintout(''), TopologyError, /printout has no layers/],
     ["parsePrintout('junk')", () => api.parsePrintout('junk'), TopologyError, /printout line 1 is not/],
+    ['parsePrintout(null)', () => api.parsePrintout(null as never), InputError, /takes dlib's printout of a net as text .*got null/],
+    ['parsePrintout(5)', () => api.parsePrintout(5 as never), InputError, /got 5/],
   ],
   loadShapePredictor: [
     ['loadShapePredictor(null)', () => api.loadShapePredictor(null as never), InputError, /must be a Uint8Array or ArrayBuffer, not Null/],
@@ -91,7 +99,10 @@ const badCalls: Record<string, BadCall[]> = {
     ["getFaceChipDetails(shape, 'x')", () => api.getFaceChipDetails(shape5, 'x' as never), InputError, /chip size must be an integer from 2 to 8192, got x/],
     ['getFaceChipDetails(shape, 150, NaN)', () => api.getFaceChipDetails(shape5, 150, Number.NaN), InputError, /padding must be a finite number >= 0, got NaN/],
   ],
-  loadImageChipExtractor: [],
+  loadImageChipExtractor: [
+    ['loadImageChipExtractor(null)', () => api.loadImageChipExtractor(null as never), InputError, /loadImageChipExtractor's options must be an object, got null/],
+    ['loadImageChipExtractor({ wasm: 5 })', () => api.loadImageChipExtractor({ wasm: 5 as never }), InputError, /the wasm option must be an object, got 5/],
+  ],
   loadFrontalFaceDetector: [
     ['loadFrontalFaceDetector(null)', () => api.loadFrontalFaceDetector(null as never), InputError, /a detector's bytes must be a Uint8Array or ArrayBuffer, not Null/],
     ["loadFrontalFaceDetector('x')", () => api.loadFrontalFaceDetector('x' as never), InputError, /not String/],
@@ -103,37 +114,40 @@ const badCalls: Record<string, BadCall[]> = {
   ],
   jitterImage: [
     ['jitterImage(extractor, null, rand)', () => api.jitterImage(extractor, null as never, new DlibRand()), InputError, /image is not an image or tensor/],
+    ['jitterImage(null, image, rand)', () => api.jitterImage(null as never, chip150, new DlibRand()), InputError, /takes an ImageChipExtractor .*got null/],
+    ['jitterImage(extractor, image, null)', () => api.jitterImage(extractor, chip150, null as never), InputError, /draws from a DlibRand, got null/],
     ['jitterImage(extractor, 150x150 of 3 bytes, rand)', () => api.jitterImage(extractor, { width: 150, height: 150, data: bytes3 }, new DlibRand()), InputError, /image holds 3 bytes; a 150x150 image needs 67500/],
   ],
-  drawJitter: [],
+  drawJitter: [
+    ['drawJitter(null, rand)', () => api.drawJitter(null as never, new DlibRand()), InputError, /size must be an integer from 8 .*got null/],
+    ["drawJitter('x', rand)", () => api.drawJitter('x' as never, new DlibRand()), InputError, /got a string/],
+    ['drawJitter(-1, rand)', () => api.drawJitter(-1, new DlibRand()), InputError, /got -1/],
+    ['drawJitter(150, null)', () => api.drawJitter(150, null as never), InputError, /draws from a DlibRand, got null/],
+  ],
   loadFacePipeline: [
+    ['loadFacePipeline(null)', () => api.loadFacePipeline(null as never), InputError, /models \(\{ detector, landmarks, recognition \}\) must be an object, got null/],
+    ['loadFacePipeline(models, 5)', () => api.loadFacePipeline({ detector: bytes3, landmarks: bytes3, recognition: bytes3 }, 5 as never), InputError, /options must be an object, got 5/],
     ['loadFacePipeline({})', () => api.loadFacePipeline({} as never), InputError, MODEL_SOURCE],
     ['loadFacePipeline(models of 3 bytes)', () => api.loadFacePipeline({ detector: bytes3, landmarks: bytes3, recognition: bytes3 }), DatFormatError, /at byte 0/],
   ],
-  DlibNetwork: [],
-  DlibRand: [],
-};
-
-// Bad calls that still end in an untyped error or in no error at all, outside
-// the clustering code; each is listed for its owner to fix.
-const knownUntyped: Record<string, string[]> = {
-  loadNetwork: ['loadNetwork(bytes, null): TypeError reading \'printout\' of null'],
-  readDlibNetwork: ['readDlibNetwork(bytes, null): TypeError reading \'printout\' of null'],
-  parsePrintout: ['parsePrintout(null), (undefined), (5): TypeError from text.split'],
-  DlibNetwork: ['DlibNetwork.create(null): TypeError reading \'input\'; DlibNetwork.create({}): TypeError destructuring \'rows\''],
-  DlibRand: [
-    'new DlibRand(null), new DlibRand(5), rand.setSeed(null): no error, seeded with the text "null" or "5"',
-    'rand.nextUint64Modulo(0): NaN, no error; rand.integerInRange(\'a\', 3): RangeError from BigInt; rand.integerInRange(5, 3): 5, no error',
+  DlibNetwork: [
+    ['DlibNetwork.create(null)', () => api.DlibNetwork.create(null as never), InputError, /takes a NetworkDescription .*got null/],
+    ['DlibNetwork.create({})', () => api.DlibNetwork.create({} as never), InputError, /got an object/],
   ],
-  loadImageChipExtractor: ['loadImageChipExtractor(null): TypeError reading \'wasm\'; loadImageChipExtractor({ wasm: 5 }): no error'],
-  jitterImage: ['jitterImage(null, image, rand): TypeError reading \'extractImageChip\'; jitterImage(extractor, image, null): TypeError reading \'doubleInRange\''],
-  drawJitter: ['drawJitter(null | \'x\' | -1, rand): no error, a rectangle of null or negative size; drawJitter(150, null): TypeError reading \'doubleInRange\''],
-  loadFacePipeline: ['loadFacePipeline(null): TypeError reading \'detector\''],
+  DlibRand: [
+    ['new DlibRand(null)', () => new DlibRand(null as never), InputError, /seed is a string .*got null/],
+    ['new DlibRand(5)', () => new DlibRand(5 as never), InputError, /got 5/],
+    ['rand.setSeed(null)', () => new DlibRand().setSeed(null as never), InputError, /got null/],
+    ['rand.nextUint64Modulo(0)', () => new DlibRand().nextUint64Modulo(0), InputError, /integer n from 1 to 2\^26 .*got 0/],
+    ["rand.integerInRange('a', 3)", () => new DlibRand().integerInRange('a' as never, 3), InputError, /integers begin <= end, got a string and 3/],
+    ['rand.integerInRange(5, 3)', () => new DlibRand().integerInRange(5, 3), InputError, /got 5 and 3/],
+  ],
 };
 
 /** Exports with no arguments to check: the error classes (the library constructs them) and a function without parameters. */
 const noArguments = new Set([
   'DlibWasmError', 'DatFormatError', 'TopologyError', 'UnsupportedLayerError', 'InputError', 'DisposedError', 'WorkerStartError',
+  'WorkerDiedError', 'WasmMemoryError',
   'faceRecognitionTopology',
 ]);
 
@@ -151,13 +165,10 @@ it('covers every function and class the package exports', () => {
   expect(callable.filter((name) => !noArguments.has(name) && !(name in badCalls)).sort()).toEqual([]);
 });
 
-describe.each(Object.entries(badCalls))('%s', (name, calls) => {
-  if (calls.length > 0) {
-    it.each(calls)('%s', async (call, run, error, message) => {
-      const e = await errorOf(run);
-      expect(e, `${call} threw ${String(e)}`).toBeInstanceOf(error);
-      expect((e as Error).message).toMatch(message);
-    });
-  }
-  for (const untyped of knownUntyped[name] ?? []) it.todo(`${untyped} (throw an InputError instead)`);
+describe.each(Object.entries(badCalls))('%s', (_, calls) => {
+  it.each(calls)('%s', async (call, run, error, message) => {
+    const e = await errorOf(run);
+    expect(e, `${call} threw ${String(e)}`).toBeInstanceOf(error);
+    expect((e as Error).message).toMatch(message);
+  });
 });

@@ -153,7 +153,7 @@ describe('descriptor input', () => {
   });
 });
 
-describe('descriptor graph', () => {
+describe('the sparse descriptor graph', () => {
   /** Float32 descriptors around a few centres, so that many pairs are near any threshold. */
   function nearbyDescriptors(count: number, length: number): Float32Array[] {
     const rand = new DlibRand('nearby');

@@ -1,3 +1,6 @@
+import { describeValue } from '../arguments.js';
+import { InputError } from '../errors.js';
+
 const N = 624;
 const M = 397;
 /** dlib's constructors and set_seed discard this many outputs ("prime the generator a bit"). */
@@ -24,6 +27,7 @@ export class DlibRand {
 
   /** dlib's `set_seed(std::string)`: the string's bytes are hashed as C++'s signed chars. */
   setSeed(seed: string): void {
+    if (typeof seed !== 'string') throw new InputError(`a dlib::rand seed is a string (dlib's set_seed(std::string)), got ${describeValue(seed)}`);
     let hash = DEFAULT_SEED;
     if (seed !== '') {
       hash = 0;
@@ -70,6 +74,7 @@ export class DlibRand {
 
   /** `get_random_64bit_number() % n` for a small n, exactly, without BigInt. */
   nextUint64Modulo(n: number): number {
+    if (!(n >= 1 && n <= 2 ** 26 && Number.isInteger(n))) throw new InputError(`nextUint64Modulo takes an integer n from 1 to 2^26 (exact without BigInt), got ${describeValue(n)}`);
     const high = this.nextUint32();
     const low = this.nextUint32();
     return ((high % n) * (2 ** 32 % n) + (low % n)) % n;
@@ -94,6 +99,9 @@ export class DlibRand {
 
   /** `get_integer_in_range(begin, end)`: end-exclusive, by rejection sampling as dlib does. */
   integerInRange(begin: number, end: number): number {
+    if (!Number.isSafeInteger(begin) || !Number.isSafeInteger(end) || end < begin) {
+      throw new InputError(`integerInRange takes integers begin <= end, got ${describeValue(begin)} and ${describeValue(end)}`);
+    }
     if (begin === end) return begin;
     const range = BigInt(end - begin);
     const limit = (0xffffffffffffffffn / range) * range;

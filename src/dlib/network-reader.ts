@@ -6,6 +6,7 @@ import type {
 } from './network-description.js';
 import { parsePrintout, type Topology, type TopologyLayer } from './printout.js';
 import { DlibByteReader, type AliasShape } from './serialization.js';
+import { optionsObject } from '../arguments.js';
 
 export interface ReadNetworkOptions {
   /**
@@ -31,7 +32,8 @@ const LAYER_TAGS = new Set([
  * Reads a dlib DNN `.dat` (as written by `serialize(file) << net`) into a
  * typed network description, checked against the net's topology.
  */
-export function readDlibNetwork(source: Uint8Array | ArrayBuffer, options: ReadNetworkOptions = {}): NetworkDescription {
+export function readDlibNetwork(source: Uint8Array | ArrayBuffer, options?: ReadNetworkOptions): NetworkDescription {
+  options = optionsObject(options, 'readDlibNetwork\'s options');
   const given = typeof options.printout === 'string' ? parsePrintout(options.printout) : options.printout;
   if (given !== undefined && !Array.isArray(given?.layers)) {
     // Most likely a Buffer from readFileSync without an encoding.

@@ -1,4 +1,5 @@
-import { TopologyError } from '../errors.js';
+import { InputError, TopologyError } from '../errors.js';
+import { describeValue } from '../arguments.js';
 
 /**
  * One line of dlib's printout of a network (`std::cout << net`): the layer's
@@ -30,6 +31,7 @@ const NUMBERED = new Set(['tag', 'skip', 'add_prev']);
  * add_prev ids, which the `.dat` file does not store.
  */
 export function parsePrintout(text: string): Topology {
+  if (typeof text !== 'string') throw new InputError(`parsePrintout takes dlib's printout of a net as text (std::cout << net), got ${describeValue(text)}`);
   const byIndex: TopologyLayer[] = [];
   let lineNumber = 0;
   for (const raw of text.split(/\r?\n/)) {

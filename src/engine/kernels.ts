@@ -3,6 +3,7 @@ import {
   SIMD_SHARED_KERNELS_BASE64,
 } from './kernels-wasm.generated.js';
 import { DlibWasmError, InputError, WasmMemoryError } from '../errors.js';
+import { optionsObject } from '../arguments.js';
 
 /**
  * The kernel module's exports that threads run (the network's, and the HOG
@@ -108,6 +109,7 @@ const compiled = new Map<string, Promise<WebAssembly.Module>>();
 
 /** Compiles (once per process) the kernel build this runtime can run best. */
 export function loadKernelModule(source: WasmSource, sharedMemory: boolean): Promise<KernelModule> {
+  optionsObject(source, 'the wasm option');
   if (source.module) {
     return Promise.resolve({
       module: source.module, relaxedSimd: source.relaxedSimd === true, sharedMemory: source.sharedMemory === true,

@@ -1,4 +1,5 @@
 import type { NetworkDescription } from '../dlib/network-description.js';
+import { describeValue, optionsObject } from '../arguments.js';
 import { DisposedError, InputError } from '../errors.js';
 import { describeInput, isFloatTensor, type NetworkInput } from '../image.js';
 import { ARENA_ALIGN, ArenaAllocator } from '../plan/arena.js';
@@ -141,7 +142,11 @@ export class DlibNetwork {
     return this.live().description;
   }
 
-  static async create(description: NetworkDescription, options: EngineOptions = {}): Promise<DlibNetwork> {
+  static async create(description: NetworkDescription, options?: EngineOptions): Promise<DlibNetwork> {
+    if (typeof description?.input !== 'object' || !Array.isArray(description.layers) || typeof description.loss !== 'object') {
+      throw new InputError(`DlibNetwork.create takes a NetworkDescription (readDlibNetwork's result), got ${describeValue(description)}`);
+    }
+    options = optionsObject(options, 'the engine options');
     const batchSize = options.batchSize ?? 8;
     if (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > 1024) {
       throw new InputError(`batchSize must be an integer from 1 to 1024, got ${String(options.batchSize)}`);

@@ -1,6 +1,6 @@
 import { DlibRand } from '../dlib/dlib-rand.js';
 import { InputError } from '../errors.js';
-import { describeValue } from './describe-value.js';
+import { describeValue } from '../arguments.js';
 import { checkThreshold, closePairs, packDescriptors } from './descriptor-graph.js';
 import { SAME_PERSON_THRESHOLD } from './descriptor-distance.js';
 import { graphFromEdges, MAX_CLUSTER_NODES, symmetricGraph, type Edge, type SparseGraph } from './sparse-graph.js';

@@ -1,5 +1,5 @@
 import { InputError } from '../errors.js';
-import { describeValue } from './describe-value.js';
+import { describeValue } from '../arguments.js';
 import { SAME_PERSON_THRESHOLD } from './descriptor-distance.js';
 import { MAX_CLUSTER_EDGES, MAX_CLUSTER_NODES, tooManyEdges, type Edge, type EdgeArrays } from './sparse-graph.js';
 

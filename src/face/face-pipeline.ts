@@ -8,6 +8,7 @@ import { FACE_CHIP_SIZE, loadFaceRecognitionModel, type FaceRecognitionModel } f
 import { loadFrontalFaceDetector, type DetectFacesOptions, type FrontalFaceDetector } from './hog-detector.js';
 import { loadImageChipExtractor, type ImageChipExtractor } from './image-chip-extractor.js';
 import { loadShapePredictor, type ShapePredictor } from './shape-predictor.js';
+import { optionsObject } from '../arguments.js';
 
 /** The three dlib model files of the face pipeline, as bytes or sources of them. */
 export interface FacePipelineModels {
@@ -80,7 +81,9 @@ export function locateFaces(
   });
 }
 
-export async function loadFacePipeline(models: FacePipelineModels, options: FacePipelineOptions = {}): Promise<FacePipeline> {
+export async function loadFacePipeline(models: FacePipelineModels, options?: FacePipelineOptions): Promise<FacePipeline> {
+  optionsObject(models, 'loadFacePipeline\'s models ({ detector, landmarks, recognition })');
+  options = optionsObject(options, 'loadFacePipeline\'s options');
   const [detectorBytes, landmarkBytes] = await Promise.all([readModelSource(models.detector), readModelSource(models.landmarks)]);
   const shapePredictor = loadShapePredictor(landmarkBytes);
   const [detector, recognition, chips] = await Promise.all([

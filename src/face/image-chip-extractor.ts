@@ -4,6 +4,7 @@ import { affineThroughThreePoints, type AffineTransform, type Rectangle } from '
 import { MAX_IMAGE_PIXELS, type RgbImage } from '../image.js';
 import { rotatedCorners, type ChipDetails } from './face-chip.js';
 import { describeRgbImage } from './image-input.js';
+import { optionsObject } from '../arguments.js';
 
 /** Cuts chips out of images as dlib's `extract_image_chip` does, in WebAssembly. */
 export interface ImageChipExtractor {
@@ -93,7 +94,8 @@ export function planChipExtraction(width: number, height: number, details: ChipR
   // The crop's margin: 2 pixels, plus 2 more per pyramid level below the first, doubled at each.
   let grow = 2;
   for (let down = rectDown(rect); area(down) > chipPixels; down = rectDown(down)) grow = grow * 2 + 2;
-  const [minX, maxX, minY, maxY] = [Math.min(...xs), Math.max(...xs), Math.min(...ys), Math.max(...ys)];
+  const [minX, maxX] = [Math.min(xs[0], xs[1], xs[2], xs[3]), Math.max(xs[0], xs[1], xs[2], xs[3])];
+  const [minY, maxY] = [Math.min(ys[0], ys[1], ys[2], ys[3]), Math.max(ys[0], ys[1], ys[2], ys[3])];
   if (maxX < 0 || maxY < 0 || minX > width - 1 || minY > height - 1) {
     throw new InputError(`the chip's rect (${rect.left}, ${rect.top}, ${rect.right}, ${rect.bottom}) lies outside the ${width}x${height} image`);
   }
@@ -197,7 +199,8 @@ class WasmImageChipExtractor implements ImageChipExtractor {
 }
 
 /** Compiles (once per process) and instantiates the kernels over a memory of the extractor's own. */
-export async function loadImageChipExtractor(options: ImageChipExtractorOptions = {}): Promise<ImageChipExtractor> {
+export async function loadImageChipExtractor(options?: ImageChipExtractorOptions): Promise<ImageChipExtractor> {
+  options = optionsObject(options, 'loadImageChipExtractor\'s options');
   const { module, sharedMemory } = await loadKernelModule(options.wasm ?? {}, false);
   const memory = createKernelMemory(RESERVED_BYTES / PAGE + 1, sharedMemory);
   const kernels = (await instantiateKernels(module, memory)) as unknown as Partial<ChipKernels>;

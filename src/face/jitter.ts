@@ -1,4 +1,5 @@
-import type { DlibRand } from '../dlib/dlib-rand.js';
+import { describeValue, integerArgument } from '../arguments.js';
+import { DlibRand } from '../dlib/dlib-rand.js';
 import { InputError } from '../errors.js';
 import type { RgbImage } from '../image.js';
 import type { ChipRegion, ImageChipExtractor } from './image-chip-extractor.js';
@@ -16,6 +17,8 @@ export interface JitterParameters {
  * arguments right to left), then x, scale, angle in degrees and flip.
  */
 export function drawJitter(size: number, rand: DlibRand): JitterParameters {
+  integerArgument(size, 'the jittered image\'s size', 8);
+  checkRand(rand);
   const inner = size - 6; // shrink_rect(get_rect(img), 3)
   const dy = rand.doubleInRange(-0.02, 0.02);
   const dx = rand.doubleInRange(-0.02, 0.02);
@@ -51,9 +54,17 @@ function flipLeftRight(image: RgbImage): RgbImage {
  * shifted, and mirrored half the time, its randomness drawn from `rand`.
  */
 export function jitterImage(extractor: ImageChipExtractor, image: RgbImage, rand: DlibRand): RgbImage {
+  if (typeof extractor?.extractImageChip !== 'function') {
+    throw new InputError(`jitterImage takes an ImageChipExtractor (loadImageChipExtractor()) first, got ${describeValue(extractor)}`);
+  }
+  checkRand(rand);
   const { width, height } = describeRgbImage(image, 'image');
   if (width !== height || width < 8) throw new InputError(`jitter needs a square image of at least 8x8, got ${width}x${height}`);
   const { region, flip } = drawJitter(width, rand);
   const crop = extractor.extractImageChip(image, region);
   return flip ? flipLeftRight(crop) : crop;
+}
+
+function checkRand(rand: DlibRand): void {
+  if (!(rand instanceof DlibRand)) throw new InputError(`jitter draws from a DlibRand, got ${describeValue(rand)}`);
 }

@@ -1,5 +1,5 @@
 import { InputError } from '../errors.js';
-import { describeValue } from './describe-value.js';
+import { describeValue } from '../arguments.js';
 
 /** An undirected edge between nodes i and j, weighing `weight` (1 by default, as dlib's sample_pair). */
 export type Edge = [i: number, j: number, weight?: number];
