@@ -51,10 +51,11 @@ function graphAt(net: NetworkDescription, options: ExportOnnxOptions): Graph {
 
 function describeOutput(loss: LossDescription, top: LayerDescription | undefined, features: OnnxDim): string {
   const layer = top ? `layer<${top.index}> (${top.kind})` : 'the input layer';
+  const count = typeof features === 'number' ? ` (${features} values)` : '';
   if (loss.kind === 'loss_metric') {
-    return `ONNX has no loss_metric: output is the output of ${layer}, the descriptor (${features} values); dlib calls two faces the same when their descriptors are less than ${Number(loss.distanceThreshold.toPrecision(6))} apart (Euclidean)`;
+    return `ONNX has no loss_metric: output is the output of ${layer}, the descriptor${count}; dlib calls two inputs alike when their descriptors are less than ${Number(loss.distanceThreshold.toPrecision(6))} apart (Euclidean)`;
   }
-  return `ONNX has no loss_multiclass_log: output is the output of ${layer}, the scores of the ${features} classes (logits); dlib's label is their argmax (Softmax gives the probabilities)`;
+  return `ONNX has no loss_multiclass_log: output is the output of ${layer}, the class scores (logits)${count}; dlib's label is their argmax (Softmax gives the probabilities)`;
 }
 
 /**
