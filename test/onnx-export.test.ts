@@ -10,6 +10,7 @@ import type { RgbImage } from '../src/image.js';
 import { InputError, loadNetwork, readDlibNetwork } from '../src/index.js';
 import { exportOnnx } from '../src/onnx/index.js';
 import { ModelProto } from '../src/onnx/onnx-schema.js';
+import { QUICK } from './support/suite.js';
 import { faceModelBytes, fixture, fixtureJson, fixturePng, maxAbsDiff, relativeDiff, thrown } from './helpers.js';
 
 interface ZooTensor { shape: number[]; data: number[] }
@@ -120,8 +121,8 @@ describe('ONNX export of nets of any input size', () => {
   });
 });
 
-describe('npx dlib-wasm export-onnx', () => {
-  // The CLI as built by `npm run build`.
+// The CLI as built by `npm run build`, which the quick mode does not run.
+describe.skipIf(QUICK)('npx dlib-wasm export-onnx', () => {
   const root = fileURLToPath(new URL('..', import.meta.url));
   const run = (...args: string[]) =>
     promisify(execFile)(process.execPath, [join(root, 'dist/cli/main.js'), 'export-onnx', ...args], { cwd: root }).then(
