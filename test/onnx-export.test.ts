@@ -86,6 +86,8 @@ describe.each(fixtureJson<{ nets: string[] }>('zoo/index.json').nets)('zoo net %
   it('gives dlib\'s output for its input PNG (relative diff <= 1e-4)', async () => {
     const exported = exportOnnx(description, { inputSize: { rows, cols } });
     expect(exported.input).toEqual(['batch', 3, sized ? rows : 'rows', sized ? cols : 'cols']);
+    // Every zoo net ends in an fc: its output has one size whatever the input's.
+    expect(exported.output).toEqual(['batch', net.output.data.length]);
     const { dims, data } = await runOnnx(exported.model, [fixturePng(`zoo/${net.input_png}`)]);
     expect(dims).toEqual([1, net.output.data.length]);
     expect(relativeDiff(data, net.output.data)).toBeLessThanOrEqual(1e-4);
@@ -103,8 +105,11 @@ describe('ONNX export of nets of any input size', () => {
     width, height, data: Uint8Array.from({ length: width * height * 3 }, (_, i) => (i * 37 + (i >> 5) * 11) % 256),
   });
 
-  it.each([[17, 20], [9, 30]])('add_prev_mismatch at %ix%i: rows and columns pad at run time as dlib zero-extends', async (width, height) => {
-    const { net, bytes } = zooNet('add_prev_mismatch');
+  // As the engine runs them (zoo.test.ts checks it against dlib): add_prev pads at run time, pools clip windows differently.
+  it.each([
+    ['add_prev_mismatch', 17, 20], ['add_prev_mismatch', 9, 30], ['pool_variants', 29, 38], ['conv_variants', 26, 21],
+  ])('%s at %ix%i gives the engine\'s output', async (name, width, height) => {
+    const { net, bytes } = zooNet(name);
     const image = pattern(width, height);
     const network = await loadNetwork(bytes, { printout: net.dlib_printout });
     const [ours] = await network.run([image]);

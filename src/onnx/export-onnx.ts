@@ -1,6 +1,6 @@
 import type { LayerDescription, LossDescription, NetworkDescription } from '../dlib/network-description.js';
 import { DatFormatError, InputError } from '../errors.js';
-import { buildGraph, type Graph } from '../plan/graph.js';
+import { buildGraph, nodeInputs, type Graph, type GraphNode } from '../plan/graph.js';
 import {
   addNodes, convNodes, fcNodes, inputNodes, poolNodes, reluNodes, scaleShiftNodes,
 } from './layer-nodes.js';
@@ -82,29 +82,12 @@ export function exportOnnx(net: NetworkDescription, options: ExportOnnxOptions =
   const inputName = onnx.reserve('input');
   const outputName = onnx.reserve('output');
   const names = new Map<number, string>([[graph.input, inputNodes(onnx, inputName, net.input, layerName(graph.input))]]);
-  for (const node of graph.nodes) {
-    const name = layerName(node.y);
-    const x = node.op === 'add' ? '' : names.get(node.x)!;
-    switch (node.op) {
-      case 'conv': names.set(node.y, convNodes(onnx, x, node.layer, name)); break;
-      case 'fc': names.set(node.y, fcNodes(onnx, x, node.layer, name)); break;
-      case 'pool': names.set(node.y, poolNodes(onnx, x, node.layer, name)); break;
-      case 'relu': names.set(node.y, reluNodes(onnx, x, name)); break;
-      case 'scale_shift':
-        names.set(node.y, scaleShiftNodes(onnx, x, node.gamma, node.beta, node.perElement, graph.shapes[node.x], name));
-        break;
-      case 'add': {
-        const shapes: [typeof graph.shapes[0], typeof graph.shapes[0]] = [graph.shapes[node.a], graph.shapes[node.b]];
-        names.set(node.y, addNodes(onnx, names.get(node.a)!, names.get(node.b)!, shapes, fixedSize, name));
-        break;
-      }
-    }
-  }
+  for (const node of graph.nodes) names.set(node.y, graphNodeOnnx(onnx, graph, node, names, fixedSize, layerName(node.y)));
   onnx.node('Flatten', [names.get(graph.output)!], outputName, [intAttribute('axis', 1)], true);
 
   const last = graph.shapes[graph.output];
   const input: OnnxDim[] = ['batch', 3, net.input.rows ?? 'rows', net.input.cols ?? 'cols'];
-  const output: OnnxDim[] = ['batch', fixedSize ? last.c * last.h * last.w : 'features'];
+  const output: OnnxDim[] = ['batch', fixedSize || outputSizeIsFixed(graph) ? last.c * last.h * last.w : 'features'];
   const outputNote = describeOutput(net.loss, layers.get(producer.get(graph.output)!), output[1]);
   const docString = `A dlib network exported by dlib-wasm. input: float32 ${input.join(' x ')}, RGB values 0-255 `
     + `(dlib's input_rgb_image: (pixel - mean) / 256 per channel, mean ${net.input.mean.join(', ')}, is in the graph). `
@@ -125,4 +108,33 @@ export function exportOnnx(net: NetworkDescription, options: ExportOnnxOptions =
     },
   })).finish();
   return { model, input, output, outputNote };
+}
+
+/** Appends the ONNX nodes of one node of the graph; returns the name of its output. */
+function graphNodeOnnx(onnx: OnnxGraph, graph: Graph, node: GraphNode, names: Map<number, string>, fixedSize: boolean, name: string): string {
+  if (node.op === 'add') {
+    return addNodes(onnx, names.get(node.a)!, names.get(node.b)!, [graph.shapes[node.a], graph.shapes[node.b]], fixedSize, name);
+  }
+  const x = names.get(node.x)!;
+  switch (node.op) {
+    case 'conv': return convNodes(onnx, x, node.layer, name);
+    case 'fc': return fcNodes(onnx, x, node.layer, name);
+    case 'pool': return poolNodes(onnx, x, node.layer, name);
+    case 'relu': return reluNodes(onnx, x, name);
+    case 'scale_shift': return scaleShiftNodes(onnx, x, node.gamma, node.beta, node.perElement, graph.shapes[node.x], name);
+  }
+}
+
+/**
+ * Whether the output has the same size at every input size: a tensor's shape
+ * follows from its inputs' shapes alone, and an fc's or a whole-input pool's
+ * from none of them.
+ */
+function outputSizeIsFixed(graph: Graph): boolean {
+  const fixed = new Array<boolean>(graph.shapes.length).fill(false);
+  for (const node of graph.nodes) {
+    const wholeInput = node.op === 'fc' || (node.op === 'pool' && node.layer.windowRows === 0 && node.layer.windowCols === 0);
+    fixed[node.y] = wholeInput || nodeInputs(node).every((t) => fixed[t]);
+  }
+  return fixed[graph.output];
 }
