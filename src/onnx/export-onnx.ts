@@ -90,7 +90,7 @@ export function exportOnnx(net: NetworkDescription, options: ExportOnnxOptions =
   const output: OnnxDim[] = ['batch', fixedSize || outputSizeIsFixed(graph) ? last.c * last.h * last.w : 'features'];
   const outputNote = describeOutput(net.loss, layers.get(producer.get(graph.output)!), output[1]);
   const docString = `A dlib network exported by dlib-wasm. input: float32 ${input.join(' x ')}, RGB values 0-255 `
-    + `(dlib's input_rgb_image: (pixel - mean) / 256 per channel, mean ${net.input.mean.join(', ')}, is in the graph). `
+    + `(dlib's input_rgb_image: (pixel - mean) / 256 per channel, mean ${net.input.mean.map((m) => Number(m.toPrecision(6))).join(', ')}, is in the graph). `
     + `output: float32 ${output.join(' x ')}. ${outputNote}.`;
 
   const model = ModelProto.encode(ModelProto.fromObject({
