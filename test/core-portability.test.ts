@@ -10,11 +10,11 @@ const RUNTIME_GLOBALS = new Set(['process', 'Deno', 'Bun', 'require', 'module', 
 /** The one module that may load Node's modules, and only these, lazily: Node's worker path. */
 const NODE_PATH = { module: 'engine/node-workers.js', imports: ['node:worker_threads', 'node:os'] };
 
-/** The core: every module in dist/ but the CLI's. */
+/** The core: every module in dist/ but the CLI's and the ONNX export's (an entry point of its own, with protobufjs). */
 function coreModules(folder = ''): string[] {
   return readdirSync(`${root}dist/${folder}`, { withFileTypes: true }).flatMap((entry) => {
     const path = `${folder}${entry.name}`;
-    if (entry.isDirectory()) return path === 'cli' ? [] : coreModules(`${path}/`);
+    if (entry.isDirectory()) return path === 'cli' || path === 'onnx' ? [] : coreModules(`${path}/`);
     return path.endsWith('.js') ? [path] : [];
   });
 }
@@ -79,7 +79,7 @@ function runtimeTies(module: string): string[] {
   return ties;
 }
 
-describe('the core (dist/ but the CLI)', () => {
+describe('the core (dist/ but the CLI and the ONNX export)', () => {
   it('touches no fs, process, Deno, Bun or require; loads Node modules only lazily, in node-workers.js', () => {
     const modules = coreModules();
     expect(modules).toContain(NODE_PATH.module);

@@ -75,10 +75,13 @@ describe('the npm package', () => {
     mkdirSync(folder, { recursive: true });
     writeFileSync(`${folder}/consumer.ts`, `
       import { loadFaceRecognitionModel, descriptorDistance, WorkerStartError, type ModelSource, type BackendInfo } from 'dlib-wasm';
+      import { exportOnnx, type OnnxExport } from 'dlib-wasm/onnx';
       const source: ModelSource = new Response(new Uint8Array(8));
       const model = await loadFaceRecognitionModel(source, { threads: 2, workerUrl: new URL('dlib-wasm/worker', import.meta.url) });
       const backend: BackendInfo = model.backend;
       console.log(backend.threads, descriptorDistance(new Float32Array(128), new Float32Array(128)), WorkerStartError.name);
+      const exported: OnnxExport = exportOnnx(model.network.description);
+      console.log(exported.model.byteLength, exported.outputNote);
     `);
     for (const moduleResolution of ['node16', 'bundler']) {
       writeFileSync(`${folder}/tsconfig.json`, JSON.stringify({

@@ -4,6 +4,7 @@ import { benchCommand } from './bench-command.js';
 import { clusterCommand } from './cluster-command.js';
 import { descriptorsCommand } from './descriptors-command.js';
 import { isUserFacing } from './each-image.js';
+import { exportOnnxCommand } from './export-onnx-command.js';
 import { facesCommand } from './faces-command.js';
 
 const USAGE = `usage: dlib-wasm <command> [options]
@@ -21,6 +22,12 @@ const USAGE = `usage: dlib-wasm <command> [options]
       prints one JSON line per 150x150 face chip: {"file": "...", "descriptor": [128 numbers]}
   bench [--threads N] [--batch B] [--runs R] [--model file.dat] [--json]
       times the face model on the example chips (median ms per face)
+  export-onnx MODEL.dat OUT.onnx [--printout FILE] [--input-size RxC]
+      writes the net as an ONNX model (opset 17): input "input", N x 3 x rows x cols RGB values
+      0-255; output "output", the output of the layer under dlib's loss (e.g. the descriptor).
+      --printout is dlib's printout of the net (std::cout << net), needed for nets other than the
+      face model that use tag, skip or add_prev; --input-size, for nets of any input size, a size
+      their layers fit (e.g. when an fc reads a conv's output)
 
   --model       a dlib_face_recognition_resnet_model_v1.dat (default: the bundled one)
   --landmarks   a dlib shape predictor, e.g. dlib's 68-point model (default: the bundled 5-point one)
@@ -35,6 +42,7 @@ const COMMANDS: Record<string, (args: string[]) => Promise<number>> = {
   faces: facesCommand,
   descriptors: descriptorsCommand,
   bench: benchCommand,
+  'export-onnx': exportOnnxCommand,
 };
 
 async function main(args: string[]): Promise<number> {
