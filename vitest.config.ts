@@ -13,8 +13,17 @@ const flagAccepted = spawnSync(process.execPath, [RELAXED_SIMD_FLAG, '-e', ''], 
  * built package, another runtime or a browser.
  */
 const NOT_QUICK = [
-  'browser-runtimes', 'demo-page', 'server-runtimes', 'edge-runtime', 'package-contents', 'readme-figures',
-  'core-portability', 'engine-variants', 'precompiled-wasm', 'cli', 'lfw-subset',
+  'browser-runtimes',
+  'demo-page',
+  'server-runtimes',
+  'edge-runtime',
+  'package-contents',
+  'readme-figures',
+  'core-portability',
+  'engine-variants',
+  'precompiled-wasm',
+  'cli',
+  'lfw-subset',
 ].map((name) => `test/${name}.test.ts`);
 
 export default defineConfig(({ mode }) => ({

@@ -5,9 +5,9 @@
 // DLIB_WASM_MODULE=<path to an index.js> times another build (say, an older commit's dist/).
 import { pathToFileURL } from 'node:url';
 
-const { chineseWhispers, DlibRand } = await import(process.env.DLIB_WASM_MODULE
-  ? pathToFileURL(process.env.DLIB_WASM_MODULE).href
-  : '../dist/index.js');
+const { chineseWhispers, DlibRand } = await import(
+  process.env.DLIB_WASM_MODULE ? pathToFileURL(process.env.DLIB_WASM_MODULE).href : '../dist/index.js'
+);
 
 /** `people` centres, `n` faces spread around them; a face's values are float32 as the model's are. */
 function randomDescriptors(n, people) {
@@ -18,7 +18,10 @@ function randomDescriptors(n, people) {
 
 const sizes = process.argv.slice(2).map(Number);
 for (const n of sizes.length > 0 ? sizes : [2000, 10000]) {
-  for (const [name, people] of [['random', n], ['10 faces a person', n / 10]]) {
+  for (const [name, people] of [
+    ['random', n],
+    ['10 faces a person', n / 10],
+  ]) {
     const descriptors = randomDescriptors(n, people);
     const wall = performance.now();
     const cpu = process.cpuUsage().user;

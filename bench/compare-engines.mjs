@@ -5,7 +5,11 @@ import { descriptorDistance } from '../dist/index.js';
 
 function distances(ours, theirs) {
   const values = theirs.map((descriptor, chip) => descriptorDistance(ours[chip], descriptor));
-  return { max: values.reduce((a, b) => Math.max(a, b)), mean: values.reduce((sum, value) => sum + value, 0) / values.length, chips: values.length };
+  return {
+    max: values.reduce((a, b) => Math.max(a, b)),
+    mean: values.reduce((sum, value) => sum + value, 0) / values.length,
+    chips: values.length,
+  };
 }
 
 export function compareEngines({ dlibWasmMsPerFace, faceApiMsPerFace, coldStarts }) {

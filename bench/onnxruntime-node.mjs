@@ -13,7 +13,11 @@ const session = await ort.InferenceSession.create(model, { intraOpNumThreads: th
 const runs = 10;
 const results = {};
 for (const batch of [1, 8]) {
-  const input = new ort.Tensor('float32', Float32Array.from({ length: batch * 3 * 150 * 150 }, (_, i) => (i * 37) % 256), [batch, 3, 150, 150]);
+  const input = new ort.Tensor(
+    'float32',
+    Float32Array.from({ length: batch * 3 * 150 * 150 }, (_, i) => (i * 37) % 256),
+    [batch, 3, 150, 150],
+  );
   await session.run({ input }); // warm-up
   const times = [];
   for (let r = 0; r < runs; r++) {

@@ -9,17 +9,22 @@ import { getFaceChipDetails, loadFacePipeline } from '../dist/index.js';
 const root = new URL('../', import.meta.url);
 const { values } = parseArgs({
   options: {
-    threads: { type: 'string', default: '1' }, runs: { type: 'string', default: '5' },
-    landmarks: { type: 'string', default: '/usr/share/dlib/shape_predictor_68_face_landmarks.dat' }, json: { type: 'string' },
+    threads: { type: 'string', default: '1' },
+    runs: { type: 'string', default: '5' },
+    landmarks: { type: 'string', default: '/usr/share/dlib/shape_predictor_68_face_landmarks.dat' },
+    json: { type: 'string' },
   },
 });
 const runs = Number(values.runs);
 const dlib = JSON.parse(await readFile(new URL('bench/dlib-native-pipeline.json', root), 'utf8'));
-const pipeline = await loadFacePipeline({
-  detector: await readFile(new URL('models/frontal_face_detector.dat', root)),
-  landmarks: await readFile(values.landmarks),
-  recognition: await readFile(new URL('models/dlib_face_recognition_resnet_model_v1.dat', root)),
-}, { threads: Number(values.threads) });
+const pipeline = await loadFacePipeline(
+  {
+    detector: await readFile(new URL('models/frontal_face_detector.dat', root)),
+    landmarks: await readFile(values.landmarks),
+    recognition: await readFile(new URL('models/dlib_face_recognition_resnet_model_v1.dat', root)),
+  },
+  { threads: Number(values.threads) },
+);
 
 const median = (v) => [...v].sort((a, b) => a - b)[v.length >> 1];
 const time = (f) => {
@@ -52,12 +57,16 @@ for (const photo of ['sample1.jpg', 'sample5.jpg', 'bald_guys.jpg']) {
 pipeline.dispose();
 
 const f = (x) => x.toFixed(1).padStart(7);
-console.log(`face pipeline, median of ${runs} runs, ${pipeline.recognition.backend.threads} thread(s); dlib 19.24 native, 1 thread (reference BLAS / OpenBLAS)`);
+console.log(
+  `face pipeline, median of ${runs} runs, ${pipeline.recognition.backend.threads} thread(s); dlib 19.24 native, 1 thread (reference BLAS / OpenBLAS)`,
+);
 console.log('| photo | faces | stage | dlib-wasm ms | dlib ref. BLAS ms | dlib OpenBLAS ms |');
 console.log('|---|---|---|---|---|---|');
 for (const { photo, faces, ours, dlib: d } of rows) {
   for (const stage of ['load', 'detect', 'landmarks', 'chips', 'descriptors']) {
-    console.log(`| ${photo} | ${faces} | ${stage === 'detect' ? 'upsample + detect' : stage} | ${f(ours[stage])} | ${f(d.refblas[stage])} | ${f(d.openblas[stage])} |`);
+    console.log(
+      `| ${photo} | ${faces} | ${stage === 'detect' ? 'upsample + detect' : stage} | ${f(ours[stage])} | ${f(d.refblas[stage])} | ${f(d.openblas[stage])} |`,
+    );
   }
   const total = (o) => o.load + o.detect + o.landmarks + o.chips + o.descriptors;
   console.log(`| ${photo} | ${faces} | **total** | ${f(total(ours))} | ${f(total(d.refblas))} | ${f(total(d.openblas))} |`);

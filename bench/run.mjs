@@ -19,7 +19,16 @@ import { COLD_START_CHILD as FACE_API_COLD_START, measureFaceApi } from './face-
 import { measurePeak } from './peak/measure-peak.mjs';
 import { mergeRounds } from './rounds.mjs';
 import {
-  dlibWasmRow, faceApiRow, formatColdStarts, formatConvLayers, formatComparison, formatForeignCpu, formatHeader, formatLayerProfiles, formatMsPerFace, formatPeak,
+  dlibWasmRow,
+  faceApiRow,
+  formatColdStarts,
+  formatConvLayers,
+  formatComparison,
+  formatForeignCpu,
+  formatHeader,
+  formatLayerProfiles,
+  formatMsPerFace,
+  formatPeak,
 } from './report.mjs';
 import { runChild } from './support/child-process.mjs';
 import { startForeignCpuMeter } from './support/foreign-cpu.mjs';
@@ -64,7 +73,11 @@ for (let round = 0; round < ROUNDS; round++) {
     faceApiMsPerFace: await measureFaceApi(THREAD_COUNTS, PEER_BATCHES),
   });
 }
-const medianRound = (section, timeOf) => mergeRounds(rounds.map((round) => round[section]), timeOf);
+const medianRound = (section, timeOf) =>
+  mergeRounds(
+    rounds.map((round) => round[section]),
+    timeOf,
+  );
 results.layerProfiles = medianRound('layerProfiles', profileTotalMs);
 const dlibWasmMsPerFace = medianRound('dlibWasmMsPerFace', (row) => row.msPerFace);
 const faceApiMsPerFace = medianRound('faceApiMsPerFace', (row) => row.msPerFace);
@@ -72,13 +85,23 @@ const faceApiMsPerFace = medianRound('faceApiMsPerFace', (row) => row.msPerFace)
 console.log(`\n${formatLayerProfiles(results.layerProfiles, results.peak)}`);
 console.log(`\n${formatConvLayers(results.layerProfiles, results.peak)}`);
 const { multiplyAddsPerFace } = dlibWasmMsPerFace.find((row) => !row.skipped);
-console.log(`\n${formatMsPerFace(`dlib-wasm ms/face, median after warm-up, median of ${ROUNDS} rounds. eff. GFLOP/s counts dlib's direct convolutions ` +
-  `(${(multiplyAddsPerFace / 1e6).toFixed(1)} M multiply-adds/face) whatever algorithm runs, so Winograd can pass the peak (of as many cores as threads used)`,
-  dlibWasmMsPerFace.map(dlibWasmRow), { peak: results.peak, multiplyAddsPerFace })}`);
+console.log(
+  `\n${formatMsPerFace(
+    `dlib-wasm ms/face, median after warm-up, median of ${ROUNDS} rounds. eff. GFLOP/s counts dlib's direct convolutions ` +
+      `(${(multiplyAddsPerFace / 1e6).toFixed(1)} M multiply-adds/face) whatever algorithm runs, so Winograd can pass the peak (of as many cores as threads used)`,
+    dlibWasmMsPerFace.map(dlibWasmRow),
+    { peak: results.peak, multiplyAddsPerFace },
+  )}`,
+);
 const { versions } = faceApiMsPerFace[0];
-console.log(`\n${formatMsPerFace(`face-api ${versions.faceApi} faceRecognitionNet on tfjs-wasm ${versions.tfjsBackendWasm} SIMD, median of ${ROUNDS} rounds ` +
-  '(the same network: eff. GFLOP/s from the same multiply-add count)',
-  faceApiMsPerFace.map(faceApiRow), { peak: results.peak, multiplyAddsPerFace })}`);
+console.log(
+  `\n${formatMsPerFace(
+    `face-api ${versions.faceApi} faceRecognitionNet on tfjs-wasm ${versions.tfjsBackendWasm} SIMD, median of ${ROUNDS} rounds ` +
+      '(the same network: eff. GFLOP/s from the same multiply-add count)',
+    faceApiMsPerFace.map(faceApiRow),
+    { peak: results.peak, multiplyAddsPerFace },
+  )}`,
+);
 
 const coldStarts = {
   dlibWasmDefaults: await measureColdStarts(DLIB_WASM_COLD_START, [], COLD_START_PROCESSES),
@@ -95,7 +118,8 @@ Object.assign(results, {
   msPerFace: { multiplyAddsPerFace, dlibWasm: withoutDescriptors(dlibWasmMsPerFace), faceApi: withoutDescriptors(faceApiMsPerFace) },
   coldStarts,
   memory: {
-    method: 'peak RSS = process.resourceUsage().maxRSS (getrusage ru_maxrss, the high-water mark of resident memory) of each child process at its end, Node itself included',
+    method:
+      'peak RSS = process.resourceUsage().maxRSS (getrusage ru_maxrss, the high-water mark of resident memory) of each child process at its end, Node itself included',
     idleNodePeakRssMiB: idleNode.peakRssMiB,
   },
   comparison,

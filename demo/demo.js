@@ -1,8 +1,6 @@
 // The demo page: the package as built (dist/), the bundled model fetched and
 // handed over as a Response, chips decoded by the browser.
-import {
-  chineseWhispers, descriptorDistance, FACE_CHIP_SIZE, loadFaceRecognitionModel, SAME_PERSON_THRESHOLD,
-} from '../dist/index.js';
+import { chineseWhispers, descriptorDistance, FACE_CHIP_SIZE, loadFaceRecognitionModel, SAME_PERSON_THRESHOLD } from '../dist/index.js';
 
 const MODEL_URL = '../models/dlib_face_recognition_resnet_model_v1.dat';
 const EXAMPLES_URL = '../examples/chips/';
@@ -99,12 +97,14 @@ function render() {
     });
   });
   const { labels, clusterCount } = chineseWhispers({ descriptors: chips.map((chip) => chip.descriptor) });
-  $('people').replaceChildren(...Array.from({ length: clusterCount }, (_, person) => {
-    const item = document.createElement('li');
-    const members = chips.map((chip, i) => ({ chip, i })).filter(({ i }) => labels[i] === person);
-    item.append(...members.map(({ chip }) => thumbnail(chip)), members.map(({ chip, i }) => `${letter(i)} ${chip.name}`).join(', '));
-    return item;
-  }));
+  $('people').replaceChildren(
+    ...Array.from({ length: clusterCount }, (_, person) => {
+      const item = document.createElement('li');
+      const members = chips.map((chip, i) => ({ chip, i })).filter(({ i }) => labels[i] === person);
+      item.append(...members.map(({ chip }) => thumbnail(chip)), members.map(({ chip, i }) => `${letter(i)} ${chip.name}`).join(', '));
+      return item;
+    }),
+  );
 }
 
 async function exampleFiles() {

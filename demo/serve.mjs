@@ -11,7 +11,9 @@ const root = fileURLToPath(new URL('..', import.meta.url));
  * @param {{ port?: number, lifetimeMs?: number }} [options]
  */
 export function startDemoServer({ port = 0, lifetimeMs } = {}) {
-  const examples = readdirSync(`${root}examples/chips`).filter((name) => name.endsWith('.png')).sort();
+  const examples = readdirSync(`${root}examples/chips`)
+    .filter((name) => name.endsWith('.png'))
+    .sort();
   return startStaticServer({
     mounts: {
       '/demo/': `${root}demo`,

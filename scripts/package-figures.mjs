@@ -56,7 +56,9 @@ export function readmeFigures(text = readFileSync(README, 'utf8')) {
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const figures = await packageFigures();
-  const text = readFileSync(README, 'utf8').replace(FIGURE, (span, name) => (name in figures ? `<!--figure:${name}-->${figures[name]}<!--/figure-->` : span));
+  const text = readFileSync(README, 'utf8').replace(FIGURE, (span, name) =>
+    name in figures ? `<!--figure:${name}-->${figures[name]}<!--/figure-->` : span,
+  );
   writeFileSync(README, text);
   console.log(figures);
 }

@@ -34,9 +34,7 @@ export const CROSS_ORIGIN_ISOLATION = {
  * @param {{ mounts?: Record<string, string>, files?: Record<string, { body: string | Uint8Array, type: string }>,
  *   redirects?: Record<string, string>, headers?: Record<string, string>, port?: number, lifetimeMs?: number }} options
  */
-export async function startStaticServer({
-  mounts = {}, files = {}, redirects = {}, headers = {}, port = 0, lifetimeMs,
-}) {
+export async function startStaticServer({ mounts = {}, files = {}, redirects = {}, headers = {}, port = 0, lifetimeMs }) {
   const server = createServer(async (request, response) => {
     const send = (status, body, type = 'text/plain; charset=utf-8') => {
       response.writeHead(status, { ...headers, 'Content-Type': type, 'Cache-Control': 'no-store' });
@@ -64,16 +62,19 @@ export async function startStaticServer({
     });
     if (request.method === 'HEAD') return response.end();
     // A file that goes away between stat and read (a rebuild) ends the response, rather than leave it short of its length.
-    createReadStream(file.path).on('error', () => response.destroy()).pipe(response);
+    createReadStream(file.path)
+      .on('error', () => response.destroy())
+      .pipe(response);
   });
   await new Promise((done, fail) => {
     server.once('error', fail);
     server.listen(port, '127.0.0.1', done);
   });
-  const close = () => new Promise((done) => {
-    server.closeAllConnections();
-    server.close(() => done());
-  });
+  const close = () =>
+    new Promise((done) => {
+      server.closeAllConnections();
+      server.close(() => done());
+    });
   if (lifetimeMs !== undefined) setTimeout(close, lifetimeMs).unref();
   return { url: `http://127.0.0.1:${server.address().port}`, close };
 }

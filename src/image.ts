@@ -35,7 +35,9 @@ function checkSize(width: unknown, height: unknown, what: string): void {
   const w = width as number;
   const h = height as number;
   if (w > MAX_IMAGE_SIDE || h > MAX_IMAGE_SIDE || w * h > MAX_IMAGE_PIXELS) {
-    throw new InputError(`${what} size ${w}x${h} is larger than the supported ${MAX_IMAGE_SIDE}x${MAX_IMAGE_SIDE} (${MAX_IMAGE_PIXELS} pixels)`);
+    throw new InputError(
+      `${what} size ${w}x${h} is larger than the supported ${MAX_IMAGE_SIDE}x${MAX_IMAGE_SIDE} (${MAX_IMAGE_PIXELS} pixels)`,
+    );
   }
 }
 
@@ -44,7 +46,9 @@ export function describeInput(input: NetworkInput, what: string): { rows: number
   if (input === null || typeof input !== 'object' || !('data' in input)) throw new InputError(`${what} is not an image or tensor`);
   if (isFloatTensor(input)) {
     if (!('channels' in input) && 'width' in input) {
-      throw new InputError(`${what} is an image with Float32Array data; an image's data must be 8-bit RGB or RGBA bytes (a Uint8Array or Uint8ClampedArray), and a float tensor is { channels: 3, rows, cols, data }`);
+      throw new InputError(
+        `${what} is an image with Float32Array data; an image's data must be 8-bit RGB or RGBA bytes (a Uint8Array or Uint8ClampedArray), and a float tensor is { channels: 3, rows, cols, data }`,
+      );
     }
     checkSize(input.cols, input.rows, what);
     if (input.channels !== 3) throw new InputError(`${what} has ${input.channels} channels; the input layer takes 3 (RGB)`);
@@ -64,7 +68,9 @@ export function describeInput(input: NetworkInput, what: string): { rows: number
   }
   const pixels = width * height;
   if (data.length !== pixels * 3 && data.length !== pixels * 4) {
-    throw new InputError(`${what} holds ${data.length} bytes; a ${width}x${height} image needs ${pixels * 3} (RGB) or ${pixels * 4} (RGBA)`);
+    throw new InputError(
+      `${what} holds ${data.length} bytes; a ${width}x${height} image needs ${pixels * 3} (RGB) or ${pixels * 4} (RGBA)`,
+    );
   }
   return { rows: height, cols: width, pixelStride: data.length / pixels };
 }

@@ -1,7 +1,13 @@
 export { loadNetwork, type LoadNetworkOptions } from './load-network.js';
 export {
-  loadFaceRecognitionModel, descriptorDistance, FACE_CHIP_SIZE, DESCRIPTOR_LENGTH, SAME_PERSON_THRESHOLD, MAX_JITTERS,
-  type FaceRecognitionModel, type FaceRecognitionOptions,
+  loadFaceRecognitionModel,
+  descriptorDistance,
+  FACE_CHIP_SIZE,
+  DESCRIPTOR_LENGTH,
+  SAME_PERSON_THRESHOLD,
+  MAX_JITTERS,
+  type FaceRecognitionModel,
+  type FaceRecognitionOptions,
 } from './face/face-recognition-model.js';
 export { DlibNetwork, type BackendInfo, type EngineOptions, type LayerOutput, type StepTiming } from './engine/network.js';
 export type { WasmSource } from './engine/kernels.js';
@@ -12,20 +18,54 @@ export { faceRecognitionTopology } from './dlib/face-model-topology.js';
 export type * from './dlib/network-description.js';
 export type { RgbImage, FloatTensor, NetworkInput } from './image.js';
 export {
-  DlibWasmError, DatFormatError, TopologyError, UnsupportedLayerError, InputError, DisposedError, WorkerStartError, WorkerDiedError, WasmMemoryError,
+  DlibWasmError,
+  DatFormatError,
+  TopologyError,
+  UnsupportedLayerError,
+  InputError,
+  DisposedError,
+  WorkerStartError,
+  WorkerDiedError,
+  WasmMemoryError,
 } from './errors.js';
-export { chineseWhispers, descriptorGraph, MAX_CLUSTER_EDGES, MAX_CLUSTER_NODES, type Clustering, type ChineseWhispersOptions, type Edge } from './face/chinese-whispers.js';
+export {
+  chineseWhispers,
+  descriptorGraph,
+  MAX_CLUSTER_EDGES,
+  MAX_CLUSTER_NODES,
+  type Clustering,
+  type ChineseWhispersOptions,
+  type Edge,
+} from './face/chinese-whispers.js';
 export { DlibRand } from './dlib/dlib-rand.js';
 export { loadShapePredictor, type ShapePredictor } from './face/shape-predictor.js';
 export type { Point, Rectangle } from './geometry/point-transforms.js';
 export { getFaceChipDetails, type ChipDetails } from './face/face-chip.js';
-export { loadImageChipExtractor, type ImageChipExtractor, type ImageChipExtractorOptions, type ChipRegion } from './face/image-chip-extractor.js';
+export {
+  loadImageChipExtractor,
+  type ImageChipExtractor,
+  type ImageChipExtractorOptions,
+  type ChipRegion,
+} from './face/image-chip-extractor.js';
 export type { AffineTransform } from './geometry/point-transforms.js';
 export {
-  loadFrontalFaceDetector, MAX_UPSAMPLE, MAX_DETECTOR_MEMORY_BYTES,
-  type FrontalFaceDetector, type FrontalFaceDetectorOptions, type FaceDetection, type DetectFacesOptions,
+  loadFrontalFaceDetector,
+  MAX_UPSAMPLE,
+  MAX_DETECTOR_MEMORY_BYTES,
+  type FrontalFaceDetector,
+  type FrontalFaceDetectorOptions,
+  type FaceDetection,
+  type DetectFacesOptions,
 } from './face/hog-detector.js';
 export { readHogDetector, type HogDetectorDescription, type HogFilter } from './dlib/hog-detector-reader.js';
 export { jitterImage, drawJitter, type JitterParameters } from './face/jitter.js';
 export type { DescriptorOptions } from './face/face-recognition-model.js';
-export { loadFacePipeline, type FacePipeline, type FacePipelineModels, type FacePipelineOptions, type DetectOptions, type DetectedFace, type LocatedFace } from './face/face-pipeline.js';
+export {
+  loadFacePipeline,
+  type FacePipeline,
+  type FacePipelineModels,
+  type FacePipelineOptions,
+  type DetectOptions,
+  type DetectedFace,
+  type LocatedFace,
+} from './face/face-pipeline.js';

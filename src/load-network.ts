@@ -10,6 +10,6 @@ export interface LoadNetworkOptions extends ReadNetworkOptions, EngineOptions {}
  * skip or add_prev layers other than the face model need `printout`.
  */
 export async function loadNetwork(source: ModelSource, options?: LoadNetworkOptions): Promise<DlibNetwork> {
-  options = optionsObject(options, 'loadNetwork\'s options');
+  options = optionsObject(options, "loadNetwork's options");
   return DlibNetwork.create(readDlibNetwork(await readModelSource(source), options), options);
 }

@@ -9,7 +9,8 @@ export type ModelSource = Uint8Array | ArrayBuffer | Response | Blob | ReadableS
 /** Reads a model source to its bytes; failed responses are errors, not files. */
 export async function readModelSource(source: ModelSource): Promise<Uint8Array | ArrayBuffer> {
   if (source instanceof Uint8Array || source instanceof ArrayBuffer) return source;
-  if (source === null || typeof source !== 'object') throw new InputError(`a model must be bytes, a Response, a Blob or a ReadableStream, got ${String(source)}`);
+  if (source === null || typeof source !== 'object')
+    throw new InputError(`a model must be bytes, a Response, a Blob or a ReadableStream, got ${String(source)}`);
   // Duck-typed: a Response or stream from another realm or fetch implementation works too.
   if ('getReader' in source && typeof source.getReader === 'function') return readStream(source);
   if ('status' in source && 'ok' in source && !source.ok) {

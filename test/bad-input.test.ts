@@ -1,9 +1,20 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DlibByteReader } from '../src/dlib/serialization.js';
 import {
-  DatFormatError, DisposedError, DlibWasmError, InputError, MAX_JITTERS, TopologyError, UnsupportedLayerError,
-  loadFaceRecognitionModel, loadNetwork, parsePrintout, readDlibNetwork,
-  type FaceRecognitionModel, type NetworkDescription, type Topology,
+  DatFormatError,
+  DisposedError,
+  DlibWasmError,
+  InputError,
+  MAX_JITTERS,
+  TopologyError,
+  UnsupportedLayerError,
+  loadFaceRecognitionModel,
+  loadNetwork,
+  parsePrintout,
+  readDlibNetwork,
+  type FaceRecognitionModel,
+  type NetworkDescription,
+  type Topology,
 } from '../src/index.js';
 import { faceModelBytes, fixture, fixtureJson, fixturePng, thrown } from './helpers.js';
 
@@ -130,7 +141,9 @@ function expectTruncationError(bytes: Uint8Array, length: number, regions: Retur
   }
   const region = regions.findLast((r) => r.start <= length)!;
   // What was being read, then where: e.g. "unexpected end of data reading num_filters: needs 1 bytes, 0 left".
-  expect(message, context).toMatch(/^(unexpected end of data reading \w[\w ]*: needs \d+ bytes, \d+ left|\w[\w ]* tensor of shape \[\d+,\d+,\d+,\d+\] needs \d+ bytes, \d+ left) \(in layer<\d+> at byte \d+\)$/);
+  expect(message, context).toMatch(
+    /^(unexpected end of data reading \w[\w ]*: needs \d+ bytes, \d+ left|\w[\w ]* tensor of shape \[\d+,\d+,\d+,\d+\] needs \d+ bytes, \d+ left) \(in layer<\d+> at byte \d+\)$/,
+  );
   expect(message.endsWith(`(in layer<${layerIndex}> at byte ${offset})`), context).toBe(true);
   expect(region.indices, context).toContain(layerIndex);
   expect(offset, context).toBeGreaterThanOrEqual(region.start);
@@ -171,11 +184,17 @@ describe('corrupted bytes', () => {
   it('a tensor claiming 2^40 elements fails before allocating them', () => {
     const huge = splice(conv.bytes, fields.shape, fields.data - fields.shape, [...dlibInt(2 ** 20), ...dlibInt(2 ** 20), 1, 1, 1, 1]);
     // Allocating 2^40 floats would throw a RangeError: a DatFormatError proves the size was checked first.
-    const error = expectError(thrown(read(huge)), DatFormatError, /^con params tensor of shape \[1048576,1048576,1,1\] needs 4398046511104 bytes, \d+ left/);
+    const error = expectError(
+      thrown(read(huge)),
+      DatFormatError,
+      /^con params tensor of shape \[1048576,1048576,1,1\] needs 4398046511104 bytes, \d+ left/,
+    );
     expect([error.layerIndex, error.offset]).toEqual([innermost.index, fields.tensor]);
 
     const oneDimension = splice(conv.bytes, fields.shape, fields.data - fields.shape, [...dlibInt(2 ** 40), 1, 1, 1, 1, 1, 1]);
-    expect(expectError(thrown(read(oneDimension)), DatFormatError, /con params num_samples is 1099511627776, more than the allowed/).offset).toBe(fields.shape);
+    expect(
+      expectError(thrown(read(oneDimension)), DatFormatError, /con params num_samples is 1099511627776, more than the allowed/).offset,
+    ).toBe(fields.shape);
 
     const overflow = splice(conv.bytes, fields.shape, fields.data - fields.shape, Array.from({ length: 4 }, () => dlibInt(2 ** 30)).flat());
     expectError(thrown(read(overflow)), DatFormatError, /con params tensor of shape \[1073741824,1073741824,1073741824,1073741824\] needs/);
@@ -239,7 +258,11 @@ describe('corrupted bytes', () => {
     // The layer just above the input and one further out.
     for (const layer of [innermost, net.layers[1]]) {
       const bytes = splice(conv.bytes, layer.offset, 7, dlibString('con_6'));
-      const error = expectError(thrown(read(bytes)), UnsupportedLayerError, new RegExp(`^layer<${layer.index}>: layer "con_6" is not supported \\(at byte ${layer.offset}\\)`));
+      const error = expectError(
+        thrown(read(bytes)),
+        UnsupportedLayerError,
+        new RegExp(`^layer<${layer.index}>: layer "con_6" is not supported \\(at byte ${layer.offset}\\)`),
+      );
       expect(error.layerIndex).toBe(layer.index);
     }
   });
@@ -260,7 +283,11 @@ describe('corrupted bytes', () => {
       expect(at).toHaveLength(1);
       const corrupt = bytes.slice();
       new DataView(corrupt.buffer).setFloat32(at[0], bad, true);
-      const error = expectError(thrown(() => readDlibNetwork(corrupt, { printout })), DatFormatError, message);
+      const error = expectError(
+        thrown(() => readDlibNetwork(corrupt, { printout })),
+        DatFormatError,
+        message,
+      );
       expect([error.offset, error.layerIndex]).toEqual([at[0], values === con.filters ? con.index : fc.index]);
     }
   });
@@ -296,35 +323,53 @@ describe('corrupted bytes', () => {
   });
 
   it('bytes after the network', () => {
-    const error = expectError(thrown(read(splice(conv.bytes, conv.bytes.length, 0, [0, 0]))), DatFormatError, /^2 unexpected bytes after the network/);
+    const error = expectError(
+      thrown(read(splice(conv.bytes, conv.bytes.length, 0, [0, 0]))),
+      DatFormatError,
+      /^2 unexpected bytes after the network/,
+    );
     expect([error.layerIndex, error.offset]).toEqual([undefined, conv.bytes.length]);
   });
 
-  it.each(['add_prev_mismatch', 'bn_inference', 'fc_variants'])('random changes anywhere in zoo net %s give a typed error or a network', (name) => {
-    const { bytes } = zoo(name);
-    const printout = parsePrintout(zoo(name).printout);
-    const next = random(name.length);
-    const outcomes = new Map<string, number>();
-    for (let i = 0; i < 1500; i++) {
-      const at = Math.floor(next() * bytes.length);
-      let changed: Uint8Array;
-      switch (i % 4) {
-        case 0: changed = bytes.slice(); changed[at] ^= 1 << Math.floor(next() * 8); break;
-        case 1: changed = bytes.slice(); changed[at] = Math.floor(next() * 256); break;
-        case 2: changed = splice(bytes, at, 0, [Math.floor(next() * 256)]); break;
-        default: changed = splice(bytes, at, 1, []);
+  it.each(['add_prev_mismatch', 'bn_inference', 'fc_variants'])(
+    'random changes anywhere in zoo net %s give a typed error or a network',
+    (name) => {
+      const { bytes } = zoo(name);
+      const printout = parsePrintout(zoo(name).printout);
+      const next = random(name.length);
+      const outcomes = new Map<string, number>();
+      for (let i = 0; i < 1500; i++) {
+        const at = Math.floor(next() * bytes.length);
+        let changed: Uint8Array;
+        switch (i % 4) {
+          case 0:
+            changed = bytes.slice();
+            changed[at] ^= 1 << Math.floor(next() * 8);
+            break;
+          case 1:
+            changed = bytes.slice();
+            changed[at] = Math.floor(next() * 256);
+            break;
+          case 2:
+            changed = splice(bytes, at, 0, [Math.floor(next() * 256)]);
+            break;
+          default:
+            changed = splice(bytes, at, 1, []);
+        }
+        const error = thrown(() => readDlibNetwork(changed, i % 2 === 0 ? { printout } : {}));
+        const outcome = error === undefined ? 'read' : error instanceof DlibWasmError ? error.name : `untyped ${String(error)}`;
+        outcomes.set(outcome, (outcomes.get(outcome) ?? 0) + 1);
+        if (error instanceof DatFormatError) {
+          expect(error.offset).toBeGreaterThanOrEqual(0);
+          expect(error.offset).toBeLessThanOrEqual(changed.length);
+        }
       }
-      const error = thrown(() => readDlibNetwork(changed, i % 2 === 0 ? { printout } : {}));
-      const outcome = error === undefined ? 'read' : error instanceof DlibWasmError ? error.name : `untyped ${String(error)}`;
-      outcomes.set(outcome, (outcomes.get(outcome) ?? 0) + 1);
-      if (error instanceof DatFormatError) {
-        expect(error.offset).toBeGreaterThanOrEqual(0);
-        expect(error.offset).toBeLessThanOrEqual(changed.length);
-      }
-    }
-    expect([...outcomes.keys()].filter((o) => !['read', 'DatFormatError', 'UnsupportedLayerError', 'TopologyError'].includes(o))).toEqual([]);
-    expect(outcomes.get('DatFormatError')).toBeGreaterThan(100);
-  });
+      expect([...outcomes.keys()].filter((o) => !['read', 'DatFormatError', 'UnsupportedLayerError', 'TopologyError'].includes(o))).toEqual(
+        [],
+      );
+      expect(outcomes.get('DatFormatError')).toBeGreaterThan(100);
+    },
+  );
 
   it('a net that still reads after random changes loads and runs or fails typed', async () => {
     const { bytes, printout } = zoo('pool_variants');
@@ -357,13 +402,29 @@ describe('corrupted bytes', () => {
 
 describe('files that are not dlib networks', () => {
   it.each([
-    ['a PNG', () => fixture('zoo/pool_variants_input.png'), /^bad integer control byte 0x89 for add_loss_layer version \(in layer<0> at byte 0\)$/],
-    ['JSON text', () => new TextEncoder().encode('{"nets": ["conv_variants"]}'), /^bad integer control byte 0x7b for add_loss_layer version/],
+    [
+      'a PNG',
+      () => fixture('zoo/pool_variants_input.png'),
+      /^bad integer control byte 0x89 for add_loss_layer version \(in layer<0> at byte 0\)$/,
+    ],
+    [
+      'JSON text',
+      () => new TextEncoder().encode('{"nets": ["conv_variants"]}'),
+      /^bad integer control byte 0x7b for add_loss_layer version/,
+    ],
     ['an empty Uint8Array', () => new Uint8Array(0), /^the file is empty \(at byte 0\)$/],
     ['an empty ArrayBuffer', () => new ArrayBuffer(0), /^the file is empty \(at byte 0\)$/],
-    ['the start of a valid file', () => fixture('zoo/pool_variants.dat').subarray(0, 2), /^unexpected end of data reading loss layer version length/],
+    [
+      'the start of a valid file',
+      () => fixture('zoo/pool_variants.dat').subarray(0, 2),
+      /^unexpected end of data reading loss layer version length/,
+    ],
   ])('%s', (_, bytes, message) => {
-    const error = expectError(thrown(() => readDlibNetwork(bytes())), DatFormatError, message);
+    const error = expectError(
+      thrown(() => readDlibNetwork(bytes())),
+      DatFormatError,
+      message,
+    );
     expect(error.offset).toBeLessThanOrEqual(bytes().byteLength);
   });
 
@@ -371,14 +432,28 @@ describe('files that are not dlib networks', () => {
     const next = random(42);
     for (let i = 0; i < 200; i++) {
       const bytes = Uint8Array.from({ length: 1 + Math.floor(next() * 4000) }, () => Math.floor(next() * 256));
-      const error = expectError(thrown(() => readDlibNetwork(bytes)), DatFormatError, /\(in layer<\d+> at byte \d+\)$/);
+      const error = expectError(
+        thrown(() => readDlibNetwork(bytes)),
+        DatFormatError,
+        /\(in layer<\d+> at byte \d+\)$/,
+      );
       expect(error.offset).toBeLessThan(bytes.length);
     }
   });
 
   it('what is not bytes at all is an InputError, and a Node Buffer is bytes', () => {
-    for (const [value, name] of [['{"a": 1}', 'String'], [null, 'Null'], [new DataView(new ArrayBuffer(8)), 'DataView'], [[1, 1], 'Array'], [new Float32Array(4), 'Float32Array']] as const) {
-      expectError(thrown(() => readDlibNetwork(value as unknown as Uint8Array)), InputError, new RegExp(`bytes must be a Uint8Array or ArrayBuffer, not ${name}$`));
+    for (const [value, name] of [
+      ['{"a": 1}', 'String'],
+      [null, 'Null'],
+      [new DataView(new ArrayBuffer(8)), 'DataView'],
+      [[1, 1], 'Array'],
+      [new Float32Array(4), 'Float32Array'],
+    ] as const) {
+      expectError(
+        thrown(() => readDlibNetwork(value as unknown as Uint8Array)),
+        InputError,
+        new RegExp(`bytes must be a Uint8Array or ArrayBuffer, not ${name}$`),
+      );
     }
     const { bytes, printout } = zoo('pool_variants');
     expect(readDlibNetwork(Buffer.from(bytes), { printout }).layers).toHaveLength(9);
@@ -395,7 +470,11 @@ describe('layers dlib-wasm cannot run', () => {
     expect(stringOffsets(bytes, 'relu_')).toContain(relu.offset);
     for (const tag of ['htan_', 'sig_', 'mult_prev_']) {
       const changed = splice(bytes, relu.offset, 7, dlibString(tag));
-      const error = expectError(thrown(() => readDlibNetwork(changed, { printout })), UnsupportedLayerError, new RegExp(`^layer<${relu.index}>: layer "${tag}" is not supported \\(at byte ${relu.offset}\\)$`));
+      const error = expectError(
+        thrown(() => readDlibNetwork(changed, { printout })),
+        UnsupportedLayerError,
+        new RegExp(`^layer<${relu.index}>: layer "${tag}" is not supported \\(at byte ${relu.offset}\\)$`),
+      );
       expect(error.layerIndex).toBe(relu.index);
     }
   });
@@ -403,28 +482,44 @@ describe('layers dlib-wasm cannot run', () => {
   it('loadNetwork reports it the same way', async () => {
     const changed = splice(bytes, relu.offset, 7, dlibString('sig_'));
     const error = await rejection(() => loadNetwork(changed, { printout }));
-    expect((expectError(error, UnsupportedLayerError, /layer "sig_" is not supported/)).layerIndex).toBe(relu.index);
+    expect(expectError(error, UnsupportedLayerError, /layer "sig_" is not supported/).layerIndex).toBe(relu.index);
   });
 });
 
 describe('topology mismatches', () => {
-  it('a zoo net read with another net\'s printout names the first layer that differs', () => {
+  it("a zoo net read with another net's printout names the first layer that differs", () => {
     const conv = zoo('conv_variants');
     const pool = zoo('pool_variants');
     // Both have 9 layers; read from the input side, the first to differ is layer<9>: 6 filters against 5.
-    const error = expectError(thrown(() => readDlibNetwork(conv.bytes, { printout: pool.printout })), TopologyError, /^layer<9>: num_filters is 6 in the file, 5 in the topology$/);
+    const error = expectError(
+      thrown(() => readDlibNetwork(conv.bytes, { printout: pool.printout })),
+      TopologyError,
+      /^layer<9>: num_filters is 6 in the file, 5 in the topology$/,
+    );
     expect(error.layerIndex).toBe(9);
 
-    const reverse = expectError(thrown(() => readDlibNetwork(pool.bytes, { printout: conv.printout })), TopologyError, /^layer<9>: num_filters is 5 in the file, 6 in the topology$/);
+    const reverse = expectError(
+      thrown(() => readDlibNetwork(pool.bytes, { printout: conv.printout })),
+      TopologyError,
+      /^layer<9>: num_filters is 5 in the file, 6 in the topology$/,
+    );
     expect(reverse.layerIndex).toBe(9);
   });
 
   it('a printout with another number of layers', () => {
     const residual = zoo('residual_mini');
     const other = zoo('add_prev_mismatch');
-    const error = expectError(thrown(() => readDlibNetwork(residual.bytes, { printout: other.printout })), TopologyError, /^layer<13>: the file has 44 layers under the loss, the topology 12$/);
+    const error = expectError(
+      thrown(() => readDlibNetwork(residual.bytes, { printout: other.printout })),
+      TopologyError,
+      /^layer<13>: the file has 44 layers under the loss, the topology 12$/,
+    );
     expect(error.layerIndex).toBe(13);
-    const fewer = expectError(thrown(() => readDlibNetwork(other.bytes, { printout: residual.printout })), TopologyError, /the file has 12 layers under the loss, the topology 44/);
+    const fewer = expectError(
+      thrown(() => readDlibNetwork(other.bytes, { printout: residual.printout })),
+      TopologyError,
+      /the file has 12 layers under the loss, the topology 44/,
+    );
     expect(fewer.layerIndex).toBe(13);
   });
 
@@ -445,33 +540,66 @@ describe('topology mismatches', () => {
       [1, 'fc_no_bias', 'fc', /^layer<1>: fc has no bias in the file, the topology says fc$/],
       [4, 'add_prev2', 'relu', /^layer<4>: the file has add_prev, the topology relu$/],
     ])('layer<%i>: %s → %s', (index, from, to, message) => {
-      const error = expectError(thrown(() => readDlibNetwork(bytes, { printout: changed(index, from, to) })), TopologyError, message);
+      const error = expectError(
+        thrown(() => readDlibNetwork(bytes, { printout: changed(index, from, to) })),
+        TopologyError,
+        message,
+      );
       expect(error.layerIndex).toBe(index);
     });
 
     it('an input size or loss that differs', () => {
-      const size = expectError(thrown(() => readDlibNetwork(bytes, { printout: changed(131, 'nr=150', 'nr=151') })), TopologyError, /^layer<131>: the file's input is 150x150, the topology's 151x150$/);
+      const size = expectError(
+        thrown(() => readDlibNetwork(bytes, { printout: changed(131, 'nr=150', 'nr=151') })),
+        TopologyError,
+        /^layer<131>: the file's input is 150x150, the topology's 151x150$/,
+      );
       expect(size.layerIndex).toBe(131);
-      const loss = expectError(thrown(() => readDlibNetwork(bytes, { printout: changed(0, 'loss_metric', 'loss_multiclass_log') })), TopologyError, /^layer<0>: the file has loss_metric, the topology loss_multiclass_log$/);
+      const loss = expectError(
+        thrown(() => readDlibNetwork(bytes, { printout: changed(0, 'loss_metric', 'loss_multiclass_log') })),
+        TopologyError,
+        /^layer<0>: the file has loss_metric, the topology loss_multiclass_log$/,
+      );
       expect(loss.layerIndex).toBe(0);
     });
   });
 
   it('a malformed printout or one of the wrong type', () => {
     const { bytes } = zoo('pool_variants');
-    expectError(thrown(() => readDlibNetwork(bytes, { printout: 'not a printout' })), TopologyError, /^printout line 1 is not "layer<i>\\t\.\.\.": "not a printout"$/);
-    expectError(thrown(() => readDlibNetwork(bytes, { printout: 'layer<0>\tloss_metric\nlayer<2>\tinput_rgb_image' })), TopologyError, /^layer<1>: printout has no line for layer<1>$/);
+    expectError(
+      thrown(() => readDlibNetwork(bytes, { printout: 'not a printout' })),
+      TopologyError,
+      /^printout line 1 is not "layer<i>\\t\.\.\.": "not a printout"$/,
+    );
+    expectError(
+      thrown(() => readDlibNetwork(bytes, { printout: 'layer<0>\tloss_metric\nlayer<2>\tinput_rgb_image' })),
+      TopologyError,
+      /^layer<1>: printout has no line for layer<1>$/,
+    );
     // readFileSync without an encoding gives a Buffer, not the text.
     const printoutBuffer = Buffer.from(zoo('pool_variants').printout);
-    expectError(thrown(() => readDlibNetwork(bytes, { printout: printoutBuffer as unknown as string })), InputError, /^printout must be dlib's printout text or parsePrintout\(\)'s result, not Uint8Array$/);
+    expectError(
+      thrown(() => readDlibNetwork(bytes, { printout: printoutBuffer as unknown as string })),
+      InputError,
+      /^printout must be dlib's printout text or parsePrintout\(\)'s result, not Uint8Array$/,
+    );
     expect(readDlibNetwork(bytes, { printout: parsePrintout(zoo('pool_variants').printout) }).layers).toHaveLength(9);
   });
 });
 
 describe('nets with tags but no printout', () => {
-  it.each([['residual_mini', 44], ['add_prev_mismatch', 12]])('loadNetwork(%s) asks for the printout', async (name, layers) => {
+  it.each([
+    ['residual_mini', 44],
+    ['add_prev_mismatch', 12],
+  ])('loadNetwork(%s) asks for the printout', async (name, layers) => {
     const error = await rejection(() => loadNetwork(zoo(name).bytes));
-    const topology = expectError(error, TopologyError, new RegExp(`the file has ${layers} layers under the loss, the topology 130 \\(the file was checked against the built-in face-model topology; pass the net's printout for other nets\\)$`));
+    const topology = expectError(
+      error,
+      TopologyError,
+      new RegExp(
+        `the file has ${layers} layers under the loss, the topology 130 \\(the file was checked against the built-in face-model topology; pass the net's printout for other nets\\)$`,
+      ),
+    );
     expect(topology.layerIndex).toBe(layers + 1);
   });
 
@@ -494,13 +622,21 @@ describe('bad images and tensors', () => {
   it.each([
     ['a 149x150 chip', rgb(149, 150), /^input 0 is 149x150 \(width x height\); this network takes 150x150 only$/],
     ['a 150x149 chip', rgb(150, 149), /^input 0 is 150x149 \(width x height\); this network takes 150x150 only$/],
-    ['one byte short', rgb(150, 150, 150 * 150 * 3 - 1), /^input 0 holds 67499 bytes; a 150x150 image needs 67500 \(RGB\) or 90000 \(RGBA\)$/],
+    [
+      'one byte short',
+      rgb(150, 150, 150 * 150 * 3 - 1),
+      /^input 0 holds 67499 bytes; a 150x150 image needs 67500 \(RGB\) or 90000 \(RGBA\)$/,
+    ],
     ['a non-integer width', rgb(150.5, 150, 67575), /^input 0 size 150.5x150 is not a positive integer size$/],
     ['a zero width', rgb(0, 150, 0), /^input 0 size 0x150 is not a positive integer size$/],
     ['a negative height', rgb(150, -150, 0), /^input 0 size 150x-150 is not a positive integer size$/],
     ['a NaN width', rgb(NaN, 150, 0), /^input 0 size NaNx150 is not a positive integer size$/],
     ['30000x30000 claimed with 12 bytes', rgb(30000, 30000, 12), /^input 0 size 30000x30000 is larger than the supported 16384x16384/],
-    ['data in a plain array', { width: 150, height: 150, data: Array.from(chip.data) }, /^input 0 data must be a Uint8Array or Uint8ClampedArray of RGB or RGBA bytes$/],
+    [
+      'data in a plain array',
+      { width: 150, height: 150, data: Array.from(chip.data) },
+      /^input 0 data must be a Uint8Array or Uint8ClampedArray of RGB or RGBA bytes$/,
+    ],
     ['no data', { width: 150, height: 150 }, /^input 0 is not an image or tensor$/],
     ['null', null, /^input 0 is not an image or tensor$/],
   ])('%s', async (_, image, message) => {
@@ -531,13 +667,21 @@ describe('bad images and tensors', () => {
 
   it('a chip whose data is a Float32Array is told what an image and a tensor are', async () => {
     const floats = { width: 150, height: 150, data: new Float32Array(150 * 150 * 3) };
-    expectError(await rejection(() => model.computeFaceDescriptor(floats as never)), InputError, /^input 0 is an image with Float32Array data; an image's data must be 8-bit RGB or RGBA bytes/);
+    expectError(
+      await rejection(() => model.computeFaceDescriptor(floats as never)),
+      InputError,
+      /^input 0 is an image with Float32Array data; an image's data must be 8-bit RGB or RGBA bytes/,
+    );
   });
 
   it('jitters over MAX_JITTERS (1000) are refused before any is cut', async () => {
     expect(MAX_JITTERS).toBe(1000);
     for (const jitters of [1001, 100_000]) {
-      expectError(await rejection(() => model.computeFaceDescriptor(chip, { jitters })), InputError, /^jitters must be an integer from 1 to 1000, got \d+$/);
+      expectError(
+        await rejection(() => model.computeFaceDescriptor(chip, { jitters })),
+        InputError,
+        /^jitters must be an integer from 1 to 1000, got \d+$/,
+      );
     }
   });
 
@@ -546,7 +690,11 @@ describe('bad images and tensors', () => {
     const network = await loadNetwork(bytes, { printout, batchSize: 1024, threads: 1 });
     const image = rgb(1024, 1024);
     // Quadratic grouping took a minute here before anything ran.
-    expectError(await rejection(() => network.run(Array(40_000).fill(image))), InputError, /^an input of 1024x1024 \(width x height\) in batches of 1024/);
+    expectError(
+      await rejection(() => network.run(Array(40_000).fill(image))),
+      InputError,
+      /^an input of 1024x1024 \(width x height\) in batches of 1024/,
+    );
     network.dispose();
   });
 
@@ -565,9 +713,21 @@ describe('bad images and tensors', () => {
       expectError(await rejection(() => network.run([nan])), InputError, /^input 0 has a non-finite value \(NaN\) at index 100$/);
       const infinite = tensor(19, 23);
       infinite.data[0] = -Infinity;
-      expectError(await rejection(() => network.run([tensor(19, 23), infinite])), InputError, /^input 1 has a non-finite value \(-Infinity\) at index 0$/);
-      expectError(await rejection(() => network.run([{ ...tensor(19, 23), data: new Float32Array(10) }])), InputError, /^input 0 holds 10 floats, expected 3x19x23 = 1311$/);
-      expectError(await rejection(() => network.run([{ ...tensor(19, 23), channels: 1 }])), InputError, /^input 0 has 1 channels; the input layer takes 3 \(RGB\)$/);
+      expectError(
+        await rejection(() => network.run([tensor(19, 23), infinite])),
+        InputError,
+        /^input 1 has a non-finite value \(-Infinity\) at index 0$/,
+      );
+      expectError(
+        await rejection(() => network.run([{ ...tensor(19, 23), data: new Float32Array(10) }])),
+        InputError,
+        /^input 0 holds 10 floats, expected 3x19x23 = 1311$/,
+      );
+      expectError(
+        await rejection(() => network.run([{ ...tensor(19, 23), channels: 1 }])),
+        InputError,
+        /^input 0 has 1 channels; the input layer takes 3 \(RGB\)$/,
+      );
       expectError(await rejection(() => network.run([tensor(2, 2)])), InputError, /^an input of 2x2 is too small: layer<\d+>/);
       expect((await network.run([tensor(19, 23)]))[0]).toHaveLength(8);
       network.dispose();
@@ -577,7 +737,11 @@ describe('bad images and tensors', () => {
       // 1024 samples of 1024x1024 need far more than wasm32's 4 GiB.
       const network = await loadNetwork(bytes, { printout, batchSize: 1024 });
       const error = await rejection(() => network.run([rgb(1024, 1024)]));
-      expectError(error, InputError, /^an input of 1024x1024 \(width x height\) in batches of 1024 has a layer output of 24576 MiB, more than WebAssembly's 4 GiB; use a smaller input or batchSize$/);
+      expectError(
+        error,
+        InputError,
+        /^an input of 1024x1024 \(width x height\) in batches of 1024 has a layer output of 24576 MiB, more than WebAssembly's 4 GiB; use a smaller input or batchSize$/,
+      );
       expect((await network.run([rgb(23, 19)]))[0]).toHaveLength(8);
       network.dispose();
     });
@@ -589,7 +753,11 @@ describe('bad images and tensors', () => {
     network.dispose();
     expectError(await rejection(() => network.run([rgb(23, 19)])), DisposedError, /disposed/);
     expectError(await rejection(() => network.layerOutputs(rgb(23, 19))), DisposedError, /disposed/);
-    expectError(thrown(() => network.multiplyAdds(19, 23)), DisposedError, /disposed/);
+    expectError(
+      thrown(() => network.multiplyAdds(19, 23)),
+      DisposedError,
+      /disposed/,
+    );
 
     const face = await loadFaceRecognitionModel(faceModelBytes());
     face.dispose();

@@ -15,14 +15,17 @@ const servers: Record<'isolated' | 'plain' | 'strict', Server> = {} as never;
 
 beforeAll(async () => {
   const payload = { body: JSON.stringify(parityPayload()), type: 'application/json' };
-  const site = (headers: Record<string, string>) => startStaticServer({
-    mounts: { '/dist/': `${root}dist`, '/test/parity/': `${root}test/parity`, '/models/': `${root}models` },
-    files: { '/parity-payload.json': payload },
-    headers,
-    lifetimeMs: 5 * 60_000,
-  });
+  const site = (headers: Record<string, string>) =>
+    startStaticServer({
+      mounts: { '/dist/': `${root}dist`, '/test/parity/': `${root}test/parity`, '/models/': `${root}models` },
+      files: { '/parity-payload.json': payload },
+      headers,
+      lifetimeMs: 5 * 60_000,
+    });
   [servers.isolated, servers.plain, servers.strict] = await Promise.all([
-    site(CROSS_ORIGIN_ISOLATION), site({}), site({ ...CROSS_ORIGIN_ISOLATION, ...STRICT_CSP }),
+    site(CROSS_ORIGIN_ISOLATION),
+    site({}),
+    site({ ...CROSS_ORIGIN_ISOLATION, ...STRICT_CSP }),
   ]);
 });
 
@@ -31,7 +34,10 @@ afterAll(async () => {
 });
 
 type PageResult = ParityResult & { error?: string };
-interface Settled { result: PageResult; pageErrors: string[] }
+interface Settled {
+  result: PageResult;
+  pageErrors: string[];
+}
 
 /**
  * In the page: browser-page.js's window.parityResult once settled, with the
@@ -173,18 +179,22 @@ describe.each(browsers)('$name', ({ name, launch, relaxedSimd, sharedMemoryWhenI
     expectParity(result, { relaxedSimd, threads: isolatedThreads(result) });
   });
 
-  it(sharedMemoryWhenIsolated
-    ? 'a CSP without blob: workers and no workerUrl: a WorkerStartError that says what to do'
-    : 'a CSP without blob: workers and no workerUrl: no worker to start, so it runs on 1 thread', async () => {
-    const result = await parity(servers.strict, '');
-    if (sharedMemoryWhenIsolated) expect(result.error).toMatch(/^WorkerStartError: could not start Web Workers from a blob: URL .*pass workerUrl/);
-    else expectParity(result, { relaxedSimd, threads: 1 });
-  });
+  it(
+    sharedMemoryWhenIsolated
+      ? 'a CSP without blob: workers and no workerUrl: a WorkerStartError that says what to do'
+      : 'a CSP without blob: workers and no workerUrl: no worker to start, so it runs on 1 thread',
+    async () => {
+      const result = await parity(servers.strict, '');
+      if (sharedMemoryWhenIsolated)
+        expect(result.error).toMatch(/^WorkerStartError: could not start Web Workers from a blob: URL .*pass workerUrl/);
+      else expectParity(result, { relaxedSimd, threads: 1 });
+    },
+  );
 });
 
 // WebKitGTK's JavaScriptCore has both, only switched off: with its switches on (SharedArrayBuffer, then for every page,
 // isolated or not; relaxed SIMD), the engine's threads and its relaxed build run on Safari's engine too.
-describe('WebKitGTK with JavaScriptCore\'s SharedArrayBuffer and relaxed SIMD switched on', () => {
+describe("WebKitGTK with JavaScriptCore's SharedArrayBuffer and relaxed SIMD switched on", () => {
   let browser: BrowserUnderTest;
   beforeAll(async () => {
     browser = await webDriverBrowser(launchWebKit({ env: { JSC_useSharedArrayBuffer: '1', JSC_useWasmRelaxedSIMD: '1' } }));
@@ -193,7 +203,7 @@ describe('WebKitGTK with JavaScriptCore\'s SharedArrayBuffer and relaxed SIMD sw
     await browser?.close();
   });
 
-  it('gives dlib\'s descriptors with relaxed SIMD on the cores WebKit reports (4 or 8: it rounds them against fingerprinting)', async () => {
+  it("gives dlib's descriptors with relaxed SIMD on the cores WebKit reports (4 or 8: it rounds them against fingerprinting)", async () => {
     const result = await parityInPage('WebKitGTK (JSC_useSharedArrayBuffer=1 JSC_useWasmRelaxedSIMD=1)', browser, servers.isolated, '');
     expect(result.features).toEqual({ relaxedSimd: true, sharedArrayBuffer: true });
     expect([4, 8]).toContain(result.cores);

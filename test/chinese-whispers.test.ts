@@ -10,13 +10,13 @@ describe.each(cases)('%s', (name) => {
   const reference = fixtureJson(`jitter/${name}.json`);
   const edges: Edge[] = reference.edges.map(([i, j]: number[]) => [i, j]);
 
-  it('gives dlib\'s labels from dlib\'s edges (self edges included)', () => {
+  it("gives dlib's labels from dlib's edges (self edges included)", () => {
     const { labels, clusterCount } = chineseWhispers(edges);
     expect(labels).toEqual(reference.labels);
     expect(clusterCount).toBe(reference.num_clusters);
   });
 
-  it('gives dlib\'s labels without self edges too', () => {
+  it("gives dlib's labels without self edges too", () => {
     const variant = reference.variant_without_self_edges;
     const { labels } = chineseWhispers(edges.filter(([i, j]) => i !== j));
     expect(labels).toEqual(variant.labels);
@@ -24,7 +24,7 @@ describe.each(cases)('%s', (name) => {
 });
 
 describe('descriptor graph', () => {
-  it('joins the faces dlib joins, by dlib\'s float32 distance', () => {
+  it("joins the faces dlib joins, by dlib's float32 distance", () => {
     const reference = fixtureJson('jitter/chinese_whispers_bald_guys.json');
     const { items } = fixtureJson<{ items: { chip: string; descriptor: number[] }[] }>('descriptors.json');
     const byId = new Map(items.map((it) => [it.chip.replace(/^chips\/faces\/|\.png$/g, ''), it.descriptor]));
@@ -79,7 +79,7 @@ function randomGraph(rand: DlibRand, nodeCount: number, edgeCount: number, weigh
 }
 
 describe('the sparse graph and its votes', () => {
-  it('give the labels of dlib\'s plain algorithm on random graphs, weighted (negative weights too) or not, duplicates and ties included', () => {
+  it("give the labels of dlib's plain algorithm on random graphs, weighted (negative weights too) or not, duplicates and ties included", () => {
     const rand = new DlibRand('graphs');
     const weightSets = [undefined, [0.1, 0.2, 0.3, 1, 2, 0.7], [0.1, 0.2, 0.3, 1, 2, 0.7, -0.4]];
     for (let graph = 0; graph < 48; graph++) {
@@ -95,7 +95,9 @@ describe('the sparse graph and its votes', () => {
     expect(labels).toEqual(new Array(400).fill(0));
   });
 
-  it('refuse 10,000 identical descriptors (5e7 edges) with an InputError over MAX_CLUSTER_EDGES, not a heap OOM', { timeout: 60_000 }, () => {
+  it('refuse 10,000 identical descriptors (5e7 edges) with an InputError over MAX_CLUSTER_EDGES, not a heap OOM', {
+    timeout: 60_000,
+  }, () => {
     // 16 values a descriptor instead of 128: the edges are the same, their distances quicker.
     const descriptors = Array.from({ length: 10_000 }, () => new Float32Array(16).fill(0.1));
     const e = thrown(() => chineseWhispers({ descriptors }));
@@ -114,23 +116,52 @@ describe('the sparse graph and its votes', () => {
     for (const far of [2 ** 24, 1e8, 2 ** 30, 2 ** 32]) {
       const e = thrown(() => chineseWhispers([[0, far]]));
       expect(e, `[0, ${far}]`).toBeInstanceOf(InputError);
-      expect((e as Error).message).toMatch(new RegExp(`edges\\[0\\] = \\[0, ${far}\\]: node indices must be integers from 0 to below MAX_CLUSTER_NODES \\(2\\^24\\); pass options.nodeCount`));
+      expect((e as Error).message).toMatch(
+        new RegExp(
+          `edges\\[0\\] = \\[0, ${far}\\]: node indices must be integers from 0 to below MAX_CLUSTER_NODES \\(2\\^24\\); pass options.nodeCount`,
+        ),
+      );
     }
     expect(MAX_CLUSTER_NODES).toBe(2 ** 24);
-    expect(() => chineseWhispers([[0, 1], [2, 4]], { nodeCount: 4 })).toThrow(/edges\[1\] = \[2, 4\]: .*below options.nodeCount \(4\)/);
+    expect(() =>
+      chineseWhispers(
+        [
+          [0, 1],
+          [2, 4],
+        ],
+        { nodeCount: 4 },
+      ),
+    ).toThrow(/edges\[1\] = \[2, 4\]: .*below options.nodeCount \(4\)/);
     expect(() => chineseWhispers([[0, 1]], { nodeCount: 2 ** 24 + 1 })).toThrow(InputError);
   });
 
   it('give every node of nodeCount a label, the ones no edge touches clusters of their own', () => {
-    expect(chineseWhispers([[0, 1], [3, 3]], { nodeCount: 5 })).toEqual({ labels: [0, 0, 1, 2, 3], clusterCount: 4 });
+    expect(
+      chineseWhispers(
+        [
+          [0, 1],
+          [3, 3],
+        ],
+        { nodeCount: 5 },
+      ),
+    ).toEqual({ labels: [0, 0, 1, 2, 3], clusterCount: 4 });
     expect(chineseWhispers([], { nodeCount: 2 })).toEqual({ labels: [0, 1], clusterCount: 2 });
     // Without nodeCount, as dlib: nodes up to the largest index.
-    expect(chineseWhispers([[0, 1], [3, 3]])).toEqual({ labels: [0, 0, 1, 2], clusterCount: 3 });
+    expect(
+      chineseWhispers([
+        [0, 1],
+        [3, 3],
+      ]),
+    ).toEqual({ labels: [0, 0, 1, 2], clusterCount: 3 });
   });
 });
 
 describe('descriptor input', () => {
-  const three = [[0, 0], [0.1, 0], [5, 5]];
+  const three = [
+    [0, 0],
+    [0.1, 0],
+    [5, 5],
+  ];
 
   it('gives one label per descriptor, an isolated face its own cluster', () => {
     expect(chineseWhispers({ descriptors: three })).toEqual({ labels: [0, 0, 1], clusterCount: 2 });
@@ -147,9 +178,31 @@ describe('descriptor input', () => {
   });
 
   it('rejects a non-finite value, naming its descriptor and index (a NaN in the last one gave 2 labels for 3)', () => {
-    expect(() => chineseWhispers({ descriptors: [[0, 0], [0, 0], [0, Number.NaN]] })).toThrow(/descriptors\[2\]\[1\] is NaN, not a finite float32/);
-    expect(() => chineseWhispers({ descriptors: [[0, 0], [Infinity, 0]] })).toThrow(/descriptors\[1\]\[0\] is Infinity/);
-    expect(() => chineseWhispers({ descriptors: [[0, 0], [1e39, 0]] })).toThrow(/descriptors\[1\]\[0\] is 1e\+39, not a finite float32/);
+    expect(() =>
+      chineseWhispers({
+        descriptors: [
+          [0, 0],
+          [0, 0],
+          [0, Number.NaN],
+        ],
+      }),
+    ).toThrow(/descriptors\[2\]\[1\] is NaN, not a finite float32/);
+    expect(() =>
+      chineseWhispers({
+        descriptors: [
+          [0, 0],
+          [Infinity, 0],
+        ],
+      }),
+    ).toThrow(/descriptors\[1\]\[0\] is Infinity/);
+    expect(() =>
+      chineseWhispers({
+        descriptors: [
+          [0, 0],
+          [1e39, 0],
+        ],
+      }),
+    ).toThrow(/descriptors\[1\]\[0\] is 1e\+39, not a finite float32/);
   });
 });
 
@@ -169,7 +222,7 @@ describe('the sparse descriptor graph', () => {
     return edges;
   }
 
-  it('joins exactly the pairs whose float32 distance is below the threshold, at the threshold\'s last bit too', () => {
+  it("joins exactly the pairs whose float32 distance is below the threshold, at the threshold's last bit too", () => {
     const descriptors = nearbyDescriptors(43, 128);
     const distances = descriptors.flatMap((a, i) => descriptors.slice(i + 1).map((b) => descriptorDistance(a, b))).sort((a, b) => a - b);
     const median = distances[distances.length >> 1];
@@ -182,9 +235,24 @@ describe('the sparse descriptor graph', () => {
   });
 
   it('decides in float32 where it leaves its normal range: tiny distances, overflowing squares', () => {
-    const tiny = [[0, 0], [1e-21, 0], [1e-19, 3e-20], [2e-38, 0]];
-    const huge = [[0, 0], [1e20, 0], [1e19, 1e19], [3e19, 0]];
-    for (const [descriptors, threshold] of [[tiny, 1e-20], [tiny, 2e-19], [huge, 1e30], [huge, 2e19]] as const) {
+    const tiny = [
+      [0, 0],
+      [1e-21, 0],
+      [1e-19, 3e-20],
+      [2e-38, 0],
+    ];
+    const huge = [
+      [0, 0],
+      [1e20, 0],
+      [1e19, 1e19],
+      [3e19, 0],
+    ];
+    for (const [descriptors, threshold] of [
+      [tiny, 1e-20],
+      [tiny, 2e-19],
+      [huge, 1e30],
+      [huge, 2e19],
+    ] as const) {
       expect(descriptorGraph([...descriptors], threshold), `threshold ${threshold}`).toEqual(pairsByDistance([...descriptors], threshold));
     }
     // Squares of 1e20 overflow float32: dlib finds the distance infinite.
@@ -194,7 +262,11 @@ describe('the sparse descriptor graph', () => {
   it('reads number[] descriptors as float32, as dlib holds them', () => {
     // 1 + 2^-25 is 1 in float32: the two are the same descriptor to dlib.
     expect(descriptorDistance([1 + 2 ** -25], [1])).toBe(0);
-    expect(descriptorGraph([[1 + 2 ** -25], [1]], 2 ** -26)).toEqual([[0, 0], [0, 1], [1, 1]]);
+    expect(descriptorGraph([[1 + 2 ** -25], [1]], 2 ** -26)).toEqual([
+      [0, 0],
+      [0, 1],
+      [1, 1],
+    ]);
     const descriptors = nearbyDescriptors(13, 5);
     const doubles = descriptors.map((d) => Array.from(d, (v) => v + v * 2 ** -30));
     expect(descriptorGraph(doubles, 0.1)).toEqual(descriptorGraph(descriptors, 0.1));

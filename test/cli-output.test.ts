@@ -11,11 +11,17 @@ import { describe, expect, it } from 'vitest';
 const root = fileURLToPath(new URL('..', import.meta.url));
 const cli = join(root, 'dist/cli/main.js');
 /** Runs the CLI; a run that does not end within a minute is killed (a hang guard, not a timing assertion). */
-const run = (args: string[], nodeOptions: string[] = []) => new Promise<{ code: number | null; stdout: string; stderr: string }>((done) => {
-  execFile(process.execPath, [...nodeOptions, cli, ...args], { cwd: root, timeout: 60_000, maxBuffer: 1 << 26 }, (error, stdout, stderr) => {
-    done({ code: error ? (error as { code?: number }).code ?? null : 0, stdout, stderr });
+const run = (args: string[], nodeOptions: string[] = []) =>
+  new Promise<{ code: number | null; stdout: string; stderr: string }>((done) => {
+    execFile(
+      process.execPath,
+      [...nodeOptions, cli, ...args],
+      { cwd: root, timeout: 60_000, maxBuffer: 1 << 26 },
+      (error, stdout, stderr) => {
+        done({ code: error ? ((error as { code?: number }).code ?? null) : 0, stdout, stderr });
+      },
+    );
   });
-});
 const photo = (name: string) => join(root, 'test/fixtures/photos', name);
 const SMALL = photo('2008_001009.jpg');
 const tempDir = () => mkdtempSync(join(tmpdir(), 'dlib-wasm-cli-out-'));
@@ -66,7 +72,10 @@ describe('cluster --out: all or nothing', () => {
     expect((await run(['cluster', SMALL, '--out', out])).code).toBe(0);
     const before = snapshot(out);
     expect(Object.keys(before)).toContain('clusters.json');
-    for (const [signal, code] of [['SIGINT', 130], ['SIGTERM', 143]] as const) {
+    for (const [signal, code] of [
+      ['SIGINT', 130],
+      ['SIGTERM', 143],
+    ] as const) {
       // Enough photos that the run is still going when the first progress line comes.
       const child = spawn(process.execPath, [cli, 'cluster', ...Array<string>(200).fill(SMALL), '--out', out], { cwd: root });
       let stderr = '';
@@ -113,7 +122,7 @@ describe('cluster --out: all or nothing', () => {
   });
 });
 
-describe('the CLI\'s inputs', () => {
+describe("the CLI's inputs", () => {
   it('faces --chips: photos of the same name in two folders get chips of their own', async () => {
     const dir = tempDir();
     mkdirSync(join(dir, 'a'));
@@ -123,9 +132,16 @@ describe('the CLI\'s inputs', () => {
     const chips = join(dir, 'chips');
     const { code, stdout } = await run(['faces', join(dir, 'a', 'x.jpg'), join(dir, 'b', 'x.jpg'), '--chips', chips]);
     expect(code).toBe(0);
-    const lines = stdout.trim().split('\n').map((l) => JSON.parse(l));
+    const lines = stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     expect(lines.map((l) => [relative(dir, l.file), relative(chips, l.chip)])).toEqual([
-      ['a/x.jpg', 'x_f00.png'], ['a/x.jpg', 'x_f01.png'], ['b/x.jpg', 'x-2_f00.png'], ['b/x.jpg', 'x-2_f01.png'], ['b/x.jpg', 'x-2_f02.png'],
+      ['a/x.jpg', 'x_f00.png'],
+      ['a/x.jpg', 'x_f01.png'],
+      ['b/x.jpg', 'x-2_f00.png'],
+      ['b/x.jpg', 'x-2_f01.png'],
+      ['b/x.jpg', 'x-2_f02.png'],
     ]);
     expect(readdirSync(chips).sort()).toEqual(['x-2_f00.png', 'x-2_f01.png', 'x-2_f02.png', 'x_f00.png', 'x_f01.png']);
   });
@@ -150,7 +166,11 @@ describe('the CLI\'s inputs', () => {
     expect(listed.stderr).toContain(fifoSkipped(join(folder, 'b.jpg')));
     expect(listed.stdout.trim().split('\n')).toHaveLength(2);
 
-    const described = await run(['descriptors', join(dir, 'c.png'), join(root, 'examples/chips', readdirSync(join(root, 'examples/chips'))[0])]);
+    const described = await run([
+      'descriptors',
+      join(dir, 'c.png'),
+      join(root, 'examples/chips', readdirSync(join(root, 'examples/chips'))[0]),
+    ]);
     expect(described.code).toBe(1);
     expect(described.stderr).toContain(fifoSkipped(join(dir, 'c.png')));
     expect(described.stdout.trim().split('\n')).toHaveLength(1);
@@ -159,7 +179,10 @@ describe('the CLI\'s inputs', () => {
   it('a model file of the wrong kind ends faces and cluster with exit 1 (the locate workers are closed)', async () => {
     const wrong = ['--model', 'models/frontal_face_detector.dat'];
     const parent = tempDir();
-    for (const args of [['faces', SMALL, ...wrong], ['cluster', SMALL, '--out', join(parent, 'out'), ...wrong]]) {
+    for (const args of [
+      ['faces', SMALL, ...wrong],
+      ['cluster', SMALL, '--out', join(parent, 'out'), ...wrong],
+    ]) {
       const { code, stderr } = await run(args);
       expect(code).toBe(1);
       expect(stderr).toMatch(/^dlib-wasm: unsupported add_loss_layer/m);
@@ -171,10 +194,10 @@ describe('the CLI\'s inputs', () => {
   it('refuses --upsample past 4 and bench --threads past 64 up front, saying why', async () => {
     const upsampled = await run(['faces', SMALL, '--upsample', '9']);
     expect(upsampled.code).toBe(2);
-    expect(upsampled.stderr).toContain('--upsample must be at most 4, got 9: each doubles the photo\'s sides');
+    expect(upsampled.stderr).toContain("--upsample must be at most 4, got 9: each doubles the photo's sides");
     const threaded = await run(['bench', '--threads', '1000']);
     expect(threaded.code).toBe(2);
-    expect(threaded.stderr).toContain('--threads must be at most 64 (the engine\'s limit), got 1000');
+    expect(threaded.stderr).toContain("--threads must be at most 64 (the engine's limit), got 1000");
   });
 
   it('bench warns when --threads is more than the cores', async () => {
@@ -185,12 +208,15 @@ describe('the CLI\'s inputs', () => {
     expect(stderr).toContain(`--threads ${threads} is more than the ${threads - 1} cores Node reports`);
   });
 
-  it('lists a folder of more photos than fit in a call\'s arguments', async () => {
+  it("lists a folder of more photos than fit in a call's arguments", async () => {
     // 40,000 files on a 250 KB stack overflow a push(...names) as 150,000 do on the default
     // one (~1 MB), and the CLI runs with room to spare on it.
     const dir = tempDir();
     for (let i = 0; i < 40_000; i++) writeFileSync(join(dir, `${i}.jpg`), '');
-    const { code, stderr } = await run(['cluster', dir, '--out', join(tempDir(), 'out'), '--model', 'no-such-model.dat'], ['--stack-size=250']);
+    const { code, stderr } = await run(
+      ['cluster', dir, '--out', join(tempDir(), 'out'), '--model', 'no-such-model.dat'],
+      ['--stack-size=250'],
+    );
     expect(stderr).not.toContain('Maximum call stack size exceeded');
     expect(code).toBe(1);
     expect(stderr).toMatch(/^dlib-wasm: ENOENT.*no-such-model\.dat/m);

@@ -14,7 +14,12 @@ function written(isTTY: boolean, quiet: boolean, updates: [seconds: number, done
 }
 
 describe('cluster progress', () => {
-  const run: [number, number, number][] = [[1, 1, 1], [2, 2, 3], [6.5, 3, 4], [8, 4, 4]];
+  const run: [number, number, number][] = [
+    [1, 1, 1],
+    [2, 2, 3],
+    [6.5, 3, 4],
+    [8, 4, 4],
+  ];
 
   it('off a terminal: a plain line after the first photo, then every 5 s, and after the last', () => {
     expect(written(false, false, run)).toEqual([

@@ -31,10 +31,13 @@ describe('npx dlib-wasm', () => {
 });
 
 describe('npx dlib-wasm descriptors', () => {
-  it('prints one JSON line per chip with dlib\'s descriptor, using the bundled model', async () => {
+  it("prints one JSON line per chip with dlib's descriptor, using the bundled model", async () => {
     const { code, stdout } = await run('descriptors', chip(0), chip(100));
     expect(code).toBe(0);
-    const lines = stdout.trim().split('\n').map((l) => JSON.parse(l));
+    const lines = stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     expect(lines.map((l) => l.file)).toEqual([chip(0), chip(100)]);
     expect(maxAbsDiff(lines[0].descriptor, items[0].descriptor)).toBeLessThanOrEqual(1e-5);
     expect(maxAbsDiff(lines[1].descriptor, items[100].descriptor)).toBeLessThanOrEqual(1e-5);
@@ -44,7 +47,9 @@ describe('npx dlib-wasm descriptors', () => {
     const dir = mkdtempSync(join(tmpdir(), 'dlib-wasm-cli-'));
     const png = fixturePng(items[3].chip);
     const jpg = join(dir, 'chip.jpg');
-    await initJpegEncoder(await WebAssembly.compile(await readFile(new URL(import.meta.resolve('@jsquash/jpeg/codec/enc/mozjpeg_enc.wasm')))));
+    await initJpegEncoder(
+      await WebAssembly.compile(await readFile(new URL(import.meta.resolve('@jsquash/jpeg/codec/enc/mozjpeg_enc.wasm')))),
+    );
     const pixels = { data: new Uint8ClampedArray(png.data), width: png.width, height: png.height, colorSpace: 'srgb' } as ImageData;
     writeFileSync(jpg, new Uint8Array(await encodeJpeg(pixels, { quality: 98 })));
     const { code, stdout } = await run('descriptors', '--model', 'models/dlib_face_recognition_resnet_model_v1.dat', jpg);
@@ -70,7 +75,13 @@ describe('npx dlib-wasm descriptors', () => {
   });
 
   it('exits 2 with usage on a bad command line', async () => {
-    for (const args of [['frobnicate', 'x.png'], ['descriptors'], ['descriptors', '--model'], ['bench', '--batch', '0'], ['bench', '--frob']]) {
+    for (const args of [
+      ['frobnicate', 'x.png'],
+      ['descriptors'],
+      ['descriptors', '--model'],
+      ['bench', '--batch', '0'],
+      ['bench', '--frob'],
+    ]) {
       const { code, stderr } = await run(...args);
       expect(code).toBe(2);
       expect(stderr).toContain('usage: dlib-wasm');
@@ -97,11 +108,14 @@ describe('npx dlib-wasm bench', () => {
 });
 
 describe('npx dlib-wasm faces and cluster', () => {
-  it('faces: one JSON line per face with dlib\'s rect and landmarks (bundled 5-point model), chips on request', async () => {
+  it("faces: one JSON line per face with dlib's rect and landmarks (bundled 5-point model), chips on request", async () => {
     const chips = mkdtempSync(join(tmpdir(), 'dlib-wasm-chips-'));
     const { code, stdout } = await run('faces', 'test/fixtures/photos/Tom_Cruise_avp_2014_4.jpg', '--chips', chips);
     expect(code).toBe(0);
-    const faces = stdout.trim().split('\n').map((l) => JSON.parse(l));
+    const faces = stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     const dlib = fixtureJson('faces5/Tom_Cruise_avp_2014_4_f00.json');
     expect(faces).toHaveLength(1);
     expect(faces[0].rect).toEqual(dlib.detection.rect);
@@ -122,18 +136,22 @@ describe('npx dlib-wasm faces and cluster', () => {
   });
 
   it('faces and cluster: photos found on worker threads give what the library finds in-process, in photo order', async () => {
-    const photos = ['2008_001009.jpg', '2008_001322.jpg', '2008_002079.jpg', '2008_002470.jpg', 'Tom_Cruise_avp_2014_4.jpg']
-      .map((name) => `test/fixtures/photos/${name}`);
+    const photos = ['2008_001009.jpg', '2008_001322.jpg', '2008_002079.jpg', '2008_002470.jpg', 'Tom_Cruise_avp_2014_4.jpg'].map(
+      (name) => `test/fixtures/photos/${name}`,
+    );
     const out = mkdtempSync(join(tmpdir(), 'dlib-wasm-cluster-'));
     const [clustered, listed] = await Promise.all([run('cluster', ...photos, '--out', out), run('faces', ...photos)]);
     expect(clustered.code).toBe(0);
     expect(listed.code).toBe(0);
     // The same photos through the library on this thread: no workers.
-    const pipeline = await loadFacePipeline({
-      detector: readFileSync('models/frontal_face_detector.dat'),
-      landmarks: readFileSync('models/shape_predictor_5_face_landmarks_lfw.dat'),
-      recognition: readFileSync('models/dlib_face_recognition_resnet_model_v1.dat'),
-    }, { threads: 1 });
+    const pipeline = await loadFacePipeline(
+      {
+        detector: readFileSync('models/frontal_face_detector.dat'),
+        landmarks: readFileSync('models/shape_predictor_5_face_landmarks_lfw.dat'),
+        recognition: readFileSync('models/dlib_face_recognition_resnet_model_v1.dat'),
+      },
+      { threads: 1 },
+    );
     const expected: { file: string; rect: object; landmarks: unknown; descriptor: Float32Array }[] = [];
     for (const file of photos) {
       const faces = await pipeline.detect(await decodeImage(readFileSync(file)));
@@ -142,9 +160,13 @@ describe('npx dlib-wasm faces and cluster', () => {
     pipeline.dispose();
     expect(expected.length).toBeGreaterThan(photos.length);
 
-    const lines = listed.stdout.trim().split('\n').map((l) => JSON.parse(l));
-    expect(lines.map(({ file, rect, landmarks }) => ({ file, rect, landmarks })))
-      .toEqual(expected.map(({ file, rect, landmarks }) => ({ file, rect, landmarks })));
+    const lines = listed.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
+    expect(lines.map(({ file, rect, landmarks }) => ({ file, rect, landmarks }))).toEqual(
+      expected.map(({ file, rect, landmarks }) => ({ file, rect, landmarks })),
+    );
     lines.forEach((line, i) => expect(maxAbsDiff(line.descriptor, expected[i].descriptor)).toBeLessThanOrEqual(1e-6));
 
     type Face = { photo: string; rect: object; descriptor: number[] };
@@ -163,7 +185,7 @@ describe('npx dlib-wasm faces and cluster', () => {
     }
   });
 
-  it('cluster: a landmark model that is not one is the user\'s error, not a crash of a worker', async () => {
+  it("cluster: a landmark model that is not one is the user's error, not a crash of a worker", async () => {
     const out = mkdtempSync(join(tmpdir(), 'dlib-wasm-cluster-'));
     const { code, stderr } = await run('cluster', 'test/fixtures/photos/2008_001009.jpg', '--out', out, '--landmarks', 'package.json');
     expect(code).toBe(1);

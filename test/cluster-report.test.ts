@@ -9,7 +9,7 @@ import { chineseWhispers } from '../src/index.js';
 import { fixtureJson, fixturePng } from './helpers.js';
 
 describe('cluster report', () => {
-  it('writes bald_guys\' 24 faces as 4 people of 6: JSON, chips, contact sheet and page', async () => {
+  it("writes bald_guys' 24 faces as 4 people of 6: JSON, chips, contact sheet and page", async () => {
     const { items } = fixtureJson<{ items: { chip: string; descriptor: number[] }[] }>('descriptors.json');
     const bald = items.filter((it) => it.chip.includes('bald_guys'));
     const { labels } = chineseWhispers({ descriptors: bald.map((it) => it.descriptor) });
@@ -19,8 +19,11 @@ describe('cluster report', () => {
       const chipFile = join(dir, `found-${i}.png`);
       writeFileSync(chipFile, encodePng(fixturePng(it.chip)));
       return {
-        photo: 'bald_guys.jpg', rect: { left: i, top: 0, right: i + 10, bottom: 10 },
-        chipFile, descriptor: Float32Array.from(it.descriptor), cluster: labels[i],
+        photo: 'bald_guys.jpg',
+        rect: { left: i, top: 0, right: i + 10, bottom: 10 },
+        chipFile,
+        descriptor: Float32Array.from(it.descriptor),
+        cluster: labels[i],
       };
     });
     await writeClusterReport(dir, faces);

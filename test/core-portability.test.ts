@@ -19,7 +19,10 @@ function coreModules(folder = ''): string[] {
   });
 }
 
-interface Node { type: string; [key: string]: unknown }
+interface Node {
+  type: string;
+  [key: string]: unknown;
+}
 
 /** Every node with its parent and the key it sits under. */
 function* walk(node: unknown, parent?: Node, key?: string): Generator<{ node: Node; parent?: Node; key?: string }> {
@@ -27,7 +30,8 @@ function* walk(node: unknown, parent?: Node, key?: string): Generator<{ node: No
     for (const child of node) yield* walk(child, parent, key);
   } else if (node && typeof node === 'object' && typeof (node as Node).type === 'string') {
     yield { node: node as Node, parent, key };
-    for (const [childKey, value] of Object.entries(node)) if (value && typeof value === 'object') yield* walk(value, node as Node, childKey);
+    for (const [childKey, value] of Object.entries(node))
+      if (value && typeof value === 'object') yield* walk(value, node as Node, childKey);
   }
 }
 
@@ -53,8 +57,10 @@ function declaredNames(ast: Node): Set<string> {
 /** Whether an identifier is a property name, not a reference to a variable. */
 function isPropertyName(parent: Node | undefined, key: string | undefined): boolean {
   if (!parent || parent.computed) return false;
-  return (parent.type === 'MemberExpression' && key === 'property')
-    || (/^(Property|MethodDefinition|PropertyDefinition)$/.test(parent.type) && key === 'key');
+  return (
+    (parent.type === 'MemberExpression' && key === 'property') ||
+    (/^(Property|MethodDefinition|PropertyDefinition)$/.test(parent.type) && key === 'key')
+  );
 }
 
 /** What a module refers to that is not plain ECMAScript and web platform. */
@@ -87,27 +93,37 @@ describe('the core (dist/ but the CLI and the ONNX export)', () => {
     expect(ties).toEqual({});
   });
 
-  describe('bundled for the browser by rolldown (Vite\'s bundler), from the package\'s ESM as it is', () => {
+  describe("bundled for the browser by rolldown (Vite's bundler), from the package's ESM as it is", () => {
     async function bundle(name: string, code: string): Promise<{ code: string; logs: string[] }> {
       const folder = `${root}build/bundle-check`;
       mkdirSync(folder, { recursive: true });
       writeFileSync(`${folder}/${name}.js`, code);
       const logs: string[] = [];
-      const build = await rolldown({ input: `${folder}/${name}.js`, platform: 'browser', onLog: (level, log) => logs.push(`${level}: ${log.message}`) });
+      const build = await rolldown({
+        input: `${folder}/${name}.js`,
+        platform: 'browser',
+        onLog: (level, log) => logs.push(`${level}: ${log.message}`),
+      });
       const { output } = await build.generate({ format: 'esm' });
       await build.close();
       return { code: output.map((chunk) => ('code' in chunk ? chunk.code : '')).join('\n'), logs };
     }
 
     it('tree-shakes: descriptorDistance alone is a few hundred bytes, with no wasm', async () => {
-      const { code, logs } = await bundle('distance-only', "import { descriptorDistance } from '../../dist/index.js';\nconsole.log(descriptorDistance([0], [1]));\n");
+      const { code, logs } = await bundle(
+        'distance-only',
+        "import { descriptorDistance } from '../../dist/index.js';\nconsole.log(descriptorDistance([0], [1]));\n",
+      );
       expect(logs).toEqual([]);
       expect(code).not.toMatch(/KERNELS_BASE64|WebAssembly|Worker/);
       expect(code.length).toBeLessThan(1500);
     });
 
-    it('bundles the whole face model with no warning, Node\'s worker path left as lazy import()s', async () => {
-      const { code, logs } = await bundle('face-model', "import { loadFaceRecognitionModel } from '../../dist/index.js';\nexport const load = loadFaceRecognitionModel;\n");
+    it("bundles the whole face model with no warning, Node's worker path left as lazy import()s", async () => {
+      const { code, logs } = await bundle(
+        'face-model',
+        "import { loadFaceRecognitionModel } from '../../dist/index.js';\nexport const load = loadFaceRecognitionModel;\n",
+      );
       expect(logs).toEqual([]);
       expect(code).toContain('KERNELS_BASE64');
       expect(code.match(/^import .*/gm)).toBeNull();

@@ -32,7 +32,18 @@ export interface DatLayout {
 }
 
 const PAYLOAD_TAGS = new Set([
-  'con_4', 'con_5', 'fc_2', 'fc_3', 'affine_', 'affine_2', 'bn_con2', 'bn_fc2', 'max_pool_2', 'avg_pool_2', 'relu_', 'add_prev_',
+  'con_4',
+  'con_5',
+  'fc_2',
+  'fc_3',
+  'affine_',
+  'affine_2',
+  'bn_con2',
+  'bn_fc2',
+  'max_pool_2',
+  'avg_pool_2',
+  'relu_',
+  'add_prev_',
 ]);
 
 export function readDatLayout(bytes: Uint8Array): DatLayout {
@@ -257,7 +268,9 @@ export function rewriteToOlderVersions(source: Uint8Array, rewrites: OlderVersio
   const layout = readDatLayout(source);
   const edits: Edit[] = [];
   const retag = (payload: Payload, tag: string): Edit => ({
-    start: payload.start, end: payload.start + encodeString(payload.tag).length, bytes: encodeString(tag),
+    start: payload.start,
+    end: payload.start + encodeString(payload.tag).length,
+    bytes: encodeString(tag),
   });
   const dropLastByte = (payload: Payload): Edit => ({ start: payload.end - 1, end: payload.end, bytes: [] });
   const applied = new Set<keyof OlderVersionRewrites>();

@@ -10,8 +10,10 @@ import { launchChromium } from './support/chromium.js';
 const root = fileURLToPath(new URL('..', import.meta.url));
 /** Two people, two chips each (examples/chips/ are dlib's johns), and a photo that is no chip. */
 const CHIPS = [
-  'John_Salley_000179_02159509.png', 'John_Savage_000264_01099001.png',
-  'John_Salley_000183_02159543.png', 'John_Savage_000274_01099061.png',
+  'John_Salley_000179_02159509.png',
+  'John_Savage_000264_01099001.png',
+  'John_Salley_000183_02159543.png',
+  'John_Savage_000274_01099061.png',
 ];
 const NOT_A_CHIP = `${root}test/fixtures/photos/2008_001322.jpg`;
 const SCREENSHOT = `${root}build/screenshots/demo-page.png`;

@@ -4,7 +4,10 @@ import { fixtureJson } from './helpers.js';
 
 // dlib 19.24's own outputs: 1000 of each method from a fresh generator, per seed.
 const reference = fixtureJson('jitter/rand.json');
-const streams: [string, string][] = [['default', ''], ['abc', 'abc']];
+const streams: [string, string][] = [
+  ['default', ''],
+  ['abc', 'abc'],
+];
 
 const draw = (seed: string, n: number, next: (r: DlibRand) => number) => {
   const r = new DlibRand(seed);
@@ -21,14 +24,14 @@ const ulps = (a: number, b: number) => {
 
 describe.each(streams)('dlib::rand, %s seed', (name, seed) => {
   const stream = reference.streams[name];
-  it('32-bit numbers, doubles, floats and integers in a range are dlib\'s, bit for bit', () => {
+  it("32-bit numbers, doubles, floats and integers in a range are dlib's, bit for bit", () => {
     expect(draw(seed, 1000, (r) => r.nextUint32())).toEqual(stream.u32);
     expect(draw(seed, 1000, (r) => r.nextDouble())).toEqual(stream.double);
     expect(draw(seed, 1000, (r) => r.nextFloat())).toEqual(stream.float.map(Math.fround));
     expect(draw(seed, 1000, (r) => r.integerInRange(0, 143))).toEqual(stream.integer_in_range_0_143);
   });
 
-  it('Gaussians are dlib\'s to 2 ulp (Math.log is not correctly rounded), from the same draws', () => {
+  it("Gaussians are dlib's to 2 ulp (Math.log is not correctly rounded), from the same draws", () => {
     const ours = draw(seed, 1000, (r) => r.nextGaussian());
     const worst = ours.reduce((most, g, i) => Math.max(most, ulps(g, stream.gaussian[i])), 0);
     expect(worst).toBeLessThanOrEqual(2);
@@ -36,9 +39,12 @@ describe.each(streams)('dlib::rand, %s seed', (name, seed) => {
 });
 
 describe('dlib::rand seeding', () => {
-  it.each((reference.seed_hashes as { seed: string; first5_u32: number[] }[]).map((h): [string, number[]] => [h.seed, h.first5_u32]))('set_seed(%j) hashes its bytes as signed chars', (seed, first5) => {
-    expect(draw(seed, 5, (r) => r.nextUint32())).toEqual(first5);
-  });
+  it.each((reference.seed_hashes as { seed: string; first5_u32: number[] }[]).map((h): [string, number[]] => [h.seed, h.first5_u32]))(
+    'set_seed(%j) hashes its bytes as signed chars',
+    (seed, first5) => {
+      expect(draw(seed, 5, (r) => r.nextUint32())).toEqual(first5);
+    },
+  );
 
   it('an empty seed is the default state, and 64-bit draws put the first draw high', () => {
     expect(draw('', 3, (r) => r.nextUint32())).toEqual(reference.streams.default.u32.slice(0, 3));

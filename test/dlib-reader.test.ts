@@ -14,10 +14,46 @@ describe('dlib primitives (serialize.h)', () => {
 
   it('reads mantissa-then-exponent reals as dlib writes them', () => {
     // 0.04f, 0.6f, 122.782f, 1.0 (double), 0.0 (double), then +inf and NaN.
-    const r = new DlibByteReader(bytes(
-      0x03, 0x0a, 0xd7, 0xa3, 0x81, 0x1c, 0x03, 0x9a, 0x99, 0x99, 0x81, 0x18, 0x03, 0x62, 0x90, 0xf5, 0x81, 0x11,
-      0x01, 0x10, 0x81, 0x04, 0x01, 0x00, 0x01, 0x0b, 0x01, 0x00, 0x02, 0x00, 0x7d, 0x01, 0x00, 0x02, 0x02, 0x7d,
-    ));
+    const r = new DlibByteReader(
+      bytes(
+        0x03,
+        0x0a,
+        0xd7,
+        0xa3,
+        0x81,
+        0x1c,
+        0x03,
+        0x9a,
+        0x99,
+        0x99,
+        0x81,
+        0x18,
+        0x03,
+        0x62,
+        0x90,
+        0xf5,
+        0x81,
+        0x11,
+        0x01,
+        0x10,
+        0x81,
+        0x04,
+        0x01,
+        0x00,
+        0x01,
+        0x0b,
+        0x01,
+        0x00,
+        0x02,
+        0x00,
+        0x7d,
+        0x01,
+        0x00,
+        0x02,
+        0x02,
+        0x7d,
+      ),
+    );
     expect(r.real('a')).toBe(Math.fround(0.04));
     expect(r.real('b')).toBe(Math.fround(0.6));
     expect(r.real('c')).toBe(Math.fround(122.782));
@@ -28,11 +64,43 @@ describe('dlib primitives (serialize.h)', () => {
   });
 
   it('reads strings, bools, tensors and alias tensors', () => {
-    const r = new DlibByteReader(bytes(
-      0x01, 0x05, ...Array.from('con_5', (c) => c.charCodeAt(0)), 0x31, 0x30,
-      0x01, 0x02, 0x01, 0x01, 0x01, 0x02, 0x01, 0x01, 0x01, 0x01, 0x00, 0x00, 0x80, 0x3f, 0x00, 0x00, 0x00, 0xc0,
-      0x01, 0x01, 0x01, 0x01, 0x01, 0x20, 0x01, 0x01, 0x01, 0x01,
-    ));
+    const r = new DlibByteReader(
+      bytes(
+        0x01,
+        0x05,
+        ...Array.from('con_5', (c) => c.charCodeAt(0)),
+        0x31,
+        0x30,
+        0x01,
+        0x02,
+        0x01,
+        0x01,
+        0x01,
+        0x02,
+        0x01,
+        0x01,
+        0x01,
+        0x01,
+        0x00,
+        0x00,
+        0x80,
+        0x3f,
+        0x00,
+        0x00,
+        0x00,
+        0xc0,
+        0x01,
+        0x01,
+        0x01,
+        0x01,
+        0x01,
+        0x20,
+        0x01,
+        0x01,
+        0x01,
+        0x01,
+      ),
+    );
     expect(r.string('tag')).toBe('con_5');
     expect([r.bool('x'), r.bool('y')]).toEqual([true, false]);
     const t = r.tensor('t');
@@ -43,7 +111,7 @@ describe('dlib primitives (serialize.h)', () => {
 });
 
 describe('dlib printout', () => {
-  it('parses the face model\'s printout into the built-in topology', () => {
+  it("parses the face model's printout into the built-in topology", () => {
     const text = new TextDecoder().decode(fixture('dlib_face_recognition_resnet_model_v1.layers.txt'));
     const parsed = parsePrintout(text);
     const builtIn = faceRecognitionTopology();
@@ -60,10 +128,29 @@ describe('dlib printout', () => {
   it('reads tag, skip and add_prev ids and con options', () => {
     const t = parsePrintout(fixtureJson('zoo/add_prev_mismatch.json').dlib_printout);
     expect(t.layers.map((l) => `${l.kind}${l.id ?? ''}`)).toEqual([
-      'fc', 'avg_pool', 'add_prev3', 'con', 'skip2', 'tag3', 'relu', 'add_prev1', 'con', 'tag2', 'tag1', 'con',
+      'fc',
+      'avg_pool',
+      'add_prev3',
+      'con',
+      'skip2',
+      'tag3',
+      'relu',
+      'add_prev1',
+      'con',
+      'tag2',
+      'tag1',
+      'con',
     ]);
     const conv = parsePrintout(fixtureJson('zoo/conv_variants.json').dlib_printout);
-    expect(conv.layers[2].params).toMatchObject({ num_filters: '3', nr: '4', nc: '2', stride_y: '3', stride_x: '2', padding_y: '3', padding_x: '1' });
+    expect(conv.layers[2].params).toMatchObject({
+      num_filters: '3',
+      nr: '4',
+      nc: '2',
+      stride_y: '3',
+      stride_x: '2',
+      padding_y: '3',
+      padding_x: '1',
+    });
     expect(conv.layers[7].params.use_bias).toBe('false');
   });
 });
@@ -72,11 +159,26 @@ describe('reading dlib .dat networks', () => {
   it('reads the face model: 29 convs, 29 affines, the fc and the input', () => {
     const net = readDlibNetwork(faceModelBytes());
     expect(net.loss).toEqual({ kind: 'loss_metric', margin: Math.fround(0.04), distanceThreshold: Math.fround(0.6) });
-    expect(net.input).toEqual({ kind: 'input_rgb_image', index: 131, mean: [122.782, 117.001, 104.298].map(Math.fround), rows: 150, cols: 150 });
+    expect(net.input).toEqual({
+      kind: 'input_rgb_image',
+      index: 131,
+      mean: [122.782, 117.001, 104.298].map(Math.fround),
+      rows: 150,
+      cols: 150,
+    });
     const count = (kind: string) => net.layers.filter((l) => l.kind === kind).length;
     expect([count('con'), count('affine'), count('fc'), count('add_prev'), count('tag'), count('skip')]).toEqual([29, 29, 1, 14, 18, 4]);
     const first = net.layers[0];
-    expect(first).toMatchObject({ kind: 'con', index: 130, offset: 0x14e, numFilters: 32, inputChannels: 3, kernelRows: 7, strideY: 2, padY: 0 });
+    expect(first).toMatchObject({
+      kind: 'con',
+      index: 130,
+      offset: 0x14e,
+      numFilters: 32,
+      inputChannels: 3,
+      kernelRows: 7,
+      strideY: 2,
+      padY: 0,
+    });
     const fc = net.layers.at(-1)!;
     expect(fc).toMatchObject({ kind: 'fc', index: 1, numOutputs: 128, numInputs: 256, bias: null });
   });
@@ -93,7 +195,11 @@ describe('reading dlib .dat networks', () => {
     const fc = readDlibNetwork(fixture('zoo/fc_variants.dat'), { printout: fixtureJson('zoo/fc_variants.json').dlib_printout });
     expect(fc.layers.filter((l) => l.kind === 'fc').map((l) => (l.kind === 'fc' ? l.bias !== null : null))).toEqual([false, false, true]);
     expect(fc.input.mean).toEqual([100.5, 50.25, 200]);
-    const fused = readDlibNetwork(fixture('zoo/residual_mini_fused.dat'), { printout: fixtureJson('zoo/residual_mini_fused.json').dlib_printout });
-    expect(fused.layers.filter((l) => l.kind === 'affine').every((l) => l.kind === 'affine' && l.disabled && l.gamma.length === 0)).toBe(true);
+    const fused = readDlibNetwork(fixture('zoo/residual_mini_fused.dat'), {
+      printout: fixtureJson('zoo/residual_mini_fused.json').dlib_printout,
+    });
+    expect(fused.layers.filter((l) => l.kind === 'affine').every((l) => l.kind === 'affine' && l.disabled && l.gamma.length === 0)).toBe(
+      true,
+    );
   });
 });

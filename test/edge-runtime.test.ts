@@ -59,7 +59,10 @@ beforeAll(async () => {
   // Up once it answers: a bounded number of tries.
   for (let attempt = 0; ; attempt++) {
     if (workerd.exitCode !== null) throw new Error(`workerd exited with ${workerd.exitCode}`);
-    const answered = await fetch(`${url}/embedded`, { method: 'POST', body: '{"chips":[],"descriptors":[]}' }).then(() => true, () => false);
+    const answered = await fetch(`${url}/embedded`, { method: 'POST', body: '{"chips":[],"descriptors":[]}' }).then(
+      () => true,
+      () => false,
+    );
     if (answered) break;
     if (attempt === 100) throw new Error('workerd did not answer within 10 s');
     await new Promise((done) => setTimeout(done, 100));
@@ -76,8 +79,8 @@ async function check(path: string): Promise<ParityResult & { error?: string }> {
   return result;
 }
 
-describe('Cloudflare\'s workerd (an edge runtime: no workers, no compiling wasm from bytes)', () => {
-  it('gives dlib\'s descriptors from the packaged wasm imported as a module, on 1 thread', async () => {
+describe("Cloudflare's workerd (an edge runtime: no workers, no compiling wasm from bytes)", () => {
+  it("gives dlib's descriptors from the packaged wasm imported as a module, on 1 thread", async () => {
     const result = await check('/');
     expect(result.runtime).toBe('Cloudflare-Workers');
     expect(result.maxAbsDiff).toBeLessThanOrEqual(1e-5);
@@ -87,6 +90,8 @@ describe('Cloudflare\'s workerd (an edge runtime: no workers, no compiling wasm 
 
   it('refuses the embedded wasm, and the error says to pass wasm.module', async () => {
     const result = await check('/embedded');
-    expect(result.error).toMatch(/^DlibWasmError: could not compile the kernels \(CompileError: .*disallowed by embedder\)\..* pass wasm: \{ module \} with dlib-wasm\/wasm\/kernels-(relaxed-)?simd\.wasm/);
+    expect(result.error).toMatch(
+      /^DlibWasmError: could not compile the kernels \(CompileError: .*disallowed by embedder\)\..* pass wasm: \{ module \} with dlib-wasm\/wasm\/kernels-(relaxed-)?simd\.wasm/,
+    );
   });
 });

@@ -16,7 +16,7 @@ const variants = [
 ];
 
 describe.each(variants)('threads $threads, relaxed SIMD $relaxedSimd', ({ threads, relaxedSimd }) => {
-  it.skipIf(relaxedSimd && !relaxed)('gives dlib\'s descriptors for all 143 chips, in batches of 8 and alone', async () => {
+  it.skipIf(relaxedSimd && !relaxed)("gives dlib's descriptors for all 143 chips, in batches of 8 and alone", async () => {
     const model = await loadFaceRecognitionModel(faceModelBytes(), { threads, wasm: { relaxedSimd } });
     expect(model.backend).toEqual({ simd: true, relaxedSimd, threads });
     const descriptors = await model.computeFaceDescriptors(items.map((item) => fixturePng(item.chip)));
@@ -27,7 +27,7 @@ describe.each(variants)('threads $threads, relaxed SIMD $relaxedSimd', ({ thread
     model.dispose();
   });
 
-  it.skipIf(relaxedSimd && !relaxed)('runs the zoo\'s add_prev and residual nets as dlib does', async () => {
+  it.skipIf(relaxedSimd && !relaxed)("runs the zoo's add_prev and residual nets as dlib does", async () => {
     for (const name of ['add_prev_mismatch', 'residual_mini', 'conv_variants']) {
       const net = fixtureJson(`zoo/${name}.json`);
       const network = await loadNetwork(fixture(`zoo/${name}.dat`), { printout: net.dlib_printout, threads, wasm: { relaxedSimd } });

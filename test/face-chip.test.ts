@@ -1,8 +1,18 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { planChipExtraction } from '../src/face/image-chip-extractor.js';
 import {
-  DisposedError, InputError, getFaceChipDetails, loadFaceRecognitionModel, loadImageChipExtractor, loadShapePredictor,
-  type AffineTransform, type ChipRegion, type FaceRecognitionModel, type ImageChipExtractor, type Point, type RgbImage,
+  DisposedError,
+  InputError,
+  getFaceChipDetails,
+  loadFaceRecognitionModel,
+  loadImageChipExtractor,
+  loadShapePredictor,
+  type AffineTransform,
+  type ChipRegion,
+  type FaceRecognitionModel,
+  type ImageChipExtractor,
+  type Point,
+  type RgbImage,
 } from '../src/index.js';
 import { faceFixtures, landmarkModel5Bytes, landmarkModel68Bytes, photo, type FaceFixture } from './face-fixtures.js';
 import { faceModelBytes, fixturePng, maxAbsDiff } from './helpers.js';
@@ -19,7 +29,8 @@ function affineError(actual: AffineTransform, expected: AffineTransform): number
 /** Largest channel difference and share of equal channel values, between an RGB chip and a PNG of dlib's (RGBA). */
 function compareChip(chip: RgbImage, expected: RgbImage): { maxDiff: number; equal: number } {
   expect([chip.width, chip.height]).toEqual([expected.width, expected.height]);
-  let maxDiff = 0, equal = 0;
+  let maxDiff = 0,
+    equal = 0;
   const pixels = chip.width * chip.height;
   for (let p = 0; p < pixels; p++) {
     for (let k = 0; k < 3; k++) {
@@ -37,7 +48,7 @@ beforeAll(async () => {
 });
 afterAll(() => extractor.dispose());
 
-describe.each(sets)('chips of $set ($points landmarks from dlib\'s run)', ({ set }) => {
+describe.each(sets)("chips of $set ($points landmarks from dlib's run)", ({ set }) => {
   const faces = faceFixtures(set);
 
   it(`gives dlib's chip details for all ${faces.length} faces: the image-to-chip affine within 1e-6`, async () => {
@@ -57,8 +68,9 @@ describe.each(sets)('chips of $set ($points landmarks from dlib\'s run)', ({ set
     expect(worst).toBeLessThan(1e-9);
   });
 
-  it('cuts dlib\'s chips from the photos: every channel within 1 grey level and >= 99.9% equal, per chip', async () => {
-    let worstDiff = 0, worstEqual = 1;
+  it("cuts dlib's chips from the photos: every channel within 1 grey level and >= 99.9% equal, per chip", async () => {
+    let worstDiff = 0,
+      worstEqual = 1;
     for (const face of faces) {
       const chip = extractor.extractImageChip(await photo(face.image), getFaceChipDetails(face.landmarks, 150, 0.25));
       const { maxDiff, equal } = compareChip(chip, fixturePng(face.chipPng));
@@ -79,7 +91,7 @@ describe('the whole pipeline: photo and detection -> landmarks -> chip -> descri
   });
   afterAll(() => network.dispose());
 
-  it.each(sets)('gives dlib\'s descriptors for every face of $set within 1e-4', async ({ set, model }) => {
+  it.each(sets)("gives dlib's descriptors for every face of $set within 1e-4", async ({ set, model }) => {
     const predictor = loadShapePredictor(model());
     const faces = faceFixtures(set);
     const chips: RgbImage[] = [];
@@ -99,8 +111,10 @@ describe('the whole pipeline: photo and detection -> landmarks -> chip -> descri
 // pyramid levels the photos do not reach.
 function pyramidDown(image: RgbImage, stride: number): RgbImage {
   if (image.width <= 8 || image.height <= 8) return { width: 0, height: 0, data: new Uint8Array(0) };
-  const width = Math.floor((image.width - 3) / 2), height = Math.floor((image.height - 3) / 2);
-  const rowSums = (r: number, c: number, k: number) => [0, 1, 2, 3, 4].reduce((sum, i) => sum + [1, 4, 6, 4, 1][i] * image.data[(r * image.width + 2 * c + i) * stride + k], 0);
+  const width = Math.floor((image.width - 3) / 2),
+    height = Math.floor((image.height - 3) / 2);
+  const rowSums = (r: number, c: number, k: number) =>
+    [0, 1, 2, 3, 4].reduce((sum, i) => sum + [1, 4, 6, 4, 1][i] * image.data[(r * image.width + 2 * c + i) * stride + k], 0);
   const data = new Uint8Array(width * height * 3);
   for (let r = 0; r < height; r++) {
     for (let c = 0; c < width; c++) {
@@ -117,13 +131,18 @@ function warpBilinear(image: RgbImage, stride: number, { m, b }: AffineTransform
   const out = new Uint8Array(rows * cols * 3);
   for (let r = 0; r < rows; r++) {
     for (let c = 0; c < cols; c++) {
-      const x = m[0][0] * c + m[0][1] * r + b[0], y = m[1][0] * c + m[1][1] * r + b[1];
-      const left = Math.floor(x), top = Math.floor(y);
+      const x = m[0][0] * c + m[0][1] * r + b[0],
+        y = m[1][0] * c + m[1][1] * r + b[1];
+      const left = Math.floor(x),
+        top = Math.floor(y);
       if (!(left >= 0 && top >= 0 && left + 1 < image.width && top + 1 < image.height)) continue;
-      const fx = x - left, fy = y - top;
+      const fx = x - left,
+        fy = y - top;
       const at = (yy: number, xx: number, k: number) => image.data[(yy * image.width + xx) * stride + k];
       for (let k = 0; k < 3; k++) {
-        const v = (1 - fy) * ((1 - fx) * at(top, left, k) + fx * at(top, left + 1, k)) + fy * ((1 - fx) * at(top + 1, left, k) + fx * at(top + 1, left + 1, k));
+        const v =
+          (1 - fy) * ((1 - fx) * at(top, left, k) + fx * at(top, left + 1, k)) +
+          fy * ((1 - fx) * at(top + 1, left, k) + fx * at(top + 1, left + 1, k));
         out[(r * cols + c) * 3 + k] = Math.trunc(v);
       }
     }
@@ -163,7 +182,7 @@ describe('chip extraction beyond the photos', () => {
     expect(extractor.extractImageChip(image, details).data).toEqual(expected);
   });
 
-  it('copies an unrotated rect of exactly the chip\'s size as it is, black outside the image', () => {
+  it("copies an unrotated rect of exactly the chip's size as it is, black outside the image", () => {
     const image = noiseImage(40, 30, 3);
     const chip = extractor.extractImageChip(image, { rect: { left: -2, top: 23, right: 7, bottom: 32 }, angle: 0, rows: 10, cols: 10 });
     for (let r = 0; r < 10; r++) {
@@ -186,7 +205,13 @@ describe('chip extraction beyond the photos', () => {
 });
 
 describe('bad input', () => {
-  const shape5: Point[] = [[120, 208], [115, 208], [102, 207], [107, 208], [109, 218]];
+  const shape5: Point[] = [
+    [120, 208],
+    [115, 208],
+    [102, 207],
+    [107, 208],
+    [109, 218],
+  ];
   const image = noiseImage(300, 300, 3);
   const inputError = (f: () => unknown, message: RegExp) => {
     expect(f).toThrow(InputError);
@@ -207,7 +232,10 @@ describe('bad input', () => {
     const details = getFaceChipDetails(shape5);
     inputError(() => extractor.extractImageChip({ width: 0, height: 0, data: new Uint8Array(0) }, details), /size 0x0/);
     inputError(() => extractor.extractImageChip({ width: 1, height: 1, data: new Uint8Array(4) }, details), /at least 2x2/);
-    inputError(() => extractor.extractImageChip(image, getFaceChipDetails(shape5.map(([x, y]) => [x + 1000, y] as Point))), /lies outside the 300x300 image/);
+    inputError(
+      () => extractor.extractImageChip(image, getFaceChipDetails(shape5.map(([x, y]) => [x + 1000, y] as Point))),
+      /lies outside the 300x300 image/,
+    );
     inputError(() => extractor.extractImageChip(image, { ...details, rows: 0 }), /chip size 150x0/);
     inputError(() => extractor.extractImageChip(image, { ...details, angle: NaN }), /non-finite/);
     inputError(() => extractor.extractImageChip(image, { ...details, rect: { left: 10, top: 10, right: 5, bottom: 20 } }), /is empty/);

@@ -17,7 +17,7 @@ describe('face descriptors match dlib (plain SIMD, one thread)', () => {
     expect(items).toHaveLength(143);
   });
 
-  it('gives dlib\'s descriptor for every chip, run as one batch', async () => {
+  it("gives dlib's descriptor for every chip, run as one batch", async () => {
     const descriptors = await model.computeFaceDescriptors(items.map((item) => fixturePng(item.chip)));
     const failures = items
       .map((item, i) => ({ chip: item.chip, diff: maxAbsDiff(descriptors[i], item.descriptor) }))

@@ -25,7 +25,9 @@ export interface FaceFixture {
 
 /** Every face of one run: `faces` (dlib's 68-point model) or `faces5` (the bundled 5-point one). */
 export function faceFixtures(set: 'faces' | 'faces5'): FaceFixture[] {
-  const files = readdirSync(fileURLToPath(new URL(`fixtures/${set}/`, import.meta.url))).filter((f) => /_f\d+\.json$/.test(f)).sort();
+  const files = readdirSync(fileURLToPath(new URL(`fixtures/${set}/`, import.meta.url)))
+    .filter((f) => /_f\d+\.json$/.test(f))
+    .sort();
   return files.map((file) => {
     const json = fixtureJson(`${set}/${file}`);
     return {
@@ -53,7 +55,9 @@ export const LANDMARK_MODEL_68 = '/usr/share/dlib/shape_predictor_68_face_landma
 /** dlib's 68-point model from Debian's libdlib-data: too big to bundle, so the tests that need it say how to get it. */
 export function landmarkModel68Bytes(): Uint8Array {
   if (!existsSync(LANDMARK_MODEL_68)) {
-    throw new Error(`${LANDMARK_MODEL_68} is missing: install dlib's 68-point landmark model with \`apt-get install -y libdlib-data\` (Debian/Ubuntu), as npm test does (scripts/install-test-runtimes.sh)`);
+    throw new Error(
+      `${LANDMARK_MODEL_68} is missing: install dlib's 68-point landmark model with \`apt-get install -y libdlib-data\` (Debian/Ubuntu), as npm test does (scripts/install-test-runtimes.sh)`,
+    );
   }
   return new Uint8Array(readFileSync(LANDMARK_MODEL_68));
 }

@@ -2,7 +2,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadFaceRecognitionModel, type FaceRecognitionModel, type LayerOutput } from '../src/index.js';
 import { faceModelBytes, fixture, fixtureJson, fixturePng, relativeDiff } from './helpers.js';
 
-interface Dump { order: number; dlib_layer_index: number | null; kind: string; shape: number[]; file: string }
+interface Dump {
+  order: number;
+  dlib_layer_index: number | null;
+  kind: string;
+  shape: number[];
+  file: string;
+}
 
 // dlib's own outputs of 27 layers for one chip, read back with layer<i>(net).forward(x).
 const { chip, layers } = fixtureJson<{ chip: string; layers: Dump[] }>('embed-layers/layers.json');

@@ -64,6 +64,9 @@ export function expectSameValues(actual: ArrayLike<number>, expected: ArrayLike<
       if (first < 0) first = i;
     }
   }
-  const verdict = differing === 0 ? 'the same' : `${differing} of ${expected.length} differ, the first at ${first}: ${actual[first]} instead of ${expected[first]}`;
+  const verdict =
+    differing === 0
+      ? 'the same'
+      : `${differing} of ${expected.length} differ, the first at ${first}: ${actual[first]} instead of ${expected[first]}`;
   expect(verdict, what).toBe('the same');
 }

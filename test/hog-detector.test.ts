@@ -4,8 +4,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeImage } from '../src/cli/decode-image.js';
 import { SIMD_SHARED_KERNELS_BASE64 } from '../src/engine/kernels-wasm.generated.js';
 import {
-  DatFormatError, DisposedError, InputError, loadFrontalFaceDetector, readHogDetector,
-  type FaceDetection, type FrontalFaceDetector, type RgbImage,
+  DatFormatError,
+  DisposedError,
+  InputError,
+  loadFrontalFaceDetector,
+  readHogDetector,
+  type FaceDetection,
+  type FrontalFaceDetector,
+  type RgbImage,
 } from '../src/index.js';
 import { fixture, fixtureJson, thrown } from './helpers.js';
 import { sampled } from './support/suite.js';
@@ -21,8 +27,12 @@ interface DlibDetection {
 
 /** dlib's detections of each photo, in dlib's order: `faces/<photo>_fNN.json`, none for a photo without a file. */
 function dlibDetections(): Array<[string, DlibDetection[]]> {
-  const faces = readdirSync(`${root}test/fixtures/faces`).filter((f) => /_f\d\d\.json$/.test(f)).sort();
-  const photos = readdirSync(`${root}test/fixtures/photos`).filter((f) => f.endsWith('.jpg')).sort();
+  const faces = readdirSync(`${root}test/fixtures/faces`)
+    .filter((f) => /_f\d\d\.json$/.test(f))
+    .sort();
+  const photos = readdirSync(`${root}test/fixtures/photos`)
+    .filter((f) => f.endsWith('.jpg'))
+    .sort();
   return photos.map((file) => {
     const stem = file.replace(/\.jpg$/, '');
     return [file, faces.filter((f) => f.slice(0, -9) === stem).map((f) => fixtureJson(`faces/${f}`).detection as DlibDetection)];
@@ -31,7 +41,8 @@ function dlibDetections(): Array<[string, DlibDetection[]]> {
 
 /** Our detections in the form of dlib's, to compare whole. */
 const asDlib = (found: FaceDetection[]) => found.map((d) => ({ rect: d.rect, confidence: d.confidence, weight_index: d.weightIndex }));
-const dlibFields = (expected: DlibDetection[]) => expected.map((d) => ({ rect: d.rect, confidence: d.confidence, weight_index: d.weight_index }));
+const dlibFields = (expected: DlibDetection[]) =>
+  expected.map((d) => ({ rect: d.rect, confidence: d.confidence, weight_index: d.weight_index }));
 
 /**
  * hog/full-rank-detector.dat: filter 0 perturbed to full rank (254 rank-1 terms, so dlib
@@ -61,7 +72,7 @@ describe('HOG face detector', () => {
   });
   afterAll(() => detector.dispose());
 
-  it('reads the 5 filters and settings of dlib\'s frontal face detector', () => {
+  it("reads the 5 filters and settings of dlib's frontal face detector", () => {
     const d = detector.description;
     expect([d.cellSize, d.padding, d.windowWidth, d.windowHeight, d.filterRows, d.filterCols]).toEqual([8, 0, 80, 80, 10, 10]);
     expect(d.overlap).toEqual({ iouThreshold: 0.33008212188056446, percentCoveredThreshold: 0.7885714285714286 });
@@ -80,10 +91,15 @@ describe('HOG face detector', () => {
   // The same, without upsampling and upsampled twice: dlib's detections from
   // hog/dlib_hog_detections.cpp, which reproduces faces/*.json exactly at upsample 1.
   const generated = fixtureJson('hog/dlib-detections.json') as Record<string, Record<string, DlibDetection[]>>;
-  it.each(sampled([
-    ...Object.entries(generated.upsample_0).map(([name, expected]) => [name, 0, expected] as const),
-    ...Object.entries(generated.upsample_2).map(([name, expected]) => [name, 2, expected] as const),
-  ], 4))('finds in %s what dlib finds, upsampled %i times', async (name, upsample, expected) => {
+  it.each(
+    sampled(
+      [
+        ...Object.entries(generated.upsample_0).map(([name, expected]) => [name, 0, expected] as const),
+        ...Object.entries(generated.upsample_2).map(([name, expected]) => [name, 2, expected] as const),
+      ],
+      4,
+    ),
+  )('finds in %s what dlib finds, upsampled %i times', async (name, upsample, expected) => {
     const image = await photo(name);
     const found = detector.detectFaces(image, { upsample });
     expect(asDlib(found)).toEqual(dlibFields(expected));
@@ -91,7 +107,7 @@ describe('HOG face detector', () => {
 
   it('scores a filter dlib applies unseparated as dlib does', () => expectFullRankDetectionsAsDlib(1));
 
-  it('finds Tom Cruise where dlib\'s Python tests do, without upsampling', async () => {
+  it("finds Tom Cruise where dlib's Python tests do, without upsampling", async () => {
     // tools/python/test/shape.pkl of dlib (via shared/data/dlib-examples/reference_expectations.json).
     const image = await photo('Tom_Cruise_avp_2014_4.jpg');
     const found = detector.detectFaces(image);
@@ -194,7 +210,10 @@ describe('HOG detector bad input', () => {
     };
     const version1 = await loadFrontalFaceDetector(join([0x01, 0x01], scanner, filter0, overlap));
     const version2 = await loadFrontalFaceDetector(join([0x01, 0x02], scanner, overlap, [0x01, 0x01], filter0));
-    const withoutOffsets = (d: typeof version1.description) => ({ ...d, filters: d.filters.map(({ weights, threshold }) => ({ weights, threshold })) });
+    const withoutOffsets = (d: typeof version1.description) => ({
+      ...d,
+      filters: d.filters.map(({ weights, threshold }) => ({ weights, threshold })),
+    });
     expect(withoutOffsets(version1.description)).toEqual(withoutOffsets(version2.description));
     expect([version1.description.filters[0].offset, version2.description.filters[0].offset]).toEqual([0x1e, 0x34]);
     const image = await photo('2008_004176.jpg');
@@ -246,8 +265,14 @@ describe('HOG detector bad input', () => {
       [() => detector.detectFaces(small, { upsample: 1.5 }), /upsample/],
       [() => detector.detectFaces(small, { upsample: 99 }), /upsample/],
       [() => detector.detectFaces(small, { adjustThreshold: Number.NaN }), /adjustThreshold/],
-      [() => detector.detectFaces({ width: 100, height: 100, data: new Uint8Array(30000) }, { upsample: 8 }), /up-sampled 8 times .*GiB.*; try a smaller upsample \(7\), or a smaller image$/],
-      [() => detector.detectFaces({ width: 2000, height: 2000, data: new Uint8Array(12e6) }, { upsample: 3 }), /GiB to scan, more than the 2 GiB allowed; try a smaller upsample \(2\), or a smaller image$/],
+      [
+        () => detector.detectFaces({ width: 100, height: 100, data: new Uint8Array(30000) }, { upsample: 8 }),
+        /up-sampled 8 times .*GiB.*; try a smaller upsample \(7\), or a smaller image$/,
+      ],
+      [
+        () => detector.detectFaces({ width: 2000, height: 2000, data: new Uint8Array(12e6) }, { upsample: 3 }),
+        /GiB to scan, more than the 2 GiB allowed; try a smaller upsample \(2\), or a smaller image$/,
+      ],
     ];
     const before = detector.memoryBytes;
     for (const [run, message] of cases) {

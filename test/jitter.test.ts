@@ -25,7 +25,7 @@ describe('dlib jitter_image', () => {
   });
   afterAll(() => extractor.dispose());
 
-  it('draws dlib\'s 100 jitters: crop rect, angle, flip, sub-image box and affine map, bit for bit', () => {
+  it("draws dlib's 100 jitters: crop rect, angle, flip, sub-image box and affine map, bit for bit", () => {
     const rand = new DlibRand();
     for (const j of params.jitters) {
       const { region, flip } = drawJitter(150, rand);
@@ -41,7 +41,7 @@ describe('dlib jitter_image', () => {
     }
   });
 
-  it('cuts dlib\'s 10 crops of the first chip pixel for pixel', () => {
+  it("cuts dlib's 10 crops of the first chip pixel for pixel", () => {
     const chip = fixturePng(chipPath(jittered.items[0].chip));
     const rand = new DlibRand();
     for (let k = 0; k < 10; k++) {
@@ -68,7 +68,7 @@ describe('jittered descriptors', () => {
   afterAll(() => model.dispose());
 
   // 200 network runs: n = 10 on half the chips, n = 100 on the first.
-  it('are dlib\'s for n = 10 on 10 chips and n = 100 on one, within 1e-5', async () => {
+  it("are dlib's for n = 10 on 10 chips and n = 100 on one, within 1e-5", async () => {
     for (const [i, item] of jittered.items.slice(0, 10).entries()) {
       for (const { n, descriptor } of item.jittered) {
         if (n === 100 && i > 0) continue;

@@ -4,7 +4,7 @@ import { descriptorDistance } from '../src/index.js';
 import { fixture, fixtureJson } from './helpers.js';
 
 describe('LFW protocol', () => {
-  it('scores dlib\'s own LFW descriptors exactly as dlib\'s run did (both accuracies, every tuned threshold)', () => {
+  it("scores dlib's own LFW descriptors exactly as dlib's run did (both accuracies, every tuned threshold)", () => {
     const images = new TextDecoder().decode(fixture('lfw/images.txt')).trim().split('\n');
     const bytes = fixture('lfw/descriptors_sp5.f32');
     const all = new Float32Array(bytes.slice().buffer);

@@ -14,12 +14,18 @@ const dlibDescriptor = (name: string) => {
   const i = names.indexOf(name);
   return dlibAll.subarray(i * 128, i * 128 + 128);
 };
-const dlibDetections = new Map(text('lfw/detections.tsv').trim().split('\n').slice(1).map((line) => {
-  const f = line.split('\t');
-  return [f[0], { level: Number(f[1]), rect: { left: Number(f[3]), top: Number(f[4]), right: Number(f[5]), bottom: Number(f[6]) } }];
-}));
+const dlibDetections = new Map(
+  text('lfw/detections.tsv')
+    .trim()
+    .split('\n')
+    .slice(1)
+    .map((line) => {
+      const f = line.split('\t');
+      return [f[0], { level: Number(f[1]), rect: { left: Number(f[3]), top: Number(f[4]), right: Number(f[5]), bottom: Number(f[6]) } }];
+    }),
+);
 
-describe('LFW, 200 pairs, dlib\'s protocol', () => {
+describe("LFW, 200 pairs, dlib's protocol", () => {
   const { folds, pairs } = parsePairs(text('lfw/pairs_subset_200.txt'));
   const images: string[] = [...new Set<string>(pairs.flatMap((p: { a: string; b: string }) => [p.a, p.b]))].sort();
   let pipeline: FacePipeline;
@@ -37,21 +43,27 @@ describe('LFW, 200 pairs, dlib\'s protocol', () => {
   afterAll(() => pipeline.dispose());
 
   it('finds the face dlib found in each of the 305 images, the same way', () => {
-    const differing = images.filter((n) => JSON.stringify({ level: ours.get(n)!.level, rect: ours.get(n)!.rect }) !== JSON.stringify(dlibDetections.get(n)));
+    const differing = images.filter(
+      (n) => JSON.stringify({ level: ours.get(n)!.level, rect: ours.get(n)!.rect }) !== JSON.stringify(dlibDetections.get(n)),
+    );
     expect(differing).toEqual([]);
   });
 
-  it('gives dlib\'s descriptors (within 1e-4; dlib\'s were computed with OpenBLAS)', () => {
+  it("gives dlib's descriptors (within 1e-4; dlib's were computed with OpenBLAS)", () => {
     const worst = images.reduce((most, n) => Math.max(most, maxAbsDiff(ours.get(n)!.descriptor, dlibDescriptor(n))), 0);
     expect(worst).toBeLessThanOrEqual(1e-4);
   });
 
   it('scores what dlib scores on the same pairs', () => {
-    const distances = (of: (n: string) => ArrayLike<number>) => pairs.map((p: { a: string; b: string }) => descriptorDistance(of(p.a), of(p.b)));
-    const oursScore = evaluate(pairs, distances((n) => ours.get(n)!.descriptor), folds);
+    const distances = (of: (n: string) => ArrayLike<number>) =>
+      pairs.map((p: { a: string; b: string }) => descriptorDistance(of(p.a), of(p.b)));
+    const oursScore = evaluate(
+      pairs,
+      distances((n) => ours.get(n)!.descriptor),
+      folds,
+    );
     const dlibScore = evaluate(pairs, distances(dlibDescriptor), folds);
     expect(oursScore.fixed.perFold).toEqual(dlibScore.fixed.perFold);
     expect(oursScore.fixed.mean).toBeGreaterThan(0.95);
   });
 });
-

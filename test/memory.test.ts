@@ -53,7 +53,7 @@ describe('memory over many input sizes', () => {
   const sizes: Array<[number, number]> = [];
   for (let width = 63; width >= 24; width--) for (let k = 0; k < 5; k++) sizes.push([width, 63 - ((width + 7 * k) % 40)]);
 
-  it('keeps a few sizes\' plans and reuses the space of the others: 200 sizes stay in a fixed bound', async () => {
+  it("keeps a few sizes' plans and reuses the space of the others: 200 sizes stay in a fixed bound", async () => {
     const network = await load();
     const [first] = await network.run([patternImage(...sizes[1])]);
     // The largest sizes set the bound; from then on memory is reused, not added (it was 37 MiB after the 200).
@@ -80,7 +80,7 @@ describe('memory over many input sizes', () => {
     fresh.dispose();
   });
 
-  it('layerOutputs releases its unfused weights: the next sizes\' plans reuse their space', async () => {
+  it("layerOutputs releases its unfused weights: the next sizes' plans reuse their space", async () => {
     const network = await load();
     const fresh = await load();
     for (const size of sizes.slice(0, 20)) await network.run([patternImage(...size)]);

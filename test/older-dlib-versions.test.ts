@@ -1,11 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import {
-  faceRecognitionTopology, loadFaceRecognitionModel, loadNetwork, readDlibNetwork,
-  type NetworkDescription, type ReadNetworkOptions,
+  faceRecognitionTopology,
+  loadFaceRecognitionModel,
+  loadNetwork,
+  readDlibNetwork,
+  type NetworkDescription,
+  type ReadNetworkOptions,
 } from '../src/index.js';
-import {
-  readDatLayout, rewriteToOlderVersions, type AffineSelection, type DatLayout, type OlderVersionRewrites,
-} from './dat-rewriter.js';
+import { readDatLayout, rewriteToOlderVersions, type AffineSelection, type DatLayout, type OlderVersionRewrites } from './dat-rewriter.js';
 import { faceModelBytes, fixture, fixtureJson, fixturePng, maxAbsDiff, relativeDiff } from './helpers.js';
 
 // dlib 19.24 writes only the newest version tags; dlib.net's 2017 face model
@@ -66,7 +68,7 @@ function expectSameDescription(derived: Uint8Array, original: Uint8Array, option
   expect(differences(readDlibNetwork(derived, options), expected, tolerance)).toEqual([]);
 }
 
-describe('the face model in older dlib versions\' formats', () => {
+describe("the face model in older dlib versions' formats", () => {
   const original = faceModelBytes();
   const { items } = fixtureJson<{ items: { chip: string; descriptor: number[] }[] }>('descriptors.json');
   const references = [items[0], items[71], items[142]];
@@ -81,13 +83,17 @@ describe('the face model in older dlib versions\' formats', () => {
       name: 'all of them together',
       rewrites: { con4: true, fc2: true, affineV1: even, batchNorm: odd, lossMetricV1: true, inputAddLayerV2: true },
       changes: {
-        'con_5→con_4': 29, 'fc_3→fc_2': 1, 'affine_2→affine_': 15, 'affine_2→bn_con2': 14,
-        'loss_metric_2→loss_metric_': 1, 'input add_layer v3→input add_layer v2': 1,
+        'con_5→con_4': 29,
+        'fc_3→fc_2': 1,
+        'affine_2→affine_': 15,
+        'affine_2→bn_con2': 14,
+        'loss_metric_2→loss_metric_': 1,
+        'input add_layer v3→input add_layer v2': 1,
       },
     },
   ];
 
-  it.each(cases)('reads $name and gives dlib\'s descriptors', async ({ rewrites, changes: expectedChanges }) => {
+  it.each(cases)("reads $name and gives dlib's descriptors", async ({ rewrites, changes: expectedChanges }) => {
     const derived = rewriteToOlderVersions(original, rewrites);
     expect(changes(original, derived)).toEqual(expectedChanges);
     expectSameDescription(derived, original, { printout: faceRecognitionTopology() }, rewrites);
@@ -111,7 +117,7 @@ interface ZooNet {
   output: { data: number[] };
 }
 
-describe('zoo nets in older dlib versions\' formats', () => {
+describe("zoo nets in older dlib versions' formats", () => {
   const cases: { net: string; name: string; rewrites: OlderVersionRewrites; changes: Record<string, number> }[] = [
     { net: 'bn_as_affine', name: 'con_4', rewrites: { con4: true }, changes: { 'con_5→con_4': 2 } },
     { net: 'bn_as_affine', name: 'fc_2', rewrites: { fc2: true }, changes: { 'fc_3→fc_2': 2 } },
@@ -119,10 +125,15 @@ describe('zoo nets in older dlib versions\' formats', () => {
     // Its affines in CONV_MODE and FC_MODE become bn_con2 and bn_fc2.
     { net: 'bn_as_affine', name: 'bn_con2/bn_fc2', rewrites: { batchNorm: all }, changes: { 'affine_2→bn_con2': 2, 'affine_2→bn_fc2': 1 } },
     {
-      net: 'bn_as_affine', name: 'all of them together',
+      net: 'bn_as_affine',
+      name: 'all of them together',
       rewrites: { con4: true, fc2: true, affineV1: odd, batchNorm: even, inputAddLayerV2: true },
       changes: {
-        'con_5→con_4': 2, 'fc_3→fc_2': 2, 'affine_2→affine_': 1, 'affine_2→bn_con2': 1, 'affine_2→bn_fc2': 1,
+        'con_5→con_4': 2,
+        'fc_3→fc_2': 2,
+        'affine_2→affine_': 1,
+        'affine_2→bn_con2': 1,
+        'affine_2→bn_fc2': 1,
         'input add_layer v3→input add_layer v2': 1,
       },
     },
@@ -131,11 +142,16 @@ describe('zoo nets in older dlib versions\' formats', () => {
     { net: 'residual_mini', name: 'affine_', rewrites: { affineV1: all }, changes: { 'affine_2→affine_': 9 } },
     { net: 'residual_mini', name: 'bn_con2', rewrites: { batchNorm: all }, changes: { 'affine_2→bn_con2': 9 } },
     {
-      net: 'residual_mini', name: 'all of them together',
+      net: 'residual_mini',
+      name: 'all of them together',
       rewrites: { con4: true, fc2: true, affineV1: even, batchNorm: odd, lossMetricV1: true, inputAddLayerV2: true },
       changes: {
-        'con_5→con_4': 9, 'fc_3→fc_2': 1, 'affine_2→affine_': 5, 'affine_2→bn_con2': 4,
-        'loss_metric_2→loss_metric_': 1, 'input add_layer v3→input add_layer v2': 1,
+        'con_5→con_4': 9,
+        'fc_3→fc_2': 1,
+        'affine_2→affine_': 5,
+        'affine_2→bn_con2': 4,
+        'loss_metric_2→loss_metric_': 1,
+        'input add_layer v3→input add_layer v2': 1,
       },
     },
     // The fc with use_bias=false has no fc_2 form and stays fc_3.
@@ -145,7 +161,7 @@ describe('zoo nets in older dlib versions\' formats', () => {
     { net: 'conv_variants', name: 'con_4', rewrites: { con4: true }, changes: { 'con_5→con_4': 4 } },
   ];
 
-  it.each(cases)('$net: reads $name and gives dlib\'s output', async ({ net, rewrites, changes: expectedChanges }) => {
+  it.each(cases)("$net: reads $name and gives dlib's output", async ({ net, rewrites, changes: expectedChanges }) => {
     const original = fixture(`zoo/${net}.dat`);
     const json = fixtureJson<ZooNet>(`zoo/${net}.json`);
     const derived = rewriteToOlderVersions(original, rewrites);

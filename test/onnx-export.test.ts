@@ -13,8 +13,16 @@ import { ModelProto } from '../src/onnx/onnx-schema.js';
 import { QUICK } from './support/suite.js';
 import { faceModelBytes, fixture, fixtureJson, fixturePng, maxAbsDiff, relativeDiff, thrown } from './helpers.js';
 
-interface ZooTensor { shape: number[]; data: number[] }
-interface ZooNet { dlib_printout: string; input_png: string; input_tensor: ZooTensor; output: ZooTensor }
+interface ZooTensor {
+  shape: number[];
+  data: number[];
+}
+interface ZooNet {
+  dlib_printout: string;
+  input_png: string;
+  input_tensor: ZooTensor;
+  output: ZooTensor;
+}
 
 /** Images as one NCHW float32 batch of raw RGB values 0-255, the exported graph's input. */
 function nchwBatch(images: RgbImage[]): ort.Tensor {
@@ -43,7 +51,8 @@ async function runOnnx(model: Uint8Array, images: RgbImage[]): Promise<{ dims: r
 /** The model's header, as a reader of the file sees it. */
 function decodeModel(model: Uint8Array) {
   const proto = ModelProto.toObject(ModelProto.decode(model), { longs: Number, defaults: true }) as {
-    docString: string; opsetImport: { domain: string; version: number }[];
+    docString: string;
+    opsetImport: { domain: string; version: number }[];
     graph: { input: { type: { tensorType: { shape: { dim: { dimValue?: number; dimParam?: string }[] } } } }[] };
   };
   const dims = proto.graph.input[0].type.tensorType.shape.dim.map((d) => d.dimParam || d.dimValue);
@@ -66,7 +75,7 @@ describe('the face model exported to ONNX, run by onnxruntime-node', () => {
     expect(docString).toContain('ONNX has no loss_metric: output is the output of layer<1> (fc), the descriptor (128 values)');
   });
 
-  it('gives dlib\'s descriptors (max abs diff <= 1e-4) for eight chips in one batch, and for one alone', async () => {
+  it("gives dlib's descriptors (max abs diff <= 1e-4) for eight chips in one batch, and for one alone", async () => {
     const chips = chosen.map((item) => fixturePng(item.chip));
     const batch = await runOnnx(model, chips);
     expect(batch.dims).toEqual([8, 128]);
@@ -83,7 +92,7 @@ describe.each(fixtureJson<{ nets: string[] }>('zoo/index.json').nets)('zoo net %
   const description = readDlibNetwork(fixture(`zoo/${name}.dat`), { printout: net.dlib_printout });
   const sized = description.input.rows !== undefined;
 
-  it('gives dlib\'s output for its input PNG (relative diff <= 1e-4)', async () => {
+  it("gives dlib's output for its input PNG (relative diff <= 1e-4)", async () => {
     const exported = exportOnnx(description, { inputSize: { rows, cols } });
     expect(exported.input).toEqual(['batch', 3, sized ? rows : 'rows', sized ? cols : 'cols']);
     // Every zoo net ends in an fc: its output has one size whatever the input's.
@@ -102,13 +111,18 @@ describe('ONNX export of nets of any input size', () => {
   };
   /** A deterministic RGB image of any size. */
   const pattern = (width: number, height: number): RgbImage => ({
-    width, height, data: Uint8Array.from({ length: width * height * 3 }, (_, i) => (i * 37 + (i >> 5) * 11) % 256),
+    width,
+    height,
+    data: Uint8Array.from({ length: width * height * 3 }, (_, i) => (i * 37 + (i >> 5) * 11) % 256),
   });
 
   // As the engine runs them (zoo.test.ts checks it against dlib): add_prev pads at run time, pools clip windows differently.
   it.each([
-    ['add_prev_mismatch', 17, 20], ['add_prev_mismatch', 9, 30], ['pool_variants', 29, 38], ['conv_variants', 26, 21],
-  ])('%s at %ix%i gives the engine\'s output', async (name, width, height) => {
+    ['add_prev_mismatch', 17, 20],
+    ['add_prev_mismatch', 9, 30],
+    ['pool_variants', 29, 38],
+    ['conv_variants', 26, 21],
+  ])("%s at %ix%i gives the engine's output", async (name, width, height) => {
     const { net, bytes } = zooNet(name);
     const image = pattern(width, height);
     const network = await loadNetwork(bytes, { printout: net.dlib_printout });
@@ -118,7 +132,7 @@ describe('ONNX export of nets of any input size', () => {
     expect(relativeDiff(onnx.data, ours)).toBeLessThanOrEqual(1e-4);
   });
 
-  it('asks for inputSize when a layer fixes the size (an fc over a conv\'s output)', () => {
+  it("asks for inputSize when a layer fixes the size (an fc over a conv's output)", () => {
     const { net, bytes } = zooNet('fc_variants');
     const error = thrown(() => exportOnnx(readDlibNetwork(bytes, { printout: net.dlib_printout })));
     expect(error).toBeInstanceOf(InputError);

@@ -11,17 +11,26 @@ const run = promisify(execFile);
 const packageJson = JSON.parse(readFileSync(`${root}package.json`, 'utf8'));
 const KERNEL_BUILDS = ['simd', 'relaxed-simd', 'simd-shared', 'relaxed-simd-shared'];
 
-interface PackResult { size: number; unpackedSize: number; files: { path: string; size: number }[] }
+interface PackResult {
+  size: number;
+  unpackedSize: number;
+  files: { path: string; size: number }[];
+}
 
 /** What `npm pack` would put in the tarball (it gzips the whole model: seconds, so once). */
-const packed = run('npm', ['pack', '--dry-run', '--json', '--ignore-scripts'], { cwd: root })
-  .then(({ stdout }) => (JSON.parse(stdout) as PackResult[])[0]);
+const packed = run('npm', ['pack', '--dry-run', '--json', '--ignore-scripts'], { cwd: root }).then(
+  ({ stdout }) => (JSON.parse(stdout) as PackResult[])[0],
+);
 
 /** Every source under src/, by its path without extension. */
 function sourceModules(folder = 'src'): string[] {
-  return readdirSync(`${root}${folder}`, { withFileTypes: true }).flatMap((entry) => entry.isDirectory()
-    ? sourceModules(`${folder}/${entry.name}`)
-    : entry.name.endsWith('.ts') ? [`${folder}/${entry.name}`.slice(4, -3)] : []);
+  return readdirSync(`${root}${folder}`, { withFileTypes: true }).flatMap((entry) =>
+    entry.isDirectory()
+      ? sourceModules(`${folder}/${entry.name}`)
+      : entry.name.endsWith('.ts')
+        ? [`${folder}/${entry.name}`.slice(4, -3)]
+        : [],
+  );
 }
 
 describe('the npm package', () => {
@@ -29,14 +38,25 @@ describe('the npm package', () => {
     const { size, unpackedSize, files } = await packed;
     const paths = files.map((file) => file.path);
     const allowed = [
-      /^package\.json$/, /^README\.md$/, /^LICENSE$/, /^examples\/[\w/.-]+\.(md|png|jpg)$/, /^models\/(README\.md|[\w.-]+\.dat)$/,
-      /^dist\/[\w/.-]+\.(js|d\.ts|js\.map)$/, /^dist\/wasm\/kernels-[\w-]+\.wasm$/,
+      /^package\.json$/,
+      /^README\.md$/,
+      /^LICENSE$/,
+      /^examples\/[\w/.-]+\.(md|png|jpg)$/,
+      /^models\/(README\.md|[\w.-]+\.dat)$/,
+      /^dist\/[\w/.-]+\.(js|d\.ts|js\.map)$/,
+      /^dist\/wasm\/kernels-[\w-]+\.wasm$/,
     ];
     expect(paths.filter((path) => !allowed.some((pattern) => pattern.test(path)))).toEqual([]);
     for (const required of [
-      'dist/index.js', 'dist/index.d.ts', 'dist/worker.js', 'dist/cli/main.js', 'README.md',
-      'models/dlib_face_recognition_resnet_model_v1.dat', ...KERNEL_BUILDS.map((build) => `dist/wasm/kernels-${build}.wasm`),
-    ]) expect(paths).toContain(required);
+      'dist/index.js',
+      'dist/index.d.ts',
+      'dist/worker.js',
+      'dist/cli/main.js',
+      'README.md',
+      'models/dlib_face_recognition_resnet_model_v1.dat',
+      ...KERNEL_BUILDS.map((build) => `dist/wasm/kernels-${build}.wasm`),
+    ])
+      expect(paths).toContain(required);
     expect(paths.filter((path) => path.startsWith('examples/chips/'))).toHaveLength(8);
     // Nothing stale: every module in dist/ is built from a source in src/, with its declarations.
     const sources = new Set(sourceModules());
@@ -44,10 +64,12 @@ describe('the npm package', () => {
     expect(modules.filter((module) => !sources.has(module))).toEqual([]);
     expect(modules.filter((module) => !paths.includes(`dist/${module}.d.ts`))).toEqual([]);
 
-    const wasmGzipped = Object.fromEntries(KERNEL_BUILDS.map((build) => {
-      const bytes = readFileSync(`${root}dist/wasm/kernels-${build}.wasm`);
-      return [build, { bytes: bytes.length, gzipped: gzipSync(bytes, { level: 9 }).length }];
-    }));
+    const wasmGzipped = Object.fromEntries(
+      KERNEL_BUILDS.map((build) => {
+        const bytes = readFileSync(`${root}dist/wasm/kernels-${build}.wasm`);
+        return [build, { bytes: bytes.length, gzipped: gzipSync(bytes, { level: 9 }).length }];
+      }),
+    );
     console.log(JSON.stringify({ tarballBytes: size, unpackedBytes: unpackedSize, files: files.length, wasm: wasmGzipped }));
     // The models are most of it (the face model alone is 21.4 MiB of floats, 5.7 MiB packed); code and wasm are well under 1 MiB.
     expect(size).toBeLessThan(16 * 2 ** 20);
@@ -62,7 +84,10 @@ describe('the npm package', () => {
     for (const [name, target] of Object.entries<string | Record<string, string>>(packageJson.exports)) {
       for (const path of typeof target === 'string' ? [target] : Object.values(target)) {
         const pattern = new RegExp(`^${path.replace(/[.]/g, '\\.').replace('*', '.+')}$`);
-        expect(paths.some((p) => pattern.test(p)), `${name} -> ${path}`).toBe(true);
+        expect(
+          paths.some((p) => pattern.test(p)),
+          `${name} -> ${path}`,
+        ).toBe(true);
       }
     }
     // Only the worker script runs for its effect; bundlers may drop anything else that is unused.
@@ -73,7 +98,9 @@ describe('the npm package', () => {
     // Inside the package folder, so that its name resolves to itself through exports.
     const folder = `${root}build/consumer-check`;
     mkdirSync(folder, { recursive: true });
-    writeFileSync(`${folder}/consumer.ts`, `
+    writeFileSync(
+      `${folder}/consumer.ts`,
+      `
       import { loadFaceRecognitionModel, descriptorDistance, WorkerStartError, type ModelSource, type BackendInfo } from 'dlib-wasm';
       import { exportOnnx, type OnnxExport } from 'dlib-wasm/onnx';
       const source: ModelSource = new Response(new Uint8Array(8));
@@ -82,15 +109,24 @@ describe('the npm package', () => {
       console.log(backend.threads, descriptorDistance(new Float32Array(128), new Float32Array(128)), WorkerStartError.name);
       const exported: OnnxExport = exportOnnx(model.network.description);
       console.log(exported.model.byteLength, exported.outputNote);
-    `);
+    `,
+    );
     for (const moduleResolution of ['node16', 'bundler']) {
-      writeFileSync(`${folder}/tsconfig.json`, JSON.stringify({
-        compilerOptions: {
-          target: 'ES2022', module: moduleResolution === 'node16' ? 'node16' : 'ES2022', moduleResolution,
-          lib: ['ES2022', 'DOM'], types: [], strict: true, noEmit: true,
-        },
-        files: ['consumer.ts'],
-      }));
+      writeFileSync(
+        `${folder}/tsconfig.json`,
+        JSON.stringify({
+          compilerOptions: {
+            target: 'ES2022',
+            module: moduleResolution === 'node16' ? 'node16' : 'ES2022',
+            moduleResolution,
+            lib: ['ES2022', 'DOM'],
+            types: [],
+            strict: true,
+            noEmit: true,
+          },
+          files: ['consumer.ts'],
+        }),
+      );
       await run(`${root}node_modules/.bin/tsc`, ['-p', folder], { cwd: folder });
     }
   });

@@ -10,7 +10,8 @@ import { floats, outputSize, random, randomCon, referenceConv, type ConGeometry 
 // the whole convolution's.
 
 interface Geometry extends ConGeometry {
-  h: number; w: number;
+  h: number;
+  w: number;
 }
 
 const cases: (Geometry & { positions: number[] })[] = [

@@ -22,16 +22,19 @@ const REFUSAL = 'WebAssembly.compile(): Wasm code generation disallowed by embed
  */
 function forbidCompilingFromBytes(): void {
   WebAssembly.compile = () => Promise.reject(new WebAssembly.CompileError(REFUSAL));
-  WebAssembly.Module = function refuse() { throw new WebAssembly.CompileError(REFUSAL); } as never;
-  WebAssembly.instantiate = ((source: unknown, imports?: WebAssembly.Imports) => source instanceof Module
-    ? instantiate(source, imports)
-    : Promise.reject(new WebAssembly.CompileError(REFUSAL))) as typeof WebAssembly.instantiate;
+  WebAssembly.Module = function refuse() {
+    throw new WebAssembly.CompileError(REFUSAL);
+  } as never;
+  WebAssembly.instantiate = ((source: unknown, imports?: WebAssembly.Imports) =>
+    source instanceof Module
+      ? instantiate(source, imports)
+      : Promise.reject(new WebAssembly.CompileError(REFUSAL))) as typeof WebAssembly.instantiate;
 }
 
 afterEach(() => Object.assign(WebAssembly, { compile, instantiate, Module }));
 
 describe('a precompiled kernel module (wasm.module), where compiling from bytes is forbidden', () => {
-  it('the plain SIMD build runs on 1 thread with dlib\'s descriptors', async () => {
+  it("the plain SIMD build runs on 1 thread with dlib's descriptors", async () => {
     const module = packagedModule('simd');
     forbidCompilingFromBytes();
     const model = await loadFaceRecognitionModel(faceModelBytes(), { wasm: { module } });

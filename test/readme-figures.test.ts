@@ -13,7 +13,10 @@ describe("the README's figures", () => {
       const [now, stated] = [numbers(text), numbers(written[name])];
       expect(stated.length, `${name}: README says "${written[name]}", the build gives "${text}"`).toBe(now.length);
       stated.forEach((value, i) => {
-        expect(Math.abs(value - now[i]) / now[i], `${name}: README says "${written[name]}", the build gives "${text}": run npm run docs:figures`).toBeLessThan(0.05);
+        expect(
+          Math.abs(value - now[i]) / now[i],
+          `${name}: README says "${written[name]}", the build gives "${text}": run npm run docs:figures`,
+        ).toBeLessThan(0.05);
       });
     }
   }, 120_000);

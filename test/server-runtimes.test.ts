@@ -15,7 +15,9 @@ const payloadPath = writeParityPayload();
 /** Runs parity/server-runtime.mjs, the package's dist/ as it is, under one runtime. */
 async function parityIn(command: string, args: string[]): Promise<ParityResult> {
   const { stdout } = await promisify(execFile)(command, [...args, 'test/parity/server-runtime.mjs', payloadPath], {
-    cwd: root, timeout: 60_000, env: { ...process.env, NO_COLOR: '1' },
+    cwd: root,
+    timeout: 60_000,
+    env: { ...process.env, NO_COLOR: '1' },
   });
   return JSON.parse(stdout.trim().split('\n').at(-1)!) as ParityResult;
 }
@@ -27,7 +29,12 @@ const runtimes = [
   { name: 'Node 20 (worker_threads)', command: () => process.execPath, args: [], relaxedSimd: false },
   { name: 'Node 22 (worker_threads)', command: () => runtimeBinary('node22'), args: [], relaxedSimd: true },
   // Deno's Web Workers; --allow-read for this harness's files, nothing more.
-  { name: 'Deno 2 (Web Workers)', command: () => runtimeBinary('deno'), args: ['run', '--no-config', '--no-lock', `--allow-read=${root},${payloadPath}`], relaxedSimd: true },
+  {
+    name: 'Deno 2 (Web Workers)',
+    command: () => runtimeBinary('deno'),
+    args: ['run', '--no-config', '--no-lock', `--allow-read=${root},${payloadPath}`],
+    relaxedSimd: true,
+  },
   { name: 'Bun (its Web Workers)', command: () => runtimeBinary('bun'), args: [], relaxedSimd: true },
 ];
 
@@ -46,7 +53,9 @@ describe.each(runtimes)('$name', ({ command, args, relaxedSimd }) => {
 describe('Deno with no permission at all', () => {
   it('loads the model streamed from stdin and runs it on threads: the package asks for nothing', async () => {
     const child = execFile(runtimeBinary('deno'), ['run', '--no-prompt', '--no-config', '--no-lock', 'test/parity/deno-stdin-model.mjs'], {
-      cwd: root, timeout: 60_000, env: { ...process.env, NO_COLOR: '1' },
+      cwd: root,
+      timeout: 60_000,
+      env: { ...process.env, NO_COLOR: '1' },
     });
     createReadStream(`${root}models/dlib_face_recognition_resnet_model_v1.dat`).pipe(child.stdin!);
     const stdout = await new Promise<string>((resolve, reject) => {
@@ -93,7 +102,11 @@ describe('a model never disposed', () => {
   });
 
   it('Deno stays alive until dispose(), as the README says: its Web Workers cannot be unreferenced', async () => {
-    const { ended, stdout } = await endsAfterItsRun(runtimeBinary('deno'), ['run', '--no-config', '--no-lock', `--allow-read=${root}`], 2_000);
+    const { ended, stdout } = await endsAfterItsRun(
+      runtimeBinary('deno'),
+      ['run', '--no-config', '--no-lock', `--allow-read=${root}`],
+      2_000,
+    );
     expect(JSON.parse(stdout)).toEqual({ threads: 2 });
     expect(ended).toBe(false);
   });

@@ -47,10 +47,12 @@ export function writeShapePredictor({ initialShape, levels }: TestShapePredictor
   return new Uint8Array([
     ...dlibInt(1),
     ...dlibColumn(initialShape),
-    ...vector(levels, ({ trees }) => vector(trees, ({ splits, leaves }) => [
-      ...vector(splits, ([idx1, idx2, threshold]) => [...dlibInt(idx1), ...dlibInt(idx2), ...dlibFloat(threshold)]),
-      ...vector(leaves, dlibColumn),
-    ])),
+    ...vector(levels, ({ trees }) =>
+      vector(trees, ({ splits, leaves }) => [
+        ...vector(splits, ([idx1, idx2, threshold]) => [...dlibInt(idx1), ...dlibInt(idx2), ...dlibFloat(threshold)]),
+        ...vector(leaves, dlibColumn),
+      ]),
+    ),
     ...vector(levels, ({ anchors }) => vector(anchors, dlibInt)),
     ...vector(levels, ({ deltas }) => vector(deltas, ([x, y]) => [...dlibFloat(x), ...dlibFloat(y)])),
   ]);

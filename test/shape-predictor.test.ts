@@ -1,9 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { readShapePredictor, type ShapePredictorModel } from '../src/face/shape-predictor-reader.js';
 import { createShapePredictor } from '../src/face/shape-predictor.js';
-import {
-  DatFormatError, InputError, loadShapePredictor, type Point, type RgbImage, type ShapePredictor,
-} from '../src/index.js';
+import { DatFormatError, InputError, loadShapePredictor, type Point, type RgbImage, type ShapePredictor } from '../src/index.js';
 import { faceFixtures, landmarkModel5Bytes, landmarkModel68Bytes, photo, type FaceFixture } from './face-fixtures.js';
 import { fixture } from './helpers.js';
 import { dlibColumn, dlibFloat, dlibInt, writeShapePredictor, type TestShapePredictor } from './shape-predictor-writer.js';
@@ -15,8 +13,21 @@ function maxPointError(actual: Point[], expected: Point[]): number {
 }
 
 /** The summary dlib's own deserialize() printed for a model (fixtures/shape_predictor_model_dumps.txt). */
-function dlibSummary(file: string): { parts: number; levels: number; trees: number; leafCount: number; leafSum: number; thresholdSum: number; indexSum: number; anchorSum: number; deltaSum: number } {
-  const lines = new TextDecoder().decode(fixture('shape_predictor_model_dumps.txt')).split('\n').filter((l) => l.startsWith(`sp ${file}:`));
+function dlibSummary(file: string): {
+  parts: number;
+  levels: number;
+  trees: number;
+  leafCount: number;
+  leafSum: number;
+  thresholdSum: number;
+  indexSum: number;
+  anchorSum: number;
+  deltaSum: number;
+} {
+  const lines = new TextDecoder()
+    .decode(fixture('shape_predictor_model_dumps.txt'))
+    .split('\n')
+    .filter((l) => l.startsWith(`sp ${file}:`));
   const number = (pattern: RegExp) => Number(lines.join('\n').match(pattern)![1]);
   return {
     parts: number(/ parts (\d+)/),
@@ -32,32 +43,59 @@ function dlibSummary(file: string): { parts: number; levels: number; trees: numb
 }
 
 function summarize(model: ShapePredictorModel) {
-  let leafCount = 0, leafSum = 0, thresholdSum = 0, indexSum = 0, anchorSum = 0, deltaSum = 0;
+  let leafCount = 0,
+    leafSum = 0,
+    thresholdSum = 0,
+    indexSum = 0,
+    anchorSum = 0,
+    deltaSum = 0;
   for (const { trees, anchors, deltas } of model.levels) {
     for (const { idx1, idx2, thresholds, leaves } of trees) {
       leafCount += leaves.length;
-      leaves.forEach((v) => { leafSum += v; });
-      thresholds.forEach((v, i) => { thresholdSum += v; indexSum += idx1[i] + 2 * idx2[i]; });
+      leaves.forEach((v) => {
+        leafSum += v;
+      });
+      thresholds.forEach((v, i) => {
+        thresholdSum += v;
+        indexSum += idx1[i] + 2 * idx2[i];
+      });
     }
-    anchors.forEach((a) => { anchorSum += a; });
-    deltas.forEach((d) => { deltaSum += d; });
+    anchors.forEach((a) => {
+      anchorSum += a;
+    });
+    deltas.forEach((d) => {
+      deltaSum += d;
+    });
   }
   return {
-    parts: model.initialShape.length / 2, levels: model.levels.length, trees: model.levels[0].trees.length,
-    leafCount, leafSum, thresholdSum, indexSum, anchorSum, deltaSum,
+    parts: model.initialShape.length / 2,
+    levels: model.levels.length,
+    trees: model.levels[0].trees.length,
+    leafCount,
+    leafSum,
+    thresholdSum,
+    indexSum,
+    anchorSum,
+    deltaSum,
   };
 }
 
 function expectSummary(model: ShapePredictorModel, file: string): void {
   const actual = summarize(model);
   const expected = dlibSummary(file);
-  for (const key of ['parts', 'levels', 'trees', 'leafCount', 'indexSum', 'anchorSum'] as const) expect(actual[key], key).toBe(expected[key]);
+  for (const key of ['parts', 'levels', 'trees', 'leafCount', 'indexSum', 'anchorSum'] as const)
+    expect(actual[key], key).toBe(expected[key]);
   // dlib printed the sums with 11 significant digits.
   for (const key of ['leafSum', 'thresholdSum', 'deltaSum'] as const) expect(actual[key], key).toBeCloseTo(expected[key], 6);
 }
 
 describe.each([
-  { name: '68-point (dlib, libdlib-data)', set: 'faces' as const, file: 'shape_predictor_68_face_landmarks.dat', bytes: landmarkModel68Bytes },
+  {
+    name: '68-point (dlib, libdlib-data)',
+    set: 'faces' as const,
+    file: 'shape_predictor_68_face_landmarks.dat',
+    bytes: landmarkModel68Bytes,
+  },
   { name: '5-point (bundled)', set: 'faces5' as const, file: 'shape_predictor_5_face_landmarks_lfw.dat', bytes: landmarkModel5Bytes },
 ])('$name shape predictor', ({ set, file, bytes }) => {
   let model: ShapePredictorModel;
@@ -70,7 +108,7 @@ describe.each([
     predictor = createShapePredictor(model);
   });
 
-  it('reads the file as dlib does (its deserialize()\'s summary)', () => {
+  it("reads the file as dlib does (its deserialize()'s summary)", () => {
     expectSummary(model, file);
     expect(predictor.numParts).toBe(set === 'faces' ? 68 : 5);
   });
@@ -101,11 +139,24 @@ describe('shape predictor semantics, on a one-split model', () => {
   // 0.1 box widths right, anything else to the leaf moving them left.
   const model: TestShapePredictor = {
     initialShape: [0.25, 0.5, 0.75, 0.5],
-    levels: [{
-      trees: [{ splits: [[0, 1, 1.2]], leaves: [[0.1, 0, 0.1, 0], [-0.1, 0, -0.1, 0]] }],
-      anchors: [0, 1],
-      deltas: [[0, 0], [0, 0]],
-    }],
+    levels: [
+      {
+        trees: [
+          {
+            splits: [[0, 1, 1.2]],
+            leaves: [
+              [0.1, 0, 0.1, 0],
+              [-0.1, 0, -0.1, 0],
+            ],
+          },
+        ],
+        anchors: [0, 1],
+        deltas: [
+          [0, 0],
+          [0, 0],
+        ],
+      },
+    ],
   };
   const predictor = loadShapePredictor(writeShapePredictor(model));
   const rect = { left: 0, top: 0, right: 100, bottom: 100 };
@@ -121,25 +172,52 @@ describe('shape predictor semantics, on a one-split model', () => {
 
   it('compares grey levels as dlib makes them from RGB: the integer mean of the channels', () => {
     // (2 + 2 + 1) / 3 is 1 in integers (not 1.67, which would pass the 1.2 threshold).
-    expect(predictor.predict(image([2, 2, 1]), rect)).toEqual([[15, 50], [65, 50]]);
-    expect(predictor.predict(image([2, 2, 2]), rect)).toEqual([[35, 50], [85, 50]]);
+    expect(predictor.predict(image([2, 2, 1]), rect)).toEqual([
+      [15, 50],
+      [65, 50],
+    ]);
+    expect(predictor.predict(image([2, 2, 2]), rect)).toEqual([
+      [35, 50],
+      [85, 50],
+    ]);
   });
 
   it('reads pixels outside the image as 0', () => {
     // A white image and a box reaching past its right edge: feature pixel 1 falls outside,
     // reads 0 (not the edge's 255), and pixel 0 is brighter.
     const white = { width: 101, height: 101, data: new Uint8Array(101 * 101 * 3).fill(255) };
-    expect(predictor.predict(white, { left: 40, top: 0, right: 140, bottom: 100 })).toEqual([[75, 50], [125, 50]]);
+    expect(predictor.predict(white, { left: 40, top: 0, right: 140, bottom: 100 })).toEqual([
+      [75, 50],
+      [125, 50],
+    ]);
   });
 });
 
 describe('bad shape predictor files', () => {
   const small: TestShapePredictor = {
     initialShape: [0.25, 0.5, 0.75, 0.5],
-    levels: [{ trees: [{ splits: [[0, 1, 1.5]], leaves: [[0.1, 0, 0.1, 0], [-0.1, 0, -0.1, 0]] }], anchors: [0, 1], deltas: [[0, 0], [0, 0]] }],
+    levels: [
+      {
+        trees: [
+          {
+            splits: [[0, 1, 1.5]],
+            leaves: [
+              [0.1, 0, 0.1, 0],
+              [-0.1, 0, -0.1, 0],
+            ],
+          },
+        ],
+        anchors: [0, 1],
+        deltas: [
+          [0, 0],
+          [0, 0],
+        ],
+      },
+    ],
   };
   const withLevel = (change: Partial<TestShapePredictor['levels'][0]>): TestShapePredictor => ({
-    ...small, levels: [{ ...small.levels[0], ...change }],
+    ...small,
+    levels: [{ ...small.levels[0], ...change }],
   });
   const error = (bytes: Uint8Array): DatFormatError => {
     try {
@@ -153,7 +231,7 @@ describe('bad shape predictor files', () => {
   /** Where `part` first occurs in `bytes`. */
   const offsetOf = (bytes: Uint8Array, part: number[]) => bytes.findIndex((_, i) => part.every((b, k) => bytes[i + k] === b));
 
-  it('writes floats as dlib does (the test files are dlib\'s format)', () => {
+  it("writes floats as dlib does (the test files are dlib's format)", () => {
     const real = landmarkModel5Bytes();
     const initialShape = Array.from(readShapePredictor(real).initialShape);
     expect([...dlibInt(1), ...dlibColumn(initialShape)]).toEqual([...real.subarray(0, 66)]);
@@ -164,7 +242,8 @@ describe('bad shape predictor files', () => {
     const infinity = [...dlibInt(0), ...dlibInt(32000)];
     const bytes = writeShapePredictor(small);
     const threshold = offsetOf(bytes, [...dlibInt(0), ...dlibInt(1), ...dlibFloat(1.5)]) + 4;
-    const withValue = (at: number, length: number, value: number[]) => new Uint8Array([...bytes.subarray(0, at), ...value, ...bytes.subarray(at + length)]);
+    const withValue = (at: number, length: number, value: number[]) =>
+      new Uint8Array([...bytes.subarray(0, at), ...value, ...bytes.subarray(at + length)]);
     const badThreshold = error(withValue(threshold, dlibFloat(1.5).length, nan));
     expect(badThreshold.message).toMatch(/level 0 tree 0 split threshold is NaN/);
     expect(badThreshold.offset).toBe(threshold);
@@ -208,9 +287,38 @@ describe('bad shape predictor files', () => {
 
   it('rejects shapes, trees and indices that prediction could not use', () => {
     expect(error(writeShapePredictor({ ...small, initialShape: [0.5, 0.5, 0.5] })).message).toMatch(/initial_shape has 3 values/);
-    const incomplete = error(writeShapePredictor(withLevel({ trees: [{ splits: [[0, 1, 1.5]], leaves: [[0, 0, 0, 0], [0, 0, 0, 0], [0, 0, 0, 0]] }] })));
+    const incomplete = error(
+      writeShapePredictor(
+        withLevel({
+          trees: [
+            {
+              splits: [[0, 1, 1.5]],
+              leaves: [
+                [0, 0, 0, 0],
+                [0, 0, 0, 0],
+                [0, 0, 0, 0],
+              ],
+            },
+          ],
+        }),
+      ),
+    );
     expect(incomplete.message).toMatch(/1 splits and 3 leaves/);
-    const shortLeaf = error(writeShapePredictor(withLevel({ trees: [{ splits: [[0, 1, 1.5]], leaves: [[0, 0], [0, 0]] }] })));
+    const shortLeaf = error(
+      writeShapePredictor(
+        withLevel({
+          trees: [
+            {
+              splits: [[0, 1, 1.5]],
+              leaves: [
+                [0, 0],
+                [0, 0],
+              ],
+            },
+          ],
+        }),
+      ),
+    );
     expect(shortLeaf.message).toMatch(/leaf has 2 values, expected 4/);
     const farSplit = writeShapePredictor(withLevel({ trees: [{ splits: [[0, 7, 1.5]], leaves: small.levels[0].trees[0].leaves }] }));
     expect(error(farSplit)).toMatchObject({
@@ -221,7 +329,7 @@ describe('bad shape predictor files', () => {
     expect(error(writeShapePredictor(withLevel({ deltas: [[0, 0]] }))).message).toMatch(/2 anchors but 1 deltas/);
   });
 
-  it('rejects a matrix that is not a column and dlib\'s pre-2013 text floats', () => {
+  it("rejects a matrix that is not a column and dlib's pre-2013 text floats", () => {
     const bytes = writeShapePredictor(small);
     const twoColumns = bytes.slice();
     twoColumns.set(dlibInt(-2), 4); // initial_shape cols: -1 -> -2

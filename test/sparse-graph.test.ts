@@ -10,8 +10,15 @@ function rows(graph: SparseGraph): { neighbours: number[]; weights?: number[] }[
 }
 
 describe('graphFromEdges', () => {
-  it('stores weighted edges in both rows, each row in ascending neighbour order, duplicates in input order (dlib\'s summing order)', () => {
-    const graph = graphFromEdges([[2, 0, 0.3], [0, 1, 0.2], [0, 2, 0.1], [0, 0, 5], [1, 0, 0.7], [3, 3]]);
+  it("stores weighted edges in both rows, each row in ascending neighbour order, duplicates in input order (dlib's summing order)", () => {
+    const graph = graphFromEdges([
+      [2, 0, 0.3],
+      [0, 1, 0.2],
+      [0, 2, 0.1],
+      [0, 0, 5],
+      [1, 0, 0.7],
+      [3, 3],
+    ]);
     expect(rows(graph)).toEqual([
       { neighbours: [0, 1, 1, 2, 2], weights: [5, 0.2, 0.7, 0.3, 0.1] },
       { neighbours: [0, 0], weights: [0.2, 0.7] },
@@ -21,7 +28,13 @@ describe('graphFromEdges', () => {
   });
 
   it('keeps no weights when every edge weighs 1, and leaves the nodes no edge touches empty', () => {
-    const graph = graphFromEdges([[0, 3], [3, 3, 1]], 5);
+    const graph = graphFromEdges(
+      [
+        [0, 3],
+        [3, 3, 1],
+      ],
+      5,
+    );
     expect(graph.weights).toBeUndefined();
     expect(rows(graph).map((r) => r.neighbours.sort())).toEqual([[3], [], [], [0, 3], []]);
   });

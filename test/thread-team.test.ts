@@ -52,7 +52,9 @@ describe('a dead worker', () => {
     return { kernels, team: await ThreadTeam.create(spawn!, module, memory, 2) };
   }
 
-  it('killed while the caller waits is a WorkerDiedError within seconds, not a hang; the team then refuses work', { timeout: 15_000 }, async () => {
+  it('killed while the caller waits is a WorkerDiedError within seconds, not a hang; the team then refuses work', {
+    timeout: 15_000,
+  }, async () => {
     const { kernels, team } = await twoThreadTeam();
     try {
       workersOf(team)[0].terminate();
@@ -60,7 +62,9 @@ describe('a dead worker', () => {
       blockFor(300);
       const error = thrown(() => team.run(kernels, reluStep(PAGE / 4), 0, 1));
       expect(error).toBeInstanceOf(WorkerDiedError);
-      expect((error as Error).message).toMatch(/^1 of 1 worker threads did not take their share within 5 s: a worker has died \(terminated or out of memory\); this model cannot run any more: dispose\(\) it and load it again$/);
+      expect((error as Error).message).toMatch(
+        /^1 of 1 worker threads did not take their share within 5 s: a worker has died \(terminated or out of memory\); this model cannot run any more: dispose\(\) it and load it again$/,
+      );
       expect(() => team.run(kernels, reluStep(PAGE / 4), 0, 1)).toThrow(WorkerDiedError);
     } finally {
       team.dispose();
@@ -73,7 +77,9 @@ describe('a dead worker', () => {
       const died = new Promise<string>((resolve) => workersOf(team)[0].onDeath(resolve));
       workersOf(team)[0].terminate();
       expect(await died).toBe('exited (code 1)');
-      expect(() => team.run(kernels, reluStep(PAGE / 4), 0, 1)).toThrow(/^worker thread 1 exited \(code 1\); this model cannot run any more/);
+      expect(() => team.run(kernels, reluStep(PAGE / 4), 0, 1)).toThrow(
+        /^worker thread 1 exited \(code 1\); this model cannot run any more/,
+      );
     } finally {
       team.dispose();
     }
@@ -82,7 +88,10 @@ describe('a dead worker', () => {
   it('of a 2-thread network or detector makes the next call reject with WorkerDiedError', { timeout: 15_000 }, async () => {
     const net = fixtureJson('zoo/residual_mini.json');
     const network = await loadNetwork(fixture('zoo/residual_mini.dat'), { printout: net.dlib_printout, threads: 2 });
-    const detector = await loadFrontalFaceDetector(new Uint8Array(readFileSync(new URL('../models/frontal_face_detector.dat', import.meta.url))), { threads: 2 });
+    const detector = await loadFrontalFaceDetector(
+      new Uint8Array(readFileSync(new URL('../models/frontal_face_detector.dat', import.meta.url))),
+      { threads: 2 },
+    );
     const image = fixturePng(`zoo/${net.input_png}`);
     const photo = { width: 320, height: 240, data: new Uint8Array(320 * 240 * 3).map((_, i) => (i * 13) & 255) };
     expect(network.backend.threads).toBe(2);
@@ -90,7 +99,7 @@ describe('a dead worker', () => {
     await network.run([image]);
     detector.detectFaces(photo);
     for (const owner of [network, detector]) {
-      const team = (owner as unknown as { team?: ThreadTeam; runtime?: { team: ThreadTeam } });
+      const team = owner as unknown as { team?: ThreadTeam; runtime?: { team: ThreadTeam } };
       const handle = workersOf(team.team ?? team.runtime!.team)[0];
       const died = new Promise((resolve) => handle.onDeath(resolve));
       handle.terminate();
@@ -130,7 +139,11 @@ describe('an address-space limit', () => {
     expect(network.backend.threads).toBe(1);
     const reference = await load(1);
     expect((await network.run([image]))[0]).toEqual((await reference.run([image]))[0]);
-    const detector = await withMemoryRefused(bigShared, () => loadFrontalFaceDetector(new Uint8Array(readFileSync(new URL('../models/frontal_face_detector.dat', import.meta.url))), { threads: 2 }));
+    const detector = await withMemoryRefused(bigShared, () =>
+      loadFrontalFaceDetector(new Uint8Array(readFileSync(new URL('../models/frontal_face_detector.dat', import.meta.url))), {
+        threads: 2,
+      }),
+    );
     expect(detector.threads).toBe(1);
     network.dispose();
     reference.dispose();
@@ -138,8 +151,17 @@ describe('an address-space limit', () => {
   });
 
   it('that refuses any memory is a WasmMemoryError that says what and why, not a bare RangeError', async () => {
-    const error = await withMemoryRefused(() => true, () => load(1).then(() => undefined, (e: unknown) => e));
+    const error = await withMemoryRefused(
+      () => true,
+      () =>
+        load(1).then(
+          () => undefined,
+          (e: unknown) => e,
+        ),
+    );
     expect(error).toBeInstanceOf(WasmMemoryError);
-    expect((error as Error).message).toMatch(/^the runtime could not allocate 128 KiB of WebAssembly memory: RangeError: WebAssembly.Memory\(\): could not allocate memory; is the process under an address-space limit \(ulimit -v\) or out of memory\?$/);
+    expect((error as Error).message).toMatch(
+      /^the runtime could not allocate 128 KiB of WebAssembly memory: RangeError: WebAssembly.Memory\(\): could not allocate memory; is the process under an address-space limit \(ulimit -v\) or out of memory\?$/,
+    );
   });
 });

@@ -37,7 +37,8 @@ describe.each(cases)('a 3x3 conv of $channels channels to $filters filters on $h
     loss: { kind: 'loss_multiclass_log' },
     input: { kind: 'input_rgb_image', index: 5, mean: [0, 0, 0] },
     layers: [
-      widen, conv,
+      widen,
+      conv,
       { kind: 'affine', index: 2, offset: 0, mode: 'conv', gamma, beta, disabled: false },
       { kind: 'relu', index: 1, offset: 0 },
     ],

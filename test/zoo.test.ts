@@ -2,7 +2,10 @@ import { describe, expect, it } from 'vitest';
 import { loadNetwork } from '../src/index.js';
 import { expectSameValues, fixture, fixtureJson, fixturePng, relativeDiff } from './helpers.js';
 
-interface ZooTensor { shape: number[]; data: number[] }
+interface ZooTensor {
+  shape: number[];
+  data: number[];
+}
 interface ZooNet {
   name: string;
   dlib_printout: string;
@@ -39,7 +42,7 @@ describe.each(nets)('zoo net %s matches dlib', (name) => {
     network.dispose();
   });
 
-  it('the fused plan\'s output, from the tensor and from the PNG', async () => {
+  it("the fused plan's output, from the tensor and from the PNG", async () => {
     const network = await loadNetwork(fixture(`zoo/${name}.dat`), { printout: net.dlib_printout });
     const [fromTensor, fromPng] = await network.run([asTensor(net.input_tensor), fixturePng(`zoo/${net.input_png}`)]);
     expect(relativeDiff(fromTensor, net.output.data)).toBeLessThanOrEqual(TOLERANCE);
@@ -48,7 +51,7 @@ describe.each(nets)('zoo net %s matches dlib', (name) => {
     network.dispose();
   });
 
-  it('normalizes the PNG exactly as dlib\'s input layer', async () => {
+  it("normalizes the PNG exactly as dlib's input layer", async () => {
     const network = await loadNetwork(fixture(`zoo/${name}.dat`), { printout: net.dlib_printout });
     const outputs = await network.layerOutputs(fixturePng(`zoo/${net.input_png}`));
     const input = outputs.get(network.description.input.index);

@@ -10,7 +10,10 @@
 // GFLOP/s (median and best of 7 timings). Run `npm run build` first.
 import { createKernelMemory, instantiateKernels, loadKernelModule } from '../../dist/engine/kernels.js';
 
-const [M, K, N, G, SETS] = process.argv.slice(2).filter((a) => !a.startsWith('--')).map(Number);
+const [M, K, N, G, SETS] = process.argv
+  .slice(2)
+  .filter((a) => !a.startsWith('--'))
+  .map(Number);
 if (![M, K, N, G, SETS].every((v) => Number.isInteger(v) && v > 0)) {
   console.error('usage: node bench/kernels/igemm-weight-streaming.mjs M K N G SETS [--relaxed]');
   process.exit(2);
@@ -39,7 +42,25 @@ let set = 0;
 const call = () => {
   set = (set + 1) % SETS;
   kernels.f32_igemm_4x8_batched__simd128(
-    x, zero, indirection, 1, K, w + set * G * wBytes, bias, y, N, M, false, G, xBytes, wBytes, yBytes, 0, tiles, 0, blocks,
+    x,
+    zero,
+    indirection,
+    1,
+    K,
+    w + set * G * wBytes,
+    bias,
+    y,
+    N,
+    M,
+    false,
+    G,
+    xBytes,
+    wBytes,
+    yBytes,
+    0,
+    tiles,
+    0,
+    blocks,
   );
 };
 const flops = 2 * M * K * N * G;
@@ -55,5 +76,5 @@ ms.sort((a, b) => a - b);
 const weightsMiB = (SETS * G * wBytes) / 2 ** 20;
 console.log(
   `M=${M} K=${K} N=${N} G=${G}, weights ${weightsMiB.toFixed(1)} MiB in turn (${relaxedSimd ? 'relaxed' : 'plain'} SIMD): ` +
-  `${(flops / ms[3] / 1e6).toFixed(1)} GFLOP/s (best ${(flops / ms[0] / 1e6).toFixed(1)})`,
+    `${(flops / ms[3] / 1e6).toFixed(1)} GFLOP/s (best ${(flops / ms[0] / 1e6).toFixed(1)})`,
 );

@@ -18,7 +18,9 @@ const START_DELAY_MS = 2000;
 function compileProbe(name, features) {
   mkdirSync(BUILD_DIR, { recursive: true });
   const out = `${BUILD_DIR}f32-peak-probe-${name}.wasm`;
-  execFileSync(ASC, [PROBE_SOURCE, '-o', out, '-O3', '--runtime', 'stub', ...features.flatMap((f) => ['--enable', f])], { stdio: 'inherit' });
+  execFileSync(ASC, [PROBE_SOURCE, '-o', out, '-O3', '--runtime', 'stub', ...features.flatMap((f) => ['--enable', f])], {
+    stdio: 'inherit',
+  });
   return out;
 }
 
@@ -58,7 +60,8 @@ export async function measurePeak() {
   const plainWasm = compileProbe('simd', ['simd']);
   const relaxedWasm = compileProbe('relaxed-simd', ['simd', 'relaxed-simd']);
   return {
-    method: 'best call of each probe process; FLOP = iterations x chains x 8 (f32x4 multiply + add); all cores = one process per core at once, summed',
+    method:
+      'best call of each probe process; FLOP = iterations x chains x 8 (f32x4 multiply + add); all cores = one process per core at once, summed',
     plain: await measureBuild(plainWasm, [], processes),
     relaxed: await measureBuild(relaxedWasm, relaxedSimdNodeFlags(), processes),
   };

@@ -15,9 +15,15 @@ export function runChild(script, args = [], { nodeFlags = [] } = {}) {
     const child = fork(script, args.map(String), { execArgv: nodeFlags, stdio: ['ignore', 'pipe', 'pipe', 'ipc'] });
     let output = '';
     let result;
-    child.stdout.on('data', (chunk) => { output += chunk; });
-    child.stderr.on('data', (chunk) => { output += chunk; });
-    child.on('message', (message) => { result = message; });
+    child.stdout.on('data', (chunk) => {
+      output += chunk;
+    });
+    child.stderr.on('data', (chunk) => {
+      output += chunk;
+    });
+    child.on('message', (message) => {
+      result = message;
+    });
     child.on('error', reject);
     child.on('exit', (code, signal) => {
       if (code === 0 && result !== undefined) resolve(result);

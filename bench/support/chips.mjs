@@ -8,7 +8,9 @@ const CHIPS_DIR = new URL('../../test/fixtures/chips/faces/', import.meta.url);
  * name, so every process and every engine gets the same ones), as RGBA.
  */
 export function loadChips(count) {
-  const files = readdirSync(CHIPS_DIR).filter((name) => name.endsWith('.png')).sort();
+  const files = readdirSync(CHIPS_DIR)
+    .filter((name) => name.endsWith('.png'))
+    .sort();
   if (count > files.length) throw new RangeError(`asked for ${count} chips, the fixtures have ${files.length}`);
   return files.slice(0, count).map((name) => {
     const png = PNG.sync.read(readFileSync(new URL(name, CHIPS_DIR)));

@@ -35,7 +35,7 @@ export function startForeignCpuMeter() {
   return () => {
     const end = sample();
     const seconds = (end.at - start.at) / 1000;
-    const foreignSeconds = Math.max(0, (end.machineTicks - start.machineTicks) - (end.ownTicks - start.ownTicks)) / TICKS_PER_SECOND;
+    const foreignSeconds = Math.max(0, end.machineTicks - start.machineTicks - (end.ownTicks - start.ownTicks)) / TICKS_PER_SECOND;
     return { seconds, foreignCoreSeconds: foreignSeconds, fractionOfMachine: foreignSeconds / seconds / os.availableParallelism() };
   };
 }

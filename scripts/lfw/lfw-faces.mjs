@@ -6,17 +6,23 @@ import { getFaceChipDetails } from '../../dist/index.js';
 /** The median face box of dlib's LFW run, used where no face is found. */
 export const FALLBACK_BOX = { width: 105, height: 104 };
 
-const centreDistance = (r, width, height) => Math.hypot((r.left + r.right) / 2 - (width - 1) / 2, (r.top + r.bottom) / 2 - (height - 1) / 2);
+const centreDistance = (r, width, height) =>
+  Math.hypot((r.left + r.right) / 2 - (width - 1) / 2, (r.top + r.bottom) / 2 - (height - 1) / 2);
 
 /**
  * The face rect dlib's protocol takes, and how it was found: level 1 at 1x,
  * 2 after upsampling once, 0 for the centred fallback box.
  */
 export function protocolFace(detector, image) {
-  for (const [level, upsample] of [[1, 0], [2, 1]]) {
+  for (const [level, upsample] of [
+    [1, 0],
+    [2, 1],
+  ]) {
     const found = detector.detectFaces(image, { upsample });
     if (found.length > 0) {
-      const nearest = found.reduce((best, d) => (centreDistance(d.rect, image.width, image.height) < centreDistance(best.rect, image.width, image.height) ? d : best));
+      const nearest = found.reduce((best, d) =>
+        centreDistance(d.rect, image.width, image.height) < centreDistance(best.rect, image.width, image.height) ? d : best,
+      );
       return { level, faces: found.length, rect: nearest.rect };
     }
   }

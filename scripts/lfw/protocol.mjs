@@ -24,7 +24,7 @@ export function parsePairs(text) {
 
 const accuracy = (distances, same, threshold) => {
   let right = 0;
-  distances.forEach((d, i) => (right += (d < threshold) === same[i] ? 1 : 0));
+  distances.forEach((d, i) => (right += d < threshold === same[i] ? 1 : 0));
   return right / distances.length;
 };
 

@@ -12,10 +12,17 @@ const root = new URL('../../', import.meta.url);
 const fixtures = new URL('test/fixtures/lfw/', root);
 const { values, positionals } = parseArgs({
   allowPositionals: true,
-  options: { landmarks: { type: 'string' }, 'dlib-descriptors': { type: 'string' }, json: { type: 'string' }, batch: { type: 'string', default: '64' } },
+  options: {
+    landmarks: { type: 'string' },
+    'dlib-descriptors': { type: 'string' },
+    json: { type: 'string' },
+    batch: { type: 'string', default: '64' },
+  },
 });
 if (positionals.length !== 1) {
-  console.error('usage: npm run lfw -- <lfw dir with pairs.txt and deepfunneled_250/> [--landmarks model.dat] [--dlib-descriptors file.f32] [--json out.json]');
+  console.error(
+    'usage: npm run lfw -- <lfw dir with pairs.txt and deepfunneled_250/> [--landmarks model.dat] [--dlib-descriptors file.f32] [--json out.json]',
+  );
   process.exit(2);
 }
 const lfw = positionals[0];
@@ -50,19 +57,33 @@ const distances = pairs.map((p) => descriptorDistance(results.get(p.a).descripto
 const ours = evaluate(pairs, distances, folds);
 const levels = [1, 2, 0].map((l) => [...results.values()].filter((r) => r.level === l).length);
 const pct = (x) => `${(100 * x).toFixed(2)}%`;
-console.log(`LFW View 2, ${pairs.length} pairs, ${images.length} images, ${landmarks68 ? '68' : '5'}-point landmarks: ${seconds.toFixed(0)} s`);
+console.log(
+  `LFW View 2, ${pairs.length} pairs, ${images.length} images, ${landmarks68 ? '68' : '5'}-point landmarks: ${seconds.toFixed(0)} s`,
+);
 console.log(`faces found at 1x ${levels[0]}, after upsampling ${levels[1]}, none (centred box) ${levels[2]}`);
 console.log(`| | dlib-wasm | dlib 19.24 (same images and model) |`);
 console.log(`|---|---|---|`);
-console.log(`| threshold 0.6 | ${pct(ours.fixed.mean)} ± ${pct(ours.fixed.std)} | ${pct(reference['fixed_threshold_0.6'].mean)} ± ${pct(reference['fixed_threshold_0.6'].std)} |`);
-console.log(`| tuned on 9 folds | ${pct(ours.tuned.mean)} ± ${pct(ours.tuned.std)} | ${pct(reference.threshold_tuned_on_other_9_folds.mean)} ± ${pct(reference.threshold_tuned_on_other_9_folds.std)} |`);
+console.log(
+  `| threshold 0.6 | ${pct(ours.fixed.mean)} ± ${pct(ours.fixed.std)} | ${pct(reference['fixed_threshold_0.6'].mean)} ± ${pct(reference['fixed_threshold_0.6'].std)} |`,
+);
+console.log(
+  `| tuned on 9 folds | ${pct(ours.tuned.mean)} ± ${pct(ours.tuned.std)} | ${pct(reference.threshold_tuned_on_other_9_folds.mean)} ± ${pct(reference.threshold_tuned_on_other_9_folds.std)} |`,
+);
 let comparison;
 if (dlibAll) {
-  const diffs = images.map((n) => {
-    const d = dlibAll.subarray(dlibIndex.get(n) * 128, dlibIndex.get(n) * 128 + 128);
-    return { image: n, distance: descriptorDistance(results.get(n).descriptor, d) };
-  }).sort((a, b) => b.distance - a.distance);
+  const diffs = images
+    .map((n) => {
+      const d = dlibAll.subarray(dlibIndex.get(n) * 128, dlibIndex.get(n) * 128 + 128);
+      return { image: n, distance: descriptorDistance(results.get(n).descriptor, d) };
+    })
+    .sort((a, b) => b.distance - a.distance);
   comparison = { maxDistance: diffs[0].distance, imagesOver1e3: diffs.filter((d) => d.distance > 1e-3).map((d) => d.image) };
-  console.log(`per-image descriptors vs dlib's: max distance ${diffs[0].distance.toExponential(2)}; ${comparison.imagesOver1e3.length} images differ by more than 1e-3`);
+  console.log(
+    `per-image descriptors vs dlib's: max distance ${diffs[0].distance.toExponential(2)}; ${comparison.imagesOver1e3.length} images differ by more than 1e-3`,
+  );
 }
-if (values.json) await writeFile(values.json, `${JSON.stringify({ pairs: pairs.length, images: images.length, seconds, levels, ours, dlib: reference, comparison }, null, 1)}\n`);
+if (values.json)
+  await writeFile(
+    values.json,
+    `${JSON.stringify({ pairs: pairs.length, images: images.length, seconds, levels, ours, dlib: reference, comparison }, null, 1)}\n`,
+  );

@@ -53,7 +53,7 @@ export function upsampleOption(parsed: ParsedArgs): number {
   if (upsample > MAX_CLI_UPSAMPLE) {
     throw new UsageError(
       `--upsample must be at most ${MAX_CLI_UPSAMPLE}, got ${upsample}: each doubles the photo's sides, and ` +
-      `${MAX_CLI_UPSAMPLE} already takes a 500x375 photo to 8000x6000, near the detector's 64 M pixel limit`,
+        `${MAX_CLI_UPSAMPLE} already takes a 500x375 photo to 8000x6000, near the detector's 64 M pixel limit`,
     );
   }
   return upsample;

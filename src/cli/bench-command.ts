@@ -26,7 +26,9 @@ function threadsOption(threads: number | undefined): number | undefined {
   if (threads > MAX_THREADS) throw new UsageError(`--threads must be at most ${MAX_THREADS} (the engine's limit), got ${threads}`);
   const cores = availableParallelism();
   if (threads > cores) {
-    process.stderr.write(`dlib-wasm: --threads ${threads} is more than the ${cores} cores Node reports: the threads share them, and each face takes longer\n`);
+    process.stderr.write(
+      `dlib-wasm: --threads ${threads} is more than the ${cores} cores Node reports: the threads share them, and each face takes longer\n`,
+    );
   }
   return threads;
 }
@@ -41,7 +43,7 @@ export async function benchCommand(args: string[]): Promise<number> {
   const batch = integerOption(parsed, '--batch', 8)!;
   const runs = integerOption(parsed, '--runs', 7)!;
   const threads = threadsOption(integerOption(parsed, '--threads', undefined));
-  const bytes = await readRegularFile(parsed.options.get('--model') as string | undefined ?? BUNDLED_MODEL);
+  const bytes = await readRegularFile((parsed.options.get('--model') as string | undefined) ?? BUNDLED_MODEL);
   const model = await loadFaceRecognitionModel(bytes, { threads, batchSize: batch });
   try {
     const chips = await exampleChips(batch);
@@ -55,15 +57,21 @@ export async function benchCommand(args: string[]): Promise<number> {
     const msPerFace = median(msPerRun) / batch;
     const flops = 2 * model.network.multiplyAdds();
     const result = {
-      msPerFace, batch, threads: model.backend.threads, simd: model.backend.simd, relaxedSimd: model.backend.relaxedSimd,
-      runs, msPerRun, gflopsPerSecond: flops / msPerFace / 1e6,
+      msPerFace,
+      batch,
+      threads: model.backend.threads,
+      simd: model.backend.simd,
+      relaxedSimd: model.backend.relaxedSimd,
+      runs,
+      msPerRun,
+      gflopsPerSecond: flops / msPerFace / 1e6,
     };
     if (parsed.options.has('--json')) {
       process.stdout.write(`${JSON.stringify(result)}\n`);
     } else {
       process.stdout.write(
         `${msPerFace.toFixed(2)} ms per face (median of ${runs} runs of ${batch}; ${result.threads} thread(s), ` +
-        `SIMD128${result.relaxedSimd ? ' + relaxed SIMD' : ''}; ${result.gflopsPerSecond.toFixed(1)} GFLOP/s)\n`,
+          `SIMD128${result.relaxedSimd ? ' + relaxed SIMD' : ''}; ${result.gflopsPerSecond.toFixed(1)} GFLOP/s)\n`,
       );
     }
   } finally {

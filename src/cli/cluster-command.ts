@@ -16,7 +16,8 @@ const REPORT_ENTRIES = new Set(['chips', 'clusters.json', 'contact-sheet.png', '
 function refuseUnlessReport(entries: string[]): string | undefined {
   if (entries.length === 0) return undefined;
   const foreign = entries.filter((e) => !REPORT_ENTRIES.has(e)).sort();
-  if (foreign.length > 0) return `holds files that are not part of a cluster report (${foreign.slice(0, 3).join(', ')}${foreign.length > 3 ? ', ...' : ''})`;
+  if (foreign.length > 0)
+    return `holds files that are not part of a cluster report (${foreign.slice(0, 3).join(', ')}${foreign.length > 3 ? ', ...' : ''})`;
   if (!entries.includes('clusters.json')) return 'has no clusters.json, so it is not an earlier cluster report';
   return undefined;
 }
@@ -62,10 +63,14 @@ export async function clusterCommand(args: string[]): Promise<number> {
     await mkdir(unsorted, { recursive: true });
     // Photos are found and aligned on worker threads, one photo each, while this thread describes
     // the chips of those before them.
-    const { workers, recognition } = await startPhotoPipeline({
-      landmarks: parsed.options.get('--landmarks') as string | undefined,
-      model: parsed.options.get('--model') as string | undefined,
-    }, { upsample, allowDamaged: parsed.options.has('--accept-damaged-images'), chipDir: unsorted }, photos.length);
+    const { workers, recognition } = await startPhotoPipeline(
+      {
+        landmarks: parsed.options.get('--landmarks') as string | undefined,
+        model: parsed.options.get('--model') as string | undefined,
+      },
+      { upsample, allowDamaged: parsed.options.has('--accept-damaged-images'), chipDir: unsorted },
+      photos.length,
+    );
     const faces: Omit<ClusteredFace, 'cluster'>[] = [];
     let waiting: (Omit<ClusteredFace, 'cluster' | 'descriptor'> & { chip: RgbImage })[] = [];
     const describeWaiting = async () => {
@@ -76,26 +81,34 @@ export async function clusterCommand(args: string[]): Promise<number> {
     const progress = new Progress(photos.length, parsed.options.has('--quiet'));
     let failures: number;
     try {
-      failures = await workers.forEachPhoto(photos, async (located, photo) => {
-        for (const { rect, chipFile, chip } of located) waiting.push({ photo, rect, chipFile: chipFile!, chip });
-        if (waiting.length >= recognition.network.batchSize) await describeWaiting();
-      }, {
-        update: (done) => progress.update(done, faces.length + waiting.length), drawingBar: progress.drawingBar,
-      });
+      failures = await workers.forEachPhoto(
+        photos,
+        async (located, photo) => {
+          for (const { rect, chipFile, chip } of located) waiting.push({ photo, rect, chipFile: chipFile!, chip });
+          if (waiting.length >= recognition.network.batchSize) await describeWaiting();
+        },
+        {
+          update: (done) => progress.update(done, faces.length + waiting.length),
+          drawingBar: progress.drawingBar,
+        },
+      );
       await describeWaiting();
     } finally {
       await workers.close();
       recognition.dispose();
     }
     const { labels } = chineseWhispers({ descriptors: faces.map((f) => f.descriptor) }, { threshold });
-    const { clusters } = await writeClusterReport(staged.path, faces.map((f, i) => ({ ...f, cluster: labels[i] })));
+    const { clusters } = await writeClusterReport(
+      staged.path,
+      faces.map((f, i) => ({ ...f, cluster: labels[i] })),
+    );
     await rm(unsorted, { recursive: true, force: true });
     staged.commit();
     const sizes = clusters.map((c) => c.length).join(', ');
     process.stdout.write(
       `${faces.length} face${faces.length === 1 ? '' : 's'} in ${photos.length} photo${photos.length === 1 ? '' : 's'}: ` +
-      `${clusters.length} ${clusters.length === 1 ? 'person' : 'people'}` +
-      `${clusters.length ? ` (${sizes} faces)` : ''}. Wrote ${join(out, 'index.html')} and ${join(out, 'contact-sheet.png')}\n`,
+        `${clusters.length} ${clusters.length === 1 ? 'person' : 'people'}` +
+        `${clusters.length ? ` (${sizes} faces)` : ''}. Wrote ${join(out, 'index.html')} and ${join(out, 'contact-sheet.png')}\n`,
     );
     return failures === 0 ? 0 : 1;
   } finally {

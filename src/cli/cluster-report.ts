@@ -78,7 +78,9 @@ const escapeHtml = (s: string) => s.replace(/[&<>"']/g, (ch) => `&#${ch.charCode
  */
 export async function writeClusterReport(dir: string, faces: ClusteredFace[]): Promise<{ clusters: ClusteredFace[][] }> {
   const clusters = groupByCluster(faces);
-  const json = { clusters: [] as { id: number; faces: { photo: string; rect: ClusteredFace['rect']; chip: string; descriptor: number[] }[] }[] };
+  const json = {
+    clusters: [] as { id: number; faces: { photo: string; rect: ClusteredFace['rect']; chip: string; descriptor: number[] }[] }[],
+  };
   for (const [id, members] of clusters.entries()) {
     await mkdir(join(dir, 'chips', String(id)), { recursive: true });
     const entries = [];
@@ -92,10 +94,16 @@ export async function writeClusterReport(dir: string, faces: ClusteredFace[]): P
   }
   await writeFile(join(dir, 'clusters.json'), `${JSON.stringify(json, null, 1)}\n`);
   await writeFile(join(dir, 'contact-sheet.png'), encodePng(await contactSheet(clusters)));
-  const people = json.clusters.map((c) => `<section><h2>Person ${c.id + 1}: ${count(c.faces.length, 'face', 'faces')}</h2>
+  const people = json.clusters
+    .map(
+      (c) => `<section><h2>Person ${c.id + 1}: ${count(c.faces.length, 'face', 'faces')}</h2>
 ${c.faces.map((f) => `<figure><img src="${escapeHtml(f.chip)}" width="150" height="150" alt=""><figcaption>${escapeHtml(f.photo)}</figcaption></figure>`).join('\n')}
-</section>`).join('\n');
-  await writeFile(join(dir, 'index.html'), `<!doctype html>
+</section>`,
+    )
+    .join('\n');
+  await writeFile(
+    join(dir, 'index.html'),
+    `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>dlib-wasm: ${count(clusters.length, 'person', 'people')}</title>
 <style>body{font-family:system-ui,sans-serif;margin:2em}section{margin-bottom:1.5em}figure{display:inline-block;margin:0 6px 6px 0}figcaption{font-size:11px;color:#555;max-width:150px;overflow:hidden;text-overflow:ellipsis;white-space:nowrap}</style>
 </head><body><h1>${count(faces.length, 'face', 'faces')}, ${count(clusters.length, 'person', 'people')}</h1>
@@ -103,6 +111,7 @@ ${c.faces.map((f) => `<figure><img src="${escapeHtml(f.chip)}" width="150" heigh
 ${clusters.length > SHEET_PEOPLE || clusters.some((c) => c.length > SHEET_CHIPS_PER_PERSON) ? `<p>The sheet shows the ${Math.min(SHEET_PEOPLE, clusters.length)} largest clusters, up to ${SHEET_CHIPS_PER_PERSON} faces each; every face is below.</p>` : ''}
 ${people}
 </body></html>
-`);
+`,
+  );
   return { clusters };
 }

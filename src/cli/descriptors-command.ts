@@ -8,12 +8,18 @@ import { readRegularFile } from './regular-file.js';
 export async function descriptorsCommand(args: string[]): Promise<number> {
   const parsed = parseArgs(args, ['--model'], ['--accept-damaged-images']);
   if (parsed.positional.length === 0) throw new UsageError('no image files');
-  const model = await loadFaceRecognitionModel(await readRegularFile(parsed.options.get('--model') as string | undefined ?? BUNDLED_MODEL));
+  const model = await loadFaceRecognitionModel(
+    await readRegularFile((parsed.options.get('--model') as string | undefined) ?? BUNDLED_MODEL),
+  );
   try {
-    const failures = await forEachImage(parsed.positional, async (chip, file) => {
-      const descriptor = await model.computeFaceDescriptor(chip);
-      process.stdout.write(`${JSON.stringify({ file, descriptor: Array.from(descriptor) })}\n`);
-    }, { allowDamaged: parsed.options.has('--accept-damaged-images') });
+    const failures = await forEachImage(
+      parsed.positional,
+      async (chip, file) => {
+        const descriptor = await model.computeFaceDescriptor(chip);
+        process.stdout.write(`${JSON.stringify({ file, descriptor: Array.from(descriptor) })}\n`);
+      },
+      { allowDamaged: parsed.options.has('--accept-damaged-images') },
+    );
     return failures === 0 ? 0 : 1;
   } finally {
     model.dispose();

@@ -27,7 +27,9 @@ export function reportWarnings(file: string, warnings: string[], drawingBar: boo
  * stderr and skipped; any other error is a bug and propagates. Returns the failures.
  */
 export async function forEachImage(
-  files: string[], use: (image: RgbImage, file: string) => Promise<void>, decodeOptions: DecodeOptions = {},
+  files: string[],
+  use: (image: RgbImage, file: string) => Promise<void>,
+  decodeOptions: DecodeOptions = {},
 ): Promise<number> {
   let failures = 0;
   for (const file of files) {

@@ -8,7 +8,8 @@ import { readRegularFile } from './regular-file.js';
 function inputSizeOption(value: string | true | undefined): { rows: number; cols: number } | undefined {
   if (value === undefined) return undefined;
   const match = typeof value === 'string' ? /^(\d+)x(\d+)$/.exec(value) : null;
-  if (!match || Number(match[1]) < 1 || Number(match[2]) < 1) throw new UsageError(`--input-size must be ROWSxCOLS, e.g. 150x150, got ${String(value)}`);
+  if (!match || Number(match[1]) < 1 || Number(match[2]) < 1)
+    throw new UsageError(`--input-size must be ROWSxCOLS, e.g. 150x150, got ${String(value)}`);
   return { rows: Number(match[1]), cols: Number(match[2]) };
 }
 
@@ -24,10 +25,10 @@ export async function exportOnnxCommand(args: string[]): Promise<number> {
   const exported = exportOnnx(description, { inputSize });
   await writeFile(outPath, exported.model);
   process.stdout.write(
-    `wrote ${outPath} (${exported.model.length} bytes, ONNX opset ${OPSET_VERSION})\n`
-    + `  input:  "input", float32 ${exported.input.join(' x ')}, RGB values 0-255 (dlib's mean subtraction and scaling are in the graph)\n`
-    + `  output: "output", float32 ${exported.output.join(' x ')}\n`
-    + `  ${exported.outputNote}\n`,
+    `wrote ${outPath} (${exported.model.length} bytes, ONNX opset ${OPSET_VERSION})\n` +
+      `  input:  "input", float32 ${exported.input.join(' x ')}, RGB values 0-255 (dlib's mean subtraction and scaling are in the graph)\n` +
+      `  output: "output", float32 ${exported.output.join(' x ')}\n` +
+      `  ${exported.outputNote}\n`,
   );
   return 0;
 }

@@ -40,19 +40,30 @@ export async function facesCommand(args: string[]): Promise<number> {
     });
   }
   const stems = chipStems(photos);
-  const { workers, recognition } = await startPhotoPipeline({
-    landmarks: parsed.options.get('--landmarks') as string | undefined,
-    model: parsed.options.get('--model') as string | undefined,
-  }, { upsample, allowDamaged: parsed.options.has('--accept-damaged-images') }, photos.length);
+  const { workers, recognition } = await startPhotoPipeline(
+    {
+      landmarks: parsed.options.get('--landmarks') as string | undefined,
+      model: parsed.options.get('--model') as string | undefined,
+    },
+    { upsample, allowDamaged: parsed.options.has('--accept-damaged-images') },
+    photos.length,
+  );
   try {
     const failures = await workers.forEachPhoto(photos, async (faces, file, index) => {
       const descriptors = await recognition.computeFaceDescriptors(faces.map((f) => f.chip));
       for (const [i, face] of faces.entries()) {
         const chip = chipsDir === undefined ? undefined : join(chipsDir, `${stems[index]}_f${String(i).padStart(2, '0')}.png`);
         if (chip !== undefined) await writeFile(chip, encodePng(face.chip));
-        process.stdout.write(`${JSON.stringify({
-          file, rect: face.rect, confidence: face.confidence, landmarks: face.landmarks, descriptor: Array.from(descriptors[i]), chip,
-        })}\n`);
+        process.stdout.write(
+          `${JSON.stringify({
+            file,
+            rect: face.rect,
+            confidence: face.confidence,
+            landmarks: face.landmarks,
+            descriptor: Array.from(descriptors[i]),
+            chip,
+          })}\n`,
+        );
       }
     });
     return failures === 0 ? 0 : 1;

@@ -29,14 +29,16 @@ async function loadParts() {
 async function locate(parts: Awaited<ReturnType<typeof loadParts>>, { job, file }: LocateJob): Promise<LocateReply> {
   try {
     const image = await decodeImage(await readRegularFile(file), { allowDamaged });
-    const faces = await Promise.all(locateFaces(parts, image, { upsample }).map(async ({ rect, confidence, landmarks, chip }, k) => {
-      const face: LocatedPhotoFace = { rect, confidence, landmarks, chip };
-      if (chipDir !== undefined) {
-        face.chipFile = join(chipDir, `${job}-${k}.png`);
-        await writeFile(face.chipFile, encodePng(chip));
-      }
-      return face;
-    }));
+    const faces = await Promise.all(
+      locateFaces(parts, image, { upsample }).map(async ({ rect, confidence, landmarks, chip }, k) => {
+        const face: LocatedPhotoFace = { rect, confidence, landmarks, chip };
+        if (chipDir !== undefined) {
+          face.chipFile = join(chipDir, `${job}-${k}.png`);
+          await writeFile(face.chipFile, encodePng(chip));
+        }
+        return face;
+      }),
+    );
     return { job, faces, warnings: image.warnings };
   } catch (error) {
     return isUserFacing(error) ? { job, failure: describe(error) } : { job, bug: describe(error) };

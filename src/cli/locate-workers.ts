@@ -102,18 +102,26 @@ export class LocateWorkers {
     const url = new URL('./locate-worker.js', import.meta.url);
     // The model files once in shared memory, not copied into every worker (dlib's 68-point one is 95 MB).
     const workerData: LocateWorkerData = {
-      ...init, detector: toShared(init.detector), landmarks: toShared(init.landmarks), detectorThreads: Math.max(1, Math.floor(cores / count)),
+      ...init,
+      detector: toShared(init.detector),
+      landmarks: toShared(init.landmarks),
+      detectorThreads: Math.max(1, Math.floor(cores / count)),
     };
     const workers = Array.from({ length: count }, () => new Worker(url, { workerData }));
     try {
-      await Promise.all(workers.map((worker) => new Promise<void>((resolve, reject) => {
-        worker.once('message', (start: LocateWorkerStart) => {
-          if (start.ready) resolve();
-          // A bad model file is the user's to fix, as it would be on this thread.
-          else reject(start.userFacing ? new DlibWasmError(start.message) : new Error(start.message));
-        });
-        worker.once('error', reject);
-      })));
+      await Promise.all(
+        workers.map(
+          (worker) =>
+            new Promise<void>((resolve, reject) => {
+              worker.once('message', (start: LocateWorkerStart) => {
+                if (start.ready) resolve();
+                // A bad model file is the user's to fix, as it would be on this thread.
+                else reject(start.userFacing ? new DlibWasmError(start.message) : new Error(start.message));
+              });
+              worker.once('error', reject);
+            }),
+        ),
+      );
     } catch (error) {
       await Promise.all(workers.map((worker) => worker.terminate()));
       throw error;
@@ -139,7 +147,9 @@ export class LocateWorkers {
    * Returns the failures.
    */
   async forEachPhoto(
-    photos: string[], use: (faces: LocatedPhotoFace[], photo: string, index: number) => Promise<void>, progress?: PhotoProgress,
+    photos: string[],
+    use: (faces: LocatedPhotoFace[], photo: string, index: number) => Promise<void>,
+    progress?: PhotoProgress,
   ): Promise<number> {
     let failures = 0;
     const ahead: Promise<LocateReply>[] = [];
@@ -167,10 +177,12 @@ export class LocateWorkers {
 
   async close(): Promise<void> {
     this.failure ??= new Error('the locate workers are closed');
-    await Promise.all(this.workers.map((worker) => {
-      worker.removeAllListeners('exit');
-      return worker.terminate();
-    }));
+    await Promise.all(
+      this.workers.map((worker) => {
+        worker.removeAllListeners('exit');
+        return worker.terminate();
+      }),
+    );
   }
 
   private dispatch(): void {

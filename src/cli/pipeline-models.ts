@@ -6,7 +6,9 @@ import { readRegularFile } from './regular-file.js';
 /** The bytes of the pipeline's three models: the bundled ones, or the user's landmark or recognition model files. */
 export async function readPipelineModels(files: { landmarks?: string; model?: string } = {}) {
   const [detector, landmarks, recognition] = await Promise.all([
-    readRegularFile(BUNDLED_DETECTOR), readRegularFile(files.landmarks ?? BUNDLED_LANDMARKS), readRegularFile(files.model ?? BUNDLED_MODEL),
+    readRegularFile(BUNDLED_DETECTOR),
+    readRegularFile(files.landmarks ?? BUNDLED_LANDMARKS),
+    readRegularFile(files.model ?? BUNDLED_MODEL),
   ]);
   return { detector, landmarks, recognition };
 }
@@ -17,14 +19,17 @@ export async function readPipelineModels(files: { landmarks?: string; model?: st
  * thrown: live workers would keep the process from ever exiting.
  */
 export async function startPhotoPipeline(
-  files: { landmarks?: string; model?: string }, init: Omit<LocateWorkerInit, 'detector' | 'landmarks'>, photos: number,
+  files: { landmarks?: string; model?: string },
+  init: Omit<LocateWorkerInit, 'detector' | 'landmarks'>,
+  photos: number,
 ): Promise<{ workers: LocateWorkers; recognition: FaceRecognitionModel }> {
   const { detector, landmarks, recognition: model } = await readPipelineModels(files);
   const [workers, recognition] = await Promise.allSettled([
     LocateWorkers.start({ ...init, detector, landmarks }, photos),
     loadFaceRecognitionModel(model),
   ]);
-  if (workers.status === 'fulfilled' && recognition.status === 'fulfilled') return { workers: workers.value, recognition: recognition.value };
+  if (workers.status === 'fulfilled' && recognition.status === 'fulfilled')
+    return { workers: workers.value, recognition: recognition.value };
   if (workers.status === 'fulfilled') await workers.value.close();
   if (recognition.status === 'fulfilled') recognition.value.dispose();
   throw workers.status === 'rejected' ? workers.reason : (recognition as PromiseRejectedResult).reason;

@@ -47,7 +47,10 @@ export class StagedFolder {
   private readonly onExit = () => this.discard();
   private discarded = false;
 
-  private constructor(readonly target: string, readonly path: string) {
+  private constructor(
+    readonly target: string,
+    readonly path: string,
+  ) {
     for (const signal of Object.keys(SIGNAL_EXIT_CODES)) process.on(signal, this.onSignal);
     process.on('exit', this.onExit);
   }

@@ -27,7 +27,8 @@ export class DlibRand {
 
   /** dlib's `set_seed(std::string)`: the string's bytes are hashed as C++'s signed chars. */
   setSeed(seed: string): void {
-    if (typeof seed !== 'string') throw new InputError(`a dlib::rand seed is a string (dlib's set_seed(std::string)), got ${describeValue(seed)}`);
+    if (typeof seed !== 'string')
+      throw new InputError(`a dlib::rand seed is a string (dlib's set_seed(std::string)), got ${describeValue(seed)}`);
     let hash = DEFAULT_SEED;
     if (seed !== '') {
       hash = 0;
@@ -74,7 +75,8 @@ export class DlibRand {
 
   /** `get_random_64bit_number() % n` for a small n, exactly, without BigInt. */
   nextUint64Modulo(n: number): number {
-    if (!(n >= 1 && n <= 2 ** 26 && Number.isInteger(n))) throw new InputError(`nextUint64Modulo takes an integer n from 1 to 2^26 (exact without BigInt), got ${describeValue(n)}`);
+    if (!(n >= 1 && n <= 2 ** 26 && Number.isInteger(n)))
+      throw new InputError(`nextUint64Modulo takes an integer n from 1 to 2^26 (exact without BigInt), got ${describeValue(n)}`);
     const high = this.nextUint32();
     const low = this.nextUint32();
     return ((high % n) * (2 ** 32 % n) + (low % n)) % n;

@@ -6,9 +6,14 @@ const s = (v: number) => String(v);
 const con = (n: number, k: number, stride: number): Spec => ({
   kind: 'con',
   params: {
-    num_filters: s(n), nr: s(k), nc: s(k), stride_y: s(stride), stride_x: s(stride),
+    num_filters: s(n),
+    nr: s(k),
+    nc: s(k),
+    stride_y: s(stride),
+    stride_x: s(stride),
     // dlib's con_ default padding: k/2 at stride 1, none otherwise.
-    padding_y: s(stride === 1 ? k >> 1 : 0), padding_x: s(stride === 1 ? k >> 1 : 0),
+    padding_y: s(stride === 1 ? k >> 1 : 0),
+    padding_x: s(stride === 1 ? k >> 1 : 0),
   },
 });
 const pool = (kind: string, k: number, stride: number): Spec => ({
@@ -24,7 +29,13 @@ const relu = plain('relu');
 const block = (n: number, stride: number): Spec[] => [affine, con(n, 3, 1), relu, affine, con(n, 3, stride)];
 const ares = (n: number): Spec[] => [relu, plain('add_prev', 1), ...block(n, 1), plain('tag', 1)];
 const aresDown = (n: number): Spec[] => [
-  relu, plain('add_prev', 2), pool('avg_pool', 2, 2), plain('skip', 1), plain('tag', 2), ...block(n, 2), plain('tag', 1),
+  relu,
+  plain('add_prev', 2),
+  pool('avg_pool', 2, 2),
+  plain('skip', 1),
+  plain('tag', 2),
+  ...block(n, 2),
+  plain('tag', 1),
 ];
 
 /**
@@ -36,11 +47,23 @@ export function faceRecognitionTopology(): Topology {
     { kind: 'fc_no_bias', params: { num_outputs: '128' } },
     { kind: 'avg_pool', params: { nr: '0', nc: '0', stride_y: '1', stride_x: '1', padding_y: '0', padding_x: '0' } },
     ...aresDown(256),
-    ...ares(256), ...ares(256), ...aresDown(256),
-    ...ares(128), ...ares(128), ...aresDown(128),
-    ...ares(64), ...ares(64), ...ares(64), ...aresDown(64),
-    ...ares(32), ...ares(32), ...ares(32),
-    pool('max_pool', 3, 2), relu, affine, con(32, 7, 2),
+    ...ares(256),
+    ...ares(256),
+    ...aresDown(256),
+    ...ares(128),
+    ...ares(128),
+    ...aresDown(128),
+    ...ares(64),
+    ...ares(64),
+    ...ares(64),
+    ...aresDown(64),
+    ...ares(32),
+    ...ares(32),
+    ...ares(32),
+    pool('max_pool', 3, 2),
+    relu,
+    affine,
+    con(32, 7, 2),
   ];
   const layers = specs.map((spec, i) => ({ ...spec, index: i + 1 }));
   return {

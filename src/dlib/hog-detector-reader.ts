@@ -55,7 +55,12 @@ const MIN_DOUBLE_BYTES = 4;
  * mapped to fHOG cells with `image_to_fhog` (C++ division, truncating toward
  * zero), grown by the padding.
  */
-export function fhogWindowSize(windowWidth: number, windowHeight: number, cellSize: number, padding: number): { rows: number; cols: number } {
+export function fhogWindowSize(
+  windowWidth: number,
+  windowHeight: number,
+  cellSize: number,
+  padding: number,
+): { rows: number; cols: number } {
   const cells = (size: number) => {
     const low = -Math.trunc(size / 2);
     const high = low + size - 1;
@@ -92,12 +97,18 @@ export function readHogDetector(source: Uint8Array | ArrayBuffer): HogDetectorDe
   const nuclearNormRegularizationStrength = r.real('nuclear_norm_regularization_strength');
   const { rows: filterRows, cols: filterCols } = fhogWindowSize(windowWidth, windowHeight, cellSize, padding);
   if (filterRows > MAX_FILTER_CELLS || filterCols > MAX_FILTER_CELLS) {
-    r.fail(`a ${windowWidth}x${windowHeight} window with cell size ${cellSize} and padding ${padding} is a filter of ${filterRows}x${filterCols} cells, more than the ${MAX_FILTER_CELLS}x${MAX_FILTER_CELLS} supported`, cellSizeAt);
+    r.fail(
+      `a ${windowWidth}x${windowHeight} window with cell size ${cellSize} and padding ${padding} is a filter of ${filterRows}x${filterCols} cells, more than the ${MAX_FILTER_CELLS}x${MAX_FILTER_CELLS} supported`,
+      cellSizeAt,
+    );
   }
   const dimensionsAt = r.offset;
   const dimensions = r.int('num_dimensions');
   if (dimensions !== FHOG_PLANES * filterRows * filterCols || dimensions === 0) {
-    r.fail(`num_dimensions is ${dimensions}, but a ${windowWidth}x${windowHeight} window with cell size ${cellSize} and padding ${padding} has ${FHOG_PLANES} x ${filterRows} x ${filterCols} = ${FHOG_PLANES * filterRows * filterCols}`, dimensionsAt);
+    r.fail(
+      `num_dimensions is ${dimensions}, but a ${windowWidth}x${windowHeight} window with cell size ${cellSize} and padding ${padding} has ${FHOG_PLANES} x ${filterRows} x ${filterCols} = ${FHOG_PLANES * filterRows * filterCols}`,
+      dimensionsAt,
+    );
   }
   const filters: HogFilter[] = [];
   let overlap: HogDetectorDescription['overlap'];
@@ -111,8 +122,18 @@ export function readHogDetector(source: Uint8Array | ArrayBuffer): HogDetectorDe
   }
   if (filters.length === 0) r.fail('the detector has no filters');
   return {
-    cellSize, padding, windowWidth, windowHeight, maxPyramidLevels, minPyramidLayerWidth, minPyramidLayerHeight,
-    nuclearNormRegularizationStrength, filterRows, filterCols, overlap, filters,
+    cellSize,
+    padding,
+    windowWidth,
+    windowHeight,
+    maxPyramidLevels,
+    minPyramidLayerWidth,
+    minPyramidLayerHeight,
+    nuclearNormRegularizationStrength,
+    filterRows,
+    filterCols,
+    overlap,
+    filters,
   };
 }
 

@@ -115,9 +115,7 @@ export interface InputRgbImage {
   cols?: number;
 }
 
-export type LossDescription =
-  | { kind: 'loss_metric'; margin: number; distanceThreshold: number }
-  | { kind: 'loss_multiclass_log' };
+export type LossDescription = { kind: 'loss_metric'; margin: number; distanceThreshold: number } | { kind: 'loss_multiclass_log' };
 
 export interface NetworkDescription {
   loss: LossDescription;

@@ -1,8 +1,16 @@
 import { InputError, TopologyError, UnsupportedLayerError } from '../errors.js';
 import { faceRecognitionTopology } from './face-model-topology.js';
 import type {
-  AffineLayer, BatchNormLayer, ConLayer, FcLayer, InputRgbImage, LayerDescription, LayerMode,
-  LossDescription, NetworkDescription, PoolLayer,
+  AffineLayer,
+  BatchNormLayer,
+  ConLayer,
+  FcLayer,
+  InputRgbImage,
+  LayerDescription,
+  LayerMode,
+  LossDescription,
+  NetworkDescription,
+  PoolLayer,
 } from './network-description.js';
 import { parsePrintout, type Topology, type TopologyLayer } from './printout.js';
 import { DlibByteReader, type AliasShape } from './serialization.js';
@@ -18,14 +26,33 @@ export interface ReadNetworkOptions {
 }
 
 /** A tag or skip wrapper: the file cannot tell which, nor its id. */
-interface Marker { kind: 'tag_or_skip'; index: number; offset: number }
+interface Marker {
+  kind: 'tag_or_skip';
+  index: number;
+  offset: number;
+}
 /** add_prev as the file has it: without the id of its tag. */
-interface RawAddPrev { kind: 'add_prev_unresolved'; index: number; offset: number }
+interface RawAddPrev {
+  kind: 'add_prev_unresolved';
+  index: number;
+  offset: number;
+}
 type RawLayer = Exclude<LayerDescription, { kind: 'add_prev' | 'tag' | 'skip' }> | Marker | RawAddPrev;
 
 const PARAMETERLESS: Record<string, 'relu' | 'add_prev_unresolved'> = { relu_: 'relu', add_prev_: 'add_prev_unresolved' };
 const LAYER_TAGS = new Set([
-  'con_4', 'con_5', 'fc_2', 'fc_3', 'relu_', 'affine_', 'affine_2', 'bn_con2', 'bn_fc2', 'max_pool_2', 'avg_pool_2', 'add_prev_',
+  'con_4',
+  'con_5',
+  'fc_2',
+  'fc_3',
+  'relu_',
+  'affine_',
+  'affine_2',
+  'bn_con2',
+  'bn_fc2',
+  'max_pool_2',
+  'avg_pool_2',
+  'add_prev_',
 ]);
 
 /**
@@ -33,11 +60,13 @@ const LAYER_TAGS = new Set([
  * typed network description, checked against the net's topology.
  */
 export function readDlibNetwork(source: Uint8Array | ArrayBuffer, options?: ReadNetworkOptions): NetworkDescription {
-  options = optionsObject(options, 'readDlibNetwork\'s options');
+  options = optionsObject(options, "readDlibNetwork's options");
   const given = typeof options.printout === 'string' ? parsePrintout(options.printout) : options.printout;
   if (given !== undefined && !Array.isArray(given?.layers)) {
     // Most likely a Buffer from readFileSync without an encoding.
-    throw new InputError(`printout must be dlib's printout text or parsePrintout()'s result, not ${Object.prototype.toString.call(given).slice(8, -1)}`);
+    throw new InputError(
+      `printout must be dlib's printout text or parsePrintout()'s result, not ${Object.prototype.toString.call(given).slice(8, -1)}`,
+    );
   }
   const r = new DlibByteReader(source);
   if (r.remaining === 0) r.fail('the file is empty');
@@ -56,7 +85,8 @@ export function readDlibNetwork(source: Uint8Array | ArrayBuffer, options?: Read
     wrappers.push({ version, offset });
     if (r.peekString()?.startsWith('input')) break;
     // Only the input layer may follow version 3: reading its tag reports a truncated file as truncated.
-    if (version === 3) r.fail(`wrapper version 3 is only valid directly above the input layer, not above "${r.string('input layer version')}"`, offset);
+    if (version === 3)
+      r.fail(`wrapper version 3 is only valid directly above the input layer, not above "${r.string('input layer version')}"`, offset);
   }
   // Which wrappers have a payload is read from the topology: a wrong one must fail here, not as garbled payloads.
   if (given) checkLayerCount(wrappers.length, given, false);
@@ -192,7 +222,8 @@ function readCon(r: DlibByteReader, index: number, offset: number, hasUseBias: b
   if (numFilters === 0 || kernelRows === 0 || kernelCols === 0 || strideY === 0 || strideX === 0) {
     r.fail(`con has a zero size: ${numFilters} filters ${kernelRows}x${kernelCols} stride ${strideY},${strideX}`, offset);
   }
-  if (padY >= kernelRows || padX >= kernelCols) r.fail(`con padding ${padY},${padX} is not smaller than its ${kernelRows}x${kernelCols} kernel`, offset);
+  if (padY >= kernelRows || padX >= kernelCols)
+    r.fail(`con padding ${padY},${padX} is not smaller than its ${kernelRows}x${kernelCols} kernel`, offset);
   if (filters[0] !== numFilters || filters[2] !== kernelRows || filters[3] !== kernelCols) {
     r.fail(`con filters alias [${filters.join(',')}] does not match ${numFilters} filters of ${kernelRows}x${kernelCols}`, offset);
   }
@@ -202,7 +233,17 @@ function readCon(r: DlibByteReader, index: number, offset: number, hasUseBias: b
     r.fail(`con params hold ${params.data.length} values, expected ${expected} (has the layer been set up?)`, offset);
   }
   return {
-    kind: 'con', index, offset, numFilters, inputChannels: filters[1], kernelRows, kernelCols, strideY, strideX, padY, padX,
+    kind: 'con',
+    index,
+    offset,
+    numFilters,
+    inputChannels: filters[1],
+    kernelRows,
+    kernelCols,
+    strideY,
+    strideX,
+    padY,
+    padX,
     filters: params.data.subarray(0, weightCount),
     bias: useBias ? params.data.subarray(weightCount) : null,
   };
@@ -227,7 +268,11 @@ function readFc(r: DlibByteReader, index: number, offset: number, hasUseBias: bo
   }
   const weightCount = numInputs * numOutputs;
   return {
-    kind: 'fc', index, offset, numOutputs, numInputs,
+    kind: 'fc',
+    index,
+    offset,
+    numOutputs,
+    numInputs,
     weights: params.data.subarray(0, weightCount),
     bias: hasBias ? params.data.subarray(weightCount) : null,
   };
@@ -266,21 +311,36 @@ function readBatchNorm(r: DlibByteReader, index: number, offset: number, mode: L
   const eps = r.finiteReal('eps');
   const n = sizeOf(gamma);
   if (n === 0 || params.data.length !== 2 * n || runningMeans.length !== n || runningVariances.length !== n) {
-    r.fail(`bn holds ${params.data.length} params, ${runningMeans.length} means and ${runningVariances.length} variances for ${n} channels`, offset);
+    r.fail(
+      `bn holds ${params.data.length} params, ${runningMeans.length} means and ${runningVariances.length} variances for ${n} channels`,
+      offset,
+    );
   }
   if (!(eps >= 0)) r.fail(`bn eps is ${eps}`, offset);
   return {
-    kind: 'bn', index, offset, mode, eps, runningMeans, runningVariances,
-    gamma: params.data.subarray(0, n), beta: params.data.subarray(n),
+    kind: 'bn',
+    index,
+    offset,
+    mode,
+    eps,
+    runningMeans,
+    runningVariances,
+    gamma: params.data.subarray(0, n),
+    beta: params.data.subarray(n),
   };
 }
 
 function readPool(r: DlibByteReader, index: number, offset: number, kind: 'max_pool' | 'avg_pool'): PoolLayer {
   const layer: PoolLayer = {
-    kind, index, offset,
-    windowRows: r.count('nr'), windowCols: r.count('nc'),
-    strideY: r.count('stride_y'), strideX: r.count('stride_x'),
-    padY: r.count('padding_y'), padX: r.count('padding_x'),
+    kind,
+    index,
+    offset,
+    windowRows: r.count('nr'),
+    windowCols: r.count('nc'),
+    strideY: r.count('stride_y'),
+    strideX: r.count('stride_x'),
+    padY: r.count('padding_y'),
+    padX: r.count('padding_x'),
   };
   const global = layer.windowRows === 0 && layer.windowCols === 0;
   if (!global && (layer.windowRows === 0 || layer.windowCols === 0 || layer.strideY === 0 || layer.strideX === 0)) {
@@ -299,11 +359,16 @@ function unsupported(what: string, index: number, offset: number): UnsupportedLa
 /** The printed name of a layer kind as read from the file. */
 function printedKinds(layer: RawLayer): string[] {
   switch (layer.kind) {
-    case 'tag_or_skip': return ['tag', 'skip'];
-    case 'add_prev_unresolved': return ['add_prev'];
-    case 'fc': return layer.bias ? ['fc'] : ['fc', 'fc_no_bias'];
-    case 'bn': return [layer.mode === 'conv' ? 'bn_con' : 'bn_fc', 'affine'];
-    default: return [layer.kind];
+    case 'tag_or_skip':
+      return ['tag', 'skip'];
+    case 'add_prev_unresolved':
+      return ['add_prev'];
+    case 'fc':
+      return layer.bias ? ['fc'] : ['fc', 'fc_no_bias'];
+    case 'bn':
+      return [layer.mode === 'conv' ? 'bn_con' : 'bn_fc', 'affine'];
+    default:
+      return [layer.kind];
   }
 }
 
@@ -312,16 +377,25 @@ function fileSettings(layer: RawLayer): Record<string, number> {
   switch (layer.kind) {
     case 'con':
       return {
-        num_filters: layer.numFilters, nr: layer.kernelRows, nc: layer.kernelCols,
-        stride_y: layer.strideY, stride_x: layer.strideX, padding_y: layer.padY, padding_x: layer.padX,
+        num_filters: layer.numFilters,
+        nr: layer.kernelRows,
+        nc: layer.kernelCols,
+        stride_y: layer.strideY,
+        stride_x: layer.strideX,
+        padding_y: layer.padY,
+        padding_x: layer.padX,
       };
     case 'fc':
       return { num_outputs: layer.numOutputs };
     case 'max_pool':
     case 'avg_pool':
       return {
-        nr: layer.windowRows, nc: layer.windowCols, stride_y: layer.strideY, stride_x: layer.strideX,
-        padding_y: layer.padY, padding_x: layer.padX,
+        nr: layer.windowRows,
+        nc: layer.windowCols,
+        stride_y: layer.strideY,
+        stride_x: layer.strideX,
+        padding_y: layer.padY,
+        padding_x: layer.padX,
       };
     default:
       return {};
@@ -333,7 +407,7 @@ function describe(t: TopologyLayer): string {
 }
 
 function mismatch(message: string, index: number, builtIn: boolean): TopologyError {
-  const hint = builtIn ? ' (the file was checked against the built-in face-model topology; pass the net\'s printout for other nets)' : '';
+  const hint = builtIn ? " (the file was checked against the built-in face-model topology; pass the net's printout for other nets)" : '';
   return new TopologyError(message + hint, index);
 }
 
@@ -359,7 +433,11 @@ function resolveTopology(raw: RawLayer[], topology: Topology | undefined, builtI
         }
       }
       if (layer.kind === 'con' && (t.params.use_bias === 'false') !== (layer.bias === null)) {
-        throw mismatch(`con ${layer.bias ? 'has' : 'has no'} bias in the file, the topology says use_bias=${t.params.use_bias ?? 'true'}`, layer.index, builtIn);
+        throw mismatch(
+          `con ${layer.bias ? 'has' : 'has no'} bias in the file, the topology says use_bias=${t.params.use_bias ?? 'true'}`,
+          layer.index,
+          builtIn,
+        );
       }
       if (layer.kind === 'fc' && (t.kind === 'fc_no_bias' || t.params.use_bias === 'false') !== (layer.bias === null)) {
         throw mismatch(`fc ${layer.bias ? 'has' : 'has no'} bias in the file, the topology says ${describe(t)}`, layer.index, builtIn);
@@ -369,7 +447,7 @@ function resolveTopology(raw: RawLayer[], topology: Topology | undefined, builtI
       case 'tag_or_skip':
       case 'add_prev_unresolved': {
         if (!t || t.id === undefined) {
-          throw new TopologyError('the file has tag, skip or add_prev layers; pass the net\'s printout to read it', layer.index);
+          throw new TopologyError("the file has tag, skip or add_prev layers; pass the net's printout to read it", layer.index);
         }
         if (t.kind === 'tag') return { kind: 'tag', index: layer.index, offset: layer.offset, id: t.id };
         if (t.kind === 'skip') return { kind: 'skip', index: layer.index, offset: layer.offset, tag: t.id };
@@ -402,7 +480,10 @@ function checkEnds(loss: LossDescription, input: InputRgbImage, topology: Topolo
   const t = topology.input;
   const sized = t.kind === 'input_rgb_image_sized';
   if (sized && (Number(t.params.nr) !== input.rows || Number(t.params.nc) !== input.cols)) {
-    throw new TopologyError(`the file's input is ${input.rows ?? 'any'}x${input.cols ?? 'any'}, the topology's ${t.params.nr}x${t.params.nc}`, t.index);
+    throw new TopologyError(
+      `the file's input is ${input.rows ?? 'any'}x${input.cols ?? 'any'}, the topology's ${t.params.nr}x${t.params.nc}`,
+      t.index,
+    );
   }
   if (t.kind !== 'input_rgb_image' && !sized) throw new TopologyError(`the topology's input is ${t.kind}`, t.index);
 }

@@ -31,7 +31,8 @@ const NUMBERED = new Set(['tag', 'skip', 'add_prev']);
  * add_prev ids, which the `.dat` file does not store.
  */
 export function parsePrintout(text: string): Topology {
-  if (typeof text !== 'string') throw new InputError(`parsePrintout takes dlib's printout of a net as text (std::cout << net), got ${describeValue(text)}`);
+  if (typeof text !== 'string')
+    throw new InputError(`parsePrintout takes dlib's printout of a net as text (std::cout << net), got ${describeValue(text)}`);
   const byIndex: TopologyLayer[] = [];
   let lineNumber = 0;
   for (const raw of text.split(/\r?\n/)) {

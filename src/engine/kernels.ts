@@ -1,5 +1,8 @@
 import {
-  MAX_SHARED_PAGES, RELAXED_SIMD_KERNELS_BASE64, RELAXED_SIMD_SHARED_KERNELS_BASE64, SIMD_KERNELS_BASE64,
+  MAX_SHARED_PAGES,
+  RELAXED_SIMD_KERNELS_BASE64,
+  RELAXED_SIMD_SHARED_KERNELS_BASE64,
+  SIMD_KERNELS_BASE64,
   SIMD_SHARED_KERNELS_BASE64,
 } from './kernels-wasm.generated.js';
 import { DlibWasmError, InputError, WasmMemoryError } from '../errors.js';
@@ -79,11 +82,8 @@ function decodeBase64(text: string): Uint8Array<ArrayBuffer> {
 
 // (module (func (result v128) v128.const f32x4 0 0 0 0 ... f32x4.relaxed_madd))
 const RELAXED_SIMD_PROBE = new Uint8Array([
-  0, 97, 115, 109, 1, 0, 0, 0, 1, 5, 1, 96, 0, 1, 123, 3, 2, 1, 0, 10, 61, 1, 59, 0,
-  253, 12, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-  253, 12, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-  253, 12, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-  253, 133, 2, 11,
+  0, 97, 115, 109, 1, 0, 0, 0, 1, 5, 1, 96, 0, 1, 123, 3, 2, 1, 0, 10, 61, 1, 59, 0, 253, 12, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+  0, 253, 12, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 253, 12, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 253, 133, 2, 11,
 ]);
 
 export function runtimeHasRelaxedSimd(): boolean {
@@ -100,7 +100,7 @@ export function runtimeHasSharedMemory(): boolean {
 }
 
 const BUILDS = {
-  'simd': SIMD_KERNELS_BASE64,
+  simd: SIMD_KERNELS_BASE64,
   'relaxed-simd': RELAXED_SIMD_KERNELS_BASE64,
   'simd-shared': SIMD_SHARED_KERNELS_BASE64,
   'relaxed-simd-shared': RELAXED_SIMD_SHARED_KERNELS_BASE64,
@@ -112,7 +112,9 @@ export function loadKernelModule(source: WasmSource, sharedMemory: boolean): Pro
   optionsObject(source, 'the wasm option');
   if (source.module) {
     return Promise.resolve({
-      module: source.module, relaxedSimd: source.relaxedSimd === true, sharedMemory: source.sharedMemory === true,
+      module: source.module,
+      relaxedSimd: source.relaxedSimd === true,
+      sharedMemory: source.sharedMemory === true,
     });
   }
   const relaxedSimd = source.relaxedSimd !== false && runtimeHasRelaxedSimd();
@@ -121,7 +123,9 @@ export function loadKernelModule(source: WasmSource, sharedMemory: boolean): Pro
   if (!module) {
     module = WebAssembly.compile(decodeBase64(BUILDS[build])).catch((error: unknown) => {
       compiled.delete(build);
-      throw new DlibWasmError(`could not compile the kernels (${String(error)}). Where the runtime forbids compiling from bytes (Cloudflare Workers, a CSP without 'wasm-unsafe-eval'), pass wasm: { module } with dlib-wasm/wasm/kernels-${build}.wasm compiled by the platform, as Workers import .wasm files`);
+      throw new DlibWasmError(
+        `could not compile the kernels (${String(error)}). Where the runtime forbids compiling from bytes (Cloudflare Workers, a CSP without 'wasm-unsafe-eval'), pass wasm: { module } with dlib-wasm/wasm/kernels-${build}.wasm compiled by the platform, as Workers import .wasm files`,
+      );
     });
     compiled.set(build, module);
   }
@@ -139,8 +143,12 @@ export function createKernelMemory(initialPages: number, sharedMemory: boolean):
       ? new WebAssembly.Memory({ initial: initialPages, maximum: MAX_SHARED_PAGES, shared: true })
       : new WebAssembly.Memory({ initial: initialPages });
   } catch (error) {
-    const what = sharedMemory ? `a shared WebAssembly memory (it reserves ${MAX_SHARED_PAGES / 16384} GiB of address space)` : `${initialPages * 64} KiB of WebAssembly memory`;
-    throw new WasmMemoryError(`the runtime could not allocate ${what}: ${String(error)}; is the process under an address-space limit (ulimit -v) or out of memory?`);
+    const what = sharedMemory
+      ? `a shared WebAssembly memory (it reserves ${MAX_SHARED_PAGES / 16384} GiB of address space)`
+      : `${initialPages * 64} KiB of WebAssembly memory`;
+    throw new WasmMemoryError(
+      `the runtime could not allocate ${what}: ${String(error)}; is the process under an address-space limit (ulimit -v) or out of memory?`,
+    );
   }
 }
 

@@ -127,8 +127,12 @@ export class DlibNetwork {
   private building = new Set<string>();
 
   private constructor(
-    description: NetworkDescription, memory: WebAssembly.Memory, kernels: Kernels, team: ThreadTeam | undefined,
-    backend: BackendInfo, batchSize: number,
+    description: NetworkDescription,
+    memory: WebAssembly.Memory,
+    kernels: Kernels,
+    team: ThreadTeam | undefined,
+    backend: BackendInfo,
+    batchSize: number,
   ) {
     this.network = { description, memory, kernels };
     this.input = description.input;
@@ -153,7 +157,10 @@ export class DlibNetwork {
     }
     const requested = options.threads ?? (await hardwareThreads());
     const { module, relaxedSimd, sharedMemory, spawn, memory } = await loadKernelsAndMemory(
-      requested, options.wasm ?? {}, options.workerUrl, RESERVED_BYTES / PAGE + 1,
+      requested,
+      options.wasm ?? {},
+      options.workerUrl,
+      RESERVED_BYTES / PAGE + 1,
     );
     const kernels = await instantiateKernels(module, memory);
     // Workers start on threads of their own while this one packs the weights.
@@ -207,7 +214,10 @@ export class DlibNetwork {
       const plan = this.plan(rows, cols);
       for (let start = 0; start < indices.length; start += plan.batch) {
         const chunk = indices.slice(start, start + plan.batch);
-        const base = this.execute(plan, chunk.map((i) => inputs[i]));
+        const base = this.execute(
+          plan,
+          chunk.map((i) => inputs[i]),
+        );
         const n = sizeOf(plan.output.shape);
         chunk.forEach((inputIndex, s) => {
           outputs[inputIndex] = readPlanar(memory, base + plan.output.offset + s * n * 4, plan.output.shape);
@@ -260,7 +270,10 @@ export class DlibNetwork {
     const times: number[] = [];
     this.execute(plan, inputs, { times, repeats });
     return plan.steps.map(({ label, macs, nodeMacs }, i) => ({
-      label, macs: macs * inputs.length, layerMacs: nodeMacs * inputs.length, ms: times[i],
+      label,
+      macs: macs * inputs.length,
+      layerMacs: nodeMacs * inputs.length,
+      ms: times[i],
     }));
   }
 
@@ -377,7 +390,9 @@ export class DlibNetwork {
     let largest = 0;
     for (const shape of graph.shapes) largest = Math.max(largest, sizeOf(shape) * 4 * batch);
     if (largest > MAX_MEMORY_BYTES) {
-      throw new InputError(`an input of ${cols}x${rows} (width x height) in batches of ${batch} has a layer output of ${Math.ceil(largest / 2 ** 20)} MiB, more than WebAssembly's 4 GiB; use a smaller input or batchSize`);
+      throw new InputError(
+        `an input of ${cols}x${rows} (width x height) in batches of ${batch} has a layer output of ${Math.ceil(largest / 2 ** 20)} MiB, more than WebAssembly's 4 GiB; use a smaller input or batchSize`,
+      );
     }
     this.building = new Set();
     try {

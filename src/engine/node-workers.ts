@@ -34,10 +34,15 @@ export async function spawnNodeWorkers(threads: NodeWorkerThreads, inits: Worker
   (${String(workerMain)})(workerData, () => parentPort.postMessage('ready')));`;
   const workers = inits.map((init) => new threads.Worker(source, { eval: true, workerData: init }));
   try {
-    await Promise.all(workers.map((w) => new Promise<void>((resolve, reject) => {
-      w.once('message', () => resolve());
-      w.once('error', reject);
-    })));
+    await Promise.all(
+      workers.map(
+        (w) =>
+          new Promise<void>((resolve, reject) => {
+            w.once('message', () => resolve());
+            w.once('error', reject);
+          }),
+      ),
+    );
   } catch (error) {
     for (const w of workers) void w.terminate();
     throw error;

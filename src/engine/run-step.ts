@@ -21,8 +21,14 @@ export function stepArgs(step: PlanStep, base: number, count: number): (number |
  * blocks [blockStart, blockEnd). The whole step by default.
  */
 export function runStep(
-  kernels: Kernels, step: PlanStep, base: number, count: number,
-  start = step.work.first ?? 0, end = start + workItems(step, count), blockStart = 0, blockEnd = step.work.blocks ?? 0,
+  kernels: Kernels,
+  step: PlanStep,
+  base: number,
+  count: number,
+  start = step.work.first ?? 0,
+  end = start + workItems(step, count),
+  blockStart = 0,
+  blockEnd = step.work.blocks ?? 0,
 ): void {
   const args = stepArgs(step, base, count);
   if (step.work.blocks === undefined) kernels[step.kernel](...args, start, end);

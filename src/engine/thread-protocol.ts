@@ -43,7 +43,17 @@ export interface WorkerInit {
   controlOffset: number;
   generationAtStart: number;
   layout: {
-    generation: number; pending: number; kernel: number; failed: number; argCount: number; args: number;
-    ranges: number; rangeSlots: number; taken: number; exit: number; park: number; spinPolls: number;
+    generation: number;
+    pending: number;
+    kernel: number;
+    failed: number;
+    argCount: number;
+    args: number;
+    ranges: number;
+    rangeSlots: number;
+    taken: number;
+    exit: number;
+    park: number;
+    spinPolls: number;
   };
 }

@@ -1,14 +1,34 @@
 import type { PlanStep } from '../plan/execution-plan.js';
 import { DlibWasmError, InputError, WorkerDiedError } from '../errors.js';
 import {
-  createKernelMemory, KERNEL_NAMES, loadKernelModule, runtimeHasSharedMemory, type KernelModule, type Kernels, type WasmSource,
+  createKernelMemory,
+  KERNEL_NAMES,
+  loadKernelModule,
+  runtimeHasSharedMemory,
+  type KernelModule,
+  type Kernels,
+  type WasmSource,
 } from './kernels.js';
 import { WasmMemoryError } from '../errors.js';
 import { runStep, stepArgs, workItems } from './run-step.js';
 import { findWorkerSpawner, type WorkerHandle, type WorkerSpawner } from './spawn-workers.js';
 import {
-  CONTROL_OFFSET, CONTROL_SLOTS, EXIT, MAX_ARGS, PARK, MAX_WORKERS, RANGE_SLOTS, RANGE_TAKEN, SLOT_ARG_COUNT, SLOT_ARGS, SLOT_FAILED,
-  SLOT_GENERATION, SLOT_KERNEL, SLOT_PENDING, SLOT_RANGES, SPIN_POLLS,
+  CONTROL_OFFSET,
+  CONTROL_SLOTS,
+  EXIT,
+  MAX_ARGS,
+  PARK,
+  MAX_WORKERS,
+  RANGE_SLOTS,
+  RANGE_TAKEN,
+  SLOT_ARG_COUNT,
+  SLOT_ARGS,
+  SLOT_FAILED,
+  SLOT_GENERATION,
+  SLOT_KERNEL,
+  SLOT_PENDING,
+  SLOT_RANGES,
+  SPIN_POLLS,
 } from './thread-protocol.js';
 
 /**
@@ -47,7 +67,9 @@ const WAIT_SLICE_MS = 100;
  * `spawn` are set.
  */
 export async function loadKernelsForThreads(
-  threads: number, wasm: WasmSource, workerUrl?: string | URL,
+  threads: number,
+  wasm: WasmSource,
+  workerUrl?: string | URL,
 ): Promise<KernelModule & { spawn?: WorkerSpawner }> {
   if (!Number.isInteger(threads) || threads < 1) throw new InputError(`threads must be a positive integer, got ${String(threads)}`);
   const spawn = threads > 1 ? await findWorkerSpawner(workerUrl) : undefined;
@@ -63,7 +85,10 @@ export async function loadKernelsForThreads(
  * thread. A caller's own module is a build for one kind of memory: no fallback.
  */
 export async function loadKernelsAndMemory(
-  threads: number, wasm: WasmSource, workerUrl: string | URL | undefined, initialPages: number,
+  threads: number,
+  wasm: WasmSource,
+  workerUrl: string | URL | undefined,
+  initialPages: number,
 ): Promise<KernelModule & { spawn?: WorkerSpawner; memory: WebAssembly.Memory }> {
   const kernels = await loadKernelsForThreads(threads, wasm, workerUrl);
   try {
@@ -96,22 +121,41 @@ export class ThreadTeam {
     this.control = control;
     this.workers = workers;
     this.canBlock = callerCanBlock(control);
-    workers.forEach((w, i) => w.onDeath((why) => {
-      if (!this.disposed) this.death ??= `worker thread ${i + 1} ${why}`;
-    }));
+    workers.forEach((w, i) =>
+      w.onDeath((why) => {
+        if (!this.disposed) this.death ??= `worker thread ${i + 1} ${why}`;
+      }),
+    );
   }
 
   static async create(spawn: WorkerSpawner, module: WebAssembly.Module, memory: WebAssembly.Memory, threads: number): Promise<ThreadTeam> {
     const count = Math.min(threads, MAX_WORKERS + 1) - 1;
     const control = new Int32Array(memory.buffer, CONTROL_OFFSET, CONTROL_SLOTS);
     const generationAtStart = Atomics.load(control, SLOT_GENERATION);
-    const workers = await spawn(Array.from({ length: count }, (_, worker) => ({
-      module, memory, kernelNames: KERNEL_NAMES, worker, controlOffset: CONTROL_OFFSET, generationAtStart,
-      layout: {
-        generation: SLOT_GENERATION, pending: SLOT_PENDING, kernel: SLOT_KERNEL, failed: SLOT_FAILED, argCount: SLOT_ARG_COUNT,
-        args: SLOT_ARGS, ranges: SLOT_RANGES, rangeSlots: RANGE_SLOTS, taken: RANGE_TAKEN, exit: EXIT, park: PARK, spinPolls: SPIN_POLLS,
-      },
-    })));
+    const workers = await spawn(
+      Array.from({ length: count }, (_, worker) => ({
+        module,
+        memory,
+        kernelNames: KERNEL_NAMES,
+        worker,
+        controlOffset: CONTROL_OFFSET,
+        generationAtStart,
+        layout: {
+          generation: SLOT_GENERATION,
+          pending: SLOT_PENDING,
+          kernel: SLOT_KERNEL,
+          failed: SLOT_FAILED,
+          argCount: SLOT_ARG_COUNT,
+          args: SLOT_ARGS,
+          ranges: SLOT_RANGES,
+          rangeSlots: RANGE_SLOTS,
+          taken: RANGE_TAKEN,
+          exit: EXIT,
+          park: PARK,
+          spinPolls: SPIN_POLLS,
+        },
+      })),
+    );
     return new ThreadTeam(count + 1, control, workers);
   }
 
@@ -208,7 +252,9 @@ export class ThreadTeam {
       const now = performance.now();
       since ??= now;
       const generation = Atomics.load(control, SLOT_GENERATION);
-      const untaken = this.workers.filter((_, w) => Atomics.load(control, SLOT_RANGES + w * RANGE_SLOTS + RANGE_TAKEN) !== generation).length;
+      const untaken = this.workers.filter(
+        (_, w) => Atomics.load(control, SLOT_RANGES + w * RANGE_SLOTS + RANGE_TAKEN) !== generation,
+      ).length;
       if (untaken > 0 && now - since > UNTAKEN_MS) {
         this.death = `${untaken} of ${this.workers.length} worker threads did not take their share within ${UNTAKEN_MS / 1000} s: a worker has died (terminated or out of memory)`;
         this.checkAlive();

@@ -25,25 +25,31 @@ type WebWorker = Worker & { unref?: () => void };
  * (so that no worker file has to be found). Resolves when all are ready.
  */
 export async function spawnWebWorkers(inits: WorkerInit[], workerUrl?: string | URL): Promise<WorkerHandle[]> {
-  const blobUrl = workerUrl === undefined
-    ? URL.createObjectURL(new Blob([`(${String(serveWorkerInit)})(${String(workerMain)});`], { type: 'text/javascript' }))
-    : undefined;
+  const blobUrl =
+    workerUrl === undefined
+      ? URL.createObjectURL(new Blob([`(${String(serveWorkerInit)})(${String(workerMain)});`], { type: 'text/javascript' }))
+      : undefined;
   const url = workerUrl ?? blobUrl!;
   const workers: WebWorker[] = [];
   try {
     for (let i = 0; i < inits.length; i++) workers.push(new Worker(url, { type: 'module' }));
-    const ready = workers.map((w) => new Promise<void>((resolve, reject) => {
-      w.addEventListener('message', () => resolve(), { once: true });
-      w.addEventListener('error', (event) => reject(new Error(event.message || 'the worker script failed to load')), { once: true });
-    }));
+    const ready = workers.map(
+      (w) =>
+        new Promise<void>((resolve, reject) => {
+          w.addEventListener('message', () => resolve(), { once: true });
+          w.addEventListener('error', (event) => reject(new Error(event.message || 'the worker script failed to load')), { once: true });
+        }),
+    );
     workers.forEach((w, i) => w.postMessage(inits[i]));
     await Promise.all(ready);
   } catch (error) {
     for (const w of workers) w.terminate();
     const reason = error instanceof Error ? error.message : String(error);
-    throw new WorkerStartError(workerUrl === undefined
-      ? `could not start Web Workers from a blob: URL (${reason}); where a Content-Security-Policy forbids blob: workers, pass workerUrl (the package's dlib-wasm/worker script), or threads: 1`
-      : `could not start Web Workers from ${String(workerUrl)} (${reason}); workerUrl must be the package's dlib-wasm/worker module script, served with the rest of dist/`);
+    throw new WorkerStartError(
+      workerUrl === undefined
+        ? `could not start Web Workers from a blob: URL (${reason}); where a Content-Security-Policy forbids blob: workers, pass workerUrl (the package's dlib-wasm/worker script), or threads: 1`
+        : `could not start Web Workers from ${String(workerUrl)} (${reason}); workerUrl must be the package's dlib-wasm/worker module script, served with the rest of dist/`,
+    );
   } finally {
     if (blobUrl) URL.revokeObjectURL(blobUrl);
   }

@@ -56,7 +56,8 @@ export function bilinearResizeTables(from: Size, to: Size): BilinearResizeTables
     groupView.setInt32(at, left[0], true);
     for (let k = 0; k < 4; k++) {
       const offset = left[k] - left[0];
-      if (offset > 14) throw new RangeError(`bilinear resize from ${from.width} to ${to.width} columns samples too sparsely for the kernel`);
+      if (offset > 14)
+        throw new RangeError(`bilinear resize from ${from.width} to ${to.width} columns samples too sparsely for the kernel`);
       groupView.setUint32(at + 16 + 4 * k, 0x80808000 | offset, true);
       const lr = f32(lanes[k] - left[k]);
       groupView.setFloat32(at + 32 + 4 * k, f32(1 - lr), true);

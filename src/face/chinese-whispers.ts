@@ -37,9 +37,11 @@ export interface Clustering {
  * InputError.
  */
 export function chineseWhispers(input: Edge[] | { descriptors: ArrayLike<number>[] }, options: ChineseWhispersOptions = {}): Clustering {
-  if (typeof options !== 'object' || options === null) throw new InputError(`chineseWhispers options must be an object, got ${describeValue(options)}`);
+  if (typeof options !== 'object' || options === null)
+    throw new InputError(`chineseWhispers options must be an object, got ${describeValue(options)}`);
   const iterations = options.iterations ?? 100;
-  if (!Number.isSafeInteger(iterations) || iterations < 0) throw new InputError(`iterations must be a non-negative integer, got ${describeValue(iterations)}`);
+  if (!Number.isSafeInteger(iterations) || iterations < 0)
+    throw new InputError(`iterations must be a non-negative integer, got ${describeValue(iterations)}`);
   return whisper(inputGraph(input, options), iterations);
 }
 

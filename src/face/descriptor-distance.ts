@@ -21,7 +21,9 @@ export function descriptorDistance(a: ArrayLike<number>, b: ArrayLike<number>): 
       for (let i = 0; i < values.length; i++) {
         const value: unknown = values[i];
         if (typeof value !== 'number' || !Number.isFinite(f(value))) {
-          throw new InputError(`descriptorDistance: ${values === a ? 'a' : 'b'}[${i}] is ${typeof value === 'number' ? value : typeof value}, not a finite float32`);
+          throw new InputError(
+            `descriptorDistance: ${values === a ? 'a' : 'b'}[${i}] is ${typeof value === 'number' ? value : typeof value}, not a finite float32`,
+          );
         }
       }
     }

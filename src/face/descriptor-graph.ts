@@ -20,7 +20,8 @@ export interface PackedDescriptors {
 
 /** Packs the descriptors, each checked: an array of the first one's length, of finite float32 values. */
 export function packDescriptors(descriptors: unknown): PackedDescriptors {
-  if (!Array.isArray(descriptors)) throw new InputError(`descriptors must be an array of descriptors (Float32Array or number[]), got ${describeValue(descriptors)}`);
+  if (!Array.isArray(descriptors))
+    throw new InputError(`descriptors must be an array of descriptors (Float32Array or number[]), got ${describeValue(descriptors)}`);
   const count = descriptors.length;
   if (count > MAX_CLUSTER_NODES) throw new InputError(`${count} descriptors are more than MAX_CLUSTER_NODES (2^24 = ${MAX_CLUSTER_NODES})`);
   if (count === 0) return { values: new Float32Array(0), count, length: 0 };
@@ -36,7 +37,8 @@ export function packDescriptors(descriptors: unknown): PackedDescriptors {
   const values = new Float32Array(count * length);
   for (let i = 0; i < count; i++) {
     const descriptor = checked(i);
-    if (descriptor.length !== length) throw new InputError(`descriptors[${i}] has ${descriptor.length} values, descriptors[0] has ${length}: all must be the same length`);
+    if (descriptor.length !== length)
+      throw new InputError(`descriptors[${i}] has ${descriptor.length} values, descriptors[0] has ${length}: all must be the same length`);
     const at = i * length;
     for (let k = 0; k < length; k++) {
       const value = descriptor[k];
@@ -178,7 +180,9 @@ class GrowingPairs {
 /** Checks a distance threshold: positive and finite. */
 export function checkThreshold(threshold: unknown): number {
   if (typeof threshold !== 'number' || !(threshold > 0) || !Number.isFinite(threshold)) {
-    throw new InputError(`threshold must be a positive finite distance (dlib's is ${SAME_PERSON_THRESHOLD}), got ${describeValue(threshold)}`);
+    throw new InputError(
+      `threshold must be a positive finite distance (dlib's is ${SAME_PERSON_THRESHOLD}), got ${describeValue(threshold)}`,
+    );
   }
   return threshold;
 }

@@ -71,7 +71,8 @@ export interface FacePipeline {
  */
 export function locateFaces(
   { detector, shapePredictor, chips }: Pick<FacePipeline, 'detector' | 'shapePredictor' | 'chips'>,
-  image: RgbImage, { upsample = 1, adjustThreshold }: DetectFacesOptions = {},
+  image: RgbImage,
+  { upsample = 1, adjustThreshold }: DetectFacesOptions = {},
 ): LocatedFace[] {
   return detector.detectFaces(image, { upsample, adjustThreshold }).map((d) => {
     const landmarks = shapePredictor.predict(image, d.rect);
@@ -82,22 +83,33 @@ export function locateFaces(
 }
 
 export async function loadFacePipeline(models: FacePipelineModels, options?: FacePipelineOptions): Promise<FacePipeline> {
-  optionsObject(models, 'loadFacePipeline\'s models ({ detector, landmarks, recognition })');
-  options = optionsObject(options, 'loadFacePipeline\'s options');
+  optionsObject(models, "loadFacePipeline's models ({ detector, landmarks, recognition })");
+  options = optionsObject(options, "loadFacePipeline's options");
   const [detectorBytes, landmarkBytes] = await Promise.all([readModelSource(models.detector), readModelSource(models.landmarks)]);
   const shapePredictor = loadShapePredictor(landmarkBytes);
   const [detector, recognition, chips] = await Promise.all([
     // The detector shares its rows among as many threads as the network (the cores by default).
-    loadFrontalFaceDetector(detectorBytes, { wasm: options.wasm, threads: options.threads ?? (await hardwareThreads()), workerUrl: options.workerUrl }),
+    loadFrontalFaceDetector(detectorBytes, {
+      wasm: options.wasm,
+      threads: options.threads ?? (await hardwareThreads()),
+      workerUrl: options.workerUrl,
+    }),
     loadFaceRecognitionModel(models.recognition, options),
     loadImageChipExtractor({ wasm: options.wasm }),
   ]);
   const locate = (image: RgbImage, options?: DetectFacesOptions) => locateFaces({ detector, shapePredictor, chips }, image, options);
   return {
-    detector, shapePredictor, recognition, chips, locate,
+    detector,
+    shapePredictor,
+    recognition,
+    chips,
+    locate,
     async detect(image, { jitters, ...detectOptions } = {}) {
       const faces = locate(image, detectOptions);
-      const descriptors = await recognition.computeFaceDescriptors(faces.map((f) => f.chip), { jitters });
+      const descriptors = await recognition.computeFaceDescriptors(
+        faces.map((f) => f.chip),
+        { jitters },
+      );
       return faces.map((f, i) => ({ ...f, descriptor: descriptors[i] }));
     },
     dispose() {

@@ -52,9 +52,7 @@ export interface FaceRecognitionModel {
  * Loads `dlib_face_recognition_resnet_model_v1.dat` from its bytes or a source of them (dlib
  * 19.x files, and the older tags of dlib.net's 2017 file).
  */
-export async function loadFaceRecognitionModel(
-  source: ModelSource, options: FaceRecognitionOptions = {},
-): Promise<FaceRecognitionModel> {
+export async function loadFaceRecognitionModel(source: ModelSource, options: FaceRecognitionOptions = {}): Promise<FaceRecognitionModel> {
   const description = readDlibNetwork(await readModelSource(source), { printout: faceRecognitionTopology() });
   if (description.loss.kind !== 'loss_metric') throw new TopologyError('the face model must end in loss_metric', 0);
   const network = await DlibNetwork.create(description, options);

@@ -41,5 +41,5 @@ export function separableTerms(filter: HogFilter, filterRows: number, filterCols
  * planes · min(rows, cols) / 3; otherwise it applies the full filters.
  */
 export function usesSeparableTerms(termCount: number, filterRows: number, filterCols: number): boolean {
-  return termCount <= FHOG_PLANES * Math.min(filterRows, filterCols) / 3;
+  return termCount <= (FHOG_PLANES * Math.min(filterRows, filterCols)) / 3;
 }

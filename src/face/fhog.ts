@@ -16,8 +16,15 @@ export const FHOG_TABLE_ENTRY_BYTES = 32;
 
 /** dlib's unit vectors for the 9 orientations of 20 degrees, rounded to f32 as dlib stores them. */
 const DIRECTIONS = [
-  [1.0, 0.0], [0.9397, 0.342], [0.766, 0.6428], [0.5, 0.866], [0.1736, 0.9848],
-  [-0.1736, 0.9848], [-0.5, 0.866], [-0.766, 0.6428], [-0.9397, 0.342],
+  [1.0, 0.0],
+  [0.9397, 0.342],
+  [0.766, 0.6428],
+  [0.5, 0.866],
+  [0.1736, 0.9848],
+  [-0.1736, 0.9848],
+  [-0.5, 0.866],
+  [-0.766, 0.6428],
+  [-0.9397, 0.342],
 ].map(([x, y]) => [Math.fround(x), Math.fround(y)]);
 
 export interface FhogGeometry {
@@ -40,7 +47,13 @@ export interface FhogGeometry {
 }
 
 /** The fHOG layout of a width x height image, or undefined when it has no feature cells (dlib's empty planes). */
-export function fhogGeometry(width: number, height: number, cellSize: number, filterRows: number, filterCols: number): FhogGeometry | undefined {
+export function fhogGeometry(
+  width: number,
+  height: number,
+  cellSize: number,
+  filterRows: number,
+  filterCols: number,
+): FhogGeometry | undefined {
   const cellRows = Math.trunc(Math.fround(height / cellSize) + 0.5);
   const cellCols = Math.trunc(Math.fround(width / cellSize) + 0.5);
   const hogRows = cellRows - 2;
@@ -50,7 +63,10 @@ export function fhogGeometry(width: number, height: number, cellSize: number, fi
   let eightWideEnd = 1;
   while (eightWideEnd < visibleCols - 7) eightWideEnd += 8;
   return {
-    cellRows, cellCols, hogRows, hogCols,
+    cellRows,
+    cellCols,
+    hogRows,
+    hogCols,
     planeRows: hogRows + filterRows - 1,
     planeCols: hogCols + filterCols - 1,
     padTop: Math.trunc((filterRows - 1) / 2),

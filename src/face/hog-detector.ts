@@ -82,31 +82,98 @@ const FHOG_MACS_PER_PIXEL = 16;
 interface HogKernels {
   u8_rgb_to_planar__simd128(src: number, pixelStride: number, dst: number, planeBytes: number, pixelStart: number, pixelEnd: number): void;
   u8_planar_resize_bilinear__simd128(
-    src: number, srcWidth: number, srcPlaneBytes: number, dst: number, dstWidth: number, dstPlaneBytes: number,
-    rowTable: number, groupTable: number, groups: number, tailTable: number, tailColumns: number, rowStart: number, rowEnd: number,
+    src: number,
+    srcWidth: number,
+    srcPlaneBytes: number,
+    dst: number,
+    dstWidth: number,
+    dstPlaneBytes: number,
+    rowTable: number,
+    groupTable: number,
+    groups: number,
+    tailTable: number,
+    tailColumns: number,
+    rowStart: number,
+    rowEnd: number,
   ): void;
   f32_fhog_cells__simd128(
-    src: number, width: number, planeBytes: number, orientations: number, columnEnd: number, laterWinsEnd: number,
-    rowTable: number, columnTable: number, firstPixelRows: number, hist: number, histPlaneBytes: number, histRowBytes: number,
-    histRowStart: number, histRowEnd: number,
+    src: number,
+    width: number,
+    planeBytes: number,
+    orientations: number,
+    columnEnd: number,
+    laterWinsEnd: number,
+    rowTable: number,
+    columnTable: number,
+    firstPixelRows: number,
+    hist: number,
+    histPlaneBytes: number,
+    histRowBytes: number,
+    histRowStart: number,
+    histRowEnd: number,
   ): void;
   f32_fhog_features__simd128(
-    hist: number, histStride: number, histPlaneBytes: number, cellRows: number, cellCols: number,
-    energy: number, blockNorm: number, blockScale: number, scratchStride: number,
-    out: number, outRows: number, outCols: number, outPlaneBytes: number, padTop: number, padLeft: number,
-    phase: number, rowStart: number, rowEnd: number,
+    hist: number,
+    histStride: number,
+    histPlaneBytes: number,
+    cellRows: number,
+    cellCols: number,
+    energy: number,
+    blockNorm: number,
+    blockScale: number,
+    scratchStride: number,
+    out: number,
+    outRows: number,
+    outCols: number,
+    outPlaneBytes: number,
+    padTop: number,
+    padLeft: number,
+    phase: number,
+    rowStart: number,
+    rowEnd: number,
   ): void;
   f32_correlate_rows__simd128(
-    src: number, dst: number, stride: number, taps: number, tapCount: number, anchor: number,
-    columnStart: number, threeWayEnd: number, columnEnd: number, rowStart: number, rowEnd: number,
+    src: number,
+    dst: number,
+    stride: number,
+    taps: number,
+    tapCount: number,
+    anchor: number,
+    columnStart: number,
+    threeWayEnd: number,
+    columnEnd: number,
+    rowStart: number,
+    rowEnd: number,
   ): void;
   f32_correlate_columns__simd128(
-    src: number, dst: number, stride: number, taps: number, tapCount: number, anchor: number, accumulate: boolean,
-    columnStart: number, threeWayEnd: number, columnEnd: number, rowStart: number, rowEnd: number,
+    src: number,
+    dst: number,
+    stride: number,
+    taps: number,
+    tapCount: number,
+    anchor: number,
+    accumulate: boolean,
+    columnStart: number,
+    threeWayEnd: number,
+    columnEnd: number,
+    rowStart: number,
+    rowEnd: number,
   ): void;
   f32_correlate_2d__simd128(
-    src: number, dst: number, stride: number, taps: number, tapRows: number, tapCols: number, anchorRow: number, anchorCol: number,
-    accumulate: boolean, columnStart: number, threeWayEnd: number, columnEnd: number, rowStart: number, rowEnd: number,
+    src: number,
+    dst: number,
+    stride: number,
+    taps: number,
+    tapRows: number,
+    tapCols: number,
+    anchorRow: number,
+    anchorCol: number,
+    accumulate: boolean,
+    columnStart: number,
+    threeWayEnd: number,
+    columnEnd: number,
+    rowStart: number,
+    rowEnd: number,
   ): void;
 }
 
@@ -115,7 +182,8 @@ interface HogKernels {
  * `serialize(get_frontal_face_detector())`) and compiles the kernels.
  */
 export async function loadFrontalFaceDetector(
-  bytes: Uint8Array | ArrayBuffer, options: FrontalFaceDetectorOptions = {},
+  bytes: Uint8Array | ArrayBuffer,
+  options: FrontalFaceDetectorOptions = {},
 ): Promise<FrontalFaceDetector> {
   const description = readHogDetector(bytes);
   // Detection reads its settings from here: the caller may look, not change.
@@ -137,9 +205,16 @@ export async function loadFrontalFaceDetector(
   description.filters.forEach((f, filter) => {
     const terms = separableTerms(f, filterRows, filterCols);
     if (usesSeparableTerms(terms.length, filterRows, filterCols)) {
-      terms.forEach((t, i) => steps.push({
-        filter, plane: t.plane, first: i === 0, kind: 'rank-1', rowTaps: place(t.row), columnTaps: place(t.column),
-      }));
+      terms.forEach((t, i) =>
+        steps.push({
+          filter,
+          plane: t.plane,
+          first: i === 0,
+          kind: 'rank-1',
+          rowTaps: place(t.row),
+          columnTaps: place(t.column),
+        }),
+      );
     } else {
       const size = filterRows * filterCols;
       for (let plane = 0; plane < FHOG_PLANES; plane++) {
@@ -149,15 +224,16 @@ export async function loadFrontalFaceDetector(
     }
   });
   const { module, sharedMemory, spawn, memory } = await loadKernelsAndMemory(
-    threads, options.wasm ?? {}, options.workerUrl, Math.ceil(constantsEnd / PAGE) + 1,
+    threads,
+    options.wasm ?? {},
+    options.workerUrl,
+    Math.ceil(constantsEnd / PAGE) + 1,
   );
   const kernels = await instantiateKernels(module, memory);
   new Uint8Array(memory.buffer).set(orientations, ORIENTATIONS);
   for (const { at, values } of taps) new Float32Array(memory.buffer, at, values.length).set(values);
   const team = sharedMemory && spawn ? await ThreadTeam.create(spawn, module, memory, threads) : undefined;
-  return new HogDetector(
-    description, steps, { memory, kernels: kernels as Kernels & HogKernels, team }, Math.ceil(constantsEnd / 64) * 64,
-  );
+  return new HogDetector(description, steps, { memory, kernels: kernels as Kernels & HogKernels, team }, Math.ceil(constantsEnd / 64) * 64);
 }
 
 /**
@@ -186,7 +262,12 @@ interface Runtime {
  * are worth it: `macsPerRow` is the multiply-adds of a row (or as much work).
  */
 function runRows(
-  rt: Runtime, kernel: KernelName & keyof HogKernels, args: (number | boolean)[], rowStart: number, rowEnd: number, macsPerRow: number,
+  rt: Runtime,
+  kernel: KernelName & keyof HogKernels,
+  args: (number | boolean)[],
+  rowStart: number,
+  rowEnd: number,
+  macsPerRow: number,
 ): void {
   if (!rt.team) {
     (rt.kernels as Kernels)[kernel](...args, rowStart, rowEnd);
@@ -194,7 +275,12 @@ function runRows(
   }
   const rows = rowEnd - rowStart;
   const step: PlanStep = {
-    label: kernel, macs: rows * macsPerRow, nodeMacs: 0, kernel, args, work: { perSample: rows, granule: 1, first: rowStart },
+    label: kernel,
+    macs: rows * macsPerRow,
+    nodeMacs: 0,
+    kernel,
+    args,
+    work: { perSample: rows, granule: 1, first: rowStart },
   };
   rt.team.run(rt.kernels, step, 0, 1);
 }
@@ -271,8 +357,10 @@ class HogDetector implements FrontalFaceDetector {
             const score = scores[base + r * g.planeCols + c];
             if (score >= threshold) {
               const box = {
-                left: c - Math.trunc(boxCols / 2), top: r - Math.trunc(boxRows / 2),
-                right: c - Math.trunc(boxCols / 2) + boxCols - 1, bottom: r - Math.trunc(boxRows / 2) + boxRows - 1,
+                left: c - Math.trunc(boxCols / 2),
+                top: r - Math.trunc(boxRows / 2),
+                right: c - Math.trunc(boxCols / 2) + boxCols - 1,
+                bottom: r - Math.trunc(boxRows / 2) + boxRows - 1,
               };
               found[f].push({ score, rect: rectUpFromLevel(fhogRectToImage(box, cellSize, filterRows, filterCols), l) });
             }
@@ -284,10 +372,15 @@ class HogDetector implements FrontalFaceDetector {
     rt.team?.park();
     // dlib sorts each filter's windows by score, then all filters' by confidence (both
     // highest first; its sort is not stable, so the order of exact ties is unspecified).
-    const byDescending = <T>(key: (x: T) => number) => (a: T, b: T) => key(b) - key(a);
-    const candidates = found.flatMap((windows, f) => windows
-      .sort(byDescending((w) => w.score))
-      .map((w) => ({ rect: w.rect, confidence: w.score - this.description.filters[f].threshold, weightIndex: f })));
+    const byDescending =
+      <T>(key: (x: T) => number) =>
+      (a: T, b: T) =>
+        key(b) - key(a);
+    const candidates = found.flatMap((windows, f) =>
+      windows
+        .sort(byDescending((w) => w.score))
+        .map((w) => ({ rect: w.rect, confidence: w.score - this.description.filters[f].threshold, weightIndex: f })),
+    );
     candidates.sort(byDescending((d) => d.confidence));
     const kept = suppressOverlaps(candidates, this.description.overlap);
     return upsample === 0 ? kept : kept.map((d) => ({ ...d, rect: rectDownFromUpsampled(d.rect, upsample) }));
@@ -300,7 +393,9 @@ class HogDetector implements FrontalFaceDetector {
     const ws = planHogWorkspace({ width, height }, pixelStride, upsample, this.description, this.workspaceStart);
     if (ws.end > MAX_DETECTOR_MEMORY_BYTES) {
       const level0 = ws.upsampling[ws.upsampling.length - 1];
-      throw new InputError(`a ${width}x${height} image up-sampled ${upsample} times (${level0.width}x${level0.height}) needs ${(ws.end / 2 ** 30).toFixed(1)} GiB to scan, more than the ${MAX_DETECTOR_MEMORY_BYTES / 2 ** 30} GiB allowed${smallerScanHint(upsample)}`);
+      throw new InputError(
+        `a ${width}x${height} image up-sampled ${upsample} times (${level0.width}x${level0.height}) needs ${(ws.end / 2 ** 30).toFixed(1)} GiB to scan, more than the ${MAX_DETECTOR_MEMORY_BYTES / 2 ** 30} GiB allowed${smallerScanHint(upsample)}`,
+      );
     }
     growKernelMemory(memory, ws.end, `scanning a ${width}x${height} image up-sampled ${upsample} times`, smallerScanHint(upsample));
     this.workspace = ws;
@@ -335,19 +430,56 @@ class HogDetector implements FrontalFaceDetector {
       for (const step of planeSteps) {
         const plane = ws.features + step.plane * planeBytes;
         if (step.kind === 'full') {
-          runRows(rt, 'f32_correlate_2d__simd128', [
-            plane, ws.scores[step.filter], g.planeCols, step.taps, filterRows, filterCols, firstRow, firstCol, !step.first,
-            firstCol, threeWayEnd, lastCol,
-          ], firstRow, lastRow, columns * filterRows * filterCols);
+          runRows(
+            rt,
+            'f32_correlate_2d__simd128',
+            [
+              plane,
+              ws.scores[step.filter],
+              g.planeCols,
+              step.taps,
+              filterRows,
+              filterCols,
+              firstRow,
+              firstCol,
+              !step.first,
+              firstCol,
+              threeWayEnd,
+              lastCol,
+            ],
+            firstRow,
+            lastRow,
+            columns * filterRows * filterCols,
+          );
           continue;
         }
-        runRows(rt, 'f32_correlate_rows__simd128', [
-          plane, ws.correlation, g.planeCols, step.rowTaps, filterCols, firstCol, firstCol, threeWayEnd, lastCol,
-        ], featureRows[0], featureRows[1], columns * filterCols);
-        runRows(rt, 'f32_correlate_columns__simd128', [
-          ws.correlation, ws.scores[step.filter], g.planeCols, step.columnTaps, filterRows, firstRow, !step.first,
-          firstCol, threeWayEnd, lastCol,
-        ], firstRow, lastRow, columns * filterRows);
+        runRows(
+          rt,
+          'f32_correlate_rows__simd128',
+          [plane, ws.correlation, g.planeCols, step.rowTaps, filterCols, firstCol, firstCol, threeWayEnd, lastCol],
+          featureRows[0],
+          featureRows[1],
+          columns * filterCols,
+        );
+        runRows(
+          rt,
+          'f32_correlate_columns__simd128',
+          [
+            ws.correlation,
+            ws.scores[step.filter],
+            g.planeCols,
+            step.columnTaps,
+            filterRows,
+            firstRow,
+            !step.first,
+            firstCol,
+            threeWayEnd,
+            lastCol,
+          ],
+          firstRow,
+          lastRow,
+          columns * filterRows,
+        );
       }
     }
     return { left: firstCol, top: firstRow, right: lastCol - 1, bottom: lastRow - 1 };
@@ -361,10 +493,26 @@ function resize(rt: Runtime, ws: HogWorkspace, from: ChainImage, to: ChainImage)
   bytes.set(tables.rows, ws.resizeRows);
   bytes.set(tables.groups, ws.resizeGroups);
   bytes.set(tables.tail, ws.resizeTail);
-  runRows(rt, 'u8_planar_resize_bilinear__simd128', [
-    from.address, from.width, from.planeBytes, to.address, to.width, to.planeBytes,
-    ws.resizeRows, ws.resizeGroups, tables.groupCount, ws.resizeTail, tables.tailCount,
-  ], 0, to.height, to.width * RESIZE_MACS_PER_PIXEL);
+  runRows(
+    rt,
+    'u8_planar_resize_bilinear__simd128',
+    [
+      from.address,
+      from.width,
+      from.planeBytes,
+      to.address,
+      to.width,
+      to.planeBytes,
+      ws.resizeRows,
+      ws.resizeGroups,
+      tables.groupCount,
+      ws.resizeTail,
+      tables.tailCount,
+    ],
+    0,
+    to.height,
+    to.width * RESIZE_MACS_PER_PIXEL,
+  );
 }
 
 /** dlib's `extract_fhog_features` of a level into the padded feature planes. */
@@ -379,13 +527,43 @@ function extractFhog(rt: Runtime, ws: HogWorkspace, image: ChainImage, g: FhogGe
   bytes.set(tables.rows, ws.cellRowTable);
   bytes.set(tables.columns, ws.cellColumnTable);
   new Int32Array(memory.buffer, ws.cellFirstPixelRows, tables.firstPixelRows.length).set(tables.firstPixelRows);
-  runRows(rt, 'f32_fhog_cells__simd128', [
-    image.address, image.width, image.planeBytes, ORIENTATIONS, g.visibleCols, g.eightWideEnd,
-    ws.cellRowTable, ws.cellColumnTable, ws.cellFirstPixelRows, ws.histogram, histPlaneBytes, histCols * 4,
-  ], 0, histRows, cellSize * g.visibleCols * FHOG_MACS_PER_PIXEL);
+  runRows(
+    rt,
+    'f32_fhog_cells__simd128',
+    [
+      image.address,
+      image.width,
+      image.planeBytes,
+      ORIENTATIONS,
+      g.visibleCols,
+      g.eightWideEnd,
+      ws.cellRowTable,
+      ws.cellColumnTable,
+      ws.cellFirstPixelRows,
+      ws.histogram,
+      histPlaneBytes,
+      histCols * 4,
+    ],
+    0,
+    histRows,
+    cellSize * g.visibleCols * FHOG_MACS_PER_PIXEL,
+  );
   const featureArgs = [
-    ws.histogram, histCols, histPlaneBytes, g.cellRows, g.cellCols, ws.energy, ws.blockNorm, ws.blockScale, ws.normStride,
-    ws.features, g.planeRows, g.planeCols, g.planeRows * g.planeCols * 4, g.padTop, g.padLeft,
+    ws.histogram,
+    histCols,
+    histPlaneBytes,
+    g.cellRows,
+    g.cellCols,
+    ws.energy,
+    ws.blockNorm,
+    ws.blockScale,
+    ws.normStride,
+    ws.features,
+    g.planeRows,
+    g.planeCols,
+    g.planeRows * g.planeCols * 4,
+    g.padTop,
+    g.padLeft,
   ];
   // Its phases in turn (each reads the one before), split by rows: energies, block norms, features; then the padding.
   [g.cellRows, g.cellRows - 1, g.cellRows - 2, 0].forEach((rows, phase) => {
@@ -416,7 +594,9 @@ function describeImage(image: RgbImage): { width: number; height: number; pixelS
     throw new InputError(`image size ${String(width)}x${String(height)} is not a size`);
   }
   if (width > MAX_IMAGE_SIDE || height > MAX_IMAGE_SIDE || width * height > MAX_IMAGE_PIXELS) {
-    throw new InputError(`image size ${width}x${height} is larger than the supported ${MAX_IMAGE_SIDE}x${MAX_IMAGE_SIDE} (${MAX_IMAGE_PIXELS} pixels)`);
+    throw new InputError(
+      `image size ${width}x${height} is larger than the supported ${MAX_IMAGE_SIDE}x${MAX_IMAGE_SIDE} (${MAX_IMAGE_PIXELS} pixels)`,
+    );
   }
   const pixels = width * height;
   if (pixels === 0) {
@@ -424,7 +604,9 @@ function describeImage(image: RgbImage): { width: number; height: number; pixelS
     return { width, height, pixelStride: 3 };
   }
   if (data.length !== 3 * pixels && data.length !== 4 * pixels) {
-    throw new InputError(`the image holds ${data.length} bytes; a ${width}x${height} image needs ${3 * pixels} (RGB) or ${4 * pixels} (RGBA)`);
+    throw new InputError(
+      `the image holds ${data.length} bytes; a ${width}x${height} image needs ${3 * pixels} (RGB) or ${4 * pixels} (RGBA)`,
+    );
   }
   return { width, height, pixelStride: data.length / pixels };
 }

@@ -55,7 +55,11 @@ const ALIGN = 64;
 
 /** Lays out one detection's buffers from `start` on; `end` tells how much memory it needs. */
 export function planHogWorkspace(
-  size: Size, pixelStride: number, upsample: number, detector: HogDetectorDescription, start: number,
+  size: Size,
+  pixelStride: number,
+  upsample: number,
+  detector: HogDetectorDescription,
+  start: number,
 ): HogWorkspace {
   let end = start;
   const take = (bytes: number) => {
@@ -69,11 +73,14 @@ export function planHogWorkspace(
   const sizes: Size[] = [size];
   for (let i = 0; i < upsample; i++) sizes.push(pyramidUpSize(sizes[sizes.length - 1]));
   const level0 = sizes[sizes.length - 1];
-  const levelCount = level0.width * level0.height === 0
-    ? 0
-    : detectorLevelCount(level0, detector.minPyramidLayerWidth, detector.minPyramidLayerHeight, detector.maxPyramidLevels);
+  const levelCount =
+    level0.width * level0.height === 0
+      ? 0
+      : detectorLevelCount(level0, detector.minPyramidLayerWidth, detector.minPyramidLayerHeight, detector.maxPyramidLevels);
   for (let l = 1; l < levelCount; l++) sizes.push(pyramidDownSize(sizes[sizes.length - 1]));
-  const bufferBytes = [0, 1].map((parity) => sizes.reduce((most, s, i) => (i % 2 === parity ? Math.max(most, 3 * s.width * s.height) : most), 0));
+  const bufferBytes = [0, 1].map((parity) =>
+    sizes.reduce((most, s, i) => (i % 2 === parity ? Math.max(most, 3 * s.width * s.height) : most), 0),
+  );
   const buffers = bufferBytes.map((bytes) => take(bytes));
   const chain = sizes.map((s, i): ChainImage => ({ ...s, address: buffers[i % 2], planeBytes: s.width * s.height }));
 
@@ -83,9 +90,12 @@ export function planHogWorkspace(
   const resizeGroups = take(Math.ceil(widest / 4) * RESIZE_GROUP_BYTES);
   const resizeTail = take(widest * RESIZE_TAIL_BYTES);
 
-  const levels = chain.slice(upsample).map((image): ScanLevel => ({
-    image, fhog: fhogGeometry(image.width, image.height, detector.cellSize, detector.filterRows, detector.filterCols),
-  }));
+  const levels = chain.slice(upsample).map(
+    (image): ScanLevel => ({
+      image,
+      fhog: fhogGeometry(image.width, image.height, detector.cellSize, detector.filterRows, detector.filterCols),
+    }),
+  );
   // Level 0 is the largest; when it holds no feature cell, no level does.
   const g = levels[0]?.fhog;
   const cellRows = g?.cellRows ?? 0;
@@ -104,9 +114,24 @@ export function planHogWorkspace(
   const scores = detector.filters.map(() => take(planeBytes));
   return {
     key: workspaceKey(size, pixelStride, upsample),
-    end, input, upsampling: chain.slice(0, upsample + 1), levels, resizeRows, resizeGroups, resizeTail,
-    cellRowTable, cellColumnTable, cellFirstPixelRows, histogram, energy, blockNorm, blockScale, normStride,
-    features, correlation, scores,
+    end,
+    input,
+    upsampling: chain.slice(0, upsample + 1),
+    levels,
+    resizeRows,
+    resizeGroups,
+    resizeTail,
+    cellRowTable,
+    cellColumnTable,
+    cellFirstPixelRows,
+    histogram,
+    energy,
+    blockNorm,
+    blockScale,
+    normStride,
+    features,
+    correlation,
+    scores,
   };
 }
 

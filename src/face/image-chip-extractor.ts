@@ -44,11 +44,31 @@ export interface ChipExtractionPlan {
 /** Kernels that the extractor calls (see assembly/). */
 interface ChipKernels {
   u8_rgb_pyramid_down_2(
-    src: number, srcRowBytes: number, pixelStride: number, dst: number, dstWidth: number, temp: number, rowStart: number, rowEnd: number,
+    src: number,
+    srcRowBytes: number,
+    pixelStride: number,
+    dst: number,
+    dstWidth: number,
+    temp: number,
+    rowStart: number,
+    rowEnd: number,
   ): void;
   u8_rgb_warp_affine_bilinear(
-    src: number, srcWidth: number, srcHeight: number, srcRowBytes: number, pixelStride: number, dst: number, dstWidth: number,
-    m00: number, m01: number, m10: number, m11: number, b0: number, b1: number, rowStart: number, rowEnd: number,
+    src: number,
+    srcWidth: number,
+    srcHeight: number,
+    srcRowBytes: number,
+    pixelStride: number,
+    dst: number,
+    dstWidth: number,
+    m00: number,
+    m01: number,
+    m10: number,
+    m11: number,
+    b0: number,
+    b1: number,
+    rowStart: number,
+    rowEnd: number,
   ): void;
 }
 
@@ -75,11 +95,18 @@ function checkDetails(details: ChipRegion): void {
   if (details === null || typeof details !== 'object' || details.rect === null || typeof details.rect !== 'object') {
     throw new InputError('chip details must be { rect, angle, rows, cols } as getFaceChipDetails gives them');
   }
-  const { rect: { left, top, right, bottom }, angle, rows, cols } = details;
+  const {
+    rect: { left, top, right, bottom },
+    angle,
+    rows,
+    cols,
+  } = details;
   if (![left, top, right, bottom, angle].every(Number.isFinite)) throw new InputError('chip details have a non-finite rect or angle');
   if (right < left || bottom < top) throw new InputError(`chip rect (${left}, ${top}, ${right}, ${bottom}) is empty`);
   if (!Number.isInteger(rows) || !Number.isInteger(cols) || rows < 2 || cols < 2 || rows * cols > MAX_IMAGE_PIXELS) {
-    throw new InputError(`chip size ${String(cols)}x${String(rows)} must be whole pixels, at least 2x2 and at most ${MAX_IMAGE_PIXELS} pixels`);
+    throw new InputError(
+      `chip size ${String(cols)}x${String(rows)} must be whole pixels, at least 2x2 and at most ${MAX_IMAGE_PIXELS} pixels`,
+    );
   }
 }
 
@@ -97,16 +124,23 @@ export function planChipExtraction(width: number, height: number, details: ChipR
   const [minX, maxX] = [Math.min(xs[0], xs[1], xs[2], xs[3]), Math.max(xs[0], xs[1], xs[2], xs[3])];
   const [minY, maxY] = [Math.min(ys[0], ys[1], ys[2], ys[3]), Math.max(ys[0], ys[1], ys[2], ys[3])];
   if (maxX < 0 || maxY < 0 || minX > width - 1 || minY > height - 1) {
-    throw new InputError(`the chip's rect (${rect.left}, ${rect.top}, ${rect.right}, ${rect.bottom}) lies outside the ${width}x${height} image`);
+    throw new InputError(
+      `the chip's rect (${rect.left}, ${rect.top}, ${rect.right}, ${rect.bottom}) lies outside the ${width}x${height} image`,
+    );
   }
   // The grown box clipped to the image, as a rectangle: each side rounded to the nearest pixel.
   const crop = {
-    left: Math.floor(Math.max(minX - grow, 0) + 0.5), top: Math.floor(Math.max(minY - grow, 0) + 0.5),
-    right: Math.floor(Math.min(maxX + grow, width - 1) + 0.5), bottom: Math.floor(Math.min(maxY + grow, height - 1) + 0.5),
+    left: Math.floor(Math.max(minX - grow, 0) + 0.5),
+    top: Math.floor(Math.max(minY - grow, 0) + 0.5),
+    right: Math.floor(Math.min(maxX + grow, width - 1) + 0.5),
+    bottom: Math.floor(Math.min(maxY + grow, height - 1) + 0.5),
   };
   let level = -1;
   let source = {
-    left: rect.left - crop.left, top: rect.top - crop.top, right: rect.right - crop.left, bottom: rect.bottom - crop.top,
+    left: rect.left - crop.left,
+    top: rect.top - crop.top,
+    right: rect.right - crop.left,
+    bottom: rect.bottom - crop.top,
   };
   while (area(rectDown(source)) > chipPixels) {
     level++;
@@ -117,12 +151,27 @@ export function planChipExtraction(width: number, height: number, details: ChipR
     copy: angle === 0 && rows === rect.bottom - rect.top + 1 && cols === rect.right - rect.left + 1,
     crop,
     level,
-    chipToSource: affineThroughThreePoints([[0, 0], [cols - 1, 0], [0, rows - 1]], [corners.tl, corners.tr, corners.bl]),
+    chipToSource: affineThroughThreePoints(
+      [
+        [0, 0],
+        [cols - 1, 0],
+        [0, rows - 1],
+      ],
+      [corners.tl, corners.tr, corners.bl],
+    ),
   };
 }
 
 /** dlib's `basic_extract_image_chip`: the rect's pixels as they are, black outside the image. */
-function copyChip(image: RgbImage, width: number, height: number, pixelStride: number, rect: Rectangle, rows: number, cols: number): RgbImage {
+function copyChip(
+  image: RgbImage,
+  width: number,
+  height: number,
+  pixelStride: number,
+  rect: Rectangle,
+  rows: number,
+  cols: number,
+): RgbImage {
   const left = Math.floor(rect.left + 0.5);
   const top = Math.floor(rect.top + 0.5);
   const data = new Uint8Array(rows * cols * 3);
@@ -151,7 +200,11 @@ class WasmImageChipExtractor implements ImageChipExtractor {
     const { rows, cols } = details;
     if (plan.copy) return copyChip(image, width, height, pixelStride, details.rect, rows, cols);
 
-    const { crop, level, chipToSource: { m, b } } = plan;
+    const {
+      crop,
+      level,
+      chipToSource: { m, b },
+    } = plan;
     // The crop as the image holds it, then each pyramid level (RGB), the filter's scratch rows, the chip.
     const levels = [{ width: crop.right - crop.left + 1, height: crop.bottom - crop.top + 1, pixelStride, address: RESERVED_BYTES }];
     let end = RESERVED_BYTES + levels[0].width * levels[0].height * pixelStride;
@@ -175,13 +228,33 @@ class WasmImageChipExtractor implements ImageChipExtractor {
     for (let i = 1; i < levels.length; i++) {
       const from = levels[i - 1];
       kernels.u8_rgb_pyramid_down_2(
-        from.address, from.width * from.pixelStride, from.pixelStride, levels[i].address, levels[i].width, scratch, 0, levels[i].height,
+        from.address,
+        from.width * from.pixelStride,
+        from.pixelStride,
+        levels[i].address,
+        levels[i].width,
+        scratch,
+        0,
+        levels[i].height,
       );
     }
     const source = levels[levels.length - 1];
     kernels.u8_rgb_warp_affine_bilinear(
-      source.address, source.width, source.height, source.width * source.pixelStride, source.pixelStride, chip, cols,
-      m[0][0], m[0][1], m[1][0], m[1][1], b[0], b[1], 0, rows,
+      source.address,
+      source.width,
+      source.height,
+      source.width * source.pixelStride,
+      source.pixelStride,
+      chip,
+      cols,
+      m[0][0],
+      m[0][1],
+      m[1][0],
+      m[1][1],
+      b[0],
+      b[1],
+      0,
+      rows,
     );
     return { width: cols, height: rows, data: new Uint8Array(memory.buffer, chip, rows * cols * 3).slice() };
   }
@@ -195,17 +268,18 @@ class WasmImageChipExtractor implements ImageChipExtractor {
     growKernelMemory(memory, bytes, 'this chip');
     return memory;
   }
-
 }
 
 /** Compiles (once per process) and instantiates the kernels over a memory of the extractor's own. */
 export async function loadImageChipExtractor(options?: ImageChipExtractorOptions): Promise<ImageChipExtractor> {
-  options = optionsObject(options, 'loadImageChipExtractor\'s options');
+  options = optionsObject(options, "loadImageChipExtractor's options");
   const { module, sharedMemory } = await loadKernelModule(options.wasm ?? {}, false);
   const memory = createKernelMemory(RESERVED_BYTES / PAGE + 1, sharedMemory);
   const kernels = (await instantiateKernels(module, memory)) as unknown as Partial<ChipKernels>;
   if (typeof kernels.u8_rgb_pyramid_down_2 !== 'function' || typeof kernels.u8_rgb_warp_affine_bilinear !== 'function') {
-    throw new InputError('the kernel module lacks the chip kernels (u8_rgb_pyramid_down_2, u8_rgb_warp_affine_bilinear); build it from this version of assembly/');
+    throw new InputError(
+      'the kernel module lacks the chip kernels (u8_rgb_pyramid_down_2, u8_rgb_warp_affine_bilinear); build it from this version of assembly/',
+    );
   }
   return new WasmImageChipExtractor(memory, kernels as ChipKernels);
 }

@@ -17,7 +17,12 @@ const DETECTOR_PYRAMID_N = 6;
 
 /** dlib's drectangle to rectangle conversion: every side rounded half up. */
 function roundRect(r: Rectangle): Rectangle {
-  return { left: Math.floor(r.left + 0.5), top: Math.floor(r.top + 0.5), right: Math.floor(r.right + 0.5), bottom: Math.floor(r.bottom + 0.5) };
+  return {
+    left: Math.floor(r.left + 0.5),
+    top: Math.floor(r.top + 0.5),
+    right: Math.floor(r.right + 0.5),
+    bottom: Math.floor(r.bottom + 0.5),
+  };
 }
 
 /** dlib's `rectangle::width()`, which is 0 for an empty rectangle. */

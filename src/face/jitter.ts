@@ -17,7 +17,7 @@ export interface JitterParameters {
  * arguments right to left), then x, scale, angle in degrees and flip.
  */
 export function drawJitter(size: number, rand: DlibRand): JitterParameters {
-  integerArgument(size, 'the jittered image\'s size', 8);
+  integerArgument(size, "the jittered image's size", 8);
   checkRand(rand);
   const inner = size - 6; // shrink_rect(get_rect(img), 3)
   const dy = rand.doubleInRange(-0.02, 0.02);

@@ -17,11 +17,17 @@ function area(r: Rectangle): number {
  */
 function boxesOverlap(a: Rectangle, b: Rectangle, t: OverlapThresholds): boolean {
   const inner = area({
-    left: Math.max(a.left, b.left), top: Math.max(a.top, b.top), right: Math.min(a.right, b.right), bottom: Math.min(a.bottom, b.bottom),
+    left: Math.max(a.left, b.left),
+    top: Math.max(a.top, b.top),
+    right: Math.min(a.right, b.right),
+    bottom: Math.min(a.bottom, b.bottom),
   });
   if (inner === 0) return false;
   const outer = area({
-    left: Math.min(a.left, b.left), top: Math.min(a.top, b.top), right: Math.max(a.right, b.right), bottom: Math.max(a.bottom, b.bottom),
+    left: Math.min(a.left, b.left),
+    top: Math.min(a.top, b.top),
+    right: Math.max(a.right, b.right),
+    bottom: Math.max(a.bottom, b.bottom),
   });
   return inner / outer > t.iouThreshold || inner / area(a) > t.percentCoveredThreshold || inner / area(b) > t.percentCoveredThreshold;
 }

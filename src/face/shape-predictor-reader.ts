@@ -152,7 +152,8 @@ export function readShapePredictor(bytes: Uint8Array | ArrayBuffer): ShapePredic
   }
 
   const anchorsStart = r.offset;
-  if (r.count('anchor_idx count') !== levelCount) r.fail(`anchor_idx does not have one entry per cascade level (${levelCount})`, anchorsStart);
+  if (r.count('anchor_idx count') !== levelCount)
+    r.fail(`anchor_idx does not have one entry per cascade level (${levelCount})`, anchorsStart);
   const anchors: Uint32Array[] = [];
   for (let level = 0; level < levelCount; level++) {
     const count = vectorLength(r, 2, `level ${level} anchor_idx`);

@@ -50,10 +50,14 @@ function predictShape(model: ShapePredictorModel, forests: Forest[], image: RgbI
   const shape = Float32Array.from(initialShape);
   levels.forEach(({ anchors, deltas }, level) => {
     const { m } = findSimilarityTransform(initialShape, shape);
-    const m00 = f(m[0][0]), m01 = f(m[0][1]), m10 = f(m[1][0]), m11 = f(m[1][1]);
+    const m00 = f(m[0][0]),
+      m01 = f(m[0][1]),
+      m10 = f(m[1][0]),
+      m11 = f(m[1][1]);
     const features = new Float32Array(anchors.length);
     for (let j = 0; j < anchors.length; j++) {
-      const dx = deltas[2 * j], dy = deltas[2 * j + 1];
+      const dx = deltas[2 * j],
+        dy = deltas[2 * j + 1];
       const qx = f(f(f(m00 * dx) + f(m01 * dy)) + shape[2 * anchors[j]]);
       const qy = f(f(f(m10 * dx) + f(m11 * dy)) + shape[2 * anchors[j] + 1]);
       const x = Math.floor(boxWidth * qx + rect.left + 0.5);
@@ -95,10 +99,22 @@ function addLeaves(shape: Float32Array, rows: Float32Array[], starts: Int32Array
   const n = shape.length;
   let t = 0;
   for (; t + 8 <= rows.length; t += 8) {
-    const r0 = rows[t], r1 = rows[t + 1], r2 = rows[t + 2], r3 = rows[t + 3];
-    const r4 = rows[t + 4], r5 = rows[t + 5], r6 = rows[t + 6], r7 = rows[t + 7];
-    const s0 = starts[t], s1 = starts[t + 1], s2 = starts[t + 2], s3 = starts[t + 3];
-    const s4 = starts[t + 4], s5 = starts[t + 5], s6 = starts[t + 6], s7 = starts[t + 7];
+    const r0 = rows[t],
+      r1 = rows[t + 1],
+      r2 = rows[t + 2],
+      r3 = rows[t + 3];
+    const r4 = rows[t + 4],
+      r5 = rows[t + 5],
+      r6 = rows[t + 6],
+      r7 = rows[t + 7];
+    const s0 = starts[t],
+      s1 = starts[t + 1],
+      s2 = starts[t + 2],
+      s3 = starts[t + 3];
+    const s4 = starts[t + 4],
+      s5 = starts[t + 5],
+      s6 = starts[t + 6],
+      s7 = starts[t + 7];
     for (let k = 0; k < n; k++) {
       let v = f(f(f(f(shape[k] + r0[s0 + k]) + r1[s1 + k]) + r2[s2 + k]) + r3[s3 + k]);
       v = f(f(f(f(v + r4[s4 + k]) + r5[s5 + k]) + r6[s6 + k]) + r7[s7 + k]);
@@ -106,7 +122,8 @@ function addLeaves(shape: Float32Array, rows: Float32Array[], starts: Int32Array
     }
   }
   for (; t < rows.length; t++) {
-    const row = rows[t], start = starts[t];
+    const row = rows[t],
+      start = starts[t];
     for (let k = 0; k < n; k++) shape[k] += row[start + k];
   }
 }

@@ -39,7 +39,9 @@ export interface EdgeArrays {
 }
 
 export function tooManyEdges(what: string): InputError {
-  return new InputError(`${what} has more than MAX_CLUSTER_EDGES (2^25 = ${MAX_CLUSTER_EDGES}) edges, too many to cluster in bounded memory`);
+  return new InputError(
+    `${what} has more than MAX_CLUSTER_EDGES (2^25 = ${MAX_CLUSTER_EDGES}) edges, too many to cluster in bounded memory`,
+  );
 }
 
 /**
@@ -61,10 +63,13 @@ export function graphFromEdges(edges: readonly unknown[], nodeCount?: number): S
     const weight: unknown = edge[2];
     if (!isNodeIndex(i, limit) || !isNodeIndex(j, limit)) {
       const bound = nodeCount === undefined ? `MAX_CLUSTER_NODES (2^24); pass options.nodeCount` : `options.nodeCount (${nodeCount})`;
-      throw new InputError(`edges[${e}] = [${describeValue(i)}, ${describeValue(j)}]: node indices must be integers from 0 to below ${bound}`);
+      throw new InputError(
+        `edges[${e}] = [${describeValue(i)}, ${describeValue(j)}]: node indices must be integers from 0 to below ${bound}`,
+      );
     }
     if (weight !== undefined) {
-      if (typeof weight !== 'number' || !Number.isFinite(weight)) throw new InputError(`edges[${e}] has weight ${describeValue(weight)}, not a finite number`);
+      if (typeof weight !== 'number' || !Number.isFinite(weight))
+        throw new InputError(`edges[${e}] has weight ${describeValue(weight)}, not a finite number`);
       if (weight !== 1) arrays.weights ??= new Float64Array(edges.length).fill(1);
       if (arrays.weights) arrays.weights[e] = weight;
     }

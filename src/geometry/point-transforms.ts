@@ -42,7 +42,10 @@ export function rotatePoint(center: Point, p: Point, angle: number): Point {
  */
 export function findSimilarityTransform(from: ArrayLike<number>, to: ArrayLike<number>): AffineTransform {
   const n = from.length / 2;
-  let fromX = 0, fromY = 0, toX = 0, toY = 0;
+  let fromX = 0,
+    fromY = 0,
+    toX = 0,
+    toY = 0;
   for (let i = 0; i < n; i++) {
     fromX += from[2 * i];
     fromY += from[2 * i + 1];
@@ -53,7 +56,11 @@ export function findSimilarityTransform(from: ArrayLike<number>, to: ArrayLike<n
   fromY /= n;
   toX /= n;
   toY /= n;
-  let variance = 0, c00 = 0, c01 = 0, c10 = 0, c11 = 0;
+  let variance = 0,
+    c00 = 0,
+    c01 = 0,
+    c10 = 0,
+    c11 = 0;
   for (let i = 0; i < n; i++) {
     const fx = from[2 * i] - fromX;
     const fy = from[2 * i + 1] - fromY;
@@ -76,7 +83,10 @@ export function findSimilarityTransform(from: ArrayLike<number>, to: ArrayLike<n
   const a = variance === 0 ? 1 : (c00 + c11) / variance;
   const b = variance === 0 ? 0 : (c10 - c01) / variance;
   return {
-    m: [[a, -b], [b, a]],
+    m: [
+      [a, -b],
+      [b, a],
+    ],
     b: [toX - (a * fromX + -b * fromY), toY - (b * fromX + a * fromY)],
   };
 }
@@ -106,13 +116,25 @@ export function affineThroughThreePoints(from: [Point, Point, Point], to: [Point
   if (isChipCorners150(from)) {
     const pi = DLIB_PINV_CHIP_CORNERS_150;
     const mb = (r: number, c: number) => to[0][r] * pi[0][c] + to[1][r] * pi[1][c] + to[2][r] * pi[2][c];
-    return { m: [[mb(0, 0), mb(0, 1)], [mb(1, 0), mb(1, 1)]], b: [mb(0, 2), mb(1, 2)] };
+    return {
+      m: [
+        [mb(0, 0), mb(0, 1)],
+        [mb(1, 0), mb(1, 1)],
+      ],
+      b: [mb(0, 2), mb(1, 2)],
+    };
   }
   const [p0, p1, p2] = from;
   const [q0, q1, q2] = to;
   // M [u v] = [s t] with u, v (s, t) the edges from the first point.
-  const ux = p1[0] - p0[0], uy = p1[1] - p0[1], vx = p2[0] - p0[0], vy = p2[1] - p0[1];
-  const sx = q1[0] - q0[0], sy = q1[1] - q0[1], tx = q2[0] - q0[0], ty = q2[1] - q0[1];
+  const ux = p1[0] - p0[0],
+    uy = p1[1] - p0[1],
+    vx = p2[0] - p0[0],
+    vy = p2[1] - p0[1];
+  const sx = q1[0] - q0[0],
+    sy = q1[1] - q0[1],
+    tx = q2[0] - q0[0],
+    ty = q2[1] - q0[1];
   const det = ux * vy - vx * uy;
   const m: AffineTransform['m'] = [
     [(sx * vy - tx * uy) / det, (tx * ux - sx * vx) / det],

@@ -34,7 +34,9 @@ export function singularValueDecomposition(a: ArrayLike<number>, rows: number, c
     let rotated = false;
     for (let p = 0; p < n - 1; p++) {
       for (let q = p + 1; q < n; q++) {
-        let alpha = 0, beta = 0, gamma = 0;
+        let alpha = 0,
+          beta = 0,
+          gamma = 0;
         for (let i = 0; i < m; i++) {
           const x = w[p * m + i];
           const y = w[q * m + i];

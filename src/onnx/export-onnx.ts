@@ -1,9 +1,7 @@
 import type { LayerDescription, LossDescription, NetworkDescription } from '../dlib/network-description.js';
 import { DatFormatError, InputError } from '../errors.js';
 import { buildGraph, nodeInputs, type Graph, type GraphNode } from '../plan/graph.js';
-import {
-  addNodes, convNodes, fcNodes, inputNodes, poolNodes, reluNodes, scaleShiftNodes,
-} from './layer-nodes.js';
+import { addNodes, convNodes, fcNodes, inputNodes, poolNodes, reluNodes, scaleShiftNodes } from './layer-nodes.js';
 import { floatTensorInfo, intAttribute, OnnxGraph, type OnnxDim } from './onnx-graph.js';
 import { ModelProto } from './onnx-schema.js';
 
@@ -36,14 +34,17 @@ const DEFAULT_INPUT_SIZE = { rows: 224, cols: 224 };
 
 /** The graph at the net's own size or, for nets of any size, at `inputSize`. */
 function graphAt(net: NetworkDescription, options: ExportOnnxOptions): Graph {
-  const { rows, cols } = net.input.rows !== undefined && net.input.cols !== undefined
-    ? { rows: net.input.rows, cols: net.input.cols }
-    : options.inputSize ?? DEFAULT_INPUT_SIZE;
+  const { rows, cols } =
+    net.input.rows !== undefined && net.input.cols !== undefined
+      ? { rows: net.input.rows, cols: net.input.cols }
+      : (options.inputSize ?? DEFAULT_INPUT_SIZE);
   try {
     return buildGraph(net, rows, cols);
   } catch (error) {
     if (net.input.rows === undefined && (error instanceof DatFormatError || error instanceof InputError)) {
-      throw new InputError(`${error.message}; this net takes input of any size, but its layers do not fit ${rows}x${cols}: pass inputSize (--input-size RxC), e.g. the size it was trained on`);
+      throw new InputError(
+        `${error.message}; this net takes input of any size, but its layers do not fit ${rows}x${cols}: pass inputSize (--input-size RxC), e.g. the size it was trained on`,
+      );
     }
     throw error;
   }
@@ -89,39 +90,54 @@ export function exportOnnx(net: NetworkDescription, options: ExportOnnxOptions =
   const input: OnnxDim[] = ['batch', 3, net.input.rows ?? 'rows', net.input.cols ?? 'cols'];
   const output: OnnxDim[] = ['batch', fixedSize || outputSizeIsFixed(graph) ? last.c * last.h * last.w : 'features'];
   const outputNote = describeOutput(net.loss, layers.get(producer.get(graph.output)!), output[1]);
-  const docString = `A dlib network exported by dlib-wasm. input: float32 ${input.join(' x ')}, RGB values 0-255 `
-    + `(dlib's input_rgb_image: (pixel - mean) / 256 per channel, mean ${net.input.mean.map((m) => Number(m.toPrecision(6))).join(', ')}, is in the graph). `
-    + `output: float32 ${output.join(' x ')}. ${outputNote}.`;
+  const docString =
+    `A dlib network exported by dlib-wasm. input: float32 ${input.join(' x ')}, RGB values 0-255 ` +
+    `(dlib's input_rgb_image: (pixel - mean) / 256 per channel, mean ${net.input.mean.map((m) => Number(m.toPrecision(6))).join(', ')}, is in the graph). ` +
+    `output: float32 ${output.join(' x ')}. ${outputNote}.`;
 
-  const model = ModelProto.encode(ModelProto.fromObject({
-    irVersion: IR_VERSION,
-    opsetImport: [{ domain: '', version: OPSET_VERSION }],
-    producerName: 'dlib-wasm',
-    docString,
-    graph: {
-      name: 'dlib_network',
+  const model = ModelProto.encode(
+    ModelProto.fromObject({
+      irVersion: IR_VERSION,
+      opsetImport: [{ domain: '', version: OPSET_VERSION }],
+      producerName: 'dlib-wasm',
       docString,
-      node: onnx.nodes,
-      initializer: onnx.initializers,
-      input: [floatTensorInfo(inputName, input, 'RGB values 0-255, NCHW')],
-      output: [floatTensorInfo(outputName, output, outputNote)],
-    },
-  })).finish();
+      graph: {
+        name: 'dlib_network',
+        docString,
+        node: onnx.nodes,
+        initializer: onnx.initializers,
+        input: [floatTensorInfo(inputName, input, 'RGB values 0-255, NCHW')],
+        output: [floatTensorInfo(outputName, output, outputNote)],
+      },
+    }),
+  ).finish();
   return { model, input, output, outputNote };
 }
 
 /** Appends the ONNX nodes of one node of the graph; returns the name of its output. */
-function graphNodeOnnx(onnx: OnnxGraph, graph: Graph, node: GraphNode, names: Map<number, string>, fixedSize: boolean, name: string): string {
+function graphNodeOnnx(
+  onnx: OnnxGraph,
+  graph: Graph,
+  node: GraphNode,
+  names: Map<number, string>,
+  fixedSize: boolean,
+  name: string,
+): string {
   if (node.op === 'add') {
     return addNodes(onnx, names.get(node.a)!, names.get(node.b)!, [graph.shapes[node.a], graph.shapes[node.b]], fixedSize, name);
   }
   const x = names.get(node.x)!;
   switch (node.op) {
-    case 'conv': return convNodes(onnx, x, node.layer, name);
-    case 'fc': return fcNodes(onnx, x, node.layer, name);
-    case 'pool': return poolNodes(onnx, x, node.layer, name);
-    case 'relu': return reluNodes(onnx, x, name);
-    case 'scale_shift': return scaleShiftNodes(onnx, x, node.gamma, node.beta, node.perElement, graph.shapes[node.x], name);
+    case 'conv':
+      return convNodes(onnx, x, node.layer, name);
+    case 'fc':
+      return fcNodes(onnx, x, node.layer, name);
+    case 'pool':
+      return poolNodes(onnx, x, node.layer, name);
+    case 'relu':
+      return reluNodes(onnx, x, name);
+    case 'scale_shift':
+      return scaleShiftNodes(onnx, x, node.gamma, node.beta, node.perElement, graph.shapes[node.x], name);
   }
 }
 

@@ -64,7 +64,13 @@ export function reluNodes(graph: OnnxGraph, x: string, name: string): string {
  * (fc mode), with bn's statistics folded into gamma and beta as dlib computes them.
  */
 export function scaleShiftNodes(
-  graph: OnnxGraph, x: string, gamma: Float32Array, beta: Float32Array, perElement: boolean, shape: Shape, name: string,
+  graph: OnnxGraph,
+  x: string,
+  gamma: Float32Array,
+  beta: Float32Array,
+  perElement: boolean,
+  shape: Shape,
+  name: string,
 ): string {
   const dims = perElement ? [shape.c, shape.h, shape.w] : [shape.c, 1, 1];
   const scaled = graph.node('Mul', [x, graph.floats(`${name}_gamma`, gamma, dims)], `${name}_scaled`);

@@ -12,8 +12,19 @@ export interface OnnxAttribute {
 export const intAttribute = (name: string, i: number): OnnxAttribute => ({ name, type: AttributeType.INT, i });
 export const intsAttribute = (name: string, ints: number[]): OnnxAttribute => ({ name, type: AttributeType.INTS, ints });
 
-interface OnnxNode { name: string; opType: string; input: string[]; output: string[]; attribute: OnnxAttribute[] }
-interface OnnxTensor { name: string; dims: number[]; dataType: number; rawData: Uint8Array }
+interface OnnxNode {
+  name: string;
+  opType: string;
+  input: string[];
+  output: string[];
+  attribute: OnnxAttribute[];
+}
+interface OnnxTensor {
+  name: string;
+  dims: number[];
+  dataType: number;
+  rawData: Uint8Array;
+}
 
 /** A dimension: its size, or the name of a size given at run time. */
 export type OnnxDim = number | string;

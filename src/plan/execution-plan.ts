@@ -3,7 +3,14 @@ import { ArenaAllocator, ARENA_SLACK } from './arena.js';
 import { nodeInputs, sizeOf, type Graph, type GraphNode, type Shape } from './graph.js';
 import { convIndirection, matrixIndirection, type Indirection } from './indirection.js';
 import { IGEMM_MR, IGEMM_NR, packConvWeights, packFcWeights, toPixelMajor, type PackedWeights, type WeightWriter } from './pack-weights.js';
-import { packWinogradWeights, prefersWinograd, winogradMacs, winogradTiles, winogradWeightMatrixBytes, WINOGRAD_POSITIONS } from './winograd.js';
+import {
+  packWinogradWeights,
+  prefersWinograd,
+  winogradMacs,
+  winogradTiles,
+  winogradWeightMatrixBytes,
+  WINOGRAD_POSITIONS,
+} from './winograd.js';
 
 /**
  * How long a constant is kept: as long as the network (weights that any input
@@ -100,7 +107,13 @@ export function buildExecutionPlan(graph: Graph, place: ConstantPlacer, options:
   arena.free(staging);
 
   const context: StepContext = {
-    shapes, offsets, place, arena, batch, key: options.constantKey, zero: 0,
+    shapes,
+    offsets,
+    place,
+    arena,
+    batch,
+    key: options.constantKey,
+    zero: 0,
     // An unfused plan's weights are packed for it alone (see DlibNetwork.layerOutputs).
     weights: options.keepAll ? 'plan' : 'network',
     planKey: `${shapes[graph.input].h}x${shapes[graph.input].w}x${batch}`,
@@ -121,7 +134,10 @@ export function buildExecutionPlan(graph: Graph, place: ConstantPlacer, options:
     if (options.keepAll || t === graph.output) layerOutputs.set(layer, { offset: offsets[t], shape: shapes[t] });
   }
   return {
-    steps, batch, staging, layerOutputs,
+    steps,
+    batch,
+    staging,
+    layerOutputs,
     macs: nodes.reduce((sum, node) => sum + directMacs(node, shapes), 0),
     arenaBytes: arena.peak + ARENA_SLACK,
     input: { offset: offsets[graph.input], shape: shapes[graph.input] },
@@ -220,10 +236,21 @@ function igemmStep(gemm: IgemmOperands, ctx: StepContext): Omit<PlanStep, 'nodeM
   const { batch } = gemm;
   const blocks = Math.ceil(gemm.outputs / IGEMM_NR);
   return {
-    label: gemm.label, macs: gemm.macs, kernel: batch ? 'f32_igemm_4x8_batched__simd128' : 'f32_igemm_4x8__simd128',
+    label: gemm.label,
+    macs: gemm.macs,
+    kernel: batch ? 'f32_igemm_4x8_batched__simd128' : 'f32_igemm_4x8__simd128',
     args: [
-      { arena: gemm.x }, ctx.zero, gemm.indirection, gemm.taps, gemm.tapChannels, gemm.w, gemm.bias,
-      { arena: gemm.y }, gemm.outputs, { perSample: gemm.pixelsPerSample }, gemm.relu,
+      { arena: gemm.x },
+      ctx.zero,
+      gemm.indirection,
+      gemm.taps,
+      gemm.tapChannels,
+      gemm.w,
+      gemm.bias,
+      { arena: gemm.y },
+      gemm.outputs,
+      { perSample: gemm.pixelsPerSample },
+      gemm.relu,
       ...(batch ? [batch.count, batch.xStride, batch.wStride, batch.yStride] : []),
     ],
     // Per unit of K, the weights are a row per output channel, the inputs a row per pixel.
@@ -243,18 +270,37 @@ function matrixStride(bytes: number): number {
 
 /** A convolution or fc layer as one igemm over the tensors x and y. */
 function directStep(
-  label: string, macs: number, key: string, ctx: StepContext, x: number, y: number, outputs: number, relu: boolean,
-  pack: () => PackedWeights, ind: Indirection,
+  label: string,
+  macs: number,
+  key: string,
+  ctx: StepContext,
+  x: number,
+  y: number,
+  outputs: number,
+  relu: boolean,
+  pack: () => PackedWeights,
+  ind: Indirection,
 ): Omit<PlanStep, 'nodeMacs'> {
   let packed: PackedWeights | undefined;
   const weights = () => (packed ??= pack());
   // The offsets depend on the layer's geometry, so on the plan's input size and batch.
-  return igemmStep({
-    label, macs, x: ctx.offsets[x], y: ctx.offsets[y], outputs, relu,
-    pixelsPerSample: sizeOf(ctx.shapes[y]) / outputs,
-    indirection: ctx.place(`${key}:indirection:${ctx.planKey}`, () => ind.offsets, 'plan'), taps: ind.taps, tapChannels: ind.tapChannels,
-    w: ctx.place(`${key}:w`, () => weights().w, ctx.weights), bias: ctx.place(`${key}:bias`, () => weights().bias, ctx.weights),
-  }, ctx);
+  return igemmStep(
+    {
+      label,
+      macs,
+      x: ctx.offsets[x],
+      y: ctx.offsets[y],
+      outputs,
+      relu,
+      pixelsPerSample: sizeOf(ctx.shapes[y]) / outputs,
+      indirection: ctx.place(`${key}:indirection:${ctx.planKey}`, () => ind.offsets, 'plan'),
+      taps: ind.taps,
+      tapChannels: ind.tapChannels,
+      w: ctx.place(`${key}:w`, () => weights().w, ctx.weights),
+      bias: ctx.place(`${key}:bias`, () => weights().bias, ctx.weights),
+    },
+    ctx,
+  );
 }
 
 /**
@@ -265,7 +311,12 @@ function directStep(
  * conv; their matrices are laid out for the plan's batch, so that their
  * offsets do not depend on the samples in a run.
  */
-function winogradSteps(node: Extract<GraphNode, { op: 'conv' }>, label: string, key: string, ctx: StepContext): Omit<PlanStep, 'nodeMacs'>[] {
+function winogradSteps(
+  node: Extract<GraphNode, { op: 'conv' }>,
+  label: string,
+  key: string,
+  ctx: StepContext,
+): Omit<PlanStep, 'nodeMacs'>[] {
   const l = node.layer;
   const xs = ctx.shapes[node.x];
   const ys = ctx.shapes[node.y];
@@ -291,22 +342,38 @@ function winogradSteps(node: Extract<GraphNode, { op: 'conv' }>, label: string, 
   const work = { perSample: tilesPerSample, granule: 1 };
   return [
     {
-      label: `${label} (winograd input)`, macs: 0, kernel: 'f32_winograd_2x2_3x3_input_nhwc__simd128',
-      args: [
-        { arena: ctx.offsets[node.x] }, ctx.zero, xs.h, xs.w, xs.c, l.padY, l.padX, tilesY, tilesX, { arena: v }, vMatrixBytes,
-      ],
+      label: `${label} (winograd input)`,
+      macs: 0,
+      kernel: 'f32_winograd_2x2_3x3_input_nhwc__simd128',
+      args: [{ arena: ctx.offsets[node.x] }, ctx.zero, xs.h, xs.w, xs.c, l.padY, l.padX, tilesY, tilesX, { arena: v }, vMatrixBytes],
       work,
     },
-    igemmStep({
-      label: `${label} (winograd gemms)`, macs: winogradMacs(l, ys), x: v, y: m, outputs: mRowFloats, relu: false,
-      pixelsPerSample: tilesPerSample,
-      indirection: ctx.place(`${key}:winograd:indirection:${ctx.planKey}`, () => matrixIndirection(tiles, vRowFloats, l.inputChannels).offsets, 'plan'),
-      taps: 1, tapChannels: l.inputChannels,
-      w, bias: ctx.place(`zeros:${blocks * IGEMM_NR}`, () => new Float32Array(blocks * IGEMM_NR)),
-      batch: { count: WINOGRAD_POSITIONS, xStride: vMatrixBytes, wStride: winogradWeightMatrixBytes(l), yStride: mMatrixBytes },
-    }, ctx),
+    igemmStep(
+      {
+        label: `${label} (winograd gemms)`,
+        macs: winogradMacs(l, ys),
+        x: v,
+        y: m,
+        outputs: mRowFloats,
+        relu: false,
+        pixelsPerSample: tilesPerSample,
+        indirection: ctx.place(
+          `${key}:winograd:indirection:${ctx.planKey}`,
+          () => matrixIndirection(tiles, vRowFloats, l.inputChannels).offsets,
+          'plan',
+        ),
+        taps: 1,
+        tapChannels: l.inputChannels,
+        w,
+        bias: ctx.place(`zeros:${blocks * IGEMM_NR}`, () => new Float32Array(blocks * IGEMM_NR)),
+        batch: { count: WINOGRAD_POSITIONS, xStride: vMatrixBytes, wStride: winogradWeightMatrixBytes(l), yStride: mMatrixBytes },
+      },
+      ctx,
+    ),
     {
-      label: `${label} (winograd output)`, macs: 0, kernel: 'f32_winograd_2x2_3x3_output_nhwc__simd128',
+      label: `${label} (winograd output)`,
+      macs: 0,
+      kernel: 'f32_winograd_2x2_3x3_output_nhwc__simd128',
       args: [{ arena: m }, mMatrixBytes, bias, l.numFilters, ys.h, ys.w, tilesY, tilesX, { arena: ctx.offsets[node.y] }, node.relu],
       work,
     },
@@ -328,65 +395,126 @@ function makeSteps(node: GraphNode, ctx: StepContext): Omit<PlanStep, 'nodeMacs'
       // The indirection depends on the size and batch; so do the weights where taps read only padding.
       const ind = convIndirection(l, xs, ys, ctx.batch);
       const allTaps = ind.positions.length === l.kernelRows * l.kernelCols;
-      return [directStep(
-        label, sizeOf(ys) * l.inputChannels * ind.positions.length, allTaps ? key : `${key}:taps:${ind.positions.join(',')}`,
-        ctx, node.x, node.y, l.numFilters, node.relu,
-        () => packConvWeights(l, node.scale, node.shift, ind.positions), ind,
-      )];
+      return [
+        directStep(
+          label,
+          sizeOf(ys) * l.inputChannels * ind.positions.length,
+          allTaps ? key : `${key}:taps:${ind.positions.join(',')}`,
+          ctx,
+          node.x,
+          node.y,
+          l.numFilters,
+          node.relu,
+          () => packConvWeights(l, node.scale, node.shift, ind.positions),
+          ind,
+        ),
+      ];
     }
     case 'fc': {
       const l = node.layer;
       const xs = shapes[node.x];
-      return [directStep(
-        label, directMacs(node, shapes), `${ctx.key}:${l.index}`, ctx, node.x, node.y, l.numOutputs, node.relu,
-        () => packFcWeights(l, xs, node.scale, node.shift), matrixIndirection(ctx.batch, l.numInputs, l.numInputs),
-      )];
+      return [
+        directStep(
+          label,
+          directMacs(node, shapes),
+          `${ctx.key}:${l.index}`,
+          ctx,
+          node.x,
+          node.y,
+          l.numOutputs,
+          node.relu,
+          () => packFcWeights(l, xs, node.scale, node.shift),
+          matrixIndirection(ctx.batch, l.numInputs, l.numInputs),
+        ),
+      ];
     }
     case 'pool': {
       const l = node.layer;
       const xs = shapes[node.x];
       const global = l.windowRows === 0 && l.windowCols === 0;
-      return [{
-        label, macs: 0, kernel: 'f32_pool2d_nhwc__simd128',
-        args: [
-          { arena: offsets[node.x] }, xs.h, xs.w, xs.c,
-          global ? xs.h : l.windowRows, global ? xs.w : l.windowCols,
-          global ? 1 : l.strideY, global ? 1 : l.strideX, global ? 0 : l.padY, global ? 0 : l.padX,
-          ys.h, ys.w, { arena: offsets[node.y] }, l.kind === 'max_pool',
-        ],
-        work: { perSample: pixels, granule: 1 },
-      }];
+      return [
+        {
+          label,
+          macs: 0,
+          kernel: 'f32_pool2d_nhwc__simd128',
+          args: [
+            { arena: offsets[node.x] },
+            xs.h,
+            xs.w,
+            xs.c,
+            global ? xs.h : l.windowRows,
+            global ? xs.w : l.windowCols,
+            global ? 1 : l.strideY,
+            global ? 1 : l.strideX,
+            global ? 0 : l.padY,
+            global ? 0 : l.padX,
+            ys.h,
+            ys.w,
+            { arena: offsets[node.y] },
+            l.kind === 'max_pool',
+          ],
+          work: { perSample: pixels, granule: 1 },
+        },
+      ];
     }
     case 'add': {
       const as = shapes[node.a];
       const bs = shapes[node.b];
-      return [{
-        label, macs: 0, kernel: 'f32_add_zero_extend_nhwc__simd128',
-        args: [
-          { arena: offsets[node.a] }, as.h, as.w, as.c, { arena: offsets[node.b] }, bs.h, bs.w, bs.c,
-          { arena: offsets[node.y] }, ys.h, ys.w, ys.c, node.relu,
-        ],
-        work: { perSample: pixels, granule: 1 },
-      }];
+      return [
+        {
+          label,
+          macs: 0,
+          kernel: 'f32_add_zero_extend_nhwc__simd128',
+          args: [
+            { arena: offsets[node.a] },
+            as.h,
+            as.w,
+            as.c,
+            { arena: offsets[node.b] },
+            bs.h,
+            bs.w,
+            bs.c,
+            { arena: offsets[node.y] },
+            ys.h,
+            ys.w,
+            ys.c,
+            node.relu,
+          ],
+          work: { perSample: pixels, granule: 1 },
+        },
+      ];
     }
     case 'scale_shift': {
       const key = `${ctx.key}:affine${node.y}`;
       const order = (v: Float32Array) => (node.perElement ? toPixelMajor(v, ys) : v);
-      return [{
-        label, macs: 0, kernel: 'f32_scale_shift_nhwc__simd128',
-        args: [
-          { arena: offsets[node.x] }, ys.c, pixels,
-          ctx.place(`${key}:gamma`, () => order(node.gamma), ctx.weights), ctx.place(`${key}:beta`, () => order(node.beta), ctx.weights),
-          node.perElement, node.relu, { arena: offsets[node.y] },
-        ],
-        work: { perSample: pixels, granule: 1 },
-      }];
+      return [
+        {
+          label,
+          macs: 0,
+          kernel: 'f32_scale_shift_nhwc__simd128',
+          args: [
+            { arena: offsets[node.x] },
+            ys.c,
+            pixels,
+            ctx.place(`${key}:gamma`, () => order(node.gamma), ctx.weights),
+            ctx.place(`${key}:beta`, () => order(node.beta), ctx.weights),
+            node.perElement,
+            node.relu,
+            { arena: offsets[node.y] },
+          ],
+          work: { perSample: pixels, granule: 1 },
+        },
+      ];
     }
     case 'relu':
-      return [{
-        label, macs: 0, kernel: 'f32_relu__simd128',
-        args: [{ arena: offsets[node.x] }, { arena: offsets[node.y] }],
-        work: { perSample: sizeOf(ys), granule: 1 },
-      }];
+      return [
+        {
+          label,
+          macs: 0,
+          kernel: 'f32_relu__simd128',
+          args: [{ arena: offsets[node.x] }, { arena: offsets[node.y] }],
+          work: { perSample: sizeOf(ys), granule: 1 },
+        },
+      ];
   }
 }

@@ -1,7 +1,5 @@
 import { DatFormatError, InputError } from '../errors.js';
-import type {
-  ConLayer, FcLayer, LayerDescription, NetworkDescription, PoolLayer,
-} from '../dlib/network-description.js';
+import type { ConLayer, FcLayer, LayerDescription, NetworkDescription, PoolLayer } from '../dlib/network-description.js';
 
 /** A tensor of one sample: channels x rows x cols. */
 export interface Shape {
@@ -39,8 +37,7 @@ export function nodeInputs(node: GraphNode): number[] {
   return node.op === 'add' ? [node.a, node.b] : [node.x];
 }
 
-const outputExtent = (size: number, pad: number, window: number, stride: number) =>
-  1 + Math.floor((size + 2 * pad - window) / stride);
+const outputExtent = (size: number, pad: number, window: number, stride: number) => 1 + Math.floor((size + 2 * pad - window) / stride);
 
 /** Builds the graph of a network for one input size. */
 export function buildGraph(net: NetworkDescription, rows: number, cols: number): Graph {

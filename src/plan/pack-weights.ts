@@ -41,8 +41,12 @@ export function foldedBias(outputs: number, bias: Float32Array | null, scale?: F
  * W' = W*scale, b' = b*scale + shift.
  */
 export function packColumns(
-  k: number, outputs: number, weightAt: (k: number, o: number) => number,
-  bias: Float32Array | null, scale?: Float32Array, shift?: Float32Array,
+  k: number,
+  outputs: number,
+  weightAt: (k: number, o: number) => number,
+  bias: Float32Array | null,
+  scale?: Float32Array,
+  shift?: Float32Array,
 ): PackedWeights {
   const blocks = Math.ceil(outputs / IGEMM_NR);
   const write = (w: Float32Array) => {
@@ -60,7 +64,10 @@ export function packColumns(
  * order, over the kernel positions (ky * kw + kx) given, all by default.
  */
 export function packConvWeights(
-  layer: ConLayer, scale?: Float32Array, shift?: Float32Array, positions = allPositions(layer),
+  layer: ConLayer,
+  scale?: Float32Array,
+  shift?: Float32Array,
+  positions = allPositions(layer),
 ): PackedWeights {
   const { inputChannels: c, kernelRows: kh, kernelCols: kw, numFilters: outputs, filters } = layer;
   const k = c * positions.length;
@@ -90,11 +97,18 @@ const allPositions = (layer: ConLayer) => [...Array(layer.kernelRows * layer.ker
 export function packFcWeights(layer: FcLayer, input: Shape, scale?: Float32Array, shift?: Float32Array): PackedWeights {
   const n = layer.numOutputs;
   const plane = input.h * input.w;
-  return packColumns(layer.numInputs, n, (kk, o) => {
-    const pixel = Math.floor(kk / input.c);
-    const channel = kk % input.c;
-    return layer.weights[(channel * plane + pixel) * n + o];
-  }, layer.bias, scale, shift);
+  return packColumns(
+    layer.numInputs,
+    n,
+    (kk, o) => {
+      const pixel = Math.floor(kk / input.c);
+      const channel = kk % input.c;
+      return layer.weights[(channel * plane + pixel) * n + o];
+    },
+    layer.bias,
+    scale,
+    shift,
+  );
 }
 
 /** Per-element affine parameters `[c][h][w]` (dlib's order) as `[h][w][c]`. */

@@ -12,7 +12,8 @@ type Dims = [number, number, number];
 function reference(a: Float32Array, ad: Dims, b: Float32Array, bd: Dims, samples: number, relu: boolean): { y: Float32Array; yd: Dims } {
   const yd = [0, 1, 2].map((i) => Math.max(ad[i], bd[i])) as Dims;
   const y = new Float32Array(samples * yd[0] * yd[1] * yd[2]);
-  const at = (d: Dims, n: number, r: number, c: number, k: number) => (r < d[0] && c < d[1] && k < d[2] ? ((n * d[0] + r) * d[1] + c) * d[2] + k : -1);
+  const at = (d: Dims, n: number, r: number, c: number, k: number) =>
+    r < d[0] && c < d[1] && k < d[2] ? ((n * d[0] + r) * d[1] + c) * d[2] + k : -1;
   for (let n = 0; n < samples; n++) {
     for (let r = 0; r < yd[0]; r++) {
       for (let c = 0; c < yd[1]; c++) {
@@ -59,9 +60,8 @@ describe.each(KERNEL_BUILDS)('f32_add_zero_extend_nhwc (%s build)', (build) => {
       const bAt = h.f32(b);
       const y = h.alloc(expected.length * 4);
       const pixels = samples * yd[0] * yd[1];
-      const call = (out: number, start: number, end: number) => h.k.f32_add_zero_extend_nhwc__simd128(
-        aAt, ...ad, bAt, ...bd, out, ...yd, relu, start, end,
-      );
+      const call = (out: number, start: number, end: number) =>
+        h.k.f32_add_zero_extend_nhwc__simd128(aAt, ...ad, bAt, ...bd, out, ...yd, relu, start, end);
       const split = Math.floor(pixels / 2) + 1;
       call(y, split - 1, pixels);
       call(y, 0, split - 1);

@@ -96,8 +96,34 @@ describe.each(KERNEL_BUILDS)('f32 correlations (%s build)', (build) => {
             }
           }
           const split = anchor + Math.min(outRows, 5);
-          h.k.f32_correlate_columns__simd128(s, dst, stride, t, tapCount, anchor, accumulate, columnStart, threeWayEnd, columnEnd, split, anchor + outRows);
-          h.k.f32_correlate_columns__simd128(s, dst, stride, t, tapCount, anchor, accumulate, columnStart, threeWayEnd, columnEnd, anchor, split);
+          h.k.f32_correlate_columns__simd128(
+            s,
+            dst,
+            stride,
+            t,
+            tapCount,
+            anchor,
+            accumulate,
+            columnStart,
+            threeWayEnd,
+            columnEnd,
+            split,
+            anchor + outRows,
+          );
+          h.k.f32_correlate_columns__simd128(
+            s,
+            dst,
+            stride,
+            t,
+            tapCount,
+            anchor,
+            accumulate,
+            columnStart,
+            threeWayEnd,
+            columnEnd,
+            anchor,
+            split,
+          );
           expectExact(h.readF32(dst, rows * stride), expected, `width ${width}, ${outRows} rows, accumulate ${accumulate}`);
           h.expectGuardsIntact();
         }
@@ -105,7 +131,15 @@ describe.each(KERNEL_BUILDS)('f32 correlations (%s build)', (build) => {
     }
   });
 
-  it.each([[1, 1], [1, 4], [3, 3], [2, 5], [4, 7], [10, 10], [5, 11]])('2-D with %i x %i taps, widths 1 to 45, accumulating or not', (tapRows, tapCols) => {
+  it.each([
+    [1, 1],
+    [1, 4],
+    [3, 3],
+    [2, 5],
+    [4, 7],
+    [10, 10],
+    [5, 11],
+  ])('2-D with %i x %i taps, widths 1 to 45, accumulating or not', (tapRows, tapCols) => {
     for (const width of outCols) {
       for (const accumulate of [false, true]) {
         h.reset();

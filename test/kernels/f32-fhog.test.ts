@@ -1,5 +1,13 @@
 import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { FHOG_BINS, FHOG_TABLE_ENTRY_BYTES, fhogCellTables, fhogGeometry, fhogHistogramRows, orientationTable, type FhogGeometry } from '../../src/face/fhog.js';
+import {
+  FHOG_BINS,
+  FHOG_TABLE_ENTRY_BYTES,
+  fhogCellTables,
+  fhogGeometry,
+  fhogHistogramRows,
+  orientationTable,
+  type FhogGeometry,
+} from '../../src/face/fhog.js';
 import { expectExact, KERNEL_BUILDS, KernelHarness, randomInts } from '../support/kernel-harness.js';
 import { random } from '../support/reference-conv.js';
 
@@ -12,7 +20,12 @@ import { random } from '../support/reference-conv.js';
 const f = Math.fround;
 const PLANES = 31;
 
-interface Image { width: number; height: number; planeBytes: number; data: number[] }
+interface Image {
+  width: number;
+  height: number;
+  planeBytes: number;
+  data: number[];
+}
 
 /** The cell histograms, bordered: 18 planes of (cellRows + 2) x (cellCols + 2). */
 function referenceCells(img: Image, g: FhogGeometry, cellSize: number): Float32Array {
@@ -50,7 +63,10 @@ function referenceCells(img: Image, g: FhogGeometry, cellSize: number): Float32A
   return hist;
 }
 
-const EPS = f(0.0001), NORM_SCALE = f(0.2), TRUNCATION = f(0.1), TEXTURE_SCALE = f(2 * 0.2357);
+const EPS = f(0.0001),
+  NORM_SCALE = f(0.2),
+  TRUNCATION = f(0.1),
+  TEXTURE_SCALE = f(2 * 0.2357);
 
 /** The 31 padded feature planes from bordered histograms. */
 function referenceFeatures(hist: Float32Array, g: FhogGeometry): Float32Array {
@@ -90,7 +106,14 @@ function referenceFeatures(hist: Float32Array, g: FhogGeometry): Float32Array {
 }
 
 // [width, height, cell size]: dlib's 8-pixel cells, small cells for small images, widths around the 8-wide loop's end.
-const sizes: [number, number, number][] = [[40, 33, 8], [13, 11, 4], [7, 7, 2], [65, 20, 8], [19, 24, 3], [30, 26, 8]];
+const sizes: [number, number, number][] = [
+  [40, 33, 8],
+  [13, 11, 4],
+  [7, 7, 2],
+  [65, 20, 8],
+  [19, 24, 3],
+  [30, 26, 8],
+];
 
 describe.each(KERNEL_BUILDS)('fHOG kernels (%s build)', (build) => {
   let h: KernelHarness;
@@ -128,12 +151,28 @@ describe.each(KERNEL_BUILDS)('fHOG kernels (%s build)', (build) => {
       const histRows = fhogHistogramRows(g);
       const histCols = g.cellCols + 2;
       const histPlaneBytes = histRows * histCols * 4;
-      for (const splits of [[0, histRows], [0, 2, histRows], [0, Math.floor(histRows / 2), histRows - 1, histRows]]) {
+      for (const splits of [
+        [0, histRows],
+        [0, 2, histRows],
+        [0, Math.floor(histRows / 2), histRows - 1, histRows],
+      ]) {
         const hist = h.zeros(FHOG_BINS * histPlaneBytes);
         for (let i = 0; i + 1 < splits.length; i++) {
           h.k.f32_fhog_cells__simd128(
-            src, width, img.planeBytes, orientations, g.visibleCols, g.eightWideEnd, rows, columns, first,
-            hist, histPlaneBytes, histCols * 4, splits[i], splits[i + 1],
+            src,
+            width,
+            img.planeBytes,
+            orientations,
+            g.visibleCols,
+            g.eightWideEnd,
+            rows,
+            columns,
+            first,
+            hist,
+            histPlaneBytes,
+            histCols * 4,
+            splits[i],
+            splits[i + 1],
           );
         }
         expectExact(h.readF32(hist, expected.length), expected, `histogram rows split at ${splits}`);
@@ -159,8 +198,23 @@ describe.each(KERNEL_BUILDS)('fHOG kernels (%s build)', (build) => {
     const histAt = h.f32(hist, hist.length * 4 + 64);
     const planeBytes = g.planeRows * g.planeCols * 4;
     const out = h.alloc(PLANES * planeBytes);
-    const args = [histAt, histCols, histPlaneBytes, g.cellRows, g.cellCols, energy, blockNorm, blockScale, scratchStride,
-      out, g.planeRows, g.planeCols, planeBytes, g.padTop, g.padLeft];
+    const args = [
+      histAt,
+      histCols,
+      histPlaneBytes,
+      g.cellRows,
+      g.cellCols,
+      energy,
+      blockNorm,
+      blockScale,
+      scratchStride,
+      out,
+      g.planeRows,
+      g.planeCols,
+      planeBytes,
+      g.padTop,
+      g.padLeft,
+    ];
     [g.cellRows, g.cellRows - 1, g.cellRows - 2, 0].forEach((rows, phase) => {
       if (split && rows > 1) {
         h.k.f32_fhog_features__simd128(...args, phase, 1, rows);
@@ -173,13 +227,20 @@ describe.each(KERNEL_BUILDS)('fHOG kernels (%s build)', (build) => {
     h.expectGuardsIntact();
   }
 
-  it.each(sizes)('features of the cells of a %i x %i image (cell size %i), 6 x 5 filter padding, random histograms, some cells empty, whole and split by rows', (width, height, cellSize) => {
-    features(width, height, cellSize, 6, 5, false);
-    h.reset();
-    features(width, height, cellSize, 6, 5, true);
-  });
+  it.each(sizes)(
+    'features of the cells of a %i x %i image (cell size %i), 6 x 5 filter padding, random histograms, some cells empty, whole and split by rows',
+    (width, height, cellSize) => {
+      features(width, height, cellSize, 6, 5, false);
+      h.reset();
+      features(width, height, cellSize, 6, 5, true);
+    },
+  );
 
-  it.each([[1, 10], [10, 1], [2, 2]])('features padded for a %i x %i filter', (filterRows, filterCols) => {
+  it.each([
+    [1, 10],
+    [10, 1],
+    [2, 2],
+  ])('features padded for a %i x %i filter', (filterRows, filterCols) => {
     features(40, 33, 8, filterRows, filterCols, false);
   });
 

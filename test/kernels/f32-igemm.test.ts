@@ -22,12 +22,36 @@ function packedFloats(packed: PackedWeights): Float32Array {
 }
 
 interface Gemm {
-  x: number; zero: number; indirection: number; taps: number; tapChannels: number; w: number; bias: number;
-  y: number; channels: number; pixels: number; tiles: number; blocks: number;
+  x: number;
+  zero: number;
+  indirection: number;
+  taps: number;
+  tapChannels: number;
+  w: number;
+  bias: number;
+  y: number;
+  channels: number;
+  pixels: number;
+  tiles: number;
+  blocks: number;
 }
 
 function call(h: KernelHarness, g: Gemm, relu: boolean, tiles: [number, number], blocks: [number, number]): void {
-  h.k.f32_igemm_4x8__simd128(g.x, g.zero, g.indirection, g.taps, g.tapChannels, g.w, g.bias, g.y, g.channels, g.pixels, relu, ...tiles, ...blocks);
+  h.k.f32_igemm_4x8__simd128(
+    g.x,
+    g.zero,
+    g.indirection,
+    g.taps,
+    g.tapChannels,
+    g.w,
+    g.bias,
+    g.y,
+    g.channels,
+    g.pixels,
+    relu,
+    ...tiles,
+    ...blocks,
+  );
 }
 
 describe.each(KERNEL_BUILDS)('f32_igemm_4x8 (%s build)', (build) => {
@@ -46,9 +70,18 @@ describe.each(KERNEL_BUILDS)('f32_igemm_4x8 (%s build)', (build) => {
     const packed = packColumns(k, n, (kk, o) => b[kk * n + o], bias);
     const ind = matrixIndirection(m, k, k);
     const g: Gemm = {
-      x: h.f32(a), zero: h.zeros(k * 4), indirection: h.i32(ind.offsets), taps: ind.taps, tapChannels: ind.tapChannels,
-      w: h.f32(packedFloats(packed)), bias: h.f32(packed.bias), y: h.alloc(m * n * 4), channels: n, pixels: m,
-      tiles: ind.tiles, blocks: Math.ceil(n / IGEMM_NR),
+      x: h.f32(a),
+      zero: h.zeros(k * 4),
+      indirection: h.i32(ind.offsets),
+      taps: ind.taps,
+      tapChannels: ind.tapChannels,
+      w: h.f32(packedFloats(packed)),
+      bias: h.f32(packed.bias),
+      y: h.alloc(m * n * 4),
+      channels: n,
+      pixels: m,
+      tiles: ind.tiles,
+      blocks: Math.ceil(n / IGEMM_NR),
     };
     const expected = new Float64Array(m * n);
     const magnitude = new Float64Array(m * n);
@@ -87,10 +120,23 @@ describe.each(KERNEL_BUILDS)('f32_igemm_4x8 (%s build)', (build) => {
     const { g } = gemm(17, 33, 20, true, 7);
     call(h, g, true, [0, g.tiles], [0, g.blocks]);
     const whole = h.readF32(g.y, 17 * 33);
-    for (const [tileSplit, blockSplit] of [[1, 1], [2, 3], [4, 2], [0, 4], [5, 0]]) {
+    for (const [tileSplit, blockSplit] of [
+      [1, 1],
+      [2, 3],
+      [4, 2],
+      [0, 4],
+      [5, 0],
+    ]) {
       new Float32Array(h.memory.buffer, g.y, 17 * 33).fill(Number.NaN);
-      for (const tiles of [[0, tileSplit], [tileSplit, g.tiles]] as [number, number][]) {
-        for (const blocks of [[0, blockSplit], [blockSplit, g.blocks]] as [number, number][]) call(h, g, true, tiles, blocks);
+      for (const tiles of [
+        [0, tileSplit],
+        [tileSplit, g.tiles],
+      ] as [number, number][]) {
+        for (const blocks of [
+          [0, blockSplit],
+          [blockSplit, g.blocks],
+        ] as [number, number][])
+          call(h, g, true, tiles, blocks);
       }
       expectExact(h.readF32(g.y, 17 * 33), whole, `tiles split at ${tileSplit}, blocks at ${blockSplit}`);
     }
@@ -107,7 +153,10 @@ describe.each(KERNEL_BUILDS)('f32_igemm_4x8 (%s build)', (build) => {
   });
 
   it('the batched kernel computes each GEMM of the batch as the single one does', () => {
-    const m = 5, n = 9, k = 13, batch = 3;
+    const m = 5,
+      n = 9,
+      k = 13,
+      batch = 3;
     const next = random(42);
     const gemms = Array.from({ length: batch }, () => {
       const a = floats(m * k, next);
@@ -116,7 +165,9 @@ describe.each(KERNEL_BUILDS)('f32_igemm_4x8 (%s build)', (build) => {
     });
     const bias = floats(16, next);
     // Strides that are not a multiple of the sizes: the batch must add them, not derive them.
-    const xStride = (m * k + 7) * 4, wStride = (gemms[0].packed.length + 5) * 4, yStride = (m * n + 3) * 4;
+    const xStride = (m * k + 7) * 4,
+      wStride = (gemms[0].packed.length + 5) * 4,
+      yStride = (m * n + 3) * 4;
     const x = h.alloc(batch * xStride);
     const w = h.alloc(batch * wStride);
     const y = h.alloc(batch * yStride);
@@ -129,7 +180,27 @@ describe.each(KERNEL_BUILDS)('f32_igemm_4x8 (%s build)', (build) => {
     const indirection = h.i32(ind.offsets);
     const zero = h.zeros(k * 4);
     const biasAt = h.f32(bias);
-    h.k.f32_igemm_4x8_batched__simd128(x, zero, indirection, 1, k, w, biasAt, y, n, m, true, batch, xStride, wStride, yStride, 0, ind.tiles, 0, 2);
+    h.k.f32_igemm_4x8_batched__simd128(
+      x,
+      zero,
+      indirection,
+      1,
+      k,
+      w,
+      biasAt,
+      y,
+      n,
+      m,
+      true,
+      batch,
+      xStride,
+      wStride,
+      yStride,
+      0,
+      ind.tiles,
+      0,
+      2,
+    );
     const batched = gemms.map((_, i) => h.readF32(y + i * yStride, m * n));
     gemms.forEach((_, i) => {
       const single = h.alloc(m * n * 4);
@@ -160,33 +231,49 @@ describe.each(KERNEL_BUILDS)('f32_igemm_4x8 (%s build)', (build) => {
     { hw: [4, 4], c: 2, f: 5, size: 4, stride: 4, pad: [0, 0] },
     { hw: [3, 8], c: 7, f: 12, size: 3, stride: 1, pad: [0, 2] },
   ];
-  it.each(convCases)('conv $hw x $c, $f filters $size x $size, stride $stride, padding $pad (plan indirection and packing), 2 samples', (cc) => {
-    const [hh, ww] = cc.hw;
-    const next = random(hh * 100 + cc.c * 10 + cc.f);
-    const layer = randomCon(0, { inputs: cc.c, filters: cc.f, size: cc.size, stride: cc.stride, pad: cc.pad as [number, number] }, next);
-    const oh = outputSize(hh, cc.size, cc.stride, cc.pad[0]);
-    const ow = outputSize(ww, cc.size, cc.stride, cc.pad[1]);
-    const batch = 2;
-    const samples = [floats(hh * ww * cc.c, next), floats(hh * ww * cc.c, next)];
-    const ind = convIndirection(layer, { h: hh, w: ww, c: cc.c }, { h: oh, w: ow, c: cc.f }, batch);
-    const packed = packConvWeights(layer, undefined, undefined, ind.positions);
-    const x = h.f32(Float32Array.from(samples.flatMap((s) => [...s])));
-    const pixels = batch * oh * ow;
-    const y = h.alloc(pixels * cc.f * 4);
-    h.k.f32_igemm_4x8__simd128(
-      x, h.zeros(ind.tapChannels * 4), h.i32(ind.offsets), ind.taps, ind.tapChannels, h.f32(packedFloats(packed)), h.f32(packed.bias),
-      y, cc.f, pixels, false, 0, ind.tiles, 0, Math.ceil(cc.f / IGEMM_NR),
-    );
-    const actual = h.readF32(y, pixels * cc.f);
-    const k = cc.c * cc.size * cc.size + 1;
-    samples.forEach((s, i) => {
-      const expected = referenceConv(layer, toChw(s, hh, ww, cc.c), hh, ww);
-      const magnitude = referenceConv(absolute(layer), toChw(s.map(Math.abs), hh, ww, cc.c), hh, ww);
-      const plane = oh * ow;
-      const mine = new Float64Array(cc.f * plane);
-      for (let p = 0; p < plane; p++) for (let o = 0; o < cc.f; o++) mine[o * plane + p] = actual[(i * plane + p) * cc.f + o];
-      expectWithin(mine, expected, (j) => k * U * magnitude[j], `sample ${i}`);
-    });
-    h.expectGuardsIntact();
-  });
+  it.each(convCases)(
+    'conv $hw x $c, $f filters $size x $size, stride $stride, padding $pad (plan indirection and packing), 2 samples',
+    (cc) => {
+      const [hh, ww] = cc.hw;
+      const next = random(hh * 100 + cc.c * 10 + cc.f);
+      const layer = randomCon(0, { inputs: cc.c, filters: cc.f, size: cc.size, stride: cc.stride, pad: cc.pad as [number, number] }, next);
+      const oh = outputSize(hh, cc.size, cc.stride, cc.pad[0]);
+      const ow = outputSize(ww, cc.size, cc.stride, cc.pad[1]);
+      const batch = 2;
+      const samples = [floats(hh * ww * cc.c, next), floats(hh * ww * cc.c, next)];
+      const ind = convIndirection(layer, { h: hh, w: ww, c: cc.c }, { h: oh, w: ow, c: cc.f }, batch);
+      const packed = packConvWeights(layer, undefined, undefined, ind.positions);
+      const x = h.f32(Float32Array.from(samples.flatMap((s) => [...s])));
+      const pixels = batch * oh * ow;
+      const y = h.alloc(pixels * cc.f * 4);
+      h.k.f32_igemm_4x8__simd128(
+        x,
+        h.zeros(ind.tapChannels * 4),
+        h.i32(ind.offsets),
+        ind.taps,
+        ind.tapChannels,
+        h.f32(packedFloats(packed)),
+        h.f32(packed.bias),
+        y,
+        cc.f,
+        pixels,
+        false,
+        0,
+        ind.tiles,
+        0,
+        Math.ceil(cc.f / IGEMM_NR),
+      );
+      const actual = h.readF32(y, pixels * cc.f);
+      const k = cc.c * cc.size * cc.size + 1;
+      samples.forEach((s, i) => {
+        const expected = referenceConv(layer, toChw(s, hh, ww, cc.c), hh, ww);
+        const magnitude = referenceConv(absolute(layer), toChw(s.map(Math.abs), hh, ww, cc.c), hh, ww);
+        const plane = oh * ow;
+        const mine = new Float64Array(cc.f * plane);
+        for (let p = 0; p < plane; p++) for (let o = 0; o < cc.f; o++) mine[o * plane + p] = actual[(i * plane + p) * cc.f + o];
+        expectWithin(mine, expected, (j) => k * U * magnitude[j], `sample ${i}`);
+      });
+      h.expectGuardsIntact();
+    },
+  );
 });

@@ -9,7 +9,17 @@ import { floats, outputSize, random } from '../support/reference-conv.js';
 // exact; the average is a sum of n f32 values and a division, so within
 // (n + 1) * 2^-24 * (sum |x|) / n of the float64 mean.
 
-interface Pool { h: number; w: number; c: number; wh: number; ww: number; sy: number; sx: number; py: number; px: number }
+interface Pool {
+  h: number;
+  w: number;
+  c: number;
+  wh: number;
+  ww: number;
+  sy: number;
+  sx: number;
+  py: number;
+  px: number;
+}
 
 function reference(x: Float32Array, samples: number, p: Pool, isMax: boolean) {
   const oh = outputSize(p.h, p.wh, p.sy, p.py);
@@ -19,8 +29,10 @@ function reference(x: Float32Array, samples: number, p: Pool, isMax: boolean) {
   for (let n = 0; n < samples; n++) {
     for (let r = 0; r < oh; r++) {
       for (let col = 0; col < ow; col++) {
-        const r0 = Math.max(r * p.sy - p.py, 0), r1 = Math.min(r * p.sy - p.py + p.wh, p.h);
-        const c0 = Math.max(col * p.sx - p.px, 0), c1 = Math.min(col * p.sx - p.px + p.ww, p.w);
+        const r0 = Math.max(r * p.sy - p.py, 0),
+          r1 = Math.min(r * p.sy - p.py + p.wh, p.h);
+        const c0 = Math.max(col * p.sx - p.px, 0),
+          c1 = Math.min(col * p.sx - p.px + p.ww, p.w);
         const count = (r1 - r0) * (c1 - c0);
         for (let ch = 0; ch < p.c; ch++) {
           let acc = isMax ? -Infinity : 0;
@@ -74,9 +86,8 @@ describe.each(KERNEL_BUILDS)('f32_pool2d_nhwc (%s build)', (build) => {
       const xAt = h.f32(x);
       const y = h.alloc(expected.length * 4);
       const pixels = samples * oh * ow;
-      const call = (start: number, end: number) => h.k.f32_pool2d_nhwc__simd128(
-        xAt, p.h, p.w, p.c, p.wh, p.ww, p.sy, p.sx, p.py, p.px, oh, ow, y, isMax, start, end,
-      );
+      const call = (start: number, end: number) =>
+        h.k.f32_pool2d_nhwc__simd128(xAt, p.h, p.w, p.c, p.wh, p.ww, p.sy, p.sx, p.py, p.px, oh, ow, y, isMax, start, end);
       call(0, pixels);
       const whole = h.readF32(y, expected.length);
       expectWithin(whole, expected, (i) => bound[i]);

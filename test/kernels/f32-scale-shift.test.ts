@@ -16,7 +16,12 @@ describe.each(KERNEL_BUILDS)('f32_scale_shift_nhwc and f32_relu (%s build)', (bu
   beforeEach(() => h.reset());
 
   const shapes = [
-    { plane: 1, c: 1 }, { plane: 1, c: 3 }, { plane: 5, c: 4 }, { plane: 3, c: 7 }, { plane: 6, c: 9 }, { plane: 2, c: 33 },
+    { plane: 1, c: 1 },
+    { plane: 1, c: 3 },
+    { plane: 5, c: 4 },
+    { plane: 3, c: 7 },
+    { plane: 6, c: 9 },
+    { plane: 2, c: 33 },
   ];
   describe.each([false, true])('per element %s', (perElement) => {
     it.each(shapes)('$plane pixels of $c channels, 3 samples, ReLU on and off, split, in place', ({ plane, c }) => {
@@ -37,7 +42,8 @@ describe.each(KERNEL_BUILDS)('f32_scale_shift_nhwc and f32_relu (%s build)', (bu
         const bt = h.f32(beta);
         const y = h.alloc(x.length * 4);
         const pixels = samples * plane;
-        const call = (out: number, start: number, end: number) => h.k.f32_scale_shift_nhwc__simd128(xAt, c, plane, g, bt, perElement, relu, out, start, end);
+        const call = (out: number, start: number, end: number) =>
+          h.k.f32_scale_shift_nhwc__simd128(xAt, c, plane, g, bt, perElement, relu, out, start, end);
         call(y, 1, pixels);
         call(y, 0, 1);
         expectExact(h.readF32(y, x.length), expected, `relu=${relu}`);

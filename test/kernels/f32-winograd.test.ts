@@ -21,7 +21,12 @@ const round4 = (n: number) => Math.ceil(n / 4) * 4;
 
 /** G g Gᵀ of one 3x3 filter in float64, straight from the matrices; position ξ = 4i + j. */
 function transformFilter(g: ArrayLike<number>): number[] {
-  const G = [[1, 0, 0], [0.5, 0.5, 0.5], [0.5, -0.5, 0.5], [0, 0, 1]];
+  const G = [
+    [1, 0, 0],
+    [0.5, 0.5, 0.5],
+    [0.5, -0.5, 0.5],
+    [0, 0, 1],
+  ];
   const gg = G.map((row) => [0, 1, 2].map((j) => row.reduce((s, gik, k) => s + gik * g[k * 3 + j], 0)));
   return gg.flatMap((row) => G.map((grow) => grow.reduce((s, gjk, k) => s + row[k] * gjk, 0)));
 }
@@ -52,105 +57,152 @@ describe.each(KERNEL_BUILDS)('Winograd F(2x2, 3x3) kernels (%s build)', (build) 
   }
 
   it.each([
-    { c: 1, f: 1 }, { c: 3, f: 7 }, { c: 4, f: 8 }, { c: 5, f: 9 }, { c: 2, f: 17 },
-  ])('the filter pack of $c channels, $f filters is G g Gᵀ in float64 rounded once, lanes past the last filter zero, with and without scale', ({ c, f }) => {
-    const next = random(c * 31 + f);
-    const layer = randomCon(0, { inputs: c, filters: f, size: 3, stride: 1, pad: [1, 1] }, next);
-    const scale = floats(f, next);
-    for (const s of [undefined, scale]) {
-      h.reset();
-      const blocks = Math.ceil(f / IGEMM_NR);
-      // Split by blocks where there are several: each call writes its own.
-      const { w, matrixBytes } = pack(layer, s, blocks > 1 ? [[1, blocks], [0, 1]] : [[0, 1]]);
-      const expected = new Float32Array(WINOGRAD_POSITIONS * (matrixBytes / 4));
-      for (let o = 0; o < f; o++) {
-        for (let ch = 0; ch < c; ch++) {
-          const u = transformFilter(layer.filters.subarray((o * c + ch) * 9, (o * c + ch + 1) * 9));
-          const lane = (Math.floor(o / IGEMM_NR) * c + ch) * IGEMM_NR + (o % IGEMM_NR);
-          u.forEach((value, xi) => {
-            expected[xi * (matrixBytes / 4) + lane] = value * (s ? s[o] : 1);
-          });
+    { c: 1, f: 1 },
+    { c: 3, f: 7 },
+    { c: 4, f: 8 },
+    { c: 5, f: 9 },
+    { c: 2, f: 17 },
+  ])(
+    'the filter pack of $c channels, $f filters is G g Gᵀ in float64 rounded once, lanes past the last filter zero, with and without scale',
+    ({ c, f }) => {
+      const next = random(c * 31 + f);
+      const layer = randomCon(0, { inputs: c, filters: f, size: 3, stride: 1, pad: [1, 1] }, next);
+      const scale = floats(f, next);
+      for (const s of [undefined, scale]) {
+        h.reset();
+        const blocks = Math.ceil(f / IGEMM_NR);
+        // Split by blocks where there are several: each call writes its own.
+        const { w, matrixBytes } = pack(
+          layer,
+          s,
+          blocks > 1
+            ? [
+                [1, blocks],
+                [0, 1],
+              ]
+            : [[0, 1]],
+        );
+        const expected = new Float32Array(WINOGRAD_POSITIONS * (matrixBytes / 4));
+        for (let o = 0; o < f; o++) {
+          for (let ch = 0; ch < c; ch++) {
+            const u = transformFilter(layer.filters.subarray((o * c + ch) * 9, (o * c + ch + 1) * 9));
+            const lane = (Math.floor(o / IGEMM_NR) * c + ch) * IGEMM_NR + (o % IGEMM_NR);
+            u.forEach((value, xi) => {
+              expected[xi * (matrixBytes / 4) + lane] = value * (s ? s[o] : 1);
+            });
+          }
         }
+        expectExact(h.readF32(w, expected.length), expected, s ? 'scaled' : 'unscaled');
+        h.expectGuardsIntact();
       }
-      expectExact(h.readF32(w, expected.length), expected, s ? 'scaled' : 'unscaled');
-      h.expectGuardsIntact();
-    }
-  });
+    },
+  );
 
   const cases = [
-    ...[[1, 1], [1, 5], [3, 3], [5, 7]].flatMap(([hh, ww]) => [1, 3, 4, 5].map((c) => ({ hh, ww, c, f: c === 4 ? 8 : 2 * c + 3, pad: [1, 1] }))),
+    ...[
+      [1, 1],
+      [1, 5],
+      [3, 3],
+      [5, 7],
+    ].flatMap(([hh, ww]) => [1, 3, 4, 5].map((c) => ({ hh, ww, c, f: c === 4 ? 8 : 2 * c + 3, pad: [1, 1] }))),
     { hh: 3, ww: 3, c: 3, f: 5, pad: [0, 0] },
     { hh: 5, ww: 7, c: 5, f: 9, pad: [0, 0] },
     { hh: 5, ww: 7, c: 4, f: 1, pad: [2, 0] },
     { hh: 1, ww: 5, c: 1, f: 7, pad: [2, 2] },
     { hh: 6, ww: 4, c: 3, f: 33, pad: [0, 1] },
   ];
-  it.each(cases)('a $hh x $ww x $c input, $f filters, padding $pad, 2 samples: pack, transforms and GEMMs against the direct conv', (cc) => {
-    const next = random(cc.hh * 1000 + cc.ww * 100 + cc.c * 10 + cc.f);
-    const layer = randomCon(0, { inputs: cc.c, filters: cc.f, size: 3, stride: 1, pad: cc.pad as [number, number] }, next);
-    const [py, px] = cc.pad;
-    const oh = outputSize(cc.hh, 3, 1, py);
-    const ow = outputSize(cc.ww, 3, 1, px);
-    const samples = [floats(cc.hh * cc.ww * cc.c, next), floats(cc.hh * cc.ww * cc.c, next)];
-    const { tilesY, tilesX } = winogradTiles({ h: oh, w: ow, c: cc.f });
-    const tiles = 2 * tilesY * tilesX;
-    const vRow = round4(cc.c);
-    const mRow = round4(cc.f);
-    // Odd strides (not a multiple of the rows): the kernels must take them as given.
-    const vMatrixBytes = tiles * vRow * 4 + 80;
-    const mMatrixBytes = tiles * mRow * 4 + 48;
+  it.each(cases)(
+    'a $hh x $ww x $c input, $f filters, padding $pad, 2 samples: pack, transforms and GEMMs against the direct conv',
+    (cc) => {
+      const next = random(cc.hh * 1000 + cc.ww * 100 + cc.c * 10 + cc.f);
+      const layer = randomCon(0, { inputs: cc.c, filters: cc.f, size: 3, stride: 1, pad: cc.pad as [number, number] }, next);
+      const [py, px] = cc.pad;
+      const oh = outputSize(cc.hh, 3, 1, py);
+      const ow = outputSize(cc.ww, 3, 1, px);
+      const samples = [floats(cc.hh * cc.ww * cc.c, next), floats(cc.hh * cc.ww * cc.c, next)];
+      const { tilesY, tilesX } = winogradTiles({ h: oh, w: ow, c: cc.f });
+      const tiles = 2 * tilesY * tilesX;
+      const vRow = round4(cc.c);
+      const mRow = round4(cc.f);
+      // Odd strides (not a multiple of the rows): the kernels must take them as given.
+      const vMatrixBytes = tiles * vRow * 4 + 80;
+      const mMatrixBytes = tiles * mRow * 4 + 48;
 
-    const { w, matrixBytes } = pack(layer);
-    const x = h.f32(Float32Array.from(samples.flatMap((s) => [...s])));
-    const zero = h.zeros(vRow * 4);
-    const v = h.alloc(WINOGRAD_POSITIONS * vMatrixBytes);
-    const m = h.alloc(WINOGRAD_POSITIONS * mMatrixBytes);
-    const bias = new Float32Array(round4(cc.f));
-    bias.set(layer.bias!);
-    const y = h.alloc(2 * oh * ow * cc.f * 4);
-    const ind = matrixIndirection(tiles, vRow, cc.c);
-    const blocks = Math.ceil(mRow / IGEMM_NR);
+      const { w, matrixBytes } = pack(layer);
+      const x = h.f32(Float32Array.from(samples.flatMap((s) => [...s])));
+      const zero = h.zeros(vRow * 4);
+      const v = h.alloc(WINOGRAD_POSITIONS * vMatrixBytes);
+      const m = h.alloc(WINOGRAD_POSITIONS * mMatrixBytes);
+      const bias = new Float32Array(round4(cc.f));
+      bias.set(layer.bias!);
+      const y = h.alloc(2 * oh * ow * cc.f * 4);
+      const ind = matrixIndirection(tiles, vRow, cc.c);
+      const blocks = Math.ceil(mRow / IGEMM_NR);
 
-    h.k.f32_winograd_2x2_3x3_input_nhwc__simd128(x, zero, cc.hh, cc.ww, cc.c, py, px, tilesY, tilesX, v, vMatrixBytes, 0, tiles);
-    h.k.f32_igemm_4x8_batched__simd128(
-      v, zero, h.i32(ind.offsets), 1, cc.c, w, h.zeros(blocks * IGEMM_NR * 4), m, mRow, tiles, false,
-      WINOGRAD_POSITIONS, vMatrixBytes, matrixBytes, mMatrixBytes, 0, ind.tiles, 0, blocks,
-    );
-    const biasAt = h.f32(bias);
-    for (const relu of [false, true]) {
-      h.k.f32_winograd_2x2_3x3_output_nhwc__simd128(m, mMatrixBytes, biasAt, cc.f, oh, ow, tilesY, tilesX, y, relu, 0, tiles);
-      const actual = h.readF32(y, 2 * oh * ow * cc.f);
-      const absLayer = { ...layer, filters: layer.filters.map(Math.abs), bias: layer.bias!.map(Math.abs) };
-      samples.forEach((s, i) => {
-        const expected = referenceConv(layer, toChw(s, cc.hh, cc.ww, cc.c), cc.hh, cc.ww);
-        const magnitude = referenceConv(absLayer, toChw(s.map(Math.abs), cc.hh, cc.ww, cc.c), cc.hh, cc.ww);
-        const plane = oh * ow;
-        const mine = new Float64Array(cc.f * plane);
-        for (let p = 0; p < plane; p++) for (let o = 0; o < cc.f; o++) mine[o * plane + p] = actual[(i * plane + p) * cc.f + o];
-        const want = relu ? expected.map((e) => Math.max(0, e)) : expected;
-        expectWithin(mine, want, (j) => 16 * (9 * cc.c + 1) * U * magnitude[j], `sample ${i} relu=${relu}`);
-      });
-    }
-    h.expectGuardsIntact();
+      h.k.f32_winograd_2x2_3x3_input_nhwc__simd128(x, zero, cc.hh, cc.ww, cc.c, py, px, tilesY, tilesX, v, vMatrixBytes, 0, tiles);
+      h.k.f32_igemm_4x8_batched__simd128(
+        v,
+        zero,
+        h.i32(ind.offsets),
+        1,
+        cc.c,
+        w,
+        h.zeros(blocks * IGEMM_NR * 4),
+        m,
+        mRow,
+        tiles,
+        false,
+        WINOGRAD_POSITIONS,
+        vMatrixBytes,
+        matrixBytes,
+        mMatrixBytes,
+        0,
+        ind.tiles,
+        0,
+        blocks,
+      );
+      const biasAt = h.f32(bias);
+      for (const relu of [false, true]) {
+        h.k.f32_winograd_2x2_3x3_output_nhwc__simd128(m, mMatrixBytes, biasAt, cc.f, oh, ow, tilesY, tilesX, y, relu, 0, tiles);
+        const actual = h.readF32(y, 2 * oh * ow * cc.f);
+        const absLayer = { ...layer, filters: layer.filters.map(Math.abs), bias: layer.bias!.map(Math.abs) };
+        samples.forEach((s, i) => {
+          const expected = referenceConv(layer, toChw(s, cc.hh, cc.ww, cc.c), cc.hh, cc.ww);
+          const magnitude = referenceConv(absLayer, toChw(s.map(Math.abs), cc.hh, cc.ww, cc.c), cc.hh, cc.ww);
+          const plane = oh * ow;
+          const mine = new Float64Array(cc.f * plane);
+          for (let p = 0; p < plane; p++) for (let o = 0; o < cc.f; o++) mine[o * plane + p] = actual[(i * plane + p) * cc.f + o];
+          const want = relu ? expected.map((e) => Math.max(0, e)) : expected;
+          expectWithin(mine, want, (j) => 16 * (9 * cc.c + 1) * U * magnitude[j], `sample ${i} relu=${relu}`);
+        });
+      }
+      h.expectGuardsIntact();
 
-    // The transforms split into any tile ranges give the same bits.
-    const whole = h.readF32(y, 2 * oh * ow * cc.f);
-    const split = Math.max(1, Math.floor(tiles / 2) - 1);
-    const v2 = h.alloc(WINOGRAD_POSITIONS * vMatrixBytes);
-    for (const [a, b] of [[split, tiles], [0, split]]) {
-      h.k.f32_winograd_2x2_3x3_input_nhwc__simd128(x, zero, cc.hh, cc.ww, cc.c, py, px, tilesY, tilesX, v2, vMatrixBytes, a, b);
-    }
-    for (let xi = 0; xi < WINOGRAD_POSITIONS; xi++) {
-      // Only the first C lanes of a row are defined (the rest read past the pixel).
-      const one = h.readF32(v + xi * vMatrixBytes, tiles * vRow).filter((_, i) => i % vRow < cc.c);
-      const two = h.readF32(v2 + xi * vMatrixBytes, tiles * vRow).filter((_, i) => i % vRow < cc.c);
-      expectExact(two, one, `V matrix ${xi}`);
-    }
-    new Float32Array(h.memory.buffer, y, 2 * oh * ow * cc.f).fill(Number.NaN);
-    for (const [a, b] of [[split, tiles], [0, split]]) {
-      h.k.f32_winograd_2x2_3x3_output_nhwc__simd128(m, mMatrixBytes, biasAt, cc.f, oh, ow, tilesY, tilesX, y, true, a, b);
-    }
-    expectExact(h.readF32(y, 2 * oh * ow * cc.f), whole, 'output split by tiles');
-    expect(tiles).toBeGreaterThan(1);
-  });
+      // The transforms split into any tile ranges give the same bits.
+      const whole = h.readF32(y, 2 * oh * ow * cc.f);
+      const split = Math.max(1, Math.floor(tiles / 2) - 1);
+      const v2 = h.alloc(WINOGRAD_POSITIONS * vMatrixBytes);
+      for (const [a, b] of [
+        [split, tiles],
+        [0, split],
+      ]) {
+        h.k.f32_winograd_2x2_3x3_input_nhwc__simd128(x, zero, cc.hh, cc.ww, cc.c, py, px, tilesY, tilesX, v2, vMatrixBytes, a, b);
+      }
+      for (let xi = 0; xi < WINOGRAD_POSITIONS; xi++) {
+        // Only the first C lanes of a row are defined (the rest read past the pixel).
+        const one = h.readF32(v + xi * vMatrixBytes, tiles * vRow).filter((_, i) => i % vRow < cc.c);
+        const two = h.readF32(v2 + xi * vMatrixBytes, tiles * vRow).filter((_, i) => i % vRow < cc.c);
+        expectExact(two, one, `V matrix ${xi}`);
+      }
+      new Float32Array(h.memory.buffer, y, 2 * oh * ow * cc.f).fill(Number.NaN);
+      for (const [a, b] of [
+        [split, tiles],
+        [0, split],
+      ]) {
+        h.k.f32_winograd_2x2_3x3_output_nhwc__simd128(m, mMatrixBytes, biasAt, cc.f, oh, ow, tilesY, tilesX, y, true, a, b);
+      }
+      expectExact(h.readF32(y, 2 * oh * ow * cc.f), whole, 'output split by tiles');
+      expect(tiles).toBeGreaterThan(1);
+    },
+  );
 });

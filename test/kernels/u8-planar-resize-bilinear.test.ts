@@ -11,7 +11,15 @@ import { random } from '../support/reference-conv.js';
 
 const f = Math.fround;
 
-function reference(src: number[], sw: number, sPlane: number, dw: number, dh: number, dPlane: number, t: ReturnType<typeof bilinearResizeTables>): Uint8Array {
+function reference(
+  src: number[],
+  sw: number,
+  sPlane: number,
+  dw: number,
+  dh: number,
+  dPlane: number,
+  t: ReturnType<typeof bilinearResizeTables>,
+): Uint8Array {
   const out = new Uint8Array(3 * dPlane);
   const rows = new DataView(t.rows.buffer);
   const groups = new DataView(t.groups.buffer, t.groups.byteOffset);
@@ -50,7 +58,15 @@ function reference(src: number[], sw: number, sPlane: number, dw: number, dh: nu
 }
 
 const sizes: [number, number, number, number][] = [
-  [1, 1, 1, 1], [5, 4, 1, 1], [1, 1, 3, 2], [2, 2, 5, 5], [17, 9, 13, 7], [40, 30, 33, 25], [20, 20, 40, 40], [7, 3, 9, 5], [48, 10, 17, 3],
+  [1, 1, 1, 1],
+  [5, 4, 1, 1],
+  [1, 1, 3, 2],
+  [2, 2, 5, 5],
+  [17, 9, 13, 7],
+  [40, 30, 33, 25],
+  [20, 20, 40, 40],
+  [7, 3, 9, 5],
+  [48, 10, 17, 3],
 ];
 
 describe.each(KERNEL_BUILDS)('u8_planar_resize_bilinear (%s build)', (build) => {
@@ -72,12 +88,29 @@ describe.each(KERNEL_BUILDS)('u8_planar_resize_bilinear (%s build)', (build) => 
     const rows = h.u8(t.rows);
     const groups = h.u8(t.groups, 1);
     const tail = h.u8(t.tail, 1);
-    for (const splits of [[0, dh], [0, Math.floor(dh / 2), dh]]) {
+    for (const splits of [
+      [0, dh],
+      [0, Math.floor(dh / 2), dh],
+    ]) {
       const dst = h.alloc(3 * dPlane);
       const want = h.readU8(dst, 3 * dPlane);
       for (let p = 0; p < 3; p++) want.set(expected.subarray(p * dPlane, p * dPlane + dw * dh), p * dPlane);
       for (let i = 0; i + 1 < splits.length; i++) {
-        h.k.u8_planar_resize_bilinear__simd128(s, sw, sPlane, dst, dw, dPlane, rows, groups, t.groupCount, tail, t.tailCount, splits[i], splits[i + 1]);
+        h.k.u8_planar_resize_bilinear__simd128(
+          s,
+          sw,
+          sPlane,
+          dst,
+          dw,
+          dPlane,
+          rows,
+          groups,
+          t.groupCount,
+          tail,
+          t.tailCount,
+          splits[i],
+          splits[i + 1],
+        );
       }
       expectExact(h.readU8(dst, 3 * dPlane), want, `rows ${splits}`);
     }

@@ -29,7 +29,13 @@ describe.each(KERNEL_BUILDS)('u8_rgb_pyramid_down_2 (%s build)', (build) => {
   beforeEach(() => h.reset());
 
   describe.each([3, 4])('pixel stride %i', (stride) => {
-    it.each([[5, 5], [6, 7], [17, 12], [40, 31], [9, 24]])('%i x %i pixels (width x height), rows padded, whole and split', (width, height) => {
+    it.each([
+      [5, 5],
+      [6, 7],
+      [17, 12],
+      [40, 31],
+      [9, 24],
+    ])('%i x %i pixels (width x height), rows padded, whole and split', (width, height) => {
       const rowBytes = width * stride + 5;
       const src = randomInts(random(width * 100 + height + stride), rowBytes * height, 256);
       // Saturated corners: the largest sums (16 * 255 in the u16 temp) must not wrap.
@@ -38,7 +44,11 @@ describe.each(KERNEL_BUILDS)('u8_rgb_pyramid_down_2 (%s build)', (build) => {
       const rows = Math.floor((height - 3) / 2);
       const expected = reference(src, rowBytes, stride, rows, cols);
       const s = h.u8(src);
-      for (const splits of [[0, rows], [0, 1, rows], [0, Math.floor(rows / 2), rows - 1, rows]]) {
+      for (const splits of [
+        [0, rows],
+        [0, 1, rows],
+        [0, Math.floor(rows / 2), rows - 1, rows],
+      ]) {
         const dst = h.alloc(rows * cols * 3);
         for (let i = 0; i + 1 < splits.length; i++) {
           const [start, end] = [splits[i], splits[i + 1]];

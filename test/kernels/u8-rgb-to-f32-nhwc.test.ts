@@ -13,9 +13,13 @@ describe.each(KERNEL_BUILDS)('u8_rgb_to_f32_nhwc (%s build)', (build) => {
   });
   beforeEach(() => h.reset());
 
-  const means: [number, number, number][] = [[0, 0, 0], [122.782, 117.001, 104.298], [255, -3.5, 0.1]];
+  const means: [number, number, number][] = [
+    [0, 0, 0],
+    [122.782, 117.001, 104.298],
+    [255, -3.5, 0.1],
+  ];
   describe.each([3, 4])('pixel stride %i', (stride) => {
-    it.each([1, 2, 5, 17])('%i pixels, means 0, dlib\'s and odd ones, split', (pixels) => {
+    it.each([1, 2, 5, 17])("%i pixels, means 0, dlib's and odd ones, split", (pixels) => {
       const src = randomInts(random(pixels * stride), pixels * stride, 256);
       // The extremes of a byte included.
       src[0] = 0;

@@ -18,7 +18,11 @@ describe.each(KERNEL_BUILDS)('u8_rgb_to_planar (%s build)', (build) => {
       // Planes an odd number of bytes apart: the kernel must not assume an alignment.
       const planeBytes = pixels + 3;
       const s = h.u8(src);
-      for (const splits of [[0, pixels], [0, Math.min(5, pixels), pixels], [0, Math.min(1, pixels), Math.min(21, pixels), pixels]]) {
+      for (const splits of [
+        [0, pixels],
+        [0, Math.min(5, pixels), pixels],
+        [0, Math.min(1, pixels), Math.min(21, pixels), pixels],
+      ]) {
         const dst = h.alloc(3 * planeBytes);
         const expected = h.readU8(dst, 3 * planeBytes);
         for (let p = 0; p < pixels; p++) for (let k = 0; k < 3; k++) expected[k * planeBytes + p] = src[p * stride + k];

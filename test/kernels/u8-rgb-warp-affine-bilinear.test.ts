@@ -11,7 +11,16 @@ import { random } from '../support/reference-conv.js';
 
 type Map = [number, number, number, number, number, number];
 
-function reference(src: number[], width: number, height: number, rowBytes: number, stride: number, dw: number, dh: number, m: Map): Uint8Array {
+function reference(
+  src: number[],
+  width: number,
+  height: number,
+  rowBytes: number,
+  stride: number,
+  dw: number,
+  dh: number,
+  m: Map,
+): Uint8Array {
   const [m00, m01, m10, m11, b0, b1] = m;
   const out = new Uint8Array(dw * dh * 3);
   for (let r = 0; r < dh; r++) {
@@ -25,8 +34,9 @@ function reference(src: number[], width: number, height: number, rowBytes: numbe
       const fy = y - top;
       const at = (yy: number, xx: number, k: number) => src[yy * rowBytes + xx * stride + k];
       for (let k = 0; k < 3; k++) {
-        const v = (1 - fy) * ((1 - fx) * at(top, left, k) + fx * at(top, left + 1, k))
-          + fy * ((1 - fx) * at(top + 1, left, k) + fx * at(top + 1, left + 1, k));
+        const v =
+          (1 - fy) * ((1 - fx) * at(top, left, k) + fx * at(top, left + 1, k)) +
+          fy * ((1 - fx) * at(top + 1, left, k) + fx * at(top + 1, left + 1, k));
         out[(r * dw + c) * 3 + k] = Math.trunc(v);
       }
     }
@@ -53,12 +63,16 @@ describe.each(KERNEL_BUILDS)('u8_rgb_warp_affine_bilinear (%s build)', (build) =
 
   describe.each([3, 4])('pixel stride %i', (stride) => {
     it.each(maps)('$name, to $dw x $dh, whole and split by rows', ({ dw, dh, m }) => {
-      const width = 9, height = 8;
+      const width = 9,
+        height = 8;
       const rowBytes = width * stride + 3;
       const src = randomInts(random(dw * 100 + dh + stride), rowBytes * height, 256);
       const expected = reference(src, width, height, rowBytes, stride, dw, dh, m);
       const s = h.u8(src);
-      for (const splits of [[0, dh], [0, Math.floor(dh / 2), dh]]) {
+      for (const splits of [
+        [0, dh],
+        [0, Math.floor(dh / 2), dh],
+      ]) {
         const dst = h.alloc(dw * dh * 3);
         for (let i = 0; i + 1 < splits.length; i++) {
           h.k.u8_rgb_warp_affine_bilinear(s, width, height, rowBytes, stride, dst, dw, ...m, splits[i], splits[i + 1]);

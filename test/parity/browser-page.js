@@ -17,13 +17,18 @@ const onStage = (stage) => (lastStage = stage);
 
 async function inPage() {
   const payload = await (await fetch('/parity-payload.json')).json();
-  const result = await runParityCheck(dlib, { model: await fetch('/models/dlib_face_recognition_resnet_model_v1.dat'), payload, options, onStage });
+  const result = await runParityCheck(dlib, {
+    model: await fetch('/models/dlib_face_recognition_resnet_model_v1.dat'),
+    payload,
+    options,
+    onStage,
+  });
   return { ...result, features: await browserFeatures() };
 }
 
 function inWorker() {
   const worker = new Worker(new URL('./browser-worker.js', import.meta.url), { type: 'module' });
-  onStage('starting the page\'s Web Worker');
+  onStage("starting the page's Web Worker");
   return new Promise((resolve, reject) => {
     worker.onmessage = ({ data }) => {
       if (data.stage) onStage(`in the page's Web Worker: ${data.stage}`);
@@ -36,7 +41,9 @@ function inWorker() {
 }
 
 function timeout() {
-  return new Promise((resolve) => setTimeout(() => resolve({ error: `no result after ${RESULT_TIMEOUT_MS / 1000} s; it stopped at: ${lastStage}` }), RESULT_TIMEOUT_MS));
+  return new Promise((resolve) =>
+    setTimeout(() => resolve({ error: `no result after ${RESULT_TIMEOUT_MS / 1000} s; it stopped at: ${lastStage}` }), RESULT_TIMEOUT_MS),
+  );
 }
 
 window.parityResult = Promise.race([

@@ -24,7 +24,10 @@ export class KernelHarness {
   private next = GUARD;
   private readonly regions: { at: number; bytes: number }[] = [];
 
-  private constructor(readonly memory: WebAssembly.Memory, readonly k: AnyKernels) {}
+  private constructor(
+    readonly memory: WebAssembly.Memory,
+    readonly k: AnyKernels,
+  ) {}
 
   static async create(build: KernelBuild): Promise<KernelHarness> {
     const { module, relaxedSimd } = await loadKernelModule({ relaxedSimd: build === 'relaxed-simd' }, false);
@@ -94,8 +97,10 @@ export class KernelHarness {
     const bytes = new Uint8Array(this.memory.buffer);
     for (const { at, bytes: size } of this.regions) {
       const after = Math.ceil((at + size + GUARD) / 64) * 64 + GUARD;
-      for (let i = at - GUARD; i < at; i++) if (bytes[i] !== POISON) throw new Error(`byte ${at - i} before the region at ${at} was written`);
-      for (let i = at + size; i < after - GUARD; i++) if (bytes[i] !== POISON) throw new Error(`byte ${i - at - size} past the region at ${at} (${size} bytes) was written`);
+      for (let i = at - GUARD; i < at; i++)
+        if (bytes[i] !== POISON) throw new Error(`byte ${at - i} before the region at ${at} was written`);
+      for (let i = at + size; i < after - GUARD; i++)
+        if (bytes[i] !== POISON) throw new Error(`byte ${i - at - size} past the region at ${at} (${size} bytes) was written`);
     }
   }
 }

@@ -12,15 +12,29 @@ export function random(seed: number): () => number {
 export const floats = (n: number, next: () => number) => Float32Array.from({ length: n }, next);
 
 export interface ConGeometry {
-  inputs: number; filters: number; size: number; stride: number; pad: [number, number];
+  inputs: number;
+  filters: number;
+  size: number;
+  stride: number;
+  pad: [number, number];
 }
 
 /** A con layer of random weights and bias. */
 export function randomCon(index: number, g: ConGeometry, next: () => number): ConLayer {
   return {
-    kind: 'con', index, offset: 0, numFilters: g.filters, inputChannels: g.inputs, kernelRows: g.size, kernelCols: g.size,
-    strideY: g.stride, strideX: g.stride, padY: g.pad[0], padX: g.pad[1],
-    filters: floats(g.filters * g.inputs * g.size * g.size, next), bias: floats(g.filters, next),
+    kind: 'con',
+    index,
+    offset: 0,
+    numFilters: g.filters,
+    inputChannels: g.inputs,
+    kernelRows: g.size,
+    kernelCols: g.size,
+    strideY: g.stride,
+    strideX: g.stride,
+    padY: g.pad[0],
+    padX: g.pad[1],
+    filters: floats(g.filters * g.inputs * g.size * g.size, next),
+    bias: floats(g.filters, next),
   };
 }
 

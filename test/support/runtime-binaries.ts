@@ -9,8 +9,11 @@ const INSTALL = 'scripts/install-test-runtimes.sh (npm test runs it first)';
 const RUNTIMES = {
   deno: { path: `${root}node_modules/.bin/deno`, from: 'the deno npm package: run npm ci' },
   bun: { path: `${root}node_modules/.bin/bun`, from: 'the bun npm package: run npm ci' },
-  workerd: { path: `${root}node_modules/.bin/workerd`, from: 'the workerd npm package (Cloudflare\'s runtime): run npm ci' },
-  node22: { path: `${root}node_modules/.cache/node22/node_modules/node-linux-${arch()}/bin/node`, from: `node-linux-${arch()}@22 from the npm registry: run ${INSTALL}` },
+  workerd: { path: `${root}node_modules/.bin/workerd`, from: "the workerd npm package (Cloudflare's runtime): run npm ci" },
+  node22: {
+    path: `${root}node_modules/.cache/node22/node_modules/node-linux-${arch()}/bin/node`,
+    from: `node-linux-${arch()}@22 from the npm registry: run ${INSTALL}`,
+  },
   chromium: { path: '/usr/bin/chromium', from: `Debian's chromium package: run ${INSTALL}` },
   firefox: { path: '/usr/bin/firefox-esr', from: `Debian's firefox-esr package: run ${INSTALL}` },
   webkitWebDriver: { path: '/usr/bin/WebKitWebDriver', from: `Debian's webkit2gtk-driver package (WebKitGTK's WebDriver): run ${INSTALL}` },

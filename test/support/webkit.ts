@@ -29,10 +29,14 @@ export async function launchWebKit({ env = {} }: { env?: Record<string, string> 
   const home = await mkdtemp(join(tmpdir(), 'dlib-wasm-webkit-'));
   const stop = async () => {
     process.off('exit', killAll);
-    await Promise.all(children.filter((child) => child.exitCode === null && child.signalCode === null).map((child) => {
-      child.kill();
-      return once(child, 'exit');
-    }));
+    await Promise.all(
+      children
+        .filter((child) => child.exitCode === null && child.signalCode === null)
+        .map((child) => {
+          child.kill();
+          return once(child, 'exit');
+        }),
+    );
     await rm(home, { recursive: true, force: true, maxRetries: 5 }); // a web process may still be writing its cache
   };
   try {
@@ -53,7 +57,10 @@ export async function launchWebKit({ env = {} }: { env?: Record<string, string> 
     children.push(driverProcess);
     const url = `http://127.0.0.1:${port}`;
     await untilReady(url, driverProcess);
-    const driver = await new Builder().usingServer(url).withCapabilities(new Capabilities({ browserName: 'MiniBrowser' })).build();
+    const driver = await new Builder()
+      .usingServer(url)
+      .withCapabilities(new Capabilities({ browserName: 'MiniBrowser' }))
+      .build();
     const version = String((await driver.getCapabilities()).get('browserVersion'));
     return {
       driver,
@@ -104,7 +111,10 @@ async function untilReady(url: string, driverProcess: ChildProcess): Promise<voi
   const deadline = Date.now() + 15_000;
   while (Date.now() < deadline) {
     if (driverProcess.exitCode !== null) throw new Error(`WebKitWebDriver exited with ${driverProcess.exitCode}`);
-    const status = await fetch(`${url}/status`).then((response) => response.json(), () => undefined);
+    const status = await fetch(`${url}/status`).then(
+      (response) => response.json(),
+      () => undefined,
+    );
     if ((status as { value?: { ready?: boolean } } | undefined)?.value?.ready) return;
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
