@@ -20,28 +20,62 @@ export interface FloatTensor {
 
 export type NetworkInput = RgbImage | FloatTensor;
 
-/** Largest side and pixel count accepted, so that a bad size field never drives an allocation. */
+/** Largest side and pixel count accepted (see checkImageSize). */
 export const MAX_IMAGE_SIDE = 16384;
 export const MAX_IMAGE_PIXELS = 64 * 1024 * 1024;
+/**
+ * The least side of an image that landmarks or chips are sampled from:
+ * bilinear sampling needs a pixel's right and lower neighbours, and a smaller
+ * image holds no face.
+ */
+export const MIN_SAMPLED_SIDE = 2;
 
 export function isFloatTensor(input: NetworkInput): input is FloatTensor {
   return input.data instanceof Float32Array;
 }
 
-function checkSize(width: unknown, height: unknown, what: string): void {
-  if (!Number.isInteger(width) || !Number.isInteger(height) || (width as number) < 1 || (height as number) < 1) {
-    throw new InputError(`${what} size ${String(width)}x${String(height)} is not a positive integer size`);
+/**
+ * The one check of an image size: whole pixels, at least `minSide` a side
+ * (the detector takes empty images, landmarks and chips need 2x2), and
+ * within MAX_IMAGE_SIDE and MAX_IMAGE_PIXELS, so that a bad size field never
+ * drives an allocation.
+ */
+export function checkImageSize(width: unknown, height: unknown, what: string, minSide = 1): void {
+  if (!Number.isInteger(width) || !Number.isInteger(height) || (width as number) < 0 || (height as number) < 0) {
+    throw new InputError(`${what} size ${String(width)}x${String(height)} is not a size in whole pixels`);
   }
   const w = width as number;
   const h = height as number;
-  if (w > MAX_IMAGE_SIDE || h > MAX_IMAGE_SIDE || w * h > MAX_IMAGE_PIXELS) {
-    throw new InputError(
-      `${what} size ${w}x${h} is larger than the supported ${MAX_IMAGE_SIDE}x${MAX_IMAGE_SIDE} (${MAX_IMAGE_PIXELS} pixels)`,
-    );
+  if (w < minSide || h < minSide) throw new InputError(`${what} is ${w}x${h}; it must be at least ${minSide}x${minSide} pixels`);
+  if (w > MAX_IMAGE_SIDE || h > MAX_IMAGE_SIDE) {
+    throw new InputError(`${what} size ${w}x${h} is larger than the supported ${MAX_IMAGE_SIDE}x${MAX_IMAGE_SIDE}`);
   }
+  if (w * h > MAX_IMAGE_PIXELS)
+    throw new InputError(`${what} size ${w}x${h} is ${w * h} pixels, more than the ${MAX_IMAGE_PIXELS} supported`);
 }
 
-/** Checks an input and returns its rows, cols and, for images, bytes per pixel (3 or 4). */
+/**
+ * Checks an RGB or RGBA image of at least `minSide` pixels a side and returns
+ * its size and bytes per pixel (3 or 4; 3 for an empty image).
+ */
+export function describeRgbImage(image: RgbImage, what: string, minSide = 1): { width: number; height: number; pixelStride: number } {
+  if (image === null || typeof image !== 'object' || !('data' in image))
+    throw new InputError(`${what} is not an image { width, height, data }`);
+  const { width, height, data } = image;
+  checkImageSize(width, height, what, minSide);
+  if (!(data instanceof Uint8Array || data instanceof Uint8ClampedArray)) {
+    throw new InputError(`${what} data must be a Uint8Array or Uint8ClampedArray of RGB or RGBA bytes`);
+  }
+  const pixels = width * height;
+  if (data.length !== pixels * 3 && data.length !== pixels * 4) {
+    throw new InputError(
+      `${what} holds ${data.length} bytes; a ${width}x${height} image needs ${pixels * 3} (RGB) or ${pixels * 4} (RGBA)`,
+    );
+  }
+  return { width, height, pixelStride: pixels === 0 ? 3 : data.length / pixels };
+}
+
+/** Checks a network input and returns its rows, cols and, for images, bytes per pixel (3 or 4). */
 export function describeInput(input: NetworkInput, what: string): { rows: number; cols: number; pixelStride: number } {
   if (input === null || typeof input !== 'object' || !('data' in input)) throw new InputError(`${what} is not an image or tensor`);
   if (isFloatTensor(input)) {
@@ -50,7 +84,7 @@ export function describeInput(input: NetworkInput, what: string): { rows: number
         `${what} is an image with Float32Array data; an image's data must be 8-bit RGB or RGBA bytes (a Uint8Array or Uint8ClampedArray), and a float tensor is { channels: 3, rows, cols, data }`,
       );
     }
-    checkSize(input.cols, input.rows, what);
+    checkImageSize(input.cols, input.rows, what);
     if (input.channels !== 3) throw new InputError(`${what} has ${input.channels} channels; the input layer takes 3 (RGB)`);
     const expected = 3 * input.rows * input.cols;
     if (input.data.length !== expected) {
@@ -61,16 +95,6 @@ export function describeInput(input: NetworkInput, what: string): { rows: number
     }
     return { rows: input.rows, cols: input.cols, pixelStride: 0 };
   }
-  const { width, height, data } = input;
-  checkSize(width, height, what);
-  if (!(data instanceof Uint8Array || data instanceof Uint8ClampedArray)) {
-    throw new InputError(`${what} data must be a Uint8Array or Uint8ClampedArray of RGB or RGBA bytes`);
-  }
-  const pixels = width * height;
-  if (data.length !== pixels * 3 && data.length !== pixels * 4) {
-    throw new InputError(
-      `${what} holds ${data.length} bytes; a ${width}x${height} image needs ${pixels * 3} (RGB) or ${pixels * 4} (RGBA)`,
-    );
-  }
-  return { rows: height, cols: width, pixelStride: data.length / pixels };
+  const { width, height, pixelStride } = describeRgbImage(input, what);
+  return { rows: height, cols: width, pixelStride };
 }

@@ -278,7 +278,7 @@ const badCalls: Record<string, BadCall[]> = {
       'jitterImage(extractor, null, rand)',
       () => api.jitterImage(extractor, null as never, new DlibRand()),
       InputError,
-      /image is not an image or tensor/,
+      /^image is not an image \{ width, height, data \}$/,
     ],
     [
       'jitterImage(null, image, rand)',

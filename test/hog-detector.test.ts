@@ -254,12 +254,21 @@ describe('HOG detector bad input', () => {
     const detector = await loadFrontalFaceDetector(detectorBytes);
     const small = { width: 4, height: 4, data: new Uint8Array(48) };
     const cases: Array<[() => unknown, RegExp]> = [
-      [() => detector.detectFaces(null as never), /must be an object/],
+      [() => detector.detectFaces(null as never), /^the image is not an image \{ width, height, data \}$/],
       [() => detector.detectFaces({ width: 4, height: 4, data: new Float32Array(48) } as never), /Uint8Array/],
       [() => detector.detectFaces({ width: 4, height: 4, data: new Uint8Array(47) }), /holds 47 bytes/],
-      [() => detector.detectFaces({ width: -4, height: 4, data: new Uint8Array(0) }), /not a size/],
-      [() => detector.detectFaces({ width: 1.5, height: 4, data: new Uint8Array(0) }), /not a size/],
-      [() => detector.detectFaces({ width: 0, height: 4, data: new Uint8Array(3) }), /holds no pixels/],
+      [
+        () => detector.detectFaces({ width: -4, height: 4, data: new Uint8Array(0) }),
+        /^the image size -4x4 is not a size in whole pixels$/,
+      ],
+      [
+        () => detector.detectFaces({ width: 1.5, height: 4, data: new Uint8Array(0) }),
+        /^the image size 1.5x4 is not a size in whole pixels$/,
+      ],
+      [
+        () => detector.detectFaces({ width: 0, height: 4, data: new Uint8Array(3) }),
+        /^the image holds 3 bytes; a 0x4 image needs 0 \(RGB\) or 0 \(RGBA\)$/,
+      ],
       [() => detector.detectFaces({ width: 100000, height: 100000, data: new Uint8Array(0) }), /larger than/],
       [() => detector.detectFaces(small, { upsample: -1 }), /upsample/],
       [() => detector.detectFaces(small, { upsample: 1.5 }), /upsample/],

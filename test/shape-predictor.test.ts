@@ -350,10 +350,16 @@ describe('bad images and rects', () => {
   };
 
   it('rejects empty, 1x1, mis-sized and float images', () => {
-    inputError(() => predictor.predict({ width: 0, height: 0, data: new Uint8Array(0) }, rect), /size 0x0/);
+    inputError(
+      () => predictor.predict({ width: 0, height: 0, data: new Uint8Array(0) }, rect),
+      /^image is 0x0; it must be at least 2x2 pixels$/,
+    );
     inputError(() => predictor.predict({ width: 1, height: 1, data: new Uint8Array(3) }, rect), /1x1; it must be at least 2x2/);
     inputError(() => predictor.predict({ width: 40, height: 30, data: new Uint8Array(100) }, rect), /holds 100 bytes/);
-    inputError(() => predictor.predict({ width: 40, height: 30, data: new Float32Array(3600) } as never, rect), /not a float tensor/);
+    inputError(
+      () => predictor.predict({ width: 40, height: 30, data: new Float32Array(3600) } as never, rect),
+      /^image data must be a Uint8Array or Uint8ClampedArray of RGB or RGBA bytes$/,
+    );
     inputError(() => predictor.predict(null as never, rect), /not an image/);
   });
 

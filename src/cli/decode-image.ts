@@ -1,5 +1,5 @@
 import { InputError } from '../errors.js';
-import { MAX_IMAGE_PIXELS, MAX_IMAGE_SIDE, type RgbImage } from '../image.js';
+import { checkImageSize, type RgbImage } from '../image.js';
 import { decodeJpeg } from './jpeg-decoder.js';
 import { jpegFrameSize, minimumJpegBytes } from './jpeg-frame.js';
 import { decodePng, isPng } from './png-decoder.js';
@@ -16,16 +16,8 @@ export interface DecodedImage extends RgbImage {
   warnings: string[];
 }
 
-/** A header's size, checked before anything is allocated for it; the message names the limit exceeded. */
-function checkSize(width: number, height: number): void {
-  if (width < 1 || height < 1) throw new InputError(`the image is ${width}x${height}: it has no pixels`);
-  if (width > MAX_IMAGE_SIDE || height > MAX_IMAGE_SIDE) {
-    throw new InputError(`the image is ${width}x${height}: a side of more than ${MAX_IMAGE_SIDE} pixels is not supported`);
-  }
-  if (width * height > MAX_IMAGE_PIXELS) {
-    throw new InputError(`the image is ${width}x${height}: ${width * height} pixels, more than the ${MAX_IMAGE_PIXELS} supported`);
-  }
-}
+/** A header's size, checked before anything is allocated for it. */
+const checkSize = (width: number, height: number) => checkImageSize(width, height, 'the image');
 
 /**
  * Decodes a PNG (pngjs) or JPEG (mozjpeg in wasm) file's bytes to RGBA. Both

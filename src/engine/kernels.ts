@@ -7,6 +7,7 @@ import {
 } from './kernels-wasm.generated.js';
 import { DlibWasmError, InputError, WasmMemoryError } from '../errors.js';
 import { optionsObject } from '../arguments.js';
+import { pagesFor, WASM_PAGE_BYTES } from './memory-layout.js';
 
 /**
  * The kernel module's exports that threads run (the network's, and the HOG
@@ -145,7 +146,7 @@ export function createKernelMemory(initialPages: number, sharedMemory: boolean):
   } catch (error) {
     const what = sharedMemory
       ? `a shared WebAssembly memory (it reserves ${MAX_SHARED_PAGES / 16384} GiB of address space)`
-      : `${initialPages * 64} KiB of WebAssembly memory`;
+      : `${(initialPages * WASM_PAGE_BYTES) / 1024} KiB of WebAssembly memory`;
     throw new WasmMemoryError(
       `the runtime could not allocate ${what}: ${String(error)}; is the process under an address-space limit (ulimit -v) or out of memory?`,
     );
@@ -161,7 +162,7 @@ export function growKernelMemory(memory: WebAssembly.Memory, bytes: number, what
   const missing = bytes - memory.buffer.byteLength;
   if (missing <= 0) return;
   try {
-    memory.grow(Math.ceil(missing / 65536));
+    memory.grow(pagesFor(missing));
   } catch {
     throw new InputError(`${what} needs ${Math.ceil(bytes / 2 ** 20)} MiB of WebAssembly memory, more than can be allocated${hint}`);
   }

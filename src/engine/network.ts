@@ -2,10 +2,11 @@ import type { NetworkDescription } from '../dlib/network-description.js';
 import { describeValue, optionsObject } from '../arguments.js';
 import { DisposedError, InputError } from '../errors.js';
 import { describeInput, isFloatTensor, type NetworkInput } from '../image.js';
-import { ARENA_ALIGN, ArenaAllocator } from '../plan/arena.js';
+import { alignBuffer, ArenaAllocator, INITIAL_PAGES, RESERVED_BYTES, WASM32_MAX_BYTES } from './memory-layout.js';
 import { buildExecutionPlan, type ConstantPlacer, type ExecutionPlan, type PlanStep } from '../plan/execution-plan.js';
 import { runStep } from './run-step.js';
 import { buildGraph, fuseGraph, sizeOf, type Shape } from '../plan/graph.js';
+import { planarToPixelMajor } from '../plan/pack-weights.js';
 import { growKernelMemory, instantiateKernels, type Kernels, type WasmSource } from './kernels.js';
 import { hardwareThreads } from './spawn-workers.js';
 import { loadKernelsAndMemory, ThreadTeam } from './thread-team.js';
@@ -60,17 +61,6 @@ export interface LayerOutput {
   data: Float32Array;
 }
 
-const PAGE = 65536;
-/** wasm32's whole address space. */
-const MAX_MEMORY_BYTES = 2 ** 32;
-
-/** `[channels][pixels]` (dlib's NCHW) to `[pixels][channels]` (the engine's NHWC). */
-function planarToPixelMajor(values: Float32Array, channels: number, pixels: number): Float32Array {
-  const out = new Float32Array(values.length);
-  for (let c = 0; c < channels; c++) for (let p = 0; p < pixels; p++) out[p * channels + c] = values[c * pixels + p];
-  return out;
-}
-
 /** Copies one sample's NHWC tensor out of memory in dlib's NCHW order. */
 function readPlanar(memory: WebAssembly.Memory, address: number, shape: Shape): Float32Array {
   const pixels = shape.h * shape.w;
@@ -80,8 +70,6 @@ function readPlanar(memory: WebAssembly.Memory, address: number, shape: Shape): 
   for (let p = 0; p < pixels; p++) for (let c = 0; c < shape.c; c++) out[c * pixels + p] = src[p * shape.c + c];
   return out;
 }
-/** Addresses below this are left to the kernel module's own use (its stack and statics). */
-const RESERVED_BYTES = PAGE;
 
 /**
  * Input sizes whose plans stay cached. A net run on photos of many sizes
@@ -160,7 +148,7 @@ export class DlibNetwork {
       requested,
       options.wasm ?? {},
       options.workerUrl,
-      RESERVED_BYTES / PAGE + 1,
+      INITIAL_PAGES,
     );
     const kernels = await instantiateKernels(module, memory);
     // Workers start on threads of their own while this one packs the weights.
@@ -340,7 +328,7 @@ export class DlibNetwork {
       let scratchEnd = this.constantsEnd;
       for (const input of inputs) {
         inputAddresses.push(scratchEnd);
-        scratchEnd = Math.ceil((scratchEnd + input.byteLength) / ARENA_ALIGN) * ARENA_ALIGN;
+        scratchEnd = alignBuffer(scratchEnd + input.byteLength);
       }
       const memory = this.ensureBytes(scratchEnd);
       // The writer expects zeros where it writes nothing: fresh memory is, memory used before is not.
@@ -389,7 +377,7 @@ export class DlibNetwork {
     // Checked before planning, whose per-pixel tables an absurd size or batch would make huge too.
     let largest = 0;
     for (const shape of graph.shapes) largest = Math.max(largest, sizeOf(shape) * 4 * batch);
-    if (largest > MAX_MEMORY_BYTES) {
+    if (largest > WASM32_MAX_BYTES) {
       throw new InputError(
         `an input of ${cols}x${rows} (width x height) in batches of ${batch} has a layer output of ${Math.ceil(largest / 2 ** 20)} MiB, more than WebAssembly's 4 GiB; use a smaller input or batchSize`,
       );

@@ -1,9 +1,8 @@
 /**
  * The control block through which the calling thread hands kernel calls to
- * its workers: Int32 slots in the kernels' shared memory, below the
- * addresses that weights and tensors use.
+ * its workers: Int32 slots in the kernels' shared memory, at CONTROL_OFFSET
+ * (memory-layout.ts), below the addresses that weights and tensors use.
  */
-export const CONTROL_OFFSET = 1024;
 /** Bumped for each command; workers wait on it. */
 export const SLOT_GENERATION = 0;
 /** Workers still running the current command; the caller waits on it. */

@@ -12,8 +12,8 @@ import {
 import { WasmMemoryError } from '../errors.js';
 import { runStep, stepArgs, workItems } from './run-step.js';
 import { findWorkerSpawner, type WorkerHandle, type WorkerSpawner } from './spawn-workers.js';
+import { CONTROL_OFFSET } from './memory-layout.js';
 import {
-  CONTROL_OFFSET,
   CONTROL_SLOTS,
   EXIT,
   MAX_ARGS,

@@ -1,10 +1,11 @@
 import { FHOG_PLANES, readHogDetector, type HogDetectorDescription } from '../dlib/hog-detector-reader.js';
 import { growKernelMemory, instantiateKernels, type KernelName, type Kernels, type WasmSource } from '../engine/kernels.js';
+import { alignBuffer, pagesFor, RESERVED_BYTES } from '../engine/memory-layout.js';
 import { loadKernelsAndMemory, ThreadTeam } from '../engine/thread-team.js';
 import type { PlanStep } from '../plan/execution-plan.js';
 import { DisposedError, InputError } from '../errors.js';
 import type { Rectangle } from '../geometry/point-transforms.js';
-import { MAX_IMAGE_PIXELS, MAX_IMAGE_SIDE, type RgbImage } from '../image.js';
+import { describeRgbImage, type RgbImage } from '../image.js';
 import { bilinearResizeTables } from './bilinear-resize.js';
 import { FHOG_BINS, fhogCellTables, fhogHistogramRows, fhogRectToImage, orientationTable, type FhogGeometry } from './fhog.js';
 import { separableTerms, usesSeparableTerms } from './fhog-filterbank.js';
@@ -67,9 +68,7 @@ export interface FrontalFaceDetector {
 export const MAX_UPSAMPLE = 8;
 /** The most WebAssembly memory one detection may take, so that absurd sizes fail before allocating. */
 export const MAX_DETECTOR_MEMORY_BYTES = 2 ** 31;
-const PAGE = 65536;
-/** The first page holds the threads' control block; the detector's own data starts after it, with the orientation table. */
-const RESERVED_BYTES = PAGE;
+/** The detector's constants start with the orientation table. */
 const ORIENTATIONS = RESERVED_BYTES;
 /**
  * Rough work per pixel, as multiply-adds, for runRows to judge whether a
@@ -227,13 +226,13 @@ export async function loadFrontalFaceDetector(
     threads,
     options.wasm ?? {},
     options.workerUrl,
-    Math.ceil(constantsEnd / PAGE) + 1,
+    pagesFor(constantsEnd) + 1,
   );
   const kernels = await instantiateKernels(module, memory);
   new Uint8Array(memory.buffer).set(orientations, ORIENTATIONS);
   for (const { at, values } of taps) new Float32Array(memory.buffer, at, values.length).set(values);
   const team = sharedMemory && spawn ? await ThreadTeam.create(spawn, module, memory, threads) : undefined;
-  return new HogDetector(description, steps, { memory, kernels: kernels as Kernels & HogKernels, team }, Math.ceil(constantsEnd / 64) * 64);
+  return new HogDetector(description, steps, { memory, kernels: kernels as Kernels & HogKernels, team }, alignBuffer(constantsEnd));
 }
 
 /**
@@ -328,7 +327,7 @@ class HogDetector implements FrontalFaceDetector {
     const rt = this.runtime;
     if (!rt) throw new DisposedError('the detector has been disposed');
     const { upsample, adjustThreshold } = checkOptions(options);
-    const { width, height, pixelStride } = describeImage(image);
+    const { width, height, pixelStride } = describeRgbImage(image, 'the image', 0);
     if (width === 0 || height === 0) return [];
     const { memory, kernels: k } = rt;
     const ws = this.prepareWorkspace(memory, width, height, pixelStride, upsample);
@@ -581,32 +580,4 @@ function checkOptions(options: DetectFacesOptions): { upsample: number; adjustTh
     throw new InputError(`adjustThreshold must be a finite number, not ${String(adjustThreshold)}`);
   }
   return { upsample, adjustThreshold };
-}
-
-/** Size and bytes per pixel of an RGB(A) image; 0x0 and other empty images are allowed (they hold no face). */
-function describeImage(image: RgbImage): { width: number; height: number; pixelStride: number } {
-  if (image === null || typeof image !== 'object') throw new InputError('the image must be an object { width, height, data }');
-  const { width, height, data } = image;
-  if (!(data instanceof Uint8Array || data instanceof Uint8ClampedArray)) {
-    throw new InputError('the image data must be a Uint8Array or Uint8ClampedArray of RGB or RGBA bytes');
-  }
-  if (!Number.isInteger(width) || !Number.isInteger(height) || width < 0 || height < 0) {
-    throw new InputError(`image size ${String(width)}x${String(height)} is not a size`);
-  }
-  if (width > MAX_IMAGE_SIDE || height > MAX_IMAGE_SIDE || width * height > MAX_IMAGE_PIXELS) {
-    throw new InputError(
-      `image size ${width}x${height} is larger than the supported ${MAX_IMAGE_SIDE}x${MAX_IMAGE_SIDE} (${MAX_IMAGE_PIXELS} pixels)`,
-    );
-  }
-  const pixels = width * height;
-  if (pixels === 0) {
-    if (data.length !== 0) throw new InputError(`a ${width}x${height} image holds no pixels, but its data has ${data.length} bytes`);
-    return { width, height, pixelStride: 3 };
-  }
-  if (data.length !== 3 * pixels && data.length !== 4 * pixels) {
-    throw new InputError(
-      `the image holds ${data.length} bytes; a ${width}x${height} image needs ${3 * pixels} (RGB) or ${4 * pixels} (RGBA)`,
-    );
-  }
-  return { width, height, pixelStride: data.length / pixels };
 }

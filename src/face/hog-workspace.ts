@@ -1,4 +1,5 @@
 import { FHOG_PLANES, type HogDetectorDescription } from '../dlib/hog-detector-reader.js';
+import { alignBuffer, BUFFER_SLACK } from '../engine/memory-layout.js';
 import { RESIZE_GROUP_BYTES, RESIZE_ROW_BYTES, RESIZE_TAIL_BYTES } from './bilinear-resize.js';
 import { FHOG_BINS, FHOG_TABLE_ENTRY_BYTES, fhogGeometry, fhogHistogramRows, type FhogGeometry } from './fhog.js';
 import { detectorLevelCount, pyramidDownSize, pyramidUpSize, type Size } from './image-pyramid.js';
@@ -49,10 +50,6 @@ export interface HogWorkspace {
   scores: number[];
 }
 
-/** Slack after every buffer: the kernels read whole vectors past the last element they need. */
-const SLACK = 64;
-const ALIGN = 64;
-
 /** Lays out one detection's buffers from `start` on; `end` tells how much memory it needs. */
 export function planHogWorkspace(
   size: Size,
@@ -64,7 +61,7 @@ export function planHogWorkspace(
   let end = start;
   const take = (bytes: number) => {
     const at = end;
-    end = Math.ceil((end + bytes + SLACK) / ALIGN) * ALIGN;
+    end = alignBuffer(end + bytes + BUFFER_SLACK);
     return at;
   };
   const input = take(size.width * size.height * pixelStride);

@@ -1,9 +1,9 @@
 import { DisposedError, InputError } from '../errors.js';
 import { createKernelMemory, growKernelMemory, instantiateKernels, loadKernelModule, type WasmSource } from '../engine/kernels.js';
+import { INITIAL_PAGES, RESERVED_BYTES } from '../engine/memory-layout.js';
 import { affineThroughThreePoints, type AffineTransform, type Rectangle } from '../geometry/point-transforms.js';
-import { MAX_IMAGE_PIXELS, type RgbImage } from '../image.js';
+import { describeRgbImage, MAX_IMAGE_PIXELS, MIN_SAMPLED_SIDE, type RgbImage } from '../image.js';
 import { rotatedCorners, type ChipDetails } from './face-chip.js';
-import { describeRgbImage } from './image-input.js';
 import { optionsObject } from '../arguments.js';
 
 /** Cuts chips out of images as dlib's `extract_image_chip` does, in WebAssembly. */
@@ -71,10 +71,6 @@ interface ChipKernels {
     rowEnd: number,
   ): void;
 }
-
-const PAGE = 65536;
-/** Addresses below this are the kernel module's own (its stack and statics). */
-const RESERVED_BYTES = PAGE;
 
 /** pyramid_down<2>::rect_down: each corner p -> p / 2 - (1.25, 0.75). */
 function rectDown(r: Rectangle): Rectangle {
@@ -195,7 +191,7 @@ class WasmImageChipExtractor implements ImageChipExtractor {
   extractImageChip(image: RgbImage, details: ChipRegion): RgbImage {
     if (!this.runtime) throw new DisposedError('the chip extractor has been disposed');
     const { kernels } = this.runtime;
-    const { width, height, pixelStride } = describeRgbImage(image, 'image');
+    const { width, height, pixelStride } = describeRgbImage(image, 'image', MIN_SAMPLED_SIDE);
     const plan = planChipExtraction(width, height, details);
     const { rows, cols } = details;
     if (plan.copy) return copyChip(image, width, height, pixelStride, details.rect, rows, cols);
@@ -274,7 +270,7 @@ class WasmImageChipExtractor implements ImageChipExtractor {
 export async function loadImageChipExtractor(options?: ImageChipExtractorOptions): Promise<ImageChipExtractor> {
   options = optionsObject(options, "loadImageChipExtractor's options");
   const { module, sharedMemory } = await loadKernelModule(options.wasm ?? {}, false);
-  const memory = createKernelMemory(RESERVED_BYTES / PAGE + 1, sharedMemory);
+  const memory = createKernelMemory(INITIAL_PAGES, sharedMemory);
   const kernels = (await instantiateKernels(module, memory)) as unknown as Partial<ChipKernels>;
   if (typeof kernels.u8_rgb_pyramid_down_2 !== 'function' || typeof kernels.u8_rgb_warp_affine_bilinear !== 'function') {
     throw new InputError(

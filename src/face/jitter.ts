@@ -1,9 +1,8 @@
 import { describeValue, integerArgument } from '../arguments.js';
 import { DlibRand } from '../dlib/dlib-rand.js';
 import { InputError } from '../errors.js';
-import type { RgbImage } from '../image.js';
+import { describeRgbImage, MIN_SAMPLED_SIDE, type RgbImage } from '../image.js';
 import type { ChipRegion, ImageChipExtractor } from './image-chip-extractor.js';
-import { describeRgbImage } from './image-input.js';
 
 /** One jitter's random parameters, as dlib's `jitter_image` draws them. */
 export interface JitterParameters {
@@ -58,7 +57,7 @@ export function jitterImage(extractor: ImageChipExtractor, image: RgbImage, rand
     throw new InputError(`jitterImage takes an ImageChipExtractor (loadImageChipExtractor()) first, got ${describeValue(extractor)}`);
   }
   checkRand(rand);
-  const { width, height } = describeRgbImage(image, 'image');
+  const { width, height } = describeRgbImage(image, 'image', MIN_SAMPLED_SIDE);
   if (width !== height || width < 8) throw new InputError(`jitter needs a square image of at least 8x8, got ${width}x${height}`);
   const { region, flip } = drawJitter(width, rand);
   const crop = extractor.extractImageChip(image, region);

@@ -1,7 +1,6 @@
 import { InputError } from '../errors.js';
 import { findSimilarityTransform, type Point, type Rectangle } from '../geometry/point-transforms.js';
-import type { RgbImage } from '../image.js';
-import { describeRgbImage } from './image-input.js';
+import { describeRgbImage, MIN_SAMPLED_SIDE, type RgbImage } from '../image.js';
 import { readShapePredictor, type ShapePredictorModel } from './shape-predictor-reader.js';
 
 /** dlib's `shape_predictor`: face landmarks from an image and the face's box. */
@@ -39,7 +38,7 @@ function checkRect(rect: Rectangle, width: number, height: number): void {
  * image's, rounded to the nearest pixel.
  */
 function predictShape(model: ShapePredictorModel, forests: Forest[], image: RgbImage, rect: Rectangle): Point[] {
-  const { width, height, pixelStride } = describeRgbImage(image, 'image');
+  const { width, height, pixelStride } = describeRgbImage(image, 'image', MIN_SAMPLED_SIDE);
   checkRect(rect, width, height);
   const { data } = image;
   const { initialShape, levels } = model;

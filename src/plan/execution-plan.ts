@@ -1,8 +1,16 @@
 import type { KernelName } from '../engine/kernels.js';
-import { ArenaAllocator, ARENA_SLACK } from './arena.js';
+import { ArenaAllocator, BUFFER_SLACK } from '../engine/memory-layout.js';
 import { nodeInputs, sizeOf, type Graph, type GraphNode, type Shape } from './graph.js';
 import { convIndirection, matrixIndirection, type Indirection } from './indirection.js';
-import { IGEMM_MR, IGEMM_NR, packConvWeights, packFcWeights, toPixelMajor, type PackedWeights, type WeightWriter } from './pack-weights.js';
+import {
+  IGEMM_MR,
+  IGEMM_NR,
+  packConvWeights,
+  packFcWeights,
+  planarToPixelMajor,
+  type PackedWeights,
+  type WeightWriter,
+} from './pack-weights.js';
 import {
   packWinogradWeights,
   prefersWinograd,
@@ -139,7 +147,7 @@ export function buildExecutionPlan(graph: Graph, place: ConstantPlacer, options:
     staging,
     layerOutputs,
     macs: nodes.reduce((sum, node) => sum + directMacs(node, shapes), 0),
-    arenaBytes: arena.peak + ARENA_SLACK,
+    arenaBytes: arena.peak + BUFFER_SLACK,
     input: { offset: offsets[graph.input], shape: shapes[graph.input] },
     output: { offset: offsets[graph.output], shape: shapes[graph.output] },
   };
@@ -486,7 +494,7 @@ function makeSteps(node: GraphNode, ctx: StepContext): Omit<PlanStep, 'nodeMacs'
     }
     case 'scale_shift': {
       const key = `${ctx.key}:affine${node.y}`;
-      const order = (v: Float32Array) => (node.perElement ? toPixelMajor(v, ys) : v);
+      const order = (v: Float32Array) => (node.perElement ? planarToPixelMajor(v, ys.c, ys.h * ys.w) : v);
       return [
         {
           label,

@@ -111,10 +111,9 @@ export function packFcWeights(layer: FcLayer, input: Shape, scale?: Float32Array
   );
 }
 
-/** Per-element affine parameters `[c][h][w]` (dlib's order) as `[h][w][c]`. */
-export function toPixelMajor(values: Float32Array, shape: Shape): Float32Array {
+/** `[channels][pixels]` (dlib's NCHW: inputs, per-element affine parameters) to `[pixels][channels]` (the engine's NHWC). */
+export function planarToPixelMajor(values: Float32Array, channels: number, pixels: number): Float32Array {
   const out = new Float32Array(values.length);
-  const plane = shape.h * shape.w;
-  for (let c = 0; c < shape.c; c++) for (let p = 0; p < plane; p++) out[p * shape.c + c] = values[c * plane + p];
+  for (let c = 0; c < channels; c++) for (let p = 0; p < pixels; p++) out[p * channels + c] = values[c * pixels + p];
   return out;
 }
