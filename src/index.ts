@@ -50,6 +50,7 @@ export {
 export type { AffineTransform } from './geometry/point-transforms.js';
 export {
   loadFrontalFaceDetector,
+  DEFAULT_UPSAMPLE,
   MAX_UPSAMPLE,
   MAX_DETECTOR_MEMORY_BYTES,
   type FrontalFaceDetector,

@@ -16,7 +16,7 @@ import {
   type NetworkDescription,
   type Topology,
 } from '../src/index.js';
-import { faceModelBytes, fixture, fixtureJson, fixturePng, thrown } from './helpers.js';
+import { faceModelBytes, fixture, fixtureJson, fixturePng, thrown } from './support/helpers.js';
 
 // Bad bytes, bad topologies and bad images must each end in one of the
 // library's typed errors saying what and where, never in a hang, a crash, a

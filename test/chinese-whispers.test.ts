@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { chineseWhispers, descriptorGraph, MAX_CLUSTER_EDGES, MAX_CLUSTER_NODES, type Edge } from '../src/face/chinese-whispers.js';
 import { descriptorDistance, DlibRand, InputError } from '../src/index.js';
-import { fixtureJson, thrown } from './helpers.js';
+import { fixtureJson, thrown } from './support/helpers.js';
 
 // dlib 19.24's chinese_whispers on dlib's descriptors of the reference faces.
 const cases = ['chinese_whispers_bald_guys', 'chinese_whispers_all88'];

@@ -9,7 +9,7 @@ import encodeJpeg, { init as initJpegEncoder } from '@jsquash/jpeg/encode.js';
 import { describe, expect, it } from 'vitest';
 import { decodeImage } from '../src/cli/decode-image.js';
 import { descriptorDistance, loadFacePipeline } from '../src/index.js';
-import { fixtureJson, fixturePng, maxAbsDiff } from './helpers.js';
+import { fixtureJson, fixturePng, maxAbsDiff } from './support/helpers.js';
 
 // The CLI as built by `npm run build` (npm test builds first).
 const root = fileURLToPath(new URL('..', import.meta.url));

@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { groupByCluster, writeClusterReport } from '../src/cli/cluster-report.js';
 import { encodePng } from '../src/cli/encode-png.js';
 import { chineseWhispers } from '../src/index.js';
-import { fixtureJson, fixturePng } from './helpers.js';
+import { fixtureJson, fixturePng } from './support/helpers.js';
 
 describe('cluster report', () => {
   it("writes bald_guys' 24 faces as 4 people of 6: JSON, chips, contact sheet and page", async () => {

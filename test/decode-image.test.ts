@@ -4,8 +4,8 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { decodeImage } from '../src/cli/decode-image.js';
 import { InputError } from '../src/index.js';
-import { fixture, fixtureJson } from './helpers.js';
-import { concat, encodePng, fakeFrameBehindFillByte, jpegMarkerAt, pngChunk, pngFile, withFrameSize } from './image-files.js';
+import { fixture, fixtureJson } from './support/helpers.js';
+import { concat, encodePng, fakeFrameBehindFillByte, jpegMarkerAt, pngChunk, pngFile, withFrameSize } from './support/image-files.js';
 
 const faces = readdirSync(fileURLToPath(new URL('fixtures/faces/', import.meta.url))).filter((f) => f.endsWith('.json'));
 // One face per photo: each JSON names its photo and the md5 of dlib's decoded RGB pixels.

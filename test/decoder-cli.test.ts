@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import { fixture } from './helpers.js';
+import { fixture } from './support/helpers.js';
 
 // The CLI as built by `npm run build` (npm test builds first), on damaged JPEGs.
 const root = fileURLToPath(new URL('..', import.meta.url));

@@ -4,7 +4,7 @@ import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startDemoServer } from '../demo/serve.mjs';
 import { descriptorDistance } from '../src/index.js';
-import { fixtureJson } from './helpers.js';
+import { fixtureJson } from './support/helpers.js';
 import { launchChromium } from './support/chromium.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { DlibRand } from '../src/dlib/dlib-rand.js';
-import { fixtureJson } from './helpers.js';
+import { fixtureJson } from './support/helpers.js';
 
 // dlib 19.24's own outputs: 1000 of each method from a fresh generator, per seed.
 const reference = fixtureJson('jitter/rand.json');

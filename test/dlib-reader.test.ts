@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { DlibByteReader } from '../src/dlib/serialization.js';
 import { faceRecognitionTopology, parsePrintout, readDlibNetwork } from '../src/index.js';
-import { faceModelBytes, fixture, fixtureJson } from './helpers.js';
+import { faceModelBytes, fixture, fixtureJson } from './support/helpers.js';
 
 const bytes = (...b: number[]) => new Uint8Array(b);
 

@@ -4,7 +4,7 @@ import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { loadFaceRecognitionModel, loadNetwork } from '../src/index.js';
 import { runtimeHasRelaxedSimd } from '../src/engine/kernels.js';
-import { faceModelBytes, fixture, fixtureJson, fixturePng, maxAbsDiff, relativeDiff } from './helpers.js';
+import { faceModelBytes, fixture, fixtureJson, fixturePng, maxAbsDiff, relativeDiff } from './support/helpers.js';
 
 const { items } = fixtureJson<{ items: { chip: string; descriptor: number[] }[] }>('descriptors.json');
 // vitest.config.ts turns relaxed SIMD on where Node needs a flag for it.

@@ -14,8 +14,8 @@ import {
   type Point,
   type RgbImage,
 } from '../src/index.js';
-import { faceFixtures, landmarkModel5Bytes, landmarkModel68Bytes, photo, type FaceFixture } from './face-fixtures.js';
-import { faceModelBytes, fixturePng, maxAbsDiff } from './helpers.js';
+import { faceFixtures, landmarkModel5Bytes, landmarkModel68Bytes, photo, type FaceFixture } from './support/face-fixtures.js';
+import { faceModelBytes, fixturePng, maxAbsDiff } from './support/helpers.js';
 
 const sets = [
   { set: 'faces' as const, points: 68, model: landmarkModel68Bytes },
@@ -92,7 +92,7 @@ describe('the whole pipeline: photo and detection -> landmarks -> chip -> descri
   afterAll(() => network.dispose());
 
   it.each(sets)("gives dlib's descriptors for every face of $set within 1e-4", async ({ set, model }) => {
-    const predictor = loadShapePredictor(model());
+    const predictor = await loadShapePredictor(model());
     const faces = faceFixtures(set);
     const chips: RgbImage[] = [];
     for (const face of faces) {

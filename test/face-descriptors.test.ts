@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadFaceRecognitionModel, type FaceRecognitionModel } from '../src/index.js';
-import { expectSameValues, faceModelBytes, fixtureJson, fixturePng, maxAbsDiff } from './helpers.js';
+import { expectSameValues, faceModelBytes, fixtureJson, fixturePng, maxAbsDiff } from './support/helpers.js';
 
 // dlib 19.24's descriptors of all 143 reference chips (test/fixtures/README.md).
 const { items } = fixtureJson<{ items: { chip: string; descriptor: number[] }[] }>('descriptors.json');

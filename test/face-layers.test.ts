@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadFaceRecognitionModel, type FaceRecognitionModel, type LayerOutput } from '../src/index.js';
-import { faceModelBytes, fixture, fixtureJson, fixturePng, relativeDiff } from './helpers.js';
+import { faceModelBytes, fixture, fixtureJson, fixturePng, relativeDiff } from './support/helpers.js';
 
 interface Dump {
   order: number;

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadFacePipeline, type DetectedFace, type FacePipeline } from '../src/index.js';
-import { faceFixtures, landmarkModel68Bytes, photo, type FaceFixture } from './face-fixtures.js';
-import { expectSameValues, fixture, fixturePng, maxAbsDiff } from './helpers.js';
+import { faceFixtures, landmarkModel68Bytes, photo, type FaceFixture } from './support/face-fixtures.js';
+import { expectSameValues, fixture, fixturePng, maxAbsDiff } from './support/helpers.js';
 import { sampled } from './support/suite.js';
 
 // dlib's whole pipeline on 18 photos (88 faces): detector upsampled once, landmarks, chips, descriptors.

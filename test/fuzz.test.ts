@@ -6,7 +6,7 @@ import { PNG } from 'pngjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { decodeImage } from '../src/cli/decode-image.js';
 import { readHogDetector } from '../src/dlib/hog-detector-reader.js';
-import { readShapePredictor } from '../src/face/shape-predictor-reader.js';
+import { readShapePredictor } from '../src/dlib/shape-predictor-reader.js';
 import {
   DlibWasmError,
   InputError,
@@ -18,12 +18,12 @@ import {
   readDlibNetwork,
   type RgbImage,
 } from '../src/index.js';
-import { FUZZ, fuzz, mutateBytes, mutatePng, structuralOffsets, structureOf, type FuzzReport, type Rng } from './fuzz-support.js';
-import { faceModelBytes, fixture, fixtureJson, fixturePng } from './helpers.js';
-import { concat, encodePng, fakeFrameBehindFillByte, jpegMarkerAt, pngFile, withFrameSize, zerosDeflated } from './image-files.js';
-import { writeShapePredictor } from './shape-predictor-writer.js';
+import { FUZZ, fuzz, mutateBytes, mutatePng, structuralOffsets, structureOf, type FuzzReport, type Rng } from './support/fuzzing.js';
+import { faceModelBytes, fixture, fixtureJson, fixturePng } from './support/helpers.js';
+import { concat, encodePng, fakeFrameBehindFillByte, jpegMarkerAt, pngFile, withFrameSize, zerosDeflated } from './support/image-files.js';
+import { writeShapePredictor } from './support/shape-predictor-writer.js';
 
-// Mutated images and model files, seeded (see fuzz-support.ts): each must end
+// Mutated images and model files, seeded (see support/fuzzing.ts): each must end
 // in a typed error or a usable result, within a time bound, with memory
 // bounded. `npm run fuzz -- --count N` runs the same stages deeper.
 
@@ -262,8 +262,8 @@ describe('mutated model files', () => {
         return modelOutcome(
           () => readHogDetector(bytes),
           async () => {
-            const loaded = await loadFrontalFaceDetector(bytes);
-            loaded.detectFaces(image);
+            const loaded = await loadFrontalFaceDetector(bytes, { threads: 1 });
+            loaded.detectFaces(image, { upsample: 0 });
             loaded.dispose();
           },
           seen,
@@ -309,8 +309,8 @@ describe('mutated model files', () => {
         const bytes = mutateBytes(base.bytes, rng, base.structure, 3);
         return modelOutcome(
           () => readShapePredictor(bytes),
-          () => {
-            const points = loadShapePredictor(bytes).predict(image, rect);
+          async () => {
+            const points = (await loadShapePredictor(bytes)).predict(image, rect);
             expect(points.every(([x, y]) => Number.isInteger(x) && Number.isInteger(y))).toBe(true);
           },
           new Set(),

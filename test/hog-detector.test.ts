@@ -3,8 +3,11 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeImage } from '../src/cli/decode-image.js';
 import { SIMD_SHARED_KERNELS_BASE64 } from '../src/engine/kernels-wasm.generated.js';
+import { hardwareThreads } from '../src/engine/spawn-workers.js';
+import { MAX_WORKERS } from '../src/engine/thread-protocol.js';
 import {
   DatFormatError,
+  DEFAULT_UPSAMPLE,
   DisposedError,
   InputError,
   loadFrontalFaceDetector,
@@ -13,7 +16,7 @@ import {
   type FrontalFaceDetector,
   type RgbImage,
 } from '../src/index.js';
-import { fixture, fixtureJson, thrown } from './helpers.js';
+import { fixture, fixtureJson, thrown } from './support/helpers.js';
 import { sampled } from './support/suite.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -68,7 +71,7 @@ function photo(name: string): Promise<RgbImage> {
 describe('HOG face detector', () => {
   let detector: FrontalFaceDetector;
   beforeAll(async () => {
-    detector = await loadFrontalFaceDetector(detectorBytes);
+    detector = await loadFrontalFaceDetector(detectorBytes, { threads: 1 });
   });
   afterAll(() => detector.dispose());
 
@@ -110,8 +113,25 @@ describe('HOG face detector', () => {
   it("finds Tom Cruise where dlib's Python tests do, without upsampling", async () => {
     // tools/python/test/shape.pkl of dlib (via shared/data/dlib-examples/reference_expectations.json).
     const image = await photo('Tom_Cruise_avp_2014_4.jpg');
-    const found = detector.detectFaces(image);
+    const found = detector.detectFaces(image, { upsample: 0 });
     expect(found.map((d) => d.rect)).toEqual([{ left: 39, top: 286, right: 485, bottom: 732 }]);
+  });
+
+  it("up-samples once unless told, as the face pipeline and dlib's examples detect", async () => {
+    const image = await photo('2008_002470.jpg');
+    const once = detector.detectFaces(image, { upsample: 1 });
+    expect(DEFAULT_UPSAMPLE).toBe(1);
+    expect(detector.detectFaces(image)).toEqual(once);
+    expect(detector.detectFaces(image, { upsample: 0 }).length).toBeLessThan(once.length);
+  });
+
+  it('shares its rows among the cores unless told, as the network does; 1 thread starts no worker', async () => {
+    const cores = await hardwareThreads();
+    const byDefault = await loadFrontalFaceDetector(detectorBytes);
+    expect(byDefault.threads).toBe(Math.min(cores, MAX_WORKERS + 1));
+    byDefault.dispose();
+    expect(detector.threads).toBe(1);
+    expect((detector as unknown as { runtime: { team?: unknown } }).runtime.team).toBeUndefined();
   });
 
   it('takes RGBA and RGB bytes alike, and a lower threshold finds more', async () => {

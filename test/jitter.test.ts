@@ -4,7 +4,7 @@ import { DlibRand } from '../src/dlib/dlib-rand.js';
 import { loadImageChipExtractor, planChipExtraction, type ImageChipExtractor } from '../src/face/image-chip-extractor.js';
 import { drawJitter, jitterImage } from '../src/face/jitter.js';
 import { loadFaceRecognitionModel, type FaceRecognitionModel } from '../src/index.js';
-import { expectSameValues, faceModelBytes, fixtureJson, fixturePng, maxAbsDiff } from './helpers.js';
+import { expectSameValues, faceModelBytes, fixtureJson, fixturePng, maxAbsDiff } from './support/helpers.js';
 
 // dlib 19.24's jitter_image: every parameter of 100 jitters, 10 crops, and jittered descriptors.
 const params = fixtureJson('jitter/jitter_params.json');

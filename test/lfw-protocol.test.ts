@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { evaluate, parsePairs } from '../scripts/lfw/protocol.mjs';
 import { descriptorDistance } from '../src/index.js';
-import { fixture, fixtureJson } from './helpers.js';
+import { fixture, fixtureJson } from './support/helpers.js';
 
 describe('LFW protocol', () => {
   it("scores dlib's own LFW descriptors exactly as dlib's run did (both accuracies, every tuned threshold)", () => {

@@ -3,7 +3,7 @@ import { protocolDescriptors } from '../scripts/lfw/lfw-faces.mjs';
 import { evaluate, parsePairs } from '../scripts/lfw/protocol.mjs';
 import { decodeImage } from '../src/cli/decode-image.js';
 import { descriptorDistance, loadFacePipeline, type FacePipeline } from '../src/index.js';
-import { fixture, maxAbsDiff } from './helpers.js';
+import { fixture, maxAbsDiff } from './support/helpers.js';
 
 // 200 LFW pairs (the first 100 matched and 100 mismatched of fold 1, 305 images) through our
 // pipeline with dlib's protocol, against dlib's run on the same images (5-point model).

@@ -3,7 +3,7 @@ import { runInNewContext } from 'node:vm';
 import { describe, expect, it } from 'vitest';
 import { DisposedError, loadFaceRecognitionModel, loadNetwork } from '../src/index.js';
 import type { RgbImage } from '../src/image.js';
-import { expectSameValues, faceModelBytes, fixture, fixtureJson, fixturePng, maxAbsDiff } from './helpers.js';
+import { expectSameValues, faceModelBytes, fixture, fixtureJson, fixturePng, maxAbsDiff } from './support/helpers.js';
 
 describe('memory', () => {
   it('does not grow over thousands of runs of a net', async () => {

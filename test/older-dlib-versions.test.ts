@@ -7,8 +7,14 @@ import {
   type NetworkDescription,
   type ReadNetworkOptions,
 } from '../src/index.js';
-import { readDatLayout, rewriteToOlderVersions, type AffineSelection, type DatLayout, type OlderVersionRewrites } from './dat-rewriter.js';
-import { faceModelBytes, fixture, fixtureJson, fixturePng, maxAbsDiff, relativeDiff } from './helpers.js';
+import {
+  readDatLayout,
+  rewriteToOlderVersions,
+  type AffineSelection,
+  type DatLayout,
+  type OlderVersionRewrites,
+} from './support/dat-rewriter.js';
+import { faceModelBytes, fixture, fixtureJson, fixturePng, maxAbsDiff, relativeDiff } from './support/helpers.js';
 
 // dlib 19.24 writes only the newest version tags; dlib.net's 2017 face model
 // was written with older ones. These files are derived from the reference

@@ -11,7 +11,7 @@ import { InputError, loadNetwork, readDlibNetwork } from '../src/index.js';
 import { exportOnnx } from '../src/onnx/index.js';
 import { ModelProto } from '../src/onnx/onnx-schema.js';
 import { QUICK } from './support/suite.js';
-import { faceModelBytes, fixture, fixtureJson, fixturePng, maxAbsDiff, relativeDiff, thrown } from './helpers.js';
+import { faceModelBytes, fixture, fixtureJson, fixturePng, maxAbsDiff, relativeDiff, thrown } from './support/helpers.js';
 
 interface ZooTensor {
   shape: number[];

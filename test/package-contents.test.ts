@@ -52,6 +52,8 @@ describe('the npm package', () => {
       'dist/index.d.ts',
       'dist/worker.js',
       'dist/cli/main.js',
+      // The pool starts its workers from this file, by a URL next to its own.
+      'dist/cli/photo-locator-worker.js',
       'README.md',
       'models/dlib_face_recognition_resnet_model_v1.dat',
       ...KERNEL_BUILDS.map((build) => `dist/wasm/kernels-${build}.wasm`),

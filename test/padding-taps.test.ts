@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { DlibNetwork, type NetworkDescription } from '../src/index.js';
 import { convIndirection } from '../src/plan/indirection.js';
-import { relativeDiff } from './helpers.js';
+import { relativeDiff } from './support/helpers.js';
 import { floats, outputSize, random, randomCon, referenceConv, type ConGeometry } from './support/reference-conv.js';
 
 // Kernel taps that read only padding (as the face model's 3x3 conv over a 1x1

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { loadFaceRecognitionModel } from '../src/index.js';
-import { faceModelBytes, fixtureJson, fixturePng, maxAbsDiff } from './helpers.js';
+import { faceModelBytes, fixtureJson, fixturePng, maxAbsDiff } from './support/helpers.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const { items } = fixtureJson<{ items: { chip: string; descriptor: number[] }[] }>('descriptors.json');

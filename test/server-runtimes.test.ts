@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { loadFaceRecognitionModel } from '../src/index.js';
-import { faceModelBytes, maxAbsDiff } from './helpers.js';
+import { faceModelBytes, maxAbsDiff } from './support/helpers.js';
 import { writeParityPayload, type ParityResult } from './parity/parity-payload.js';
 import { runtimeBinary } from './support/runtime-binaries.js';
 

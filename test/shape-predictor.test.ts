@@ -1,10 +1,10 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { readShapePredictor, type ShapePredictorModel } from '../src/face/shape-predictor-reader.js';
+import { readShapePredictor, type ShapePredictorModel } from '../src/dlib/shape-predictor-reader.js';
 import { createShapePredictor } from '../src/face/shape-predictor.js';
 import { DatFormatError, InputError, loadShapePredictor, type Point, type RgbImage, type ShapePredictor } from '../src/index.js';
-import { faceFixtures, landmarkModel5Bytes, landmarkModel68Bytes, photo, type FaceFixture } from './face-fixtures.js';
-import { fixture } from './helpers.js';
-import { dlibColumn, dlibFloat, dlibInt, writeShapePredictor, type TestShapePredictor } from './shape-predictor-writer.js';
+import { faceFixtures, landmarkModel5Bytes, landmarkModel68Bytes, photo, type FaceFixture } from './support/face-fixtures.js';
+import { fixture } from './support/helpers.js';
+import { dlibColumn, dlibFloat, dlibInt, writeShapePredictor, type TestShapePredictor } from './support/shape-predictor-writer.js';
 
 // dlib's landmarks are integer pixels: parity "within 0.01 px" means equal.
 function maxPointError(actual: Point[], expected: Point[]): number {
@@ -158,7 +158,10 @@ describe('shape predictor semantics, on a one-split model', () => {
       },
     ],
   };
-  const predictor = loadShapePredictor(writeShapePredictor(model));
+  let predictor: ShapePredictor;
+  beforeAll(async () => {
+    predictor = await loadShapePredictor(writeShapePredictor(model));
+  });
   const rect = { left: 0, top: 0, right: 100, bottom: 100 };
   const image = (pixel: [number, number, number]): RgbImage => {
     const data = new Uint8Array(101 * 101 * 3);
@@ -221,7 +224,7 @@ describe('bad shape predictor files', () => {
   });
   const error = (bytes: Uint8Array): DatFormatError => {
     try {
-      loadShapePredictor(bytes);
+      readShapePredictor(bytes);
     } catch (e) {
       expect(e).toBeInstanceOf(DatFormatError);
       return e as DatFormatError;
@@ -341,7 +344,10 @@ describe('bad shape predictor files', () => {
 });
 
 describe('bad images and rects', () => {
-  const predictor = loadShapePredictor(landmarkModel5Bytes());
+  let predictor: ShapePredictor;
+  beforeAll(async () => {
+    predictor = await loadShapePredictor(landmarkModel5Bytes());
+  });
   const image: RgbImage = { width: 40, height: 30, data: new Uint8Array(40 * 30 * 3) };
   const rect = { left: 5, top: 5, right: 30, bottom: 25 };
   const inputError = (f: () => unknown, message: RegExp) => {

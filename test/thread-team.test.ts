@@ -5,7 +5,7 @@ import type { WorkerHandle } from '../src/engine/spawn-workers.js';
 import { loadKernelsForThreads, ThreadTeam } from '../src/engine/thread-team.js';
 import { DlibWasmError, WasmMemoryError, WorkerDiedError } from '../src/errors.js';
 import { loadFrontalFaceDetector, loadNetwork } from '../src/index.js';
-import { fixture, fixtureJson, fixturePng, thrown } from './helpers.js';
+import { fixture, fixtureJson, fixturePng, thrown } from './support/helpers.js';
 import type { PlanStep } from '../src/plan/execution-plan.js';
 
 const PAGE = 65536;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { DlibNetwork, type ConLayer, type NetworkDescription } from '../src/index.js';
-import { relativeDiff } from './helpers.js';
+import { relativeDiff } from './support/helpers.js';
 import { floats, random, randomCon, referenceConv } from './support/reference-conv.js';
 
 // The Winograd F(2x2, 3x3) path against a direct convolution in double

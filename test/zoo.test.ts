@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { loadNetwork } from '../src/index.js';
-import { expectSameValues, fixture, fixtureJson, fixturePng, relativeDiff } from './helpers.js';
+import { expectSameValues, fixture, fixtureJson, fixturePng, relativeDiff } from './support/helpers.js';
 
 interface ZooTensor {
   shape: number[];

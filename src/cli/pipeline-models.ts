@@ -1,5 +1,5 @@
 import { loadFaceRecognitionModel, type FaceRecognitionModel } from '../face/face-recognition-model.js';
-import { LocateWorkers, type LocateWorkerInit } from './locate-workers.js';
+import { PhotoLocatorPool, type PhotoLocatorInit } from './photo-locator-pool.js';
 import { BUNDLED_DETECTOR, BUNDLED_LANDMARKS, BUNDLED_MODEL } from './paths.js';
 import { readRegularFile } from './regular-file.js';
 
@@ -20,12 +20,12 @@ export async function readPipelineModels(files: { landmarks?: string; model?: st
  */
 export async function startPhotoPipeline(
   files: { landmarks?: string; model?: string },
-  init: Omit<LocateWorkerInit, 'detector' | 'landmarks'>,
+  init: Omit<PhotoLocatorInit, 'detector' | 'landmarks'>,
   photos: number,
-): Promise<{ workers: LocateWorkers; recognition: FaceRecognitionModel }> {
+): Promise<{ workers: PhotoLocatorPool; recognition: FaceRecognitionModel }> {
   const { detector, landmarks, recognition: model } = await readPipelineModels(files);
   const [workers, recognition] = await Promise.allSettled([
-    LocateWorkers.start({ ...init, detector, landmarks }, photos),
+    PhotoLocatorPool.start({ ...init, detector, landmarks }, photos),
     loadFaceRecognitionModel(model),
   ]);
   if (workers.status === 'fulfilled' && recognition.status === 'fulfilled')

@@ -1,8 +1,7 @@
 import type { EngineOptions } from '../engine/network.js';
 import type { Point, Rectangle } from '../geometry/point-transforms.js';
 import type { RgbImage } from '../image.js';
-import { hardwareThreads } from '../engine/spawn-workers.js';
-import { readModelSource, type ModelSource } from '../model-source.js';
+import type { ModelSource } from '../model-source.js';
 import { getFaceChipDetails, type ChipDetails } from './face-chip.js';
 import { FACE_CHIP_SIZE, loadFaceRecognitionModel, type FaceRecognitionModel } from './face-recognition-model.js';
 import { loadFrontalFaceDetector, type DetectFacesOptions, type FrontalFaceDetector } from './hog-detector.js';
@@ -49,7 +48,7 @@ export interface DetectedFace {
 export interface FacePipeline {
   /**
    * Every face in the photo, in the detector's order (highest confidence
-   * first). `upsample` defaults to 1, as dlib's Python examples detect.
+   * first). `upsample` defaults to 1 (DEFAULT_UPSAMPLE), as dlib's examples detect.
    */
   detect(image: RgbImage, options?: DetectOptions): Promise<DetectedFace[]>;
   /**
@@ -72,9 +71,9 @@ export interface FacePipeline {
 export function locateFaces(
   { detector, shapePredictor, chips }: Pick<FacePipeline, 'detector' | 'shapePredictor' | 'chips'>,
   image: RgbImage,
-  { upsample = 1, adjustThreshold }: DetectFacesOptions = {},
+  options?: DetectFacesOptions,
 ): LocatedFace[] {
-  return detector.detectFaces(image, { upsample, adjustThreshold }).map((d) => {
+  return detector.detectFaces(image, options).map((d) => {
     const landmarks = shapePredictor.predict(image, d.rect);
     // What dlib's examples cut for the network: 150x150 with 25% padding.
     const chipDetails = getFaceChipDetails(landmarks, FACE_CHIP_SIZE, 0.25);
@@ -85,15 +84,11 @@ export function locateFaces(
 export async function loadFacePipeline(models: FacePipelineModels, options?: FacePipelineOptions): Promise<FacePipeline> {
   optionsObject(models, "loadFacePipeline's models ({ detector, landmarks, recognition })");
   options = optionsObject(options, "loadFacePipeline's options");
-  const [detectorBytes, landmarkBytes] = await Promise.all([readModelSource(models.detector), readModelSource(models.landmarks)]);
-  const shapePredictor = loadShapePredictor(landmarkBytes);
+  const { wasm, threads, workerUrl } = options;
+  // First the part that starts no thread: a bad landmarks file leaves nothing running.
+  const shapePredictor = await loadShapePredictor(models.landmarks);
   const [detector, recognition, chips] = await Promise.all([
-    // The detector shares its rows among as many threads as the network (the cores by default).
-    loadFrontalFaceDetector(detectorBytes, {
-      wasm: options.wasm,
-      threads: options.threads ?? (await hardwareThreads()),
-      workerUrl: options.workerUrl,
-    }),
+    loadFrontalFaceDetector(models.detector, { wasm, threads, workerUrl }),
     loadFaceRecognitionModel(models.recognition, options),
     loadImageChipExtractor({ wasm: options.wasm }),
   ]);

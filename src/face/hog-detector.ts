@@ -1,11 +1,13 @@
 import { FHOG_PLANES, readHogDetector, type HogDetectorDescription } from '../dlib/hog-detector-reader.js';
 import { growKernelMemory, instantiateKernels, type KernelName, type Kernels, type WasmSource } from '../engine/kernels.js';
 import { alignBuffer, pagesFor, RESERVED_BYTES } from '../engine/memory-layout.js';
+import { hardwareThreads } from '../engine/spawn-workers.js';
 import { loadKernelsAndMemory, ThreadTeam } from '../engine/thread-team.js';
 import type { PlanStep } from '../plan/execution-plan.js';
 import { DisposedError, InputError } from '../errors.js';
 import type { Rectangle } from '../geometry/point-transforms.js';
 import { describeRgbImage, type RgbImage } from '../image.js';
+import { readModelSource, type ModelSource } from '../model-source.js';
 import { bilinearResizeTables } from './bilinear-resize.js';
 import { FHOG_BINS, fhogCellTables, fhogHistogramRows, fhogRectToImage, orientationTable, type FhogGeometry } from './fhog.js';
 import { separableTerms, usesSeparableTerms } from './fhog-filterbank.js';
@@ -27,7 +29,8 @@ export interface DetectFacesOptions {
   /**
    * Times the image is up-sampled 2x (dlib's `pyramid_up`) before scanning,
    * so that faces down to about 40x40 (once) or 20x20 (twice) pixels are
-   * found; dlib's Python `detector(img, upsample)`. Default 0.
+   * found; dlib's Python `detector(img, upsample)`. Default 1
+   * (DEFAULT_UPSAMPLE), as dlib's examples detect and the face pipeline does.
    */
   upsample?: number;
   /** Added to every filter's threshold: negative finds more (and worse) faces. Default 0. */
@@ -38,8 +41,8 @@ export interface FrontalFaceDetectorOptions {
   wasm?: WasmSource;
   /**
    * Threads that share each image's resizing and filtering (by rows), where
-   * the runtime can share memory with workers (as the network's `threads`).
-   * Default 1: the calling thread alone.
+   * the runtime can share memory with workers. Default: the cores the
+   * runtime reports, as the network's `threads`; 1 starts no worker.
    */
   threads?: number;
   /** Where the threads' worker script is, where blob: workers are forbidden (see EngineOptions.workerUrl). */
@@ -64,6 +67,8 @@ export interface FrontalFaceDetector {
   dispose(): void;
 }
 
+/** The up-sampling detectFaces does unless told: faces down to about 40x40 pixels. */
+export const DEFAULT_UPSAMPLE = 1;
 /** The most up-sampling accepted: each doubles the image's sides. */
 export const MAX_UPSAMPLE = 8;
 /** The most WebAssembly memory one detection may take, so that absurd sizes fail before allocating. */
@@ -180,15 +185,12 @@ interface HogKernels {
  * Loads dlib's serialized HOG detector (`frontal_face_detector.dat`, which is
  * `serialize(get_frontal_face_detector())`) and compiles the kernels.
  */
-export async function loadFrontalFaceDetector(
-  bytes: Uint8Array | ArrayBuffer,
-  options: FrontalFaceDetectorOptions = {},
-): Promise<FrontalFaceDetector> {
-  const description = readHogDetector(bytes);
+export async function loadFrontalFaceDetector(source: ModelSource, options: FrontalFaceDetectorOptions = {}): Promise<FrontalFaceDetector> {
+  const description = readHogDetector(await readModelSource(source));
   // Detection reads its settings from here: the caller may look, not change.
   for (const part of [description, description.overlap, description.filters, ...description.filters]) Object.freeze(part);
   const { filterRows, filterCols } = description;
-  const threads = options.threads ?? 1;
+  const threads = options.threads ?? (await hardwareThreads());
 
   // Constants first: the orientation table, then every filter's taps.
   const orientations = orientationTable();
@@ -572,7 +574,7 @@ function extractFhog(rt: Runtime, ws: HogWorkspace, image: ChainImage, g: FhogGe
 
 function checkOptions(options: DetectFacesOptions): { upsample: number; adjustThreshold: number } {
   if (options === null || typeof options !== 'object') throw new InputError('detectFaces options must be an object');
-  const { upsample = 0, adjustThreshold = 0 } = options;
+  const { upsample = DEFAULT_UPSAMPLE, adjustThreshold = 0 } = options;
   if (!Number.isInteger(upsample) || upsample < 0 || upsample > MAX_UPSAMPLE) {
     throw new InputError(`upsample must be an integer from 0 to ${MAX_UPSAMPLE}, not ${String(upsample)}`);
   }

@@ -1,7 +1,8 @@
 import { InputError } from '../errors.js';
 import { findSimilarityTransform, type Point, type Rectangle } from '../geometry/point-transforms.js';
 import { describeRgbImage, MIN_SAMPLED_SIDE, type RgbImage } from '../image.js';
-import { readShapePredictor, type ShapePredictorModel } from './shape-predictor-reader.js';
+import { readModelSource, type ModelSource } from '../model-source.js';
+import { readShapePredictor, type ShapePredictorModel } from '../dlib/shape-predictor-reader.js';
 
 /** dlib's `shape_predictor`: face landmarks from an image and the face's box. */
 export interface ShapePredictor {
@@ -130,10 +131,10 @@ function addLeaves(shape: Float32Array, rows: Float32Array[], starts: Int32Array
 /**
  * Reads a dlib `shape_predictor` `.dat` (any number of parts, levels and
  * trees; dlib's 68-point `shape_predictor_68_face_landmarks.dat` and the
- * bundled 5-point model among them) from its bytes.
+ * bundled 5-point model among them).
  */
-export function loadShapePredictor(bytes: Uint8Array | ArrayBuffer): ShapePredictor {
-  return createShapePredictor(readShapePredictor(bytes));
+export async function loadShapePredictor(source: ModelSource): Promise<ShapePredictor> {
+  return createShapePredictor(readShapePredictor(await readModelSource(source)));
 }
 
 /**

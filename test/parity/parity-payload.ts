@@ -1,7 +1,7 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fixtureJson, fixturePng } from '../helpers.js';
+import { fixtureJson, fixturePng } from '../support/helpers.js';
 
 /** Chips every runtime's parity check runs: two photos' faces, and two people of dlib's johns twice each. */
 const PARITY_CHIPS = [

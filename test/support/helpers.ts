@@ -2,9 +2,9 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { PNG } from 'pngjs';
 import { expect } from 'vitest';
-import type { RgbImage } from '../src/image.js';
+import type { RgbImage } from '../../src/image.js';
 
-const root = fileURLToPath(new URL('..', import.meta.url));
+const root = fileURLToPath(new URL('../..', import.meta.url));
 
 /** Bytes of a file under test/fixtures/. */
 export function fixture(path: string): Uint8Array {

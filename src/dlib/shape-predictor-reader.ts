@@ -1,4 +1,4 @@
-import { DlibByteReader, matrixSize } from '../dlib/serialization.js';
+import { DlibByteReader, matrixSize } from './serialization.js';
 
 /** One regression tree: complete binary, splits breadth-first, then its leaves. */
 export interface RegressionTree {

@@ -1,5 +1,5 @@
 // A worker thread of the cluster and faces commands: finds, aligns and saves
-// the faces of the photos it is sent (see locate-workers.ts), so that photos
+// the faces of the photos it is sent (see photo-locator-pool.ts), so that photos
 // are detected in parallel while the calling thread describes their chips.
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -12,16 +12,16 @@ import { encodePng } from './encode-png.js';
 import { decodeImage } from './decode-image.js';
 import { isUserFacing } from './each-image.js';
 import { readRegularFile } from './regular-file.js';
-import type { LocatedPhotoFace, LocateJob, LocateReply, LocateWorkerData, LocateWorkerStart } from './locate-workers.js';
+import type { LocatedPhotoFace, LocateJob, LocateReply, PhotoLocatorWorkerData, PhotoLocatorWorkerStart } from './photo-locator-pool.js';
 
-const { detector, landmarks, upsample, chipDir, detectorThreads, allowDamaged } = workerData as LocateWorkerData;
+const { detector, landmarks, upsample, chipDir, detectorThreads, allowDamaged } = workerData as PhotoLocatorWorkerData;
 const port = parentPort!;
 const describe = (error: unknown) => (isUserFacing(error) ? (error as Error).message : String((error as Error)?.stack ?? error));
 
 async function loadParts() {
   return {
     detector: await loadFrontalFaceDetector(detector, { threads: detectorThreads }),
-    shapePredictor: loadShapePredictor(landmarks),
+    shapePredictor: await loadShapePredictor(landmarks),
     chips: await loadImageChipExtractor(),
   };
 }
@@ -48,8 +48,8 @@ async function locate(parts: Awaited<ReturnType<typeof loadParts>>, { job, file 
 try {
   const parts = await loadParts();
   port.on('message', async (job: LocateJob) => port.postMessage(await locate(parts, job)));
-  port.postMessage({ ready: true } satisfies LocateWorkerStart);
+  port.postMessage({ ready: true } satisfies PhotoLocatorWorkerStart);
 } catch (error) {
-  port.postMessage({ ready: false, message: describe(error), userFacing: isUserFacing(error) } satisfies LocateWorkerStart);
+  port.postMessage({ ready: false, message: describe(error), userFacing: isUserFacing(error) } satisfies PhotoLocatorWorkerStart);
   port.close();
 }

@@ -1,7 +1,7 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { decodeImage } from '../src/cli/decode-image.js';
-import type { Point, Rectangle, RgbImage } from '../src/index.js';
+import { decodeImage } from '../../src/cli/decode-image.js';
+import type { Point, Rectangle, RgbImage } from '../../src/index.js';
 import { fixture, fixtureJson } from './helpers.js';
 
 /** One face of dlib's pipeline run (`faces/*.json` with 68 points, `faces5/*.json` with 5). */
@@ -25,7 +25,7 @@ export interface FaceFixture {
 
 /** Every face of one run: `faces` (dlib's 68-point model) or `faces5` (the bundled 5-point one). */
 export function faceFixtures(set: 'faces' | 'faces5'): FaceFixture[] {
-  const files = readdirSync(fileURLToPath(new URL(`fixtures/${set}/`, import.meta.url)))
+  const files = readdirSync(fileURLToPath(new URL(`../fixtures/${set}/`, import.meta.url)))
     .filter((f) => /_f\d+\.json$/.test(f))
     .sort();
   return files.map((file) => {
@@ -63,5 +63,5 @@ export function landmarkModel68Bytes(): Uint8Array {
 }
 
 export function landmarkModel5Bytes(): Uint8Array {
-  return new Uint8Array(readFileSync(fileURLToPath(new URL('../models/shape_predictor_5_face_landmarks_lfw.dat', import.meta.url))));
+  return new Uint8Array(readFileSync(fileURLToPath(new URL('../../models/shape_predictor_5_face_landmarks_lfw.dat', import.meta.url))));
 }

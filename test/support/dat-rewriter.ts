@@ -1,4 +1,4 @@
-import { DlibByteReader } from '../src/dlib/serialization.js';
+import { DlibByteReader } from '../../src/dlib/serialization.js';
 
 /**
  * Derives files in the formats of older dlib versions from the dlib 19.24

@@ -8,7 +8,7 @@ import { reportFailure, reportWarnings } from './each-image.js';
 /** Photos handed to the workers ahead of the one being used: keeps them busy, bounds memory. */
 const LOCATE_AHEAD_PER_WORKER = 2;
 
-export interface LocateWorkerInit {
+export interface PhotoLocatorInit {
   detector: Uint8Array;
   landmarks: Uint8Array;
   upsample: number;
@@ -19,7 +19,7 @@ export interface LocateWorkerInit {
 }
 
 /** What a worker starts with: the init, the model files in shared memory, and its detector's threads. */
-export interface LocateWorkerData extends LocateWorkerInit {
+export interface PhotoLocatorWorkerData extends PhotoLocatorInit {
   detectorThreads: number;
 }
 
@@ -29,7 +29,7 @@ export interface LocateJob {
 }
 
 /** A worker's first message: ready, or why it could not load the models (a user-facing reason, or a bug). */
-export type LocateWorkerStart = { ready: true } | { ready: false; message: string; userFacing: boolean };
+export type PhotoLocatorWorkerStart = { ready: true } | { ready: false; message: string; userFacing: boolean };
 
 /** A face found in a photo and aligned, with its chip's file if the workers save chips. */
 export interface LocatedPhotoFace {
@@ -70,7 +70,7 @@ interface Waiter {
  * `cluster` and `faces` commands, in parallel (see forEachPhoto); each photo
  * goes to the next free worker.
  */
-export class LocateWorkers {
+export class PhotoLocatorPool {
   private readonly idle: Worker[];
   private readonly queue: (Waiter & { job: LocateJob })[] = [];
   private readonly pending = new Map<number, Waiter>();
@@ -96,12 +96,12 @@ export class LocateWorkers {
    * waits until they are ready. Fewer workers than cores (fewer photos) share
    * the rest: their detectors split each photo's rows among them.
    */
-  static async start(init: LocateWorkerInit, photos: number): Promise<LocateWorkers> {
+  static async start(init: PhotoLocatorInit, photos: number): Promise<PhotoLocatorPool> {
     const cores = availableParallelism();
     const count = Math.max(1, Math.min(cores, photos));
-    const url = new URL('./locate-worker.js', import.meta.url);
+    const url = new URL('./photo-locator-worker.js', import.meta.url);
     // The model files once in shared memory, not copied into every worker (dlib's 68-point one is 95 MB).
-    const workerData: LocateWorkerData = {
+    const workerData: PhotoLocatorWorkerData = {
       ...init,
       detector: toShared(init.detector),
       landmarks: toShared(init.landmarks),
@@ -113,7 +113,7 @@ export class LocateWorkers {
         workers.map(
           (worker) =>
             new Promise<void>((resolve, reject) => {
-              worker.once('message', (start: LocateWorkerStart) => {
+              worker.once('message', (start: PhotoLocatorWorkerStart) => {
                 if (start.ready) resolve();
                 // A bad model file is the user's to fix, as it would be on this thread.
                 else reject(start.userFacing ? new DlibWasmError(start.message) : new Error(start.message));
@@ -126,7 +126,7 @@ export class LocateWorkers {
       await Promise.all(workers.map((worker) => worker.terminate()));
       throw error;
     }
-    return new LocateWorkers(workers);
+    return new PhotoLocatorPool(workers);
   }
 
   private locate(job: LocateJob): Promise<LocateReply> {

@@ -2,7 +2,7 @@
 // run's seed and the case's index, so that one failing case reruns alone
 // (`npm run fuzz -- --seed S --case I`).
 import { inflateSync, deflateSync } from 'node:zlib';
-import { DlibByteReader } from '../src/dlib/serialization.js';
+import { DlibByteReader } from '../../src/dlib/serialization.js';
 import { concat, pngChunk } from './image-files.js';
 
 /** Cases per stage and the seed: the suite's defaults, or `npm run fuzz`'s (scripts/fuzz.mjs). */
