@@ -9,13 +9,17 @@ import {
   TopologyError,
   UnsupportedLayerError,
   loadFaceRecognitionModel,
+  loadFrontalFaceDetector,
+  loadImageChipExtractor,
   loadNetwork,
+  loadShapePredictor,
   parsePrintout,
   readDlibNetwork,
   type FaceRecognitionModel,
   type NetworkDescription,
   type Topology,
 } from '../src/index.js';
+import { landmarkModel5Bytes } from './support/face-fixtures.js';
 import { faceModelBytes, fixture, fixtureJson, fixturePng, thrown } from './support/helpers.js';
 
 // Bad bytes, bad topologies and bad images must each end in one of the
@@ -641,6 +645,41 @@ describe('bad images and tensors', () => {
     ['null', null, /^input 0 is not an image or tensor$/],
   ])('%s', async (_, image, message) => {
     expectError(await rejection(() => model.computeFaceDescriptor(image as never)), InputError, message);
+  });
+
+  it('the detector, the shape predictor and the chip extractor say of a bad image what the network says', async () => {
+    const detector = await loadFrontalFaceDetector(fixture('../../models/frontal_face_detector.dat'), { threads: 1 });
+    const predictor = await loadShapePredictor(landmarkModel5Bytes());
+    const chips = await loadImageChipExtractor();
+    const rect = { left: 0, top: 0, right: 9, bottom: 9 };
+    const details = { rect, angle: 0, rows: 10, cols: 10 };
+    const cases: Array<[unknown, string]> = [
+      [rgb(150, 150, 5), 'holds 5 bytes; a 150x150 image needs 67500 (RGB) or 90000 (RGBA)'],
+      [rgb(150.5, 150, 67575), 'size 150.5x150 is not a size in whole pixels'],
+      [rgb(30000, 30000, 12), 'size 30000x30000 is larger than the supported 16384x16384'],
+      [{ width: 150, height: 150, data: Array.from(chip.data) }, 'data must be a Uint8Array or Uint8ClampedArray of RGB or RGBA bytes'],
+    ];
+    const exactly = (what: string, message: string) => new RegExp(`^${`${what} ${message}`.replace(/[().]/g, '\\$&')}$`);
+    for (const [image, message] of cases) {
+      expectError(await rejection(() => model.computeFaceDescriptor(image as never)), InputError, exactly('input 0', message));
+      expectError(
+        thrown(() => detector.detectFaces(image as never)),
+        InputError,
+        exactly('the image', message),
+      );
+      expectError(
+        thrown(() => predictor.predict(image as never, rect)),
+        InputError,
+        exactly('image', message),
+      );
+      expectError(
+        thrown(() => chips.extractImageChip(image as never, details)),
+        InputError,
+        exactly('image', message),
+      );
+    }
+    detector.dispose();
+    chips.dispose();
   });
 
   it('a bad chip among good ones is named by its index', async () => {

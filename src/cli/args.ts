@@ -1,3 +1,5 @@
+import { DEFAULT_UPSAMPLE } from '../face/hog-detector.js';
+
 /** A command line the user got wrong: reported with the usage text, exit code 2. */
 export class UsageError extends Error {}
 
@@ -47,9 +49,9 @@ export function integerOption(parsed: ParsedArgs, name: string, fallback: number
  */
 export const MAX_CLI_UPSAMPLE = 4;
 
-/** `--upsample`: 0 to MAX_CLI_UPSAMPLE, default 1. */
+/** `--upsample`: 0 to MAX_CLI_UPSAMPLE, default the library's (1). */
 export function upsampleOption(parsed: ParsedArgs): number {
-  const upsample = integerOption(parsed, '--upsample', 1, 0)!;
+  const upsample = integerOption(parsed, '--upsample', DEFAULT_UPSAMPLE, 0)!;
   if (upsample > MAX_CLI_UPSAMPLE) {
     throw new UsageError(
       `--upsample must be at most ${MAX_CLI_UPSAMPLE}, got ${upsample}: each doubles the photo's sides, and ` +
