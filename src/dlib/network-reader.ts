@@ -84,10 +84,10 @@ export interface NetworkPrefix {
  * with `readDlibNetworkPrefix`.
  */
 export function readDlibNetwork(source: Uint8Array | ArrayBuffer, options?: ReadNetworkOptions): NetworkDescription {
-  const { description, end, length } = readNetwork(source, options);
+  const { description, end, length } = readNetwork(source, options, 'readDlibNetwork');
   if (end !== length) {
     throw new DatFormatError(
-      `${length - end} unexpected bytes after the network, which ends here (readDlibNetworkPrefix reads a network followed by more)`,
+      `${length - end} unexpected bytes after the network; readDlibNetworkPrefix reads a network followed by more (dlib's vehicle detectors hold a shape predictor after theirs)`,
       end,
     );
   }
@@ -95,13 +95,13 @@ export function readDlibNetwork(source: Uint8Array | ArrayBuffer, options?: Read
 }
 
 /** Reads the dlib network at the start of `source` and says where it ends; whatever follows is left unread. */
-export function readDlibNetworkPrefix(source: Uint8Array | ArrayBuffer, options?: ReadNetworkOptions): NetworkPrefix {
-  const { description, end } = readNetwork(source, options);
+export function readDlibNetworkPrefix(source: Uint8Array | ArrayBuffer, options?: ReadNetworkOptions, caller = 'readDlibNetworkPrefix'): NetworkPrefix {
+  const { description, end } = readNetwork(source, options, caller);
   return { description, end };
 }
 
-function readNetwork(source: Uint8Array | ArrayBuffer, options: ReadNetworkOptions | undefined): NetworkPrefix & { length: number } {
-  options = optionsObject(options, "readDlibNetwork's options");
+function readNetwork(source: Uint8Array | ArrayBuffer, options: ReadNetworkOptions | undefined, caller: string): NetworkPrefix & { length: number } {
+  options = optionsObject(options, `${caller}'s options`);
   const given = typeof options.printout === 'string' ? parsePrintout(options.printout) : options.printout;
   if (given !== undefined && !Array.isArray(given?.layers)) {
     // Most likely a Buffer from readFileSync without an encoding.
@@ -165,7 +165,11 @@ function readChain(r: DlibByteReader, context: ChainContext, first: number, base
       r.fail(`a repeated block runs past the topology's ${given.layers.length} layers`, offset);
     }
     const version = r.int('layer wrapper version');
-    if (version < 1 || version > 3) r.fail(`unexpected layer wrapper version ${version}`, offset);
+    if (version < 1 || version > 3) {
+      // A repeat's block count read as a wrapper version, most likely.
+      const hint = given === undefined ? " (a net declared with repeat can only be read with its printout)" : '';
+      r.fail(`unexpected layer wrapper version ${version}${hint}`, offset);
+    }
     // dlib's add_layer is version 2 or 3 since dlib 19.0: a version 1 where the topology has a layer with a payload
     // is a repeat, or a tag or skip if the topology is not the file's (which resolving the layers then reports).
     if (version === 1 && given !== undefined && hasPayload(given.layers[index - 1]?.kind)) {
@@ -241,13 +245,18 @@ interface Repeat {
   next: number;
 }
 
-/** A repeat if the bytes read as one; else undefined, the bytes untouched, unless they ran out (nothing else could read them). */
+/**
+ * A repeat if the bytes read as one; else undefined, the bytes untouched.
+ * Once a whole block has read, or if the bytes ran out (nothing else could
+ * read them), what goes wrong is the error.
+ */
 function tryRepeat(r: DlibByteReader, context: ChainContext, first: number, offset: number): Repeat | undefined {
   const start = r.offset;
+  const progress = { blocks: 0 };
   try {
-    return readRepeat(r, context, first, offset);
+    return readRepeat(r, context, first, offset, progress);
   } catch (error) {
-    if (r.ranOut || !(error instanceof DlibWasmError)) throw error;
+    if (r.ranOut || progress.blocks > 0 || !(error instanceof DlibWasmError)) throw error;
     context.failedRepeats.set(first, error);
     r.offset = start;
     r.layerIndex = first;
@@ -256,7 +265,7 @@ function tryRepeat(r: DlibByteReader, context: ChainContext, first: number, offs
 }
 
 /** dlib's `repeat`: version 1 (read), the number of blocks, each block whole, then the subnet (read by the caller). */
-function readRepeat(r: DlibByteReader, context: ChainContext, first: number, offset: number): Repeat {
+function readRepeat(r: DlibByteReader, context: ChainContext, first: number, offset: number, progress: { blocks: number }): Repeat {
   const given = context.given as Topology;
   const countAt = r.offset;
   const count = r.count('repeat count', given.layers.length);
@@ -274,29 +283,9 @@ function readRepeat(r: DlibByteReader, context: ChainContext, first: number, off
     layers.push(...chain.layers);
     nested.push(...chain.repeats);
     next = chain.next;
+    progress.blocks++;
   }
-  checkRepeatedBlocks(given, first, count, blockLength, offset);
   return { layers, repeats: [{ firstIndex: first, count, blockLength, offset }, ...nested], next };
-}
-
-/** The topology must list the same layers in each block of a repeat (dlib's printout does not show the repeat itself). */
-function checkRepeatedBlocks(given: Topology, first: number, count: number, blockLength: number, offset: number): void {
-  const printed = (index: number) => {
-    const t = given.layers[index - 1];
-    return t ? `${describe(t)} ${JSON.stringify(t.params)} ${t.tags ?? ''}` : 'nothing';
-  };
-  for (let block = 1; block < count; block++) {
-    for (let i = 0; i < blockLength; i++) {
-      const index = first + block * blockLength + i;
-      if (printed(index) !== printed(first + i)) {
-        throw new DatFormatError(
-          `the file has a repeat of ${count} blocks of ${blockLength} layers from layer<${first}>, but the topology's layer<${index}> differs from layer<${first + i}>`,
-          offset,
-          first,
-        );
-      }
-    }
-  }
 }
 
 function hasPayload(kind: string | undefined): boolean {
