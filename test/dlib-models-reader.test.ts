@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { DlibByteReader } from '../src/dlib/serialization.js';
 import {
   DatFormatError,
+  DlibNetwork,
   DlibWasmError,
   loadNetwork,
   parsePrintout,
@@ -14,6 +15,7 @@ import {
   type MmodOptions,
   type NetworkDescription,
 } from '../src/index.js';
+import { exportOnnx } from '../src/onnx/index.js';
 import { fixture, fixtureJson } from './helpers.js';
 
 // dlib's published models (davisking/dlib-models), each read with dlib's printout of its net.
@@ -122,7 +124,10 @@ describe('the five dlib-models files read, as their printouts list them', () => 
       'rear:54x70',
       'rear:70x32',
     ]);
-    expect(description.loss.options.overlapsNms).toEqual({ iouThreshold: 0.52156104694078953, percentCoveredThreshold: 0.94028444421800961 });
+    expect(description.loss.options.overlapsNms).toEqual({
+      iouThreshold: 0.52156104694078953,
+      percentCoveredThreshold: 0.94028444421800961,
+    });
   });
 
   it("the face detector's affine layers hold bn_con payloads, converted as dlib does", () => {
@@ -142,7 +147,11 @@ describe('the five dlib-models files read, as their printouts list them', () => 
       const r = new DlibByteReader(bytes);
       r.offset = layer.offset;
       expect(r.string('tag')).toBe('bn_con2');
-      expect(layer.kind === 'affine' && [layer.mode, layer.disabled, layer.gamma.length]).toEqual(['conv', false, channels.get(layer.index)]);
+      expect(layer.kind === 'affine' && [layer.mode, layer.disabled, layer.gamma.length]).toEqual([
+        'conv',
+        false,
+        channels.get(layer.index),
+      ]);
     }
   });
 
@@ -168,7 +177,16 @@ describe('the five dlib-models files read, as their printouts list them', () => 
     expect(concats).toHaveLength(29);
     expect(concats.every((l) => l.kind === 'concat' && l.tags.join() === '1,2')).toBe(true);
     const byIndex = new Map(description.layers.map((l) => [l.index, l]));
-    expect(byIndex.get(281)).toMatchObject({ kind: 'con', numFilters: 32, inputChannels: 3, kernelRows: 7, strideY: 2, padY: 3, padX: 3, bias: null });
+    expect(byIndex.get(281)).toMatchObject({
+      kind: 'con',
+      numFilters: 32,
+      inputChannels: 3,
+      kernelRows: 7,
+      strideY: 2,
+      padY: 3,
+      padX: 3,
+      bias: null,
+    });
     expect(byIndex.get(278)).toMatchObject({ kind: 'max_pool', windowRows: 3, strideY: 2, padY: 1, padX: 1 });
     // Each block's 3x3 con reads the concatenation: 64 channels from its 1x1 con.
     expect(byIndex.get(7)).toMatchObject({ kind: 'con', numFilters: 16, inputChannels: 64, kernelRows: 3, padY: 1 });
@@ -196,7 +214,12 @@ describe('files holding more after the net', () => {
     expect(shapePredictor.initialShape).toHaveLength(8);
     expect(shapePredictor.levels).toHaveLength(10);
     for (const level of shapePredictor.levels) {
-      expect([level.trees.length, level.anchors.length, level.trees[0].idx1.length, level.trees[0].leaves.length]).toEqual([500, 400, 15, 16 * 8]);
+      expect([level.trees.length, level.anchors.length, level.trees[0].idx1.length, level.trees[0].leaves.length]).toEqual([
+        500,
+        400,
+        15,
+        16 * 8,
+      ]);
     }
   });
 
@@ -215,7 +238,9 @@ describe('files holding more after the net', () => {
     const { end } = readDlibNetworkPrefix(bytes);
     const cut = thrown(() => readNetworkAndShapePredictor(bytes.subarray(0, end + 500))) as DatFormatError;
     expect(cut).toBeInstanceOf(DatFormatError);
-    expect(cut.message).toMatch(/^shape predictor after the network: (unexpected end of data reading|.* more than the \d+ bytes left) .* \(at byte \d+\)$/);
+    expect(cut.message).toMatch(
+      /^shape predictor after the network: (unexpected end of data reading|.* more than the \d+ bytes left) .* \(at byte \d+\)$/,
+    );
     expect(cut.offset).toBeGreaterThanOrEqual(end);
     expect(cut.offset).toBeLessThanOrEqual(end + 500);
     const changed = bytes.slice();
@@ -239,6 +264,27 @@ describe('what cannot run yet is an UnsupportedLayerError naming the layer', () 
     expect((error as Error).message).toMatch(message);
   });
 
+  it.each([
+    ['mmod_human_face_detector', 'layer<20>: input_rgb_image_pyramid cannot be run yet'],
+    ['dnn_gender_classifier_v1', 'layer<5>: multiply cannot be run yet'],
+    ['face_recognition_densenet_model_v1', 'layer<269>: concat cannot be run yet'],
+  ] as const)('planning %s (a created network run, an ONNX export) refuses it the same way', async (name, message) => {
+    const description = readDlibNetwork(bytesOf(name), { printout: printoutOf(name) });
+    const exported = thrown(() => exportOnnx(description, { inputSize: { rows: 64, cols: 64 } }));
+    expect([exported instanceof UnsupportedLayerError, (exported as Error).message]).toEqual([true, message]);
+    if (description.input.rows !== undefined) return; // a sized net is planned by create itself, as loadNetwork showed
+    const network = await DlibNetwork.create(description, { threads: 1 });
+    try {
+      const ran = await network.run([{ width: 64, height: 64, data: new Uint8Array(64 * 64 * 3) }]).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      expect([ran instanceof UnsupportedLayerError, (ran as Error).message]).toEqual([true, message]);
+    } finally {
+      network.dispose();
+    }
+  });
+
   it.each(VEHICLES)('loadNetwork(%s): the net alone is refused for its input; the whole file for its trailing bytes', async (name) => {
     const bytes = bytesOf(name);
     const printout = printoutOf(name);
@@ -247,7 +293,10 @@ describe('what cannot run yet is an UnsupportedLayerError naming the layer', () 
       () => undefined,
       (e: unknown) => e,
     );
-    expect([alone instanceof UnsupportedLayerError, (alone as Error).message]).toEqual([true, 'layer<20>: input_rgb_image_pyramid cannot be run yet']);
+    expect([alone instanceof UnsupportedLayerError, (alone as Error).message]).toEqual([
+      true,
+      'layer<20>: input_rgb_image_pyramid cannot be run yet',
+    ]);
     const whole = await loadNetwork(bytes, { printout, threads: 1 }).then(
       () => undefined,
       (e: unknown) => e,
@@ -321,7 +370,12 @@ describe("mmod_options' fields", () => {
   });
 
   it.each([
-    ['an mmod_options version 5', () => changed(fields.version + 1, 5), /^unsupported mmod_options version 5 \(expected 1 or 2 or 3 or 4\)/, 14],
+    [
+      'an mmod_options version 5',
+      () => changed(fields.version + 1, 5),
+      /^unsupported mmod_options version 5 \(expected 1 or 2 or 3 or 4\)/,
+      14,
+    ],
     ['no detector window', () => changed(fields.windowCount + 1, 0), /^mmod_options has no detector window/, 14],
     ['an empty window', () => changed(fields.width + 1, 0), /^detector window 0x52 is empty/, 14],
     ['assume_image_pyramid 2', () => rewritten(3, 2), /^assume_image_pyramid is 2, not 0 \(no\) or 1 \(yes\)/, pyramidAt],
@@ -407,7 +461,9 @@ describe('truncated and damaged files', () => {
           expect(error.offset).toBeLessThanOrEqual(changed.length);
         }
       }
-      expect([...outcomes.keys()].filter((o) => !['read', 'DatFormatError', 'UnsupportedLayerError', 'TopologyError'].includes(o))).toEqual([]);
+      expect([...outcomes.keys()].filter((o) => !['read', 'DatFormatError', 'UnsupportedLayerError', 'TopologyError'].includes(o))).toEqual(
+        [],
+      );
       expect(outcomes.get('DatFormatError')).toBeGreaterThan(100);
     },
   );

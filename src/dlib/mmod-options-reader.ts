@@ -6,7 +6,10 @@ const MIN_WINDOW_BYTES = 8;
 
 function overlapTest(r: DlibByteReader, what: string): BoxOverlapTest {
   const start = r.offset;
-  const test = { iouThreshold: r.finiteReal(`${what} iou_thresh`), percentCoveredThreshold: r.finiteReal(`${what} percent_covered_thresh`) };
+  const test = {
+    iouThreshold: r.finiteReal(`${what} iou_thresh`),
+    percentCoveredThreshold: r.finiteReal(`${what} percent_covered_thresh`),
+  };
   // dlib's test_box_overlap asserts both in [0, 1].
   if (!(test.iouThreshold >= 0 && test.iouThreshold <= 1 && test.percentCoveredThreshold >= 0 && test.percentCoveredThreshold <= 1)) {
     r.fail(`${what} thresholds ${test.iouThreshold}, ${test.percentCoveredThreshold} are not both in [0, 1]`, start);

@@ -95,12 +95,20 @@ export function readDlibNetwork(source: Uint8Array | ArrayBuffer, options?: Read
 }
 
 /** Reads the dlib network at the start of `source` and says where it ends; whatever follows is left unread. */
-export function readDlibNetworkPrefix(source: Uint8Array | ArrayBuffer, options?: ReadNetworkOptions, caller = 'readDlibNetworkPrefix'): NetworkPrefix {
+export function readDlibNetworkPrefix(
+  source: Uint8Array | ArrayBuffer,
+  options?: ReadNetworkOptions,
+  caller = 'readDlibNetworkPrefix',
+): NetworkPrefix {
   const { description, end } = readNetwork(source, options, caller);
   return { description, end };
 }
 
-function readNetwork(source: Uint8Array | ArrayBuffer, options: ReadNetworkOptions | undefined, caller: string): NetworkPrefix & { length: number } {
+function readNetwork(
+  source: Uint8Array | ArrayBuffer,
+  options: ReadNetworkOptions | undefined,
+  caller: string,
+): NetworkPrefix & { length: number } {
   options = optionsObject(options, `${caller}'s options`);
   const given = typeof options.printout === 'string' ? parsePrintout(options.printout) : options.printout;
   if (given !== undefined && !Array.isArray(given?.layers)) {
@@ -114,19 +122,20 @@ function readNetwork(source: Uint8Array | ArrayBuffer, options: ReadNetworkOptio
   r.layerIndex = 0;
   r.version('add_loss_layer', 1);
   const loss = readLoss(r);
-  const context: ChainContext = { given, failedRepeats: new Map() };
+  const context: ChainContext = { given, failedRepeats: new Map(), layers: [], repeats: [] };
   const chain = readChain(r, context, 1, 'input');
   r.layerIndex = undefined;
   const end = r.offset;
   // Layers from the input side (layer<N>) to layer<1>.
-  const raw = chain.layers.sort((a, b) => b.index - a.index);
+  const raw = context.layers.sort((a, b) => b.index - a.index);
   const needsTopology = raw.some((l) => l.kind === 'tag_or_skip' || l.kind === 'add_prev_unresolved' || l.kind === 'concat_unresolved');
   const topology = given ?? (needsTopology ? faceRecognitionTopology() : undefined);
   const layers = resolveTopology(raw, topology, given === undefined, context.failedRepeats);
   const input = chain.input as InputDescription;
   if (topology) checkEnds(loss, input, topology);
   if (loss.kind === 'loss_mmod') checkDetectorOutput(loss.options, layers);
-  return { description: { loss, input, layers, repeats: chain.repeats }, end, length: r.bytes.length };
+  const repeats = context.repeats.sort((a, b) => a.firstIndex - b.firstIndex);
+  return { description: { loss, input, layers, repeats }, end, length: r.bytes.length };
 }
 
 /** What lies under a chain of wrappers: the net's input layer, or nothing (inside a `repeat`'s block). */
@@ -136,13 +145,14 @@ interface ChainContext {
   given: Topology | undefined;
   /** Why a version 1 read as a repeat did not read, by layer index: the error to give if it is no tag or skip either. */
   failedRepeats: Map<number, DlibWasmError>;
+  /** Every layer read so far, in file order. */
+  layers: RawLayer[];
+  repeats: RepeatGroup[];
 }
 
 interface Chain {
-  layers: RawLayer[];
   /** The index after the chain's last layer. */
   next: number;
-  repeats: RepeatGroup[];
   input?: InputDescription;
 }
 
@@ -153,10 +163,8 @@ interface Chain {
  * its blocks whole where its version is, then its subnet's chain goes on.
  */
 function readChain(r: DlibByteReader, context: ChainContext, first: number, base: ChainBase): Chain {
-  const { given } = context;
+  const { given, layers } = context;
   const wrappers: { version: number; offset: number; index: number }[] = [];
-  const layers: RawLayer[] = [];
-  const repeats: RepeatGroup[] = [];
   let index = first;
   for (;;) {
     const offset = r.offset;
@@ -167,17 +175,15 @@ function readChain(r: DlibByteReader, context: ChainContext, first: number, base
     const version = r.int('layer wrapper version');
     if (version < 1 || version > 3) {
       // A repeat's block count read as a wrapper version, most likely.
-      const hint = given === undefined ? " (a net declared with repeat can only be read with its printout)" : '';
+      const hint = given === undefined ? ' (a net declared with repeat can only be read with its printout)' : '';
       r.fail(`unexpected layer wrapper version ${version}${hint}`, offset);
     }
     // dlib's add_layer is version 2 or 3 since dlib 19.0: a version 1 where the topology has a layer with a payload
     // is a repeat, or a tag or skip if the topology is not the file's (which resolving the layers then reports).
     if (version === 1 && given !== undefined && hasPayload(given.layers[index - 1]?.kind)) {
-      const repeat = tryRepeat(r, context, index, offset);
-      if (repeat) {
-        layers.push(...repeat.layers);
-        repeats.push(...repeat.repeats);
-        index = repeat.next;
+      const next = tryRepeat(r, context, index, offset);
+      if (next !== undefined) {
+        index = next;
         continue;
       }
     }
@@ -223,7 +229,7 @@ function readChain(r: DlibByteReader, context: ChainContext, first: number, base
       readTrailer(r, 'add_layer');
     }
   }
-  return { layers, next: index, repeats, input };
+  return { next: index, input };
 }
 
 /**
@@ -239,53 +245,51 @@ function isOnRepeatInput(r: DlibByteReader, version: number, kind: string | unde
   return version === 2 && isMarkerKind(kind);
 }
 
-interface Repeat {
-  layers: RawLayer[];
-  repeats: RepeatGroup[];
-  next: number;
-}
-
 /**
  * A repeat if the bytes read as one; else undefined, the bytes untouched.
  * Once a whole block has read, or if the bytes ran out (nothing else could
  * read them), what goes wrong is the error.
  */
-function tryRepeat(r: DlibByteReader, context: ChainContext, first: number, offset: number): Repeat | undefined {
+function tryRepeat(r: DlibByteReader, context: ChainContext, first: number, offset: number): number | undefined {
   const start = r.offset;
+  const [layerCount, repeatCount] = [context.layers.length, context.repeats.length];
   const progress = { blocks: 0 };
   try {
     return readRepeat(r, context, first, offset, progress);
   } catch (error) {
     if (r.ranOut || progress.blocks > 0 || !(error instanceof DlibWasmError)) throw error;
     context.failedRepeats.set(first, error);
+    context.layers.length = layerCount;
+    context.repeats.length = repeatCount;
     r.offset = start;
     r.layerIndex = first;
     return undefined;
   }
 }
 
-/** dlib's `repeat`: version 1 (read), the number of blocks, each block whole, then the subnet (read by the caller). */
-function readRepeat(r: DlibByteReader, context: ChainContext, first: number, offset: number, progress: { blocks: number }): Repeat {
+/**
+ * dlib's `repeat`: version 1 (read), the number of blocks, each block whole,
+ * then the subnet (read by the caller). Returns the index after its blocks.
+ */
+function readRepeat(r: DlibByteReader, context: ChainContext, first: number, offset: number, progress: { blocks: number }): number {
   const given = context.given as Topology;
   const countAt = r.offset;
   const count = r.count('repeat count', given.layers.length);
   if (count === 0) r.fail('a repeat of 0 blocks', countAt);
-  const layers: RawLayer[] = [];
-  const nested: RepeatGroup[] = [];
-  let blockLength = 0;
+  const group: RepeatGroup = { firstIndex: first, count, blockLength: 0, offset };
+  context.repeats.push(group);
   let next = first;
   for (let block = 0; block < count; block++) {
     const blockStart = r.offset;
     const chain = readChain(r, context, next, 'repeat_input');
     const length = chain.next - next;
-    if (block === 0) blockLength = length;
-    else if (length !== blockLength) r.fail(`block ${block} of the repeat at layer<${first}> has ${length} layers, block 0 ${blockLength}`, blockStart);
-    layers.push(...chain.layers);
-    nested.push(...chain.repeats);
+    if (block === 0) group.blockLength = length;
+    else if (length !== group.blockLength)
+      r.fail(`block ${block} of the repeat at layer<${first}> has ${length} layers, block 0 ${group.blockLength}`, blockStart);
     next = chain.next;
     progress.blocks++;
   }
-  return { layers, repeats: [{ firstIndex: first, count, blockLength, offset }, ...nested], next };
+  return next;
 }
 
 function hasPayload(kind: string | undefined): boolean {
