@@ -208,7 +208,12 @@ const badCalls: Record<string, BadCall[]> = {
     ],
   ],
   readDlibNetworkPrefix: [
-    ['readDlibNetworkPrefix(null)', () => api.readDlibNetworkPrefix(null as never), InputError, /must be a Uint8Array or ArrayBuffer, not Null/],
+    [
+      'readDlibNetworkPrefix(null)',
+      () => api.readDlibNetworkPrefix(null as never),
+      InputError,
+      /must be a Uint8Array or ArrayBuffer, not Null/,
+    ],
     ['readDlibNetworkPrefix(3 bytes)', () => api.readDlibNetworkPrefix(bytes3), DatFormatError, /at byte 0/],
     [
       'readDlibNetworkPrefix(bytes, null)',
