@@ -165,6 +165,24 @@ describe('the five dlib-models files read, as their printouts list them', () => 
     expect(description.loss).toEqual({ kind: 'loss_multiclass_log' });
   });
 
+  it("the gender classifier's multiply layers hold dropout payloads: the multiplication by 1 - the drop rate", () => {
+    const bytes = bytesOf('dnn_gender_classifier_v1');
+    const multiply = read('dnn_gender_classifier_v1').description.layers.find((l) => l.index === 2)!;
+    const r = new DlibByteReader(bytes);
+    r.offset = multiply.offset;
+    expect(r.string('tag')).toBe('dropout_');
+    const rateAt = r.offset;
+    expect(r.real('drop_rate')).toBe(0.5);
+    // drop_rate 0.25 (1 * 2^-2) in its place.
+    const changed = new Uint8Array([...bytes.subarray(0, rateAt), 0x01, 0x01, 0x81, 0x02, ...bytes.subarray(r.offset)]);
+    expect(readDlibNetwork(changed).layers.find((l) => l.index === 2)).toMatchObject({ kind: 'multiply', value: 0.75 });
+    const error = thrown(() => readDlibNetwork(changed, { printout: printoutOf('dnn_gender_classifier_v1') }));
+    expect([error instanceof TopologyError, (error as Error).message]).toEqual([
+      true,
+      "layer<2>: multiply's value is 0.75 in the file, 0.5 in the topology",
+    ]);
+  });
+
   it('the DenseNet: four repeats of concat blocks, padded con_ and max_pool_, an unsized input', () => {
     const { description } = read('face_recognition_densenet_model_v1');
     expect(description.repeats?.map(({ firstIndex, count, blockLength }) => [firstIndex, count, blockLength])).toEqual([

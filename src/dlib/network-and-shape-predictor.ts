@@ -1,7 +1,7 @@
 import { DatFormatError } from '../errors.js';
 import { readShapePredictor, type ShapePredictorModel } from '../face/shape-predictor-reader.js';
 import type { NetworkDescription } from './network-description.js';
-import { readDlibNetworkPrefix, type ReadNetworkOptions } from './network-reader.js';
+import { readNetwork, type ReadNetworkOptions } from './network-reader.js';
 
 export interface NetworkAndShapePredictor {
   network: NetworkDescription;
@@ -22,9 +22,9 @@ function inFile(error: DatFormatError, start: number): DatFormatError {
  * Errors in the shape predictor are DatFormatErrors at their byte in the whole file.
  */
 export function readNetworkAndShapePredictor(source: Uint8Array | ArrayBuffer, options?: ReadNetworkOptions): NetworkAndShapePredictor {
-  const { description, end } = readDlibNetworkPrefix(source, options, 'readNetworkAndShapePredictor');
+  const { description, end, length } = readNetwork(source, options, 'readNetworkAndShapePredictor');
   const bytes = source instanceof Uint8Array ? source : new Uint8Array(source);
-  if (end === bytes.length) throw new DatFormatError('the file ends with the network: no shape predictor follows it', end);
+  if (end === length) throw new DatFormatError('the file ends with the network: no shape predictor follows it', end);
   const shapePredictorBytes = bytes.subarray(end);
   try {
     return { network: description, shapePredictor: readShapePredictor(shapePredictorBytes), shapePredictorBytes };

@@ -95,16 +95,13 @@ export function readDlibNetwork(source: Uint8Array | ArrayBuffer, options?: Read
 }
 
 /** Reads the dlib network at the start of `source` and says where it ends; whatever follows is left unread. */
-export function readDlibNetworkPrefix(
-  source: Uint8Array | ArrayBuffer,
-  options?: ReadNetworkOptions,
-  caller = 'readDlibNetworkPrefix',
-): NetworkPrefix {
-  const { description, end } = readNetwork(source, options, caller);
+export function readDlibNetworkPrefix(source: Uint8Array | ArrayBuffer, options?: ReadNetworkOptions): NetworkPrefix {
+  const { description, end } = readNetwork(source, options, 'readDlibNetworkPrefix');
   return { description, end };
 }
 
-function readNetwork(
+/** The network at the start of `source`, where it ends and the bytes' length; `caller` names the options in errors. */
+export function readNetwork(
   source: Uint8Array | ArrayBuffer,
   options: ReadNetworkOptions | undefined,
   caller: string,
