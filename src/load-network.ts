@@ -15,9 +15,6 @@ const NOT_RUN_YET = new Set(['multiply', 'concat']);
  * size is planned only when it first runs, which is too late to say so.
  */
 function refuseWhatCannotRun(net: NetworkDescription): void {
-  if (net.loss.kind === 'loss_mmod' && net.loss.options.useBoundingBoxRegression) {
-    throw new UnsupportedLayerError('loss_mmod with bounding box regression cannot be run yet', 0);
-  }
   if (net.input.kind !== 'input_rgb_image') throw new UnsupportedLayerError(`${net.input.kind} cannot be run yet`, net.input.index);
   const layer = net.layers.find((l) => NOT_RUN_YET.has(l.kind));
   if (layer) throw new UnsupportedLayerError(`${layer.kind} cannot be run yet`, layer.index);
