@@ -251,6 +251,7 @@ function tryRepeat(r: DlibByteReader, context: ChainContext, first: number, offs
   const start = r.offset;
   const [layerCount, repeatCount] = [context.layers.length, context.repeats.length];
   const progress = { blocks: 0 };
+  r.ranOut = false;
   try {
     return readRepeat(r, context, first, offset, progress);
   } catch (error) {

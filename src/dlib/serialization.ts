@@ -146,13 +146,14 @@ export class DlibByteReader {
 
   /** Reads a string only if the next bytes are one (for sniffing a payload's version tag). */
   peekString(): string | undefined {
-    const saved = this.offset;
+    const [offset, ranOut] = [this.offset, this.ranOut];
     try {
       return this.string('version tag');
     } catch {
       return undefined;
     } finally {
-      this.offset = saved;
+      this.offset = offset;
+      this.ranOut = ranOut;
     }
   }
 
