@@ -459,7 +459,7 @@ describe('truncated and damaged files', () => {
       const bytes = bytesOf(name);
       const printout = printoutOf(name);
       const { description } = read(name);
-      // Bytes of the framing: the loss, the wrappers, each payload's header and each repeat's.
+      // Bytes of the framing: the loss, the wrappers, the first bytes of each payload (its tag and header) and each repeat's.
       const near = [0, ...description.layers.map((l) => l.offset), ...(description.repeats ?? []).map((g) => g.offset)];
       let seed = name.length;
       const next = () => {
@@ -467,8 +467,8 @@ describe('truncated and damaged files', () => {
         return seed / 2 ** 31;
       };
       const outcomes = new Map<string, number>();
-      for (let i = 0; i < 300; i++) {
-        const at = Math.min(bytes.length - 1, near[Math.floor(next() * near.length)] + Math.floor(next() * 64));
+      for (let i = 0; i < 200; i++) {
+        const at = Math.min(bytes.length - 1, near[Math.floor(next() * near.length)] + Math.floor(next() * 16));
         const changed = bytes.slice();
         changed[at] = i % 2 === 0 ? changed[at] ^ (1 << Math.floor(next() * 8)) : Math.floor(next() * 256);
         const error = thrown(() => readDlibNetwork(changed, { printout }));
@@ -482,7 +482,8 @@ describe('truncated and damaged files', () => {
       expect([...outcomes.keys()].filter((o) => !['read', 'DatFormatError', 'UnsupportedLayerError', 'TopologyError'].includes(o))).toEqual(
         [],
       );
-      expect(outcomes.get('DatFormatError')).toBeGreaterThan(100);
+      expect(outcomes.get('DatFormatError')).toBeGreaterThan(90);
+      expect(outcomes.get('read') ?? 0).toBeLessThan(20);
     },
   );
 
