@@ -12,7 +12,9 @@ export {
 export { DlibNetwork, type BackendInfo, type EngineOptions, type LayerOutput, type StepTiming } from './engine/network.js';
 export type { WasmSource } from './engine/kernels.js';
 export type { ModelSource } from './model-source.js';
-export { readDlibNetwork, type ReadNetworkOptions } from './dlib/network-reader.js';
+export { readDlibNetwork, readDlibNetworkPrefix, type ReadNetworkOptions, type NetworkPrefix } from './dlib/network-reader.js';
+export { readNetworkAndShapePredictor, type NetworkAndShapePredictor } from './dlib/network-and-shape-predictor.js';
+export type { ShapePredictorModel, CascadeLevel, RegressionTree } from './face/shape-predictor-reader.js';
 export { parsePrintout, type Topology, type TopologyLayer } from './dlib/printout.js';
 export { faceRecognitionTopology } from './dlib/face-model-topology.js';
 export type * from './dlib/network-description.js';

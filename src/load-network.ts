@@ -1,15 +1,32 @@
 import { readDlibNetwork, type ReadNetworkOptions } from './dlib/network-reader.js';
+import type { NetworkDescription } from './dlib/network-description.js';
 import { DlibNetwork, type EngineOptions } from './engine/network.js';
+import { UnsupportedLayerError } from './errors.js';
 import { readModelSource, type ModelSource } from './model-source.js';
 import { optionsObject } from './arguments.js';
 
 export interface LoadNetworkOptions extends ReadNetworkOptions, EngineOptions {}
 
+/** Layer kinds the reader describes but the engine cannot run yet. */
+const NOT_RUN_YET = new Set(['multiply', 'concat']);
+
+/**
+ * Refuses at load what the engine cannot run yet: a net of no fixed input
+ * size is planned only when it first runs, which is too late to say so.
+ */
+function refuseWhatCannotRun(net: NetworkDescription): void {
+  if (net.input.kind !== 'input_rgb_image') throw new UnsupportedLayerError(`${net.input.kind} cannot be run yet`, net.input.index);
+  const layer = net.layers.find((l) => NOT_RUN_YET.has(l.kind));
+  if (layer) throw new UnsupportedLayerError(`${layer.kind} cannot be run yet`, layer.index);
+}
+
 /**
  * Loads any supported dlib network from its `.dat` (bytes or a source of them). Nets with tag,
- * skip or add_prev layers other than the face model need `printout`.
+ * skip, add_prev or concat layers other than the face model need `printout`.
  */
 export async function loadNetwork(source: ModelSource, options?: LoadNetworkOptions): Promise<DlibNetwork> {
   options = optionsObject(options, "loadNetwork's options");
-  return DlibNetwork.create(readDlibNetwork(await readModelSource(source), options), options);
+  const description = readDlibNetwork(await readModelSource(source), options);
+  refuseWhatCannotRun(description);
+  return DlibNetwork.create(description, options);
 }

@@ -207,6 +207,36 @@ const badCalls: Record<string, BadCall[]> = {
       /readDlibNetwork's options must be an object, got null/,
     ],
   ],
+  readDlibNetworkPrefix: [
+    [
+      'readDlibNetworkPrefix(null)',
+      () => api.readDlibNetworkPrefix(null as never),
+      InputError,
+      /must be a Uint8Array or ArrayBuffer, not Null/,
+    ],
+    ['readDlibNetworkPrefix(3 bytes)', () => api.readDlibNetworkPrefix(bytes3), DatFormatError, /at byte 0/],
+    [
+      'readDlibNetworkPrefix(bytes, null)',
+      () => api.readDlibNetworkPrefix(bytes3, null as never),
+      InputError,
+      /readDlibNetworkPrefix's options must be an object, got null/,
+    ],
+  ],
+  readNetworkAndShapePredictor: [
+    [
+      "readNetworkAndShapePredictor('x')",
+      () => api.readNetworkAndShapePredictor('x' as never),
+      InputError,
+      /must be a Uint8Array or ArrayBuffer, not String/,
+    ],
+    ['readNetworkAndShapePredictor(3 bytes)', () => api.readNetworkAndShapePredictor(bytes3), DatFormatError, /at byte 0/],
+    [
+      'readNetworkAndShapePredictor(bytes, null)',
+      () => api.readNetworkAndShapePredictor(bytes3, null as never),
+      InputError,
+      /readNetworkAndShapePredictor's options must be an object, got null/,
+    ],
+  ],
   parsePrintout: [
     ["parsePrintout('')", () => api.parsePrintout(''), TopologyError, /printout has no layers/],
     ["parsePrintout('junk')", () => api.parsePrintout('junk'), TopologyError, /printout line 1 is not/],

@@ -10,6 +10,8 @@ export interface TopologyLayer {
   index: number;
   kind: string;
   id?: number;
+  /** `concat`'s tag ids, in order (`concat\t (1,2)`). */
+  tags?: number[];
   params: Record<string, string>;
 }
 
@@ -24,6 +26,7 @@ export interface Topology {
 const LINE = /^layer<(\d+)>\t(?:output size=\([^)]*\)\s*\t)?(.*)$/;
 const KIND = /^([a-z_]+?)(\d*)(?=$|[\s(])/;
 const PARAM = /([A-Za-z_]+)=([^\s,)]+)/g;
+const CONCAT_TAGS = /^concat\s*\((\d+(?:,\d+)*)\)$/;
 const NUMBERED = new Set(['tag', 'skip', 'add_prev']);
 
 /**
@@ -54,6 +57,11 @@ export function parsePrintout(text: string): Topology {
     for (const p of desc.matchAll(PARAM)) params[p[1]] = p[2];
     if (byIndex[index]) throw new TopologyError(`printout lists layer<${index}> twice`, index);
     byIndex[index] = { index, kind, id, params };
+    if (kind === 'concat') {
+      const tags = CONCAT_TAGS.exec(desc);
+      if (!tags) throw new TopologyError(`printout line ${lineNumber}: concat without its tag ids "(1,2)"`, index);
+      byIndex[index].tags = tags[1].split(',').map(Number);
+    }
   }
   const last = byIndex.length - 1;
   for (let i = 0; i <= last; i++) {

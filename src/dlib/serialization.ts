@@ -24,6 +24,8 @@ export class DlibByteReader {
   offset = 0;
   /** dlib's `layer<i>` index of the payload being read, for error messages. */
   layerIndex: number | undefined;
+  /** Set when a read failed for want of bytes: no other reading of the same bytes can get further. */
+  ranOut = false;
 
   constructor(source: Uint8Array | ArrayBuffer) {
     // By tag rather than instanceof, so that Node Buffers and other realms' arrays pass; anything
@@ -45,6 +47,7 @@ export class DlibByteReader {
 
   private need(n: number, what: string, start = this.offset): void {
     if (n > this.remaining) {
+      this.ranOut = true;
       this.fail(`unexpected end of data reading ${what}: needs ${n} bytes, ${this.remaining} left`, start);
     }
   }
@@ -117,6 +120,12 @@ export class DlibByteReader {
     return value;
   }
 
+  /** A raw byte (dlib writes `char` and `uint8_t` as they are). */
+  byte(what: string): number {
+    this.need(1, what);
+    return this.bytes[this.offset++];
+  }
+
   bool(what: string): boolean {
     this.need(1, what);
     const b = this.bytes[this.offset];
@@ -137,13 +146,14 @@ export class DlibByteReader {
 
   /** Reads a string only if the next bytes are one (for sniffing a payload's version tag). */
   peekString(): string | undefined {
-    const saved = this.offset;
+    const [offset, ranOut] = [this.offset, this.ranOut];
     try {
       return this.string('version tag');
     } catch {
       return undefined;
     } finally {
-      this.offset = saved;
+      this.offset = offset;
+      this.ranOut = ranOut;
     }
   }
 
@@ -162,6 +172,7 @@ export class DlibByteReader {
     const shape = this.shape4(what);
     const size = shape[0] * shape[1] * shape[2] * shape[3];
     if (!Number.isSafeInteger(size * 4) || size * 4 > this.remaining) {
+      this.ranOut = true;
       this.fail(`${what} tensor of shape [${shape.join(',')}] needs ${size * 4} bytes, ${this.remaining} left`, start);
     }
     const bytes = this.bytes.subarray(this.offset, this.offset + size * 4);
@@ -191,6 +202,7 @@ export class DlibByteReader {
     const shape = this.shape4(what);
     const bytes = shape[0] * shape[1] * shape[2] * shape[3] * 4;
     if (!Number.isSafeInteger(bytes) || bytes > this.remaining) {
+      this.ranOut = true;
       this.fail(`${what} tensor of shape [${shape.join(',')}] needs ${bytes} bytes, ${this.remaining} left`, start);
     }
     this.offset += bytes;

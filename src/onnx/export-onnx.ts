@@ -1,4 +1,4 @@
-import type { LayerDescription, LossDescription, NetworkDescription } from '../dlib/network-description.js';
+import type { InputRgbImage, LayerDescription, LossDescription, NetworkDescription } from '../dlib/network-description.js';
 import { DatFormatError, InputError } from '../errors.js';
 import { buildGraph, nodeInputs, type Graph, type GraphNode } from '../plan/graph.js';
 import { addNodes, convNodes, fcNodes, inputNodes, poolNodes, reluNodes, scaleShiftNodes } from './layer-nodes.js';
@@ -82,7 +82,9 @@ export function exportOnnx(net: NetworkDescription, options: ExportOnnxOptions =
   const onnx = new OnnxGraph();
   const inputName = onnx.reserve('input');
   const outputName = onnx.reserve('output');
-  const names = new Map<number, string>([[graph.input, inputNodes(onnx, inputName, net.input, layerName(graph.input))]]);
+  // buildGraph refuses every input but input_rgb_image.
+  const plainInput = net.input as InputRgbImage;
+  const names = new Map<number, string>([[graph.input, inputNodes(onnx, inputName, plainInput, layerName(graph.input))]]);
   for (const node of graph.nodes) names.set(node.y, graphNodeOnnx(onnx, graph, node, names, fixedSize, layerName(node.y)));
   onnx.node('Flatten', [names.get(graph.output)!], outputName, [intAttribute('axis', 1)], true);
 

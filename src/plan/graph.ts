@@ -1,4 +1,4 @@
-import { DatFormatError, InputError } from '../errors.js';
+import { DatFormatError, InputError, UnsupportedLayerError } from '../errors.js';
 import type { ConLayer, FcLayer, LayerDescription, NetworkDescription, PoolLayer } from '../dlib/network-description.js';
 
 /** A tensor of one sample: channels x rows x cols. */
@@ -41,6 +41,7 @@ const outputExtent = (size: number, pad: number, window: number, stride: number)
 
 /** Builds the graph of a network for one input size. */
 export function buildGraph(net: NetworkDescription, rows: number, cols: number): Graph {
+  if (net.input.kind !== 'input_rgb_image') throw new UnsupportedLayerError(`${net.input.kind} cannot be run yet`, net.input.index);
   const shapes: Shape[] = [{ c: 3, h: rows, w: cols }];
   const nodes: GraphNode[] = [];
   const tags = new Map<number, number>();
@@ -140,6 +141,8 @@ export function buildGraph(net: NetworkDescription, rows: number, cols: number):
         current = y;
         break;
       }
+      default:
+        throw new UnsupportedLayerError(`${layer.kind} cannot be run yet`, layer.index);
     }
     layerOutputs.set(layer.index, current);
   }
