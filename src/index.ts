@@ -14,7 +14,7 @@ export type { WasmSource } from './engine/kernels.js';
 export type { ModelSource } from './model-source.js';
 export { readDlibNetwork, readDlibNetworkPrefix, type ReadNetworkOptions, type NetworkPrefix } from './dlib/network-reader.js';
 export { readNetworkAndShapePredictor, type NetworkAndShapePredictor } from './dlib/network-and-shape-predictor.js';
-export type { ShapePredictorModel, CascadeLevel, RegressionTree } from './face/shape-predictor-reader.js';
+export type { ShapePredictorModel, CascadeLevel, RegressionTree } from './dlib/shape-predictor-reader.js';
 export { parsePrintout, type Topology, type TopologyLayer } from './dlib/printout.js';
 export { faceRecognitionTopology } from './dlib/face-model-topology.js';
 export type * from './dlib/network-description.js';

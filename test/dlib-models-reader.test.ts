@@ -16,7 +16,7 @@ import {
   type NetworkDescription,
 } from '../src/index.js';
 import { exportOnnx } from '../src/onnx/index.js';
-import { fixture, fixtureJson } from './helpers.js';
+import { fixture, fixtureJson } from './support/helpers.js';
 
 // dlib's published models (davisking/dlib-models), each read with dlib's printout of its net.
 

@@ -1,5 +1,5 @@
 import { DatFormatError } from '../errors.js';
-import { readShapePredictor, type ShapePredictorModel } from '../face/shape-predictor-reader.js';
+import { readShapePredictor, type ShapePredictorModel } from './shape-predictor-reader.js';
 import type { NetworkDescription } from './network-description.js';
 import { readNetwork, type ReadNetworkOptions } from './network-reader.js';
 
