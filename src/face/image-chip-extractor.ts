@@ -1,5 +1,12 @@
 import { DisposedError, InputError } from '../errors.js';
-import { createKernelMemory, growKernelMemory, instantiateKernels, loadKernelModule, type WasmSource } from '../engine/kernels.js';
+import {
+  createKernelMemory,
+  growKernelMemory,
+  instantiateKernels,
+  loadKernelModule,
+  type Kernels,
+  type WasmSource,
+} from '../engine/kernels.js';
 import { affineThroughThreePoints, type AffineTransform, type Rectangle } from '../geometry/point-transforms.js';
 import { MAX_IMAGE_PIXELS, type RgbImage } from '../image.js';
 import { rotatedCorners, type ChipDetails } from './face-chip.js';
@@ -39,37 +46,6 @@ export interface ChipExtractionPlan {
   crop: Rectangle;
   level: number;
   chipToSource: AffineTransform;
-}
-
-/** Kernels that the extractor calls (see assembly/). */
-interface ChipKernels {
-  u8_rgb_pyramid_down_2(
-    src: number,
-    srcRowBytes: number,
-    pixelStride: number,
-    dst: number,
-    dstWidth: number,
-    temp: number,
-    rowStart: number,
-    rowEnd: number,
-  ): void;
-  u8_rgb_warp_affine_bilinear(
-    src: number,
-    srcWidth: number,
-    srcHeight: number,
-    srcRowBytes: number,
-    pixelStride: number,
-    dst: number,
-    dstWidth: number,
-    m00: number,
-    m01: number,
-    m10: number,
-    m11: number,
-    b0: number,
-    b1: number,
-    rowStart: number,
-    rowEnd: number,
-  ): void;
 }
 
 const PAGE = 65536;
@@ -186,9 +162,9 @@ function copyChip(
 
 class WasmImageChipExtractor implements ImageChipExtractor {
   /** Dropped whole on dispose: the kernels' instance holds the memory too. */
-  private runtime: { memory: WebAssembly.Memory; kernels: ChipKernels } | null;
+  private runtime: { memory: WebAssembly.Memory; kernels: Kernels } | null;
 
-  constructor(memory: WebAssembly.Memory, kernels: ChipKernels) {
+  constructor(memory: WebAssembly.Memory, kernels: Kernels) {
     this.runtime = { memory, kernels };
   }
 
@@ -275,11 +251,5 @@ export async function loadImageChipExtractor(options?: ImageChipExtractorOptions
   options = optionsObject(options, "loadImageChipExtractor's options");
   const { module, sharedMemory } = await loadKernelModule(options.wasm ?? {}, false);
   const memory = createKernelMemory(RESERVED_BYTES / PAGE + 1, sharedMemory);
-  const kernels = (await instantiateKernels(module, memory)) as unknown as Partial<ChipKernels>;
-  if (typeof kernels.u8_rgb_pyramid_down_2 !== 'function' || typeof kernels.u8_rgb_warp_affine_bilinear !== 'function') {
-    throw new InputError(
-      'the kernel module lacks the chip kernels (u8_rgb_pyramid_down_2, u8_rgb_warp_affine_bilinear); build it from this version of assembly/',
-    );
-  }
-  return new WasmImageChipExtractor(memory, kernels as ChipKernels);
+  return new WasmImageChipExtractor(memory, await instantiateKernels(module, memory));
 }
