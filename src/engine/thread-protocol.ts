@@ -1,7 +1,7 @@
 /**
  * The control block through which the calling thread hands kernel calls to
- * its workers: Int32 slots in the kernels' shared memory, below the
- * addresses that weights and tensors use.
+ * its workers: Int32 slots (the arguments' float64, see SLOT_ARGS) in the
+ * kernels' shared memory, below the addresses that weights and tensors use.
  */
 export const CONTROL_OFFSET = 1024;
 /** Bumped for each command; workers wait on it. */
