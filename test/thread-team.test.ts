@@ -6,13 +6,13 @@ import { loadKernelsForThreads, ThreadTeam } from '../src/engine/thread-team.js'
 import { DlibWasmError, WasmMemoryError, WorkerDiedError } from '../src/errors.js';
 import { loadFrontalFaceDetector, loadNetwork } from '../src/index.js';
 import { fixture, fixtureJson, fixturePng, thrown } from './support/helpers.js';
-import type { PlanStep } from '../src/plan/execution-plan.js';
+import { runWhole, type ParallelCall } from '../src/engine/parallel-call.js';
 
 const PAGE = 65536;
 
 /** ReLU in place over `floats` floats from the second page: the caller takes the first half, the worker the second. */
-function reluStep(floats: number): PlanStep {
-  return { label: 'relu', macs: 0, nodeMacs: 0, kernel: 'f32_relu__simd128', args: [PAGE, PAGE], work: { perSample: floats, granule: 1 } };
+function reluCall(floats: number): ParallelCall {
+  return { label: 'relu', kernel: 'f32_relu__simd128', args: [PAGE, PAGE], split: { first: 0, items: floats, macs: 0 } };
 }
 
 it('a kernel that traps on a worker thread is an error on the calling thread, not a hang; the team goes on', async () => {
@@ -24,11 +24,40 @@ it('a kernel that traps on a worker thread is an error on the calling thread, no
   const floats = new Float32Array(memory.buffer, PAGE, PAGE / 4);
   try {
     // Twice the floats there are: the caller's half is in memory, the worker's half past its end.
-    expect(() => team.run(kernels, reluStep(2 * floats.length), 0, 1)).toThrow(DlibWasmError);
-    expect(() => team.run(kernels, reluStep(2 * floats.length), 0, 1)).toThrow(/worker thread 1 trapped in f32_relu__simd128 \(relu\)/);
+    expect(() => team.run(kernels, reluCall(2 * floats.length))).toThrow(DlibWasmError);
+    expect(() => team.run(kernels, reluCall(2 * floats.length))).toThrow(/worker thread 1 trapped in f32_relu__simd128 \(relu\)/);
     floats.fill(-1);
-    team.run(kernels, reluStep(floats.length), 0, 1);
+    team.run(kernels, reluCall(floats.length));
     expect(floats.every((x) => x === 0)).toBe(true);
+  } finally {
+    team.dispose();
+  }
+});
+
+it('passes f32 arguments to a worker intact: the worker converts its pixels with the means the caller gave, bit for bit', async () => {
+  const { module, spawn } = await loadKernelsForThreads(2, {});
+  const memory = createKernelMemory(4, true);
+  const kernels = await instantiateKernels(module, memory);
+  const team = await ThreadTeam.create(spawn!, module, memory, 2);
+  const pixels = 4096; // well over the items that the team splits: the worker converts the second half
+  const src = PAGE;
+  const [oneThread, twoThreads] = [src + 3 * pixels, src + 3 * pixels + 12 * pixels];
+  new Uint8Array(memory.buffer, src, 3 * pixels).set(Uint8Array.from({ length: 3 * pixels }, (_, i) => (i * 7) & 255));
+  // dlib's face model means: an Int32 slot would have given the worker 122, 117 and 104.
+  const means = [122.782, 117.001, 104.298] as const;
+  const convert = (y: number): ParallelCall => ({
+    kernel: 'u8_rgb_to_f32_nhwc',
+    args: [src, 3, ...means, y],
+    split: { first: 0, items: pixels, macs: 0 },
+  });
+  try {
+    runWhole(kernels, convert(oneThread));
+    team.run(kernels, convert(twoThreads));
+    const bits = (at: number) => Array.from(new Uint32Array(memory.buffer, at, 3 * pixels));
+    expect(bits(twoThreads)).toEqual(bits(oneThread));
+    const last = new Float32Array(memory.buffer, twoThreads + 12 * (pixels - 1), 3);
+    const lastPixel = new Uint8Array(memory.buffer, src + 3 * (pixels - 1), 3);
+    expect(Array.from(last)).toEqual(Array.from(lastPixel, (v, c) => Math.fround(v - Math.fround(means[c])) / 256));
   } finally {
     team.dispose();
   }
@@ -60,12 +89,12 @@ describe('a dead worker', () => {
       workersOf(team)[0].terminate();
       // The worker thread stops on its own; its exit event waits for an event loop that the run below blocks.
       blockFor(300);
-      const error = thrown(() => team.run(kernels, reluStep(PAGE / 4), 0, 1));
+      const error = thrown(() => team.run(kernels, reluCall(PAGE / 4)));
       expect(error).toBeInstanceOf(WorkerDiedError);
       expect((error as Error).message).toMatch(
         /^1 of 1 worker threads did not take their share within 5 s: a worker has died \(terminated or out of memory\); this model cannot run any more: dispose\(\) it and load it again$/,
       );
-      expect(() => team.run(kernels, reluStep(PAGE / 4), 0, 1)).toThrow(WorkerDiedError);
+      expect(() => team.run(kernels, reluCall(PAGE / 4))).toThrow(WorkerDiedError);
     } finally {
       team.dispose();
     }
@@ -77,9 +106,7 @@ describe('a dead worker', () => {
       const died = new Promise<string>((resolve) => workersOf(team)[0].onDeath(resolve));
       workersOf(team)[0].terminate();
       expect(await died).toBe('exited (code 1)');
-      expect(() => team.run(kernels, reluStep(PAGE / 4), 0, 1)).toThrow(
-        /^worker thread 1 exited \(code 1\); this model cannot run any more/,
-      );
+      expect(() => team.run(kernels, reluCall(PAGE / 4))).toThrow(/^worker thread 1 exited \(code 1\); this model cannot run any more/);
     } finally {
       team.dispose();
     }

@@ -4,7 +4,8 @@ import { DisposedError, InputError } from '../errors.js';
 import { describeInput, isFloatTensor, type NetworkInput } from '../image.js';
 import { alignBuffer, ArenaAllocator, INITIAL_PAGES, RESERVED_BYTES, WASM32_MAX_BYTES } from './memory-layout.js';
 import { buildExecutionPlan, type ConstantPlacer, type ExecutionPlan, type PlanStep } from '../plan/execution-plan.js';
-import { runStep } from './run-step.js';
+import { stepCall } from './step-call.js';
+import { runWhole } from './parallel-call.js';
 import { buildGraph, fuseGraph, sizeOf, type Shape } from '../plan/graph.js';
 import { planarToPixelMajor } from '../plan/pack-weights.js';
 import { growKernelMemory, instantiateKernels, type Kernels, type WasmSource } from './kernels.js';
@@ -323,7 +324,7 @@ export class DlibNetwork {
       new Uint8Array(memory.buffer, address, bytes).set(new Uint8Array(values.buffer, values.byteOffset, bytes));
     } else {
       // A kernel's inputs go past every constant, where the arena will later be.
-      const inputs = 'kernel' in values ? values.inputs : [];
+      const inputs = 'pack' in values ? values.inputs : [];
       const inputAddresses: number[] = [];
       let scratchEnd = this.constantsEnd;
       for (const input of inputs) {
@@ -333,9 +334,9 @@ export class DlibNetwork {
       const memory = this.ensureBytes(scratchEnd);
       // The writer expects zeros where it writes nothing: fresh memory is, memory used before is not.
       if (address < this.dirtyEnd) new Float32Array(memory.buffer, address, values.floats).fill(0);
-      if ('kernel' in values) {
+      if ('pack' in values) {
         inputs.forEach((input, i) => new Float32Array(memory.buffer, inputAddresses[i], input.length).set(input));
-        kernels[values.kernel](...values.args(address, inputAddresses));
+        values.pack(kernels, address, inputAddresses);
         this.dirtyEnd = Math.max(this.dirtyEnd, scratchEnd);
       } else {
         values.write(new Float32Array(memory.buffer, address, values.floats));
@@ -430,8 +431,9 @@ export class DlibNetwork {
       }
     });
     const run = (step: PlanStep) => {
-      if (this.team) this.team.run(kernels, step, base, inputs.length);
-      else runStep(kernels, step, base, inputs.length);
+      const call = stepCall(step, base, inputs.length);
+      if (this.team) this.team.run(kernels, call);
+      else runWhole(kernels, call);
     };
     for (const step of plan.steps) {
       if (!timing) {

@@ -1,7 +1,8 @@
 /**
  * The control block through which the calling thread hands kernel calls to
- * its workers: Int32 slots in the kernels' shared memory, at CONTROL_OFFSET
- * (memory-layout.ts), below the addresses that weights and tensors use.
+ * its workers: Int32 slots (the arguments' float64, see SLOT_ARGS) in the
+ * kernels' shared memory at CONTROL_OFFSET (memory-layout.ts), below the
+ * addresses that weights and tensors use.
  */
 /** Bumped for each command; workers wait on it. */
 export const SLOT_GENERATION = 0;
@@ -12,14 +13,14 @@ export const SLOT_KERNEL = 2;
 /** Set by a worker whose kernel threw (worker index + 1): the caller throws instead of waiting forever. */
 export const SLOT_FAILED = 3;
 export const SLOT_ARG_COUNT = 4;
-export const SLOT_ARGS = 5;
-export const MAX_ARGS = 24;
 /**
- * Per worker: start, end, blockStart, blockEnd (start == end: nothing to do),
- * then the generation of the last command it took (written as it starts on
- * it: a live worker, however slow its share, has taken the command).
+ * The arguments, as float64 (two Int32 slots each, 8-byte aligned): a
+ * float64 holds every i32, f32 and f64 argument exactly, so that a worker
+ * passes the kernel what the caller would.
  */
-export const SLOT_RANGES = SLOT_ARGS + MAX_ARGS;
+export const SLOT_ARGS = 6;
+export const MAX_ARGS = 24;
+export const SLOT_RANGES = SLOT_ARGS + 2 * MAX_ARGS;
 export const RANGE_SLOTS = 5;
 export const RANGE_TAKEN = 4;
 export const MAX_WORKERS = 63;
@@ -37,6 +38,7 @@ export const SPIN_POLLS = 200_000;
 export interface WorkerInit {
   module: WebAssembly.Module;
   memory: WebAssembly.Memory;
+  /** KERNEL_NAMES: the generated kernel table's names, in its order. */
   kernelNames: readonly string[];
   worker: number;
   controlOffset: number;
@@ -48,6 +50,7 @@ export interface WorkerInit {
     failed: number;
     argCount: number;
     args: number;
+    maxArgs: number;
     ranges: number;
     rangeSlots: number;
     taken: number;

@@ -1,4 +1,3 @@
-import type { PlanStep } from '../plan/execution-plan.js';
 import { DlibWasmError, InputError, WorkerDiedError } from '../errors.js';
 import {
   createKernelMemory,
@@ -10,7 +9,7 @@ import {
   type WasmSource,
 } from './kernels.js';
 import { WasmMemoryError } from '../errors.js';
-import { runStep, stepArgs, workItems } from './run-step.js';
+import { runShare, type ParallelCall } from './parallel-call.js';
 import { findWorkerSpawner, type WorkerHandle, type WorkerSpawner } from './spawn-workers.js';
 import { CONTROL_OFFSET } from './memory-layout.js';
 import {
@@ -32,8 +31,8 @@ import {
 } from './thread-protocol.js';
 
 /**
- * Steps smaller than this (multiply-adds, or work items without any) run on
- * the calling thread alone. An item of a step without multiply-adds is a
+ * Calls smaller than this (multiply-adds, or work items without any) run on
+ * the calling thread alone. An item of a call without multiply-adds is a
  * pixel or Winograd tile of all channels; from 128 of them on, splitting paid
  * (measured in the face model on 2 threads: 7% at batch 1, 3.5% at batch 8,
  * against 2048).
@@ -103,13 +102,15 @@ export async function loadKernelsAndMemory(
 type Range = [number, number, number, number];
 
 /**
- * The calling thread and its workers over one shared memory: each plan step
- * is split into ranges of work items (or of output-channel blocks when the
- * items are too few), the caller does the first range and waits for the rest.
+ * The calling thread and its workers over one shared memory: each kernel
+ * call is split into ranges of work items (or of output-channel blocks when
+ * the items are too few), the caller does the first range and waits for the rest.
  */
 export class ThreadTeam {
   readonly threads: number;
   private readonly control: Int32Array;
+  /** The control block's argument slots (see SLOT_ARGS). */
+  private readonly argSlots: Float64Array;
   private readonly workers: WorkerHandle[];
   private readonly canBlock: boolean;
   /** Why the team can no longer work: a worker died (seen between runs) or stalled (seen while waiting). */
@@ -119,6 +120,7 @@ export class ThreadTeam {
   private constructor(threads: number, control: Int32Array, workers: WorkerHandle[]) {
     this.threads = threads;
     this.control = control;
+    this.argSlots = new Float64Array(control.buffer, control.byteOffset + 4 * SLOT_ARGS, MAX_ARGS);
     this.workers = workers;
     this.canBlock = callerCanBlock(control);
     workers.forEach((w, i) =>
@@ -147,6 +149,7 @@ export class ThreadTeam {
           failed: SLOT_FAILED,
           argCount: SLOT_ARG_COUNT,
           args: SLOT_ARGS,
+          maxArgs: MAX_ARGS,
           ranges: SLOT_RANGES,
           rangeSlots: RANGE_SLOTS,
           taken: RANGE_TAKEN,
@@ -159,30 +162,30 @@ export class ThreadTeam {
     return new ThreadTeam(count + 1, control, workers);
   }
 
-  /** Runs one plan step for `count` samples on all threads. */
-  run(kernels: Kernels, step: PlanStep, base: number, count: number): void {
+  /** Runs a kernel call on all threads. */
+  run(kernels: Kernels, call: ParallelCall): void {
     this.checkAlive();
-    const ranges = this.split(step, count);
+    const ranges = this.split(call.split);
     if (ranges.length === 1) {
-      runStep(kernels, step, base, count, ...ranges[0]);
+      runShare(kernels, call, ...ranges[0]);
       return;
     }
-    const { control } = this;
+    const { control, argSlots } = this;
     this.waitForWorkers(0); // the last command (a park) must be taken before its slots are reused
-    const args = stepArgs(step, base, count);
-    if (args.length > MAX_ARGS) throw new Error(`${step.kernel} takes more than ${MAX_ARGS} arguments`);
+    const { args } = call;
+    if (args.length > MAX_ARGS) throw new Error(`${call.kernel} takes more than ${MAX_ARGS} arguments`);
     control[SLOT_ARG_COUNT] = args.length;
-    args.forEach((a, i) => (control[SLOT_ARGS + i] = Number(a)));
+    for (let i = 0; i < args.length; i++) argSlots[i] = Number(args[i]);
     for (let w = 0; w < this.workers.length; w++) control.set(ranges[w + 1], SLOT_RANGES + w * RANGE_SLOTS);
-    this.command(KERNEL_NAMES.indexOf(step.kernel));
+    this.command(KERNEL_NAMES.indexOf(call.kernel));
     const started = performance.now();
     try {
-      runStep(kernels, step, base, count, ...ranges[0]);
+      runShare(kernels, call, ...ranges[0]);
     } finally {
       this.waitForWorkers(performance.now() - started);
     }
     const failed = Atomics.exchange(control, SLOT_FAILED, 0);
-    if (failed) throw new DlibWasmError(`worker thread ${failed} trapped in ${step.kernel} (${step.label})`);
+    if (failed) throw new DlibWasmError(`worker thread ${failed} trapped in ${call.kernel}${call.label ? ` (${call.label})` : ''}`);
   }
 
   /** Ends a run: the workers go to sleep until the next one (no need to wait for them). */
@@ -210,24 +213,19 @@ export class ThreadTeam {
     Atomics.notify(this.control, SLOT_GENERATION);
   }
 
-  /** The work's ranges, one per thread: items from `work.first`, or output-channel blocks. */
-  private split(step: PlanStep, count: number): Range[] {
-    const first = step.work.first ?? 0;
-    return this.splitFromZero(step, count).map(([start, end, blockStart, blockEnd]) => [first + start, first + end, blockStart, blockEnd]);
-  }
-
-  private splitFromZero(step: PlanStep, count: number): Range[] {
-    const items = workItems(step, count);
-    const blocks = step.work.blocks ?? 0;
+  /** The work's ranges, one per thread: items from `first`, or output-channel blocks. */
+  private split(work: ParallelCall['split']): Range[] {
+    const { first, items, macs, blocks = 0 } = work;
     const t = this.threads;
-    const big = step.macs > 0 ? step.macs * count >= MIN_PARALLEL_MACS : items >= MIN_PARALLEL_ITEMS;
+    const big = macs > 0 ? macs >= MIN_PARALLEL_MACS : items >= MIN_PARALLEL_ITEMS;
     const share = (n: number, i: number) => Math.floor((n * i) / t);
-    if (!big || (items < t && blocks < t)) return [[0, items, 0, blocks]];
-    // Whole pixel tiles per thread where there are enough of them, unless the step would rather
-    // split its output channels (see PlanStep.work); output channels where the tiles are few.
-    const byItems = items >= 2 * t && !(step.work.splitBlocks && blocks >= t);
-    if (byItems || blocks < t) return Array.from({ length: t }, (_, i) => [share(items, i), share(items, i + 1), 0, blocks]);
-    return Array.from({ length: t }, (_, i) => [0, items, share(blocks, i), share(blocks, i + 1)]);
+    if (!big || (items < t && blocks < t)) return [[first, first + items, 0, blocks]];
+    // Whole pixel tiles per thread where there are enough of them, unless the call would rather
+    // split its output channels (see BlockSplit); output channels where the tiles are few.
+    const byItems = items >= 2 * t && !(work.blocks !== undefined && work.preferBlocks && blocks >= t);
+    if (byItems || blocks < t)
+      return Array.from({ length: t }, (_, i) => [first + share(items, i), first + share(items, i + 1), 0, blocks]);
+    return Array.from({ length: t }, (_, i) => [first, first + items, share(blocks, i), share(blocks, i + 1)]);
   }
 
   private checkAlive(): void {

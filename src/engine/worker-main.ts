@@ -11,6 +11,7 @@ export function workerMain(init: WorkerInit, ready: () => void): void {
   const instance = new WebAssembly.Instance(init.module, { env: { memory: init.memory } });
   const kernels = init.kernelNames.map((name) => instance.exports[name] as (...args: number[]) => void);
   const control = new Int32Array(init.memory.buffer, init.controlOffset, layout.ranges + layout.rangeSlots * (init.worker + 1));
+  const argSlots = new Float64Array(init.memory.buffer, init.controlOffset + 4 * layout.args, layout.maxArgs);
   const range = layout.ranges + layout.rangeSlots * init.worker;
   // Commands come only after every worker is ready: none can be missed.
   let seen = init.generationAtStart;
@@ -28,7 +29,7 @@ export function workerMain(init: WorkerInit, ready: () => void): void {
     const start = control[range];
     const end = control[range + 1];
     if (!parked && start < end) {
-      const args = Array.from(control.subarray(layout.args, layout.args + control[layout.argCount]));
+      const args = Array.from(argSlots.subarray(0, control[layout.argCount]));
       try {
         kernels[kernel](...args, start, end, control[range + 2], control[range + 3]);
       } catch {

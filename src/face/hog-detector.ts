@@ -1,9 +1,9 @@
 import { FHOG_PLANES, readHogDetector, type HogDetectorDescription } from '../dlib/hog-detector-reader.js';
-import { growKernelMemory, instantiateKernels, type KernelName, type Kernels, type WasmSource } from '../engine/kernels.js';
+import { growKernelMemory, instantiateKernels, type Kernels, type WasmSource } from '../engine/kernels.js';
 import { alignBuffer, pagesFor, RESERVED_BYTES } from '../engine/memory-layout.js';
+import { runWhole, type ItemSplit, type ParallelCall } from '../engine/parallel-call.js';
 import { hardwareThreads } from '../engine/spawn-workers.js';
 import { loadKernelsAndMemory, ThreadTeam } from '../engine/thread-team.js';
-import type { PlanStep } from '../plan/execution-plan.js';
 import { DisposedError, InputError } from '../errors.js';
 import type { Rectangle } from '../geometry/point-transforms.js';
 import { describeRgbImage, type RgbImage } from '../image.js';
@@ -76,110 +76,12 @@ export const MAX_DETECTOR_MEMORY_BYTES = 2 ** 31;
 /** The detector's constants start with the orientation table. */
 const ORIENTATIONS = RESERVED_BYTES;
 /**
- * Rough work per pixel, as multiply-adds, for runRows to judge whether a
+ * Rough work per pixel, as multiply-adds, for the thread team to judge whether a
  * kernel's rows are worth splitting: a bilinear sample of three planes; a
  * pixel's gradients in three planes and its votes into four cells.
  */
 const RESIZE_MACS_PER_PIXEL = 12;
 const FHOG_MACS_PER_PIXEL = 16;
-
-interface HogKernels {
-  u8_rgb_to_planar__simd128(src: number, pixelStride: number, dst: number, planeBytes: number, pixelStart: number, pixelEnd: number): void;
-  u8_planar_resize_bilinear__simd128(
-    src: number,
-    srcWidth: number,
-    srcPlaneBytes: number,
-    dst: number,
-    dstWidth: number,
-    dstPlaneBytes: number,
-    rowTable: number,
-    groupTable: number,
-    groups: number,
-    tailTable: number,
-    tailColumns: number,
-    rowStart: number,
-    rowEnd: number,
-  ): void;
-  f32_fhog_cells__simd128(
-    src: number,
-    width: number,
-    planeBytes: number,
-    orientations: number,
-    columnEnd: number,
-    laterWinsEnd: number,
-    rowTable: number,
-    columnTable: number,
-    firstPixelRows: number,
-    hist: number,
-    histPlaneBytes: number,
-    histRowBytes: number,
-    histRowStart: number,
-    histRowEnd: number,
-  ): void;
-  f32_fhog_features__simd128(
-    hist: number,
-    histStride: number,
-    histPlaneBytes: number,
-    cellRows: number,
-    cellCols: number,
-    energy: number,
-    blockNorm: number,
-    blockScale: number,
-    scratchStride: number,
-    out: number,
-    outRows: number,
-    outCols: number,
-    outPlaneBytes: number,
-    padTop: number,
-    padLeft: number,
-    phase: number,
-    rowStart: number,
-    rowEnd: number,
-  ): void;
-  f32_correlate_rows__simd128(
-    src: number,
-    dst: number,
-    stride: number,
-    taps: number,
-    tapCount: number,
-    anchor: number,
-    columnStart: number,
-    threeWayEnd: number,
-    columnEnd: number,
-    rowStart: number,
-    rowEnd: number,
-  ): void;
-  f32_correlate_columns__simd128(
-    src: number,
-    dst: number,
-    stride: number,
-    taps: number,
-    tapCount: number,
-    anchor: number,
-    accumulate: boolean,
-    columnStart: number,
-    threeWayEnd: number,
-    columnEnd: number,
-    rowStart: number,
-    rowEnd: number,
-  ): void;
-  f32_correlate_2d__simd128(
-    src: number,
-    dst: number,
-    stride: number,
-    taps: number,
-    tapRows: number,
-    tapCols: number,
-    anchorRow: number,
-    anchorCol: number,
-    accumulate: boolean,
-    columnStart: number,
-    threeWayEnd: number,
-    columnEnd: number,
-    rowStart: number,
-    rowEnd: number,
-  ): void;
-}
 
 /**
  * Loads dlib's serialized HOG detector (`frontal_face_detector.dat`, which is
@@ -234,7 +136,7 @@ export async function loadFrontalFaceDetector(source: ModelSource, options: Fron
   new Uint8Array(memory.buffer).set(orientations, ORIENTATIONS);
   for (const { at, values } of taps) new Float32Array(memory.buffer, at, values.length).set(values);
   const team = sharedMemory && spawn ? await ThreadTeam.create(spawn, module, memory, threads) : undefined;
-  return new HogDetector(description, steps, { memory, kernels: kernels as Kernels & HogKernels, team }, alignBuffer(constantsEnd));
+  return new HogDetector(description, steps, { memory, kernels, team }, alignBuffer(constantsEnd));
 }
 
 /**
@@ -252,38 +154,23 @@ type ScoreStep = {
 /** The detector's memory, the kernels instantiated over it, and its threads if it has any. */
 interface Runtime {
   memory: WebAssembly.Memory;
-  /** Typed for the calls made here, and as the thread team runs them. */
-  kernels: Kernels & HogKernels;
+  kernels: Kernels;
   team: ThreadTeam | undefined;
 }
 
+/** Runs a kernel call on the detector's threads where it has any, else on the calling thread. */
+function run(rt: Runtime, call: ParallelCall): void {
+  if (rt.team) rt.team.run(rt.kernels, call);
+  else runWhole(rt.kernels, call);
+}
+
 /**
- * Runs a kernel whose last two arguments are a range of rows [rowStart,
- * rowEnd): split among the threads where there are any, and where the rows
- * are worth it: `macsPerRow` is the multiply-adds of a row (or as much work).
+ * Rows [rowStart, rowEnd) of a kernel whose last two arguments are a range of
+ * rows, split among the threads where they are worth it: `macsPerRow` is the
+ * multiply-adds of a row (or as much work).
  */
-function runRows(
-  rt: Runtime,
-  kernel: KernelName & keyof HogKernels,
-  args: (number | boolean)[],
-  rowStart: number,
-  rowEnd: number,
-  macsPerRow: number,
-): void {
-  if (!rt.team) {
-    (rt.kernels as Kernels)[kernel](...args, rowStart, rowEnd);
-    return;
-  }
-  const rows = rowEnd - rowStart;
-  const step: PlanStep = {
-    label: kernel,
-    macs: rows * macsPerRow,
-    nodeMacs: 0,
-    kernel,
-    args,
-    work: { perSample: rows, granule: 1, first: rowStart },
-  };
-  rt.team.run(rt.kernels, step, 0, 1);
+function rows(rowStart: number, rowEnd: number, macsPerRow: number): ItemSplit {
+  return { first: rowStart, items: rowEnd - rowStart, macs: (rowEnd - rowStart) * macsPerRow };
 }
 
 /** What to try when scanning needs too much memory: each up-sampling doubles the image's sides. */
@@ -431,10 +318,9 @@ class HogDetector implements FrontalFaceDetector {
       for (const step of planeSteps) {
         const plane = ws.features + step.plane * planeBytes;
         if (step.kind === 'full') {
-          runRows(
-            rt,
-            'f32_correlate_2d__simd128',
-            [
+          run(rt, {
+            kernel: 'f32_correlate_2d__simd128',
+            args: [
               plane,
               ws.scores[step.filter],
               g.planeCols,
@@ -448,24 +334,18 @@ class HogDetector implements FrontalFaceDetector {
               threeWayEnd,
               lastCol,
             ],
-            firstRow,
-            lastRow,
-            columns * filterRows * filterCols,
-          );
+            split: rows(firstRow, lastRow, columns * filterRows * filterCols),
+          });
           continue;
         }
-        runRows(
-          rt,
-          'f32_correlate_rows__simd128',
-          [plane, ws.correlation, g.planeCols, step.rowTaps, filterCols, firstCol, firstCol, threeWayEnd, lastCol],
-          featureRows[0],
-          featureRows[1],
-          columns * filterCols,
-        );
-        runRows(
-          rt,
-          'f32_correlate_columns__simd128',
-          [
+        run(rt, {
+          kernel: 'f32_correlate_rows__simd128',
+          args: [plane, ws.correlation, g.planeCols, step.rowTaps, filterCols, firstCol, firstCol, threeWayEnd, lastCol],
+          split: rows(featureRows[0], featureRows[1], columns * filterCols),
+        });
+        run(rt, {
+          kernel: 'f32_correlate_columns__simd128',
+          args: [
             ws.correlation,
             ws.scores[step.filter],
             g.planeCols,
@@ -477,10 +357,8 @@ class HogDetector implements FrontalFaceDetector {
             threeWayEnd,
             lastCol,
           ],
-          firstRow,
-          lastRow,
-          columns * filterRows,
-        );
+          split: rows(firstRow, lastRow, columns * filterRows),
+        });
       }
     }
     return { left: firstCol, top: firstRow, right: lastCol - 1, bottom: lastRow - 1 };
@@ -494,10 +372,9 @@ function resize(rt: Runtime, ws: HogWorkspace, from: ChainImage, to: ChainImage)
   bytes.set(tables.rows, ws.resizeRows);
   bytes.set(tables.groups, ws.resizeGroups);
   bytes.set(tables.tail, ws.resizeTail);
-  runRows(
-    rt,
-    'u8_planar_resize_bilinear__simd128',
-    [
+  run(rt, {
+    kernel: 'u8_planar_resize_bilinear__simd128',
+    args: [
       from.address,
       from.width,
       from.planeBytes,
@@ -510,10 +387,8 @@ function resize(rt: Runtime, ws: HogWorkspace, from: ChainImage, to: ChainImage)
       ws.resizeTail,
       tables.tailCount,
     ],
-    0,
-    to.height,
-    to.width * RESIZE_MACS_PER_PIXEL,
-  );
+    split: rows(0, to.height, to.width * RESIZE_MACS_PER_PIXEL),
+  });
 }
 
 /** dlib's `extract_fhog_features` of a level into the padded feature planes. */
@@ -528,10 +403,9 @@ function extractFhog(rt: Runtime, ws: HogWorkspace, image: ChainImage, g: FhogGe
   bytes.set(tables.rows, ws.cellRowTable);
   bytes.set(tables.columns, ws.cellColumnTable);
   new Int32Array(memory.buffer, ws.cellFirstPixelRows, tables.firstPixelRows.length).set(tables.firstPixelRows);
-  runRows(
-    rt,
-    'f32_fhog_cells__simd128',
-    [
+  run(rt, {
+    kernel: 'f32_fhog_cells__simd128',
+    args: [
       image.address,
       image.width,
       image.planeBytes,
@@ -545,10 +419,8 @@ function extractFhog(rt: Runtime, ws: HogWorkspace, image: ChainImage, g: FhogGe
       histPlaneBytes,
       histCols * 4,
     ],
-    0,
-    histRows,
-    cellSize * g.visibleCols * FHOG_MACS_PER_PIXEL,
-  );
+    split: rows(0, histRows, cellSize * g.visibleCols * FHOG_MACS_PER_PIXEL),
+  });
   const featureArgs = [
     ws.histogram,
     histCols,
@@ -565,10 +437,14 @@ function extractFhog(rt: Runtime, ws: HogWorkspace, image: ChainImage, g: FhogGe
     g.planeRows * g.planeCols * 4,
     g.padTop,
     g.padLeft,
-  ];
+  ] as const;
   // Its phases in turn (each reads the one before), split by rows: energies, block norms, features; then the padding.
-  [g.cellRows, g.cellRows - 1, g.cellRows - 2, 0].forEach((rows, phase) => {
-    runRows(rt, 'f32_fhog_features__simd128', [...featureArgs, phase], 0, Math.max(0, rows), g.cellCols * FHOG_PLANES);
+  [g.cellRows, g.cellRows - 1, g.cellRows - 2, 0].forEach((phaseRows, phase) => {
+    run(rt, {
+      kernel: 'f32_fhog_features__simd128',
+      args: [...featureArgs, phase],
+      split: rows(0, Math.max(0, phaseRows), g.cellCols * FHOG_PLANES),
+    });
   });
 }
 

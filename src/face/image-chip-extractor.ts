@@ -1,5 +1,12 @@
 import { DisposedError, InputError } from '../errors.js';
-import { createKernelMemory, growKernelMemory, instantiateKernels, loadKernelModule, type WasmSource } from '../engine/kernels.js';
+import {
+  createKernelMemory,
+  growKernelMemory,
+  instantiateKernels,
+  loadKernelModule,
+  type Kernels,
+  type WasmSource,
+} from '../engine/kernels.js';
 import { INITIAL_PAGES, RESERVED_BYTES } from '../engine/memory-layout.js';
 import { affineThroughThreePoints, type AffineTransform, type Rectangle } from '../geometry/point-transforms.js';
 import { describeRgbImage, MAX_IMAGE_PIXELS, MIN_SAMPLED_SIDE, type RgbImage } from '../image.js';
@@ -39,37 +46,6 @@ export interface ChipExtractionPlan {
   crop: Rectangle;
   level: number;
   chipToSource: AffineTransform;
-}
-
-/** Kernels that the extractor calls (see assembly/). */
-interface ChipKernels {
-  u8_rgb_pyramid_down_2(
-    src: number,
-    srcRowBytes: number,
-    pixelStride: number,
-    dst: number,
-    dstWidth: number,
-    temp: number,
-    rowStart: number,
-    rowEnd: number,
-  ): void;
-  u8_rgb_warp_affine_bilinear(
-    src: number,
-    srcWidth: number,
-    srcHeight: number,
-    srcRowBytes: number,
-    pixelStride: number,
-    dst: number,
-    dstWidth: number,
-    m00: number,
-    m01: number,
-    m10: number,
-    m11: number,
-    b0: number,
-    b1: number,
-    rowStart: number,
-    rowEnd: number,
-  ): void;
 }
 
 /** pyramid_down<2>::rect_down: each corner p -> p / 2 - (1.25, 0.75). */
@@ -182,9 +158,9 @@ function copyChip(
 
 class WasmImageChipExtractor implements ImageChipExtractor {
   /** Dropped whole on dispose: the kernels' instance holds the memory too. */
-  private runtime: { memory: WebAssembly.Memory; kernels: ChipKernels } | null;
+  private runtime: { memory: WebAssembly.Memory; kernels: Kernels } | null;
 
-  constructor(memory: WebAssembly.Memory, kernels: ChipKernels) {
+  constructor(memory: WebAssembly.Memory, kernels: Kernels) {
     this.runtime = { memory, kernels };
   }
 
@@ -271,11 +247,5 @@ export async function loadImageChipExtractor(options?: ImageChipExtractorOptions
   options = optionsObject(options, "loadImageChipExtractor's options");
   const { module, sharedMemory } = await loadKernelModule(options.wasm ?? {}, false);
   const memory = createKernelMemory(INITIAL_PAGES, sharedMemory);
-  const kernels = (await instantiateKernels(module, memory)) as unknown as Partial<ChipKernels>;
-  if (typeof kernels.u8_rgb_pyramid_down_2 !== 'function' || typeof kernels.u8_rgb_warp_affine_bilinear !== 'function') {
-    throw new InputError(
-      'the kernel module lacks the chip kernels (u8_rgb_pyramid_down_2, u8_rgb_warp_affine_bilinear); build it from this version of assembly/',
-    );
-  }
-  return new WasmImageChipExtractor(memory, kernels as ChipKernels);
+  return new WasmImageChipExtractor(memory, await instantiateKernels(module, memory));
 }

@@ -1,4 +1,5 @@
 import type { KernelName } from '../engine/kernels.js';
+import type { BlockArgs, ItemArgs } from '../engine/parallel-call.js';
 import { ArenaAllocator, BUFFER_SLACK } from '../engine/memory-layout.js';
 import { nodeInputs, sizeOf, type Graph, type GraphNode, type Shape } from './graph.js';
 import { convIndirection, matrixIndirection, type Indirection } from './indirection.js';
@@ -40,13 +41,10 @@ export type ConstantPlacer = (key: string, make: () => Float32Array | Int32Array
  */
 export type StepArg = number | boolean | { arena: number } | { perSample: number };
 
-/**
- * One step of a plan, as data (so that workers can run it too): a kernel,
- * its arguments, and the work it splits into. The kernel takes the work range
- * as its last arguments: `(start, end)` items, then `(blockStart, blockEnd)`
- * when `blocks` is set.
- */
-export interface PlanStep {
+/** A kernel's arguments as a step holds them: any number may be an arena offset or a count per sample. */
+type StepArgs<Args> = { [I in keyof Args]: Args[I] extends number ? Exclude<StepArg, boolean> : Args[I] };
+
+interface StepCommon {
   /** The dlib layers it computes, e.g. `layer<130> con 7x7/2 3 +affine +relu -> 32x72x72`. */
   label: string;
   /** Multiply-adds per sample that the kernel does. */
@@ -56,17 +54,38 @@ export interface PlanStep {
    * computes it (a direct convolution); the same on each of a node's steps.
    */
   nodeMacs: number;
-  kernel: KernelName;
-  args: StepArg[];
-  /**
-   * Work items: ceil(samples * perSample / granule), from `first` (default 0)
-   * on; for blocked kernels, the
-   * output-channel blocks, and whether threads should rather split those:
-   * where the step reads more weights than inputs, each thread then reads only
-   * its share of the weights.
-   */
-  work: { perSample: number; granule: number; blocks?: number; splitBlocks?: boolean; first?: number };
 }
+
+/** Work items: ceil(samples * perSample / granule), from `first` (default 0) on. */
+interface ItemWork {
+  perSample: number;
+  granule: number;
+  first?: number;
+}
+
+/**
+ * For kernels that take a range of output-channel blocks too: the blocks, and
+ * whether threads should rather split those: where the step reads more
+ * weights than inputs, each thread then reads only its share of the weights.
+ */
+interface BlockWork extends ItemWork {
+  blocks: number;
+  splitBlocks: boolean;
+}
+
+/**
+ * One step of a plan, as data: a kernel, its arguments, and the work it
+ * splits into (see stepCall). The kernel takes the work range as its last
+ * arguments: `(start, end)` items, then `(blockStart, blockEnd)` with BlockWork.
+ */
+export type PlanStep = {
+  [K in KernelName]:
+    | (StepCommon & { kernel: K; args: StepArgs<ItemArgs<K>>; work: ItemWork & { blocks?: undefined } })
+    | (StepCommon & { kernel: K; args: StepArgs<BlockArgs<K>>; work: BlockWork });
+}[KernelName];
+
+/** A step as a node makes it: the plan adds the node's multiply-adds. */
+type NodeStep = PlanStep extends infer S ? (S extends PlanStep ? Omit<S, 'nodeMacs'> : never) : never;
 
 export interface ExecutionPlan {
   steps: PlanStep[];
@@ -240,30 +259,31 @@ interface IgemmOperands {
   batch?: { count: number; xStride: number; wStride: number; yStride: number };
 }
 
-function igemmStep(gemm: IgemmOperands, ctx: StepContext): Omit<PlanStep, 'nodeMacs'> {
+function igemmStep(gemm: IgemmOperands, ctx: StepContext): NodeStep {
   const { batch } = gemm;
   const blocks = Math.ceil(gemm.outputs / IGEMM_NR);
-  return {
+  const args: StepArgs<BlockArgs<'f32_igemm_4x8__simd128'>> = [
+    { arena: gemm.x },
+    ctx.zero,
+    gemm.indirection,
+    gemm.taps,
+    gemm.tapChannels,
+    gemm.w,
+    gemm.bias,
+    { arena: gemm.y },
+    gemm.outputs,
+    { perSample: gemm.pixelsPerSample },
+    gemm.relu,
+  ];
+  const common = {
     label: gemm.label,
     macs: gemm.macs,
-    kernel: batch ? 'f32_igemm_4x8_batched__simd128' : 'f32_igemm_4x8__simd128',
-    args: [
-      { arena: gemm.x },
-      ctx.zero,
-      gemm.indirection,
-      gemm.taps,
-      gemm.tapChannels,
-      gemm.w,
-      gemm.bias,
-      { arena: gemm.y },
-      gemm.outputs,
-      { perSample: gemm.pixelsPerSample },
-      gemm.relu,
-      ...(batch ? [batch.count, batch.xStride, batch.wStride, batch.yStride] : []),
-    ],
     // Per unit of K, the weights are a row per output channel, the inputs a row per pixel.
     work: { perSample: gemm.pixelsPerSample, granule: IGEMM_MR, blocks, splitBlocks: blocks * IGEMM_NR > ctx.batch * gemm.pixelsPerSample },
   };
+  return batch
+    ? { ...common, kernel: 'f32_igemm_4x8_batched__simd128', args: [...args, batch.count, batch.xStride, batch.wStride, batch.yStride] }
+    : { ...common, kernel: 'f32_igemm_4x8__simd128', args };
 }
 
 /**
@@ -288,7 +308,7 @@ function directStep(
   relu: boolean,
   pack: () => PackedWeights,
   ind: Indirection,
-): Omit<PlanStep, 'nodeMacs'> {
+): NodeStep {
   let packed: PackedWeights | undefined;
   const weights = () => (packed ??= pack());
   // The offsets depend on the layer's geometry, so on the plan's input size and batch.
@@ -319,12 +339,7 @@ function directStep(
  * conv; their matrices are laid out for the plan's batch, so that their
  * offsets do not depend on the samples in a run.
  */
-function winogradSteps(
-  node: Extract<GraphNode, { op: 'conv' }>,
-  label: string,
-  key: string,
-  ctx: StepContext,
-): Omit<PlanStep, 'nodeMacs'>[] {
+function winogradSteps(node: Extract<GraphNode, { op: 'conv' }>, label: string, key: string, ctx: StepContext): NodeStep[] {
   const l = node.layer;
   const xs = ctx.shapes[node.x];
   const ys = ctx.shapes[node.y];
@@ -389,7 +404,7 @@ function winogradSteps(
 }
 
 /** The steps that compute a node: one kernel call, or a Winograd convolution's three. */
-function makeSteps(node: GraphNode, ctx: StepContext): Omit<PlanStep, 'nodeMacs'>[] {
+function makeSteps(node: GraphNode, ctx: StepContext): NodeStep[] {
   const { shapes, offsets } = ctx;
   const label = labelOf(node, shapes);
   const ys = shapes[node.y];

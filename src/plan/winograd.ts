@@ -87,9 +87,9 @@ export function packWinogradWeights(layer: ConLayer, scale?: Float32Array, shift
   return {
     w: {
       floats: (WINOGRAD_POSITIONS * matrixBytes) / 4,
-      kernel: 'f32_winograd_2x2_3x3_filter_pack',
       inputs: scale ? [layer.filters, scale] : [layer.filters],
-      args: (target, [filters, scaleAt = 0]) => [filters, k, c, scaleAt, target, matrixBytes, 0, blocks],
+      pack: (kernels, target, [filters, scaleAt = 0]) =>
+        kernels.f32_winograd_2x2_3x3_filter_pack(filters, k, c, scaleAt, target, matrixBytes, 0, blocks),
     },
     bias: foldedBias(k, layer.bias, scale, shift),
   };

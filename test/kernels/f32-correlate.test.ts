@@ -162,7 +162,7 @@ describe.each(KERNEL_BUILDS)('f32 correlations (%s build)', (build) => {
             expected[r * stride + c] = accumulate ? f(old[r * stride + c] + v) : v;
           }
         }
-        const args = [s, dst, stride, t, tapRows, tapCols, anchorRow, anchorCol, accumulate, columnStart, threeWayEnd, columnEnd];
+        const args = [s, dst, stride, t, tapRows, tapCols, anchorRow, anchorCol, accumulate, columnStart, threeWayEnd, columnEnd] as const;
         h.k.f32_correlate_2d__simd128(...args, anchorRow + 1, anchorRow + outRows);
         h.k.f32_correlate_2d__simd128(...args, anchorRow, anchorRow + 1);
         expectExact(h.readF32(dst, rows * stride), expected, `width ${width}, accumulate ${accumulate}`);

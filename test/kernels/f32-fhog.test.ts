@@ -214,7 +214,7 @@ describe.each(KERNEL_BUILDS)('fHOG kernels (%s build)', (build) => {
       planeBytes,
       g.padTop,
       g.padLeft,
-    ];
+    ] as const;
     [g.cellRows, g.cellRows - 1, g.cellRows - 2, 0].forEach((rows, phase) => {
       if (split && rows > 1) {
         h.k.f32_fhog_features__simd128(...args, phase, 1, rows);

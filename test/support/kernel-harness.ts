@@ -1,5 +1,5 @@
 import { expect } from 'vitest';
-import { createKernelMemory, instantiateKernels, loadKernelModule, runtimeHasRelaxedSimd } from '../../src/engine/kernels.js';
+import { createKernelMemory, instantiateKernels, loadKernelModule, runtimeHasRelaxedSimd, type Kernels } from '../../src/engine/kernels.js';
 
 /**
  * One kernel module on a fresh memory, for testing kernels one call at a
@@ -14,9 +14,6 @@ import { createKernelMemory, instantiateKernels, loadKernelModule, runtimeHasRel
 export type KernelBuild = 'simd' | 'relaxed-simd';
 export const KERNEL_BUILDS: KernelBuild[] = runtimeHasRelaxedSimd() ? ['simd', 'relaxed-simd'] : ['simd'];
 
-/** Every export of assembly/index.ts, untyped: tests pass byte offsets and sizes as the kernels' comments say. */
-export type AnyKernels = Record<string, (...args: (number | boolean)[]) => void>;
-
 const GUARD = 64;
 const POISON = 0xff;
 
@@ -26,7 +23,7 @@ export class KernelHarness {
 
   private constructor(
     readonly memory: WebAssembly.Memory,
-    readonly k: AnyKernels,
+    readonly k: Kernels,
   ) {}
 
   static async create(build: KernelBuild): Promise<KernelHarness> {
@@ -34,7 +31,7 @@ export class KernelHarness {
     if (relaxedSimd !== (build === 'relaxed-simd')) throw new Error(`the ${build} build is not available here`);
     const memory = createKernelMemory(16, false);
     new Uint8Array(memory.buffer).fill(POISON);
-    const kernels = (await instantiateKernels(module, memory)) as unknown as AnyKernels;
+    const kernels = await instantiateKernels(module, memory);
     return new KernelHarness(memory, kernels);
   }
 
