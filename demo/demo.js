@@ -83,7 +83,11 @@ function renderPeople() {
   $('people').replaceChildren(
     ...Array.from({ length: clusterCount }, (_, person) => {
       const item = document.createElement('li');
-      item.append(...faces.filter((_, i) => labels[i] === person).map(chipCanvas));
+      const members = faces.filter((_, i) => labels[i] === person);
+      const label = document.createElement('span');
+      label.className = 'person';
+      label.textContent = `Person ${person + 1}: ${members.length} face${members.length === 1 ? '' : 's'}`;
+      item.append(label, ...members.map(chipCanvas));
       return item;
     }),
   );
@@ -93,18 +97,28 @@ const ms = (value) => `${value < 10 ? value.toFixed(1) : Math.round(value)} ms`;
 
 function showTimings(name, { width, height, faces: found, timings }) {
   const stages = Object.entries(timings).map(([stage, value]) => `${stage} ${ms(value)}`);
-  $('timings').textContent = `${name} (${width}×${height}, ${found.length} face${found.length === 1 ? '' : 's'}): ${stages.join(', ')}, on ${backendLine}.`;
+  $('timings').textContent =
+    `${name} (${width}×${height}, ${found.length} face${found.length === 1 ? '' : 's'}): ${stages.join(', ')}, on ${backendLine}.`;
 }
 
 async function addPhoto(file) {
   $('progress').textContent = `${file.name}: decoding…`;
-  const result = await ask('photo', { file, upsample: upsample() }, { onProgress: (text) => ($('progress').textContent = `${file.name}: ${text}`) });
+  const result = await ask(
+    'photo',
+    { file, upsample: upsample() },
+    { onProgress: (text) => ($('progress').textContent = `${file.name}: ${text}`) },
+  );
   const figure = document.createElement('figure');
   figure.className = 'photo';
   const image = document.createElement('img');
   image.src = URL.createObjectURL(file);
   image.alt = file.name;
-  const overlay = svgElement('svg', { class: 'overlay', viewBox: `0 0 ${result.width} ${result.height}` });
+  const overlay = svgElement('svg', {
+    class: 'overlay',
+    role: 'img',
+    'aria-label': `The faces in ${file.name}`,
+    viewBox: `0 0 ${result.width} ${result.height}`,
+  });
   const scale = Math.max(result.width, result.height) / 800;
   for (const found of result.faces) {
     const face = { ...found, number: faces.length + 1, photo: file.name };

@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -20,7 +20,9 @@ const CHIPS = [
   'John_Salley_000183_02159543.png',
   'John_Savage_000274_01099061.png',
 ];
-const SCREENSHOT = `${root}build/screenshots/demo-page.png`;
+const SCREENSHOT = `${root}build/screenshots/demo-page.jpg`;
+/** dlib's 68-point shape predictor where Debian's libdlib-data put it (too big to bundle). */
+const LANDMARKS_68 = '/usr/share/dlib/shape_predictor_68_face_landmarks.dat';
 /** The webcam's fake clip: a 640x480 crop of bald_guys.jpg holding faces f15 (224 px wide) and f07 (155 px), two people. */
 const CLIP = { left: 310, top: 640, width: 640, height: 480 };
 
@@ -116,11 +118,19 @@ describe('the demo page (npm run demo)', () => {
     const errors: string[] = [];
     const page = await openDemo(errors);
     await page.setInputFiles('#files', BALD_GUYS);
+    await expect
+      .poll(() => page.textContent('#progress'), { timeout: 10_000 })
+      .toMatch(/detecting faces in 1986×1545 pixels, upsampled 1 time…$/);
+    // The page stays responsive while the worker detects: a task on its main thread runs at once (bound: a hang guard).
+    const mainThreadTask = page.evaluate(() => new Promise((done) => setTimeout(() => done('ran'), 0)));
+    const hangGuard = new Promise((done) => setTimeout(() => done('blocked for 3 s'), 3_000));
+    expect(await Promise.race([mainThreadTask, hangGuard])).toBe('ran');
+    expect(await page.textContent('#progress')).toMatch(/detecting faces/);
     await page.waitForSelector('#people canvas', { timeout: 30_000 });
 
     const rects = await page.$$eval('#photos g.face', (groups) => groups.map((group) => (group as SVGElement).dataset.rect!));
     const dlib = dlibBaldGuys();
-    // Chromium's JPEG decoder gives libjpeg's pixels for this photo: dlib's very boxes.
+    // Chromium decodes this JPEG to libjpeg's very pixels (the RGB md5 of dlib's fixtures): dlib's very boxes.
     expect([...rects].sort()).toEqual([...dlib.rects].sort());
     expect(await page.$$eval('#photos g.face circle', (dots) => dots.length)).toBe(24 * 5);
     // The same partition as dlib's labels, whatever the numbering.
@@ -141,12 +151,49 @@ describe('the demo page (npm run demo)', () => {
     await page.mouse.move(0, 0);
 
     mkdirSync(`${root}build/screenshots`, { recursive: true });
-    await page.screenshot({ path: SCREENSHOT, fullPage: true });
+    await page.screenshot({ path: SCREENSHOT, fullPage: true, type: 'jpeg', quality: 85 });
     // The photo as shown: 24 green boxes about 60 px wide.
     expect(boxPixels(await page.locator('#photos figure').screenshot())).toBeGreaterThan(24 * 200);
     expect(errors).toEqual([]);
     await page.close();
   });
+
+  it.skipIf(!existsSync(LANDMARKS_68))(
+    "draws dlib's 68 landmarks from a picked predictor file, and detects with the upsample chosen",
+    async () => {
+      const errors: string[] = [];
+      const page = await openDemo(errors);
+      await page.selectOption('#landmarks', 'file');
+      await page.setInputFiles('#landmarks-file', LANDMARKS_68);
+      await expect.poll(() => page.textContent('#landmarks option[value=file]')).toBe('shape_predictor_68_face_landmarks.dat');
+      const photo = `${root}test/fixtures/photos/2008_001322.jpg`;
+      await page.setInputFiles('#files', photo);
+      await page.waitForSelector('#photos g.face', { timeout: 20_000 });
+      const onPage = () =>
+        page.$$eval('#photos figure:first-child g.face', (groups) =>
+          groups.map((group) => ({
+            rect: (group as SVGElement).dataset.rect,
+            landmarks: [...group.querySelectorAll('circle')].map((dot) => [Number(dot.getAttribute('cx')), Number(dot.getAttribute('cy'))]),
+          })),
+        );
+      const dlib = ['f00', 'f01', 'f02'].map((face) =>
+        fixtureJson<{ detection: { rect: Rect }; landmarks_68: number[][] }>(`faces/2008_001322_${face}.json`),
+      );
+      const key = ({ left, top, right, bottom }: Rect) => [left, top, right, bottom].join(',');
+      const byRect = (a: { rect?: string }, b: { rect?: string }) => a.rect!.localeCompare(b.rect!);
+      expect((await onPage()).sort(byRect)).toEqual(
+        dlib.map((f) => ({ rect: key(f.detection.rect), landmarks: f.landmarks_68 })).sort(byRect),
+      );
+
+      await page.selectOption('#upsample', '2');
+      await page.setInputFiles('#files', photo);
+      await expect.poll(() => page.$$eval('#photos figure', (figures) => figures.length), { timeout: 20_000 }).toBe(2);
+      const { upsample_2 } = fixtureJson<{ upsample_2: Record<string, { rect: Rect }[]> }>('hog/dlib-detections.json');
+      expect((await onPage()).map((face) => face.rect).sort()).toEqual(upsample_2['2008_001322.jpg'].map((d) => key(d.rect)).sort());
+      expect(errors).toEqual([]);
+      await page.close();
+    },
+  );
 
   it('takes 150x150 images as aligned chips: dlib descriptors, two people', async () => {
     const errors: string[] = [];
@@ -190,7 +237,9 @@ describe('the demo page (npm run demo)', () => {
     await expect
       .poll(() => page.$$eval('#live text', (labels) => labels.map((label) => label.textContent).filter(Boolean)), { timeout: 10_000 })
       .toEqual(['Tall guy']);
-    const named = await page.$eval('#live g.face:has(text:not(:empty))', (group) => (group as SVGElement).dataset.rect!.split(',').map(Number));
+    const named = await page.$eval('#live g.face:has(text:not(:empty))', (group) =>
+      (group as SVGElement).dataset.rect!.split(',').map(Number),
+    );
     // In the 320-wide frame: f15 at (390 - 310, 811 - 640) / 2.
     expect(Math.abs(named[0] - (390 - CLIP.left) / 2)).toBeLessThan(8);
     expect(Math.abs(named[1] - (811 - CLIP.top) / 2)).toBeLessThan(8);
