@@ -11,6 +11,8 @@ const $ = (id) => document.getElementById(id);
 const worker = new Worker(new URL('./pipeline-worker.js', import.meta.url), { type: 'module' });
 /** Every face so far: { number, photo, group, chip, descriptor }. */
 const faces = [];
+/** The photos' object URLs, revoked when cleared. */
+const photoUrls = [];
 /** Faces remembered from the webcam: { name, descriptor }. */
 const known = [];
 let backendLine = '';
@@ -112,6 +114,7 @@ async function addPhoto(file) {
   figure.className = 'photo';
   const image = document.createElement('img');
   image.src = URL.createObjectURL(file);
+  photoUrls.push(image.src);
   image.alt = file.name;
   const overlay = svgElement('svg', {
     class: 'overlay',
@@ -181,21 +184,33 @@ async function watch(video, stream) {
   }
 }
 
-async function startWebcam() {
-  $('webcam').disabled = true;
+let webcamStream;
+
+async function toggleWebcam() {
+  const button = $('webcam');
+  if (webcamStream) {
+    for (const track of webcamStream.getTracks()) track.stop();
+    return;
+  }
+  button.disabled = true;
   try {
-    const stream = await navigator.mediaDevices.getUserMedia({ video: { width: 640, height: 480 } });
+    webcamStream = await navigator.mediaDevices.getUserMedia({ video: { width: 640, height: 480 } });
     const video = $('video');
-    video.srcObject = stream;
+    video.srcObject = webcamStream;
     await video.play();
     $('camera').hidden = false;
-    await watch(video, stream);
+    button.textContent = 'stop the webcam';
+    button.disabled = false;
+    await watch(video, webcamStream);
   } catch (error) {
     const item = document.createElement('li');
     item.textContent = `webcam: ${error.message}`;
     $('problems').append(item);
-    $('webcam').disabled = false;
   }
+  webcamStream = undefined;
+  $('camera').hidden = true;
+  button.textContent = 'the webcam';
+  button.disabled = false;
 }
 
 async function exampleFile(button) {
@@ -223,6 +238,7 @@ function wire() {
     button.addEventListener('click', async () => addPhotos([await exampleFile(button)]));
   }
   $('clear').addEventListener('click', () => {
+    for (const url of photoUrls.splice(0)) URL.revokeObjectURL(url);
     faces.length = 0;
     $('photos').replaceChildren();
     $('problems').replaceChildren();
@@ -230,6 +246,8 @@ function wire() {
     renderPeople();
   });
   $('landmarks').addEventListener('change', () => void chooseLandmarks());
+  // No file picked: the bundled model stays, and the menu says so.
+  $('landmarks-file').addEventListener('cancel', () => ($('landmarks').value = 'bundled'));
   $('landmarks-file').addEventListener('change', async (event) => {
     const [file] = event.target.files;
     if (!file) return;
@@ -257,7 +275,7 @@ function wire() {
   });
   if (navigator.mediaDevices?.getUserMedia) {
     $('webcam').hidden = false;
-    $('webcam').addEventListener('click', () => void startWebcam());
+    $('webcam').addEventListener('click', () => void toggleWebcam());
   }
   for (const element of document.querySelectorAll('#files, button.example, #webcam')) element.disabled = false;
 }

@@ -195,13 +195,12 @@ describe('the demo page (npm run demo)', () => {
     },
   );
 
-  it('takes 150x150 images as aligned chips: dlib descriptors, two people', async () => {
+  it('takes 150x150 images as aligned chips: dlib descriptors, two people; a file that is no image is named as such', async () => {
     const errors: string[] = [];
     const page = await openDemo(errors);
-    await page.setInputFiles(
-      '#files',
-      CHIPS.map((name) => `${root}examples/chips/${name}`),
-    );
+    const notAnImage = { name: 'notes.jpg', mimeType: 'image/jpeg', buffer: Buffer.from('not a JPEG at all') };
+    const chips = CHIPS.map((name) => ({ name, mimeType: 'image/png', buffer: readFileSync(`${root}examples/chips/${name}`) }));
+    await page.setInputFiles('#files', [...chips, notAnImage]);
     await expect.poll(() => page.$$eval('#people canvas', (chips) => chips.length), { timeout: 30_000 }).toBe(4);
     const descriptors = await page.$$eval('#people canvas', (chips) =>
       Object.fromEntries(chips.map((chip) => [chip.dataset.face, chip.dataset.descriptor!.split(',').map(Number)])),
@@ -217,6 +216,8 @@ describe('the demo page (npm run demo)', () => {
       [1, 3],
       [2, 4],
     ]);
+    await expect.poll(() => page.textContent('#problems')).toMatch(/^notes\.jpg: InvalidStateError: .*could not be decoded/);
+    expect(await page.textContent('#progress')).toBe('');
     expect(errors).toEqual([]);
     await page.close();
   });
@@ -226,6 +227,7 @@ describe('the demo page (npm run demo)', () => {
     const page = await openDemo(errors);
     await page.click('#webcam');
     await page.waitForSelector('#live g.face', { timeout: 30_000 });
+    expect(await page.textContent('#webcam')).toBe('stop the webcam');
     // Two faces in view (a third one cut by the frame's edge may come and go), nobody known yet.
     await expect.poll(() => page.$$eval('#live g.face', (groups) => groups.length), { timeout: 10_000 }).toBeGreaterThanOrEqual(2);
     expect(await page.$$eval('#live text', (labels) => labels.map((label) => label.textContent).join(''))).toBe('');
@@ -243,6 +245,10 @@ describe('the demo page (npm run demo)', () => {
     // In the 320-wide frame: f15 at (390 - 310, 811 - 640) / 2.
     expect(Math.abs(named[0] - (390 - CLIP.left) / 2)).toBeLessThan(8);
     expect(Math.abs(named[1] - (811 - CLIP.top) / 2)).toBeLessThan(8);
+
+    await page.click('#webcam');
+    await page.waitForSelector('#camera', { state: 'hidden' });
+    expect(await page.textContent('#webcam')).toBe('the webcam');
     expect(errors).toEqual([]);
     await page.close();
   });
