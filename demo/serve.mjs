@@ -1,6 +1,5 @@
-// `npm run demo`: serves the demo page, the built package and the bundled
-// model on loopback, cross-origin isolated so that the engine gets threads.
-import { readdirSync } from 'node:fs';
+// `npm run demo`: serves the demo page, the built package, the bundled
+// models and the example photos on loopback, cross-origin isolated so that the engine gets threads.
 import { fileURLToPath } from 'node:url';
 import { CROSS_ORIGIN_ISOLATION, startStaticServer } from '../scripts/static-server.mjs';
 
@@ -11,9 +10,6 @@ const root = fileURLToPath(new URL('..', import.meta.url));
  * @param {{ port?: number, lifetimeMs?: number }} [options]
  */
 export function startDemoServer({ port = 0, lifetimeMs } = {}) {
-  const examples = readdirSync(`${root}examples/chips`)
-    .filter((name) => name.endsWith('.png'))
-    .sort();
   return startStaticServer({
     mounts: {
       '/demo/': `${root}demo`,
@@ -21,7 +17,6 @@ export function startDemoServer({ port = 0, lifetimeMs } = {}) {
       '/models/': `${root}models`,
       '/examples/': `${root}examples`,
     },
-    files: { '/examples/chips/index.json': { body: JSON.stringify(examples), type: 'application/json' } },
     redirects: { '/': '/demo/' },
     headers: CROSS_ORIGIN_ISOLATION,
     port,
