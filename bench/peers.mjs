@@ -85,7 +85,8 @@ function describeRun(name, result) {
     return `tfjs-wasm ${result.versions.tfjsBackendWasm}${result.backend.simd ? ' SIMD' : ''}, ${result.backend.threadsUsed}T`;
   if (name === 'onnxruntime-web') {
     // Threads it reports, and the check: the worker threads the process started, and the cores it kept busy.
-    return `${result.engine} SIMD, ${result.threadsReported}T (+${result.osThreadsStarted} OS threads, ${result.cpuPerWall.toFixed(2)} CPU/wall)`;
+    const share = `${(100 * result.startedThreadsCpuShare).toFixed(0)}%`;
+    return `${result.engine} SIMD, ${result.threadsReported}T (+${result.osThreadsStarted} threads started, doing ${share} of the CPU work)`;
   }
   return `${result.engine} CPU, ${result.threadsReported}T`;
 }

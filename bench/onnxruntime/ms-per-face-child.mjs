@@ -4,7 +4,7 @@
 // backend (SIMD, its threads on worker_threads) or onnxruntime-node's native
 // CPU provider. Cold start = ONNX bytes -> session -> first descriptor (the
 // export from the .dat is the caller's preparation, like reading the file).
-import { readdirSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { readDlibNetwork } from '../../dist/index.js';
 import { exportOnnx } from '../../dist/onnx/index.js';
@@ -19,7 +19,17 @@ const threads = Number(values.threads);
 const batch = Number(values.batch);
 const { model } = exportOnnx(readDlibNetwork(readModelBytes()));
 const chips = loadChips(batch);
-const osThreads = () => readdirSync('/proc/self/task').length;
+const osThreads = () => readdirSync('/proc/self/task');
+/** CPU time (clock ticks) of each of the process's threads, by thread id: utime + stime of /proc/self/task/<id>/stat. */
+function cpuTicksByThread() {
+  const ticks = new Map();
+  for (const id of osThreads()) {
+    const stat = readFileSync(`/proc/self/task/${id}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    ticks.set(id, Number(fields[11]) + Number(fields[12]));
+  }
+  return ticks;
+}
 
 /** The chips as the exported graph takes them: float32 batch x 3 x 150 x 150, RGB 0-255. */
 function inputTensor(ort, count) {
@@ -34,7 +44,7 @@ function inputTensor(ort, count) {
   return new ort.Tensor('float32', data, [count, 3, 150, 150]);
 }
 
-const threadsBefore = osThreads();
+const threadsBefore = new Set(osThreads());
 const importStart = performance.now();
 const ort = values.engine === 'web' ? await import('onnxruntime-web') : await import('onnxruntime-node');
 const sessionStart = performance.now();
@@ -53,6 +63,7 @@ await session.run({ input: first });
 const done = performance.now();
 
 const input = inputTensor(ort, batch);
+const ticksBefore = cpuTicksByThread();
 const cpuBefore = process.cpuUsage();
 const wallBefore = performance.now();
 let output;
@@ -61,6 +72,16 @@ const latency = await measureLatency(async () => {
 });
 const cpu = process.cpuUsage(cpuBefore);
 const cpuPerWall = (cpu.user + cpu.system) / 1000 / (performance.now() - wallBefore);
+// The check that a thread count is real whatever the load: the share of the timed runs' CPU
+// time spent on threads the engine started (about half of it when 2 threads share the work).
+const ticksAfter = cpuTicksByThread();
+let startedThreadsTicks = 0;
+let allTicks = 0;
+for (const [id, ticks] of ticksAfter) {
+  const spent = ticks - (ticksBefore.get(id) ?? 0);
+  allTicks += spent;
+  if (!threadsBefore.has(id)) startedThreadsTicks += spent;
+}
 const [descriptors] = Object.values(output);
 
 reportToParent({
@@ -68,7 +89,8 @@ reportToParent({
   threadsRequested: threads,
   // What the engine says it runs on, and what the process shows: the OS threads it started and the CPU it kept busy.
   threadsReported: values.engine === 'web' ? ort.env.wasm.numThreads : threads,
-  osThreadsStarted: osThreads() - threadsBefore,
+  osThreadsStarted: osThreads().filter((id) => !threadsBefore.has(id)).length,
+  startedThreadsCpuShare: allTicks ? startedThreadsTicks / allTicks : 0,
   cpuPerWall,
   simd: values.engine === 'web' ? ort.env.wasm.simd : undefined,
   batch,
