@@ -1,4 +1,4 @@
-// npm run bench:native [-- --threads N] [--runs R] [--json out.json]
+// npm run bench:native [-- --threads N] [--runs R] [--rounds K] [--json out.json]
 // The face pipeline stage by stage on the bench photos and the face network at
 // batch 1 and 16, dlib-wasm next to dlib native measured in the same run on
 // this machine (bench/native/: our harness built against Debian's dlib 19.24
@@ -9,8 +9,9 @@ import { parseArgs } from 'node:util';
 import { decodeImage } from '../dist/cli/decode-image.js';
 import { getFaceChipDetails, loadFacePipeline, loadShapePredictor } from '../dist/index.js';
 import { COMPILE_FLAGS, LANDMARKS_68, measureDlibNative } from './native/dlib-native.mjs';
-import { formatHeader } from './report.mjs';
+import { formatForeignCpu, formatHeader } from './report.mjs';
 import { loadChips } from './support/chips.mjs';
+import { startForeignCpuMeter } from './support/foreign-cpu.mjs';
 import { describeMachine } from './support/machine.mjs';
 import { median } from './support/median.mjs';
 import { commandLine } from './support/command-line.mjs';
@@ -31,17 +32,19 @@ const STAGE_NAMES = {
   descriptors: 'descriptors',
 };
 const { values } = parseArgs({
-  options: { threads: { type: 'string', default: '1' }, runs: { type: 'string', default: '5' }, json: { type: 'string' } },
+  options: {
+    threads: { type: 'string', default: '1' },
+    runs: { type: 'string', default: '3' },
+    rounds: { type: 'string', default: '3' },
+    json: { type: 'string' },
+  },
 });
 const runs = Number(values.runs);
+const rounds = Number(values.rounds);
+const stopForeignCpuMeter = startForeignCpuMeter();
 const model = (name) => readFile(new URL(`models/${name}`, root));
 
 console.log(formatHeader({ machine: describeMachine(), command: commandLine(), source: describeSourceRevision() }));
-process.stderr.write('dlib native: building and running bench/native/dlib-bench.cpp\n');
-const native = measureDlibNative({ batches: NET_BATCHES, photos: PHOTOS, runs });
-if (!native.available) console.log(`dlib native not measured: ${native.reason}`);
-
-process.stderr.write('dlib-wasm\n');
 // Batch size 16: the network row's largest batch; the photos' faces go through it 16 at a time.
 const pipeline = await loadFacePipeline(
   {
@@ -68,45 +71,82 @@ async function medianMs(step) {
 }
 
 const chips = loadChips(LARGEST_BATCH);
-const netMsPerFace = {};
-for (const batch of NET_BATCHES) {
-  netMsPerFace[batch] = (await medianMs(() => pipeline.recognition.computeFaceDescriptors(chips.slice(0, batch)))) / batch;
-}
-
 const time = async (step) => {
   const start = performance.now();
   const result = await step();
   return [performance.now() - start, result];
 };
-const photos = [];
-for (const photo of PHOTOS) {
-  const bytes = await readFile(new URL(`test/fixtures/photos/${photo}`, root));
-  const stages = Object.fromEntries(STAGES.map((stage) => [stage, []]));
-  let faces = 0;
-  for (let r = 0; r <= runs; r++) {
-    const ms = {};
-    let image;
-    let found;
-    let shapes;
-    let faceChips;
-    [ms.decode, image] = await time(() => decodeImage(bytes));
-    [ms.detect, found] = await time(() => pipeline.detector.detectFaces(image, { upsample: 1 }));
-    [ms.landmarks5, shapes] = await time(() => found.map((face) => pipeline.shapePredictor.predict(image, face.rect)));
-    if (landmarks68) [ms.landmarks68] = await time(() => found.map((face) => landmarks68.predict(image, face.rect)));
-    [ms.chips, faceChips] = await time(() =>
-      shapes.map((shape) => pipeline.chips.extractImageChip(image, getFaceChipDetails(shape, 150, 0.25))),
-    );
-    [ms.descriptors] = await time(() => pipeline.recognition.computeFaceDescriptors(faceChips));
-    faces = found.length;
-    if (r === 0) continue; // warm-up
-    for (const stage of STAGES) if (ms[stage] !== undefined) stages[stage].push(ms[stage]);
+
+/** dlib-wasm's network ms/face and pipeline stages: the same figures as the native harness prints. */
+async function measureDlibWasm() {
+  const msPerFace = {};
+  for (const batch of NET_BATCHES) {
+    msPerFace[batch] = (await medianMs(() => pipeline.recognition.computeFaceDescriptors(chips.slice(0, batch)))) / batch;
   }
-  photos.push({
-    photo,
-    faces,
-    ms: Object.fromEntries(Object.entries(stages).map(([stage, times]) => [stage, times.length ? median(times) : undefined])),
-  });
+
+  const photos = [];
+  for (const photo of PHOTOS) {
+    const bytes = await readFile(new URL(`test/fixtures/photos/${photo}`, root));
+    const stages = Object.fromEntries(STAGES.map((stage) => [stage, []]));
+    let faces = 0;
+    for (let r = 0; r <= runs; r++) {
+      const ms = {};
+      let image;
+      let found;
+      let shapes;
+      let faceChips;
+      [ms.decode, image] = await time(() => decodeImage(bytes));
+      [ms.detect, found] = await time(() => pipeline.detector.detectFaces(image, { upsample: 1 }));
+      [ms.landmarks5, shapes] = await time(() => found.map((face) => pipeline.shapePredictor.predict(image, face.rect)));
+      if (landmarks68) [ms.landmarks68] = await time(() => found.map((face) => landmarks68.predict(image, face.rect)));
+      [ms.chips, faceChips] = await time(() =>
+        shapes.map((shape) => pipeline.chips.extractImageChip(image, getFaceChipDetails(shape, 150, 0.25))),
+      );
+      [ms.descriptors] = await time(() => pipeline.recognition.computeFaceDescriptors(faceChips));
+      faces = found.length;
+      if (r === 0) continue; // warm-up
+      for (const stage of STAGES) if (ms[stage] !== undefined) stages[stage].push(ms[stage]);
+    }
+    photos.push({
+      photo,
+      faces,
+      ms: Object.fromEntries(Object.entries(stages).map(([stage, times]) => [stage, times.length ? median(times) : undefined])),
+    });
+  }
+  return { msPerFace, photos };
 }
+
+/**
+ * The median over the rounds of every figure: ms/face per batch and each photo's stages. The
+ * engines take turns round by round, so that on a shared machine both meet the same load.
+ */
+const mergeRounds = (perRound) => ({
+  ...perRound[0],
+  msPerFace: Object.fromEntries(NET_BATCHES.map((batch) => [batch, median(perRound.map((round) => round.msPerFace[batch]))])),
+  photos: PHOTOS.map((photo) => {
+    const ofPhoto = perRound.map((round) => round.photos.find((row) => row.photo === photo));
+    const stageMs = (stage) => {
+      const times = ofPhoto.map((row) => row.ms[stage]).filter((ms) => ms !== undefined);
+      return times.length ? median(times) : undefined;
+    };
+    return { photo, faces: ofPhoto[0].faces, ms: Object.fromEntries(STAGES.map((stage) => [stage, stageMs(stage)])) };
+  }),
+});
+const nativeRounds = [];
+const wasmRounds = [];
+let native = { available: true };
+for (let round = 1; round <= rounds; round++) {
+  if (native.available) {
+    process.stderr.write(`round ${round} of ${rounds}: dlib native (bench/native/dlib-bench.cpp, built first if needed)\n`);
+    native = measureDlibNative({ batches: NET_BATCHES, photos: PHOTOS, runs });
+    if (native.available) nativeRounds.push(native);
+    else console.log(`dlib native not measured: ${native.reason}`);
+  }
+  process.stderr.write(`round ${round} of ${rounds}: dlib-wasm\n`);
+  wasmRounds.push(await measureDlibWasm());
+}
+if (native.available) native = mergeRounds(nativeRounds);
+const { msPerFace: netMsPerFace, photos } = mergeRounds(wasmRounds);
 const threads = pipeline.recognition.backend.threads;
 pipeline.dispose();
 
@@ -137,10 +177,13 @@ const nativeLine = native.available
   : 'dlib native: not measured';
 console.log(
   `\n${formatTable(
-    `face pipeline and network, medians of ${runs} runs after a warm-up; dlib-wasm ${threads} thread(s), batch size 16; ${nativeLine}; ` +
+    `face pipeline and network, medians of ${runs} runs after a warm-up, median of ${rounds} interleaved rounds; dlib-wasm ${threads} thread(s), batch size 16; ${nativeLine}; ` +
       'last column: dlib-wasm ms over dlib native ms (>1: dlib native is faster)',
     ['photo', 'faces', 'stage', 'dlib-wasm ms', 'dlib native ms', 'wasm/native'],
     rows,
   )}`,
 );
-if (values.json) await writeFile(values.json, `${JSON.stringify({ runs, threads, netMsPerFace, photos, native }, null, 1)}\n`);
+const foreignCpu = stopForeignCpuMeter();
+console.log(`\n${formatForeignCpu(foreignCpu)}`);
+if (values.json)
+  await writeFile(values.json, `${JSON.stringify({ runs, rounds, threads, netMsPerFace, photos, native, foreignCpu }, null, 1)}\n`);
