@@ -1,5 +1,5 @@
-// The peers micro-benchmark: `npm run bench:peers` (builds first), a few
-// minutes on 2 cores. dlib-wasm's face network next to whichever peers are
+// The peers micro-benchmark: `npm run bench:peers` (builds first), about a
+// minute on 2 cores. dlib-wasm's face network next to whichever peers are
 // installed: onnxruntime-web (wasm, SIMD, 1 and 2 threads), face-api on
 // tfjs-wasm, onnxruntime-node (native CPU, 1 thread) and dlib native (built
 // here against Debian's dlib and OpenBLAS, 1 thread). Every engine runs in
