@@ -10,6 +10,11 @@
 //  3. dlib-wasm ms/face at batch 1, 8, 32 for 1 and 2 threads (dlib-wasm/ms-per-face-child.mjs)
 //  4. cold start (model bytes -> first descriptor) and peak RSS (cold-start.mjs)
 //  5. the peer, face-api on tfjs-wasm, in the same run, and ours/peer (face-api/, compare-engines.mjs)
+//
+// Two more benches put other engines in the same tables as dlib-wasm: `npm run bench:peers`
+// (peers.mjs: onnxruntime-web, onnxruntime-node, face-api and dlib native, ms/face, cold start,
+// peak RSS) and `npm run bench:native` (pipeline.mjs: the face pipeline stage by stage next to
+// dlib native, built and run on this machine by native/dlib-native.mjs).
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { relative } from 'node:path';
 import { measureColdStarts } from './cold-start.mjs';

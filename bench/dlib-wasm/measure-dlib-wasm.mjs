@@ -3,7 +3,7 @@
 import { runChild } from '../support/child-process.mjs';
 
 const LAYER_PROFILE_CHILD = new URL('./layer-profile-child.mjs', import.meta.url).pathname;
-const MS_PER_FACE_CHILD = new URL('./ms-per-face-child.mjs', import.meta.url).pathname;
+export const MS_PER_FACE_CHILD = new URL('./ms-per-face-child.mjs', import.meta.url).pathname;
 export const COLD_START_CHILD = new URL('./cold-start-child.mjs', import.meta.url).pathname;
 
 /** Per-shape step times at `batch`, for each thread count (a count the engine does not run comes back skipped). */

@@ -2,7 +2,7 @@
 // its own (tfjs's backend and thread count are process-global).
 import { runChild } from '../support/child-process.mjs';
 
-const MS_PER_FACE_CHILD = new URL('./ms-per-face-child.mjs', import.meta.url).pathname;
+export const MS_PER_FACE_CHILD = new URL('./ms-per-face-child.mjs', import.meta.url).pathname;
 export const COLD_START_CHILD = new URL('./cold-start-child.mjs', import.meta.url).pathname;
 
 /**
