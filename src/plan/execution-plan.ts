@@ -1,6 +1,6 @@
 import type { KernelName } from '../engine/kernels.js';
 import type { BlockArgs, ItemArgs } from '../engine/parallel-call.js';
-import { ArenaAllocator, BUFFER_SLACK } from '../engine/memory-layout.js';
+import { ArenaAllocator, BUFFER_SLACK } from '../memory-layout.js';
 import { nodeInputs, sizeOf, type Graph, type GraphNode, type Shape } from './graph.js';
 import { convIndirection, matrixIndirection, type Indirection } from './indirection.js';
 import {
