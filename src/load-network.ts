@@ -2,13 +2,11 @@ import { readDlibNetwork, type ReadNetworkOptions } from './dlib/network-reader.
 import type { NetworkDescription } from './dlib/network-description.js';
 import { DlibNetwork, type EngineOptions } from './engine/network.js';
 import { UnsupportedLayerError } from './errors.js';
+import { layerOp } from './plan/layer-ops.js';
 import { readModelSource, type ModelSource } from './model-source.js';
 import { optionsObject } from './arguments.js';
 
 export interface LoadNetworkOptions extends ReadNetworkOptions, EngineOptions {}
-
-/** Layer kinds the reader describes but the engine cannot run yet. */
-const NOT_RUN_YET = new Set(['multiply', 'concat']);
 
 /**
  * Refuses at load what the engine cannot run yet: a net of no fixed input
@@ -16,8 +14,7 @@ const NOT_RUN_YET = new Set(['multiply', 'concat']);
  */
 function refuseWhatCannotRun(net: NetworkDescription): void {
   if (net.input.kind !== 'input_rgb_image') throw new UnsupportedLayerError(`${net.input.kind} cannot be run yet`, net.input.index);
-  const layer = net.layers.find((l) => NOT_RUN_YET.has(l.kind));
-  if (layer) throw new UnsupportedLayerError(`${layer.kind} cannot be run yet`, layer.index);
+  for (const layer of net.layers) layerOp(layer);
 }
 
 /**

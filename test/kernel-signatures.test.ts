@@ -7,7 +7,7 @@ import { createKernelMemory, instantiateKernels, KERNEL_NAMES, loadKernelModule,
 import type { ParallelCall } from '../src/engine/parallel-call.js';
 import { InputError } from '../src/errors.js';
 import { loadImageChipExtractor } from '../src/index.js';
-import type { PlanStep } from '../src/plan/execution-plan.js';
+import type { PlanStep } from '../src/plan/plan-step.js';
 
 const root = new URL('..', import.meta.url).pathname;
 

@@ -2,9 +2,11 @@ import type { NetworkDescription } from '../dlib/network-description.js';
 import { describeValue, optionsObject } from '../arguments.js';
 import { DisposedError, InputError } from '../errors.js';
 import { describeInput, isFloatTensor, type NetworkInput } from '../image.js';
-import { alignBuffer, ArenaAllocator, INITIAL_PAGES, RESERVED_BYTES, WASM32_MAX_BYTES } from './memory-layout.js';
-import { buildExecutionPlan, type ConstantPlacer, type ExecutionPlan, type PlanStep } from '../plan/execution-plan.js';
-import { stepCall } from './step-call.js';
+import { alignBuffer, ArenaAllocator, INITIAL_PAGES, RESERVED_BYTES, WASM32_MAX_BYTES } from '../memory-layout.js';
+import type { PlanConstant } from '../plan/constant.js';
+import { buildExecutionPlan, type ExecutionPlan } from '../plan/execution-plan.js';
+import type { PlanStep } from '../plan/plan-step.js';
+import { stepCall, withConstants } from './step-call.js';
 import { runWhole } from './parallel-call.js';
 import { buildGraph, fuseGraph, sizeOf, type Shape } from '../plan/graph.js';
 import { planarToPixelMajor } from '../plan/pack-weights.js';
@@ -86,9 +88,12 @@ interface PlacedConstant {
   users?: number;
 }
 
+/** A plan whose constants are placed: its steps hold their addresses. */
+type PlacedPlan = Omit<ExecutionPlan, 'steps' | 'constants'> & { steps: PlanStep[] };
+
 /** A cached plan and the plan-lifetime constants it uses, released with it. */
 interface CachedPlan {
-  plan: ExecutionPlan;
+  plan: PlacedPlan;
   constants: Set<string>;
 }
 
@@ -306,7 +311,11 @@ export class DlibNetwork {
     return RESERVED_BYTES + this.constantSpace.peak;
   }
 
-  private placeConstant: ConstantPlacer = (key, make, lifetime) => {
+  /**
+   * Puts a plan's constant in the kernels' memory, or finds it there by its
+   * key; returns its byte address. A constant packed by a kernel runs it here.
+   */
+  private placeConstant({ key, make, lifetime }: PlanConstant): number {
     const known = this.constants.get(key);
     if (known !== undefined) {
       if (known.users !== undefined && !this.building.has(key)) {
@@ -336,7 +345,7 @@ export class DlibNetwork {
       if (address < this.dirtyEnd) new Float32Array(memory.buffer, address, values.floats).fill(0);
       if ('pack' in values) {
         inputs.forEach((input, i) => new Float32Array(memory.buffer, inputAddresses[i], input.length).set(input));
-        values.pack(kernels, address, inputAddresses);
+        runWhole(kernels, values.pack(address, inputAddresses));
         this.dirtyEnd = Math.max(this.dirtyEnd, scratchEnd);
       } else {
         values.write(new Float32Array(memory.buffer, address, values.floats));
@@ -350,10 +359,10 @@ export class DlibNetwork {
       this.constants.set(key, { address });
     }
     return address;
-  };
+  }
 
   /** The fused plan for an input size, from the cache (where it becomes the most recently used) or built. */
-  private plan(rows: number, cols: number): ExecutionPlan {
+  private plan(rows: number, cols: number): PlacedPlan {
     const key = `${rows}x${cols}`;
     let cached = this.plans.get(key);
     if (cached) {
@@ -385,12 +394,13 @@ export class DlibNetwork {
     }
     this.building = new Set();
     try {
-      const plan = buildExecutionPlan(keepAll ? graph : fuseGraph(graph), this.placeConstant, {
+      const { steps, constants, ...plan } = buildExecutionPlan(keepAll ? graph : fuseGraph(graph), {
         batch,
         keepAll,
         constantKey: keepAll ? 'layers' : 'fused',
       });
-      return { plan, constants: this.building };
+      const addresses = new Map(constants.map((constant) => [constant.key, this.placeConstant(constant)]));
+      return { plan: { ...plan, steps: steps.map((step) => withConstants(step, addresses)) }, constants: this.building };
     } catch (error) {
       this.release({ constants: this.building });
       throw error;
@@ -411,7 +421,7 @@ export class DlibNetwork {
   }
 
   /** Writes the inputs into the arena and runs the plan; returns the arena's base address. */
-  private execute(plan: ExecutionPlan, inputs: NetworkInput[], timing?: { times: number[]; repeats: number }): number {
+  private execute(plan: PlacedPlan, inputs: NetworkInput[], timing?: { times: number[]; repeats: number }): number {
     // The arena sits after all constants placed so far; its contents do not outlive a run.
     const base = this.constantsEnd;
     const { kernels } = this.live();

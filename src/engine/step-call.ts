@@ -1,4 +1,4 @@
-import type { PlanStep, StepArg } from '../plan/execution-plan.js';
+import type { PlannedArg, PlanStep, StepArg } from '../plan/plan-step.js';
 import type { ParallelCall } from './parallel-call.js';
 
 function resolve(arg: StepArg, base: number, count: number): number | boolean {
@@ -17,4 +17,16 @@ export function stepCall(step: PlanStep, base: number, count: number): ParallelC
   // The step's arguments are its kernel's, with some deferred to here: resolved one by one, which the types cannot follow.
   const args = step.args.map((a: StepArg) => resolve(a, base, count));
   return { kernel: step.kernel, args, split, label: step.label } as ParallelCall;
+}
+
+/** A planned step with the addresses of its constants, placed by the engine, put in. */
+export function withConstants(step: PlanStep<PlannedArg>, addresses: ReadonlyMap<string, number>): PlanStep {
+  const args = step.args.map((a: PlannedArg) => {
+    if (typeof a !== 'object' || !('constant' in a)) return a;
+    const address = addresses.get(a.constant);
+    if (address === undefined) throw new Error(`${step.label}: constant ${a.constant} was not placed`);
+    return address;
+  });
+  // The same kernel and arguments, each constant now a number: the types cannot follow the map.
+  return { ...step, args } as PlanStep;
 }

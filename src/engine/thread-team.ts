@@ -11,7 +11,7 @@ import {
 import { WasmMemoryError } from '../errors.js';
 import { runShare, type ParallelCall } from './parallel-call.js';
 import { findWorkerSpawner, type WorkerHandle, type WorkerSpawner } from './spawn-workers.js';
-import { CONTROL_OFFSET } from './memory-layout.js';
+import { CONTROL_OFFSET } from '../memory-layout.js';
 import {
   CONTROL_SLOTS,
   EXIT,

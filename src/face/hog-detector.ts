@@ -1,6 +1,6 @@
 import { FHOG_PLANES, readHogDetector, type HogDetectorDescription } from '../dlib/hog-detector-reader.js';
 import { growKernelMemory, instantiateKernels, type Kernels, type WasmSource } from '../engine/kernels.js';
-import { alignBuffer, pagesFor, RESERVED_BYTES } from '../engine/memory-layout.js';
+import { alignBuffer, pagesFor, RESERVED_BYTES } from '../memory-layout.js';
 import { runWhole, type ItemSplit, type ParallelCall } from '../engine/parallel-call.js';
 import { hardwareThreads } from '../engine/spawn-workers.js';
 import { loadKernelsAndMemory, ThreadTeam } from '../engine/thread-team.js';

@@ -1,5 +1,5 @@
 import { FHOG_PLANES, type HogDetectorDescription } from '../dlib/hog-detector-reader.js';
-import { alignBuffer, BUFFER_SLACK } from '../engine/memory-layout.js';
+import { alignBuffer, BUFFER_SLACK } from '../memory-layout.js';
 import { RESIZE_GROUP_BYTES, RESIZE_ROW_BYTES, RESIZE_TAIL_BYTES } from './bilinear-resize.js';
 import { FHOG_BINS, FHOG_TABLE_ENTRY_BYTES, fhogGeometry, fhogHistogramRows, type FhogGeometry } from './fhog.js';
 import { detectorLevelCount, pyramidDownSize, pyramidUpSize, type Size } from './image-pyramid.js';

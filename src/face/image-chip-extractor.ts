@@ -7,7 +7,7 @@ import {
   type Kernels,
   type WasmSource,
 } from '../engine/kernels.js';
-import { INITIAL_PAGES, RESERVED_BYTES } from '../engine/memory-layout.js';
+import { INITIAL_PAGES, RESERVED_BYTES } from '../memory-layout.js';
 import { affineThroughThreePoints, type AffineTransform, type Rectangle } from '../geometry/point-transforms.js';
 import { describeRgbImage, MAX_IMAGE_PIXELS, MIN_SAMPLED_SIDE, type RgbImage } from '../image.js';
 import { rotatedCorners, type ChipDetails } from './face-chip.js';

@@ -1,4 +1,5 @@
 import { DatFormatError, InputError, UnsupportedLayerError } from '../errors.js';
+import { layerOp } from './layer-ops.js';
 import type { ConLayer, FcLayer, LayerDescription, NetworkDescription, PoolLayer } from '../dlib/network-description.js';
 
 /** A tensor of one sample: channels x rows x cols. */
@@ -59,6 +60,7 @@ export function buildGraph(net: NetworkDescription, rows: number, cols: number):
   };
 
   for (const layer of net.layers) {
+    layerOp(layer);
     const s = shapes[current];
     switch (layer.kind) {
       case 'con': {

@@ -1,23 +1,11 @@
 import type { ConLayer, FcLayer } from '../dlib/network-description.js';
-import type { Kernels } from '../engine/kernels.js';
+import type { WeightWriter } from './constant.js';
 import type { Shape } from './graph.js';
 
 /** Output channels per block of the igemm microkernel (two SIMD vectors). */
 export const IGEMM_NR = 8;
 /** Output pixels per tile of the igemm microkernel. */
 export const IGEMM_MR = 4;
-
-/**
- * Weights that are written straight into their place in the kernels' memory
- * (a face model's 22 MB never pass through an intermediate array), into a
- * zero-filled target of `floats` values: by `write` in JavaScript, or by
- * `pack`, a kernel call that reads `inputs` (copied into the memory just for
- * it, at `inputAddresses`) and writes at the byte address `target` (no JIT
- * warm-up at load time: the kernel is compiled ahead).
- */
-export type WeightWriter =
-  | { floats: number; write(target: Float32Array): void }
-  | { floats: number; inputs: Float32Array[]; pack(kernels: Kernels, target: number, inputAddresses: number[]): void };
 
 /**
  * Weights packed for the igemm kernel: `[blocks][K][8]` (K in tap, then

@@ -88,8 +88,11 @@ export function packWinogradWeights(layer: ConLayer, scale?: Float32Array, shift
     w: {
       floats: (WINOGRAD_POSITIONS * matrixBytes) / 4,
       inputs: scale ? [layer.filters, scale] : [layer.filters],
-      pack: (kernels, target, [filters, scaleAt = 0]) =>
-        kernels.f32_winograd_2x2_3x3_filter_pack(filters, k, c, scaleAt, target, matrixBytes, 0, blocks),
+      pack: (target, [filters, scaleAt = 0]) => ({
+        kernel: 'f32_winograd_2x2_3x3_filter_pack',
+        args: [filters, k, c, scaleAt, target, matrixBytes],
+        split: { first: 0, items: blocks, macs: 0 },
+      }),
     },
     bias: foldedBias(k, layer.bias, scale, shift),
   };

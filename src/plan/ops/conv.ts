@@ -1,0 +1,139 @@
+import { sizeOf } from '../graph.js';
+import { convIndirection, matrixIndirection } from '../indirection.js';
+import { IGEMM_NR, packConvWeights, type PackedWeights } from '../pack-weights.js';
+import type { NodeStep } from '../plan-step.js';
+import {
+  packWinogradWeights,
+  prefersWinograd,
+  WINOGRAD_POSITIONS,
+  winogradMacs,
+  winogradTiles,
+  winogradWeightMatrixBytes,
+} from '../winograd.js';
+import { directStep, igemmStep } from './igemm.js';
+import { type LoweringContext, type NodeOf, type OpLowering, outputLabel } from './op-lowering.js';
+
+type ConvNode = NodeOf<'conv'>;
+
+const F32 = 4;
+
+/** Floats of a row of `n` rounded up to whole SIMD vectors. */
+const vectorFloats = (n: number) => Math.ceil(n / 4) * 4;
+
+/**
+ * Bytes from one of the 16 transform-domain matrices to the next: an odd
+ * number of cache lines, so that the 16 rows a tile's transform reads or
+ * writes fall in 16 different cache sets (a multiple of 4 KiB would put them
+ * all in one set, more than its ways).
+ */
+function matrixStride(bytes: number): number {
+  return Math.ceil(bytes / 128) * 128 + 64;
+}
+
+/**
+ * A 3x3 stride-1 convolution as Winograd F(2x2, 3x3): the input transform
+ * into V `[16][tiles][C]`, the 16 transform-domain GEMMs into M
+ * `[16][tiles][K]` (one igemm step over all 16), the output transform with
+ * the bias and ReLU. V and M are scratch buffers of the arena, dead after the
+ * conv; their matrices are laid out for the plan's batch, so that their
+ * offsets do not depend on the samples in a run.
+ */
+function winogradSteps(node: ConvNode, label: string, key: string, ctx: LoweringContext): NodeStep[] {
+  const l = node.layer;
+  const xs = ctx.shapes[node.x];
+  const ys = ctx.shapes[node.y];
+  const { tilesY, tilesX } = winogradTiles(ys);
+  const tilesPerSample = tilesY * tilesX;
+  const tiles = tilesPerSample * ctx.batch;
+  const vRowFloats = vectorFloats(l.inputChannels);
+  const mRowFloats = vectorFloats(l.numFilters);
+  const vMatrixBytes = matrixStride(tiles * vRowFloats * F32);
+  const mMatrixBytes = matrixStride(tiles * mRowFloats * F32);
+  const v = ctx.arena.allocate(WINOGRAD_POSITIONS * vMatrixBytes);
+  const m = ctx.arena.allocate(WINOGRAD_POSITIONS * mMatrixBytes);
+  // Free again at once: these steps run before any later node's that may reuse the space.
+  ctx.arena.free(v);
+  ctx.arena.free(m);
+
+  let packed: PackedWeights | undefined;
+  const weights = () => (packed ??= packWinogradWeights(l, node.scale, node.shift));
+  // Not the direct path's keys: the same layer may run either way at other input sizes.
+  const w = ctx.constant(`${key}:winograd:w`, () => weights().w, ctx.weights);
+  const bias = ctx.constant(`${key}:winograd:bias`, () => weights().bias, ctx.weights);
+  const blocks = Math.ceil(l.numFilters / IGEMM_NR);
+  const work = { perSample: tilesPerSample, granule: 1 };
+  return [
+    {
+      label: `${label} (winograd input)`,
+      macs: 0,
+      kernel: 'f32_winograd_2x2_3x3_input_nhwc__simd128',
+      args: [{ arena: ctx.offsets[node.x] }, ctx.zero, xs.h, xs.w, xs.c, l.padY, l.padX, tilesY, tilesX, { arena: v }, vMatrixBytes],
+      work,
+    },
+    igemmStep(
+      {
+        label: `${label} (winograd gemms)`,
+        macs: winogradMacs(l, ys),
+        x: v,
+        y: m,
+        outputs: mRowFloats,
+        relu: false,
+        pixelsPerSample: tilesPerSample,
+        indirection: ctx.constant(
+          `${key}:winograd:indirection:${ctx.planKey}`,
+          () => matrixIndirection(tiles, vRowFloats, l.inputChannels).offsets,
+          'plan',
+        ),
+        taps: 1,
+        tapChannels: l.inputChannels,
+        w,
+        bias: ctx.constant(`zeros:${blocks * IGEMM_NR}`, () => new Float32Array(blocks * IGEMM_NR)),
+        batch: { count: WINOGRAD_POSITIONS, xStride: vMatrixBytes, wStride: winogradWeightMatrixBytes(l), yStride: mMatrixBytes },
+      },
+      ctx,
+    ),
+    {
+      label: `${label} (winograd output)`,
+      macs: 0,
+      kernel: 'f32_winograd_2x2_3x3_output_nhwc__simd128',
+      args: [{ arena: m }, mMatrixBytes, bias, l.numFilters, ys.h, ys.w, tilesY, tilesX, { arena: ctx.offsets[node.y] }, node.relu],
+      work,
+    },
+  ];
+}
+
+/** A con layer (with any affine or bn and relu folded in): one igemm, or a Winograd convolution's three steps. */
+export const conv: OpLowering<'conv'> = {
+  op: 'conv',
+  elementwise: false,
+  directMacs: (node, shapes) => sizeOf(shapes[node.y]) * node.layer.inputChannels * node.layer.kernelRows * node.layer.kernelCols,
+  // A padded tap reads a row of zeros; a Winograd tile's padding, whole vectors of them.
+  zeroFloats: ({ layer }) => Math.max(layer.kernelCols * layer.inputChannels, vectorFloats(layer.inputChannels)),
+  lower(node, ctx) {
+    const l = node.layer;
+    const xs = ctx.shapes[node.x];
+    const ys = ctx.shapes[node.y];
+    const label = `layer<${l.index}> con ${l.kernelRows}x${l.kernelCols}/${l.strideY} ${l.inputChannels}${node.scale ? ' +affine' : ''}${node.relu ? ' +relu' : ''} ${outputLabel(node, ctx.shapes)}`;
+    const key = `${ctx.key}:${l.index}`;
+    if (prefersWinograd(l, ys, ctx.batch)) return winogradSteps(node, label, key, ctx);
+    // The indirection depends on the size and batch; so do the weights where taps read only padding.
+    const indirection = convIndirection(l, xs, ys, ctx.batch);
+    const allTaps = indirection.positions.length === l.kernelRows * l.kernelCols;
+    return [
+      directStep(
+        {
+          label,
+          macs: sizeOf(ys) * l.inputChannels * indirection.positions.length,
+          key: allTaps ? key : `${key}:taps:${indirection.positions.join(',')}`,
+          x: node.x,
+          y: node.y,
+          outputs: l.numFilters,
+          relu: node.relu,
+          pack: () => packConvWeights(l, node.scale, node.shift, indirection.positions),
+          indirection,
+        },
+        ctx,
+      ),
+    ];
+  },
+};

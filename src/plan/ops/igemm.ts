@@ -1,0 +1,89 @@
+import type { BlockArgs } from '../../engine/parallel-call.js';
+import { sizeOf } from '../graph.js';
+import type { Indirection } from '../indirection.js';
+import { IGEMM_MR, IGEMM_NR, type PackedWeights } from '../pack-weights.js';
+import type { ConstantRef, NodeStep, PlannedArg, StepArgs } from '../plan-step.js';
+import type { LoweringContext } from './op-lowering.js';
+
+/** The operands of an igemm step; with `batch`, of a batch of igemms (see the batched kernel). */
+export interface IgemmOperands {
+  label: string;
+  macs: number;
+  x: number;
+  y: number;
+  outputs: number;
+  pixelsPerSample: number;
+  relu: boolean;
+  indirection: ConstantRef;
+  taps: number;
+  tapChannels: number;
+  w: ConstantRef;
+  bias: ConstantRef;
+  batch?: { count: number; xStride: number; wStride: number; yStride: number };
+}
+
+export function igemmStep(gemm: IgemmOperands, ctx: LoweringContext): NodeStep {
+  const { batch } = gemm;
+  const blocks = Math.ceil(gemm.outputs / IGEMM_NR);
+  const args: StepArgs<BlockArgs<'f32_igemm_4x8__simd128'>, PlannedArg> = [
+    { arena: gemm.x },
+    ctx.zero,
+    gemm.indirection,
+    gemm.taps,
+    gemm.tapChannels,
+    gemm.w,
+    gemm.bias,
+    { arena: gemm.y },
+    gemm.outputs,
+    { perSample: gemm.pixelsPerSample },
+    gemm.relu,
+  ];
+  const common = {
+    label: gemm.label,
+    macs: gemm.macs,
+    // Per unit of K, the weights are a row per output channel, the inputs a row per pixel.
+    work: { perSample: gemm.pixelsPerSample, granule: IGEMM_MR, blocks, splitBlocks: blocks * IGEMM_NR > ctx.batch * gemm.pixelsPerSample },
+  };
+  return batch
+    ? { ...common, kernel: 'f32_igemm_4x8_batched__simd128', args: [...args, batch.count, batch.xStride, batch.wStride, batch.yStride] }
+    : { ...common, kernel: 'f32_igemm_4x8__simd128', args };
+}
+
+/** The tensors and weights of a convolution or fc layer computed as one igemm. */
+export interface DirectGemm {
+  label: string;
+  macs: number;
+  /** Prefix of the keys of its weights. */
+  key: string;
+  x: number;
+  y: number;
+  outputs: number;
+  relu: boolean;
+  pack: () => PackedWeights;
+  indirection: Indirection;
+}
+
+/** A convolution or fc layer as one igemm over the tensors x and y. */
+export function directStep(gemm: DirectGemm, ctx: LoweringContext): NodeStep {
+  const { key, indirection: ind } = gemm;
+  let packed: PackedWeights | undefined;
+  const weights = () => (packed ??= gemm.pack());
+  // The offsets depend on the layer's geometry, so on the plan's input size and batch.
+  return igemmStep(
+    {
+      label: gemm.label,
+      macs: gemm.macs,
+      x: ctx.offsets[gemm.x],
+      y: ctx.offsets[gemm.y],
+      outputs: gemm.outputs,
+      relu: gemm.relu,
+      pixelsPerSample: sizeOf(ctx.shapes[gemm.y]) / gemm.outputs,
+      indirection: ctx.constant(`${key}:indirection:${ctx.planKey}`, () => ind.offsets, 'plan'),
+      taps: ind.taps,
+      tapChannels: ind.tapChannels,
+      w: ctx.constant(`${key}:w`, () => weights().w, ctx.weights),
+      bias: ctx.constant(`${key}:bias`, () => weights().bias, ctx.weights),
+    },
+    ctx,
+  );
+}
