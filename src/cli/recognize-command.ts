@@ -35,7 +35,9 @@ async function knownPhotos(knownDir: string): Promise<KnownPhoto[]> {
 function checkDetector(detector: string | true | undefined): void {
   if (detector === undefined || detector === 'hog') return;
   if (detector === 'cnn') {
-    throw new UsageError("--detector cnn: dlib's CNN face detector (mmod) is not available in dlib-wasm yet; use --detector hog (the default)");
+    throw new UsageError(
+      "--detector cnn: dlib's CNN face detector (mmod) is not available in dlib-wasm yet; use --detector hog (the default)",
+    );
   }
   throw new UsageError(`--detector must be hog, got ${String(detector)}`);
 }
