@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { copyFileSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -9,7 +9,7 @@ import { encodePng } from '../src/cli/encode-png.js';
 import { descriptorDistance } from '../src/index.js';
 
 // `dlib-wasm recognize` as built by `npm run build`, on LFW photos: a known folder with a person
-// as a sub-folder, one as a photo, a photo of two faces and a photo of none; unknown photos of
+// as a (linked) sub-folder, one as a photo, a photo of two faces and a folder of a photo of none; unknown photos of
 // those people, of someone else, and a photo without a face.
 
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -28,13 +28,16 @@ const twoFaces = 'test/fixtures/photos/2008_001009.jpg';
 const unknown = [lfw('Abel_Pacheco', 4), lfw('Akhmed_Zakayev', 3), 'test/fixtures/lfw/deepfunneled_250/Amber_Tamblyn', blank];
 
 beforeAll(() => {
-  mkdirSync(join(known, 'Abel_Pacheco'), { recursive: true });
-  copyFileSync(lfw('Abel_Pacheco', 1), join(known, 'Abel_Pacheco', 'a.jpg'));
+  // A person's folder through a symbolic link, a person's photo, a folder with only a photo of no one.
+  mkdirSync(join(dir, 'abel'), { recursive: true });
+  copyFileSync(lfw('Abel_Pacheco', 1), join(dir, 'abel', 'a.jpg'));
+  mkdirSync(join(known, 'Nobody_Else'), { recursive: true });
+  symlinkSync(join(dir, 'abel'), join(known, 'Abel_Pacheco'));
   copyFileSync(lfw('Akhmed_Zakayev', 1), join(known, 'Akhmed.jpg'));
   copyFileSync(twoFaces, join(known, 'pair.jpg'));
   const gray = { width: 64, height: 48, data: new Uint8Array(64 * 48 * 3).fill(128) };
   writeFileSync(blank, encodePng(gray));
-  copyFileSync(blank, join(known, 'nobody.png'));
+  copyFileSync(blank, join(known, 'Nobody_Else', 'nobody.png'));
 });
 
 describe('npx dlib-wasm recognize', () => {
@@ -62,7 +65,7 @@ describe('npx dlib-wasm recognize', () => {
 
   it('warns, as face_recognition does, of a known photo of several faces (the first is used) and of one of none', () => {
     expect(recognized.stderr).toContain(`${join(known, 'pair.jpg')}: only the first is considered`);
-    expect(recognized.stderr).toContain(`no faces found in ${join(known, 'nobody.png')}: ignoring the file`);
+    expect(recognized.stderr).toContain(`no faces found in ${join(known, 'Nobody_Else', 'nobody.png')}: ignoring the file`);
   });
 
   it("prints descriptorDistance's float32 distance to the nearest known face exactly", async () => {

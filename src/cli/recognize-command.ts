@@ -15,14 +15,16 @@ interface KnownPhoto {
 /**
  * The known people of KNOWN_DIR: each sub-folder is a person (every photo
  * directly in it), each photo directly in it is one (its name without
- * extension), sorted by name.
+ * extension), sorted by name. A file that is not a regular one is kept, to be
+ * reported and skipped when it is read.
  */
 async function knownPhotos(knownDir: string): Promise<KnownPhoto[]> {
   if (!(await stat(knownDir).catch(() => undefined))?.isDirectory()) throw new UsageError(`KNOWN_DIR ${knownDir} is not a folder`);
   const known: KnownPhoto[] = [];
   for (const entry of (await readdir(knownDir, { withFileTypes: true })).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))) {
     const path = join(knownDir, entry.name);
-    if (entry.isDirectory()) {
+    // stat, not the entry's own type: a symbolic link to a person's folder is that folder.
+    if ((await stat(path).catch(() => undefined))?.isDirectory()) {
       for (const photo of await listPhotos([path])) known.push({ photo, name: entry.name });
     } else if (isPhotoName(entry.name)) {
       known.push({ photo: path, name: basename(entry.name, extname(entry.name)) });
