@@ -72,3 +72,4 @@ export {
   type DetectedFace,
   type LocatedFace,
 } from './face/face-pipeline.js';
+export { FaceMatcher, UNKNOWN_PERSON, type FaceMatch, type FaceMatcherJSON, type FaceMatcherOptions } from './face/face-matcher.js';

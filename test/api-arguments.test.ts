@@ -360,6 +360,44 @@ const badCalls: Record<string, BadCall[]> = {
     ['DlibNetwork.create(null)', () => api.DlibNetwork.create(null as never), InputError, /takes a NetworkDescription .*got null/],
     ['DlibNetwork.create({})', () => api.DlibNetwork.create({} as never), InputError, /got an object/],
   ],
+  FaceMatcher: [
+    [
+      'FaceMatcher.create(5)',
+      () => api.FaceMatcher.create(5 as never),
+      InputError,
+      /FaceMatcher.create's options must be an object, got 5/,
+    ],
+    [
+      'FaceMatcher.fromJSON(null)',
+      () => api.FaceMatcher.fromJSON(null),
+      InputError,
+      /takes \{ version: 1, names, descriptors \}, got null/,
+    ],
+    [
+      'FaceMatcher.fromJSON({ version: 2 })',
+      () => api.FaceMatcher.fromJSON({ version: 2, names: [], descriptors: [] }),
+      InputError,
+      /version 2 is not known/,
+    ],
+    [
+      "matcher.add('a', [1])",
+      async () => (await api.FaceMatcher.create()).add('a', [1]),
+      InputError,
+      /descriptor must be a descriptor of 128 numbers .*got an array of 1/,
+    ],
+    [
+      'matcher.findBestMatch(null)',
+      async () => (await api.FaceMatcher.create()).findBestMatch(null as never),
+      InputError,
+      /descriptor must be a descriptor of 128 numbers .*got null/,
+    ],
+    [
+      "matcher.findBestMatches('x')",
+      async () => (await api.FaceMatcher.create()).findBestMatches('x' as never),
+      InputError,
+      /descriptors must be an array of descriptors, got a string/,
+    ],
+  ],
   DlibRand: [
     ['new DlibRand(null)', () => new DlibRand(null as never), InputError, /seed is a string .*got null/],
     ['new DlibRand(5)', () => new DlibRand(5 as never), InputError, /got 5/],

@@ -1,3 +1,5 @@
+import { availableParallelism } from 'node:os';
+import { MAX_WORKERS } from '../engine/thread-protocol.js';
 import { DEFAULT_UPSAMPLE } from '../face/hog-detector.js';
 
 /** A command line the user got wrong: reported with the usage text, exit code 2. */
@@ -59,4 +61,21 @@ export function upsampleOption(parsed: ParsedArgs): number {
     );
   }
   return upsample;
+}
+
+/** The engine runs this thread and at most MAX_WORKERS workers. */
+const MAX_THREADS = MAX_WORKERS + 1;
+
+/** `--threads N`, refused past what the engine runs, with a warning past the cores it would share; undefined when not given. */
+export function threadsOption(parsed: ParsedArgs): number | undefined {
+  const threads = integerOption(parsed, '--threads', undefined);
+  if (threads === undefined) return undefined;
+  if (threads > MAX_THREADS) throw new UsageError(`--threads must be at most ${MAX_THREADS} (the engine's limit), got ${threads}`);
+  const cores = availableParallelism();
+  if (threads > cores) {
+    process.stderr.write(
+      `dlib-wasm: --threads ${threads} is more than the ${cores} cores Node reports: the threads share them, and each face takes longer\n`,
+    );
+  }
+  return threads;
 }

@@ -1,9 +1,7 @@
 import { readdir } from 'node:fs/promises';
-import { availableParallelism } from 'node:os';
 import { loadFaceRecognitionModel } from '../face/face-recognition-model.js';
 import type { RgbImage } from '../image.js';
-import { MAX_WORKERS } from '../engine/thread-protocol.js';
-import { integerOption, parseArgs, UsageError } from './args.js';
+import { integerOption, parseArgs, threadsOption } from './args.js';
 import { decodeImage } from './decode-image.js';
 import { BUNDLED_MODEL, EXAMPLE_CHIPS } from './paths.js';
 import { readRegularFile } from './regular-file.js';
@@ -17,22 +15,6 @@ async function exampleChips(count: number): Promise<RgbImage[]> {
   return Array.from({ length: count }, (_, i) => chips[i % chips.length]);
 }
 
-/** The engine runs this thread and at most MAX_WORKERS workers. */
-const MAX_THREADS = MAX_WORKERS + 1;
-
-/** `--threads`, refused past what the engine runs, with a warning past the cores it would share. */
-function threadsOption(threads: number | undefined): number | undefined {
-  if (threads === undefined) return undefined;
-  if (threads > MAX_THREADS) throw new UsageError(`--threads must be at most ${MAX_THREADS} (the engine's limit), got ${threads}`);
-  const cores = availableParallelism();
-  if (threads > cores) {
-    process.stderr.write(
-      `dlib-wasm: --threads ${threads} is more than the ${cores} cores Node reports: the threads share them, and each face takes longer\n`,
-    );
-  }
-  return threads;
-}
-
 /**
  * `bench [--threads N] [--batch B] [--runs R] [--model file.dat] [--json]`:
  * times the face model on the example chips after a warm-up, and prints the
@@ -42,7 +24,7 @@ export async function benchCommand(args: string[]): Promise<number> {
   const parsed = parseArgs(args, ['--threads', '--batch', '--runs', '--model'], ['--json']);
   const batch = integerOption(parsed, '--batch', 8)!;
   const runs = integerOption(parsed, '--runs', 7)!;
-  const threads = threadsOption(integerOption(parsed, '--threads', undefined));
+  const threads = threadsOption(parsed);
   const bytes = await readRegularFile((parsed.options.get('--model') as string | undefined) ?? BUNDLED_MODEL);
   const model = await loadFaceRecognitionModel(bytes, { threads, batchSize: batch });
   try {

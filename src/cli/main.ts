@@ -6,6 +6,7 @@ import { descriptorsCommand } from './descriptors-command.js';
 import { isUserFacing } from './each-image.js';
 import { exportOnnxCommand } from './export-onnx-command.js';
 import { facesCommand } from './faces-command.js';
+import { recognizeCommand } from './recognize-command.js';
 
 const USAGE = `usage: dlib-wasm <command> [options]
 
@@ -18,6 +19,15 @@ const USAGE = `usage: dlib-wasm <command> [options]
       prints one JSON line per face: {"file", "rect", "confidence", "landmarks", "descriptor"};
       --chips writes each face's chip as DIR/<photo name>_f00.png, _f01... (a photo name that an
       earlier photo already has becomes <name>-2, <name>-3...) and adds its "chip" to the line
+  recognize KNOWN_DIR <photos or folders...> [--tolerance 0.6] [--show-distance] [--threads N]
+            [--detector hog] [--upsample 1] [--landmarks model.dat]
+      tells who each face is, as face_recognition's CLI: the known people are KNOWN_DIR's
+      sub-folders (each a person, every photo in it) and photos (the name without extension).
+      Prints path,name per face (path,name,distance with --show-distance), the name of the
+      nearest known face, or unknown_person when none is within --tolerance (distance <= it);
+      path,no_persons_found for a photo without a face. The first face of a known photo is used
+      (a warning says when it has others or none). --threads N: threads for finding and
+      describing faces (default a thread per core); --detector cnn is not available yet
   descriptors [--model file.dat] chip.png [chip.jpg ...]
       prints one JSON line per 150x150 face chip: {"file": "...", "descriptor": [128 numbers]}
   bench [--threads N] [--batch B] [--runs R] [--model file.dat] [--json]
@@ -33,13 +43,14 @@ const USAGE = `usage: dlib-wasm <command> [options]
   --landmarks   a dlib shape predictor, e.g. dlib's 68-point model (default: the bundled 5-point one)
   --upsample    0 to 4: each doubles the photo's sides, so that smaller faces are found
   --quiet       no progress on stderr (a bar on a terminal, else a line every few seconds)
-  --accept-damaged-images   (cluster, faces, descriptors) use a truncated or corrupt JPEG as far as
+  --accept-damaged-images   (cluster, faces, recognize, descriptors) use a truncated or corrupt JPEG as far as
                 it decodes, with a warning naming the file; by default such a file is an error
   Files that are not regular files (FIFOs, devices) are reported and skipped.`;
 
 const COMMANDS: Record<string, (args: string[]) => Promise<number>> = {
   cluster: clusterCommand,
   faces: facesCommand,
+  recognize: recognizeCommand,
   descriptors: descriptorsCommand,
   bench: benchCommand,
   'export-onnx': exportOnnxCommand,

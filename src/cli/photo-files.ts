@@ -3,6 +3,9 @@ import { extname, join } from 'node:path';
 
 const PHOTO_EXTENSIONS = new Set(['.jpg', '.jpeg', '.png']);
 
+/** Whether a file name is a photo's, by its extension. */
+export const isPhotoName = (name: string) => PHOTO_EXTENSIONS.has(extname(name).toLowerCase());
+
 /**
  * The photos named, and those directly inside the folders named (by
  * extension, sorted), in a stable order. A path that cannot be looked at is
@@ -15,7 +18,7 @@ export async function listPhotos(paths: string[]): Promise<string[]> {
       photos.push(path);
       continue;
     }
-    const names = (await readdir(path)).filter((n) => PHOTO_EXTENSIONS.has(extname(n).toLowerCase())).sort();
+    const names = (await readdir(path)).filter(isPhotoName).sort();
     for (const name of names) photos.push(join(path, name));
   }
   return photos;

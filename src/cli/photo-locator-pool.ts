@@ -92,12 +92,13 @@ export class PhotoLocatorPool {
   }
 
   /**
-   * Starts a worker per core Node reports, but no more than `photos`, and
-   * waits until they are ready. Fewer workers than cores (fewer photos) share
-   * the rest: their detectors split each photo's rows among them.
+   * Starts a worker per thread (`threads`, by default a thread per core Node
+   * reports), but no more than `photos`, and waits until they are ready. Fewer
+   * workers than threads (fewer photos) share the rest: their detectors split
+   * each photo's rows among them.
    */
-  static async start(init: PhotoLocatorInit, photos: number): Promise<PhotoLocatorPool> {
-    const cores = availableParallelism();
+  static async start(init: PhotoLocatorInit, photos: number, threads = availableParallelism()): Promise<PhotoLocatorPool> {
+    const cores = threads;
     const count = Math.max(1, Math.min(cores, photos));
     const url = new URL('./photo-locator-worker.js', import.meta.url);
     // The model files once in shared memory, not copied into every worker (dlib's 68-point one is 95 MB).

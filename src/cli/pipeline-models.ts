@@ -15,18 +15,20 @@ export async function readPipelineModels(files: { landmarks?: string; model?: st
 
 /**
  * Starts the locate workers for `photos` and loads the recognition model
- * beside them. If either fails, the other is closed before the error is
- * thrown: live workers would keep the process from ever exiting.
+ * beside them, both on `threads` threads if given (else a thread per core).
+ * If either fails, the other is closed before the error is thrown: live
+ * workers would keep the process from ever exiting.
  */
 export async function startPhotoPipeline(
   files: { landmarks?: string; model?: string },
   init: Omit<PhotoLocatorInit, 'detector' | 'landmarks'>,
   photos: number,
+  threads?: number,
 ): Promise<{ workers: PhotoLocatorPool; recognition: FaceRecognitionModel }> {
   const { detector, landmarks, recognition: model } = await readPipelineModels(files);
   const [workers, recognition] = await Promise.allSettled([
-    PhotoLocatorPool.start({ ...init, detector, landmarks }, photos),
-    loadFaceRecognitionModel(model),
+    PhotoLocatorPool.start({ ...init, detector, landmarks }, photos, threads),
+    loadFaceRecognitionModel(model, { threads }),
   ]);
   if (workers.status === 'fulfilled' && recognition.status === 'fulfilled')
     return { workers: workers.value, recognition: recognition.value };

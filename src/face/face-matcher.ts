@@ -1,0 +1,212 @@
+import { describeValue, optionsObject } from '../arguments.js';
+import {
+  createKernelMemory,
+  growKernelMemory,
+  instantiateKernels,
+  loadKernelModule,
+  type Kernels,
+  type WasmSource,
+} from '../engine/kernels.js';
+import { alignBuffer, INITIAL_PAGES, RESERVED_BYTES } from '../engine/memory-layout.js';
+import { DisposedError, InputError } from '../errors.js';
+import { SAME_PERSON_THRESHOLD } from './descriptor-distance.js';
+import { DESCRIPTOR_LENGTH } from './face-recognition-model.js';
+
+/** The name a match beyond the tolerance gets, as face_recognition's CLI prints it. */
+export const UNKNOWN_PERSON = 'unknown_person';
+
+/** The nearest known face's name (or UNKNOWN_PERSON beyond the tolerance) and its distance. */
+export interface FaceMatch {
+  name: string;
+  /** dlib's float32 `length(a - b)`: exactly descriptorDistance(descriptor, nearest). Infinity with nothing known. */
+  distance: number;
+}
+
+/** A FaceMatcher as JSON: a name per descriptor, in the order they were added. */
+export interface FaceMatcherJSON {
+  version: 1;
+  names: string[];
+  descriptors: number[][];
+}
+
+export interface FaceMatcherOptions {
+  wasm?: WasmSource;
+}
+
+/** Descriptors the kernel reads as one block (one per SIMD lane). */
+const BLOCK_ROWS = 4;
+const BLOCK_BYTES = BLOCK_ROWS * DESCRIPTOR_LENGTH * 4;
+/** The query descriptor; the blocks of known descriptors follow it, then the distances out. */
+const QUERY_AT = RESERVED_BYTES;
+const BLOCKS_AT = QUERY_AT + alignBuffer(DESCRIPTOR_LENGTH * 4);
+const FIRST_CAPACITY_BLOCKS = 16;
+
+/** A descriptor argument copied to float32, or an InputError naming `what`. */
+function checkedDescriptor(value: unknown, what: string): Float32Array {
+  const length = (value as { length?: unknown } | null)?.length;
+  if (typeof value !== 'object' || value === null || length !== DESCRIPTOR_LENGTH) {
+    throw new InputError(
+      `${what} must be a descriptor of ${DESCRIPTOR_LENGTH} numbers (Float32Array or number[]), got ${describeValue(value)}`,
+    );
+  }
+  const values = value as ArrayLike<unknown>;
+  const descriptor = new Float32Array(DESCRIPTOR_LENGTH);
+  for (let k = 0; k < DESCRIPTOR_LENGTH; k++) {
+    const v = values[k];
+    descriptor[k] = v as number;
+    if (typeof v !== 'number' || !Number.isFinite(descriptor[k]))
+      throw new InputError(`${what}[${k}] is ${describeValue(v)}, not a finite float32`);
+  }
+  return descriptor;
+}
+
+function checkedTolerance(tolerance: unknown): number {
+  if (typeof tolerance !== 'number' || !(tolerance > 0) || !Number.isFinite(tolerance)) {
+    throw new InputError(
+      `tolerance must be a positive finite distance (dlib's is ${SAME_PERSON_THRESHOLD}), got ${describeValue(tolerance)}`,
+    );
+  }
+  return tolerance;
+}
+
+function checkedName(name: unknown, what: string): string {
+  if (typeof name !== 'string' || name.length === 0) throw new InputError(`${what} must be a non-empty string, got ${describeValue(name)}`);
+  return name;
+}
+
+/**
+ * Known faces by name, for telling who an unknown face is: the nearest known
+ * descriptor's name, if it is within the tolerance. A person may have several
+ * descriptors. The descriptors live in WebAssembly memory, and a query's
+ * distances to all of them are one SIMD kernel call, each exactly dlib's
+ * float32 `length(a - b)` (descriptorDistance's value).
+ */
+export class FaceMatcher {
+  /** Dropped whole on dispose: the kernels' instance holds the memory too. */
+  private runtime: { memory: WebAssembly.Memory; kernels: Kernels } | null;
+  private readonly names: string[] = [];
+  private capacityBlocks = 0;
+
+  private constructor(memory: WebAssembly.Memory, kernels: Kernels) {
+    this.runtime = { memory, kernels };
+  }
+
+  /** An empty matcher; its kernels are compiled once per process. */
+  static async create(options?: FaceMatcherOptions): Promise<FaceMatcher> {
+    options = optionsObject(options, "FaceMatcher.create's options");
+    const { module, sharedMemory } = await loadKernelModule(options.wasm ?? {}, false);
+    const memory = createKernelMemory(INITIAL_PAGES, sharedMemory);
+    return new FaceMatcher(memory, await instantiateKernels(module, memory));
+  }
+
+  /** A matcher of what `toJSON` gave (checked: version 1, a name per descriptor, descriptors of 128 finite numbers). */
+  static async fromJSON(json: unknown, options?: FaceMatcherOptions): Promise<FaceMatcher> {
+    if (typeof json !== 'object' || json === null || Array.isArray(json)) {
+      throw new InputError(`FaceMatcher.fromJSON takes { version: 1, names, descriptors }, got ${describeValue(json)}`);
+    }
+    const { version, names, descriptors } = json as Partial<Record<keyof FaceMatcherJSON, unknown>>;
+    if (version !== 1)
+      throw new InputError(`FaceMatcher JSON of version ${describeValue(version)} is not known: this library reads version 1`);
+    if (!Array.isArray(names) || !Array.isArray(descriptors) || names.length !== descriptors.length) {
+      throw new InputError(
+        `FaceMatcher JSON needs arrays names and descriptors of one length, got ${describeValue(names)} and ${describeValue(descriptors)}`,
+      );
+    }
+    const checked = descriptors.map((d, i) => checkedDescriptor(d, `descriptors[${i}]`));
+    names.forEach((name, i) => checkedName(name, `names[${i}]`));
+    const matcher = await FaceMatcher.create(options);
+    checked.forEach((descriptor, i) => matcher.addChecked(names[i] as string, descriptor));
+    return matcher;
+  }
+
+  /** How many descriptors it knows. */
+  get size(): number {
+    return this.names.length;
+  }
+
+  /** Adds a known face: `name`'s descriptor (128 finite numbers). */
+  add(name: string, descriptor: ArrayLike<number>): void {
+    this.live();
+    this.addChecked(checkedName(name, 'name'), checkedDescriptor(descriptor, 'descriptor'));
+  }
+
+  /**
+   * The nearest known descriptor's name and distance, or UNKNOWN_PERSON and
+   * that distance when it is beyond `tolerance` (a face within it, `distance
+   * <= tolerance`, matches, as in face_recognition); UNKNOWN_PERSON and
+   * Infinity when nothing is known. Of equally near descriptors, the first added wins.
+   */
+  findBestMatch(descriptor: ArrayLike<number>, tolerance = SAME_PERSON_THRESHOLD): FaceMatch {
+    this.live();
+    return this.match(checkedDescriptor(descriptor, 'descriptor'), checkedTolerance(tolerance));
+  }
+
+  /** findBestMatch for each descriptor. */
+  findBestMatches(descriptors: ArrayLike<number>[], tolerance = SAME_PERSON_THRESHOLD): FaceMatch[] {
+    this.live();
+    if (!Array.isArray(descriptors)) throw new InputError(`descriptors must be an array of descriptors, got ${describeValue(descriptors)}`);
+    const checked = descriptors.map((d, i) => checkedDescriptor(d, `descriptors[${i}]`));
+    const limit = checkedTolerance(tolerance);
+    return checked.map((d) => this.match(d, limit));
+  }
+
+  /** `{ version: 1, names, descriptors }`: JSON.stringify gives it, FaceMatcher.fromJSON reads it back exactly. */
+  toJSON(): FaceMatcherJSON {
+    const { memory } = this.live();
+    const blocks = new Float32Array(memory.buffer, BLOCKS_AT, this.capacityBlocks * BLOCK_ROWS * DESCRIPTOR_LENGTH);
+    const descriptors = this.names.map((_, r) => {
+      const at = (r >> 2) * BLOCK_ROWS * DESCRIPTOR_LENGTH + (r & 3);
+      return Array.from({ length: DESCRIPTOR_LENGTH }, (_, k) => blocks[at + k * BLOCK_ROWS]);
+    });
+    return { version: 1, names: this.names.slice(), descriptors };
+  }
+
+  /** Frees the WebAssembly memory; any later call throws DisposedError. */
+  dispose(): void {
+    this.runtime = null;
+  }
+
+  private live(): { memory: WebAssembly.Memory; kernels: Kernels } {
+    if (!this.runtime) throw new DisposedError('the face matcher has been disposed');
+    return this.runtime;
+  }
+
+  /** Where the distances go: after the blocks, so they move when the blocks grow. */
+  private get distancesAt(): number {
+    return BLOCKS_AT + this.capacityBlocks * BLOCK_BYTES;
+  }
+
+  private addChecked(name: string, descriptor: Float32Array): void {
+    const row = this.names.length;
+    if (row === this.capacityBlocks * BLOCK_ROWS) this.grow();
+    const blocks = new Float32Array(this.live().memory.buffer, BLOCKS_AT, this.capacityBlocks * BLOCK_ROWS * DESCRIPTOR_LENGTH);
+    const at = (row >> 2) * BLOCK_ROWS * DESCRIPTOR_LENGTH + (row & 3);
+    for (let k = 0; k < DESCRIPTOR_LENGTH; k++) blocks[at + k * BLOCK_ROWS] = descriptor[k];
+    this.names.push(name);
+  }
+
+  /** Doubles the blocks' room; the lanes of a block not yet filled hold zeros (distances no one reads). */
+  private grow(): void {
+    const { memory } = this.live();
+    const capacityBlocks = Math.max(FIRST_CAPACITY_BLOCKS, this.capacityBlocks * 2);
+    const end = BLOCKS_AT + capacityBlocks * BLOCK_BYTES + alignBuffer(capacityBlocks * BLOCK_ROWS * 4);
+    growKernelMemory(memory, end, `a face matcher of ${capacityBlocks * BLOCK_ROWS} descriptors`);
+    const oldEnd = BLOCKS_AT + this.capacityBlocks * BLOCK_BYTES;
+    new Uint8Array(memory.buffer, oldEnd, capacityBlocks * BLOCK_BYTES - this.capacityBlocks * BLOCK_BYTES).fill(0);
+    this.capacityBlocks = capacityBlocks;
+  }
+
+  private match(descriptor: Float32Array, tolerance: number): FaceMatch {
+    const { memory, kernels } = this.live();
+    const count = this.names.length;
+    if (count === 0) return { name: UNKNOWN_PERSON, distance: Infinity };
+    new Float32Array(memory.buffer, QUERY_AT, DESCRIPTOR_LENGTH).set(descriptor);
+    const out = this.distancesAt;
+    kernels.f32_distances_interleaved_4__simd128(QUERY_AT, BLOCKS_AT, DESCRIPTOR_LENGTH, out, 0, Math.ceil(count / BLOCK_ROWS));
+    const distances = new Float32Array(memory.buffer, out, count);
+    let best = 0;
+    for (let r = 1; r < count; r++) if (distances[r] < distances[best]) best = r;
+    const distance = distances[best];
+    return { name: distance <= tolerance ? this.names[best] : UNKNOWN_PERSON, distance };
+  }
+}
