@@ -7,7 +7,7 @@ import {
   type Kernels,
   type WasmSource,
 } from '../engine/kernels.js';
-import { alignBuffer, INITIAL_PAGES, RESERVED_BYTES } from '../engine/memory-layout.js';
+import { alignBuffer, INITIAL_PAGES, RESERVED_BYTES } from '../memory-layout.js';
 import { DisposedError, InputError } from '../errors.js';
 import { SAME_PERSON_THRESHOLD } from './descriptor-distance.js';
 import { DESCRIPTOR_LENGTH } from './face-recognition-model.js';
