@@ -23,6 +23,9 @@ const NOT_QUICK = [
   'engine-variants',
   'precompiled-wasm',
   'cli',
+  'cli-output',
+  'decoder-cli',
+  'recognize-cli',
   'lfw-subset',
 ].map((name) => `test/${name}.test.ts`);
 
@@ -30,6 +33,9 @@ export default defineConfig(({ mode }) => ({
   test: {
     include: ['test/**/*.test.ts'],
     exclude: mode === 'quick' ? NOT_QUICK : [],
+    // Both cores for the quick suite (under a minute on 2); the full one keeps vitest's default,
+    // so that the browser and runtime tests, which start threads of their own, are not squeezed.
+    ...(mode === 'quick' ? { maxWorkers: 2 } : {}),
     env: { DLIB_WASM_TEST_MODE: mode },
     testTimeout: 60_000,
     hookTimeout: 60_000,

@@ -4,12 +4,13 @@
 import { inflateSync, deflateSync } from 'node:zlib';
 import { DlibByteReader } from '../../src/dlib/serialization.js';
 import { concat, pngChunk } from './image-files.js';
+import { QUICK } from './suite.js';
 
 /** Cases per stage and the seed: the suite's defaults, or `npm run fuzz`'s (scripts/fuzz.mjs). */
 export const FUZZ = {
   seed: Number(process.env.DLIB_WASM_FUZZ_SEED ?? 1),
-  /** Scales every stage's case count (npm run fuzz -- --count N sets it to N / 1000). */
-  scale: Number(process.env.DLIB_WASM_FUZZ_SCALE ?? 1),
+  /** Scales every stage's case count (npm run fuzz -- --count N sets it to N / 1000; the quick suite runs a tenth). */
+  scale: Number(process.env.DLIB_WASM_FUZZ_SCALE ?? (QUICK ? 0.1 : 1)),
   /** Only this case of each stage, to reproduce a failure. */
   only: process.env.DLIB_WASM_FUZZ_CASE === undefined ? undefined : Number(process.env.DLIB_WASM_FUZZ_CASE),
   /** Load and run every model that reads, not one per distinct structure. */
