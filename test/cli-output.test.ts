@@ -6,22 +6,12 @@ import { availableParallelism, tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { runCli } from './support/cli.js';
 
 // The CLI as built by `npm run build` (npm test builds first).
 const root = fileURLToPath(new URL('..', import.meta.url));
 const cli = join(root, 'dist/cli/main.js');
-/** Runs the CLI; a run that does not end within a minute is killed (a hang guard, not a timing assertion). */
-const run = (args: string[], nodeOptions: string[] = []) =>
-  new Promise<{ code: number | null; stdout: string; stderr: string }>((done) => {
-    execFile(
-      process.execPath,
-      [...nodeOptions, cli, ...args],
-      { cwd: root, timeout: 60_000, maxBuffer: 1 << 26 },
-      (error, stdout, stderr) => {
-        done({ code: error ? ((error as { code?: number }).code ?? null) : 0, stdout, stderr });
-      },
-    );
-  });
+const run = (args: string[], nodeOptions: string[] = []) => runCli(args, { nodeOptions });
 const photo = (name: string) => join(root, 'test/fixtures/photos', name);
 const SMALL = photo('2008_001009.jpg');
 const tempDir = () => mkdtempSync(join(tmpdir(), 'dlib-wasm-cli-out-'));

@@ -1,24 +1,19 @@
-import { execFile } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
 import { readFile } from 'node:fs/promises';
 import encodeJpeg, { init as initJpegEncoder } from '@jsquash/jpeg/encode.js';
 import { describe, expect, it } from 'vitest';
 import { decodeImage } from '../src/cli/decode-image.js';
 import { descriptorDistance, loadFacePipeline } from '../src/index.js';
 import { fixtureJson, fixturePng, maxAbsDiff } from './support/helpers.js';
+import { runCli } from './support/cli.js';
 
 // The CLI as built by `npm run build` (npm test builds first).
 const root = fileURLToPath(new URL('..', import.meta.url));
 const cli = join(root, 'dist/cli/main.js');
-const run = (...args: string[]) =>
-  promisify(execFile)(process.execPath, [cli, ...args], { cwd: root }).then(
-    (r) => ({ code: 0, ...r }),
-    (e: { code: number; stdout: string; stderr: string }) => ({ code: e.code, stdout: e.stdout, stderr: e.stderr }),
-  );
+const run = (...args: string[]) => runCli(args);
 
 const { items } = fixtureJson<{ items: { chip: string; descriptor: number[] }[] }>('descriptors.json');
 const chip = (i: number) => join('test/fixtures', items[i].chip);

@@ -1,20 +1,12 @@
-import { execFile } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { fixture } from './support/helpers.js';
+import { runCli } from './support/cli.js';
 
 // The CLI as built by `npm run build` (npm test builds first), on damaged JPEGs.
-const root = fileURLToPath(new URL('..', import.meta.url));
-const cli = join(root, 'dist/cli/main.js');
-const run = (timeout: number, ...args: string[]) =>
-  promisify(execFile)(process.execPath, [cli, ...args], { cwd: root, timeout, maxBuffer: 64 << 20 }).then(
-    (r) => ({ code: 0 as number | null, signal: null as string | null, ...r }),
-    (e: { code: number | null; signal: string | null; stdout: string; stderr: string }) => e,
-  );
+const run = (timeout: number, ...args: string[]) => runCli(args, { timeout });
 
 /**
  * The files of the hang report: 2008_002506.jpg with 1-6 of its first 2 KB of

@@ -1,9 +1,6 @@
-import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
 import * as ort from 'onnxruntime-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RgbImage } from '../src/image.js';
@@ -12,6 +9,7 @@ import { exportOnnx } from '../src/onnx/index.js';
 import { ModelProto } from '../src/onnx/onnx-schema.js';
 import { QUICK } from './support/suite.js';
 import { faceModelBytes, fixture, fixtureJson, fixturePng, maxAbsDiff, relativeDiff, thrown } from './support/helpers.js';
+import { runCli } from './support/cli.js';
 
 interface ZooTensor {
   shape: number[];
@@ -142,12 +140,7 @@ describe('ONNX export of nets of any input size', () => {
 
 // The CLI as built by `npm run build`, which the quick mode does not run.
 describe.skipIf(QUICK)('npx dlib-wasm export-onnx', () => {
-  const root = fileURLToPath(new URL('..', import.meta.url));
-  const run = (...args: string[]) =>
-    promisify(execFile)(process.execPath, [join(root, 'dist/cli/main.js'), 'export-onnx', ...args], { cwd: root }).then(
-      (r) => ({ code: 0, ...r }),
-      (e: { code: number; stdout: string; stderr: string }) => ({ code: e.code, stdout: e.stdout, stderr: e.stderr }),
-    );
+  const run = (...args: string[]) => runCli(['export-onnx', ...args]);
   let folder: string;
   beforeAll(() => {
     folder = mkdtempSync(join(tmpdir(), 'dlib-wasm-onnx-'));

@@ -1,24 +1,16 @@
-import { execFile } from 'node:child_process';
 import { copyFileSync, mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { encodePng } from '../src/cli/encode-png.js';
 import { descriptorDistance } from '../src/index.js';
+import { runCli } from './support/cli.js';
 
 // `dlib-wasm recognize` as built by `npm run build`, on LFW photos: a known folder with a person
 // as a (linked) sub-folder, one as a photo, a photo of two faces and a folder of a photo of none; unknown photos of
 // those people, of someone else, and a photo without a face.
 
-const root = fileURLToPath(new URL('..', import.meta.url));
-const cli = join(root, 'dist/cli/main.js');
-const run = (...args: string[]) =>
-  promisify(execFile)(process.execPath, [cli, ...args], { cwd: root }).then(
-    (r) => ({ code: 0, ...r }),
-    (e: { code: number; stdout: string; stderr: string }) => ({ code: e.code, stdout: e.stdout, stderr: e.stderr }),
-  );
+const run = (...args: string[]) => runCli(args);
 
 const lfw = (person: string, n: number) => join('test/fixtures/lfw/deepfunneled_250', person, `${person}_000${n}.jpg`);
 const dir = mkdtempSync(join(tmpdir(), 'dlib-wasm-recognize-'));
