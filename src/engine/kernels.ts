@@ -75,6 +75,29 @@ const BUILDS = {
 };
 const compiled = new Map<string, Promise<WebAssembly.Module>>();
 
+/**
+ * Compiles on the calling thread where the runtime allows it, and asynchronously only where it
+ * does not (a browser page's main thread refuses modules over 4 KB with a RangeError): Firefox's
+ * asynchronous compile has been seen never to settle in a Web Worker (the Firefox parity test
+ * stopped there about once in a few dozen runs), and the kernels compile in milliseconds.
+ */
+function compileKernelBytes(bytes: Uint8Array<ArrayBuffer>): Promise<WebAssembly.Module> {
+  try {
+    return Promise.resolve(new WebAssembly.Module(bytes));
+  } catch (error) {
+    return error instanceof RangeError ? WebAssembly.compile(bytes) : Promise.reject(error);
+  }
+}
+
+/** Instantiates on the calling thread where the runtime allows it, for the reason compileKernelBytes does. */
+function instantiateKernelModule(module: WebAssembly.Module, imports: WebAssembly.Imports): Promise<WebAssembly.Instance> {
+  try {
+    return Promise.resolve(new WebAssembly.Instance(module, imports));
+  } catch (error) {
+    return error instanceof RangeError ? WebAssembly.instantiate(module, imports) : Promise.reject(error);
+  }
+}
+
 /** Compiles (once per process) the kernel build this runtime can run best. */
 export function loadKernelModule(source: WasmSource, sharedMemory: boolean): Promise<KernelModule> {
   optionsObject(source, 'the wasm option');
@@ -89,7 +112,7 @@ export function loadKernelModule(source: WasmSource, sharedMemory: boolean): Pro
   const build = `${relaxedSimd ? 'relaxed-simd' : 'simd'}${sharedMemory ? '-shared' : ''}` as keyof typeof BUILDS;
   let module = compiled.get(build);
   if (!module) {
-    module = WebAssembly.compile(decodeBase64(BUILDS[build])).catch((error: unknown) => {
+    module = compileKernelBytes(decodeBase64(BUILDS[build])).catch((error: unknown) => {
       compiled.delete(build);
       throw new DlibWasmError(
         `could not compile the kernels (${String(error)}). Where the runtime forbids compiling from bytes (Cloudflare Workers, a CSP without 'wasm-unsafe-eval'), pass wasm: { module } with dlib-wasm/wasm/kernels-${build}.wasm compiled by the platform, as Workers import .wasm files`,
@@ -141,7 +164,7 @@ export function growKernelMemory(memory: WebAssembly.Memory, bytes: number, what
  * takes other parameters, is an InputError here, not garbage later.
  */
 export async function instantiateKernels(module: WebAssembly.Module, memory: WebAssembly.Memory): Promise<Kernels> {
-  const { exports } = await WebAssembly.instantiate(module, { env: { memory } });
+  const { exports } = await instantiateKernelModule(module, { env: { memory } });
   for (const name of KERNEL_NAMES) {
     const kernel = exports[name];
     const parameters = KERNEL_PARAMETER_KINDS[name].length;
