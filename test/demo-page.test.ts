@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -10,6 +10,7 @@ import { decodeImage } from '../src/cli/decode-image.js';
 import { descriptorDistance } from '../src/index.js';
 import { fixtureJson } from './support/helpers.js';
 import { launchChromium } from './support/chromium.js';
+import { LANDMARK_MODEL_68, landmarkModel68Bytes } from './support/face-fixtures.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const BALD_GUYS = `${root}examples/photos/bald_guys.jpg`;
@@ -22,7 +23,6 @@ const CHIPS = [
 ];
 const SCREENSHOT = `${root}build/screenshots/demo-page.jpg`;
 /** dlib's 68-point shape predictor where Debian's libdlib-data put it (too big to bundle). */
-const LANDMARKS_68 = '/usr/share/dlib/shape_predictor_68_face_landmarks.dat';
 /** The webcam's fake clip: a 640x480 crop of bald_guys.jpg holding faces f15 (224 px wide) and f07 (155 px), two people. */
 const CLIP = { left: 310, top: 640, width: 640, height: 480 };
 
@@ -158,42 +158,40 @@ describe('the demo page (npm run demo)', () => {
     await page.close();
   });
 
-  it.skipIf(!existsSync(LANDMARKS_68))(
-    "draws dlib's 68 landmarks from a picked predictor file, and detects with the upsample chosen",
-    async () => {
-      const errors: string[] = [];
-      const page = await openDemo(errors);
-      await page.selectOption('#landmarks', 'file');
-      await page.setInputFiles('#landmarks-file', LANDMARKS_68);
-      await expect.poll(() => page.textContent('#landmarks option[value=file]')).toBe('shape_predictor_68_face_landmarks.dat');
-      const photo = `${root}test/fixtures/photos/2008_001322.jpg`;
-      await page.setInputFiles('#files', photo);
-      await page.waitForSelector('#photos g.face', { timeout: 20_000 });
-      const onPage = () =>
-        page.$$eval('#photos figure:first-child g.face', (groups) =>
-          groups.map((group) => ({
-            rect: (group as SVGElement).dataset.rect,
-            landmarks: [...group.querySelectorAll('circle')].map((dot) => [Number(dot.getAttribute('cx')), Number(dot.getAttribute('cy'))]),
-          })),
-        );
-      const dlib = ['f00', 'f01', 'f02'].map((face) =>
-        fixtureJson<{ detection: { rect: Rect }; landmarks_68: number[][] }>(`faces/2008_001322_${face}.json`),
+  it("draws dlib's 68 landmarks from a picked predictor file, and detects with the upsample chosen", async () => {
+    landmarkModel68Bytes(); // missing, it fails saying how to install it
+    const errors: string[] = [];
+    const page = await openDemo(errors);
+    await page.selectOption('#landmarks', 'file');
+    await page.setInputFiles('#landmarks-file', LANDMARK_MODEL_68);
+    await expect.poll(() => page.textContent('#landmarks option[value=file]')).toBe('shape_predictor_68_face_landmarks.dat');
+    const photo = `${root}test/fixtures/photos/2008_001322.jpg`;
+    await page.setInputFiles('#files', photo);
+    await page.waitForSelector('#photos g.face', { timeout: 20_000 });
+    const onPage = () =>
+      page.$$eval('#photos figure:first-child g.face', (groups) =>
+        groups.map((group) => ({
+          rect: (group as SVGElement).dataset.rect,
+          landmarks: [...group.querySelectorAll('circle')].map((dot) => [Number(dot.getAttribute('cx')), Number(dot.getAttribute('cy'))]),
+        })),
       );
-      const key = ({ left, top, right, bottom }: Rect) => [left, top, right, bottom].join(',');
-      const byRect = (a: { rect?: string }, b: { rect?: string }) => a.rect!.localeCompare(b.rect!);
-      expect((await onPage()).sort(byRect)).toEqual(
-        dlib.map((f) => ({ rect: key(f.detection.rect), landmarks: f.landmarks_68 })).sort(byRect),
-      );
+    const dlib = ['f00', 'f01', 'f02'].map((face) =>
+      fixtureJson<{ detection: { rect: Rect }; landmarks_68: number[][] }>(`faces/2008_001322_${face}.json`),
+    );
+    const key = ({ left, top, right, bottom }: Rect) => [left, top, right, bottom].join(',');
+    const byRect = (a: { rect?: string }, b: { rect?: string }) => a.rect!.localeCompare(b.rect!);
+    expect((await onPage()).sort(byRect)).toEqual(
+      dlib.map((f) => ({ rect: key(f.detection.rect), landmarks: f.landmarks_68 })).sort(byRect),
+    );
 
-      await page.selectOption('#upsample', '2');
-      await page.setInputFiles('#files', photo);
-      await expect.poll(() => page.$$eval('#photos figure', (figures) => figures.length), { timeout: 20_000 }).toBe(2);
-      const { upsample_2 } = fixtureJson<{ upsample_2: Record<string, { rect: Rect }[]> }>('hog/dlib-detections.json');
-      expect((await onPage()).map((face) => face.rect).sort()).toEqual(upsample_2['2008_001322.jpg'].map((d) => key(d.rect)).sort());
-      expect(errors).toEqual([]);
-      await page.close();
-    },
-  );
+    await page.selectOption('#upsample', '2');
+    await page.setInputFiles('#files', photo);
+    await expect.poll(() => page.$$eval('#photos figure', (figures) => figures.length), { timeout: 20_000 }).toBe(2);
+    const { upsample_2 } = fixtureJson<{ upsample_2: Record<string, { rect: Rect }[]> }>('hog/dlib-detections.json');
+    expect((await onPage()).map((face) => face.rect).sort()).toEqual(upsample_2['2008_001322.jpg'].map((d) => key(d.rect)).sort());
+    expect(errors).toEqual([]);
+    await page.close();
+  });
 
   it('takes 150x150 images as aligned chips: dlib descriptors, two people; a file that is no image is named as such', async () => {
     const errors: string[] = [];
