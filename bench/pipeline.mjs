@@ -56,7 +56,7 @@ const pipeline = await loadFacePipeline(
 );
 // dlib's 68-point model comes with Debian's libdlib-data; without it, that row stays empty.
 const landmarks68Bytes = await readFile(LANDMARKS_68).catch(() => undefined);
-const landmarks68 = landmarks68Bytes && loadShapePredictor(landmarks68Bytes);
+const landmarks68 = landmarks68Bytes && (await loadShapePredictor(landmarks68Bytes));
 
 /** Runs `step` once to warm up, then `runs` times; the median in ms. */
 async function medianMs(step) {
