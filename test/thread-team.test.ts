@@ -7,8 +7,9 @@ import { DlibWasmError, WasmMemoryError, WorkerDiedError } from '../src/errors.j
 import { loadFrontalFaceDetector, loadNetwork } from '../src/index.js';
 import { fixture, fixtureJson, fixturePng, thrown } from './support/helpers.js';
 import { runWhole, type ParallelCall } from '../src/engine/parallel-call.js';
+import { WASM_PAGE_BYTES } from '../src/memory-layout.js';
 
-const PAGE = 65536;
+const PAGE = WASM_PAGE_BYTES;
 
 /** ReLU in place over `floats` floats from the second page: the caller takes the first half, the worker the second. */
 function reluCall(floats: number): ParallelCall {
