@@ -1,13 +1,6 @@
 import { describeValue, optionsObject } from '../arguments.js';
-import {
-  createKernelMemory,
-  growKernelMemory,
-  instantiateKernels,
-  loadKernelModule,
-  type Kernels,
-  type WasmSource,
-} from '../engine/kernels.js';
-import { alignBuffer, INITIAL_PAGES, RESERVED_BYTES } from '../memory-layout.js';
+import { growKernelMemory, type Kernels, loadKernelsOnOwnMemory, type WasmSource } from '../engine/kernels.js';
+import { alignBuffer, RESERVED_BYTES } from '../memory-layout.js';
 import { DisposedError, InputError } from '../errors.js';
 import { SAME_PERSON_THRESHOLD } from './descriptor-distance.js';
 import { DESCRIPTOR_LENGTH } from './face-recognition-model.js';
@@ -94,9 +87,8 @@ export class FaceMatcher {
   /** An empty matcher; its kernels are compiled once per process. */
   static async create(options?: FaceMatcherOptions): Promise<FaceMatcher> {
     options = optionsObject(options, "FaceMatcher.create's options");
-    const { module, sharedMemory } = await loadKernelModule(options.wasm ?? {}, false);
-    const memory = createKernelMemory(INITIAL_PAGES, sharedMemory);
-    return new FaceMatcher(memory, await instantiateKernels(module, memory));
+    const { memory, kernels } = await loadKernelsOnOwnMemory(options.wasm ?? {});
+    return new FaceMatcher(memory, kernels);
   }
 
   /** A matcher of what `toJSON` gave (checked: version 1, a name per descriptor, descriptors of 128 finite numbers). */

@@ -1,13 +1,6 @@
 import { DisposedError, InputError } from '../errors.js';
-import {
-  createKernelMemory,
-  growKernelMemory,
-  instantiateKernels,
-  loadKernelModule,
-  type Kernels,
-  type WasmSource,
-} from '../engine/kernels.js';
-import { INITIAL_PAGES, RESERVED_BYTES } from '../memory-layout.js';
+import { growKernelMemory, type Kernels, loadKernelsOnOwnMemory, type WasmSource } from '../engine/kernels.js';
+import { RESERVED_BYTES } from '../memory-layout.js';
 import { affineThroughThreePoints, type AffineTransform, type Rectangle } from '../geometry/point-transforms.js';
 import { describeRgbImage, MAX_IMAGE_PIXELS, MIN_SAMPLED_SIDE, type RgbImage } from '../image.js';
 import { rotatedCorners, type ChipDetails } from './face-chip.js';
@@ -245,7 +238,6 @@ class WasmImageChipExtractor implements ImageChipExtractor {
 /** Compiles (once per process) and instantiates the kernels over a memory of the extractor's own. */
 export async function loadImageChipExtractor(options?: ImageChipExtractorOptions): Promise<ImageChipExtractor> {
   options = optionsObject(options, "loadImageChipExtractor's options");
-  const { module, sharedMemory } = await loadKernelModule(options.wasm ?? {}, false);
-  const memory = createKernelMemory(INITIAL_PAGES, sharedMemory);
-  return new WasmImageChipExtractor(memory, await instantiateKernels(module, memory));
+  const { memory, kernels } = await loadKernelsOnOwnMemory(options.wasm ?? {});
+  return new WasmImageChipExtractor(memory, kernels);
 }
