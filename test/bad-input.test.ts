@@ -20,7 +20,7 @@ import {
   type Topology,
 } from '../src/index.js';
 import { landmarkModel5Bytes } from './support/face-fixtures.js';
-import { faceModelBytes, fixture, fixtureJson, fixturePng, thrown } from './support/helpers.js';
+import { faceModelBytes, fixture, fixtureJson, fixturePng, thrown, spliceBytes } from './support/helpers.js';
 import { readOutcomes } from './support/read-outcomes.js';
 
 // Bad bytes, bad topologies and bad images must each end in one of the
@@ -45,14 +45,6 @@ function expectError<T extends DlibWasmError>(error: unknown, type: abstract new
   expect(error).toBeInstanceOf(type);
   expect((error as Error).message).toMatch(message);
   return error as T;
-}
-
-function splice(bytes: Uint8Array, at: number, remove: number, insert: ArrayLike<number>): Uint8Array {
-  const out = new Uint8Array(bytes.length - remove + insert.length);
-  out.set(bytes.subarray(0, at));
-  out.set(insert, at);
-  out.set(bytes.subarray(at + remove), at + insert.length);
-  return out;
 }
 
 /** A non-negative integer in dlib's format: a control byte giving the length, then little-endian bytes. */
@@ -187,7 +179,7 @@ describe('corrupted bytes', () => {
   const read = (bytes: Uint8Array) => () => readDlibNetwork(bytes, { printout: conv.printout });
 
   it('a tensor claiming 2^40 elements fails before allocating them', () => {
-    const huge = splice(conv.bytes, fields.shape, fields.data - fields.shape, [...dlibInt(2 ** 20), ...dlibInt(2 ** 20), 1, 1, 1, 1]);
+    const huge = spliceBytes(conv.bytes, fields.shape, fields.data - fields.shape, [...dlibInt(2 ** 20), ...dlibInt(2 ** 20), 1, 1, 1, 1]);
     // Allocating 2^40 floats would throw a RangeError: a DatFormatError proves the size was checked first.
     const error = expectError(
       thrown(read(huge)),
@@ -196,17 +188,22 @@ describe('corrupted bytes', () => {
     );
     expect([error.layerIndex, error.offset]).toEqual([innermost.index, fields.tensor]);
 
-    const oneDimension = splice(conv.bytes, fields.shape, fields.data - fields.shape, [...dlibInt(2 ** 40), 1, 1, 1, 1, 1, 1]);
+    const oneDimension = spliceBytes(conv.bytes, fields.shape, fields.data - fields.shape, [...dlibInt(2 ** 40), 1, 1, 1, 1, 1, 1]);
     expect(
       expectError(thrown(read(oneDimension)), DatFormatError, /con params num_samples is 1099511627776, more than the allowed/).offset,
     ).toBe(fields.shape);
 
-    const overflow = splice(conv.bytes, fields.shape, fields.data - fields.shape, Array.from({ length: 4 }, () => dlibInt(2 ** 30)).flat());
+    const overflow = spliceBytes(
+      conv.bytes,
+      fields.shape,
+      fields.data - fields.shape,
+      Array.from({ length: 4 }, () => dlibInt(2 ** 30)).flat(),
+    );
     expectError(thrown(read(overflow)), DatFormatError, /con params tensor of shape \[1073741824,1073741824,1073741824,1073741824\] needs/);
   });
 
   it('a string claiming 2^30 bytes fails without building it', () => {
-    const bytes = splice(conv.bytes, 2, 2, dlibInt(2 ** 30));
+    const bytes = spliceBytes(conv.bytes, 2, 2, dlibInt(2 ** 30));
     const error = expectError(thrown(read(bytes)), DatFormatError, /loss layer version length is 1073741824, more than the allowed 256/);
     expect([error.layerIndex, error.offset]).toEqual([0, 2]);
   });
@@ -253,16 +250,16 @@ describe('corrupted bytes', () => {
   });
 
   it('wrong version tag strings name the layer', () => {
-    const lossTag = splice(conv.bytes, 2, 15, dlibString('loss_metric_3'));
+    const lossTag = spliceBytes(conv.bytes, 2, 15, dlibString('loss_metric_3'));
     const loss = expectError(thrown(read(lossTag)), UnsupportedLayerError, /^layer<0>: loss layer "loss_metric_3" is not supported/);
     expect(loss.layerIndex).toBe(0);
 
-    const inputTag = splice(conv.bytes, stringOffsets(conv.bytes, 'input_rgb_image')[0], 17, dlibString('input_rgb_imagf'));
+    const inputTag = spliceBytes(conv.bytes, stringOffsets(conv.bytes, 'input_rgb_image')[0], 17, dlibString('input_rgb_imagf'));
     expectError(thrown(read(inputTag)), UnsupportedLayerError, /^layer<10>: input layer "input_rgb_imagf" is not supported/);
 
     // The layer just above the input and one further out.
     for (const layer of [innermost, net.layers[1]]) {
-      const bytes = splice(conv.bytes, layer.offset, 7, dlibString('con_6'));
+      const bytes = spliceBytes(conv.bytes, layer.offset, 7, dlibString('con_6'));
       const error = expectError(
         thrown(read(bytes)),
         UnsupportedLayerError,
@@ -329,7 +326,7 @@ describe('corrupted bytes', () => {
 
   it('bytes after the network', () => {
     const error = expectError(
-      thrown(read(splice(conv.bytes, conv.bytes.length, 0, [0, 0]))),
+      thrown(read(spliceBytes(conv.bytes, conv.bytes.length, 0, [0, 0]))),
       DatFormatError,
       /^2 unexpected bytes after the network/,
     );
@@ -348,7 +345,7 @@ describe('corrupted bytes', () => {
           const changed = i % 4 < 2 ? bytes.slice() : bytes;
           if (i % 4 === 0) changed[at] ^= 1 << Math.floor(next() * 8);
           else if (i % 4 === 1) changed[at] = Math.floor(next() * 256);
-          yield i % 4 === 2 ? splice(bytes, at, 0, [Math.floor(next() * 256)]) : i % 4 === 3 ? splice(bytes, at, 1, []) : changed;
+          yield i % 4 === 2 ? spliceBytes(bytes, at, 0, [Math.floor(next() * 256)]) : i % 4 === 3 ? spliceBytes(bytes, at, 1, []) : changed;
         }
       }
       const outcomes = readOutcomes(damaged(), (changed, i) => readDlibNetwork(changed, i % 2 === 0 ? { printout } : {}));
@@ -454,7 +451,7 @@ describe('layers dlib-wasm cannot run', () => {
   it('a relu_ tag rewritten as another dlib layer: htan_ (same length), sig_ or mult_prev_', () => {
     expect(stringOffsets(bytes, 'relu_')).toContain(relu.offset);
     for (const tag of ['htan_', 'sig_', 'mult_prev_']) {
-      const changed = splice(bytes, relu.offset, 7, dlibString(tag));
+      const changed = spliceBytes(bytes, relu.offset, 7, dlibString(tag));
       const error = expectError(
         thrown(() => readDlibNetwork(changed, { printout })),
         UnsupportedLayerError,
@@ -465,7 +462,7 @@ describe('layers dlib-wasm cannot run', () => {
   });
 
   it('loadNetwork reports it the same way', async () => {
-    const changed = splice(bytes, relu.offset, 7, dlibString('sig_'));
+    const changed = spliceBytes(bytes, relu.offset, 7, dlibString('sig_'));
     const error = await rejection(() => loadNetwork(changed, { printout }));
     expect(expectError(error, UnsupportedLayerError, /layer "sig_" is not supported/).layerIndex).toBe(relu.index);
   });

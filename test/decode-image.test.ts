@@ -4,8 +4,8 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { decodeImage } from '../src/cli/decode-image.js';
 import { InputError } from '../src/index.js';
-import { fixture, fixtureJson } from './support/helpers.js';
-import { concat, encodePng, fakeFrameBehindFillByte, jpegMarkerAt, pngChunk, pngFile, withFrameSize } from './support/image-files.js';
+import { fixture, fixtureJson, concatBytes } from './support/helpers.js';
+import { encodePng, fakeFrameBehindFillByte, jpegMarkerAt, pngChunk, pngFile, withFrameSize } from './support/image-files.js';
 
 const faces = readdirSync(fileURLToPath(new URL('fixtures/faces/', import.meta.url))).filter((f) => f.endsWith('.json'));
 // One face per photo: each JSON names its photo and the md5 of dlib's decoded RGB pixels.
@@ -53,7 +53,8 @@ describe('JPEG markers, read as libjpeg reads them', () => {
   const jpeg = fixture('photos/Tom_Cruise_avp_2014_4.jpg');
   const sof = jpegMarkerAt(jpeg, 0xc0) >= 0 ? jpegMarkerAt(jpeg, 0xc0) : jpegMarkerAt(jpeg, 0xc2);
   /** The JPEG with `inserted` before its frame header. */
-  const beforeFrame = (bytes: Uint8Array, inserted: ArrayLike<number>) => concat(bytes.subarray(0, sof), inserted, bytes.subarray(sof));
+  const beforeFrame = (bytes: Uint8Array, inserted: ArrayLike<number>) =>
+    concatBytes(bytes.subarray(0, sof), inserted, bytes.subarray(sof));
 
   it('decodes a JPEG with fill bytes (0xFF) before its frame header, as libjpeg does', async () => {
     const expected = await decodeImage(jpeg);
@@ -77,7 +78,7 @@ describe('JPEG markers, read as libjpeg reads them', () => {
 
   it('rejects image data before any frame header, and a second SOI', async () => {
     const sos = jpegMarkerAt(jpeg, 0xda);
-    await expect(decodeImage(concat(jpeg.subarray(0, sof), jpeg.subarray(sos)))).rejects.toThrow(
+    await expect(decodeImage(concatBytes(jpeg.subarray(0, sof), jpeg.subarray(sos)))).rejects.toThrow(
       /image data \(SOS marker at byte \d+\) comes before any frame header/,
     );
     await expect(decodeImage(beforeFrame(jpeg, [0xff, 0xd8]))).rejects.toThrow(/a second SOI marker/);
@@ -161,7 +162,7 @@ describe('PNG checks', () => {
     await expect(decodeImage(pngFile(0, 4, 8, 2, 0, new Uint8Array(4)))).rejects.toThrow(
       /the image is 0x4; it must be at least 1x1 pixels/,
     );
-    const noData = concat(pngFile(4, 4, 8, 2, 0, new Uint8Array(0)).subarray(0, 33), pngChunk('IEND', []));
+    const noData = concatBytes(pngFile(4, 4, 8, 2, 0, new Uint8Array(0)).subarray(0, 33), pngChunk('IEND', []));
     await expect(decodeImage(noData)).rejects.toThrow(/no image data \(IDAT chunk\)/);
   });
 });

@@ -15,7 +15,7 @@ import {
   type NetworkDescription,
 } from '../src/index.js';
 import { exportOnnx } from '../src/onnx/index.js';
-import { fixture, fixtureJson } from './support/helpers.js';
+import { fixture, fixtureJson, spliceBytes } from './support/helpers.js';
 import { readOutcomes } from './support/read-outcomes.js';
 
 // dlib's published models (davisking/dlib-models), each read with dlib's printout of its net.
@@ -351,10 +351,6 @@ function mmodOptionFields(bytes: Uint8Array) {
   return { version, windowCount, width, end: r.offset };
 }
 
-function splice(bytes: Uint8Array, at: number, remove: number, insert: number[]): Uint8Array {
-  return new Uint8Array([...bytes.subarray(0, at), ...insert, ...bytes.subarray(at + remove)]);
-}
-
 describe("mmod_options' fields", () => {
   const name = 'mmod_front_and_rear_end_vehicle_detector';
   const { end } = readDlibNetworkPrefix(bytesOf(name));
@@ -367,7 +363,12 @@ describe("mmod_options' fields", () => {
   };
   /** The options rewritten as version 3 (+ assume_image_pyramid) or 4 (+ use_bounding_box_regression, bbr_lambda = 100 as 100 * 2^0). */
   const rewritten = (version: 3 | 4, pyramid: number, regression = 0x30) =>
-    splice(changed(fields.version + 1, version), fields.end, 0, version === 3 ? [pyramid] : [pyramid, regression, 0x01, 0x64, 0x01, 0x00]);
+    spliceBytes(
+      changed(fields.version + 1, version),
+      fields.end,
+      0,
+      version === 3 ? [pyramid] : [pyramid, regression, 0x01, 0x64, 0x01, 0x00],
+    );
   const pyramidAt = fields.end;
   const regressionAt = fields.end + 1;
 

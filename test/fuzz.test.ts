@@ -19,8 +19,8 @@ import {
   type RgbImage,
 } from '../src/index.js';
 import { FUZZ, fuzz, mutateBytes, mutatePng, structuralOffsets, structureOf, type FuzzReport, type Rng } from './support/fuzzing.js';
-import { faceModelBytes, fixture, fixtureJson, fixturePng } from './support/helpers.js';
-import { concat, encodePng, fakeFrameBehindFillByte, jpegMarkerAt, pngFile, withFrameSize, zerosDeflated } from './support/image-files.js';
+import { faceModelBytes, fixture, fixtureJson, fixturePng, concatBytes } from './support/helpers.js';
+import { encodePng, fakeFrameBehindFillByte, jpegMarkerAt, pngFile, withFrameSize, zerosDeflated } from './support/image-files.js';
 import { writeShapePredictor } from './support/shape-predictor-writer.js';
 
 // Mutated images and model files, seeded (see support/fuzzing.ts): each must end
@@ -106,7 +106,8 @@ describe("decoders' size checks on hostile headers", () => {
   const SLACK = 64 * MB;
   const photo = fixture('photos/Tom_Cruise_avp_2014_4.jpg');
   const sof = jpegMarkerAt(photo, 0xc0) >= 0 ? jpegMarkerAt(photo, 0xc0) : jpegMarkerAt(photo, 0xc2);
-  const beforeFrame = (bytes: Uint8Array, inserted: ArrayLike<number>) => concat(bytes.subarray(0, sof), inserted, bytes.subarray(sof));
+  const beforeFrame = (bytes: Uint8Array, inserted: ArrayLike<number>) =>
+    concatBytes(bytes.subarray(0, sof), inserted, bytes.subarray(sof));
   const hostile: [string, () => Uint8Array, number][] = [
     ['JPEG: 16000x16000 behind a fill byte, a fake 16x16 frame in a COM segment', () => fakeFrameBehindFillByte(photo, 16000, 16000), 0],
     ['JPEG: 65535x65535', () => withFrameSize(photo, 65535, 65535), 0],

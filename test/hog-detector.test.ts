@@ -16,7 +16,7 @@ import {
   type FrontalFaceDetector,
   type RgbImage,
 } from '../src/index.js';
-import { fixture, fixtureJson, thrown } from './support/helpers.js';
+import { fixture, fixtureJson, thrown, concatBytes } from './support/helpers.js';
 import { sampled } from './support/suite.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -219,17 +219,8 @@ describe('HOG detector bad input', () => {
     const scanner = detectorBytes.subarray(2, 0x1e);
     const overlap = detectorBytes.subarray(0x1e, 0x32);
     const filter0 = detectorBytes.subarray(0x34, 31046);
-    const join = (...parts: ArrayLike<number>[]) => {
-      const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-      let at = 0;
-      for (const part of parts) {
-        out.set(part, at);
-        at += part.length;
-      }
-      return out;
-    };
-    const version1 = await loadFrontalFaceDetector(join([0x01, 0x01], scanner, filter0, overlap));
-    const version2 = await loadFrontalFaceDetector(join([0x01, 0x02], scanner, overlap, [0x01, 0x01], filter0));
+    const version1 = await loadFrontalFaceDetector(concatBytes([0x01, 0x01], scanner, filter0, overlap));
+    const version2 = await loadFrontalFaceDetector(concatBytes([0x01, 0x02], scanner, overlap, [0x01, 0x01], filter0));
     const withoutOffsets = (d: typeof version1.description) => ({
       ...d,
       filters: d.filters.map(({ weights, threshold }) => ({ weights, threshold })),
@@ -243,7 +234,7 @@ describe('HOG detector bad input', () => {
     expect(version2.detectFaces(image, { upsample: 1 })).toEqual(found);
     version1.dispose();
     version2.dispose();
-    datError(join([0x01, 0x02], scanner, overlap, [0x01, 0x00]), /no filters/);
+    datError(concatBytes([0x01, 0x02], scanner, overlap, [0x01, 0x00]), /no filters/);
   });
 
   it('reports a truncated file with the byte where it ends', async () => {

@@ -1,4 +1,5 @@
 import { DlibByteReader } from '../../src/dlib/serialization.js';
+import { concatBytes } from './helpers.js';
 
 /**
  * Derives files in the formats of older dlib versions from the dlib 19.24
@@ -229,13 +230,7 @@ function applyEdits(source: Uint8Array, edits: Edit[]): Uint8Array {
     at = edit.end;
   }
   parts.push(source.subarray(at));
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let offset = 0;
-  for (const part of parts) {
-    out.set(part, offset);
-    offset += part.length;
-  }
-  return out;
+  return concatBytes(...parts);
 }
 
 /** Chooses which of the file's enabled affine_2 payloads (numbered from the input side) a rewrite applies to. */

@@ -3,8 +3,9 @@
 // (`npm run fuzz -- --seed S --case I`).
 import { inflateSync, deflateSync } from 'node:zlib';
 import { DlibByteReader } from '../../src/dlib/serialization.js';
-import { concat, pngChunk } from './image-files.js';
+import { pngChunk } from './image-files.js';
 import { QUICK } from './suite.js';
+import { concatBytes } from './helpers.js';
 
 /** Cases per stage and the seed: the suite's defaults, or `npm run fuzz`'s (scripts/fuzz.mjs). */
 export const FUZZ = {
@@ -106,12 +107,12 @@ export function mutateBytes(bytes: Uint8Array, rng: Rng, positions?: ArrayLike<n
     if (op < 0.6) out[at] = rng.below(256);
     else if (op < 0.75) out[at] = rng.pick([0x00, 0x01, 0x7f, 0x80, 0x81, 0x84, 0x88, 0xff]);
     else if (op < 0.85)
-      out = concat(
+      out = concatBytes(
         out.subarray(0, at),
         Array.from({ length: 1 + rng.below(4) }, () => rng.below(256)),
         out.subarray(at),
       );
-    else if (op < 0.95) out = concat(out.subarray(0, at), out.subarray(Math.min(out.length, at + 1 + rng.below(8))));
+    else if (op < 0.95) out = concatBytes(out.subarray(0, at), out.subarray(Math.min(out.length, at + 1 + rng.below(8))));
     else out = out.slice(0, at);
   }
   return out;
@@ -145,17 +146,17 @@ export function mutatePng(png: Uint8Array, rng: Rng): Uint8Array {
       rng,
       chunks.flatMap(({ at, length }) => Array.from({ length: Math.min(length + 8, 64) }, (_, k) => at + k)),
     );
-    return concat(
+    return concatBytes(
       mutated.subarray(0, 8),
       ...pngChunks(mutated).map(({ at, length, name }) => pngChunk(name, mutated.subarray(at + 8, at + 8 + length))),
     );
   }
-  const idat = concat(...chunks.filter((c) => c.name === 'IDAT').map(({ at, length }) => png.subarray(at + 8, at + 8 + length)));
+  const idat = concatBytes(...chunks.filter((c) => c.name === 'IDAT').map(({ at, length }) => png.subarray(at + 8, at + 8 + length)));
   const scanlines = mutateBytes(new Uint8Array(inflateSync(idat)), rng);
   const rebuilt = chunks
     .filter((c) => c.name !== 'IDAT' && c.name !== 'IEND')
     .map(({ at, length, name }) => pngChunk(name, png.subarray(at + 8, at + 8 + length)));
-  return concat(png.subarray(0, 8), ...rebuilt, pngChunk('IDAT', deflateSync(scanlines)), pngChunk('IEND', []));
+  return concatBytes(png.subarray(0, 8), ...rebuilt, pngChunk('IDAT', deflateSync(scanlines)), pngChunk('IEND', []));
 }
 
 const STRUCTURAL_READS = ['int', 'count', 'version', 'string', 'bool', 'alias'];

@@ -70,3 +70,19 @@ export function expectSameValues(actual: ArrayLike<number>, expected: ArrayLike<
       : `${differing} of ${expected.length} differ, the first at ${first}: ${actual[first]} instead of ${expected[first]}`;
   expect(verdict, what).toBe('the same');
 }
+
+/** The parts' bytes one after the other. */
+export function concatBytes(...parts: ArrayLike<number>[]): Uint8Array<ArrayBuffer> {
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  let at = 0;
+  for (const part of parts) {
+    out.set(part, at);
+    at += part.length;
+  }
+  return out;
+}
+
+/** `bytes` with `remove` bytes at `at` replaced by `insert`. */
+export function spliceBytes(bytes: Uint8Array, at: number, remove: number, insert: ArrayLike<number>): Uint8Array<ArrayBuffer> {
+  return concatBytes(bytes.subarray(0, at), insert, bytes.subarray(at + remove));
+}

@@ -1,6 +1,7 @@
 // Small image files built in memory for the decoder tests: PNGs of any colour
 // type, interlaced or not, and JPEG surgery (segments, fill bytes, sizes).
 import { deflateSync } from 'node:zlib';
+import { concatBytes } from './helpers.js';
 
 const CRC_TABLE = Array.from({ length: 256 }, (_, n) => {
   let c = n;
@@ -35,16 +36,6 @@ export function pngHeader(width: number, height: number, bitDepth: number, color
   return pngChunk('IHDR', ihdr);
 }
 
-export const concat = (...parts: ArrayLike<number>[]) => {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
-};
-
 const SIGNATURE = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
 const ADAM7 = [
   [0, 0, 8, 8],
@@ -67,7 +58,7 @@ export function pngFile(
   extra: Uint8Array[] = [],
   compressed: Uint8Array = deflateSync(raw),
 ): Uint8Array {
-  return concat(
+  return concatBytes(
     SIGNATURE,
     pngHeader(width, height, bitDepth, colorType, interlace),
     ...extra,
@@ -98,7 +89,12 @@ export function zerosDeflated(length: number): Uint8Array {
   for (let c = 0; c < copies; c++) put(copy, 13);
   put(0, 7); // end of block
   const adler = (((length % 65521) << 16) | 1) >>> 0; // a stays 1 over zeros; b sums it once per byte
-  return concat([0x78, 0x01], bits.subarray(0, Math.ceil(at / 8)), [adler >>> 24, (adler >>> 16) & 255, (adler >>> 8) & 255, adler & 255]);
+  return concatBytes([0x78, 0x01], bits.subarray(0, Math.ceil(at / 8)), [
+    adler >>> 24,
+    (adler >>> 16) & 255,
+    (adler >>> 8) & 255,
+    adler & 255,
+  ]);
 }
 
 /**
@@ -143,7 +139,7 @@ export function withFrameSize(jpeg: Uint8Array, width: number, height: number): 
 
 /** A COM segment holding `content`. */
 export const jpegComment = (content: ArrayLike<number>) =>
-  concat([0xff, 0xfe, (content.length + 2) >> 8, (content.length + 2) & 255], content);
+  concatBytes([0xff, 0xfe, (content.length + 2) >> 8, (content.length + 2) & 255], content);
 
 /**
  * The hostile JPEG of the hardening report: its frame header claims
@@ -161,5 +157,5 @@ export function fakeFrameBehindFillByte(jpeg: Uint8Array, width: number, height:
   const fake = [0xff, 0xc0, 0x00, 0x11, 0x08, 0x00, 0x10, 0x00, 0x10, 0x03, 0x01, 0x22, 0x00, 0x02, 0x11, 0x01, 0x03, 0x11, 0x01];
   const content = new Uint8Array(landing - (commentStart + 4) + fake.length);
   content.set(fake, landing - (commentStart + 4));
-  return concat(sized.subarray(0, sof), [0xff], sized.subarray(sof, frameEnd), jpegComment(content), sized.subarray(frameEnd));
+  return concatBytes(sized.subarray(0, sof), [0xff], sized.subarray(sof, frameEnd), jpegComment(content), sized.subarray(frameEnd));
 }
