@@ -1,4 +1,4 @@
-import { DlibWasmError, InputError, WorkerDiedError } from '../errors.js';
+import { DlibWasmError, InputError, WasmMemoryError, WorkerDiedError } from '../errors.js';
 import {
   createKernelMemory,
   KERNEL_NAMES,
@@ -8,7 +8,6 @@ import {
   type Kernels,
   type WasmSource,
 } from './kernels.js';
-import { WasmMemoryError } from '../errors.js';
 import { runShare, type ParallelCall } from './parallel-call.js';
 import { findWorkerSpawner, type WorkerHandle, type WorkerSpawner } from './spawn-workers.js';
 import { CONTROL_OFFSET } from '../memory-layout.js';

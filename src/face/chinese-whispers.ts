@@ -1,8 +1,8 @@
 import { DlibRand } from '../dlib/dlib-rand.js';
 import { InputError } from '../errors.js';
 import { describeValue } from '../arguments.js';
-import { checkThreshold, closePairs, packDescriptors } from './descriptor-graph.js';
-import { SAME_PERSON_THRESHOLD } from './descriptor-distance.js';
+import { closePairs, packDescriptors } from './descriptor-graph.js';
+import { checkDistanceThreshold, SAME_PERSON_THRESHOLD } from './descriptor-distance.js';
 import { graphFromEdges, MAX_CLUSTER_NODES, symmetricGraph, type Edge, type SparseGraph } from './sparse-graph.js';
 
 export { descriptorGraph } from './descriptor-graph.js';
@@ -58,7 +58,10 @@ function inputGraph(input: unknown, { threshold, nodeCount }: ChineseWhispersOpt
   }
   if (nodeCount !== undefined) throw new InputError('nodeCount applies to edge input only: descriptor input has a node per descriptor');
   const descriptors = packDescriptors(input.descriptors);
-  return symmetricGraph(descriptors.count, closePairs(descriptors, checkThreshold(threshold ?? SAME_PERSON_THRESHOLD)));
+  return symmetricGraph(
+    descriptors.count,
+    closePairs(descriptors, checkDistanceThreshold(threshold ?? SAME_PERSON_THRESHOLD, 'threshold')),
+  );
 }
 
 function whisper({ nodeCount, offsets, neighbours, weights }: SparseGraph, iterations: number): Clustering {

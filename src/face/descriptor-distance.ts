@@ -1,3 +1,4 @@
+import { describeValue } from '../arguments.js';
 import { InputError } from '../errors.js';
 
 /** dlib's threshold: two descriptors closer than this are the same person. */
@@ -34,4 +35,26 @@ export function descriptorDistance(a: ArrayLike<number>, b: ArrayLike<number>): 
 function shape(value: unknown): string {
   const length = (value as { length?: unknown } | null | undefined)?.length;
   return typeof length === 'number' ? `${length} values` : value == null ? String(value) : `a ${typeof value}`;
+}
+
+/** A distance threshold or tolerance named `name`: positive and finite, or an InputError. */
+export function checkDistanceThreshold(value: unknown, name: string): number {
+  if (typeof value !== 'number' || !(value > 0) || !Number.isFinite(value)) {
+    throw new InputError(`${name} must be a positive finite distance (dlib's is ${SAME_PERSON_THRESHOLD}), got ${describeValue(value)}`);
+  }
+  return value;
+}
+
+/**
+ * Copies a descriptor's values into `target` from `at` on, as float32 as dlib's are; a value that
+ * is not a finite float32 is an InputError naming it as `what[k]`.
+ */
+export function copyDescriptorValues(values: ArrayLike<unknown>, target: Float32Array, at: number, what: string): void {
+  for (let k = 0; k < values.length; k++) {
+    const value = values[k];
+    target[at + k] = value as number;
+    if (typeof value !== 'number' || !Number.isFinite(target[at + k])) {
+      throw new InputError(`${what}[${k}] is ${describeValue(value)}, not a finite float32`);
+    }
+  }
 }

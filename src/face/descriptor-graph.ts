@@ -1,6 +1,6 @@
 import { InputError } from '../errors.js';
 import { describeValue } from '../arguments.js';
-import { SAME_PERSON_THRESHOLD } from './descriptor-distance.js';
+import { checkDistanceThreshold, copyDescriptorValues, SAME_PERSON_THRESHOLD } from './descriptor-distance.js';
 import { MAX_CLUSTER_EDGES, MAX_CLUSTER_NODES, tooManyEdges, type Edge, type EdgeArrays } from './sparse-graph.js';
 
 /** Whether `value` can be read as a descriptor: an array or typed array (anything indexed with a length). */
@@ -39,14 +39,7 @@ export function packDescriptors(descriptors: unknown): PackedDescriptors {
     const descriptor = checked(i);
     if (descriptor.length !== length)
       throw new InputError(`descriptors[${i}] has ${descriptor.length} values, descriptors[0] has ${length}: all must be the same length`);
-    const at = i * length;
-    for (let k = 0; k < length; k++) {
-      const value = descriptor[k];
-      values[at + k] = value as number;
-      if (typeof value !== 'number' || !Number.isFinite(values[at + k])) {
-        throw new InputError(`descriptors[${i}][${k}] is ${describeValue(value)}, not a finite float32`);
-      }
-    }
+    copyDescriptorValues(descriptor, values, i * length, `descriptors[${i}]`);
   }
   return { values, count, length };
 }
@@ -177,21 +170,11 @@ class GrowingPairs {
   }
 }
 
-/** Checks a distance threshold: positive and finite. */
-export function checkThreshold(threshold: unknown): number {
-  if (typeof threshold !== 'number' || !(threshold > 0) || !Number.isFinite(threshold)) {
-    throw new InputError(
-      `threshold must be a positive finite distance (dlib's is ${SAME_PERSON_THRESHOLD}), got ${describeValue(threshold)}`,
-    );
-  }
-  return threshold;
-}
-
 /**
  * The graph of dlib's dnn_face_recognition_ex as edges: one between every two
  * faces closer than the threshold, and from each face to itself.
  */
 export function descriptorGraph(descriptors: ArrayLike<number>[], threshold = SAME_PERSON_THRESHOLD): Edge[] {
-  const { first, second, count } = closePairs(packDescriptors(descriptors), checkThreshold(threshold));
+  const { first, second, count } = closePairs(packDescriptors(descriptors), checkDistanceThreshold(threshold, 'threshold'));
   return Array.from({ length: count }, (_, e): Edge => [first[e], second[e]]);
 }

@@ -2,7 +2,7 @@ import { describeValue, optionsObject } from '../arguments.js';
 import { growKernelMemory, type Kernels, loadKernelsOnOwnMemory, type WasmSource } from '../engine/kernels.js';
 import { alignBuffer, RESERVED_BYTES } from '../memory-layout.js';
 import { DisposedError, InputError } from '../errors.js';
-import { SAME_PERSON_THRESHOLD } from './descriptor-distance.js';
+import { checkDistanceThreshold, copyDescriptorValues, SAME_PERSON_THRESHOLD } from './descriptor-distance.js';
 import { DESCRIPTOR_LENGTH } from './face-recognition-model.js';
 
 /** The name a match beyond the tolerance gets, as face_recognition's CLI prints it. */
@@ -42,24 +42,9 @@ function checkedDescriptor(value: unknown, what: string): Float32Array {
       `${what} must be a descriptor of ${DESCRIPTOR_LENGTH} numbers (Float32Array or number[]), got ${describeValue(value)}`,
     );
   }
-  const values = value as ArrayLike<unknown>;
   const descriptor = new Float32Array(DESCRIPTOR_LENGTH);
-  for (let k = 0; k < DESCRIPTOR_LENGTH; k++) {
-    const v = values[k];
-    descriptor[k] = v as number;
-    if (typeof v !== 'number' || !Number.isFinite(descriptor[k]))
-      throw new InputError(`${what}[${k}] is ${describeValue(v)}, not a finite float32`);
-  }
+  copyDescriptorValues(value as ArrayLike<unknown>, descriptor, 0, what);
   return descriptor;
-}
-
-function checkedTolerance(tolerance: unknown): number {
-  if (typeof tolerance !== 'number' || !(tolerance > 0) || !Number.isFinite(tolerance)) {
-    throw new InputError(
-      `tolerance must be a positive finite distance (dlib's is ${SAME_PERSON_THRESHOLD}), got ${describeValue(tolerance)}`,
-    );
-  }
-  return tolerance;
 }
 
 function checkedName(name: unknown, what: string): string {
@@ -130,7 +115,7 @@ export class FaceMatcher {
    */
   findBestMatch(descriptor: ArrayLike<number>, tolerance = SAME_PERSON_THRESHOLD): FaceMatch {
     this.live();
-    return this.match(checkedDescriptor(descriptor, 'descriptor'), checkedTolerance(tolerance));
+    return this.match(checkedDescriptor(descriptor, 'descriptor'), checkDistanceThreshold(tolerance, 'tolerance'));
   }
 
   /** findBestMatch for each descriptor. */
@@ -138,7 +123,7 @@ export class FaceMatcher {
     this.live();
     if (!Array.isArray(descriptors)) throw new InputError(`descriptors must be an array of descriptors, got ${describeValue(descriptors)}`);
     const checked = descriptors.map((d, i) => checkedDescriptor(d, `descriptors[${i}]`));
-    const limit = checkedTolerance(tolerance);
+    const limit = checkDistanceThreshold(tolerance, 'tolerance');
     return checked.map((d) => this.match(d, limit));
   }
 
