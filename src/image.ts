@@ -34,6 +34,18 @@ export function isFloatTensor(input: NetworkInput): input is FloatTensor {
   return input.data instanceof Float32Array;
 }
 
+/** Rows [start, end) of a network input, as an input of their own (an image's bytes are not copied). */
+export function inputRows(input: NetworkInput, start: number, end: number): NetworkInput {
+  if (isFloatTensor(input)) {
+    const { rows, cols } = input;
+    const data = new Float32Array(3 * (end - start) * cols);
+    for (let c = 0; c < 3; c++) data.set(input.data.subarray((c * rows + start) * cols, (c * rows + end) * cols), c * (end - start) * cols);
+    return { channels: 3, rows: end - start, cols, data };
+  }
+  const rowBytes = input.data.length / input.height;
+  return { width: input.width, height: end - start, data: input.data.subarray(start * rowBytes, end * rowBytes) };
+}
+
 /**
  * The one check of an image size: whole pixels, at least `minSide` a side
  * (the detector takes empty images, landmarks and chips need 2x2), and

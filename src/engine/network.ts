@@ -1,9 +1,10 @@
 import type { NetworkDescription } from '../dlib/network-description.js';
 import { describeValue, optionsObject } from '../arguments.js';
 import { DisposedError, InputError } from '../errors.js';
-import { describeInput, isFloatTensor, type NetworkInput } from '../image.js';
+import { describeInput, inputRows, isFloatTensor, type NetworkInput } from '../image.js';
 import { alignBuffer, ArenaAllocator, INITIAL_PAGES, RESERVED_BYTES, WASM32_MAX_BYTES } from '../memory-layout.js';
 import type { PlanConstant } from '../plan/constant.js';
+import { type BandLayout, layoutBands } from '../plan/bands.js';
 import { buildExecutionPlan, type ExecutionPlan } from '../plan/execution-plan.js';
 import type { PlanStep } from '../plan/plan-step.js';
 import { stepCall, withConstants } from './step-call.js';
@@ -35,7 +36,20 @@ export interface EngineOptions {
    * worker_threads never need a file.
    */
   workerUrl?: string | URL;
+  /**
+   * Bytes of tensors (the arena) above which a net that is row-local (convs,
+   * pools with a window, ReLUs, per-channel affines and bns, add_prev) runs
+   * an input in horizontal bands of rows instead of whole: each band with the
+   * rows around it that its output rows need, its plan for one sample taking
+   * at most this much where bands tall enough to cover the output allow.
+   * The output is the same, bit for bit. Other nets always run whole.
+   * Default DEFAULT_MAX_ARENA_BYTES (256 MiB).
+   */
+  maxArenaBytes?: number;
 }
+
+/** The default of EngineOptions.maxArenaBytes. */
+export const DEFAULT_MAX_ARENA_BYTES = 256 * 2 ** 20;
 
 /** What the engine runs on: reported, never guessed by the caller. */
 export interface BackendInfo {
@@ -64,13 +78,32 @@ export interface LayerOutput {
   data: Float32Array;
 }
 
+/**
+ * Copies rows [first, end) of one sample's NHWC tensor out of memory into
+ * `out`, a tensor of `outRows` rows in dlib's NCHW order, from its row `at` on.
+ */
+function copyPlanarRows(
+  memory: WebAssembly.Memory,
+  address: number,
+  shape: Shape,
+  [first, end]: [number, number],
+  out: Float32Array,
+  outRows: number,
+  at: number,
+): void {
+  const { c: channels, w } = shape;
+  const src = new Float32Array(memory.buffer, address + first * w * channels * 4, (end - first) * w * channels);
+  for (let c = 0; c < channels; c++) {
+    const plane = (c * outRows + at) * w;
+    for (let p = 0; p < src.length / channels; p++) out[plane + p] = src[p * channels + c];
+  }
+}
+
 /** Copies one sample's NHWC tensor out of memory in dlib's NCHW order. */
 function readPlanar(memory: WebAssembly.Memory, address: number, shape: Shape): Float32Array {
-  const pixels = shape.h * shape.w;
-  const src = new Float32Array(memory.buffer, address, shape.c * pixels);
-  if (pixels === 1) return src.slice();
-  const out = new Float32Array(src.length);
-  for (let p = 0; p < pixels; p++) for (let c = 0; c < shape.c; c++) out[c * pixels + p] = src[p * shape.c + c];
+  if (shape.h * shape.w === 1) return new Float32Array(memory.buffer, address, shape.c).slice();
+  const out = new Float32Array(sizeOf(shape));
+  copyPlanarRows(memory, address, shape, [0, shape.h], out, shape.h, 0);
   return out;
 }
 
@@ -105,6 +138,7 @@ interface CachedPlan {
 export class DlibNetwork {
   readonly backend: BackendInfo;
   readonly batchSize: number;
+  private readonly maxArenaBytes: number;
   /** Dropped on dispose, as everything large: a disposed network that is still referenced holds nothing. */
   private network: { description: NetworkDescription; memory: WebAssembly.Memory; kernels: Kernels } | null;
   /** The input layer (size and means): small, kept after dispose. */
@@ -127,12 +161,14 @@ export class DlibNetwork {
     team: ThreadTeam | undefined,
     backend: BackendInfo,
     batchSize: number,
+    maxArenaBytes: number,
   ) {
     this.network = { description, memory, kernels };
     this.input = description.input;
     this.team = team;
     this.backend = backend;
     this.batchSize = batchSize;
+    this.maxArenaBytes = maxArenaBytes;
   }
 
   /** The typed description of the net (every layer and parameter); DisposedError once disposed. */
@@ -149,6 +185,10 @@ export class DlibNetwork {
     if (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > 1024) {
       throw new InputError(`batchSize must be an integer from 1 to 1024, got ${String(options.batchSize)}`);
     }
+    const maxArenaBytes = options.maxArenaBytes ?? DEFAULT_MAX_ARENA_BYTES;
+    if (typeof maxArenaBytes !== 'number' || !(maxArenaBytes > 0) || maxArenaBytes > WASM32_MAX_BYTES) {
+      throw new InputError(`maxArenaBytes must be a number of bytes above 0 and up to 4 GiB, got ${describeValue(options.maxArenaBytes)}`);
+    }
     const requested = options.threads ?? (await hardwareThreads());
     const { module, relaxedSimd, sharedMemory, spawn, memory } = await loadKernelsAndMemory(
       requested,
@@ -160,7 +200,15 @@ export class DlibNetwork {
     // Workers start on threads of their own while this one packs the weights.
     const starting = sharedMemory && spawn ? ThreadTeam.create(spawn, module, memory, requested) : undefined;
     starting?.catch(() => undefined); // awaited below: not an unhandled rejection meanwhile
-    const network = new DlibNetwork(description, memory, kernels, undefined, { simd: true, relaxedSimd, threads: 1 }, batchSize);
+    const network = new DlibNetwork(
+      description,
+      memory,
+      kernels,
+      undefined,
+      { simd: true, relaxedSimd, threads: 1 },
+      batchSize,
+      maxArenaBytes,
+    );
     const { rows, cols } = description.input;
     try {
       // Pack the weights now, so that the first run pays for none of it.
@@ -205,6 +253,11 @@ export class DlibNetwork {
     });
     for (const indices of groups.values()) {
       const { rows, cols } = sizes[indices[0]];
+      const bands = this.bandsFor(rows, cols);
+      if (bands) {
+        for (const i of indices) outputs[i] = this.runBands(inputs[i], cols, bands);
+        continue;
+      }
       const plan = this.plan(rows, cols);
       for (let start = 0; start < indices.length; start += plan.batch) {
         const chunk = indices.slice(start, start + plan.batch);
@@ -361,9 +414,34 @@ export class DlibNetwork {
     return address;
   }
 
-  /** The fused plan for an input size, from the cache (where it becomes the most recently used) or built. */
-  private plan(rows: number, cols: number): PlacedPlan {
-    const key = `${rows}x${cols}`;
+  /**
+   * How to run an input of this size in bands, or undefined to run it whole
+   * (see layoutBands); a size whose whole plan is cached runs whole.
+   */
+  private bandsFor(rows: number, cols: number): BandLayout | undefined {
+    if (this.plans.has(`${rows}x${cols}`)) return undefined;
+    return layoutBands(this.live().description, rows, cols, { batch: this.batchSize, maxArenaBytes: this.maxArenaBytes });
+  }
+
+  /** Runs one input band by band, each band's exact rows copied into the whole output. */
+  private runBands(input: NetworkInput, cols: number, { bands, output, wholeInput }: BandLayout): Float32Array {
+    const { memory } = this.live();
+    const result = new Float32Array(sizeOf(output));
+    for (const { start, end, keepFrom, keepTo, outputRow } of bands) {
+      const plan = this.plan(end - start, cols, wholeInput);
+      const base = this.execute(plan, [inputRows(input, start, end)]);
+      copyPlanarRows(memory, base + plan.output.offset, plan.output.shape, [keepFrom, keepTo], result, output.h, outputRow);
+    }
+    return result;
+  }
+
+  /**
+   * The fused plan for an input size, or for a band of that many rows of a
+   * larger input (`wholeInput`), from the cache (where it becomes the most
+   * recently used) or built.
+   */
+  private plan(rows: number, cols: number, wholeInput?: BandLayout['wholeInput']): PlacedPlan {
+    const key = wholeInput ? `${rows}x${cols} of ${wholeInput.shapes[0].h}` : `${rows}x${cols}`;
     let cached = this.plans.get(key);
     if (cached) {
       this.plans.delete(key);
@@ -374,16 +452,17 @@ export class DlibNetwork {
         this.plans.delete(oldest);
         this.release(evicted);
       }
-      cached = this.buildPlan(rows, cols, false);
+      cached = this.buildPlan(rows, cols, false, wholeInput);
     }
     this.plans.set(key, cached);
     return cached.plan;
   }
 
-  private buildPlan(rows: number, cols: number, keepAll: boolean): CachedPlan {
+  private buildPlan(rows: number, cols: number, keepAll: boolean, wholeInput?: BandLayout['wholeInput']): CachedPlan {
     const { description } = this.live();
     const graph = buildGraph(description, rows, cols);
-    const batch = keepAll ? 1 : this.batchSize;
+    // A band runs alone: it is already as large as the arena may be.
+    const batch = keepAll || wholeInput ? 1 : this.batchSize;
     // Checked before planning, whose per-pixel tables an absurd size or batch would make huge too.
     let largest = 0;
     for (const shape of graph.shapes) largest = Math.max(largest, sizeOf(shape) * 4 * batch);
@@ -398,6 +477,7 @@ export class DlibNetwork {
         batch,
         keepAll,
         constantKey: keepAll ? 'layers' : 'fused',
+        wholeInput,
       });
       const addresses = new Map(constants.map((constant) => [constant.key, this.placeConstant(constant)]));
       return { plan: { ...plan, steps: steps.map((step) => withConstants(step, addresses)) }, constants: this.building };

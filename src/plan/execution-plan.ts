@@ -37,6 +37,13 @@ export interface PlanOptions {
   keepAll?: boolean;
   /** Prefix of constant keys: plans that fuse differently or differ in size keep their own constants. */
   constantKey: string;
+  /**
+   * For a plan of one band of rows of a larger input: the whole input's
+   * tensor shapes (its graph's, tensor for tensor) and batch. Each op picks
+   * its algorithm as for the whole input, so that each row the band keeps is
+   * computed as the whole input's plan computes it.
+   */
+  wholeInput?: { shapes: Shape[]; batch: number };
 }
 
 const F32 = 4;
@@ -71,6 +78,8 @@ export function buildExecutionPlan(graph: Graph, options: PlanOptions): Executio
     batch,
     key: options.constantKey,
     planKey: `${shapes[graph.input].h}x${shapes[graph.input].w}x${batch}`,
+    algorithmShapes: options.wholeInput?.shapes ?? shapes,
+    algorithmBatch: options.wholeInput?.batch ?? batch,
     zero: constant(`zeros:${zeroFloats}`, () => new Float32Array(zeroFloats)),
     // An unfused plan's weights are packed for it alone (see DlibNetwork.layerOutputs).
     weights: options.keepAll ? 'plan' : 'network',

@@ -39,24 +39,38 @@ export function convIndirection(layer: ConLayer, input: Shape, output: Shape, ba
   const plane = output.h * output.w;
   const pixels = batch * plane;
   const tiles = Math.ceil(pixels / IGEMM_MR);
-  const offsets = new Int32Array(tiles * taps * IGEMM_MR);
-  // Plain loops: this runs for every pixel and tap (290,000 entries for the face model's first layer in batches of 8).
-  for (let p = 0; p < tiles * IGEMM_MR; p++) {
-    // A short last tile repeats the last pixel: valid reads, results never stored.
-    const q = Math.min(p, pixels - 1);
-    const sample = Math.floor(q / plane);
-    const oy = Math.floor((q % plane) / output.w);
-    const ox = q % output.w;
-    const entry = Math.floor(p / IGEMM_MR) * taps * IGEMM_MR + (p % IGEMM_MR);
-    for (let t = 0; t < taps; t++) {
-      const iy = oy * sy - py + tapRows[t];
-      const ix = ox * sx - px + tapCols[t];
-      const inside = iy >= 0 && iy < input.h && ix >= 0 && ix < input.w;
-      offsets[entry + t * IGEMM_MR] = inside ? ((sample * input.h + iy) * input.w + ix) * input.c * 4 : -1;
+  const fill = () => {
+    const offsets = new Int32Array(tiles * taps * IGEMM_MR);
+    // Plain loops: this runs for every pixel and tap (290,000 entries for the face model's first layer in batches of 8).
+    for (let p = 0; p < tiles * IGEMM_MR; p++) {
+      // A short last tile repeats the last pixel: valid reads, results never stored.
+      const q = Math.min(p, pixels - 1);
+      const sample = Math.floor(q / plane);
+      const oy = Math.floor((q % plane) / output.w);
+      const ox = q % output.w;
+      const entry = Math.floor(p / IGEMM_MR) * taps * IGEMM_MR + (p % IGEMM_MR);
+      for (let t = 0; t < taps; t++) {
+        const iy = oy * sy - py + tapRows[t];
+        const ix = ox * sx - px + tapCols[t];
+        const inside = iy >= 0 && iy < input.h && ix >= 0 && ix < input.w;
+        offsets[entry + t * IGEMM_MR] = inside ? ((sample * input.h + iy) * input.w + ix) * input.c * 4 : -1;
+      }
     }
-  }
+    return offsets;
+  };
   const positions = tapRows.flatMap((ky, t) => (rowTaps ? [...Array(kw).keys()].map((col) => ky * kw + col) : [ky * kw + tapCols[t]]));
-  return { offsets, taps, tapChannels: rowTaps ? kw * input.c : input.c, tiles, positions };
+  // Filled when first read: planning an input size (as the engine does to choose band heights) needs only the geometry.
+  let offsets: Int32Array | undefined;
+  return {
+    get offsets() {
+      offsets ??= fill();
+      return offsets;
+    },
+    taps,
+    tapChannels: rowTaps ? kw * input.c : input.c,
+    tiles,
+    positions,
+  };
 }
 
 /** Whether kernel offset k reads inside the input (of `size`) for any of `outputs` positions. */

@@ -47,6 +47,21 @@ export function winogradMacs(layer: ConLayer, output: Shape): number {
   return WINOGRAD_POSITIONS * tilesY * tilesX * layer.inputChannels * layer.numFilters;
 }
 
+/** Whether a layer runs as Winograd at some input sizes: a 3x3 stride-1 convolution with enough channels. */
+function mayRunWinograd(layer: ConLayer): boolean {
+  if (layer.kernelRows !== 3 || layer.kernelCols !== 3 || layer.strideY !== 1 || layer.strideX !== 1) return false;
+  return layer.inputChannels >= MIN_CHANNELS && layer.numFilters >= MIN_CHANNELS;
+}
+
+/**
+ * The output rows a layer computes together: a Winograd tile's where it may
+ * run as Winograd (an output row's arithmetic depends on its place in the
+ * tile), else 1.
+ */
+export function rowsComputedTogether(layer: ConLayer): number {
+  return mayRunWinograd(layer) ? OUTPUT_TILE : 1;
+}
+
 /**
  * Whether the plan computes a convolution as Winograd F(2x2, 3x3) (any
  * padding), for batches of `batch`. Both ways cost, per weight, a
@@ -54,8 +69,7 @@ export function winogradMacs(layer: ConLayer, output: Shape): number {
  * tiles) and the weight's read.
  */
 export function prefersWinograd(layer: ConLayer, output: Shape, batch: number): boolean {
-  if (layer.kernelRows !== 3 || layer.kernelCols !== 3 || layer.strideY !== 1 || layer.strideX !== 1) return false;
-  if (layer.inputChannels < MIN_CHANNELS || layer.numFilters < MIN_CHANNELS) return false;
+  if (!mayRunWinograd(layer)) return false;
   const { tilesY, tilesX } = winogradTiles(output);
   const tileRows = (rows: number) => Math.ceil(rows / IGEMM_MR) * IGEMM_MR;
   const direct = 9 * (tileRows(batch * output.h * output.w) + WEIGHT_READ_MACS);

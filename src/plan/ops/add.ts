@@ -1,4 +1,4 @@
-import { type OpLowering, outputLabel } from './op-lowering.js';
+import { type OpLowering, outputLabel, SAME_ROW } from './op-lowering.js';
 
 /** add_prev: the sum of two tensors, the smaller one zero-extended to the larger's shape (as dlib does). */
 export const add: OpLowering<'add'> = {
@@ -6,6 +6,7 @@ export const add: OpLowering<'add'> = {
   elementwise: true,
   directMacs: () => 0,
   zeroFloats: () => 0,
+  rowWindow: () => SAME_ROW,
   lower(node, ctx) {
     const { shapes, offsets } = ctx;
     const as = shapes[node.a];

@@ -5,6 +5,7 @@ import type { NodeStep } from '../plan-step.js';
 import {
   packWinogradWeights,
   prefersWinograd,
+  rowsComputedTogether,
   WINOGRAD_POSITIONS,
   winogradMacs,
   winogradTiles,
@@ -109,13 +110,14 @@ export const conv: OpLowering<'conv'> = {
   directMacs: (node, shapes) => sizeOf(shapes[node.y]) * node.layer.inputChannels * node.layer.kernelRows * node.layer.kernelCols,
   // A padded tap reads a row of zeros; a Winograd tile's padding, whole vectors of them.
   zeroFloats: ({ layer }) => Math.max(layer.kernelCols * layer.inputChannels, vectorFloats(layer.inputChannels)),
+  rowWindow: ({ layer }) => ({ size: layer.kernelRows, stride: layer.strideY, pad: layer.padY, together: rowsComputedTogether(layer) }),
   lower(node, ctx) {
     const l = node.layer;
     const xs = ctx.shapes[node.x];
     const ys = ctx.shapes[node.y];
     const label = `layer<${l.index}> con ${l.kernelRows}x${l.kernelCols}/${l.strideY} ${l.inputChannels}${node.scale ? ' +affine' : ''}${node.relu ? ' +relu' : ''} ${outputLabel(node, ctx.shapes)}`;
     const key = `${ctx.key}:${l.index}`;
-    if (prefersWinograd(l, ys, ctx.batch)) return winogradSteps(node, label, key, ctx);
+    if (prefersWinograd(l, ctx.algorithmShapes[node.y], ctx.algorithmBatch)) return winogradSteps(node, label, key, ctx);
     // The indirection depends on the size and batch; so do the weights where taps read only padding.
     const indirection = convIndirection(l, xs, ys, ctx.batch);
     const allTaps = indirection.positions.length === l.kernelRows * l.kernelCols;

@@ -17,11 +17,40 @@ export interface LoweringContext {
   planKey: string;
   /** Zeros, as long as any padded read of the plan's steps. */
   zero: ConstantRef;
+  /**
+   * What ops pick their algorithm (a conv's Winograd or direct) by: the
+   * plan's own shapes and batch, or, for a band of rows of a larger input,
+   * the whole input's (see PlanOptions.wholeInput).
+   */
+  algorithmShapes: Shape[];
+  algorithmBatch: number;
   /** The lifetime of the layers' weights. */
   weights: ConstantLifetime;
   /** A constant of the plan: the engine places it and gives the steps its address. */
   constant(key: string, make: () => ConstantSource, lifetime?: ConstantLifetime): ConstantRef;
 }
+
+/**
+ * The rows of its inputs that each output row of a node reads: output row y
+ * reads rows `y * stride - pad` to `y * stride - pad + size - 1` of every
+ * input, as the same function for every y (rows outside an input are its
+ * padding). A net whose nodes all have one can run in bands of rows (see
+ * plan/bands.ts).
+ */
+export interface RowWindow {
+  size: number;
+  stride: number;
+  pad: number;
+  /**
+   * Output rows computed together, from row 0 on, the arithmetic of each
+   * depending on its place among them (a Winograd tile's 2): a band must
+   * start at the first row of such a group.
+   */
+  together: number;
+}
+
+/** The row window of an op that reads the same row of each input as the row it writes. */
+export const SAME_ROW: RowWindow = { size: 1, stride: 1, pad: 0, together: 1 };
 
 export type GraphOp = GraphNode['op'];
 export type NodeOf<Op extends GraphOp> = Extract<GraphNode, { op: Op }>;
@@ -38,6 +67,13 @@ export interface OpLowering<Op extends GraphOp> {
   directMacs(node: NodeOf<Op>, shapes: Shape[]): number;
   /** Floats of zeros that its steps may read where they read padding; 0 for none. */
   zeroFloats(node: NodeOf<Op>): number;
+  /**
+   * The node's row window, if each of its output rows depends only on a
+   * window of its inputs' rows (not on where the row is, as a per-element
+   * affine does, nor on all rows, as an fc or a global pool does). Without
+   * one, a net is never run in bands: an op that does not say is not.
+   */
+  rowWindow?(node: NodeOf<Op>): RowWindow | undefined;
   /** The node's steps, with its constants referred to by key. */
   lower(node: NodeOf<Op>, ctx: LoweringContext): NodeStep[];
 }

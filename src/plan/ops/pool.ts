@@ -6,6 +6,9 @@ export const pool: OpLowering<'pool'> = {
   elementwise: false,
   directMacs: () => 0,
   zeroFloats: () => 0,
+  // A global pool reads every row.
+  rowWindow: ({ layer: l }) =>
+    l.windowRows === 0 && l.windowCols === 0 ? undefined : { size: l.windowRows, stride: l.strideY, pad: l.padY, together: 1 },
   lower(node, ctx) {
     const l = node.layer;
     const xs = ctx.shapes[node.x];

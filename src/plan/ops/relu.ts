@@ -1,5 +1,5 @@
 import { sizeOf } from '../graph.js';
-import { type OpLowering, outputLabel } from './op-lowering.js';
+import { type OpLowering, outputLabel, SAME_ROW } from './op-lowering.js';
 
 /** A relu that folds into no node before it. */
 export const relu: OpLowering<'relu'> = {
@@ -7,6 +7,7 @@ export const relu: OpLowering<'relu'> = {
   elementwise: true,
   directMacs: () => 0,
   zeroFloats: () => 0,
+  rowWindow: () => SAME_ROW,
   lower(node, ctx) {
     return [
       {

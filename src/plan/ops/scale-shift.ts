@@ -1,5 +1,5 @@
 import { planarToPixelMajor } from '../pack-weights.js';
-import { type OpLowering, outputLabel } from './op-lowering.js';
+import { type OpLowering, outputLabel, SAME_ROW } from './op-lowering.js';
 
 /** An affine or bn layer that folds into no conv or fc: per channel, or per element of the tensor. */
 export const scaleShift: OpLowering<'scale_shift'> = {
@@ -7,6 +7,8 @@ export const scaleShift: OpLowering<'scale_shift'> = {
   elementwise: true,
   directMacs: () => 0,
   zeroFloats: () => 0,
+  // A per-element affine's values depend on the row.
+  rowWindow: (node) => (node.perElement ? undefined : SAME_ROW),
   lower(node, ctx) {
     const ys = ctx.shapes[node.y];
     const pixels = ys.h * ys.w;

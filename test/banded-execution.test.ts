@@ -1,0 +1,124 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { decodeImage } from '../src/cli/decode-image.js';
+import { DlibNetwork, InputError, readDlibNetwork, type NetworkDescription, type RgbImage } from '../src/index.js';
+import { layoutBands } from '../src/plan/bands.js';
+import { expectSameValues, fixture, fixtureJson, relativeDiff } from './support/helpers.js';
+
+/** dlib's CNN face detector with a plain input layer (the engine does not tile pyramids). */
+function detectorNet(): NetworkDescription {
+  const net = readDlibNetwork(fixture('dlib-models/mmod_human_face_detector.dat'));
+  return { ...net, input: { kind: 'input_rgb_image', index: net.input.index, mean: net.input.mean } };
+}
+
+/** A zoo net without its global pool and fc, taking any size: convs with padding, pools, add_prev, affines. */
+function zooTrunk(name: string, keepFrom: number): NetworkDescription {
+  const { dlib_printout } = fixtureJson<{ dlib_printout: string }>(`zoo/${name}.json`);
+  const net = readDlibNetwork(fixture(`zoo/${name}.dat`), { printout: dlib_printout });
+  return {
+    ...net,
+    input: { kind: 'input_rgb_image', index: net.input.index, mean: net.input.mean },
+    layers: net.layers.filter((l) => l.index >= keepFrom),
+  };
+}
+
+/** A deterministic image with edges and texture everywhere. */
+function syntheticImage(width: number, height: number): RgbImage {
+  const data = new Uint8Array(width * height * 3);
+  for (let y = 0; y < height; y++) {
+    for (let x = 0; x < width; x++) {
+      const i = (y * width + x) * 3;
+      data[i] = (x * 7 + y * 3) & 255;
+      data[i + 1] = ((x ^ y) * 5) & 255;
+      data[i + 2] = (x * y) % 251;
+    }
+  }
+  return { width, height, data };
+}
+
+async function runWith(net: NetworkDescription, image: RgbImage, maxArenaBytes?: number) {
+  const network = await DlibNetwork.create(net, { maxArenaBytes });
+  try {
+    const [output] = await network.run([image]);
+    return { output, memoryBytes: network.memoryBytes };
+  } finally {
+    network.dispose();
+  }
+}
+
+describe('banded execution', () => {
+  it('the face detector over a photo in bands, a short one last, equals the whole-image run bit for bit', { timeout: 60_000 }, async () => {
+    const net = detectorNet();
+    const photo = await decodeImage(readFileSync('test/fixtures/photos/2008_001009.jpg'));
+    // Bands of 248 rows, 64 apart (the detector's receptive field is 189 rows, 8 a row of its output).
+    const budget = 2_500_000;
+    const layout = layoutBands(net, photo.height, photo.width, { batch: 8, maxArenaBytes: budget })!;
+    expect(layout.bands.length).toBeGreaterThanOrEqual(4);
+    const last = layout.bands[layout.bands.length - 1];
+    expect(last.end - last.start).toBeLessThan(layout.height);
+    const whole = await runWith(net, photo);
+    const banded = await runWith(net, photo, budget);
+    expect(whole.output.length).toBe(57 * 42);
+    expectSameValues(banded.output, whole.output, 'score map');
+    expect(banded.memoryBytes).toBeLessThan(whole.memoryBytes);
+  });
+
+  // The zoo nets (dlib 19.24 reference outputs) without their global pool and fc: convs of every stride and padding,
+  // max and avg pools with padding, add_prev of residual blocks, 3x3 convs of 16 and 24 channels that run as Winograd.
+  it.each([
+    ['conv_variants', 3, 360, 47],
+    ['pool_variants', 3, 300, 35],
+    ['residual_mini', 3, 700, 40],
+    // Up to a Winograd conv: its tiles of 2 output rows make bands start at 16 input rows, not 8.
+    ['residual_mini', 17, 700, 40],
+  ])('zoo net %s from layer<%i> on, over a %ix%i image in the least bands, equals the whole-image run', async (name, top, rows, cols) => {
+    const net = zooTrunk(name, top);
+    const image = syntheticImage(cols, rows);
+    const layout = layoutBands(net, rows, cols, { batch: 8, maxArenaBytes: 1 })!;
+    expect(layout.bands.length).toBeGreaterThan(3);
+    const whole = await runWith(net, image);
+    const banded = await runWith(net, image, 1);
+    expectSameValues(banded.output, whole.output, name);
+  });
+
+  it("residual_mini's 16-channel 3x3 convs run as Winograd at 700x40, as the banded runs above assume", async () => {
+    const net = zooTrunk('residual_mini', 3);
+    const network = await DlibNetwork.create(net);
+    const steps = await network.profile([syntheticImage(40, 700)]);
+    network.dispose();
+    expect(steps.filter((s) => s.label.includes('winograd gemms')).length).toBe(3);
+  });
+
+  it('a net whose add_prev sums tensors of two strides is not banded, and runs whole whatever the budget', async () => {
+    const net = zooTrunk('add_prev_mismatch', 3);
+    const image = syntheticImage(30, 200);
+    expect(layoutBands(net, 200, 30, { batch: 8, maxArenaBytes: 1 })).toBeUndefined();
+    const whole = await runWith(net, image);
+    const small = await runWith(net, image, 1);
+    expectSameValues(small.output, whole.output);
+  });
+
+  it.each(['residual_mini', 'pool_variants'])(
+    "%s with its global pool and fc is not banded: it still gives dlib's output under any budget",
+    async (name) => {
+      const { dlib_printout, output, input_tensor } = fixtureJson<{
+        dlib_printout: string;
+        output: { data: number[] };
+        input_tensor: { shape: number[]; data: number[] };
+      }>(`zoo/${name}.json`);
+      const net = readDlibNetwork(fixture(`zoo/${name}.dat`), { printout: dlib_printout });
+      const [, , rows, cols] = input_tensor.shape;
+      expect(layoutBands(net, rows, cols, { batch: 8, maxArenaBytes: 1 })).toBeUndefined();
+      const network = await DlibNetwork.create(net, { maxArenaBytes: 1 });
+      const [ours] = await network.run([{ channels: 3, rows, cols, data: Float32Array.from(input_tensor.data) }]);
+      network.dispose();
+      expect(relativeDiff(ours, output.data)).toBeLessThanOrEqual(1e-5);
+    },
+  );
+
+  it('maxArenaBytes must be a positive number of bytes', async () => {
+    for (const bad of [0, -1, Number.NaN, '256', 2 ** 33]) {
+      await expect(DlibNetwork.create(detectorNet(), { maxArenaBytes: bad as number })).rejects.toThrow(InputError);
+    }
+  });
+});
