@@ -4,6 +4,7 @@ import { decodeImage } from '../src/cli/decode-image.js';
 import { DlibNetwork, InputError, readDlibNetwork, type NetworkDescription, type RgbImage } from '../src/index.js';
 import { layoutBands } from '../src/plan/bands.js';
 import { expectSameValues, fixture, fixtureJson, relativeDiff } from './support/helpers.js';
+import { QUICK } from './support/suite.js';
 
 /** dlib's CNN face detector with a plain input layer (the engine does not tile pyramids). */
 function detectorNet(): NetworkDescription {
@@ -120,5 +121,20 @@ describe('banded execution', () => {
     for (const bad of [0, -1, Number.NaN, '256', 2 ** 33]) {
       await expect(DlibNetwork.create(detectorNet(), { maxArenaBytes: bad as number })).rejects.toThrow(InputError);
     }
+  });
+
+  // ~40 s on 2 cores: the whole suite only. Whole, its first layer's output alone would be 4 GiB in batches of 8.
+  it.skipIf(QUICK)('an 8000x8000 image through the detector takes under 2 GiB of wasm memory', { timeout: 300_000 }, async () => {
+    const net = detectorNet();
+    const image = syntheticImage(8000, 8000);
+    const network = await DlibNetwork.create(net);
+    const [scores] = await network.run([image]);
+    // 8000 rows: (8000 - 5) / 2 + 1 = 3998, then 1997, then 997.
+    expect(scores.length).toBe(997 * 997);
+    expect(network.memoryBytes).toBeLessThanOrEqual(2 * 2 ** 30);
+    // The first output rows depend on the first rows of the image only: a 400-row strip gives them too.
+    const [strip] = await network.run([{ width: 8000, height: 400, data: image.data.subarray(0, 400 * 8000 * 3) }]);
+    network.dispose();
+    expectSameValues(scores.subarray(0, 20 * 997), strip.subarray(0, 20 * 997), 'the first 20 rows');
   });
 });

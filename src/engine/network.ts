@@ -92,10 +92,11 @@ function copyPlanarRows(
   at: number,
 ): void {
   const { c: channels, w } = shape;
-  const src = new Float32Array(memory.buffer, address + first * w * channels * 4, (end - first) * w * channels);
+  const pixels = (end - first) * w;
+  const src = new Float32Array(memory.buffer, address + first * w * channels * 4, pixels * channels);
   for (let c = 0; c < channels; c++) {
     const plane = (c * outRows + at) * w;
-    for (let p = 0; p < src.length / channels; p++) out[plane + p] = src[p * channels + c];
+    for (let p = 0; p < pixels; p++) out[plane + p] = src[p * channels + c];
   }
 }
 
