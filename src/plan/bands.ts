@@ -126,7 +126,7 @@ function bandsOf(
   const outputRows = whole.shapes[whole.output].h;
   const interior = bandGraph(net, height, cols);
   if (!interior) return undefined;
-  // Output rows of a band whose top is not the input's that are not exact: the same for every such band.
+  // The first exact output row of a band whose top is not the input's: the same for every such band.
   const [margin] = exactOutputRows(interior, geometry.windows, false, false);
   const bands: Band[] = [];
   let start = 0;
@@ -164,7 +164,7 @@ export function layoutBands(
   const geometry = rowGeometry(whole);
   if (!geometry) return undefined;
   const largest = whole.shapes.reduce((most, shape) => Math.max(most, sizeOf(shape)), 0) * 4 * batch;
-  // Planning a size lays out tensors only, but an absurd size would not even need that to be too big.
+  // The largest tensor may tell without laying out all of them.
   if (largest <= maxArenaBytes && buildExecutionPlan(whole, { batch, constantKey: 'fused' }).arenaBytes <= maxArenaBytes) return undefined;
   const wholeInput = { shapes: whole.shapes, batch };
   const { alignment } = geometry;
