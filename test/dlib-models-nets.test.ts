@@ -1,0 +1,51 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type DlibNetwork, loadNetwork } from '../src/index.js';
+import { fixture, fixturePng, maxAbsDiff } from './support/helpers.js';
+import { sampled } from './support/suite.js';
+
+// dlib's published models that are not the face model, run by loadNetwork
+// against dlib 19.24's outputs (test/fixtures/README.md, dlib-models/).
+
+const text = (path: string) => new TextDecoder().decode(fixture(path));
+const jsonLines = <T>(path: string): T[] =>
+  text(path)
+    .split('\n')
+    .filter(Boolean)
+    .map((line) => JSON.parse(line) as T);
+const load = (name: string) =>
+  loadNetwork(fixture(`dlib-models/${name}.dat`), { printout: text(`dlib-models/${name}.printout.txt`), threads: 1 });
+
+describe('face_recognition_densenet_model_v1 (concat, repeat, padded con_ and max_pool_)', () => {
+  const chips = sampled(
+    jsonLines<{ id: string; descriptor: number[] }>('dlib-models/face_recognition_densenet_model_v1.descriptors.jsonl'),
+  );
+  let net: DlibNetwork;
+  beforeAll(async () => {
+    net = await load('face_recognition_densenet_model_v1');
+  });
+  afterAll(() => net?.dispose());
+
+  it(`gives dlib's descriptors of ${chips.length} 150x150 chips within 1e-4`, async () => {
+    const descriptors = await net.run(chips.map(({ id }) => fixturePng(`chips/faces/${id}.png`)));
+    const off = chips
+      .map(({ id, descriptor }, i) => ({ id, diff: maxAbsDiff(descriptors[i], descriptor) }))
+      .filter(({ diff }) => !(diff <= 1e-4));
+    expect(off).toEqual([]);
+  }, 120_000);
+});
+
+describe('dnn_gender_classifier_v1 (multiply)', () => {
+  const faces = sampled(jsonLines<{ id: string; logits: number[]; label: number }>('dlib-models/dnn_gender_classifier_v1.outputs.jsonl'));
+  let net: DlibNetwork;
+  beforeAll(async () => {
+    net = await load('dnn_gender_classifier_v1');
+  });
+  afterAll(() => net?.dispose());
+
+  it(`gives dlib's logits of ${faces.length} 32x32 chips within 1e-4, and its labels`, async () => {
+    const logits = await net.run(faces.map(({ id }) => fixturePng(`dlib-models/dnn_gender_classifier_v1.chips/${id}.png`)));
+    const off = faces.map(({ id, logits: dlib }, i) => ({ id, diff: maxAbsDiff(logits[i], dlib) })).filter(({ diff }) => !(diff <= 1e-4));
+    expect(off).toEqual([]);
+    expect(logits.map(([female, male]) => (male > female ? 1 : 0))).toEqual(faces.map(({ label }) => label));
+  });
+});
