@@ -10,6 +10,7 @@ export {
   type FaceRecognitionOptions,
 } from './face/face-recognition-model.js';
 export { DlibNetwork, type BackendInfo, type EngineOptions, type LayerOutput, type StepTiming } from './engine/network.js';
+export { classifyLogits, type Classification } from './loss/multiclass-log.js';
 export type { WasmSource } from './engine/kernels.js';
 export type { ModelSource } from './model-source.js';
 export { readDlibNetwork, readDlibNetworkPrefix, type ReadNetworkOptions, type NetworkPrefix } from './dlib/network-reader.js';

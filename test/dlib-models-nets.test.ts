@@ -42,10 +42,20 @@ describe('dnn_gender_classifier_v1 (multiply)', () => {
   });
   afterAll(() => net?.dispose());
 
-  it(`gives dlib's logits of ${faces.length} 32x32 chips within 1e-4, and its labels`, async () => {
-    const logits = await net.run(faces.map(({ id }) => fixturePng(`dlib-models/dnn_gender_classifier_v1.chips/${id}.png`)));
+  const chips = () => faces.map(({ id }) => fixturePng(`dlib-models/dnn_gender_classifier_v1.chips/${id}.png`));
+
+  it(`gives dlib's logits of ${faces.length} 32x32 chips within 1e-4`, async () => {
+    const logits = await net.run(chips());
     const off = faces.map(({ id, logits: dlib }, i) => ({ id, diff: maxAbsDiff(logits[i], dlib) })).filter(({ diff }) => !(diff <= 1e-4));
     expect(off).toEqual([]);
-    expect(logits.map(([female, male]) => (male > female ? 1 : 0))).toEqual(faces.map(({ label }) => label));
+  });
+
+  it("classifies them with dlib's labels (0 female, 1 male) and the softmax of dlib's logits", async () => {
+    const classified = await net.classify(chips());
+    expect(classified.map(({ label }) => label)).toEqual(faces.map(({ label }) => label));
+    const softmax = ([a, b]: number[]) => [1 / (1 + Math.exp(b - a)), 1 / (1 + Math.exp(a - b))];
+    const off = faces.filter(({ logits }, i) => !(maxAbsDiff(classified[i].probabilities, softmax(logits)) <= 1e-5));
+    expect(off).toEqual([]);
+    expect(classified.every(({ probabilities: [female, male] }) => Math.abs(female + male - 1) <= 1e-6)).toBe(true);
   });
 });
