@@ -73,4 +73,14 @@ export {
   type DetectedFace,
   type LocatedFace,
 } from './face/face-pipeline.js';
+export {
+  loadGenderClassifier,
+  genderChipDetails,
+  GENDER_CHIP_SIZE,
+  GENDER_CHIP_PADDING,
+  GENDER_LABELS,
+  type GenderClassifier,
+  type GenderEstimate,
+} from './face/gender-classifier.js';
+export { genderClassifierTopology } from './dlib/gender-classifier-topology.js';
 export { FaceMatcher, UNKNOWN_PERSON, type FaceMatch, type FaceMatcherJSON, type FaceMatcherOptions } from './face/face-matcher.js';
