@@ -32,6 +32,19 @@ describe('face_recognition_densenet_model_v1 (concat, repeat, padded con_ and ma
       .filter(({ diff }) => !(diff <= 1e-4));
     expect(off).toEqual([]);
   }, 120_000);
+
+  it('gives the same descriptor layer by layer, unfused (each tensor kept, no concat in place)', async () => {
+    const [{ id, descriptor }] = chips;
+    const layers = await net.layerOutputs(fixturePng(`chips/faces/${id}.png`));
+    expect(layers.get(1)!.shape).toEqual([1, 128, 1, 1]);
+    expect(maxAbsDiff(layers.get(1)!.data, descriptor)).toBeLessThanOrEqual(1e-4);
+    // A concat's output: its first input's channels, then its second's (dlib's NCHW order).
+    const concat = layers.get(269)!;
+    expect(concat.shape).toEqual([1, 48, 38, 38]);
+    const plane = 38 * 38;
+    expect(concat.data.subarray(0, 32 * plane)).toEqual(layers.get(278)!.data);
+    expect(concat.data.subarray(32 * plane)).toEqual(layers.get(270)!.data);
+  });
 });
 
 describe('dnn_gender_classifier_v1 (multiply)', () => {

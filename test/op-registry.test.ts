@@ -3,7 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { readDlibNetwork } from '../src/dlib/network-reader.js';
 import type { LayerKind, NetworkDescription } from '../src/dlib/network-description.js';
-import { UnsupportedLayerError } from '../src/errors.js';
+import { DatFormatError, UnsupportedLayerError } from '../src/errors.js';
 import { buildExecutionPlan } from '../src/plan/execution-plan.js';
 import { buildGraph, fuseGraph } from '../src/plan/graph.js';
 import { layerOp } from '../src/plan/layer-ops.js';
@@ -78,7 +78,7 @@ describe('the op registry', () => {
   });
 });
 
-describe('fuseGraph on multiply and concat', () => {
+describe('the graph of multiply and concat', () => {
   const name = 'dnn_gender_classifier_v1';
   const gender = () =>
     readDlibNetwork(fixture(`dlib-models/${name}.dat`), {
@@ -117,6 +117,42 @@ describe('fuseGraph on multiply and concat', () => {
     ]);
     const after = graph.nodes[graph.nodes.indexOf(concats[0]) + 1];
     expect([after.op, after.op === 'scale_shift' && after.relu]).toEqual(['scale_shift', true]);
+  });
+});
+
+describe('concat refuses what dlib cannot concatenate', () => {
+  const at = (index: number) => ({ index, offset: 100 + index });
+  const net = (tags: number[]): NetworkDescription => ({
+    loss: { kind: 'loss_multiclass_log' },
+    input: { kind: 'input_rgb_image', index: 5, mean: [0, 0, 0] },
+    layers: [
+      { kind: 'tag', id: 1, ...at(4) },
+      { kind: 'max_pool', windowRows: 2, windowCols: 2, strideY: 2, strideX: 2, padY: 0, padX: 0, ...at(3) },
+      { kind: 'tag', id: 2, ...at(2) },
+      { kind: 'concat', tags, ...at(1) },
+    ],
+  });
+
+  it('tensors of different sizes: a DatFormatError at the concat', () => {
+    const error = thrown(() => buildGraph(net([1, 2]), 8, 6));
+    expect([error instanceof DatFormatError, (error as DatFormatError).layerIndex, (error as Error).message]).toEqual([
+      true,
+      1,
+      'concat of tags 1, 2 gets 8x6 and 4x3 pixels; dlib concatenates channels of tensors of one size (in layer<1> at byte 101)',
+    ]);
+  });
+
+  it('a tag that is not below it: a DatFormatError naming it', () => {
+    const error = thrown(() => buildGraph(net([2, 3]), 8, 6));
+    expect([error instanceof DatFormatError, (error as Error).message]).toEqual([
+      true,
+      'concat has no tag3 below it (in layer<1> at byte 101)',
+    ]);
+  });
+
+  it('one tag twice: its channels twice', () => {
+    const graph = buildGraph(net([2, 2]), 8, 6);
+    expect([graph.nodes.at(-1)!.op, graph.shapes[graph.output]]).toEqual(['concat', { c: 6, h: 4, w: 3 }]);
   });
 });
 
