@@ -1,3 +1,4 @@
+import { describeValue } from '../arguments.js';
 import type { LossDescription } from '../dlib/network-description.js';
 import { InputError } from '../errors.js';
 
@@ -27,8 +28,12 @@ export function checkClassScores(shape: { c: number; h: number; w: number }, wha
   }
 }
 
-/** The label and probabilities of one input's logits. */
-export function classifyLogits(logits: Float32Array): Classification {
+/** The label and probabilities of one input's logits (a net's output under loss_multiclass_log). */
+export function classifyLogits(logits: Float32Array | number[]): Classification {
+  if (!(logits instanceof Float32Array || Array.isArray(logits)) || logits.length === 0 || !logits.every(Number.isFinite)) {
+    throw new InputError(`classifyLogits takes one finite number per class (a Float32Array or an array), got ${describeValue(logits)}`);
+  }
+  logits = Float32Array.from(logits);
   let label = 0;
   for (let k = 1; k < logits.length; k++) if (logits[k] > logits[label]) label = k;
   // dlib's softmax: exp(x - max) in float, summed in float, each divided by the sum.
