@@ -7,6 +7,7 @@ export { f32_winograd_2x2_3x3_output_nhwc__simd128 } from './f32-winograd-2x2-3x
 export { f32_pool2d_nhwc__simd128 } from './f32-pool2d-nhwc-simd128';
 export { f32_add_zero_extend_nhwc__simd128 } from './f32-add-zero-extend-nhwc-simd128';
 export { f32_scale_shift_nhwc__simd128, f32_relu__simd128 } from './f32-scale-shift-nhwc-simd128';
+export { f32_copy_channels_nhwc__simd128 } from './f32-copy-channels-nhwc-simd128';
 export { u8_rgb_to_f32_nhwc } from './u8-rgb-to-f32-nhwc';
 export { u8_rgb_pyramid_down_2 } from './u8-rgb-pyramid-down-2';
 export { u8_rgb_warp_affine_bilinear } from './u8-rgb-warp-affine-bilinear';

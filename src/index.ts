@@ -10,6 +10,7 @@ export {
   type FaceRecognitionOptions,
 } from './face/face-recognition-model.js';
 export { DlibNetwork, type BackendInfo, type EngineOptions, type LayerOutput, type StepTiming } from './engine/network.js';
+export { classifyLogits, type Classification } from './loss/multiclass-log.js';
 export type { WasmSource } from './engine/kernels.js';
 export type { ModelSource } from './model-source.js';
 export { readDlibNetwork, readDlibNetworkPrefix, type ReadNetworkOptions, type NetworkPrefix } from './dlib/network-reader.js';
@@ -72,4 +73,14 @@ export {
   type DetectedFace,
   type LocatedFace,
 } from './face/face-pipeline.js';
+export {
+  loadGenderClassifier,
+  genderChipDetails,
+  GENDER_CHIP_SIZE,
+  GENDER_CHIP_PADDING,
+  GENDER_LABELS,
+  type GenderClassifier,
+  type GenderEstimate,
+} from './face/gender-classifier.js';
+export { genderClassifierTopology } from './dlib/gender-classifier-topology.js';
 export { FaceMatcher, UNKNOWN_PERSON, type FaceMatch, type FaceMatcherJSON, type FaceMatcherOptions } from './face/face-matcher.js';

@@ -248,6 +248,26 @@ const badCalls: Record<string, BadCall[]> = {
     ["loadShapePredictor('x')", () => api.loadShapePredictor('x' as never), InputError, MODEL_SOURCE],
     ['loadShapePredictor(3 bytes)', () => api.loadShapePredictor(bytes3), DatFormatError, /shape_predictor version .*at byte 0/],
   ],
+  loadGenderClassifier: [
+    ['loadGenderClassifier(null)', () => api.loadGenderClassifier(null as never), InputError, MODEL_SOURCE],
+    ['loadGenderClassifier(3 bytes)', () => api.loadGenderClassifier(bytes3), DatFormatError, /at byte 0/],
+    [
+      'loadGenderClassifier(bytes, null)',
+      () => api.loadGenderClassifier(fixture('dlib-models/dnn_gender_classifier_v1.dat'), null as never),
+      InputError,
+      /the engine options must be an object, got null/,
+    ],
+  ],
+  genderChipDetails: [
+    ['genderChipDetails(null)', () => api.genderChipDetails(null as never), InputError, /has 5 or 68 points .*got not an array of points/],
+    ['genderChipDetails([])', () => api.genderChipDetails([]), InputError, /got 0 points/],
+  ],
+  classifyLogits: [
+    ['classifyLogits(null)', () => api.classifyLogits(null as never), InputError, /one finite number per class .*got null/],
+    ['classifyLogits([])', () => api.classifyLogits([]), InputError, /got an array of 0/],
+    ['classifyLogits([1, NaN])', () => api.classifyLogits([1, Number.NaN]), InputError, /got an array of 2/],
+    ["classifyLogits('ab')", () => api.classifyLogits('ab' as never), InputError, /got /],
+  ],
   getFaceChipDetails: [
     [
       'getFaceChipDetails(null)',
@@ -425,6 +445,7 @@ const noArguments = new Set([
   'WorkerDiedError',
   'WasmMemoryError',
   'faceRecognitionTopology',
+  'genderClassifierTopology',
 ]);
 
 async function errorOf(run: () => unknown): Promise<unknown> {

@@ -269,39 +269,37 @@ describe('files holding more after the net', () => {
 });
 
 describe('what cannot run yet is an UnsupportedLayerError naming the layer', () => {
-  it.each([
-    ['mmod_human_face_detector', /^layer<20>: input_rgb_image_pyramid cannot be run yet$/],
-    ['dnn_gender_classifier_v1', /^layer<5>: multiply cannot be run yet$/],
-    ['face_recognition_densenet_model_v1', /^layer<269>: concat cannot be run yet$/],
-  ] as const)('loadNetwork(%s)', async (name, message) => {
-    const error = await loadNetwork(bytesOf(name), { printout: printoutOf(name), threads: 1 }).then(
-      () => undefined,
-      (e: unknown) => e,
-    );
-    expect(error).toBeInstanceOf(UnsupportedLayerError);
-    expect((error as Error).message).toMatch(message);
-  });
-
-  it.each([
-    ['mmod_human_face_detector', 'layer<20>: input_rgb_image_pyramid cannot be run yet'],
-    ['dnn_gender_classifier_v1', 'layer<5>: multiply cannot be run yet'],
-    ['face_recognition_densenet_model_v1', 'layer<269>: concat cannot be run yet'],
-  ] as const)('planning %s (a created network run, an ONNX export) refuses it the same way', async (name, message) => {
-    const description = readDlibNetwork(bytesOf(name), { printout: printoutOf(name) });
-    const exported = thrown(() => exportOnnx(description, { inputSize: { rows: 64, cols: 64 } }));
-    expect([exported instanceof UnsupportedLayerError, (exported as Error).message]).toEqual([true, message]);
-    if (description.input.rows !== undefined) return; // a sized net is planned by create itself, as loadNetwork showed
-    const network = await DlibNetwork.create(description, { threads: 1 });
-    try {
-      const ran = await network.run([{ width: 64, height: 64, data: new Uint8Array(64 * 64 * 3) }]).then(
+  it.each([['mmod_human_face_detector', /^layer<20>: input_rgb_image_pyramid cannot be run yet$/]] as const)(
+    'loadNetwork(%s)',
+    async (name, message) => {
+      const error = await loadNetwork(bytesOf(name), { printout: printoutOf(name), threads: 1 }).then(
         () => undefined,
         (e: unknown) => e,
       );
-      expect([ran instanceof UnsupportedLayerError, (ran as Error).message]).toEqual([true, message]);
-    } finally {
-      network.dispose();
-    }
-  });
+      expect(error).toBeInstanceOf(UnsupportedLayerError);
+      expect((error as Error).message).toMatch(message);
+    },
+  );
+
+  it.each([['mmod_human_face_detector', 'layer<20>: input_rgb_image_pyramid cannot be run yet']] as const)(
+    'planning %s (a created network run, an ONNX export) refuses it the same way',
+    async (name, message) => {
+      const description = readDlibNetwork(bytesOf(name), { printout: printoutOf(name) });
+      const exported = thrown(() => exportOnnx(description, { inputSize: { rows: 64, cols: 64 } }));
+      expect([exported instanceof UnsupportedLayerError, (exported as Error).message]).toEqual([true, message]);
+      if (description.input.rows !== undefined) return; // a sized net is planned by create itself, as loadNetwork showed
+      const network = await DlibNetwork.create(description, { threads: 1 });
+      try {
+        const ran = await network.run([{ width: 64, height: 64, data: new Uint8Array(64 * 64 * 3) }]).then(
+          () => undefined,
+          (e: unknown) => e,
+        );
+        expect([ran instanceof UnsupportedLayerError, (ran as Error).message]).toEqual([true, message]);
+      } finally {
+        network.dispose();
+      }
+    },
+  );
 
   it.each(VEHICLES)('loadNetwork(%s): the net alone is refused for its input; the whole file for its trailing bytes', async (name) => {
     const bytes = bytesOf(name);

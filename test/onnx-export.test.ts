@@ -84,6 +84,50 @@ describe('the face model exported to ONNX, run by onnxruntime-node', () => {
   }, 60_000);
 });
 
+describe("dlib-models' DenseNet (concat) and gender classifier (multiply) exported to ONNX", () => {
+  const text = (path: string) => new TextDecoder().decode(fixture(path));
+  const jsonLines = <T>(path: string): T[] =>
+    text(path)
+      .split('\n')
+      .filter(Boolean)
+      .map((line) => JSON.parse(line) as T);
+  const describeNet = (name: string) =>
+    readDlibNetwork(fixture(`dlib-models/${name}.dat`), { printout: text(`dlib-models/${name}.printout.txt`) });
+
+  it("the DenseNet gives dlib's descriptors (max abs diff <= 1e-4) for eight chips in one batch", async () => {
+    const { model, input, output } = exportOnnx(describeNet('face_recognition_densenet_model_v1'), { inputSize: { rows: 150, cols: 150 } });
+    expect([input, output]).toEqual([
+      ['batch', 3, 'rows', 'cols'],
+      ['batch', 128],
+    ]);
+    const all = jsonLines<{ id: string; descriptor: number[] }>('dlib-models/face_recognition_densenet_model_v1.descriptors.jsonl');
+    const chosen = [0, 12, 25, 37, 50, 62, 75, 87].map((i) => all[i]);
+    const { dims, data } = await runOnnx(
+      model,
+      chosen.map(({ id }) => fixturePng(`chips/faces/${id}.png`)),
+    );
+    expect(dims).toEqual([8, 128]);
+    const diffs = chosen.map(({ descriptor }, n) => maxAbsDiff(data.subarray(n * 128, (n + 1) * 128), descriptor));
+    expect(diffs.filter((d) => !(d <= 1e-4))).toEqual([]);
+  }, 60_000);
+
+  it("the gender classifier gives dlib's logits (max abs diff <= 1e-4) for all 68 chips, its multiply a Mul alone", async () => {
+    const { model, output, outputNote } = exportOnnx(describeNet('dnn_gender_classifier_v1'));
+    expect(output).toEqual(['batch', 2]);
+    expect(outputNote).toContain('the class scores (logits) (2 values)');
+    const { graph } = ModelProto.toObject(ModelProto.decode(model)) as { graph: { node: { opType: string; output: string[] }[] } };
+    expect(graph.node.filter((node) => node.output[0].includes('multiply')).map((node) => node.opType)).toEqual(['Mul', 'Mul']);
+    const faces = jsonLines<{ id: string; logits: number[] }>('dlib-models/dnn_gender_classifier_v1.outputs.jsonl');
+    const { dims, data } = await runOnnx(
+      model,
+      faces.map(({ id }) => fixturePng(`dlib-models/dnn_gender_classifier_v1.chips/${id}.png`)),
+    );
+    expect(dims).toEqual([68, 2]);
+    const diffs = faces.map(({ logits }, n) => maxAbsDiff(data.subarray(n * 2, n * 2 + 2), logits));
+    expect(diffs.filter((d) => !(d <= 1e-4))).toEqual([]);
+  });
+});
+
 describe.each(fixtureJson<{ nets: string[] }>('zoo/index.json').nets)('zoo net %s exported to ONNX', (name) => {
   const net = fixtureJson<ZooNet>(`zoo/${name}.json`);
   const [, , rows, cols] = net.input_tensor.shape;

@@ -2,7 +2,7 @@ import { mkdir, rm } from 'node:fs/promises';
 import { join, sep } from 'node:path';
 import { chineseWhispers } from '../face/chinese-whispers.js';
 import type { RgbImage } from '../image.js';
-import { parseArgs, upsampleOption, UsageError } from './args.js';
+import { parseArgs, threadsOption, upsampleOption, UsageError } from './args.js';
 import { writeClusterReport, type ClusteredFace } from './cluster-report.js';
 import { listPhotos } from './photo-files.js';
 import { startPhotoPipeline } from './pipeline-models.js';
@@ -37,18 +37,23 @@ async function refuseOutputAmongInputs(out: string, inputs: string[]): Promise<v
 }
 
 /**
- * `cluster <photos or folders...> --out DIR [--upsample 1] [--threshold 0.6] [--landmarks model.dat] [--quiet]`:
+ * `cluster <photos or folders...> --out DIR [--upsample 1] [--threshold 0.6] [--landmarks model.dat] [--quiet] [--threads N]`:
  * finds, aligns and describes every face, groups them by person with dlib's
  * chinese whispers, and writes the report (clusters.json, chips, contact sheet,
  * index.html). The report is written beside DIR and replaces it only once
  * complete: DIR is one run's report, or as it was.
  */
 export async function clusterCommand(args: string[]): Promise<number> {
-  const parsed = parseArgs(args, ['--out', '--upsample', '--threshold', '--landmarks', '--model'], ['--quiet', '--accept-damaged-images']);
+  const parsed = parseArgs(
+    args,
+    ['--out', '--upsample', '--threshold', '--landmarks', '--model', '--threads'],
+    ['--quiet', '--accept-damaged-images'],
+  );
   const out = parsed.options.get('--out');
   if (typeof out !== 'string') throw new UsageError('--out DIR is required');
   if (parsed.positional.length === 0) throw new UsageError('no photos or folders');
   const upsample = upsampleOption(parsed);
+  const threads = threadsOption(parsed);
   const threshold = parsed.options.has('--threshold') ? Number(parsed.options.get('--threshold')) : 0.6;
   if (!(threshold > 0)) throw new UsageError(`--threshold must be a positive number, got ${String(parsed.options.get('--threshold'))}`);
   await refuseOutputAmongInputs(out, parsed.positional);
@@ -70,6 +75,7 @@ export async function clusterCommand(args: string[]): Promise<number> {
       },
       { upsample, allowDamaged: parsed.options.has('--accept-damaged-images'), chipDir: unsorted },
       photos.length,
+      threads,
     );
     const faces: Omit<ClusteredFace, 'cluster'>[] = [];
     let waiting: (Omit<ClusteredFace, 'cluster' | 'descriptor'> & { chip: RgbImage })[] = [];

@@ -1,10 +1,12 @@
 import { writeFile } from 'node:fs/promises';
 import { basename, extname, join } from 'node:path';
 import { InputError } from '../errors.js';
-import { parseArgs, upsampleOption, UsageError } from './args.js';
+import { loadGenderClassifier } from '../face/gender-classifier.js';
+import { parseArgs, threadsOption, upsampleOption, UsageError } from './args.js';
 import { encodePng } from './encode-png.js';
+import { BUNDLED_GENDER } from './paths.js';
 import { startPhotoPipeline } from './pipeline-models.js';
-import { makeFolders } from './regular-file.js';
+import { makeFolders, readRegularFile } from './regular-file.js';
 
 /**
  * The stem of each photo's chip files: its name without extension, and for a
@@ -23,16 +25,18 @@ export function chipStems(photos: string[]): string[] {
 }
 
 /**
- * `faces photo... [--upsample 1] [--landmarks model.dat] [--model face.dat] [--chips DIR]`:
+ * `faces photo... [--upsample 1] [--landmarks model.dat] [--model face.dat] [--chips DIR] [--gender] [--threads N]`:
  * one JSON line per face found: its rect, confidence, landmarks and descriptor
- * (and its chip's file, with --chips). Photos are found and aligned on worker
- * threads, in parallel; the lines come in photo order.
+ * (its gender with --gender, its chip's file with --chips). Photos are found
+ * and aligned on worker threads, in parallel; the lines come in photo order.
  */
 export async function facesCommand(args: string[]): Promise<number> {
-  const parsed = parseArgs(args, ['--upsample', '--landmarks', '--model', '--chips'], ['--accept-damaged-images']);
+  const parsed = parseArgs(args, ['--upsample', '--landmarks', '--model', '--chips', '--threads'], ['--accept-damaged-images', '--gender']);
   const photos = parsed.positional;
   if (photos.length === 0) throw new UsageError('no photos');
   const upsample = upsampleOption(parsed);
+  const threads = threadsOption(parsed);
+  const withGender = parsed.options.has('--gender');
   const chipsDir = parsed.options.get('--chips') as string | undefined;
   if (chipsDir) {
     await makeFolders(chipsDir).catch((error: Error) => {
@@ -45,12 +49,23 @@ export async function facesCommand(args: string[]): Promise<number> {
       landmarks: parsed.options.get('--landmarks') as string | undefined,
       model: parsed.options.get('--model') as string | undefined,
     },
-    { upsample, allowDamaged: parsed.options.has('--accept-damaged-images') },
+    { upsample, allowDamaged: parsed.options.has('--accept-damaged-images'), genderChips: withGender },
     photos.length,
+    threads,
   );
+  const gender = withGender
+    ? await readRegularFile(BUNDLED_GENDER)
+        .then((bytes) => loadGenderClassifier(bytes, { threads }))
+        .catch(async (error: unknown) => {
+          await workers.close();
+          recognition.dispose();
+          throw error;
+        })
+    : undefined;
   try {
     const failures = await workers.forEachPhoto(photos, async (faces, file, index) => {
       const descriptors = await recognition.computeFaceDescriptors(faces.map((f) => f.chip));
+      const genders = await gender?.classifyChips(faces.map((f) => f.genderChip!));
       for (const [i, face] of faces.entries()) {
         const chip = chipsDir === undefined ? undefined : join(chipsDir, `${stems[index]}_f${String(i).padStart(2, '0')}.png`);
         if (chip !== undefined) await writeFile(chip, encodePng(face.chip));
@@ -61,6 +76,7 @@ export async function facesCommand(args: string[]): Promise<number> {
             confidence: face.confidence,
             landmarks: face.landmarks,
             descriptor: Array.from(descriptors[i]),
+            gender: genders?.[i],
             chip,
           })}\n`,
         );
@@ -70,5 +86,6 @@ export async function facesCommand(args: string[]): Promise<number> {
   } finally {
     await workers.close();
     recognition.dispose();
+    gender?.dispose();
   }
 }

@@ -7,18 +7,22 @@ import { isUserFacing } from './each-image.js';
 import { exportOnnxCommand } from './export-onnx-command.js';
 import { facesCommand } from './faces-command.js';
 import { recognizeCommand } from './recognize-command.js';
+import { runCommand } from './run-command.js';
 
 const USAGE = `usage: dlib-wasm <command> [options]
 
   cluster <photos or folders...> --out DIR [--upsample 1] [--threshold 0.6] [--landmarks model.dat] [--quiet]
+          [--threads N]
       finds every face, groups them by person; writes DIR/clusters.json, DIR/index.html,
       DIR/contact-sheet.png (a row per person) and the chips. DIR is written in full beside it
       and then replaces it: an earlier report is replaced whole, an interrupted run leaves DIR
       as it was, and a folder that is not a cluster report is never replaced
-  faces photo.jpg [...] [--upsample 1] [--landmarks model.dat] [--chips DIR]
+  faces photo.jpg [...] [--upsample 1] [--landmarks model.dat] [--chips DIR] [--gender] [--threads N]
       prints one JSON line per face: {"file", "rect", "confidence", "landmarks", "descriptor"};
       --chips writes each face's chip as DIR/<photo name>_f00.png, _f01... (a photo name that an
-      earlier photo already has becomes <name>-2, <name>-3...) and adds its "chip" to the line
+      earlier photo already has becomes <name>-2, <name>-3...) and adds its "chip" to the line;
+      --gender adds "gender": {"label": "female" or "male", "probability"} (the bundled
+      dnn_gender_classifier_v1.dat from dlib-models, on the face's 32x32 chip)
   recognize KNOWN_DIR <photos or folders...> [--tolerance 0.6] [--show-distance] [--threads N]
             [--detector hog] [--upsample 1] [--landmarks model.dat]
       tells who each face is, as face_recognition's CLI: the known people are KNOWN_DIR's
@@ -28,20 +32,26 @@ const USAGE = `usage: dlib-wasm <command> [options]
       path,no_persons_found for a photo without a face. The first face of a known photo is used
       (a warning says when it has others or none). --threads N: threads for finding and
       describing faces (default a thread per core); --detector cnn is not available yet
-  descriptors [--model file.dat] chip.png [chip.jpg ...]
+  descriptors [--model file.dat] [--threads N] chip.png [chip.jpg ...]
       prints one JSON line per 150x150 face chip: {"file": "...", "descriptor": [128 numbers]}
   bench [--threads N] [--batch B] [--runs R] [--model file.dat] [--json]
       times the face model on the example chips (median ms per face)
+  run MODEL.dat image.png [...] [--printout FILE] [--threads N]
+      runs any dlib net the engine runs (e.g. dlib-models' gender classifier or DenseNet) on each
+      image; prints one JSON line per image: {"image", "output": [the output of the layer under
+      the loss, flattened in dlib's order]} and, for a classifier (loss_multiclass_log), "label"
+      (the index of the largest output). --printout as for export-onnx
   export-onnx MODEL.dat OUT.onnx [--printout FILE] [--input-size RxC]
       writes the net as an ONNX model (opset 17): input "input", N x 3 x rows x cols RGB values
       0-255; output "output", the output of the layer under dlib's loss (e.g. the descriptor).
       --printout is dlib's printout of the net (std::cout << net), needed for nets other than the
-      face model that use tag, skip or add_prev; --input-size, for nets of any input size, a size
+      face model that use tag, skip, add_prev or concat; --input-size, for nets of any input size, a size
       their layers fit (e.g. when an fc reads a conv's output)
 
   --model       a dlib_face_recognition_resnet_model_v1.dat (default: the bundled one)
   --landmarks   a dlib shape predictor, e.g. dlib's 68-point model (default: the bundled 5-point one)
   --upsample    0 to 4: each doubles the photo's sides, so that smaller faces are found
+  --threads     threads for the nets and the detector (default a thread per core)
   --quiet       no progress on stderr (a bar on a terminal, else a line every few seconds)
   --accept-damaged-images   (cluster, faces, recognize, descriptors) use a truncated or corrupt JPEG as far as
                 it decodes, with a warning naming the file; by default such a file is an error
@@ -54,6 +64,7 @@ const COMMANDS: Record<string, (args: string[]) => Promise<number>> = {
   descriptors: descriptorsCommand,
   bench: benchCommand,
   'export-onnx': exportOnnxCommand,
+  run: runCommand,
 };
 
 async function main(args: string[]): Promise<number> {

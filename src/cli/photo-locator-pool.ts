@@ -16,6 +16,8 @@ export interface PhotoLocatorInit {
   allowDamaged?: boolean;
   /** Where each face's chip is saved as `<job>-<k>.png`, if anywhere. */
   chipDir?: string;
+  /** Cut each face's gender classifier chip too (genderChipDetails). */
+  genderChips?: boolean;
 }
 
 /** What a worker starts with: the init, the model files in shared memory, and its detector's threads. */
@@ -38,6 +40,8 @@ export interface LocatedPhotoFace {
   landmarks: Point[];
   chip: RgbImage;
   chipFile?: string;
+  /** With `genderChips`: the face's 32x32 chip for the gender classifier. */
+  genderChip?: RgbImage;
 }
 
 /** A photo's faces, or why it has none: a user-facing failure, or a bug (its stack). */

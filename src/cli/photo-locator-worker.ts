@@ -5,6 +5,7 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parentPort, workerData } from 'node:worker_threads';
 import { locateFaces } from '../face/face-pipeline.js';
+import { genderChipDetails } from '../face/gender-classifier.js';
 import { loadFrontalFaceDetector } from '../face/hog-detector.js';
 import { loadImageChipExtractor } from '../face/image-chip-extractor.js';
 import { loadShapePredictor } from '../face/shape-predictor.js';
@@ -14,7 +15,7 @@ import { isUserFacing } from './each-image.js';
 import { readRegularFile } from './regular-file.js';
 import type { LocatedPhotoFace, LocateJob, LocateReply, PhotoLocatorWorkerData, PhotoLocatorWorkerStart } from './photo-locator-pool.js';
 
-const { detector, landmarks, upsample, chipDir, detectorThreads, allowDamaged } = workerData as PhotoLocatorWorkerData;
+const { detector, landmarks, upsample, chipDir, genderChips, detectorThreads, allowDamaged } = workerData as PhotoLocatorWorkerData;
 const port = parentPort!;
 const describe = (error: unknown) => (isUserFacing(error) ? (error as Error).message : String((error as Error)?.stack ?? error));
 
@@ -32,6 +33,7 @@ async function locate(parts: Awaited<ReturnType<typeof loadParts>>, { job, file 
     const faces = await Promise.all(
       locateFaces(parts, image, { upsample }).map(async ({ rect, confidence, landmarks, chip }, k) => {
         const face: LocatedPhotoFace = { rect, confidence, landmarks, chip };
+        if (genderChips) face.genderChip = parts.chips.extractImageChip(image, genderChipDetails(landmarks));
         if (chipDir !== undefined) {
           face.chipFile = join(chipDir, `${job}-${k}.png`);
           await writeFile(face.chipFile, encodePng(chip));

@@ -15,6 +15,7 @@ import { growKernelMemory, instantiateKernels, type Kernels, type WasmSource } f
 import { hardwareThreads } from './spawn-workers.js';
 import { loadKernelsAndMemory, ThreadTeam } from './thread-team.js';
 import { median } from '../math/median.js';
+import { checkClassScores, type Classification, classifyLogits, requireMulticlassLog } from '../loss/multiclass-log.js';
 
 export interface EngineOptions {
   /** Samples run through each layer together (amortizes weight reads). Default 8. */
@@ -273,6 +274,20 @@ export class DlibNetwork {
       }
     }
     return outputs;
+  }
+
+  /**
+   * For a net under loss_multiclass_log (an InputError naming the loss
+   * otherwise): each input's label, the softmax of its logits, and the logits.
+   */
+  async classify(inputs: NetworkInput[]): Promise<Classification[]> {
+    requireMulticlassLog(this.live().description.loss, 'classify');
+    if (!Array.isArray(inputs)) throw new InputError('classify takes an array of inputs: classify([image]) for one');
+    for (let i = 0; i < inputs.length; i++) {
+      const { rows, cols } = this.checkInput(inputs[i], `input ${i}`);
+      checkClassScores(this.plan(rows, cols).output.shape, `input ${i} (${cols}x${rows})`);
+    }
+    return (await this.run(inputs)).map(classifyLogits);
   }
 
   /**

@@ -4,12 +4,13 @@ import type { RgbImage } from '../image.js';
 import type { ModelSource } from '../model-source.js';
 import { getFaceChipDetails, type ChipDetails } from './face-chip.js';
 import { FACE_CHIP_SIZE, loadFaceRecognitionModel, type FaceRecognitionModel } from './face-recognition-model.js';
+import { genderChipDetails, type GenderClassifier, type GenderEstimate, loadGenderClassifier } from './gender-classifier.js';
 import { loadFrontalFaceDetector, type DetectFacesOptions, type FrontalFaceDetector } from './hog-detector.js';
 import { loadImageChipExtractor, type ImageChipExtractor } from './image-chip-extractor.js';
 import { loadShapePredictor, type ShapePredictor } from './shape-predictor.js';
 import { optionsObject } from '../arguments.js';
 
-/** The three dlib model files of the face pipeline, as bytes or sources of them. */
+/** The dlib model files of the face pipeline, as bytes or sources of them. */
 export interface FacePipelineModels {
   /** `frontal_face_detector.dat` (dlib's serialized HOG detector). */
   detector: ModelSource;
@@ -17,6 +18,8 @@ export interface FacePipelineModels {
   landmarks: ModelSource;
   /** `dlib_face_recognition_resnet_model_v1.dat`. */
   recognition: ModelSource;
+  /** dlib-models' `dnn_gender_classifier_v1.dat` (bundled in `models/`): with it, `detect` gives each face's gender. */
+  gender?: ModelSource;
 }
 
 export type FacePipelineOptions = EngineOptions;
@@ -26,8 +29,8 @@ export interface DetectOptions extends DetectFacesOptions {
   jitters?: number;
 }
 
-/** A face found in a photo and aligned: all but its descriptor. */
-export type LocatedFace = Omit<DetectedFace, 'descriptor'>;
+/** A face found in a photo and aligned: all but its descriptor and gender. */
+export type LocatedFace = Omit<DetectedFace, 'descriptor' | 'gender'>;
 
 /** A face found in a photo, with everything dlib's pipeline computes for it. */
 export interface DetectedFace {
@@ -42,6 +45,8 @@ export interface DetectedFace {
   /** The aligned chip, RGB. */
   chip: RgbImage;
   descriptor: Float32Array;
+  /** With the `gender` model: the classifier's label and its probability, from the face's 32x32 chip (genderChipDetails). */
+  gender?: GenderEstimate;
 }
 
 /** dlib's face pipeline: HOG detector, shape predictor, aligned chips, face descriptors. */
@@ -61,6 +66,8 @@ export interface FacePipeline {
   readonly shapePredictor: ShapePredictor;
   readonly recognition: FaceRecognitionModel;
   readonly chips: ImageChipExtractor;
+  /** Loaded from the `gender` model, if given. */
+  readonly gender: GenderClassifier | undefined;
   dispose(): void;
 }
 
@@ -87,10 +94,11 @@ export async function loadFacePipeline(models: FacePipelineModels, options?: Fac
   const { wasm, threads, workerUrl } = options;
   // First the part that starts no thread: a bad landmarks file leaves nothing running.
   const shapePredictor = await loadShapePredictor(models.landmarks);
-  const [detector, recognition, chips] = await Promise.all([
+  const [detector, recognition, chips, gender] = await Promise.all([
     loadFrontalFaceDetector(models.detector, { wasm, threads, workerUrl }),
     loadFaceRecognitionModel(models.recognition, options),
     loadImageChipExtractor({ wasm: options.wasm }),
+    models.gender === undefined ? undefined : loadGenderClassifier(models.gender, options),
   ]);
   const locate = (image: RgbImage, options?: DetectFacesOptions) => locateFaces({ detector, shapePredictor, chips }, image, options);
   return {
@@ -98,6 +106,7 @@ export async function loadFacePipeline(models: FacePipelineModels, options?: Fac
     shapePredictor,
     recognition,
     chips,
+    gender,
     locate,
     async detect(image, { jitters, ...detectOptions } = {}) {
       const faces = locate(image, detectOptions);
@@ -105,12 +114,14 @@ export async function loadFacePipeline(models: FacePipelineModels, options?: Fac
         faces.map((f) => f.chip),
         { jitters },
       );
-      return faces.map((f, i) => ({ ...f, descriptor: descriptors[i] }));
+      const genders = await gender?.classifyChips(faces.map((f) => chips.extractImageChip(image, genderChipDetails(f.landmarks))));
+      return faces.map((f, i) => ({ ...f, descriptor: descriptors[i], ...(genders && { gender: genders[i] }) }));
     },
     dispose() {
       detector.dispose();
       recognition.dispose();
       chips.dispose();
+      gender?.dispose();
     },
   };
 }

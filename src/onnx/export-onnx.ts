@@ -1,7 +1,7 @@
 import type { InputRgbImage, LayerDescription, LossDescription, NetworkDescription } from '../dlib/network-description.js';
 import { DatFormatError, InputError } from '../errors.js';
 import { buildGraph, nodeInputs, type Graph, type GraphNode } from '../plan/graph.js';
-import { addNodes, convNodes, fcNodes, inputNodes, poolNodes, reluNodes, scaleShiftNodes } from './layer-nodes.js';
+import { addNodes, concatNodes, convNodes, fcNodes, inputNodes, poolNodes, reluNodes, scaleShiftNodes } from './layer-nodes.js';
 import { floatTensorInfo, intAttribute, OnnxGraph, type OnnxDim } from './onnx-graph.js';
 import { ModelProto } from './onnx-schema.js';
 
@@ -128,6 +128,12 @@ function graphNodeOnnx(
   if (node.op === 'add') {
     return addNodes(onnx, names.get(node.a)!, names.get(node.b)!, [graph.shapes[node.a], graph.shapes[node.b]], fixedSize, name);
   }
+  if (node.op === 'concat')
+    return concatNodes(
+      onnx,
+      node.inputs.map((t) => names.get(t)!),
+      name,
+    );
   const x = names.get(node.x)!;
   switch (node.op) {
     case 'conv':

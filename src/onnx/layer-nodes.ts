@@ -61,7 +61,8 @@ export function reluNodes(graph: OnnxGraph, x: string, name: string): string {
 
 /**
  * affine and bn (inference): `gamma * x + beta` per channel, or per element
- * (fc mode), with bn's statistics folded into gamma and beta as dlib computes them.
+ * (fc mode), with bn's statistics folded into gamma and beta as dlib computes
+ * them; multiply (no beta) is the Mul alone.
  */
 export function scaleShiftNodes(
   graph: OnnxGraph,
@@ -73,8 +74,14 @@ export function scaleShiftNodes(
   name: string,
 ): string {
   const dims = perElement ? [shape.c, shape.h, shape.w] : [shape.c, 1, 1];
-  const scaled = graph.node('Mul', [x, graph.floats(`${name}_gamma`, gamma, dims)], `${name}_scaled`);
-  return graph.node('Add', [scaled, graph.floats(`${name}_beta`, beta, dims)], name);
+  const shifted = beta.some((b) => b !== 0);
+  const scaled = graph.node('Mul', [x, graph.floats(`${name}_gamma`, gamma, dims)], shifted ? `${name}_scaled` : name);
+  return shifted ? graph.node('Add', [scaled, graph.floats(`${name}_beta`, beta, dims)], name) : scaled;
+}
+
+/** concat: the inputs' channels one after the other (dlib's tag order). */
+export function concatNodes(graph: OnnxGraph, inputs: string[], name: string): string {
+  return graph.node('Concat', inputs, name, [intAttribute('axis', 1)]);
 }
 
 /**

@@ -23,7 +23,8 @@ export type GraphNode =
   | { op: 'pool'; layer: PoolLayer; x: number; y: number }
   | { op: 'add'; a: number; b: number; y: number; relu: boolean }
   | { op: 'scale_shift'; gamma: Float32Array; beta: Float32Array; perElement: boolean; x: number; y: number; relu: boolean }
-  | { op: 'relu'; x: number; y: number };
+  | { op: 'relu'; x: number; y: number }
+  | { op: 'concat'; inputs: number[]; y: number };
 
 export interface Graph {
   shapes: Shape[];
@@ -35,7 +36,8 @@ export interface Graph {
 }
 
 export function nodeInputs(node: GraphNode): number[] {
-  return node.op === 'add' ? [node.a, node.b] : [node.x];
+  if (node.op === 'add') return [node.a, node.b];
+  return node.op === 'concat' ? node.inputs : [node.x];
 }
 
 const outputExtent = (size: number, pad: number, window: number, stride: number) => 1 + Math.floor((size + 2 * pad - window) / stride);
@@ -125,6 +127,34 @@ export function buildGraph(net: NetworkDescription, rows: number, cols: number):
         current = y;
         break;
       }
+      case 'multiply': {
+        // y = value * x: a per-channel scale with no shift, which folds as an affine does.
+        const y = fresh(s);
+        const gamma = new Float32Array(s.c).fill(layer.value);
+        nodes.push({ op: 'scale_shift', gamma, beta: new Float32Array(s.c), perElement: false, x: current, y, relu: false });
+        current = y;
+        break;
+      }
+      case 'concat': {
+        const inputs = layer.tags.map((id) => {
+          const t = tags.get(id);
+          if (t === undefined) throw new DatFormatError(`concat has no tag${id} below it`, layer.offset, layer.index);
+          return t;
+        });
+        const [first, ...others] = inputs.map((t) => shapes[t]);
+        const mismatched = others.find((o) => o.h !== first.h || o.w !== first.w);
+        if (mismatched) {
+          throw new DatFormatError(
+            `concat of tags ${layer.tags.join(', ')} gets ${first.h}x${first.w} and ${mismatched.h}x${mismatched.w} pixels; dlib concatenates channels of tensors of one size`,
+            layer.offset,
+            layer.index,
+          );
+        }
+        const y = fresh({ c: inputs.reduce((sum, t) => sum + shapes[t].c, 0), h: first.h, w: first.w });
+        nodes.push({ op: 'concat', inputs, y });
+        current = y;
+        break;
+      }
       case 'tag':
         tags.set(layer.id, current);
         break;
@@ -143,8 +173,6 @@ export function buildGraph(net: NetworkDescription, rows: number, cols: number):
         current = y;
         break;
       }
-      default:
-        throw new UnsupportedLayerError(`${layer.kind} cannot be run yet`, layer.index);
     }
     layerOutputs.set(layer.index, current);
   }
@@ -161,15 +189,18 @@ function useCounts(graph: Graph): number[] {
 
 /** Whether `next` can be folded into `node`, the node that computes its input. */
 function canFold(node: GraphNode, next: GraphNode): boolean {
-  if (node.op === 'pool' || node.op === 'relu' || ('relu' in node && node.relu)) return false;
-  if (next.op === 'relu') return true;
+  // Only nodes with a relu flag take a ReLU or anything after one.
+  if (!('relu' in node)) return false;
+  if (next.op === 'relu') return !node.relu;
   // A per-output scale and shift folds into the weights and bias of a conv or fc.
   if (next.op !== 'scale_shift' || next.relu) return false;
-  return node.op === 'fc' || (node.op === 'conv' && !next.perElement);
+  if (node.op !== 'fc' && !(node.op === 'conv' && !next.perElement)) return false;
+  // After a ReLU, only a scale of no negative factor and no shift (a multiply): relu(z) * g = relu(z * g) for g >= 0.
+  return !node.relu || (next.gamma.every((g) => g >= 0) && next.beta.every((b) => b === 0));
 }
 
 /**
- * Folds each per-channel scale_shift (affine, bn) into the conv or fc before
+ * Folds each per-channel scale_shift (affine, bn, multiply) into the conv or fc before
  * it, and each ReLU into the node before it, where nothing else reads the
  * intermediate tensor. Returns a new graph whose layerOutputs keep only the
  * tensors that still exist.
@@ -185,6 +216,8 @@ export function fuseGraph(graph: Graph): Graph {
     if (node.op === 'add') {
       node.a = resolve(node.a);
       node.b = resolve(node.b);
+    } else if (node.op === 'concat') {
+      node.inputs = node.inputs.map(resolve);
     } else {
       node.x = resolve(node.x);
     }

@@ -15,6 +15,8 @@ const LAYER_OPS: { [Kind in LayerKind]?: GraphOp | 'none' } = {
   affine: 'scale_shift',
   bn: 'scale_shift',
   relu: 'relu',
+  multiply: 'scale_shift',
+  concat: 'concat',
   tag: 'none',
   skip: 'none',
 };

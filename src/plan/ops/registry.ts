@@ -1,4 +1,5 @@
 import { add } from './add.js';
+import { concat } from './concat.js';
 import { conv } from './conv.js';
 import { fc } from './fc.js';
 import type { GraphNode } from '../graph.js';
@@ -15,6 +16,7 @@ export const OP_LOWERINGS: { [Op in GraphOp]: OpLowering<Op> } = {
   add,
   scale_shift: scaleShift,
   relu,
+  concat,
 };
 
 /** The lowering of a node's op. */
