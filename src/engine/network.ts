@@ -14,6 +14,8 @@ import { growKernelMemory, instantiateKernels, type Kernels, type WasmSource } f
 import { hardwareThreads } from './spawn-workers.js';
 import { loadKernelsAndMemory, ThreadTeam } from './thread-team.js';
 import { median } from '../math/median.js';
+import { detectObjects, type DetectObjectsOptions, type ObjectDetection } from '../loss/detect-objects.js';
+import type { RgbImage } from '../image.js';
 
 export interface EngineOptions {
   /** Samples run through each layer together (amortizes weight reads). Default 8. */
@@ -222,6 +224,17 @@ export class DlibNetwork {
   }
 
   /**
+   * The objects an MMOD detector (a `loss_mmod` net over an image pyramid:
+   * dlib's CNN face detector, its vehicle detectors) finds in an image, as
+   * dlib's Python `cnn_face_detection_model_v1(img, upsample)`: see
+   * detectObjects. Other nets are an InputError.
+   */
+  async detect(image: RgbImage, options?: DetectObjectsOptions): Promise<ObjectDetection[]> {
+    const found = await detectObjects(this, image, options);
+    return found.map(({ rect, confidence, label }) => ({ rect, confidence, label }));
+  }
+
+  /**
    * Every layer's output for one input, by dlib's `layer<i>` index, computed
    * layer by layer without fusing (for checking against dlib's own dumps).
    * The unfused weights it packs (for the face model, 22 MB) are released
@@ -293,6 +306,11 @@ export class DlibNetwork {
 
   private checkInput(input: NetworkInput, what: string): { rows: number; cols: number } {
     const size = describeInput(input, what);
+    if (this.input.kind === 'input_rgb_image_pyramid' && !isFloatTensor(input)) {
+      throw new InputError(
+        `${what} is an image, and this net's input is an image pyramid: detect(image) tiles it; run() takes the tiled pyramid as a float tensor`,
+      );
+    }
     const fixed = this.inputSize;
     if (fixed && (size.rows !== fixed.rows || size.cols !== fixed.cols)) {
       throw new InputError(`${what} is ${size.cols}x${size.rows} (width x height); this network takes ${fixed.cols}x${fixed.rows} only`);

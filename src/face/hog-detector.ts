@@ -215,7 +215,7 @@ class HogDetector implements FrontalFaceDetector {
   detectFaces(image: RgbImage, options: DetectFacesOptions = {}): FaceDetection[] {
     const rt = this.runtime;
     if (!rt) throw new DisposedError('the detector has been disposed');
-    const { upsample, adjustThreshold } = checkOptions(options);
+    const { upsample, adjustThreshold } = checkDetectOptions(options);
     const { width, height, pixelStride } = describeRgbImage(image, 'the image', 0);
     if (width === 0 || height === 0) return [];
     const { memory, kernels: k } = rt;
@@ -448,9 +448,14 @@ function extractFhog(rt: Runtime, ws: HogWorkspace, image: ChainImage, g: FhogGe
   });
 }
 
-function checkOptions(options: DetectFacesOptions): { upsample: number; adjustThreshold: number } {
-  if (options === null || typeof options !== 'object') throw new InputError('detectFaces options must be an object');
-  const { upsample = DEFAULT_UPSAMPLE, adjustThreshold = 0 } = options;
+/** A detector's options checked, with their defaults (`what` names them in errors). */
+export function checkDetectOptions(
+  options: DetectFacesOptions,
+  defaultUpsample = DEFAULT_UPSAMPLE,
+  what = 'detectFaces options',
+): { upsample: number; adjustThreshold: number } {
+  if (options === null || typeof options !== 'object') throw new InputError(`${what} must be an object`);
+  const { upsample = defaultUpsample, adjustThreshold = 0 } = options;
   if (!Number.isInteger(upsample) || upsample < 0 || upsample > MAX_UPSAMPLE) {
     throw new InputError(`upsample must be an integer from 0 to ${MAX_UPSAMPLE}, not ${String(upsample)}`);
   }
