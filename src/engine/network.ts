@@ -18,7 +18,7 @@ import { detectObjects, type DetectObjectsOptions, type ObjectDetection } from '
 import type { RgbImage } from '../image.js';
 
 export interface EngineOptions {
-  /** Samples run through each layer together (amortizes weight reads). Default 8. */
+  /** Samples run through each layer together (amortizes weight reads). Default 8; 1 for a net over an image pyramid. */
   batchSize?: number;
   /**
    * Threads that share each layer, the calling one included. Default: the
@@ -147,7 +147,8 @@ export class DlibNetwork {
       throw new InputError(`DlibNetwork.create takes a NetworkDescription (readDlibNetwork's result), got ${describeValue(description)}`);
     }
     options = optionsObject(options, 'the engine options');
-    const batchSize = options.batchSize ?? 8;
+    // A pyramid net runs one image at a time: each tiles to a size of its own, so batches never fill.
+    const batchSize = options.batchSize ?? (description.input.kind === 'input_rgb_image_pyramid' ? 1 : 8);
     if (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > 1024) {
       throw new InputError(`batchSize must be an integer from 1 to 1024, got ${String(options.batchSize)}`);
     }

@@ -53,8 +53,9 @@ export function resizeFloatPlane(from: FloatPlaneRegion, to: FloatPlaneRegion): 
         const ilr = groups.f32[g * GROUP + 8 + k];
         const lr = groups.f32[g * GROUP + 12 + k];
         const v = f32(
-          f32(f32(f32(f32(itb * ilr) * src[top + left]) + f32(f32(itb * lr) * src[top + left + 1])) + f32(f32(tb * ilr) * src[bottom + left])) +
-            f32(f32(tb * lr) * src[bottom + left + 1]),
+          f32(
+            f32(f32(f32(itb * ilr) * src[top + left]) + f32(f32(itb * lr) * src[top + left + 1])) + f32(f32(tb * ilr) * src[bottom + left]),
+          ) + f32(f32(tb * lr) * src[bottom + left + 1]),
         );
         dst[out + g * 4 + k] = v;
       }
@@ -118,7 +119,8 @@ export function resizeRgbImage(image: RgbImage, to: Size): RgbImage {
       const ilr = 1 - lr;
       for (let p = 0; p < 3; p++) {
         const v =
-          itb64 * (ilr * src[top + left + p] + lr * src[top + right + p]) + tb64 * (ilr * src[bottom + left + p] + lr * src[bottom + right + p]);
+          itb64 * (ilr * src[top + left + p] + lr * src[top + right + p]) +
+          tb64 * (ilr * src[bottom + left + p] + lr * src[bottom + right + p]);
         out[o + (groupCount * 4 + j) * 3 + p] = Math.trunc(v);
       }
     }

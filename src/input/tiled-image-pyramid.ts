@@ -66,11 +66,13 @@ export function tiledPyramidLayout(
   }
   columnHeight -= padding;
 
-  const levels: Rectangle[] = [];
+  // Placed in dlib's order over the levels at the origin: the right column stops at the first
+  // level that would overlap level 0 where it is by then.
+  const levels: Rectangle[] = sizes.map((s) => ({ left: 0, top: 0, right: s.width - 1, bottom: s.height - 1 }));
   let y = outer;
   let i = 0;
   for (; y < columnHeight + outer && i < sizes.length; i++) {
-    levels.push({ left: outer, top: y, right: outer + sizes[i].width - 1, bottom: y + sizes[i].height - 1 });
+    levels[i] = { left: outer, top: y, right: outer + sizes[i].width - 1, bottom: y + sizes[i].height - 1 };
     y += sizes[i].height + padding;
   }
   y -= padding;
@@ -79,9 +81,10 @@ export function tiledPyramidLayout(
     const bottom = y - 1;
     const rect = { left: right - (sizes[i].width - 1), top: bottom - (sizes[i].height - 1), right, bottom };
     if (intersects(levels[0], rect)) break;
-    levels.push(rect);
+    levels[i] = rect;
     y -= sizes[i].height + padding;
   }
+  levels.length = i;
   return { width: w0 + 2 * outer, height: columnHeight + 2 * outer, levels };
 }
 
@@ -94,9 +97,11 @@ export function tiledPyramidLayout(
 export function tiledPyramidTensor(image: RgbImage, input: InputRgbImagePyramid): { tensor: FloatTensor; layout: TiledPyramidLayout } {
   const layout = tiledPyramidLayout(image, input);
   const { width: cols, height: rows, levels } = layout;
-  const data = new Float32Array(3 * rows * cols);
-  const tensor: FloatTensor = { channels: 3, rows, cols, data };
-  if (levels.length === 0) return { tensor, layout };
+  // dlib tiles an image of a few pixels into a tensor that may not even hold it: no net's window fits there.
+  const holds = levels.length > 0 && levels.every((r) => r.left >= 0 && r.top >= 0 && r.right < cols && r.bottom < rows);
+  const data = new Float32Array(holds ? 3 * rows * cols : 0);
+  const tensor: FloatTensor = { channels: 3, rows: holds ? rows : 0, cols: holds ? cols : 0, data };
+  if (!holds) return { tensor, layout };
   const stride = image.data.length / (image.width * image.height);
   const plane = rows * cols;
   const { left, top } = levels[0];
@@ -150,7 +155,11 @@ function nearestLevel(levels: Rectangle[], x: number, y: number): number {
  * (`tiled_pyramid_to_image`): the level nearest the rect's center, then
  * `pyramid_down<N>::rect_up` by that many levels. Fractional, as dlib's drectangle.
  */
-export function tiledPyramidToImage(layout: TiledPyramidLayout, { pyramidDownFactor: n }: InputRgbImagePyramid, rect: Rectangle): Rectangle {
+export function tiledPyramidToImage(
+  layout: TiledPyramidLayout,
+  { pyramidDownFactor: n }: InputRgbImagePyramid,
+  rect: Rectangle,
+): Rectangle {
   const level = nearestLevel(layout.levels, roundHalfUp((rect.left + rect.right) / 2), roundHalfUp((rect.top + rect.bottom) / 2));
   const { left: x0, top: y0 } = layout.levels[level];
   const ratio = n / (n - 1.0);

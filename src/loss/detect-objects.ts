@@ -1,4 +1,4 @@
-import type { NetworkDescription } from '../dlib/network-description.js';
+import type { InputRgbImagePyramid, LossDescription, NetworkDescription } from '../dlib/network-description.js';
 import { InputError } from '../errors.js';
 import { checkDetectOptions } from '../face/hog-detector.js';
 import { pyramidUpSize, rectDownFromUpsampled } from '../face/image-pyramid.js';
@@ -37,6 +37,17 @@ interface RunnableNetwork {
   run(inputs: FloatTensor[]): Promise<Float32Array[]>;
 }
 
+/** A net dlib detects objects with: a `loss_mmod` over an image pyramid. */
+export type MmodDetectorDescription = NetworkDescription & {
+  loss: Extract<LossDescription, { kind: 'loss_mmod' }>;
+  input: InputRgbImagePyramid;
+};
+
+/** Whether a net is one of dlib's MMOD detectors (a `loss_mmod` over an image pyramid), which detectObjects runs. */
+export function isMmodDetector(net: NetworkDescription): net is MmodDetectorDescription {
+  return net.loss.kind === 'loss_mmod' && net.input.kind === 'input_rgb_image_pyramid';
+}
+
 /**
  * dlib's detection with a `loss_mmod` net over an `input_rgb_image_pyramid`,
  * as dlib's Python `cnn_face_detection_model_v1(img, upsample)` runs it:
@@ -45,13 +56,18 @@ interface RunnableNetwork {
  * brought back by `pyramid_down<2>::rect_down(rect, upsample)`. Highest
  * confidence first. An image too small for the net has no detection.
  */
-export async function detectObjects(network: RunnableNetwork, image: RgbImage, options: DetectObjectsOptions = {}): Promise<MmodDetection[]> {
-  const { loss, input, layers } = network.description;
-  if (loss.kind !== 'loss_mmod' || input.kind !== 'input_rgb_image_pyramid') {
+export async function detectObjects(
+  network: RunnableNetwork,
+  image: RgbImage,
+  options: DetectObjectsOptions = {},
+): Promise<MmodDetection[]> {
+  const net = network.description;
+  if (!isMmodDetector(net)) {
     throw new InputError(
-      `detect runs dlib's MMOD detectors (loss_mmod over input_rgb_image_pyramid); this net is ${loss.kind} over ${input.kind}: use run()`,
+      `detect runs dlib's MMOD detectors (loss_mmod over input_rgb_image_pyramid); this net is ${net.loss.kind} over ${net.input.kind}: use run()`,
     );
   }
+  const { loss, input, layers } = net;
   const { upsample, adjustThreshold } = checkDetectOptions(options, 0, 'detect options');
   describeRgbImage(image, 'the image', 0);
   let scaled = image;
@@ -60,7 +76,7 @@ export async function detectObjects(network: RunnableNetwork, image: RgbImage, o
   if (tensor.data.length === 0) return [];
   let shape: { c: number; h: number; w: number };
   try {
-    const graph = buildGraph(network.description, tensor.rows, tensor.cols);
+    const graph = buildGraph(net, tensor.rows, tensor.cols);
     shape = graph.shapes[graph.output];
   } catch (error) {
     // Too small for the net's windows: dlib would find nothing in it either.
