@@ -6,6 +6,7 @@ import {
   DlibNetwork,
   InputError,
   loadCnnFaceDetector,
+  loadFacePipeline,
   loadNetwork,
   readDlibNetwork,
   readDlibNetworkPrefix,
@@ -17,8 +18,8 @@ import {
 import { imageToTiledPyramid, tiledPyramidLayout, tiledPyramidTensor, tiledPyramidToImage } from '../src/input/tiled-image-pyramid.js';
 import { detectObjects, type MmodDetectorDescription } from '../src/loss/detect-objects.js';
 import { outputToInputPoint } from '../src/loss/mmod-detections.js';
-import { photo } from './support/face-fixtures.js';
-import { concatBytes, fixture, fixtureJson } from './support/helpers.js';
+import { landmarkModel5Bytes, photo } from './support/face-fixtures.js';
+import { concatBytes, faceModelBytes, fixture, fixtureJson } from './support/helpers.js';
 import { QUICK, sampled } from './support/suite.js';
 
 // dlib 19.24's MMOD detectors (dlib-models) on dlib's example photos: `dlib-models/mmod/`
@@ -176,6 +177,21 @@ describe('DlibNetwork.detect and loadCnnFaceDetector', () => {
     );
   });
 
+  it("loadFacePipeline with detectorKind 'cnn' locates dlib's CNN faces; an unknown kind is an InputError", async () => {
+    const models = { detector: modelBytes('mmod_human_face_detector'), landmarks: landmarkModel5Bytes(), recognition: faceModelBytes() };
+    await expect(loadFacePipeline(models, { detectorKind: 'dnn' as never })).rejects.toThrow(/detectorKind must be 'hog' or 'cnn'/);
+    const pipeline = await loadFacePipeline(models, { detectorKind: 'cnn', threads: 2 });
+    try {
+      const faces = await pipeline.locate(await photo('2008_001009.jpg'), { upsample: 0 });
+      const expected = REFERENCE.mmod_human_face_detector.find((c) => c.image === '2008_001009.jpg' && c.upsample === 0)!;
+      expect(faces.map((f) => [f.rect, f.weightIndex, f.landmarks.length, f.chip.width])).toEqual(
+        expected.detections.map((d) => [d.rect, 0, 5, 150]),
+      );
+    } finally {
+      pipeline.dispose();
+    }
+  });
+
   it('a corrupt or wrong file is a typed error; a disposed detector a DisposedError', async () => {
     const bytes = modelBytes('mmod_human_face_detector');
     await expect(loadCnnFaceDetector(bytes.subarray(0, 5000))).rejects.toThrow(DatFormatError);
@@ -195,7 +211,10 @@ describe('DlibNetwork.detect and loadCnnFaceDetector', () => {
     }
     const pyramid = await loadNetwork(modelBytes('mmod_human_face_detector'), { threads: 1 });
     try {
-      await expect(pyramid.run([{ width: 90, height: 90, data: new Uint8Array(90 * 90 * 3) }])).rejects.toThrow(InputError);
+      const small = { width: 90, height: 90, data: new Uint8Array(90 * 90 * 3) };
+      await expect(pyramid.run([small])).rejects.toThrow(/detect\(image\) tiles it/);
+      await expect(pyramid.detect(small, null as never)).rejects.toThrow(/^detect options must be an object$/);
+      await expect(pyramid.detect(small, { upsample: 9 })).rejects.toThrow(/upsample must be an integer from 0 to 8, not 9/);
     } finally {
       pyramid.dispose();
     }

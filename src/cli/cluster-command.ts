@@ -2,7 +2,7 @@ import { mkdir, rm } from 'node:fs/promises';
 import { join, sep } from 'node:path';
 import { chineseWhispers } from '../face/chinese-whispers.js';
 import type { RgbImage } from '../image.js';
-import { parseArgs, upsampleOption, UsageError } from './args.js';
+import { detectorOption, parseArgs, upsampleOption, UsageError } from './args.js';
 import { writeClusterReport, type ClusteredFace } from './cluster-report.js';
 import { listPhotos } from './photo-files.js';
 import { startPhotoPipeline } from './pipeline-models.js';
@@ -37,14 +37,18 @@ async function refuseOutputAmongInputs(out: string, inputs: string[]): Promise<v
 }
 
 /**
- * `cluster <photos or folders...> --out DIR [--upsample 1] [--threshold 0.6] [--landmarks model.dat] [--quiet]`:
+ * `cluster <photos or folders...> --out DIR [--detector hog|cnn] [--upsample 1] [--threshold 0.6] [--landmarks model.dat] [--quiet]`:
  * finds, aligns and describes every face, groups them by person with dlib's
  * chinese whispers, and writes the report (clusters.json, chips, contact sheet,
  * index.html). The report is written beside DIR and replaces it only once
  * complete: DIR is one run's report, or as it was.
  */
 export async function clusterCommand(args: string[]): Promise<number> {
-  const parsed = parseArgs(args, ['--out', '--upsample', '--threshold', '--landmarks', '--model'], ['--quiet', '--accept-damaged-images']);
+  const parsed = parseArgs(
+    args,
+    ['--out', '--upsample', '--threshold', '--landmarks', '--model', '--detector'],
+    ['--quiet', '--accept-damaged-images'],
+  );
   const out = parsed.options.get('--out');
   if (typeof out !== 'string') throw new UsageError('--out DIR is required');
   if (parsed.positional.length === 0) throw new UsageError('no photos or folders');
@@ -65,6 +69,7 @@ export async function clusterCommand(args: string[]): Promise<number> {
     // the chips of those before them.
     const { workers, recognition } = await startPhotoPipeline(
       {
+        detector: detectorOption(parsed),
         landmarks: parsed.options.get('--landmarks') as string | undefined,
         model: parsed.options.get('--model') as string | undefined,
       },

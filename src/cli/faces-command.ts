@@ -1,7 +1,7 @@
 import { writeFile } from 'node:fs/promises';
 import { basename, extname, join } from 'node:path';
 import { InputError } from '../errors.js';
-import { parseArgs, upsampleOption, UsageError } from './args.js';
+import { detectorOption, parseArgs, upsampleOption, UsageError } from './args.js';
 import { encodePng } from './encode-png.js';
 import { startPhotoPipeline } from './pipeline-models.js';
 import { makeFolders } from './regular-file.js';
@@ -23,13 +23,13 @@ export function chipStems(photos: string[]): string[] {
 }
 
 /**
- * `faces photo... [--upsample 1] [--landmarks model.dat] [--model face.dat] [--chips DIR]`:
+ * `faces photo... [--detector hog|cnn] [--upsample 1] [--landmarks model.dat] [--model face.dat] [--chips DIR]`:
  * one JSON line per face found: its rect, confidence, landmarks and descriptor
  * (and its chip's file, with --chips). Photos are found and aligned on worker
  * threads, in parallel; the lines come in photo order.
  */
 export async function facesCommand(args: string[]): Promise<number> {
-  const parsed = parseArgs(args, ['--upsample', '--landmarks', '--model', '--chips'], ['--accept-damaged-images']);
+  const parsed = parseArgs(args, ['--upsample', '--landmarks', '--model', '--chips', '--detector'], ['--accept-damaged-images']);
   const photos = parsed.positional;
   if (photos.length === 0) throw new UsageError('no photos');
   const upsample = upsampleOption(parsed);
@@ -42,6 +42,7 @@ export async function facesCommand(args: string[]): Promise<number> {
   const stems = chipStems(photos);
   const { workers, recognition } = await startPhotoPipeline(
     {
+      detector: detectorOption(parsed),
       landmarks: parsed.options.get('--landmarks') as string | undefined,
       model: parsed.options.get('--model') as string | undefined,
     },

@@ -4,8 +4,7 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parentPort, workerData } from 'node:worker_threads';
-import { locateFaces } from '../face/face-pipeline.js';
-import { loadFrontalFaceDetector } from '../face/hog-detector.js';
+import { faceDetectorLoader, locateFaces } from '../face/face-pipeline.js';
 import { loadImageChipExtractor } from '../face/image-chip-extractor.js';
 import { loadShapePredictor } from '../face/shape-predictor.js';
 import { encodePng } from './encode-png.js';
@@ -14,13 +13,13 @@ import { isUserFacing } from './each-image.js';
 import { readRegularFile } from './regular-file.js';
 import type { LocatedPhotoFace, LocateJob, LocateReply, PhotoLocatorWorkerData, PhotoLocatorWorkerStart } from './photo-locator-pool.js';
 
-const { detector, landmarks, upsample, chipDir, detectorThreads, allowDamaged } = workerData as PhotoLocatorWorkerData;
+const { detector, detectorKind, landmarks, upsample, chipDir, detectorThreads, allowDamaged } = workerData as PhotoLocatorWorkerData;
 const port = parentPort!;
 const describe = (error: unknown) => (isUserFacing(error) ? (error as Error).message : String((error as Error)?.stack ?? error));
 
 async function loadParts() {
   return {
-    detector: await loadFrontalFaceDetector(detector, { threads: detectorThreads }),
+    detector: await faceDetectorLoader(detectorKind)(detector, { threads: detectorThreads }),
     shapePredictor: await loadShapePredictor(landmarks),
     chips: await loadImageChipExtractor(),
   };
@@ -30,7 +29,7 @@ async function locate(parts: Awaited<ReturnType<typeof loadParts>>, { job, file 
   try {
     const image = await decodeImage(await readRegularFile(file), { allowDamaged });
     const faces = await Promise.all(
-      locateFaces(parts, image, { upsample }).map(async ({ rect, confidence, landmarks, chip }, k) => {
+      (await locateFaces(parts, image, { upsample })).map(async ({ rect, confidence, landmarks, chip }, k) => {
         const face: LocatedPhotoFace = { rect, confidence, landmarks, chip };
         if (chipDir !== undefined) {
           face.chipFile = join(chipDir, `${job}-${k}.png`);

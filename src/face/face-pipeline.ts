@@ -35,14 +35,15 @@ export interface FacePipelineOptions extends EngineOptions {
 /** Either of dlib's face detectors (the HOG one detects synchronously). */
 export type FaceDetector = FrontalFaceDetector | CnnFaceDetector;
 
-/** Loads the face detector of a kind: the one way the pipeline and the CLI's workers load it. */
-export function loadFaceDetector(
+/**
+ * The loader of a kind of face detector: the one way the pipeline and the
+ * CLI's workers load it. An unknown kind is an InputError here, before anything loads.
+ */
+export function faceDetectorLoader(
   kind: FaceDetectorKind,
-  source: ModelSource,
-  options: Pick<EngineOptions, 'threads' | 'wasm' | 'workerUrl'>,
-): Promise<FaceDetector> {
-  if (kind === 'hog') return loadFrontalFaceDetector(source, options);
-  if (kind === 'cnn') return loadCnnFaceDetector(source, options);
+): (source: ModelSource, options: Pick<EngineOptions, 'threads' | 'wasm' | 'workerUrl'>) => Promise<FaceDetector> {
+  if (kind === 'hog') return loadFrontalFaceDetector;
+  if (kind === 'cnn') return loadCnnFaceDetector;
   throw new InputError(`detectorKind must be 'hog' or 'cnn', not ${String(kind)}`);
 }
 
@@ -111,10 +112,11 @@ export async function loadFacePipeline(models: FacePipelineModels, options?: Fac
   optionsObject(models, "loadFacePipeline's models ({ detector, landmarks, recognition })");
   options = optionsObject(options, "loadFacePipeline's options");
   const { wasm, threads, workerUrl, detectorKind = 'hog' } = options;
+  const loadDetector = faceDetectorLoader(detectorKind);
   // First the part that starts no thread: a bad landmarks file leaves nothing running.
   const shapePredictor = await loadShapePredictor(models.landmarks);
   const [detector, recognition, chips] = await Promise.all([
-    loadFaceDetector(detectorKind, models.detector, { wasm, threads, workerUrl }),
+    loadDetector(models.detector, { wasm, threads, workerUrl }),
     loadFaceRecognitionModel(models.recognition, options),
     loadImageChipExtractor({ wasm: options.wasm }),
   ]);
