@@ -26,6 +26,7 @@ const NOT_QUICK = [
   'cli-output',
   'decoder-cli',
   'recognize-cli',
+  'cnn-detector-cli',
   'lfw-subset',
 ].map((name) => `test/${name}.test.ts`);
 

@@ -6,7 +6,8 @@ import { InputError } from '../errors.js';
 import type { RgbImage } from '../image.js';
 import { detectObjects, isMmodDetector } from '../loss/detect-objects.js';
 import { readModelSource, type ModelSource } from '../model-source.js';
-import { checkDetectOptions, type DetectFacesOptions, type FaceDetection } from './hog-detector.js';
+import { checkDetectOptions, type DetectFacesOptions } from './detect-options.js';
+import type { FaceDetection } from './hog-detector.js';
 
 export type CnnFaceDetectorOptions = Pick<EngineOptions, 'threads' | 'wasm' | 'workerUrl'>;
 

@@ -1,6 +1,6 @@
 import type { InputRgbImagePyramid, LossDescription, NetworkDescription } from '../dlib/network-description.js';
 import { InputError } from '../errors.js';
-import { checkDetectOptions } from '../face/hog-detector.js';
+import { checkDetectOptions } from '../face/detect-options.js';
 import { pyramidUpSize, rectDownFromUpsampled } from '../face/image-pyramid.js';
 import type { Rectangle } from '../geometry/point-transforms.js';
 import { describeRgbImage, type FloatTensor, type RgbImage } from '../image.js';
