@@ -27,6 +27,7 @@ const NOT_QUICK = [
   'decoder-cli',
   'recognize-cli',
   'run-cli',
+  'cnn-detector-cli',
   'lfw-subset',
 ].map((name) => `test/${name}.test.ts`);
 

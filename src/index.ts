@@ -11,6 +11,8 @@ export {
 } from './face/face-recognition-model.js';
 export { DlibNetwork, type BackendInfo, type EngineOptions, type LayerOutput, type StepTiming } from './engine/network.js';
 export { classifyLogits, type Classification } from './loss/multiclass-log.js';
+export type { DetectObjectsOptions, ObjectDetection } from './loss/detect-objects.js';
+export { loadCnnFaceDetector, type CnnFaceDetector, type CnnFaceDetectorOptions } from './face/cnn-face-detector.js';
 export type { WasmSource } from './engine/kernels.js';
 export type { ModelSource } from './model-source.js';
 export { readDlibNetwork, readDlibNetworkPrefix, type ReadNetworkOptions, type NetworkPrefix } from './dlib/network-reader.js';
@@ -66,6 +68,8 @@ export { jitterImage, drawJitter, type JitterParameters } from './face/jitter.js
 export type { DescriptorOptions } from './face/face-recognition-model.js';
 export {
   loadFacePipeline,
+  type FaceDetector,
+  type FaceDetectorKind,
   type FacePipeline,
   type FacePipelineModels,
   type FacePipelineOptions,

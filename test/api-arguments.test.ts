@@ -314,6 +314,17 @@ const badCalls: Record<string, BadCall[]> = {
     ["loadFrontalFaceDetector('x')", () => api.loadFrontalFaceDetector('x' as never), InputError, MODEL_SOURCE],
     ['loadFrontalFaceDetector(3 bytes)', () => api.loadFrontalFaceDetector(bytes3), DatFormatError, /object_detector version .*at byte 0/],
   ],
+  loadCnnFaceDetector: [
+    ['loadCnnFaceDetector(null)', () => api.loadCnnFaceDetector(null as never), InputError, MODEL_SOURCE],
+    ['loadCnnFaceDetector(3 bytes)', () => api.loadCnnFaceDetector(bytes3), DatFormatError, /at byte 0/],
+    [
+      'loadCnnFaceDetector(bytes, null)',
+      () => api.loadCnnFaceDetector(bytes3, null as never),
+      InputError,
+      /loadCnnFaceDetector's options must be an object, got null/,
+    ],
+    ['loadCnnFaceDetector(a net that is no detector)', () => api.loadCnnFaceDetector(zooBytes), InputError, /loss_mmod/],
+  ],
   readHogDetector: [
     ['readHogDetector(null)', () => api.readHogDetector(null as never), InputError, /not Null/],
     ['readHogDetector(3 bytes)', () => api.readHogDetector(bytes3), DatFormatError, /at byte 0/],

@@ -56,6 +56,8 @@ describe('the npm package', () => {
       'dist/cli/photo-locator-worker.js',
       'README.md',
       'models/dlib_face_recognition_resnet_model_v1.dat',
+      // The CLI's --detector cnn.
+      'models/mmod_human_face_detector.dat',
       ...KERNEL_BUILDS.map((build) => `dist/wasm/kernels-${build}.wasm`),
     ])
       expect(paths).toContain(required);

@@ -103,12 +103,9 @@ describe('npx dlib-wasm recognize', () => {
     expect(lines[near]).toBe(`${unknown[near]},${near === 0 ? 'Abel_Pacheco' : 'Akhmed'}`);
   }, 30_000);
 
-  it('exits 2 with a clear message for --detector cnn, a bad --tolerance, a KNOWN_DIR that is no folder, no photos', async () => {
+  it('exits 2 with a clear message for an unknown --detector, a bad --tolerance, a KNOWN_DIR that is no folder, no photos', async () => {
     for (const [args, message] of [
-      [
-        ['recognize', known, blank, '--detector', 'cnn'],
-        /--detector cnn: dlib's CNN face detector .* not available .* yet; use --detector hog/,
-      ],
+      [['recognize', known, blank, '--detector', 'dnn'], /--detector must be hog or cnn, got dnn/],
       [['recognize', known, blank, '--tolerance', '0'], /--tolerance must be a positive number, got 0/],
       [['recognize', blank, blank], /KNOWN_DIR .*blank.png is not a folder/],
       [['recognize', known], /no photos or folders to recognize/],

@@ -1,5 +1,6 @@
 import { availableParallelism } from 'node:os';
 import { MAX_WORKERS } from '../engine/thread-protocol.js';
+import type { FaceDetectorKind } from '../face/face-pipeline.js';
 import { DEFAULT_UPSAMPLE } from '../face/hog-detector.js';
 
 /** A command line the user got wrong: reported with the usage text, exit code 2. */
@@ -51,9 +52,9 @@ export function integerOption(parsed: ParsedArgs, name: string, fallback: number
  */
 export const MAX_CLI_UPSAMPLE = 4;
 
-/** `--upsample`: 0 to MAX_CLI_UPSAMPLE, default the library's (1). */
-export function upsampleOption(parsed: ParsedArgs): number {
-  const upsample = integerOption(parsed, '--upsample', DEFAULT_UPSAMPLE, 0)!;
+/** `--upsample`: 0 to MAX_CLI_UPSAMPLE, default the library's (1) for faces. */
+export function upsampleOption(parsed: ParsedArgs, fallback = DEFAULT_UPSAMPLE): number {
+  const upsample = integerOption(parsed, '--upsample', fallback, 0)!;
   if (upsample > MAX_CLI_UPSAMPLE) {
     throw new UsageError(
       `--upsample must be at most ${MAX_CLI_UPSAMPLE}, got ${upsample}: each doubles the photo's sides, and ` +
@@ -61,6 +62,13 @@ export function upsampleOption(parsed: ParsedArgs): number {
     );
   }
   return upsample;
+}
+
+/** `--detector hog|cnn`: dlib's HOG face detector (the default) or its CNN one (mmod_human_face_detector). */
+export function detectorOption(parsed: ParsedArgs): FaceDetectorKind {
+  const detector = parsed.options.get('--detector') ?? 'hog';
+  if (detector !== 'hog' && detector !== 'cnn') throw new UsageError(`--detector must be hog or cnn, got ${String(detector)}`);
+  return detector;
 }
 
 /** The engine runs this thread and at most MAX_WORKERS workers. */

@@ -2,7 +2,7 @@ import { mkdir, rm } from 'node:fs/promises';
 import { join, sep } from 'node:path';
 import { chineseWhispers } from '../face/chinese-whispers.js';
 import type { RgbImage } from '../image.js';
-import { parseArgs, threadsOption, upsampleOption, UsageError } from './args.js';
+import { detectorOption, parseArgs, threadsOption, upsampleOption, UsageError } from './args.js';
 import { writeClusterReport, type ClusteredFace } from './cluster-report.js';
 import { listPhotos } from './photo-files.js';
 import { startPhotoPipeline } from './pipeline-models.js';
@@ -37,7 +37,7 @@ async function refuseOutputAmongInputs(out: string, inputs: string[]): Promise<v
 }
 
 /**
- * `cluster <photos or folders...> --out DIR [--upsample 1] [--threshold 0.6] [--landmarks model.dat] [--quiet] [--threads N]`:
+ * `cluster <photos or folders...> --out DIR [--detector hog|cnn] [--upsample 1] [--threshold 0.6] [--landmarks model.dat] [--quiet] [--threads N]`:
  * finds, aligns and describes every face, groups them by person with dlib's
  * chinese whispers, and writes the report (clusters.json, chips, contact sheet,
  * index.html). The report is written beside DIR and replaces it only once
@@ -46,7 +46,7 @@ async function refuseOutputAmongInputs(out: string, inputs: string[]): Promise<v
 export async function clusterCommand(args: string[]): Promise<number> {
   const parsed = parseArgs(
     args,
-    ['--out', '--upsample', '--threshold', '--landmarks', '--model', '--threads'],
+    ['--out', '--upsample', '--threshold', '--landmarks', '--model', '--threads', '--detector'],
     ['--quiet', '--accept-damaged-images'],
   );
   const out = parsed.options.get('--out');
@@ -70,6 +70,7 @@ export async function clusterCommand(args: string[]): Promise<number> {
     // the chips of those before them.
     const { workers, recognition } = await startPhotoPipeline(
       {
+        detector: detectorOption(parsed),
         landmarks: parsed.options.get('--landmarks') as string | undefined,
         model: parsed.options.get('--model') as string | undefined,
       },

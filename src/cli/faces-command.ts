@@ -2,7 +2,7 @@ import { writeFile } from 'node:fs/promises';
 import { basename, extname, join } from 'node:path';
 import { InputError } from '../errors.js';
 import { loadGenderClassifier } from '../face/gender-classifier.js';
-import { parseArgs, threadsOption, upsampleOption, UsageError } from './args.js';
+import { detectorOption, parseArgs, threadsOption, upsampleOption, UsageError } from './args.js';
 import { encodePng } from './encode-png.js';
 import { BUNDLED_GENDER } from './paths.js';
 import { startPhotoPipeline } from './pipeline-models.js';
@@ -25,13 +25,17 @@ export function chipStems(photos: string[]): string[] {
 }
 
 /**
- * `faces photo... [--upsample 1] [--landmarks model.dat] [--model face.dat] [--chips DIR] [--gender] [--threads N]`:
+ * `faces photo... [--detector hog|cnn] [--upsample 1] [--landmarks model.dat] [--model face.dat] [--chips DIR] [--gender] [--threads N]`:
  * one JSON line per face found: its rect, confidence, landmarks and descriptor
  * (its gender with --gender, its chip's file with --chips). Photos are found
  * and aligned on worker threads, in parallel; the lines come in photo order.
  */
 export async function facesCommand(args: string[]): Promise<number> {
-  const parsed = parseArgs(args, ['--upsample', '--landmarks', '--model', '--chips', '--threads'], ['--accept-damaged-images', '--gender']);
+  const parsed = parseArgs(
+    args,
+    ['--upsample', '--landmarks', '--model', '--chips', '--threads', '--detector'],
+    ['--accept-damaged-images', '--gender'],
+  );
   const photos = parsed.positional;
   if (photos.length === 0) throw new UsageError('no photos');
   const upsample = upsampleOption(parsed);
@@ -46,6 +50,7 @@ export async function facesCommand(args: string[]): Promise<number> {
   const stems = chipStems(photos);
   const { workers, recognition } = await startPhotoPipeline(
     {
+      detector: detectorOption(parsed),
       landmarks: parsed.options.get('--landmarks') as string | undefined,
       model: parsed.options.get('--model') as string | undefined,
     },

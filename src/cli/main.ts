@@ -3,6 +3,7 @@ import { UsageError } from './args.js';
 import { benchCommand } from './bench-command.js';
 import { clusterCommand } from './cluster-command.js';
 import { descriptorsCommand } from './descriptors-command.js';
+import { detectCommand } from './detect-command.js';
 import { isUserFacing } from './each-image.js';
 import { exportOnnxCommand } from './export-onnx-command.js';
 import { facesCommand } from './faces-command.js';
@@ -11,27 +12,31 @@ import { runCommand } from './run-command.js';
 
 const USAGE = `usage: dlib-wasm <command> [options]
 
-  cluster <photos or folders...> --out DIR [--upsample 1] [--threshold 0.6] [--landmarks model.dat] [--quiet]
-          [--threads N]
+  cluster <photos or folders...> --out DIR [--detector hog|cnn] [--upsample 1] [--threshold 0.6] [--landmarks model.dat]
+          [--quiet] [--threads N]
       finds every face, groups them by person; writes DIR/clusters.json, DIR/index.html,
       DIR/contact-sheet.png (a row per person) and the chips. DIR is written in full beside it
       and then replaces it: an earlier report is replaced whole, an interrupted run leaves DIR
       as it was, and a folder that is not a cluster report is never replaced
-  faces photo.jpg [...] [--upsample 1] [--landmarks model.dat] [--chips DIR] [--gender] [--threads N]
+  faces photo.jpg [...] [--detector hog|cnn] [--upsample 1] [--landmarks model.dat] [--chips DIR] [--gender] [--threads N]
       prints one JSON line per face: {"file", "rect", "confidence", "landmarks", "descriptor"};
       --chips writes each face's chip as DIR/<photo name>_f00.png, _f01... (a photo name that an
       earlier photo already has becomes <name>-2, <name>-3...) and adds its "chip" to the line;
       --gender adds "gender": {"label": "female" or "male", "probability"} (the bundled
       dnn_gender_classifier_v1.dat from dlib-models, on the face's 32x32 chip)
   recognize KNOWN_DIR <photos or folders...> [--tolerance 0.6] [--show-distance] [--threads N]
-            [--detector hog] [--upsample 1] [--landmarks model.dat]
+            [--detector hog|cnn] [--upsample 1] [--landmarks model.dat]
       tells who each face is, as face_recognition's CLI: the known people are KNOWN_DIR's
       sub-folders (each a person, every photo in it) and photos (the name without extension).
       Prints path,name per face (path,name,distance with --show-distance), the name of the
       nearest known face, or unknown_person when none is within --tolerance (distance <= it);
       path,no_persons_found for a photo without a face. The first face of a known photo is used
       (a warning says when it has others or none). --threads N: threads for finding and
-      describing faces (default a thread per core); --detector cnn is not available yet
+      describing faces (default a thread per core)
+  detect MODEL.dat IMAGE... [--upsample 0] [--threads N]
+      runs a dlib MMOD detector (mmod_human_face_detector.dat, the vehicle detectors) on each image,
+      as dlib's net(img): one JSON line per image, {"image", "detections": [{"rect", "confidence",
+      "label"}]}, rects in the image's pixels (dlib's inclusive bounds), highest confidence first
   descriptors [--model file.dat] [--threads N] chip.png [chip.jpg ...]
       prints one JSON line per 150x150 face chip: {"file": "...", "descriptor": [128 numbers]}
   bench [--threads N] [--batch B] [--runs R] [--model file.dat] [--json]
@@ -49,6 +54,8 @@ const USAGE = `usage: dlib-wasm <command> [options]
       their layers fit (e.g. when an fc reads a conv's output)
 
   --model       a dlib_face_recognition_resnet_model_v1.dat (default: the bundled one)
+  --detector    hog: dlib's HOG face detector (default); cnn: dlib's CNN one (mmod_human_face_detector,
+                bundled), which finds more turned and partly hidden faces, and is much slower
   --landmarks   a dlib shape predictor, e.g. dlib's 68-point model (default: the bundled 5-point one)
   --upsample    0 to 4: each doubles the photo's sides, so that smaller faces are found
   --threads     threads for the nets and the detector (default a thread per core)
@@ -61,6 +68,7 @@ const COMMANDS: Record<string, (args: string[]) => Promise<number>> = {
   cluster: clusterCommand,
   faces: facesCommand,
   recognize: recognizeCommand,
+  detect: detectCommand,
   descriptors: descriptorsCommand,
   bench: benchCommand,
   'export-onnx': exportOnnxCommand,

@@ -3,6 +3,7 @@ import { Worker } from 'node:worker_threads';
 import { DlibWasmError } from '../errors.js';
 import type { Point, Rectangle } from '../geometry/point-transforms.js';
 import type { RgbImage } from '../image.js';
+import type { FaceDetectorKind } from '../face/face-pipeline.js';
 import { reportFailure, reportWarnings } from './each-image.js';
 
 /** Photos handed to the workers ahead of the one being used: keeps them busy, bounds memory. */
@@ -10,6 +11,7 @@ const LOCATE_AHEAD_PER_WORKER = 2;
 
 export interface PhotoLocatorInit {
   detector: Uint8Array;
+  detectorKind: FaceDetectorKind;
   landmarks: Uint8Array;
   upsample: number;
   /** Use damaged JPEGs as far as they decode (decodeImage's allowDamaged), with a warning. */

@@ -4,9 +4,8 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parentPort, workerData } from 'node:worker_threads';
-import { locateFaces } from '../face/face-pipeline.js';
+import { faceDetectorLoader, locateFaces } from '../face/face-pipeline.js';
 import { genderChipDetails } from '../face/gender-classifier.js';
-import { loadFrontalFaceDetector } from '../face/hog-detector.js';
 import { loadImageChipExtractor } from '../face/image-chip-extractor.js';
 import { loadShapePredictor } from '../face/shape-predictor.js';
 import { encodePng } from './encode-png.js';
@@ -15,13 +14,14 @@ import { isUserFacing } from './each-image.js';
 import { readRegularFile } from './regular-file.js';
 import type { LocatedPhotoFace, LocateJob, LocateReply, PhotoLocatorWorkerData, PhotoLocatorWorkerStart } from './photo-locator-pool.js';
 
-const { detector, landmarks, upsample, chipDir, genderChips, detectorThreads, allowDamaged } = workerData as PhotoLocatorWorkerData;
+const { detector, detectorKind, landmarks, upsample, chipDir, genderChips, detectorThreads, allowDamaged } =
+  workerData as PhotoLocatorWorkerData;
 const port = parentPort!;
 const describe = (error: unknown) => (isUserFacing(error) ? (error as Error).message : String((error as Error)?.stack ?? error));
 
 async function loadParts() {
   return {
-    detector: await loadFrontalFaceDetector(detector, { threads: detectorThreads }),
+    detector: await faceDetectorLoader(detectorKind)(detector, { threads: detectorThreads }),
     shapePredictor: await loadShapePredictor(landmarks),
     chips: await loadImageChipExtractor(),
   };
@@ -31,7 +31,7 @@ async function locate(parts: Awaited<ReturnType<typeof loadParts>>, { job, file 
   try {
     const image = await decodeImage(await readRegularFile(file), { allowDamaged });
     const faces = await Promise.all(
-      locateFaces(parts, image, { upsample }).map(async ({ rect, confidence, landmarks, chip }, k) => {
+      (await locateFaces(parts, image, { upsample })).map(async ({ rect, confidence, landmarks, chip }, k) => {
         const face: LocatedPhotoFace = { rect, confidence, landmarks, chip };
         if (genderChips) face.genderChip = parts.chips.extractImageChip(image, genderChipDetails(landmarks));
         if (chipDir !== undefined) {

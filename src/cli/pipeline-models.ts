@@ -1,12 +1,20 @@
 import { loadFaceRecognitionModel, type FaceRecognitionModel } from '../face/face-recognition-model.js';
 import { PhotoLocatorPool, type PhotoLocatorInit } from './photo-locator-pool.js';
-import { BUNDLED_DETECTOR, BUNDLED_LANDMARKS, BUNDLED_MODEL } from './paths.js';
+import type { FaceDetectorKind } from '../face/face-pipeline.js';
+import { BUNDLED_CNN_DETECTOR, BUNDLED_DETECTOR, BUNDLED_LANDMARKS, BUNDLED_MODEL } from './paths.js';
 import { readRegularFile } from './regular-file.js';
 
+/** Which models the pipeline runs: the bundled detector of a kind (default hog), the user's landmark or recognition model files. */
+export interface PipelineModelFiles {
+  detector?: FaceDetectorKind;
+  landmarks?: string;
+  model?: string;
+}
+
 /** The bytes of the pipeline's three models: the bundled ones, or the user's landmark or recognition model files. */
-export async function readPipelineModels(files: { landmarks?: string; model?: string } = {}) {
+export async function readPipelineModels(files: PipelineModelFiles = {}) {
   const [detector, landmarks, recognition] = await Promise.all([
-    readRegularFile(BUNDLED_DETECTOR),
+    readRegularFile(files.detector === 'cnn' ? BUNDLED_CNN_DETECTOR : BUNDLED_DETECTOR),
     readRegularFile(files.landmarks ?? BUNDLED_LANDMARKS),
     readRegularFile(files.model ?? BUNDLED_MODEL),
   ]);
@@ -20,14 +28,14 @@ export async function readPipelineModels(files: { landmarks?: string; model?: st
  * workers would keep the process from ever exiting.
  */
 export async function startPhotoPipeline(
-  files: { landmarks?: string; model?: string },
-  init: Omit<PhotoLocatorInit, 'detector' | 'landmarks'>,
+  files: PipelineModelFiles,
+  init: Omit<PhotoLocatorInit, 'detector' | 'detectorKind' | 'landmarks'>,
   photos: number,
   threads?: number,
 ): Promise<{ workers: PhotoLocatorPool; recognition: FaceRecognitionModel }> {
   const { detector, landmarks, recognition: model } = await readPipelineModels(files);
   const [workers, recognition] = await Promise.allSettled([
-    PhotoLocatorPool.start({ ...init, detector, landmarks }, photos, threads),
+    PhotoLocatorPool.start({ ...init, detector, detectorKind: files.detector ?? 'hog', landmarks }, photos, threads),
     loadFaceRecognitionModel(model, { threads }),
   ]);
   if (workers.status === 'fulfilled' && recognition.status === 'fulfilled')

@@ -2,7 +2,7 @@ import { readdir, stat } from 'node:fs/promises';
 import { basename, extname, join } from 'node:path';
 import { FaceMatcher, UNKNOWN_PERSON } from '../face/face-matcher.js';
 import { SAME_PERSON_THRESHOLD } from '../face/descriptor-distance.js';
-import { parseArgs, threadsOption, upsampleOption, UsageError } from './args.js';
+import { detectorOption, parseArgs, threadsOption, upsampleOption, UsageError } from './args.js';
 import { isPhotoName, listPhotos } from './photo-files.js';
 import { startPhotoPipeline } from './pipeline-models.js';
 
@@ -33,20 +33,9 @@ async function knownPhotos(knownDir: string): Promise<KnownPhoto[]> {
   return known;
 }
 
-/** `--detector`: hog, the only detector there is yet. */
-function checkDetector(detector: string | true | undefined): void {
-  if (detector === undefined || detector === 'hog') return;
-  if (detector === 'cnn') {
-    throw new UsageError(
-      "--detector cnn: dlib's CNN face detector (mmod) is not available in dlib-wasm yet; use --detector hog (the default)",
-    );
-  }
-  throw new UsageError(`--detector must be hog, got ${String(detector)}`);
-}
-
 /**
  * `recognize KNOWN_DIR <photos or folders...> [--tolerance 0.6] [--show-distance] [--threads N]
- * [--detector hog] [--upsample 1] [--landmarks model.dat] [--model face.dat]`: as
+ * [--detector hog|cnn] [--upsample 1] [--landmarks model.dat] [--model face.dat]`: as
  * face_recognition's CLI, tells who each face of the photos is: `path,name`
  * (`path,name,distance` with --show-distance) a face, in photo order and the
  * detector's order, with unknown_person when no known face is within the
@@ -65,7 +54,7 @@ export async function recognizeCommand(args: string[]): Promise<number> {
   if (!(tolerance > 0) || !Number.isFinite(tolerance)) {
     throw new UsageError(`--tolerance must be a positive number, got ${String(parsed.options.get('--tolerance'))}`);
   }
-  checkDetector(parsed.options.get('--detector'));
+  const detector = detectorOption(parsed);
   const upsample = upsampleOption(parsed);
   const threads = threadsOption(parsed);
   const showDistance = parsed.options.has('--show-distance');
@@ -80,6 +69,7 @@ export async function recognizeCommand(args: string[]): Promise<number> {
   try {
     const { workers, recognition } = await startPhotoPipeline(
       {
+        detector,
         landmarks: parsed.options.get('--landmarks') as string | undefined,
         model: parsed.options.get('--model') as string | undefined,
       },

@@ -16,9 +16,11 @@ import { hardwareThreads } from './spawn-workers.js';
 import { loadKernelsAndMemory, ThreadTeam } from './thread-team.js';
 import { median } from '../math/median.js';
 import { checkClassScores, type Classification, classifyLogits, requireMulticlassLog } from '../loss/multiclass-log.js';
+import type { DetectObjectsOptions, ObjectDetection } from '../loss/detect-objects.js';
+import type { RgbImage } from '../image.js';
 
 export interface EngineOptions {
-  /** Samples run through each layer together (amortizes weight reads). Default 8. */
+  /** Samples run through each layer together (amortizes weight reads). Default 8; 1 for a net over an image pyramid. */
   batchSize?: number;
   /**
    * Threads that share each layer, the calling one included. Default: the
@@ -183,7 +185,8 @@ export class DlibNetwork {
       throw new InputError(`DlibNetwork.create takes a NetworkDescription (readDlibNetwork's result), got ${describeValue(description)}`);
     }
     options = optionsObject(options, 'the engine options');
-    const batchSize = options.batchSize ?? 8;
+    // A pyramid net runs one image at a time: each tiles to a size of its own, so batches never fill.
+    const batchSize = options.batchSize ?? (description.input.kind === 'input_rgb_image_pyramid' ? 1 : 8);
     if (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > 1024) {
       throw new InputError(`batchSize must be an integer from 1 to 1024, got ${String(options.batchSize)}`);
     }
@@ -291,6 +294,19 @@ export class DlibNetwork {
   }
 
   /**
+   * The objects an MMOD detector (a `loss_mmod` net over an image pyramid:
+   * dlib's CNN face detector, its vehicle detectors) finds in an image, as
+   * dlib's Python `cnn_face_detection_model_v1(img, upsample)`: see
+   * detectObjects. Other nets are an InputError.
+   */
+  async detect(image: RgbImage, options?: DetectObjectsOptions): Promise<ObjectDetection[]> {
+    // Loaded on first use: a bundle of a net that never detects (the face model's) carries none of it.
+    const { detectObjects } = await import('../loss/detect-objects.js');
+    const found = await detectObjects(this, image, options);
+    return found.map(({ rect, confidence, label }) => ({ rect, confidence, label }));
+  }
+
+  /**
    * Every layer's output for one input, by dlib's `layer<i>` index, computed
    * layer by layer without fusing (for checking against dlib's own dumps).
    * The unfused weights it packs (for the face model, 22 MB) are released
@@ -362,6 +378,11 @@ export class DlibNetwork {
 
   private checkInput(input: NetworkInput, what: string): { rows: number; cols: number } {
     const size = describeInput(input, what);
+    if (this.input.kind === 'input_rgb_image_pyramid' && !isFloatTensor(input)) {
+      throw new InputError(
+        `${what} is an image, and this net's input is an image pyramid: detect(image) tiles it; run() takes the tiled pyramid as a float tensor`,
+      );
+    }
     const fixed = this.inputSize;
     if (fixed && (size.rows !== fixed.rows || size.cols !== fixed.cols)) {
       throw new InputError(`${what} is ${size.cols}x${size.rows} (width x height); this network takes ${fixed.cols}x${fixed.rows} only`);

@@ -5,14 +5,19 @@ import type { ModelSource } from '../model-source.js';
 import { getFaceChipDetails, type ChipDetails } from './face-chip.js';
 import { FACE_CHIP_SIZE, loadFaceRecognitionModel, type FaceRecognitionModel } from './face-recognition-model.js';
 import { genderChipDetails, type GenderClassifier, type GenderEstimate, loadGenderClassifier } from './gender-classifier.js';
-import { loadFrontalFaceDetector, type DetectFacesOptions, type FrontalFaceDetector } from './hog-detector.js';
+import { loadFrontalFaceDetector, type DetectFacesOptions, type FaceDetection, type FrontalFaceDetector } from './hog-detector.js';
+import { loadCnnFaceDetector, type CnnFaceDetector } from './cnn-face-detector.js';
 import { loadImageChipExtractor, type ImageChipExtractor } from './image-chip-extractor.js';
 import { loadShapePredictor, type ShapePredictor } from './shape-predictor.js';
 import { optionsObject } from '../arguments.js';
+import { InputError } from '../errors.js';
 
 /** The dlib model files of the face pipeline, as bytes or sources of them. */
 export interface FacePipelineModels {
-  /** `frontal_face_detector.dat` (dlib's serialized HOG detector). */
+  /**
+   * `frontal_face_detector.dat` (dlib's serialized HOG detector), or with
+   * `detectorKind: 'cnn'`, `mmod_human_face_detector.dat` (dlib's CNN one).
+   */
   detector: ModelSource;
   /** A dlib shape predictor: the bundled 5-point one, or dlib's 68-point one. */
   landmarks: ModelSource;
@@ -22,7 +27,28 @@ export interface FacePipelineModels {
   gender?: ModelSource;
 }
 
-export type FacePipelineOptions = EngineOptions;
+/** Which of dlib's face detectors: the HOG one (`frontal_face_detector`) or the CNN one (`mmod_human_face_detector`). */
+export type FaceDetectorKind = 'hog' | 'cnn';
+
+export interface FacePipelineOptions extends EngineOptions {
+  /** Which detector `models.detector` is. Default 'hog'. */
+  detectorKind?: FaceDetectorKind;
+}
+
+/** Either of dlib's face detectors (the HOG one detects synchronously). */
+export type FaceDetector = FrontalFaceDetector | CnnFaceDetector;
+
+/**
+ * The loader of a kind of face detector: the one way the pipeline and the
+ * CLI's workers load it. An unknown kind is an InputError here, before anything loads.
+ */
+export function faceDetectorLoader(
+  kind: FaceDetectorKind,
+): (source: ModelSource, options: Pick<EngineOptions, 'threads' | 'wasm' | 'workerUrl'>) => Promise<FaceDetector> {
+  if (kind === 'hog') return loadFrontalFaceDetector;
+  if (kind === 'cnn') return loadCnnFaceDetector;
+  throw new InputError(`detectorKind must be 'hog' or 'cnn', not ${String(kind)}`);
+}
 
 export interface DetectOptions extends DetectFacesOptions {
   /** Jittered copies averaged per descriptor (see DescriptorOptions). Default 1: none. */
@@ -37,7 +63,7 @@ export interface DetectedFace {
   /** In the photo, with dlib's inclusive pixel bounds. */
   rect: Rectangle;
   confidence: number;
-  /** Which HOG filter found it. */
+  /** Which HOG filter (or CNN detector window) found it. */
   weightIndex: number;
   /** Landmarks in the photo, `[x, y]` per part. */
   landmarks: Point[];
@@ -61,8 +87,8 @@ export interface FacePipeline {
    * many photos of few faces, collect chips across photos and describe them
    * together with `recognition.computeFaceDescriptors` (fuller batches).
    */
-  locate(image: RgbImage, options?: DetectFacesOptions): LocatedFace[];
-  readonly detector: FrontalFaceDetector;
+  locate(image: RgbImage, options?: DetectFacesOptions): Promise<LocatedFace[]>;
+  readonly detector: FaceDetector;
   readonly shapePredictor: ShapePredictor;
   readonly recognition: FaceRecognitionModel;
   readonly chips: ImageChipExtractor;
@@ -75,12 +101,13 @@ export interface FacePipeline {
  * The faces in a photo, their landmarks and aligned chips, as
  * `FacePipeline.locate` finds them, from the three parts that do it.
  */
-export function locateFaces(
+export async function locateFaces(
   { detector, shapePredictor, chips }: Pick<FacePipeline, 'detector' | 'shapePredictor' | 'chips'>,
   image: RgbImage,
   options?: DetectFacesOptions,
-): LocatedFace[] {
-  return detector.detectFaces(image, options).map((d) => {
+): Promise<LocatedFace[]> {
+  const detections: FaceDetection[] = await detector.detectFaces(image, options);
+  return detections.map((d) => {
     const landmarks = shapePredictor.predict(image, d.rect);
     // What dlib's examples cut for the network: 150x150 with 25% padding.
     const chipDetails = getFaceChipDetails(landmarks, FACE_CHIP_SIZE, 0.25);
@@ -91,11 +118,12 @@ export function locateFaces(
 export async function loadFacePipeline(models: FacePipelineModels, options?: FacePipelineOptions): Promise<FacePipeline> {
   optionsObject(models, "loadFacePipeline's models ({ detector, landmarks, recognition })");
   options = optionsObject(options, "loadFacePipeline's options");
-  const { wasm, threads, workerUrl } = options;
+  const { wasm, threads, workerUrl, detectorKind = 'hog' } = options;
+  const loadDetector = faceDetectorLoader(detectorKind);
   // First the part that starts no thread: a bad landmarks file leaves nothing running.
   const shapePredictor = await loadShapePredictor(models.landmarks);
   const [detector, recognition, chips, gender] = await Promise.all([
-    loadFrontalFaceDetector(models.detector, { wasm, threads, workerUrl }),
+    loadDetector(models.detector, { wasm, threads, workerUrl }),
     loadFaceRecognitionModel(models.recognition, options),
     loadImageChipExtractor({ wasm: options.wasm }),
     models.gender === undefined ? undefined : loadGenderClassifier(models.gender, options),
@@ -109,7 +137,7 @@ export async function loadFacePipeline(models: FacePipelineModels, options?: Fac
     gender,
     locate,
     async detect(image, { jitters, ...detectOptions } = {}) {
-      const faces = locate(image, detectOptions);
+      const faces = await locate(image, detectOptions);
       const descriptors = await recognition.computeFaceDescriptors(
         faces.map((f) => f.chip),
         { jitters },

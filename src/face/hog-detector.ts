@@ -14,6 +14,9 @@ import { separableTerms, usesSeparableTerms } from './fhog-filterbank.js';
 import { planHogWorkspace, workspaceKey, type ChainImage, type HogWorkspace } from './hog-workspace.js';
 import { rectDownFromUpsampled, rectUpFromLevel } from './image-pyramid.js';
 import { suppressOverlaps } from './non-max-suppression.js';
+import { checkDetectOptions, type DetectFacesOptions } from './detect-options.js';
+
+export { DEFAULT_UPSAMPLE, MAX_UPSAMPLE, type DetectFacesOptions } from './detect-options.js';
 
 /** A face found by the detector, as dlib's `rect_detection`. */
 export interface FaceDetection {
@@ -23,18 +26,6 @@ export interface FaceDetection {
   confidence: number;
   /** Which of the detector's filters found it (the frontal face detector's 0-4: frontal, looking left, looking right, rotated left, rotated right). */
   weightIndex: number;
-}
-
-export interface DetectFacesOptions {
-  /**
-   * Times the image is up-sampled 2x (dlib's `pyramid_up`) before scanning,
-   * so that faces down to about 40x40 (once) or 20x20 (twice) pixels are
-   * found; dlib's Python `detector(img, upsample)`. Default 1
-   * (DEFAULT_UPSAMPLE), as dlib's examples detect and the face pipeline does.
-   */
-  upsample?: number;
-  /** Added to every filter's threshold: negative finds more (and worse) faces. Default 0. */
-  adjustThreshold?: number;
 }
 
 export interface FrontalFaceDetectorOptions {
@@ -67,10 +58,6 @@ export interface FrontalFaceDetector {
   dispose(): void;
 }
 
-/** The up-sampling detectFaces does unless told: faces down to about 40x40 pixels. */
-export const DEFAULT_UPSAMPLE = 1;
-/** The most up-sampling accepted: each doubles the image's sides. */
-export const MAX_UPSAMPLE = 8;
 /** The most WebAssembly memory one detection may take, so that absurd sizes fail before allocating. */
 export const MAX_DETECTOR_MEMORY_BYTES = 2 ** 31;
 /** The detector's constants start with the orientation table. */
@@ -215,7 +202,7 @@ class HogDetector implements FrontalFaceDetector {
   detectFaces(image: RgbImage, options: DetectFacesOptions = {}): FaceDetection[] {
     const rt = this.runtime;
     if (!rt) throw new DisposedError('the detector has been disposed');
-    const { upsample, adjustThreshold } = checkOptions(options);
+    const { upsample, adjustThreshold } = checkDetectOptions(options);
     const { width, height, pixelStride } = describeRgbImage(image, 'the image', 0);
     if (width === 0 || height === 0) return [];
     const { memory, kernels: k } = rt;
@@ -446,16 +433,4 @@ function extractFhog(rt: Runtime, ws: HogWorkspace, image: ChainImage, g: FhogGe
       split: rows(0, Math.max(0, phaseRows), g.cellCols * FHOG_PLANES),
     });
   });
-}
-
-function checkOptions(options: DetectFacesOptions): { upsample: number; adjustThreshold: number } {
-  if (options === null || typeof options !== 'object') throw new InputError('detectFaces options must be an object');
-  const { upsample = DEFAULT_UPSAMPLE, adjustThreshold = 0 } = options;
-  if (!Number.isInteger(upsample) || upsample < 0 || upsample > MAX_UPSAMPLE) {
-    throw new InputError(`upsample must be an integer from 0 to ${MAX_UPSAMPLE}, not ${String(upsample)}`);
-  }
-  if (typeof adjustThreshold !== 'number' || !Number.isFinite(adjustThreshold)) {
-    throw new InputError(`adjustThreshold must be a finite number, not ${String(adjustThreshold)}`);
-  }
-  return { upsample, adjustThreshold };
 }

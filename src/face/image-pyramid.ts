@@ -16,7 +16,7 @@ export interface Size {
 const DETECTOR_PYRAMID_N = 6;
 
 /** dlib's drectangle to rectangle conversion: every side rounded half up. */
-function roundRect(r: Rectangle): Rectangle {
+export function roundRect(r: Rectangle): Rectangle {
   return {
     left: Math.floor(r.left + 0.5),
     top: Math.floor(r.top + 0.5),

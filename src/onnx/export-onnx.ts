@@ -1,5 +1,5 @@
 import type { InputRgbImage, LayerDescription, LossDescription, NetworkDescription } from '../dlib/network-description.js';
-import { DatFormatError, InputError } from '../errors.js';
+import { DatFormatError, InputError, UnsupportedLayerError } from '../errors.js';
 import { buildGraph, nodeInputs, type Graph, type GraphNode } from '../plan/graph.js';
 import { addNodes, concatNodes, convNodes, fcNodes, inputNodes, poolNodes, reluNodes, scaleShiftNodes } from './layer-nodes.js';
 import { floatTensorInfo, intAttribute, OnnxGraph, type OnnxDim } from './onnx-graph.js';
@@ -67,6 +67,9 @@ function describeOutput(loss: LossDescription, top: LayerDescription | undefined
  * compute it, unfused; tensors are named after the layers (`layer12_con`).
  */
 export function exportOnnx(net: NetworkDescription, options: ExportOnnxOptions = {}): OnnxExport {
+  // A pyramid input tiles the image before the net (and loss_mmod decodes after it): neither is an ONNX operator.
+  if (net.input.kind !== 'input_rgb_image')
+    throw new UnsupportedLayerError(`${net.input.kind} cannot be exported to ONNX`, net.input.index);
   const graph = graphAt(net, options);
   const fixedSize = net.input.rows !== undefined;
   const layers = new Map<number, LayerDescription>(net.layers.map((layer) => [layer.index, layer]));
@@ -82,8 +85,7 @@ export function exportOnnx(net: NetworkDescription, options: ExportOnnxOptions =
   const onnx = new OnnxGraph();
   const inputName = onnx.reserve('input');
   const outputName = onnx.reserve('output');
-  // buildGraph refuses every input but input_rgb_image.
-  const plainInput = net.input as InputRgbImage;
+  const plainInput: InputRgbImage = net.input;
   const names = new Map<number, string>([[graph.input, inputNodes(onnx, inputName, plainInput, layerName(graph.input))]]);
   for (const node of graph.nodes) names.set(node.y, graphNodeOnnx(onnx, graph, node, names, fixedSize, layerName(node.y)));
   onnx.node('Flatten', [names.get(graph.output)!], outputName, [intAttribute('axis', 1)], true);

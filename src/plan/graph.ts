@@ -1,4 +1,4 @@
-import { DatFormatError, InputError, UnsupportedLayerError } from '../errors.js';
+import { DatFormatError, InputError } from '../errors.js';
 import { layerOp } from './layer-ops.js';
 import type { ConLayer, FcLayer, LayerDescription, NetworkDescription, PoolLayer } from '../dlib/network-description.js';
 
@@ -42,9 +42,11 @@ export function nodeInputs(node: GraphNode): number[] {
 
 const outputExtent = (size: number, pad: number, window: number, stride: number) => 1 + Math.floor((size + 2 * pad - window) / stride);
 
-/** Builds the graph of a network for one input size. */
+/**
+ * Builds the graph of a network for one input size. An image pyramid input
+ * is planned for the tiled image it makes (`rows` x `cols`).
+ */
 export function buildGraph(net: NetworkDescription, rows: number, cols: number): Graph {
-  if (net.input.kind !== 'input_rgb_image') throw new UnsupportedLayerError(`${net.input.kind} cannot be run yet`, net.input.index);
   const shapes: Shape[] = [{ c: 3, h: rows, w: cols }];
   const nodes: GraphNode[] = [];
   const tags = new Map<number, number>();

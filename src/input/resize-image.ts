@@ -1,0 +1,129 @@
+import { bilinearResizeTables, RESIZE_GROUP_BYTES, RESIZE_ROW_BYTES, RESIZE_TAIL_BYTES } from '../face/bilinear-resize.js';
+import type { Size } from '../face/image-pyramid.js';
+import type { RgbImage } from '../image.js';
+
+const f32 = Math.fround;
+
+/** One float plane region: `data[offset + r * stride + c]` for r < height, c < width. */
+export interface FloatPlaneRegion extends Size {
+  data: Float32Array;
+  offset: number;
+  stride: number;
+}
+
+/** `bilinearResizeTables` read as typed arrays (every field sits at a multiple of its size). */
+function tableViews(from: Size, to: Size) {
+  const t = bilinearResizeTables(from, to);
+  const view = (bytes: Uint8Array) => ({
+    i32: new Int32Array(bytes.buffer, bytes.byteOffset, bytes.byteLength >> 2),
+    f32: new Float32Array(bytes.buffer, bytes.byteOffset, bytes.byteLength >> 2),
+    f64: new Float64Array(bytes.buffer, bytes.byteOffset, bytes.byteLength >> 3),
+    u8: bytes,
+  });
+  return { rows: view(t.rows), groups: view(t.groups), groupCount: t.groupCount, tail: view(t.tail), tailCount: t.tailCount };
+}
+
+const ROW = RESIZE_ROW_BYTES >> 2;
+const GROUP = RESIZE_GROUP_BYTES >> 2;
+const TAIL = RESIZE_TAIL_BYTES >> 2;
+
+/**
+ * dlib's `resize_image` (bilinear) of a float image into another, as dlib's
+ * `tt::resize_bilinear` resizes the levels of an input tensor: the float
+ * grayscale path of `resize_image`. Columns in groups of four take f32
+ * weights and sum in f32 (`tl*TL + tr*TR + bl*BL + br*BR`, left to right);
+ * the remaining columns take an f32 column weight and blend the rows in f64.
+ */
+export function resizeFloatPlane(from: FloatPlaneRegion, to: FloatPlaneRegion): void {
+  if (from.width === 0 || from.height === 0 || to.width === 0 || to.height === 0) return;
+  const { rows, groups, groupCount, tail, tailCount } = tableViews(from, to);
+  const src = from.data;
+  const dst = to.data;
+  for (let r = 0; r < to.height; r++) {
+    const top = from.offset + rows.i32[r * ROW] * from.stride;
+    const bottom = from.offset + rows.i32[r * ROW + 1] * from.stride;
+    const itb = rows.f32[r * ROW + 2];
+    const tb = rows.f32[r * ROW + 3];
+    const tb64 = rows.f64[(r * ROW + 4) >> 1];
+    const out = to.offset + r * to.stride;
+    for (let g = 0; g < groupCount; g++) {
+      const base = groups.i32[g * GROUP];
+      for (let k = 0; k < 4; k++) {
+        const left = base + groups.u8[g * RESIZE_GROUP_BYTES + 16 + 4 * k];
+        const ilr = groups.f32[g * GROUP + 8 + k];
+        const lr = groups.f32[g * GROUP + 12 + k];
+        const v = f32(
+          f32(
+            f32(f32(f32(itb * ilr) * src[top + left]) + f32(f32(itb * lr) * src[top + left + 1])) + f32(f32(tb * ilr) * src[bottom + left]),
+          ) + f32(f32(tb * lr) * src[bottom + left + 1]),
+        );
+        dst[out + g * 4 + k] = v;
+      }
+    }
+    for (let j = 0; j < tailCount; j++) {
+      const left = tail.i32[j * TAIL];
+      const right = tail.i32[j * TAIL + 1];
+      const lr = f32(tail.f64[(j * TAIL + 2) >> 1]);
+      const ilr = f32(1 - lr);
+      const upper = f32(f32(ilr * src[top + left]) + f32(lr * src[top + right]));
+      const lower = f32(f32(ilr * src[bottom + left]) + f32(lr * src[bottom + right]));
+      dst[out + groupCount * 4 + j] = f32((1 - tb64) * upper + tb64 * lower);
+    }
+  }
+}
+
+/**
+ * dlib's `resize_image` (bilinear) of an RGB image, as `pyramid_up` resizes:
+ * the RGB path, whose groups of four columns sum in f32 and truncate, and
+ * whose remaining columns blend in f64 and truncate. Returns interleaved RGB.
+ */
+export function resizeRgbImage(image: RgbImage, to: Size): RgbImage {
+  const out = new Uint8Array(to.width * to.height * 3);
+  if (image.width === 0 || image.height === 0 || out.length === 0) return { ...to, data: out };
+  const stride = image.data.length / (image.width * image.height);
+  const src = image.data;
+  const { rows, groups, groupCount, tail, tailCount } = tableViews(image, to);
+  const rowBytes = image.width * stride;
+  for (let r = 0; r < to.height; r++) {
+    const top = rows.i32[r * ROW] * rowBytes;
+    const bottom = rows.i32[r * ROW + 1] * rowBytes;
+    const itb = rows.f32[r * ROW + 2];
+    const tb = rows.f32[r * ROW + 3];
+    const tb64 = rows.f64[(r * ROW + 4) >> 1];
+    const itb64 = 1 - tb64;
+    const o = r * to.width * 3;
+    for (let g = 0; g < groupCount; g++) {
+      const base = groups.i32[g * GROUP];
+      for (let k = 0; k < 4; k++) {
+        const left = (base + groups.u8[g * RESIZE_GROUP_BYTES + 16 + 4 * k]) * stride;
+        const right = left + stride;
+        const ilr = groups.f32[g * GROUP + 8 + k];
+        const lr = groups.f32[g * GROUP + 12 + k];
+        const tlf = f32(itb * ilr);
+        const trf = f32(itb * lr);
+        const blf = f32(tb * ilr);
+        const brf = f32(tb * lr);
+        for (let p = 0; p < 3; p++) {
+          const v = f32(
+            f32(f32(f32(tlf * src[top + left + p]) + f32(trf * src[top + right + p])) + f32(blf * src[bottom + left + p])) +
+              f32(brf * src[bottom + right + p]),
+          );
+          out[o + (g * 4 + k) * 3 + p] = Math.trunc(v);
+        }
+      }
+    }
+    for (let j = 0; j < tailCount; j++) {
+      const left = tail.i32[j * TAIL] * stride;
+      const right = tail.i32[j * TAIL + 1] * stride;
+      const lr = tail.f64[(j * TAIL + 2) >> 1];
+      const ilr = 1 - lr;
+      for (let p = 0; p < 3; p++) {
+        const v =
+          itb64 * (ilr * src[top + left + p] + lr * src[top + right + p]) +
+          tb64 * (ilr * src[bottom + left + p] + lr * src[bottom + right + p]);
+        out[o + (groupCount * 4 + j) * 3 + p] = Math.trunc(v);
+      }
+    }
+  }
+  return { ...to, data: out };
+}
