@@ -6,7 +6,10 @@ import { descriptorsCommand } from './descriptors-command.js';
 import { isUserFacing } from './each-image.js';
 import { exportOnnxCommand } from './export-onnx-command.js';
 import { facesCommand } from './faces-command.js';
+import { indexCommand } from './index-command.js';
+import { nameCommand, peopleCommand } from './people-command.js';
 import { recognizeCommand } from './recognize-command.js';
+import { reportCommand } from './report-command.js';
 
 const USAGE = `usage: dlib-wasm <command> [options]
 
@@ -28,6 +31,20 @@ const USAGE = `usage: dlib-wasm <command> [options]
       path,no_persons_found for a photo without a face. The first face of a known photo is used
       (a warning says when it has others or none). --threads N: threads for finding and
       describing faces (default a thread per core); --detector cnn is not available yet
+  index <photos or folders...> --db LIBRARY [--chips] [--batch 16] [--threads N] [--upsample 1] [--quiet]
+      adds the faces of every photo not yet in the photo library (or changed since) to it: LIBRARY is
+      a folder (PGlite, created if need be) or postgres://... (a server several indexers may share).
+      A batch of photos is committed at a time: a killed run resumes where it stopped.
+      --chips keeps each face's chip (for the report)
+  people --db LIBRARY [--threshold 0.6] [--same-photo-different-people] [--recluster] [--neighbours 128]
+      groups the library's faces into people with chinese whispers on the faces' nearest-neighbour
+      graph; new faces join the person of their nearest face under the threshold (--recluster
+      clusters every face again); people keep their ids and names. Prints id<TAB>faces<TAB>name
+  name --db LIBRARY PERSON_ID NAME
+      names a person
+  report --db LIBRARY --out DIR [--threshold 0.6] [--margin 0.1]
+      writes DIR/index.html: a row of chips per person, and people who may be one (their nearest
+      faces closer than the threshold plus the margin)
   descriptors [--model file.dat] chip.png [chip.jpg ...]
       prints one JSON line per 150x150 face chip: {"file": "...", "descriptor": [128 numbers]}
   bench [--threads N] [--batch B] [--runs R] [--model file.dat] [--json]
@@ -43,7 +60,7 @@ const USAGE = `usage: dlib-wasm <command> [options]
   --landmarks   a dlib shape predictor, e.g. dlib's 68-point model (default: the bundled 5-point one)
   --upsample    0 to 4: each doubles the photo's sides, so that smaller faces are found
   --quiet       no progress on stderr (a bar on a terminal, else a line every few seconds)
-  --accept-damaged-images   (cluster, faces, recognize, descriptors) use a truncated or corrupt JPEG as far as
+  --accept-damaged-images   (cluster, faces, recognize, index, descriptors) use a truncated or corrupt JPEG as far as
                 it decodes, with a warning naming the file; by default such a file is an error
   Files that are not regular files (FIFOs, devices) are reported and skipped.`;
 
@@ -51,6 +68,10 @@ const COMMANDS: Record<string, (args: string[]) => Promise<number>> = {
   cluster: clusterCommand,
   faces: facesCommand,
   recognize: recognizeCommand,
+  index: indexCommand,
+  people: peopleCommand,
+  name: nameCommand,
+  report: reportCommand,
   descriptors: descriptorsCommand,
   bench: benchCommand,
   'export-onnx': exportOnnxCommand,
