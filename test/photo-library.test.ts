@@ -88,7 +88,9 @@ describe('the photo library on PGlite', () => {
   it('skips the photos whose content is unchanged on a rerun', async () => {
     const rerun = await runCli(['index', photos, '--db', library]);
     expect(rerun.code).toBe(0);
-    expect(rerun.stdout).toBe('indexed 0 photos (0 faces, 0 failed); 0 new, 0 changed, 8 unchanged; the library holds 8 photos and 9 faces\n');
+    expect(rerun.stdout).toBe(
+      'indexed 0 photos (0 faces, 0 failed); 0 new, 0 changed, 8 unchanged; the library holds 8 photos and 9 faces\n',
+    );
   }, 60_000);
 
   it("clusters the faces into the people cluster's all-pairs run finds", async () => {
@@ -98,8 +100,15 @@ describe('the photo library on PGlite', () => {
     const faces = await libraryFaces();
     const byPerson = new Map<number | null, FaceRow[]>();
     for (const face of faces) byPerson.set(face.person_id, [...(byPerson.get(face.person_id) ?? []), face]);
-    expect(people.stdout.split('\n').slice(0, -1).map((line) => line.split('\t'))).toEqual(
-      [...byPerson].sort(([a, x], [b, y]) => y.length - x.length || a! - b!).map(([id, members]) => [String(id), String(members.length), '']),
+    expect(
+      people.stdout
+        .split('\n')
+        .slice(0, -1)
+        .map((line) => line.split('\t')),
+    ).toEqual(
+      [...byPerson]
+        .sort(([a, x], [b, y]) => y.length - x.length || a! - b!)
+        .map(([id, members]) => [String(id), String(members.length), '']),
     );
 
     const report = join(dir, 'cluster-report');
@@ -126,7 +135,9 @@ describe('the photo library on PGlite', () => {
     copyFileSync(lfw('Abel_Pacheco', 4), join(photos, 'Abel_Pacheco_0004.jpg'));
     copyFileSync(lfw('Afton_Smith', 1), join(photos, 'Amber_Tamblyn_0002.jpg'));
     const added = await runCli(['index', photos, '--db', library, '--chips', '--quiet']);
-    expect(added.stdout).toBe('indexed 2 photos (2 faces, 0 failed); 1 new, 1 changed, 7 unchanged; the library holds 9 photos and 10 faces\n');
+    expect(added.stdout).toBe(
+      'indexed 2 photos (2 faces, 0 failed); 1 new, 1 changed, 7 unchanged; the library holds 9 photos and 10 faces\n',
+    );
 
     const incremental = await runCli(['people', '--db', library]);
     expect(incremental.stderr).toContain('10 faces, 5 people: 1 new faces joined people, 1 new people');

@@ -64,7 +64,9 @@ export function startCli(args: string[], { timeout = 60_000 } = {}): StartedCli 
         ? Promise.resolve()
         : new Promise<void>((found, failed) => {
             watchers.push({ pattern, found });
-            done.then((run) => failed(new Error(`the run ended (${run.code ?? run.signal}) before stderr matched ${pattern}: ${run.stderr}`)));
+            done.then((run) =>
+              failed(new Error(`the run ended (${run.code ?? run.signal}) before stderr matched ${pattern}: ${run.stderr}`)),
+            );
           }),
   };
 }
