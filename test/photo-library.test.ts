@@ -146,7 +146,7 @@ describe('the photo library on PGlite', () => {
     expect(incremental.stdout).toContain(`${abel}\t3\tAbel Pacheco\n`);
     const afton = personOf(after, 'Amber_Tamblyn_0002.jpg');
     expect(after.filter((f) => f.person_id === afton)).toHaveLength(1);
-    expect(afton).toBeGreaterThan(Math.max(...before.map((f) => f.person_id!)));
+    for (const face of before) expect(afton).toBeGreaterThan(face.person_id!);
 
     const reclustered = await runCli(['people', '--db', library, '--recluster', '--same-photo-different-people']);
     expect(reclustered.code).toBe(0);
