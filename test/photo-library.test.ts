@@ -93,6 +93,17 @@ describe('the photo library on PGlite', () => {
     );
   }, 60_000);
 
+  it('refuses a folder that is not a library, rather than making one or writing into it', async () => {
+    const none = join(dir, 'no-library');
+    const people = await runCli(['people', '--db', none]);
+    expect(people.code).toBe(1);
+    expect(people.stderr).toContain(`${none} is not a photo library`);
+    expect(readdirSync(dir)).not.toContain('no-library');
+    const foreign = await runCli(['index', photos, '--db', photos]);
+    expect(foreign.code).toBe(1);
+    expect(foreign.stderr).toContain(`${photos} holds files that are not a dlib-wasm library`);
+  });
+
   it("clusters the faces into the people cluster's all-pairs run finds", async () => {
     const people = await runCli(['people', '--db', library]);
     expect(people.code).toBe(0);

@@ -34,9 +34,9 @@ export function dbOption(options: Map<string, string | true>): string {
   return db;
 }
 
-/** Opens the library, runs `work` and closes it. */
-export async function withLibrary<T>(db: string, work: (store: LibraryStore) => Promise<T>): Promise<T> {
-  const store = await openLibrary(db);
+/** Opens the library (making it with `create`), runs `work` and closes it. */
+export async function withLibrary<T>(db: string, work: (store: LibraryStore) => Promise<T>, create = false): Promise<T> {
+  const store = await openLibrary(db, { create });
   try {
     return await work(store);
   } finally {
@@ -152,5 +152,5 @@ export async function indexCommand(args: string[]): Promise<number> {
         `the library holds ${totals.photos} photos and ${totals.faces} faces\n`,
     );
     return failures === 0 ? 0 : 1;
-  });
+  }, true);
 }

@@ -1,4 +1,4 @@
-import { closeSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { InputError } from '../../errors.js';
 import { migrateLibrary } from './library-schema.js';
@@ -27,11 +27,12 @@ export interface LibraryStore extends LibrarySql {
 export const isServerUrl = (db: string) => /^postgres(ql)?:\/\//.test(db);
 
 /**
- * Opens (creating if need be) the library `--db` names: a folder for PGlite,
- * or a postgres:// URL, and brings its schema up to date.
+ * Opens the library `--db` names, a folder for PGlite or a postgres:// URL,
+ * and brings its schema up to date. A library folder is made only with
+ * `create` (by `index`): elsewhere a folder that is not one is an error.
  */
-export async function openLibrary(db: string): Promise<LibraryStore> {
-  const store = isServerUrl(db) ? await openServer(db) : await openFolder(db);
+export async function openLibrary(db: string, { create = false } = {}): Promise<LibraryStore> {
+  const store = isServerUrl(db) ? await openServer(db) : await openFolder(db, create);
   try {
     await store.transaction((sql) => migrateLibrary(sql));
     return store;
@@ -80,7 +81,10 @@ function isRunning(pid: number): boolean {
   }
 }
 
-async function openFolder(folder: string): Promise<LibraryStore> {
+async function openFolder(folder: string, create: boolean): Promise<LibraryStore> {
+  if (!create && !existsSync(join(folder, DATA_FOLDER))) {
+    throw new InputError(`${folder} is not a photo library: \`dlib-wasm index PHOTOS... --db ${folder}\` makes one`);
+  }
   mkdirSync(folder, { recursive: true });
   const foreign = readdirSync(folder).filter((entry) => entry !== DATA_FOLDER && entry !== LOCK_FILE);
   if (foreign.length > 0) {
