@@ -25,8 +25,13 @@ const REGISTER_BATCH = 500;
  * transaction per batch of paths, each safe to run again: a run killed here
  * registers the rest next time.
  */
-export async function registerPhotos(store: LibraryStore, files: PhotoFile[]): Promise<Registration> {
+export async function registerPhotos(store: LibraryStore, found: PhotoFile[]): Promise<Registration> {
   const registration: Registration = { added: 0, changed: 0, unchanged: 0 };
+  // Each path once, in one order for every indexer: two registering the same new paths then wait
+  // for each other's rows in turn, never in a deadlock.
+  const files = [...new Map(found.map((file) => [file.path, file])).values()].sort((a, b) =>
+    a.path < b.path ? -1 : a.path > b.path ? 1 : 0,
+  );
   for (let start = 0; start < files.length; start += REGISTER_BATCH) {
     const batch = files.slice(start, start + REGISTER_BATCH);
     await store.transaction(async (sql) => {
