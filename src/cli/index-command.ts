@@ -15,7 +15,7 @@ import {
   recordPhoto,
   registerPhotos,
 } from './library/photo-claims.js';
-import { type LibraryStore, openLibrary } from './library/library-store.js';
+import { dbOption, withLibrary } from './library/library-store.js';
 import type { LocatedPhotoFace } from './photo-locator-pool.js';
 import { listPhotos } from './photo-files.js';
 import { startPhotoPipeline } from './pipeline-models.js';
@@ -26,23 +26,6 @@ import { readRegularFile } from './regular-file.js';
 const DEFAULT_BATCH = 16;
 /** How long an indexer waits before looking again for photos other indexers hold (they return if one dies). */
 const WAIT_FOR_OTHERS_MS = 250;
-
-/** The `--db` option: a library folder or a postgres:// URL. */
-export function dbOption(options: Map<string, string | true>): string {
-  const db = options.get('--db');
-  if (typeof db !== 'string') throw new UsageError('--db LIBRARY is required (a folder, or postgres://...)');
-  return db;
-}
-
-/** Opens the library (making it with `create`), runs `work` and closes it. */
-export async function withLibrary<T>(db: string, work: (store: LibraryStore) => Promise<T>, create = false): Promise<T> {
-  const store = await openLibrary(db, { create });
-  try {
-    return await work(store);
-  } finally {
-    await store.close();
-  }
-}
 
 /** Each photo's path (absolute: the library outlives the working folder), content hash and size; unreadable ones reported. */
 async function readPhotoFiles(photos: string[]): Promise<{ files: PhotoFile[]; failures: number }> {
@@ -84,73 +67,77 @@ export async function indexCommand(args: string[]): Promise<number> {
   if (photos.length === 0) throw new UsageError('no .jpg, .jpeg or .png files found');
   const { files, failures: unreadable } = await readPhotoFiles(photos);
 
-  return withLibrary(db, async (store) => {
-    const registration = await registerPhotos(store, files);
-    const pending = await pendingPhotos(store);
-    const indexer = `${hostname()}:${process.pid}`;
-    let indexed = 0;
-    let faceCount = 0;
-    let failures = unreadable;
-    if (pending > 0) {
-      const { workers, recognition } = await startPhotoPipeline(
-        {
-          landmarks: parsed.options.get('--landmarks') as string | undefined,
-          model: parsed.options.get('--model') as string | undefined,
-        },
-        { upsample, allowDamaged: parsed.options.has('--accept-damaged-images') },
-        Math.min(pending, batch),
-        threads,
-      );
-      const progress = new Progress(pending, parsed.options.has('--quiet'));
-      try {
-        for (;;) {
-          const claimed = await store.transaction(async (sql) => {
-            const claim = await claimPhotos(sql, batch);
-            const located: { photo: ClaimedPhoto; faces: LocatedPhotoFace[] }[] = [];
-            failures += await workers.forEachPhoto(
-              claim.map((photo) => photo.path),
-              async (faces, _, i) => {
-                located.push({ photo: claim[i], faces });
-              },
-              { update: () => undefined, drawingBar: progress.drawingBar },
-              (_, message, i) => recordFailure(sql, claim[i], message, indexer),
-            );
-            const descriptors = await recognition.computeFaceDescriptors(located.flatMap(({ faces }) => faces.map((f) => f.chip)));
-            let next = 0;
-            for (const { photo, faces } of located) {
-              const described = faces.map(
-                ({ rect, confidence, landmarks, chip }): IndexedFace => ({
-                  rect,
-                  confidence,
-                  landmarks,
-                  descriptor: descriptors[next++],
-                  chip: keepChips ? encodePng(chip) : undefined,
-                }),
+  return withLibrary(
+    db,
+    async (store) => {
+      const registration = await registerPhotos(store, files);
+      const pending = await pendingPhotos(store);
+      const indexer = `${hostname()}:${process.pid}`;
+      let indexed = 0;
+      let faceCount = 0;
+      let failures = unreadable;
+      if (pending > 0) {
+        const { workers, recognition } = await startPhotoPipeline(
+          {
+            landmarks: parsed.options.get('--landmarks') as string | undefined,
+            model: parsed.options.get('--model') as string | undefined,
+          },
+          { upsample, allowDamaged: parsed.options.has('--accept-damaged-images') },
+          Math.min(pending, batch),
+          threads,
+        );
+        const progress = new Progress(pending, parsed.options.has('--quiet'));
+        try {
+          for (;;) {
+            const claimed = await store.transaction(async (sql) => {
+              const claim = await claimPhotos(sql, batch);
+              const located: { photo: ClaimedPhoto; faces: LocatedPhotoFace[] }[] = [];
+              failures += await workers.forEachPhoto(
+                claim.map((photo) => photo.path),
+                async (faces, _, i) => {
+                  located.push({ photo: claim[i], faces });
+                },
+                { update: () => undefined, drawingBar: progress.drawingBar },
+                (_, message, i) => recordFailure(sql, claim[i], message, indexer),
               );
-              await recordPhoto(sql, photo, described, indexer);
-              faceCount += faces.length;
-            }
-            return claim.length;
-          });
-          indexed += claimed;
-          // Progress counts photos committed: what a kill from here on would keep.
-          if (claimed > 0) progress.update(Math.min(indexed, pending), faceCount);
-          else if (!store.shared || (await pendingPhotos(store)) === 0) break;
-          else await sleep(WAIT_FOR_OTHERS_MS);
+              const descriptors = await recognition.computeFaceDescriptors(located.flatMap(({ faces }) => faces.map((f) => f.chip)));
+              let next = 0;
+              for (const { photo, faces } of located) {
+                const described = faces.map(
+                  ({ rect, confidence, landmarks, chip }): IndexedFace => ({
+                    rect,
+                    confidence,
+                    landmarks,
+                    descriptor: descriptors[next++],
+                    chip: keepChips ? encodePng(chip) : undefined,
+                  }),
+                );
+                await recordPhoto(sql, photo, described, indexer);
+                faceCount += faces.length;
+              }
+              return claim.length;
+            });
+            indexed += claimed;
+            // Progress counts photos committed: what a kill from here on would keep.
+            if (claimed > 0) progress.update(Math.min(indexed, pending), faceCount);
+            else if (!store.shared || (await pendingPhotos(store)) === 0) break;
+            else await sleep(WAIT_FOR_OTHERS_MS);
+          }
+        } finally {
+          await workers.close();
+          recognition.dispose();
         }
-      } finally {
-        await workers.close();
-        recognition.dispose();
       }
-    }
-    const [totals] = await store.query<{ photos: number; faces: number }>(
-      `SELECT (SELECT count(*)::int FROM photos WHERE status = 'done') AS photos, (SELECT count(*)::int FROM faces) AS faces`,
-    );
-    process.stdout.write(
-      `indexed ${indexed} photo${indexed === 1 ? '' : 's'} (${faceCount} faces, ${failures} failed); ` +
-        `${registration.added} new, ${registration.changed} changed, ${registration.unchanged} unchanged; ` +
-        `the library holds ${totals.photos} photos and ${totals.faces} faces\n`,
-    );
-    return failures === 0 ? 0 : 1;
-  }, true);
+      const [totals] = await store.query<{ photos: number; faces: number }>(
+        `SELECT (SELECT count(*)::int FROM photos WHERE status = 'done') AS photos, (SELECT count(*)::int FROM faces) AS faces`,
+      );
+      process.stdout.write(
+        `indexed ${indexed} photo${indexed === 1 ? '' : 's'} (${faceCount} faces, ${failures} failed); ` +
+          `${registration.added} new, ${registration.changed} changed, ${registration.unchanged} unchanged; ` +
+          `the library holds ${totals.photos} photos and ${totals.faces} faces\n`,
+      );
+      return failures === 0 ? 0 : 1;
+    },
+    true,
+  );
 }

@@ -1,7 +1,7 @@
 import { SAME_PERSON_THRESHOLD } from '../face/descriptor-distance.js';
 import { InputError } from '../errors.js';
 import { integerOption, parseArgs, UsageError } from './args.js';
-import { dbOption, withLibrary } from './index-command.js';
+import { dbOption, withLibrary } from './library/library-store.js';
 import { clusterPeople } from './library/people-clustering.js';
 
 /** Each face's nearest faces the graph joins it to by default: a person's every face, up to people of this many faces. */

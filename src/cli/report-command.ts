@@ -1,6 +1,6 @@
 import { SAME_PERSON_THRESHOLD } from '../face/descriptor-distance.js';
 import { parseArgs, UsageError } from './args.js';
-import { dbOption, withLibrary } from './index-command.js';
+import { dbOption, withLibrary } from './library/library-store.js';
 import { LIBRARY_REPORT_ENTRIES, writeLibraryReport } from './library/library-report.js';
 import { mergeSuggestions } from './library/merge-suggestions.js';
 import { loadFaces } from './library/people-clustering.js';

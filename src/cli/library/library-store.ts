@@ -1,6 +1,7 @@
 import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { InputError } from '../../errors.js';
+import { UsageError } from '../args.js';
 import { migrateLibrary } from './library-schema.js';
 
 /** Runs SQL: the library's one way to its database, the same statements on either engine. */
@@ -39,6 +40,23 @@ export async function openLibrary(db: string, { create = false } = {}): Promise<
   } catch (error) {
     await store.close();
     throw error;
+  }
+}
+
+/** The `--db` option: a library folder or a postgres:// URL. */
+export function dbOption(options: Map<string, string | true>): string {
+  const db = options.get('--db');
+  if (typeof db !== 'string') throw new UsageError('--db LIBRARY is required (a folder, or postgres://...)');
+  return db;
+}
+
+/** Opens the library (making it with `create`), runs `work` and closes it. */
+export async function withLibrary<T>(db: string, work: (store: LibraryStore) => Promise<T>, create = false): Promise<T> {
+  const store = await openLibrary(db, { create });
+  try {
+    return await work(store);
+  } finally {
+    await store.close();
   }
 }
 
