@@ -1,4 +1,4 @@
-import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { InputError } from '../../errors.js';
 import { UsageError } from '../args.js';
@@ -63,6 +63,8 @@ export async function withLibrary<T>(db: string, work: (store: LibraryStore) => 
 /** The library folder's entries: PGlite's data folder and the lock of the process using it. */
 const DATA_FOLDER = 'postgres';
 const LOCK_FILE = 'lock';
+/** Where a new data folder is made, to be renamed DATA_FOLDER once complete. */
+const NEW_DATA_FOLDER = 'postgres.new';
 
 /**
  * Takes the library folder for this process: PGlite is one process's
@@ -104,7 +106,7 @@ async function openFolder(folder: string, create: boolean): Promise<LibraryStore
     throw new InputError(`${folder} is not a photo library: \`dlib-wasm index PHOTOS... --db ${folder}\` makes one`);
   }
   mkdirSync(folder, { recursive: true });
-  const foreign = readdirSync(folder).filter((entry) => entry !== DATA_FOLDER && entry !== LOCK_FILE);
+  const foreign = readdirSync(folder).filter((entry) => ![DATA_FOLDER, NEW_DATA_FOLDER, LOCK_FILE].includes(entry));
   if (foreign.length > 0) {
     throw new InputError(
       `${folder} holds files that are not a dlib-wasm library (${foreign.slice(0, 3).join(', ')}): choose a new or empty folder`,
@@ -114,7 +116,16 @@ async function openFolder(folder: string, create: boolean): Promise<LibraryStore
   try {
     // Loaded here only: the commands that use no library do not pay for PGlite's wasm.
     const { PGlite } = await import('@electric-sql/pglite');
-    const db = await PGlite.create(join(folder, DATA_FOLDER));
+    const data = join(folder, DATA_FOLDER);
+    if (!existsSync(data)) {
+      // PGlite writes a new data folder at the end of its initdb, file by file: made aside and
+      // renamed, a run killed meanwhile leaves no half-written folder to be taken for a library.
+      const fresh = join(folder, NEW_DATA_FOLDER);
+      rmSync(fresh, { recursive: true, force: true });
+      await (await PGlite.create(fresh)).close();
+      renameSync(fresh, data);
+    }
+    const db = await PGlite.create(data);
     const run = async <Row>(on: Pick<typeof db, 'query'>, sql: string, params?: unknown[]) => (await on.query<Row>(sql, params)).rows;
     return {
       location: folder,
