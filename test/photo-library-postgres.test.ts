@@ -1,4 +1,4 @@
-import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -62,7 +62,7 @@ describe('the photo library on a PostgreSQL server', () => {
     }
   }, 120_000);
 
-  it('runs the same schema and queries: a rerun skips every photo, people finds the three people', async () => {
+  it('runs the same schema and queries: a rerun skips every photo, people finds the three people, name and report', async () => {
     const rerun = await runCli(['index', photos, '--db', server.url]);
     expect(rerun.stdout).toBe(
       'indexed 0 photos (0 faces, 0 failed); 0 new, 0 changed, 8 unchanged; the library holds 8 photos and 8 faces\n',
@@ -85,5 +85,11 @@ describe('the photo library on a PostgreSQL server', () => {
     } finally {
       await store.close();
     }
+    const [first] = clustered.stdout.split('\t');
+    expect((await runCli(['name', '--db', server.url, first, 'Someone'])).code).toBe(0);
+    const out = join(dir, 'report');
+    const report = await runCli(['report', '--db', server.url, '--out', out]);
+    expect(report.stdout).toBe(`3 people, 8 faces. Wrote ${join(out, 'index.html')}\n`);
+    expect(readFileSync(join(out, 'index.html'), 'utf8')).toContain(`Someone (person ${first})`);
   }, 60_000);
 });
