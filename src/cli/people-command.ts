@@ -55,7 +55,7 @@ export async function nameCommand(args: string[]): Promise<number> {
   if (!/^[1-9]\d{0,8}$/.test(id)) throw new UsageError(`PERSON_ID must be a person's id (a positive integer), got ${id}`);
   return withLibrary(db, async (store) => {
     const named = await store.query('UPDATE people SET name = $2 WHERE id = $1 RETURNING id', [Number(id), name === '' ? null : name]);
-    if (named.length === 0) throw new InputError(`the library has no person ${id}: \`dlib-wasm people --db ${db}\` lists them`);
+    if (named.length === 0) throw new InputError(`the library has no person ${id}: \`dlib-wasm people --db ${store.location}\` lists them`);
     return 0;
   });
 }

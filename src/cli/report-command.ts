@@ -37,7 +37,7 @@ export async function reportCommand(args: string[]): Promise<number> {
     const staged = await StagedFolder.create(out, refuseUnlessReport);
     try {
       const { people, faces } = await store.transaction(async (sql) =>
-        writeLibraryReport(sql, staged.path, db, await mergeSuggestions(await loadFaces(sql), limit)),
+        writeLibraryReport(sql, staged.path, store.location, await mergeSuggestions(await loadFaces(sql), limit)),
       );
       staged.commit();
       process.stdout.write(`${people} people, ${faces} faces. Wrote ${join(out, 'index.html')}\n`);

@@ -15,7 +15,7 @@ export interface LibrarySql {
  * SQL on both.
  */
 export interface LibraryStore extends LibrarySql {
-  /** What `--db` named, for messages. */
+  /** What `--db` named, for messages (a URL without its password). */
   readonly location: string;
   /** Whether other processes may share the library (a server): claims must then hold until committed. */
   readonly shared: boolean;
@@ -151,7 +151,8 @@ async function openServer(url: string): Promise<LibraryStore> {
   const pool = new pg.Pool({ connectionString: url, max: 4 });
   // A connection the server drops while idle is an error event, not a crash: the next query reconnects.
   pool.on('error', () => undefined);
-  const shown = url.replace(/\/\/[^@/]*@/, '//');
+  // Messages and reports show the URL without its password.
+  const shown = url.replace(/(\/\/[^:@/]*):[^@/]*@/, '$1@');
   try {
     await pool.query('SELECT 1');
   } catch (error) {
