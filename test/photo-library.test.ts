@@ -181,7 +181,11 @@ describe('the photo library on PGlite', () => {
     expect(html.match(/<section id="person-\d+">/g)).toHaveLength(6);
     expect(html).toContain('Abel Pacheco (person');
     const [a, b] = [personOf(faces, pair, 0)!, personOf(faces, pair, 1)!].sort((x, y) => x - y);
-    const first = /<li><a href="#person-(\d+)">.*?<a href="#person-(\d+)">.*?nearest faces ([\d.]+) apart<\/li>/.exec(html);
+    // Each suggestion shows the two nearest faces' chips, then the two people.
+    const first =
+      /<li><img src="chips\/\d+\/\d+\.png"[^>]*><img src="chips\/\d+\/\d+\.png"[^>]*> <a href="#person-(\d+)">.*?<a href="#person-(\d+)">.*?nearest faces ([\d.]+) apart<\/li>/.exec(
+        html,
+      );
     expect([Number(first?.[1]), Number(first?.[2])]).toEqual([a, b]);
     expect(Number(first?.[3])).toBeLessThan(0.6);
   }, 60_000);

@@ -77,22 +77,36 @@ export async function writeLibraryReport(
     sections.push(`<section id="person-${person.id}"><h2>${escapeHtml(personTitle(person))}: ${count(person.faces, 'face', 'faces')}</h2>
 <div class="row">${figures.join('')}</div>${more}</section>`);
   }
-  const merges = suggestions
-    .map(({ people: [a, b], distance }) => {
-      const [first, second] = [byId.get(a), byId.get(b)];
-      if (!first || !second) return '';
-      return `<li><a href="#person-${a}">${escapeHtml(personTitle(first))}</a> and <a href="#person-${b}">${escapeHtml(personTitle(second))}</a>: nearest faces ${distance.toFixed(3)} apart</li>`;
-    })
-    .join('\n');
+  /** A face's chip as a small image (written if the person's row did not), or nothing without a chip. */
+  const thumbnail = async (faceId: number, personId: number) => {
+    const [face] = await sql.query<{ chip: Uint8Array | null }>('SELECT chip FROM faces WHERE id = $1', [faceId]);
+    if (!face?.chip) return '';
+    const chip = join('chips', String(personId), `${faceId}.png`);
+    await mkdir(join(dir, 'chips', String(personId)), { recursive: true });
+    await writeFile(join(dir, chip), face.chip);
+    return `<img src="${escapeHtml(chip)}" width="48" height="48" alt="">`;
+  };
+  const merges: string[] = [];
+  for (const {
+    people: [a, b],
+    faces: [faceA, faceB],
+    distance,
+  } of suggestions) {
+    const [first, second] = [byId.get(a), byId.get(b)];
+    if (!first || !second) continue;
+    merges.push(
+      `<li>${await thumbnail(faceA, a)}${await thumbnail(faceB, b)} <a href="#person-${a}">${escapeHtml(personTitle(first))}</a> and <a href="#person-${b}">${escapeHtml(personTitle(second))}</a>: nearest faces ${distance.toFixed(3)} apart</li>`,
+    );
+  }
   await writeFile(
     join(dir, 'index.html'),
     `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>dlib-wasm library: ${count(people.length, 'person', 'people')}</title>
-<style>body{font-family:system-ui,sans-serif;margin:2em}section{margin-bottom:1.5em}.row{display:flex;flex-wrap:wrap;gap:6px}figure{margin:0}figcaption{font-size:11px;color:#555;max-width:150px;overflow:hidden;text-overflow:ellipsis;white-space:nowrap}.nochip div{width:150px;height:150px;background:#ddd;font-size:11px;overflow:hidden;display:flex;align-items:center;justify-content:center}code{background:#eee;padding:0 .3em}</style>
+<style>body{font-family:system-ui,sans-serif;margin:2em}section{margin-bottom:1.5em}.row{display:flex;flex-wrap:wrap;gap:6px}figure{margin:0}figcaption{font-size:11px;color:#555;max-width:150px;overflow:hidden;text-overflow:ellipsis;white-space:nowrap}.nochip div{width:150px;height:150px;background:#ddd;font-size:11px;overflow:hidden;display:flex;align-items:center;justify-content:center}code{background:#eee;padding:0 .3em}.merges li{list-style:none;margin:4px 0}.merges img{vertical-align:middle;margin-right:2px}</style>
 </head><body><h1>${count(people.length, 'person', 'people')}, ${count(faceCount, 'face', 'faces')}</h1>
 <p>Name a person with <code>dlib-wasm name --db ${escapeHtml(db)} PERSON_ID NAME</code>.${unclustered > 0 ? ` ${count(unclustered, 'face is', 'faces are')} not in a person yet: run <code>dlib-wasm people</code>.` : ''}${chipless > 0 ? ' Faces indexed without <code>--chips</code> show their photo only.' : ''}</p>
 <h2>Merge suggestions</h2>
-${merges ? `<ul>\n${merges}\n</ul>` : '<p>None: no two people have faces this close.</p>'}
+${merges.length > 0 ? `<ul class="merges">\n${merges.join('\n')}\n</ul>` : '<p>None: no two people have faces this close.</p>'}
 ${sections.join('\n')}
 </body></html>
 `,
