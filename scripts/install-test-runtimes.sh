@@ -2,7 +2,8 @@
 # What the tests need beyond `npm ci` (which brings Deno, Bun, workerd and the
 # browser drivers): Debian's Chromium, Firefox ESR and WebKitGTK (its
 # WebDriver, and Xvfb for a display: WebKitGTK has no headless mode), dlib's
-# 68-point landmark model (libdlib-data: 99.7 MB, too big to bundle), and
+# 68-point landmark model (libdlib-data: 99.7 MB, too big to bundle), a
+# PostgreSQL server (postgresql: the photo library's shared-store tests), and
 # Node 22 beside the machine's Node, from the npm registry's node-linux-<arch>
 # package (the binary, nothing else). `npm test` runs this first; what is
 # already there is not installed again.
@@ -16,6 +17,8 @@ for package_file in chromium:/usr/bin/chromium firefox-esr:/usr/bin/firefox-esr 
   libdlib-data:/usr/share/dlib/shape_predictor_68_face_landmarks.dat; do
   [ -e "${package_file#*:}" ] || missing+=("${package_file%%:*}")
 done
+# The PostgreSQL server the photo library's tests start (its binaries are in a folder per version).
+compgen -G '/usr/lib/postgresql/*/bin/postgres' >/dev/null || missing+=(postgresql)
 if [ ${#missing[@]} -gt 0 ]; then
   if [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null; then
     echo "installing Debian packages for the tests: ${missing[*]}" >&2

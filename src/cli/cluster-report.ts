@@ -68,9 +68,9 @@ export async function contactSheet(clusters: ClusteredFace[][]): Promise<RgbImag
 }
 
 /** `1 person`, `2 people`. */
-const count = (n: number, one: string, many: string) => `${n} ${n === 1 ? one : many}`;
+export const count = (n: number, one: string, many: string) => `${n} ${n === 1 ? one : many}`;
 
-const escapeHtml = (s: string) => s.replace(/[&<>"']/g, (ch) => `&#${ch.charCodeAt(0)};`);
+export const escapeHtml = (s: string) => s.replace(/[&<>"']/g, (ch) => `&#${ch.charCodeAt(0)};`);
 
 /**
  * Writes `dir/clusters.json`, moves each face's chip to `dir/chips/<cluster>/`,

@@ -7,8 +7,11 @@ import { detectCommand } from './detect-command.js';
 import { isUserFacing } from './each-image.js';
 import { exportOnnxCommand } from './export-onnx-command.js';
 import { facesCommand } from './faces-command.js';
+import { indexCommand } from './index-command.js';
+import { nameCommand, peopleCommand } from './people-command.js';
 import { recognizeCommand } from './recognize-command.js';
 import { runCommand } from './run-command.js';
+import { reportCommand } from './report-command.js';
 
 const USAGE = `usage: dlib-wasm <command> [options]
 
@@ -37,6 +40,20 @@ const USAGE = `usage: dlib-wasm <command> [options]
       runs a dlib MMOD detector (mmod_human_face_detector.dat, the vehicle detectors) on each image,
       as dlib's net(img): one JSON line per image, {"image", "detections": [{"rect", "confidence",
       "label"}]}, rects in the image's pixels (dlib's inclusive bounds), highest confidence first
+  index <photos or folders...> --db LIBRARY [--chips] [--batch 16] [--detector hog|cnn] [--threads N] [--upsample 1] [--quiet]
+      adds the faces of every photo not yet in the photo library (or changed since) to it: LIBRARY is
+      a folder (PGlite, created if need be) or postgres://... (a server several indexers may share).
+      A batch of photos is committed at a time: a killed run resumes where it stopped.
+      --chips keeps each face's chip (for the report)
+  people --db LIBRARY [--threshold 0.6] [--same-photo-different-people] [--recluster] [--neighbours 128]
+      groups the library's faces into people with chinese whispers on the faces' nearest-neighbour
+      graph; new faces join the person of their nearest face under the threshold (--recluster
+      clusters every face again); people keep their ids and names. Prints id<TAB>faces<TAB>name
+  name --db LIBRARY PERSON_ID NAME
+      names a person
+  report --db LIBRARY --out DIR [--threshold 0.6] [--margin 0.1]
+      writes DIR/index.html: a row of chips per person, and people who may be one (their nearest
+      faces closer than the threshold plus the margin)
   descriptors [--model file.dat] [--threads N] chip.png [chip.jpg ...]
       prints one JSON line per 150x150 face chip: {"file": "...", "descriptor": [128 numbers]}
   bench [--threads N] [--batch B] [--runs R] [--model file.dat] [--json]
@@ -60,7 +77,7 @@ const USAGE = `usage: dlib-wasm <command> [options]
   --upsample    0 to 4: each doubles the photo's sides, so that smaller faces are found
   --threads     threads for the nets and the detector (default a thread per core)
   --quiet       no progress on stderr (a bar on a terminal, else a line every few seconds)
-  --accept-damaged-images   (cluster, faces, recognize, descriptors) use a truncated or corrupt JPEG as far as
+  --accept-damaged-images   (cluster, faces, recognize, index, descriptors) use a truncated or corrupt JPEG as far as
                 it decodes, with a warning naming the file; by default such a file is an error
   Files that are not regular files (FIFOs, devices) are reported and skipped.`;
 
@@ -69,6 +86,10 @@ const COMMANDS: Record<string, (args: string[]) => Promise<number>> = {
   faces: facesCommand,
   recognize: recognizeCommand,
   detect: detectCommand,
+  index: indexCommand,
+  people: peopleCommand,
+  name: nameCommand,
+  report: reportCommand,
   descriptors: descriptorsCommand,
   bench: benchCommand,
   'export-onnx': exportOnnxCommand,

@@ -150,13 +150,14 @@ export class PhotoLocatorPool {
   /**
    * Locates the photos, a few ahead per worker, and hands each one's faces to
    * `use` in photo order. A photo that cannot be read or decoded is reported
-   * on stderr and skipped; a bug throws. `progress` sees each photo done.
-   * Returns the failures.
+   * on stderr, skipped and told to `failed`; a bug throws. `progress` sees
+   * each photo done. Returns the failures.
    */
   async forEachPhoto(
     photos: string[],
     use: (faces: LocatedPhotoFace[], photo: string, index: number) => Promise<void>,
     progress?: PhotoProgress,
+    failed?: (photo: string, message: string, index: number) => Promise<void>,
   ): Promise<number> {
     let failures = 0;
     const ahead: Promise<LocateReply>[] = [];
@@ -173,6 +174,7 @@ export class PhotoLocatorPool {
       if ('failure' in reply) {
         failures++;
         reportFailure(photos[i], reply.failure, progress?.drawingBar ?? false);
+        await failed?.(photos[i], reply.failure, i);
       } else {
         reportWarnings(photos[i], reply.warnings, progress?.drawingBar ?? false);
         await use(reply.faces, photos[i], i);

@@ -3,7 +3,7 @@ import { InputError } from '../errors.js';
 import { describeValue } from '../arguments.js';
 import { closePairs, packDescriptors } from './descriptor-graph.js';
 import { checkDistanceThreshold, SAME_PERSON_THRESHOLD } from './descriptor-distance.js';
-import { graphFromEdges, MAX_CLUSTER_NODES, symmetricGraph, type Edge, type SparseGraph } from './sparse-graph.js';
+import { type EdgeArrays, graphFromEdges, MAX_CLUSTER_NODES, symmetricGraph, type Edge, type SparseGraph } from './sparse-graph.js';
 
 export { descriptorGraph } from './descriptor-graph.js';
 export { MAX_CLUSTER_EDGES, MAX_CLUSTER_NODES, type Edge } from './sparse-graph.js';
@@ -62,6 +62,14 @@ function inputGraph(input: unknown, { threshold, nodeCount }: ChineseWhispersOpt
     descriptors.count,
     closePairs(descriptors, checkDistanceThreshold(threshold ?? SAME_PERSON_THRESHOLD, 'threshold')),
   );
+}
+
+/**
+ * chineseWhispers over edges already built and checked (a nearest-neighbour
+ * graph, say), of `nodeCount` nodes.
+ */
+export function chineseWhispersOnEdges(nodeCount: number, edges: EdgeArrays, iterations = 100): Clustering {
+  return whisper(symmetricGraph(nodeCount, edges), iterations);
 }
 
 function whisper({ nodeCount, offsets, neighbours, weights }: SparseGraph, iterations: number): Clustering {

@@ -1,7 +1,7 @@
 import { describeValue, optionsObject } from '../arguments.js';
-import { growKernelMemory, type Kernels, loadKernelsOnOwnMemory, type WasmSource } from '../engine/kernels.js';
-import { alignBuffer, RESERVED_BYTES } from '../memory-layout.js';
+import type { WasmSource } from '../engine/kernels.js';
 import { DisposedError, InputError } from '../errors.js';
+import { DescriptorBlocks } from './descriptor-blocks.js';
 import { checkDistanceThreshold, copyDescriptorValues, SAME_PERSON_THRESHOLD } from './descriptor-distance.js';
 import { DESCRIPTOR_LENGTH } from './face-recognition-model.js';
 
@@ -25,14 +25,6 @@ export interface FaceMatcherJSON {
 export interface FaceMatcherOptions {
   wasm?: WasmSource;
 }
-
-/** Descriptors the kernel reads as one block (one per SIMD lane). */
-const BLOCK_ROWS = 4;
-const BLOCK_BYTES = BLOCK_ROWS * DESCRIPTOR_LENGTH * 4;
-/** The query descriptor; the blocks of known descriptors follow it, then the distances out. */
-const QUERY_AT = RESERVED_BYTES;
-const BLOCKS_AT = QUERY_AT + alignBuffer(DESCRIPTOR_LENGTH * 4);
-const FIRST_CAPACITY_BLOCKS = 16;
 
 /** A descriptor argument copied to float32, or an InputError naming `what`. */
 function checkedDescriptor(value: unknown, what: string): Float32Array {
@@ -60,20 +52,15 @@ function checkedName(name: unknown, what: string): string {
  * float32 `length(a - b)` (descriptorDistance's value).
  */
 export class FaceMatcher {
-  /** Dropped whole on dispose: the kernels' instance holds the memory too. */
-  private runtime: { memory: WebAssembly.Memory; kernels: Kernels } | null;
   private readonly names: string[] = [];
-  private capacityBlocks = 0;
+  private disposed = false;
 
-  private constructor(memory: WebAssembly.Memory, kernels: Kernels) {
-    this.runtime = { memory, kernels };
-  }
+  private constructor(private readonly blocks: DescriptorBlocks) {}
 
   /** An empty matcher; its kernels are compiled once per process. */
   static async create(options?: FaceMatcherOptions): Promise<FaceMatcher> {
     options = optionsObject(options, "FaceMatcher.create's options");
-    const { memory, kernels } = await loadKernelsOnOwnMemory(options.wasm ?? {});
-    return new FaceMatcher(memory, kernels);
+    return new FaceMatcher(await DescriptorBlocks.create(DESCRIPTOR_LENGTH, options.wasm ?? {}));
   }
 
   /** A matcher of what `toJSON` gave (checked: version 1, a name per descriptor, descriptors of 128 finite numbers). */
@@ -129,58 +116,30 @@ export class FaceMatcher {
 
   /** `{ version: 1, names, descriptors }`: JSON.stringify gives it, FaceMatcher.fromJSON reads it back exactly. */
   toJSON(): FaceMatcherJSON {
-    const { memory } = this.live();
-    const blocks = new Float32Array(memory.buffer, BLOCKS_AT, this.capacityBlocks * BLOCK_ROWS * DESCRIPTOR_LENGTH);
-    const descriptors = this.names.map((_, r) => {
-      const at = (r >> 2) * BLOCK_ROWS * DESCRIPTOR_LENGTH + (r & 3);
-      return Array.from({ length: DESCRIPTOR_LENGTH }, (_, k) => blocks[at + k * BLOCK_ROWS]);
-    });
+    this.live();
+    const descriptors = this.names.map((_, r) => Array.from(this.blocks.row(r)));
     return { version: 1, names: this.names.slice(), descriptors };
   }
 
   /** Frees the WebAssembly memory; any later call throws DisposedError. */
   dispose(): void {
-    this.runtime = null;
+    this.disposed = true;
+    this.blocks.dispose();
   }
 
-  private live(): { memory: WebAssembly.Memory; kernels: Kernels } {
-    if (!this.runtime) throw new DisposedError('the face matcher has been disposed');
-    return this.runtime;
-  }
-
-  /** Where the distances go: after the blocks, so they move when the blocks grow. */
-  private get distancesAt(): number {
-    return BLOCKS_AT + this.capacityBlocks * BLOCK_BYTES;
+  private live(): void {
+    if (this.disposed) throw new DisposedError('the face matcher has been disposed');
   }
 
   private addChecked(name: string, descriptor: Float32Array): void {
-    const row = this.names.length;
-    if (row === this.capacityBlocks * BLOCK_ROWS) this.grow();
-    const blocks = new Float32Array(this.live().memory.buffer, BLOCKS_AT, this.capacityBlocks * BLOCK_ROWS * DESCRIPTOR_LENGTH);
-    const at = (row >> 2) * BLOCK_ROWS * DESCRIPTOR_LENGTH + (row & 3);
-    for (let k = 0; k < DESCRIPTOR_LENGTH; k++) blocks[at + k * BLOCK_ROWS] = descriptor[k];
+    this.blocks.add(descriptor);
     this.names.push(name);
   }
 
-  /** Doubles the blocks' room; the lanes of a block not yet filled hold zeros (distances no one reads). */
-  private grow(): void {
-    const { memory } = this.live();
-    const capacityBlocks = Math.max(FIRST_CAPACITY_BLOCKS, this.capacityBlocks * 2);
-    const end = BLOCKS_AT + capacityBlocks * BLOCK_BYTES + alignBuffer(capacityBlocks * BLOCK_ROWS * 4);
-    growKernelMemory(memory, end, `a face matcher of ${capacityBlocks * BLOCK_ROWS} descriptors`);
-    const oldEnd = BLOCKS_AT + this.capacityBlocks * BLOCK_BYTES;
-    new Uint8Array(memory.buffer, oldEnd, capacityBlocks * BLOCK_BYTES - this.capacityBlocks * BLOCK_BYTES).fill(0);
-    this.capacityBlocks = capacityBlocks;
-  }
-
   private match(descriptor: Float32Array, tolerance: number): FaceMatch {
-    const { memory, kernels } = this.live();
     const count = this.names.length;
     if (count === 0) return { name: UNKNOWN_PERSON, distance: Infinity };
-    new Float32Array(memory.buffer, QUERY_AT, DESCRIPTOR_LENGTH).set(descriptor);
-    const out = this.distancesAt;
-    kernels.f32_distances_interleaved_4__simd128(QUERY_AT, BLOCKS_AT, DESCRIPTOR_LENGTH, out, 0, Math.ceil(count / BLOCK_ROWS));
-    const distances = new Float32Array(memory.buffer, out, count);
+    const distances = this.blocks.distances(descriptor);
     let best = 0;
     for (let r = 1; r < count; r++) if (distances[r] < distances[best]) best = r;
     const distance = distances[best];

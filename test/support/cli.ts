@@ -1,4 +1,4 @@
-import { execFile } from 'node:child_process';
+import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
@@ -29,4 +29,44 @@ export function runCli(args: string[], { timeout = 60_000, nodeOptions = [] as s
       });
     });
   });
+}
+
+/** A CLI run started in the background: its process, and its outcome once it ends. */
+export interface StartedCli {
+  child: ChildProcess;
+  /** Resolves once stderr holds a match of `pattern` (rejects if the run ends first). */
+  stderrMatch(pattern: RegExp): Promise<void>;
+  done: Promise<CliRun>;
+}
+
+/** Starts `dlib-wasm ...args` without waiting for it: for runs a test kills on the way. */
+export function startCli(args: string[], { timeout = 60_000 } = {}): StartedCli {
+  const child = spawn(process.execPath, [CLI, ...args], { cwd: root, timeout, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  const watchers: { pattern: RegExp; found: () => void }[] = [];
+  child.stdout!.on('data', (chunk) => {
+    stdout += chunk;
+  });
+  child.stderr!.on('data', (chunk) => {
+    stderr += chunk;
+    for (const watcher of watchers.splice(0)) {
+      if (watcher.pattern.test(stderr)) watcher.found();
+      else watchers.push(watcher);
+    }
+  });
+  const done = new Promise<CliRun>((resolve) => child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr })));
+  return {
+    child,
+    done,
+    stderrMatch: (pattern) =>
+      pattern.test(stderr)
+        ? Promise.resolve()
+        : new Promise<void>((found, failed) => {
+            watchers.push({ pattern, found });
+            done.then((run) =>
+              failed(new Error(`the run ended (${run.code ?? run.signal}) before stderr matched ${pattern}: ${run.stderr}`)),
+            );
+          }),
+  };
 }
