@@ -86,7 +86,7 @@ export async function loadFacePipeline(models: FacePipelineModels, options?: Fac
   options = optionsObject(options, "loadFacePipeline's options");
   const { wasm, threads, workerUrl } = options;
   // First the part that starts no thread: a bad landmarks file leaves nothing running.
-  const shapePredictor = await loadShapePredictor(models.landmarks);
+  const shapePredictor = await loadShapePredictor(models.landmarks, { wasm });
   const [detector, recognition, chips] = await Promise.all([
     loadFrontalFaceDetector(models.detector, { wasm, threads, workerUrl }),
     loadFaceRecognitionModel(models.recognition, options),
