@@ -29,12 +29,10 @@ export const EXIT = -1;
 /** End of a run: workers sleep at once instead of spinning for the next layer. */
 export const PARK = -2;
 /**
- * Polls of the control word before a thread sleeps (tens of microseconds): the
- * pause between two layers of a run is shorter than a wake-up, but a thread
- * that spins longer takes the time of a thread it shares a core with (on a
- * loaded 2-core machine, 200,000 polls made the 2-thread network 2-4x slower).
+ * Polls of the control word before a thread sleeps (well under a millisecond):
+ * the pause between two layers of a run is far shorter than a wake-up.
  */
-export const SPIN_POLLS = 20_000;
+export const SPIN_POLLS = 200_000;
 
 /** What a worker needs to start: everything is in here, it imports nothing. */
 export interface WorkerInit {
