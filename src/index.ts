@@ -43,7 +43,7 @@ export {
   type Edge,
 } from './face/chinese-whispers.js';
 export { DlibRand } from './dlib/dlib-rand.js';
-export { loadShapePredictor, type ShapePredictor } from './face/shape-predictor.js';
+export { loadShapePredictor, type ShapePredictor, type ShapePredictorOptions } from './face/shape-predictor.js';
 export type { Point, Rectangle } from './geometry/point-transforms.js';
 export { getFaceChipDetails, type ChipDetails } from './face/face-chip.js';
 export {

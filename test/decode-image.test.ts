@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
 import { readdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { describe, expect, it } from 'vitest';
+import zlib from 'node:zlib';
+import { describe, expect, it, vi } from 'vitest';
 import { decodeImage } from '../src/cli/decode-image.js';
 import { InputError } from '../src/index.js';
 import { fixture, fixtureJson, concatBytes } from './support/helpers.js';
@@ -129,6 +130,26 @@ describe('PNG checks', () => {
     expect(Array.from(grey.data)).toEqual([0, 0, 0, 255, 128, 128, 128, 255, 255, 255, 255, 255]);
     const indexed = await decodeImage(encodePng(2, 1, Uint8Array.from([1, 0]), 1, false, Uint8Array.from([10, 20, 30, 40, 50, 60])));
     expect(Array.from(indexed.data)).toEqual([40, 50, 60, 255, 10, 20, 30, 255]);
+  });
+
+  it('inflates the image data of a PNG once (plain and interlaced): with a cap, in zlib.inflateSync, and never again in pngjs', async () => {
+    // pngjs's reader inflates with zlib.inflateSync (interlaced) or a zlib.Inflate stream of its own (plain).
+    const inflateSync = vi.spyOn(zlib, 'inflateSync');
+    const inflateStream = vi.spyOn(zlib, 'Inflate');
+    try {
+      for (const interlaced of [false, true]) {
+        inflateSync.mockClear();
+        inflateStream.mockClear();
+        const image = await decodeImage(encodePng(16, 16, pixels, 3, interlaced));
+        expect(image.data.subarray(0, 8)).toEqual(Uint8Array.from([0, 7, 14, 255, 21, 28, 35, 255]));
+        const inflations = { inflateSync: inflateSync.mock.calls.length, inflateStreams: inflateStream.mock.calls.length };
+        expect(inflations, interlaced ? 'interlaced' : 'plain').toEqual({ inflateSync: 1, inflateStreams: 0 });
+        expect(inflateSync.mock.calls[0][1], 'the cap').toEqual({ maxOutputLength: interlaced ? 798 : 784 });
+      }
+    } finally {
+      inflateSync.mockRestore();
+      inflateStream.mockRestore();
+    }
   });
 
   it("rejects an interlaced PNG whose data inflates to more than its header's size needs, before inflating it all", async () => {

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { createKernelMemory, instantiateKernels } from '../src/engine/kernels.js';
 import type { WorkerHandle } from '../src/engine/spawn-workers.js';
 import { loadKernelsForThreads, ThreadTeam } from '../src/engine/thread-team.js';
@@ -97,6 +97,27 @@ describe('a dead worker', () => {
       );
       expect(() => team.run(kernels, reluCall(PAGE / 4))).toThrow(WorkerDiedError);
     } finally {
+      team.dispose();
+    }
+  });
+
+  it('not taking the command: the caller sleeps at once instead of spinning on a core that worker may need', {
+    timeout: 15_000,
+  }, async () => {
+    const { kernels, team } = await twoThreadTeam();
+    workersOf(team)[0].terminate();
+    blockFor(300);
+    const loads = vi.spyOn(Atomics, 'load');
+    const waits = vi.spyOn(Atomics, 'wait');
+    try {
+      expect(() => team.run(kernels, reluCall(PAGE / 4))).toThrow(WorkerDiedError);
+      // Every poll of the control block is an Atomics.load: a few before the first sleep, not a spin's 200,000.
+      const firstWait = waits.mock.invocationCallOrder[0];
+      expect(firstWait).toBeDefined();
+      expect(loads.mock.invocationCallOrder.filter((order) => order < firstWait).length).toBeLessThan(100);
+    } finally {
+      loads.mockRestore();
+      waits.mockRestore();
       team.dispose();
     }
   });

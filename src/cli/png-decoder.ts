@@ -1,5 +1,9 @@
-import { inflateSync } from 'node:zlib';
-import { PNG } from 'pngjs';
+import zlib from 'node:zlib';
+import { dataToBitMap } from 'pngjs/lib/bitmapper.js';
+import { process as unfilter } from 'pngjs/lib/filter-parse-sync.js';
+import normaliseFormat from 'pngjs/lib/format-normaliser.js';
+import Parser from 'pngjs/lib/parser.js';
+import SyncReader from 'pngjs/lib/sync-reader.js';
 import { InputError } from '../errors.js';
 import type { RgbImage } from '../image.js';
 
@@ -91,16 +95,55 @@ function readChunks(bytes: Uint8Array, checkSize: (width: number, height: number
 }
 
 /**
- * Decodes a PNG to RGBA with pngjs. The image data is first inflated here with
- * a cap of exactly what the header's size needs (pngjs caps only
- * non-interlaced images), so that pngjs's own inflation is known to be bounded.
+ * pngjs's chunk parser over the whole file (its CRC and chunk checks), for
+ * the header, palette and transparency; the image data it hands over is
+ * dropped, as decodePng has it already.
+ */
+function readPngMetadata(bytes: Uint8Array): PngjsMetadata {
+  let metadata: PngjsMetadata | undefined;
+  let failure: Error | undefined;
+  const reader = new SyncReader(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
+  const ignore = () => {};
+  new Parser(
+    {},
+    {
+      read: reader.read.bind(reader),
+      error: (error: Error) => {
+        failure = error;
+      },
+      metadata: (m: PngjsMetadata) => {
+        metadata = m;
+      },
+      gamma: ignore,
+      palette: (palette: number[][]) => {
+        metadata!.palette = palette;
+      },
+      transColor: (transColor: number[]) => {
+        metadata!.transColor = transColor;
+      },
+      simpleTransparency: () => {
+        metadata!.alpha = true;
+      },
+      inflateData: ignore,
+    },
+  ).start();
+  reader.process();
+  if (failure || !metadata) throw new InputError(`the PNG file is damaged (pngjs: ${failure?.message ?? 'no header'})`);
+  return metadata;
+}
+
+/**
+ * Decodes a PNG to RGBA: the image data is inflated once, here, with a cap
+ * of exactly what the header's size needs (pngjs caps only non-interlaced
+ * images), then unfiltered, unpacked and normalised to RGBA by pngjs's
+ * stages, as its own reader does after inflating.
  */
 export function decodePng(bytes: Uint8Array, checkSize: (width: number, height: number) => void): RgbImage {
   const { header, compressed } = readChunks(bytes, checkSize);
   const needed = inflatedSize(header);
-  let inflated: number;
+  let inflated: Buffer;
   try {
-    inflated = inflateSync(compressed, { maxOutputLength: needed }).length;
+    inflated = zlib.inflateSync(compressed, { maxOutputLength: needed });
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') {
       throw new InputError(
@@ -109,13 +152,16 @@ export function decodePng(bytes: Uint8Array, checkSize: (width: number, height: 
     }
     throw new InputError(`the PNG image data is damaged (zlib: ${(error as Error).message})`);
   }
-  if (inflated < needed)
-    throw new InputError(`the PNG image data inflates to ${inflated} bytes; its ${header.width}x${header.height} header needs ${needed}`);
-  let png: PNG;
+  if (inflated.length < needed)
+    throw new InputError(
+      `the PNG image data inflates to ${inflated.length} bytes; its ${header.width}x${header.height} header needs ${needed}`,
+    );
+  const metadata = readPngMetadata(bytes);
+  let rgba: Buffer;
   try {
-    png = PNG.sync.read(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
+    rgba = normaliseFormat(dataToBitMap(unfilter(inflated, metadata), metadata), metadata);
   } catch (error) {
     throw new InputError(`the PNG file is damaged (pngjs: ${(error as Error).message})`);
   }
-  return { width: png.width, height: png.height, data: new Uint8Array(png.data.buffer, png.data.byteOffset, png.data.byteLength) };
+  return { width: metadata.width, height: metadata.height, data: new Uint8Array(rgba.buffer, rgba.byteOffset, rgba.byteLength) };
 }

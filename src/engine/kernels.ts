@@ -98,6 +98,12 @@ function instantiateKernelModule(module: WebAssembly.Module, imports: WebAssembl
   }
 }
 
+/** The embedded build this runtime can run best. */
+function embeddedBuild(source: WasmSource, sharedMemory: boolean): { build: keyof typeof BUILDS; relaxedSimd: boolean } {
+  const relaxedSimd = source.relaxedSimd !== false && runtimeHasRelaxedSimd();
+  return { build: `${relaxedSimd ? 'relaxed-simd' : 'simd'}${sharedMemory ? '-shared' : ''}`, relaxedSimd };
+}
+
 /** Compiles (once per process) the kernel build this runtime can run best. */
 export function loadKernelModule(source: WasmSource, sharedMemory: boolean): Promise<KernelModule> {
   optionsObject(source, 'the wasm option');
@@ -108,8 +114,7 @@ export function loadKernelModule(source: WasmSource, sharedMemory: boolean): Pro
       sharedMemory: source.sharedMemory === true,
     });
   }
-  const relaxedSimd = source.relaxedSimd !== false && runtimeHasRelaxedSimd();
-  const build = `${relaxedSimd ? 'relaxed-simd' : 'simd'}${sharedMemory ? '-shared' : ''}` as keyof typeof BUILDS;
+  const { build, relaxedSimd } = embeddedBuild(source, sharedMemory);
   let module = compiled.get(build);
   if (!module) {
     module = compileKernelBytes(decodeBase64(BUILDS[build])).catch((error: unknown) => {
@@ -169,12 +174,34 @@ export async function loadKernelsOnOwnMemory(source: WasmSource): Promise<{ memo
 }
 
 /**
+ * loadKernelsOnOwnMemory's embedded unshared build, compiled and instantiated
+ * before it returns: for a constructor that cannot wait. A browser page's main
+ * thread refuses it (a RangeError: it compiles no module over 4 KB that way),
+ * as a runtime that forbids compiling from bytes does; use the asynchronous
+ * loader there.
+ */
+export function loadKernelsOnOwnMemoryNow(): { memory: WebAssembly.Memory; kernels: Kernels } {
+  const { build } = embeddedBuild({}, false);
+  let module = compiledNow.get(build);
+  if (!module) {
+    module = new WebAssembly.Module(decodeBase64(BUILDS[build]));
+    compiledNow.set(build, module);
+  }
+  const memory = createKernelMemory(INITIAL_PAGES, false);
+  return { memory, kernels: checkKernelExports(new WebAssembly.Instance(module, { env: { memory } }).exports) };
+}
+const compiledNow = new Map<string, WebAssembly.Module>();
+
+/**
  * Instantiates the kernels over the given memory. A module built from another
  * version of assembly/ (a caller's `wasm.module`) that lacks a kernel, or
  * takes other parameters, is an InputError here, not garbage later.
  */
 export async function instantiateKernels(module: WebAssembly.Module, memory: WebAssembly.Memory): Promise<Kernels> {
-  const { exports } = await instantiateKernelModule(module, { env: { memory } });
+  return checkKernelExports((await instantiateKernelModule(module, { env: { memory } })).exports);
+}
+
+function checkKernelExports(exports: WebAssembly.Exports): Kernels {
   for (const name of KERNEL_NAMES) {
     const kernel = exports[name];
     const parameters = KERNEL_PARAMETER_KINDS[name].length;

@@ -238,20 +238,21 @@ export class ThreadTeam {
   private waitForWorkers(callerMs: number): void {
     const { control } = this;
     let since: number | undefined;
+    // Spin only while every worker has taken the command: one that has not is asleep or not
+    // scheduled, and a spinning caller would keep the core it may be waiting for.
+    let spin = SPIN_POLLS;
     for (let polls = 0; ; polls++) {
       const pending = Atomics.load(control, SLOT_PENDING);
       if (pending === 0) return;
-      if (polls < SPIN_POLLS) continue;
+      if (polls === 0 && this.untakenWorkers() > 0) spin = 0;
+      if (polls < spin) continue;
       // Past the spinning (well under a millisecond): sleep in slices (or spin on, where the caller may not
       // sleep), and look at the clock between them.
       if (this.canBlock) Atomics.wait(control, SLOT_PENDING, pending, WAIT_SLICE_MS);
       else if (polls % 1024 !== 0) continue;
       const now = performance.now();
       since ??= now;
-      const generation = Atomics.load(control, SLOT_GENERATION);
-      const untaken = this.workers.filter(
-        (_, w) => Atomics.load(control, SLOT_RANGES + w * RANGE_SLOTS + RANGE_TAKEN) !== generation,
-      ).length;
+      const untaken = this.untakenWorkers();
       if (untaken > 0 && now - since > UNTAKEN_MS) {
         this.death = `${untaken} of ${this.workers.length} worker threads did not take their share within ${UNTAKEN_MS / 1000} s: a worker has died (terminated or out of memory)`;
         this.checkAlive();
@@ -262,6 +263,12 @@ export class ThreadTeam {
         this.checkAlive();
       }
     }
+  }
+
+  /** Workers that have not yet taken the last command. */
+  private untakenWorkers(): number {
+    const generation = Atomics.load(this.control, SLOT_GENERATION);
+    return this.workers.filter((_, w) => Atomics.load(this.control, SLOT_RANGES + w * RANGE_SLOTS + RANGE_TAKEN) !== generation).length;
   }
 }
 

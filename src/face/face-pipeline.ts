@@ -121,7 +121,7 @@ export async function loadFacePipeline(models: FacePipelineModels, options?: Fac
   const { wasm, threads, workerUrl, detectorKind = 'hog' } = options;
   const loadDetector = faceDetectorLoader(detectorKind);
   // First the part that starts no thread: a bad landmarks file leaves nothing running.
-  const shapePredictor = await loadShapePredictor(models.landmarks);
+  const shapePredictor = await loadShapePredictor(models.landmarks, { wasm });
   const [detector, recognition, chips, gender] = await Promise.all([
     loadDetector(models.detector, { wasm, threads, workerUrl }),
     loadFaceRecognitionModel(models.recognition, options),

@@ -3,6 +3,9 @@ import { findSimilarityTransform, type Point, type Rectangle } from '../geometry
 import { describeRgbImage, MIN_SAMPLED_SIDE, type RgbImage } from '../image.js';
 import { readModelSource, type ModelSource } from '../model-source.js';
 import { readShapePredictor, type ShapePredictorModel } from '../dlib/shape-predictor-reader.js';
+import { growKernelMemory, type Kernels, loadKernelsOnOwnMemory, loadKernelsOnOwnMemoryNow, type WasmSource } from '../engine/kernels.js';
+import { alignBuffer, BUFFER_SLACK, RESERVED_BYTES } from '../memory-layout.js';
+import { optionsObject } from '../arguments.js';
 
 /** dlib's `shape_predictor`: face landmarks from an image and the face's box. */
 export interface ShapePredictor {
@@ -36,25 +39,26 @@ function checkRect(rect: Rectangle, width: number, height: number): void {
  * float and double steps: the shape and its increments in float, the
  * similarity to the initial shape in double then cast to float, each feature
  * pixel's position in float in the box's coordinates, then in double in the
- * image's, rounded to the nearest pixel.
+ * image's, rounded to the nearest pixel. The trees' walks and leaf sums run
+ * in the forest kernel, on the shape in wasm memory.
  */
-function predictShape(model: ShapePredictorModel, forests: Forest[], image: RgbImage, rect: Rectangle): Point[] {
+function predictShape(predictor: PlacedPredictor, image: RgbImage, rect: Rectangle): Point[] {
   const { width, height, pixelStride } = describeRgbImage(image, 'image', MIN_SAMPLED_SIDE);
   checkRect(rect, width, height);
   const { data } = image;
-  const { initialShape, levels } = model;
+  const { initialShape, levels, shape, features, buffers, leafLength, kernels } = predictor;
   const shapeLength = initialShape.length;
   // unnormalizing_tform(rect): (0,0), (1,0), (1,1) to the rect's top-left, top-right and bottom-right corners.
   const boxWidth = rect.right - rect.left;
   const boxHeight = rect.bottom - rect.top;
-  const shape = Float32Array.from(initialShape);
-  levels.forEach(({ anchors, deltas }, level) => {
+  shape.set(initialShape);
+  for (const level of levels) {
+    const { anchors, deltas } = level;
     const { m } = findSimilarityTransform(initialShape, shape);
     const m00 = f(m[0][0]),
       m01 = f(m[0][1]),
       m10 = f(m[1][0]),
       m11 = f(m[1][1]);
-    const features = new Float32Array(anchors.length);
     for (let j = 0; j < anchors.length; j++) {
       const dx = deltas[2 * j],
         dy = deltas[2 * j + 1];
@@ -62,28 +66,28 @@ function predictShape(model: ShapePredictorModel, forests: Forest[], image: RgbI
       const qy = f(f(f(m10 * dx) + f(m11 * dy)) + shape[2 * anchors[j] + 1]);
       const x = Math.floor(boxWidth * qx + rect.left + 0.5);
       const y = Math.floor(boxHeight * qy + rect.top + 0.5);
+      let intensity = 0;
       if (x >= 0 && y >= 0 && x < width && y < height) {
         // get_pixel_intensity of an rgb_pixel: the integer mean of its channels.
         const o = (y * width + x) * pixelStride;
-        features[j] = Math.floor((data[o] + data[o + 1] + data[o + 2]) / 3);
+        intensity = Math.floor((data[o] + data[o + 1] + data[o + 2]) / 3);
       }
+      features[j] = intensity;
     }
-    // The leaf of every tree first, then their sums: the leaf rows lie far apart in memory, and
-    // reading several at once hides the waits (2.3x faster with dlib's 68-point model).
-    const { splitStarts, idx1, idx2, thresholds, leaves } = forests[level];
-    const leafStarts = new Int32Array(leaves.length);
-    for (let t = 0; t < leaves.length; t++) {
-      const base = splitStarts[t];
-      const splits = splitStarts[t + 1] - base;
-      let node = 0;
-      while (node < splits) {
-        const at = base + node;
-        node = features[idx1[at]] - features[idx2[at]] > thresholds[at] ? 2 * node + 1 : 2 * node + 2;
-      }
-      leafStarts[t] = (node - splits) * shapeLength;
-    }
-    addLeaves(shape, leaves, leafStarts);
-  });
+    kernels.f32_forest_leaf_sum__simd128(
+      buffers.features,
+      level.splitFeatureBytes,
+      level.thresholds,
+      level.splitStarts,
+      level.leafStarts,
+      level.leaves,
+      leafLength,
+      buffers.leafAddresses,
+      buffers.shape,
+      0,
+      level.treeCount,
+    );
+  }
   const parts: Point[] = [];
   for (let k = 0; k < shapeLength; k += 2) {
     parts.push([Math.floor(boxWidth * shape[k] + rect.left + 0.5), Math.floor(boxHeight * shape[k + 1] + rect.top + 0.5)]);
@@ -92,87 +96,132 @@ function predictShape(model: ShapePredictorModel, forests: Forest[], image: RgbI
 }
 
 /**
- * shape += each leaf in turn (rows[t] from starts[t]), each sum rounded to
- * float as dlib's float additions are, eight leaves per pass over the shape.
- */
-function addLeaves(shape: Float32Array, rows: Float32Array[], starts: Int32Array): void {
-  const n = shape.length;
-  let t = 0;
-  for (; t + 8 <= rows.length; t += 8) {
-    const r0 = rows[t],
-      r1 = rows[t + 1],
-      r2 = rows[t + 2],
-      r3 = rows[t + 3];
-    const r4 = rows[t + 4],
-      r5 = rows[t + 5],
-      r6 = rows[t + 6],
-      r7 = rows[t + 7];
-    const s0 = starts[t],
-      s1 = starts[t + 1],
-      s2 = starts[t + 2],
-      s3 = starts[t + 3];
-    const s4 = starts[t + 4],
-      s5 = starts[t + 5],
-      s6 = starts[t + 6],
-      s7 = starts[t + 7];
-    for (let k = 0; k < n; k++) {
-      let v = f(f(f(f(shape[k] + r0[s0 + k]) + r1[s1 + k]) + r2[s2 + k]) + r3[s3 + k]);
-      v = f(f(f(f(v + r4[s4 + k]) + r5[s5 + k]) + r6[s6 + k]) + r7[s7 + k]);
-      shape[k] = v;
-    }
-  }
-  for (; t < rows.length; t++) {
-    const row = rows[t],
-      start = starts[t];
-    for (let k = 0; k < n; k++) shape[k] += row[start + k];
-  }
-}
-
-/**
  * Reads a dlib `shape_predictor` `.dat` (any number of parts, levels and
  * trees; dlib's 68-point `shape_predictor_68_face_landmarks.dat` and the
  * bundled 5-point model among them).
  */
-export async function loadShapePredictor(source: ModelSource): Promise<ShapePredictor> {
-  return createShapePredictor(readShapePredictor(await readModelSource(source)));
+export async function loadShapePredictor(source: ModelSource, options?: ShapePredictorOptions): Promise<ShapePredictor> {
+  options = optionsObject(options, "loadShapePredictor's options");
+  const model = readShapePredictor(await readModelSource(source));
+  return createShapePredictor(model, await loadKernelsOnOwnMemory(options.wasm ?? {}));
 }
+
+export interface ShapePredictorOptions {
+  /** The kernel module (the trees' walks and leaf sums run in WebAssembly), as the other loaders take it. */
+  wasm?: WasmSource;
+}
+
+/** A level's trees in wasm memory (addresses), as the forest kernel reads them, and what places its feature pixels. */
+interface PlacedLevel {
+  anchors: Uint32Array;
+  deltas: Float32Array;
+  treeCount: number;
+  /** Per split, the byte offsets of its two feature pixels in the features buffer (i32). */
+  splitFeatureBytes: number;
+  /** Per split, the floor of its threshold (i32): the features are whole intensities, so `>` compares the same. */
+  thresholds: number;
+  /** Where each tree's splits start (i32, one more than the trees). */
+  splitStarts: number;
+  /** Where each tree's leaves start in `leaves`, in floats (i32). */
+  leafStarts: number;
+  /** Every tree's leaves, each padded to leafLength floats. */
+  leaves: number;
+}
+
+interface PlacedPredictor {
+  initialShape: Float32Array;
+  levels: PlacedLevel[];
+  leafLength: number;
+  kernels: Kernels;
+  /** The buffers a prediction writes: the features of the level at hand, its trees' leaf addresses, the shape. */
+  buffers: { features: number; leafAddresses: number; shape: number };
+  features: Int32Array;
+  shape: Float32Array;
+}
+
+/** The floor of a threshold, held within the int32 range (an integer difference of intensities compares alike). */
+const integerThreshold = (threshold: number) => Math.max(-(2 ** 31), Math.min(2 ** 31 - 1, Math.floor(threshold)));
 
 /**
- * A level's trees with their splits in one set of arrays (the trees one
- * after another, tree t's from splitStarts[t]): the walk down the trees reads
- * the same few arrays, not a few per tree.
+ * The predictor of an already read model: its trees placed in the memory of
+ * `runtime`'s kernels, by default the embedded ones compiled on the spot
+ * (loadShapePredictor compiles them without blocking, as a browser page
+ * needs).
  */
-interface Forest {
-  splitStarts: Int32Array;
-  idx1: Uint32Array;
-  idx2: Uint32Array;
-  thresholds: Float32Array;
-  leaves: Float32Array[];
-}
-
-function forestOf(trees: ShapePredictorModel['levels'][number]['trees']): Forest {
-  const splitStarts = new Int32Array(trees.length + 1);
-  trees.forEach((tree, t) => (splitStarts[t + 1] = splitStarts[t] + tree.thresholds.length));
-  const forest = {
-    splitStarts,
-    idx1: new Uint32Array(splitStarts[trees.length]),
-    idx2: new Uint32Array(splitStarts[trees.length]),
-    thresholds: new Float32Array(splitStarts[trees.length]),
-    leaves: trees.map((tree) => tree.leaves),
+export function createShapePredictor(
+  model: ShapePredictorModel,
+  { memory, kernels }: { memory: WebAssembly.Memory; kernels: Kernels } = loadKernelsOnOwnMemoryNow(),
+): ShapePredictor {
+  const { initialShape } = model;
+  const shapeLength = initialShape.length;
+  const leafLength = Math.ceil(shapeLength / 4) * 4;
+  let end = RESERVED_BYTES;
+  const place = (bytes: number) => {
+    const at = end;
+    end += alignBuffer(bytes) + BUFFER_SLACK;
+    return at;
   };
-  trees.forEach((tree, t) => {
-    forest.idx1.set(tree.idx1, splitStarts[t]);
-    forest.idx2.set(tree.idx2, splitStarts[t]);
-    forest.thresholds.set(tree.thresholds, splitStarts[t]);
+  const splitCounts = model.levels.map(({ trees }) => trees.reduce((sum, tree) => sum + tree.thresholds.length, 0));
+  const levels = model.levels.map(({ trees, anchors, deltas }, l): PlacedLevel => {
+    const splits = splitCounts[l];
+    const leaves = trees.reduce((sum, tree) => sum + tree.leaves.length / shapeLength, 0);
+    return {
+      anchors,
+      deltas,
+      treeCount: trees.length,
+      splitFeatureBytes: place(8 * splits),
+      thresholds: place(4 * splits),
+      splitStarts: place(4 * (trees.length + 1)),
+      leafStarts: place(4 * trees.length),
+      leaves: place(4 * leaves * leafLength),
+    };
   });
-  return forest;
-}
-
-/** The predictor of an already read model. */
-export function createShapePredictor(model: ShapePredictorModel): ShapePredictor {
-  const forests = model.levels.map((level) => forestOf(level.trees));
+  const mostFeatures = model.levels.reduce((most, level) => Math.max(most, level.anchors.length), 0);
+  const buffers = {
+    features: place(4 * mostFeatures),
+    leafAddresses: place(4 * model.levels.reduce((most, level) => Math.max(most, level.trees.length), 0)),
+    shape: place(4 * leafLength),
+  };
+  growKernelMemory(memory, end, 'the shape predictor');
+  const i32 = (at: number, length: number) => new Int32Array(memory.buffer, at, length);
+  model.levels.forEach(({ trees }, l) => {
+    const level = levels[l];
+    const splitFeatureBytes = i32(level.splitFeatureBytes, 2 * splitCounts[l]);
+    const thresholds = i32(level.thresholds, splitCounts[l]);
+    const splitStarts = i32(level.splitStarts, trees.length + 1);
+    const leafStarts = i32(level.leafStarts, trees.length);
+    let split = 0;
+    let leaf = 0;
+    trees.forEach((tree, t) => {
+      splitStarts[t] = split;
+      leafStarts[t] = leaf * leafLength;
+      tree.thresholds.forEach((threshold, i) => {
+        splitFeatureBytes[2 * (split + i)] = 4 * tree.idx1[i];
+        splitFeatureBytes[2 * (split + i) + 1] = 4 * tree.idx2[i];
+        thresholds[split + i] = integerThreshold(threshold);
+      });
+      const leafCount = tree.leaves.length / shapeLength;
+      const placedLeaves = new Float32Array(memory.buffer, level.leaves + 4 * leaf * leafLength, leafCount * leafLength);
+      if (leafLength === shapeLength) placedLeaves.set(tree.leaves);
+      else {
+        for (let i = 0; i < leafCount; i++) placedLeaves.set(tree.leaves.subarray(i * shapeLength, (i + 1) * shapeLength), i * leafLength);
+      }
+      split += tree.thresholds.length;
+      leaf += leafCount;
+    });
+    splitStarts[trees.length] = split;
+  });
+  const predictor: PlacedPredictor = {
+    initialShape,
+    levels,
+    leafLength,
+    kernels,
+    buffers,
+    features: i32(buffers.features, mostFeatures),
+    shape: new Float32Array(memory.buffer, buffers.shape, shapeLength),
+  };
   return {
-    numParts: model.initialShape.length / 2,
-    predict: (image, rect) => predictShape(model, forests, image, rect),
+    numParts: shapeLength / 2,
+    predict: (image, rect) => predictShape(predictor, image, rect),
   };
 }
