@@ -16,7 +16,7 @@ import { hardwareThreads } from './spawn-workers.js';
 import { loadKernelsAndMemory, ThreadTeam } from './thread-team.js';
 import { median } from '../math/median.js';
 import { checkClassScores, type Classification, classifyLogits, requireMulticlassLog } from '../loss/multiclass-log.js';
-import type { DetectObjectsOptions, ObjectDetection } from '../loss/detect-objects.js';
+import { detectObjects, type DetectObjectsOptions, type ObjectDetection } from '../loss/detect-objects.js';
 import type { RgbImage } from '../image.js';
 
 export interface EngineOptions {
@@ -300,8 +300,6 @@ export class DlibNetwork {
    * detectObjects. Other nets are an InputError.
    */
   async detect(image: RgbImage, options?: DetectObjectsOptions): Promise<ObjectDetection[]> {
-    // Loaded on first use: a bundle of a net that never detects (the face model's) carries none of it.
-    const { detectObjects } = await import('../loss/detect-objects.js');
     const found = await detectObjects(this, image, options);
     return found.map(({ rect, confidence, label }) => ({ rect, confidence, label }));
   }
