@@ -4,13 +4,6 @@ import type { RgbImage } from '../image.js';
 
 const f32 = Math.fround;
 
-/** One float plane region: `data[offset + r * stride + c]` for r < height, c < width. */
-export interface FloatPlaneRegion extends Size {
-  data: Float32Array;
-  offset: number;
-  stride: number;
-}
-
 /** `bilinearResizeTables` read as typed arrays (every field sits at a multiple of its size). */
 function tableViews(from: Size, to: Size) {
   const t = bilinearResizeTables(from, to);
@@ -27,49 +20,56 @@ const ROW = RESIZE_ROW_BYTES >> 2;
 const GROUP = RESIZE_GROUP_BYTES >> 2;
 const TAIL = RESIZE_TAIL_BYTES >> 2;
 
+/** One row of a float plane resized: which rows of the source it reads, and the row made of them. */
+export interface FloatRowResizer {
+  /** The source rows (top, bottom) that output row `r` blends: non-decreasing in r. */
+  sourceRows(r: number): [number, number];
+  /** Writes output row `r` at `out[outAt...]` from its source rows at `top[topAt...]` and `bottom[bottomAt...]`. */
+  resizeRow(r: number, top: Float32Array, topAt: number, bottom: Float32Array, bottomAt: number, out: Float32Array, outAt: number): void;
+}
+
 /**
- * dlib's `resize_image` (bilinear) of a float image into another, as dlib's
- * `tt::resize_bilinear` resizes the levels of an input tensor: the float
- * grayscale path of `resize_image`. Columns in groups of four take f32
- * weights and sum in f32 (`tl*TL + tr*TR + bl*BL + br*BR`, left to right);
- * the remaining columns take an f32 column weight and blend the rows in f64.
+ * dlib's `resize_image` (bilinear) of a float image into another, a row at a
+ * time, as dlib's `tt::resize_bilinear` resizes the levels of an input
+ * tensor: the float grayscale path of `resize_image`. Columns in groups of
+ * four take f32 weights and sum in f32 (`tl*TL + tr*TR + bl*BL + br*BR`,
+ * left to right); the remaining columns take an f32 column weight and blend
+ * the rows in f64.
  */
-export function resizeFloatPlane(from: FloatPlaneRegion, to: FloatPlaneRegion): void {
-  if (from.width === 0 || from.height === 0 || to.width === 0 || to.height === 0) return;
+export function floatRowResizer(from: Size, to: Size): FloatRowResizer {
   const { rows, groups, groupCount, tail, tailCount } = tableViews(from, to);
-  const src = from.data;
-  const dst = to.data;
-  for (let r = 0; r < to.height; r++) {
-    const top = from.offset + rows.i32[r * ROW] * from.stride;
-    const bottom = from.offset + rows.i32[r * ROW + 1] * from.stride;
-    const itb = rows.f32[r * ROW + 2];
-    const tb = rows.f32[r * ROW + 3];
-    const tb64 = rows.f64[(r * ROW + 4) >> 1];
-    const out = to.offset + r * to.stride;
-    for (let g = 0; g < groupCount; g++) {
-      const base = groups.i32[g * GROUP];
-      for (let k = 0; k < 4; k++) {
-        const left = base + groups.u8[g * RESIZE_GROUP_BYTES + 16 + 4 * k];
-        const ilr = groups.f32[g * GROUP + 8 + k];
-        const lr = groups.f32[g * GROUP + 12 + k];
-        const v = f32(
-          f32(
-            f32(f32(f32(itb * ilr) * src[top + left]) + f32(f32(itb * lr) * src[top + left + 1])) + f32(f32(tb * ilr) * src[bottom + left]),
-          ) + f32(f32(tb * lr) * src[bottom + left + 1]),
-        );
-        dst[out + g * 4 + k] = v;
+  return {
+    sourceRows: (r) => [rows.i32[r * ROW], rows.i32[r * ROW + 1]],
+    resizeRow(r, src, top, srcBottom, bottom, dst, out) {
+      const itb = rows.f32[r * ROW + 2];
+      const tb = rows.f32[r * ROW + 3];
+      const tb64 = rows.f64[(r * ROW + 4) >> 1];
+      for (let g = 0; g < groupCount; g++) {
+        const base = groups.i32[g * GROUP];
+        for (let k = 0; k < 4; k++) {
+          const left = base + groups.u8[g * RESIZE_GROUP_BYTES + 16 + 4 * k];
+          const ilr = groups.f32[g * GROUP + 8 + k];
+          const lr = groups.f32[g * GROUP + 12 + k];
+          const v = f32(
+            f32(
+              f32(f32(f32(itb * ilr) * src[top + left]) + f32(f32(itb * lr) * src[top + left + 1])) +
+                f32(f32(tb * ilr) * srcBottom[bottom + left]),
+            ) + f32(f32(tb * lr) * srcBottom[bottom + left + 1]),
+          );
+          dst[out + g * 4 + k] = v;
+        }
       }
-    }
-    for (let j = 0; j < tailCount; j++) {
-      const left = tail.i32[j * TAIL];
-      const right = tail.i32[j * TAIL + 1];
-      const lr = f32(tail.f64[(j * TAIL + 2) >> 1]);
-      const ilr = f32(1 - lr);
-      const upper = f32(f32(ilr * src[top + left]) + f32(lr * src[top + right]));
-      const lower = f32(f32(ilr * src[bottom + left]) + f32(lr * src[bottom + right]));
-      dst[out + groupCount * 4 + j] = f32((1 - tb64) * upper + tb64 * lower);
-    }
-  }
+      for (let j = 0; j < tailCount; j++) {
+        const left = tail.i32[j * TAIL];
+        const right = tail.i32[j * TAIL + 1];
+        const lr = f32(tail.f64[(j * TAIL + 2) >> 1]);
+        const ilr = f32(1 - lr);
+        const upper = f32(f32(ilr * src[top + left]) + f32(lr * src[top + right]));
+        const lower = f32(f32(ilr * srcBottom[bottom + left]) + f32(lr * srcBottom[bottom + right]));
+        dst[out + groupCount * 4 + j] = f32((1 - tb64) * upper + tb64 * lower);
+      }
+    },
+  };
 }
 
 /**
