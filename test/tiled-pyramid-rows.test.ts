@@ -1,7 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { readDlibNetwork } from '../src/index.js';
-import { tiledPyramidLayout, tiledPyramidRows } from '../src/input/tiled-image-pyramid.js';
+import { MAX_IMAGE_PIXELS, MAX_IMAGE_SIDE } from '../src/image.js';
+import { loadCnnFaceDetector, readDlibNetwork, type RgbImage } from '../src/index.js';
+import { KEPT_LEVEL_BYTES, tiledPyramidLayout, tiledPyramidRows } from '../src/input/tiled-image-pyramid.js';
+import { photo } from './support/face-fixtures.js';
 import { fixture } from './support/helpers.js';
+import { QUICK } from './support/suite.js';
 
 const input = readDlibNetwork(fixture('dlib-models/mmod_human_face_detector.dat')).input;
 if (input.kind !== 'input_rgb_image_pyramid') throw new Error('the face detector has a pyramid input');
@@ -54,4 +57,50 @@ describe('the tiled pyramid made by rows', () => {
     expect(banded.length).toBe(whole.length);
     expect(Buffer.from(banded.buffer).equals(Buffer.from(whole.buffer))).toBe(true);
   });
+});
+
+/** `tile` repeated over a width x height RGB image from its top left corner. */
+function tiled(tile: RgbImage, width: number, height: number): RgbImage {
+  const data = new Uint8Array(width * height * 3);
+  const stride = tile.data.length / (tile.width * tile.height);
+  for (let y = 0; y < height; y++) {
+    for (let x = 0; x < width; x++) {
+      const from = ((y % tile.height) * tile.width + (x % tile.width)) * stride;
+      data.set(tile.data.subarray(from, from + 3), (y * width + x) * 3);
+    }
+  }
+  return { width, height, data };
+}
+
+describe('an 8000x8000 photo through the CNN face detector', () => {
+  // ~50 s on 2 cores (85 s of CPU): the whole suite only.
+  it.skipIf(QUICK)(
+    'finds faces in every whole copy of bald_guys tiled over it, in under 2 GiB of wasm memory',
+    { timeout: 600_000 },
+    async () => {
+      const image = tiled(await photo('bald_guys.jpg'), 8000, 8000);
+      const layout = tiledPyramidLayout(image, input);
+      // Its tiled pyramid is past the size limits of an input, and its levels past those kept whole: made as bands ask.
+      expect(layout.height).toBeGreaterThan(MAX_IMAGE_SIDE);
+      expect(layout.width * layout.height).toBeGreaterThan(MAX_IMAGE_PIXELS);
+      let levelBytes = 0;
+      for (const r of layout.levels.slice(1)) levelBytes += 12 * (r.right - r.left + 1) * (r.bottom - r.top + 1);
+      expect(levelBytes).toBeGreaterThan(KEPT_LEVEL_BYTES);
+      const detector = await loadCnnFaceDetector(fixture('dlib-models/mmod_human_face_detector.dat'), { threads: 2 });
+      try {
+        const found = await detector.detectFaces(image, { upsample: 0 });
+        expect(detector.memoryBytes).toBeLessThanOrEqual(2 * 2 ** 30);
+        const { width: w, height: h } = await photo('bald_guys.jpg');
+        const copies = new Map<string, number>();
+        for (const { rect } of found) {
+          const key = `${Math.floor((rect.left + rect.right) / 2 / w)},${Math.floor((rect.top + rect.bottom) / 2 / h)}`;
+          copies.set(key, (copies.get(key) ?? 0) + 1);
+        }
+        for (let y = 0; y + h <= 8000; y += h)
+          for (let x = 0; x + w <= 8000; x += w) expect(copies.get(`${x / w},${y / h}`)).toBeGreaterThan(0);
+      } finally {
+        detector.dispose();
+      }
+    },
+  );
 });

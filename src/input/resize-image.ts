@@ -38,35 +38,50 @@ export interface FloatRowResizer {
  */
 export function floatRowResizer(from: Size, to: Size): FloatRowResizer {
   const { rows, groups, groupCount, tail, tailCount } = tableViews(from, to);
+  // The tables unpacked a column at a time: the row loop then reads three arrays in order.
+  const grouped = groupCount * 4;
+  const columns = grouped + tailCount;
+  const left = new Int32Array(columns);
+  const right = new Int32Array(columns);
+  const ilr = new Float32Array(columns);
+  const lr = new Float32Array(columns);
+  for (let x = 0; x < grouped; x++) {
+    const g = x >> 2;
+    const k = x & 3;
+    left[x] = groups.i32[g * GROUP] + groups.u8[g * RESIZE_GROUP_BYTES + 16 + 4 * k];
+    right[x] = left[x] + 1;
+    ilr[x] = groups.f32[g * GROUP + 8 + k];
+    lr[x] = groups.f32[g * GROUP + 12 + k];
+  }
+  for (let j = 0; j < tailCount; j++) {
+    left[grouped + j] = tail.i32[j * TAIL];
+    right[grouped + j] = tail.i32[j * TAIL + 1];
+    lr[grouped + j] = tail.f64[(j * TAIL + 2) >> 1];
+    ilr[grouped + j] = f32(1 - lr[grouped + j]);
+  }
   return {
     sourceRows: (r) => [rows.i32[r * ROW], rows.i32[r * ROW + 1]],
-    resizeRow(r, src, top, srcBottom, bottom, dst, out) {
+    resizeRow(r, t, top, b, bottom, dst, out) {
       const itb = rows.f32[r * ROW + 2];
       const tb = rows.f32[r * ROW + 3];
       const tb64 = rows.f64[(r * ROW + 4) >> 1];
-      for (let g = 0; g < groupCount; g++) {
-        const base = groups.i32[g * GROUP];
-        for (let k = 0; k < 4; k++) {
-          const left = base + groups.u8[g * RESIZE_GROUP_BYTES + 16 + 4 * k];
-          const ilr = groups.f32[g * GROUP + 8 + k];
-          const lr = groups.f32[g * GROUP + 12 + k];
-          const v = f32(
-            f32(
-              f32(f32(f32(itb * ilr) * src[top + left]) + f32(f32(itb * lr) * src[top + left + 1])) +
-                f32(f32(tb * ilr) * srcBottom[bottom + left]),
-            ) + f32(f32(tb * lr) * srcBottom[bottom + left + 1]),
-          );
-          dst[out + g * 4 + k] = v;
-        }
+      for (let x = 0; x < grouped; x++) {
+        const i = left[x];
+        const wl = ilr[x];
+        const wr = lr[x];
+        dst[out + x] = f32(
+          f32(f32(f32(f32(itb * wl) * t[top + i]) + f32(f32(itb * wr) * t[top + i + 1])) + f32(f32(tb * wl) * b[bottom + i])) +
+            f32(f32(tb * wr) * b[bottom + i + 1]),
+        );
       }
-      for (let j = 0; j < tailCount; j++) {
-        const left = tail.i32[j * TAIL];
-        const right = tail.i32[j * TAIL + 1];
-        const lr = f32(tail.f64[(j * TAIL + 2) >> 1]);
-        const ilr = f32(1 - lr);
-        const upper = f32(f32(ilr * src[top + left]) + f32(lr * src[top + right]));
-        const lower = f32(f32(ilr * srcBottom[bottom + left]) + f32(lr * srcBottom[bottom + right]));
-        dst[out + groupCount * 4 + j] = f32((1 - tb64) * upper + tb64 * lower);
+      for (let x = grouped; x < columns; x++) {
+        const i = left[x];
+        const j = right[x];
+        const wl = ilr[x];
+        const wr = lr[x];
+        const upper = f32(f32(wl * t[top + i]) + f32(wr * t[top + j]));
+        const lower = f32(f32(wl * b[bottom + i]) + f32(wr * b[bottom + j]));
+        dst[out + x] = f32((1 - tb64) * upper + tb64 * lower);
       }
     },
   };

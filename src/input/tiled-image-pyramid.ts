@@ -90,13 +90,15 @@ export function tiledPyramidLayout(
 
 /**
  * Bytes of the levels past the image's own (3 f32 a pixel) that a tiled
- * pyramid keeps whole, each level then made once. A pyramid whose levels
- * take more keeps only the second column's levels (those beside the first
- * column's, about a quarter of it) and makes each first-column level again,
- * down from the image, when the rows asked for reach it: more time, and
- * memory bounded by the image's size rather than the tiled tensor's.
+ * pyramid keeps whole, each level then made once (bald_guys up-sampled once
+ * has 319 MiB of them). A pyramid whose levels take more keeps only the
+ * second column's (those beside the first column's levels, about a quarter
+ * of the bytes: 386 MiB of 1663 for an 8000x8000 photo) and makes each
+ * first-column level again, down from the image, when the rows asked for
+ * reach it: about three times the resizing, in memory bounded by the
+ * image's size rather than by the tiled tensor's.
  */
-export const KEPT_LEVEL_BYTES = 256 * 2 ** 20;
+export const KEPT_LEVEL_BYTES = 512 * 2 ** 20;
 
 /**
  * The net's input for an image, as dlib's `to_tensor` makes it: zeros, the
