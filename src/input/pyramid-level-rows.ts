@@ -21,14 +21,22 @@ export abstract class LevelRows implements Size {
     private readonly keep: boolean,
   ) {}
 
+  /** A row let go, whose array the next row made takes (so that going down a level makes no garbage). */
+  private spare: Float32Array | undefined;
+
   row(r: number): Float32Array {
     let row = this.made.get(r);
     if (row) return row;
-    row = new Float32Array(3 * this.width);
+    row = this.spare ?? new Float32Array(3 * this.width);
+    this.spare = undefined;
     this.make(r, row);
     this.made.set(r, row);
     if (!this.keep) {
-      for (const k of this.made.keys()) if (k < r - ROWS_HELD) this.made.delete(k);
+      for (const [k, old] of this.made) {
+        if (k >= r - ROWS_HELD) continue;
+        this.made.delete(k);
+        this.spare = old;
+      }
     }
     return row;
   }
