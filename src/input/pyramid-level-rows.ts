@@ -84,8 +84,6 @@ export class ResizedRows extends LevelRows {
   protected make(r: number, out: Float32Array): void {
     const [t, b] = this.resizer.sourceRows(r);
     const top = this.source.row(t);
-    const bottom = this.source.row(b);
-    const from = this.source.width;
-    for (let c = 0; c < 3; c++) this.resizer.resizeRow(r, top, c * from, bottom, c * from, out, c * this.width);
+    this.resizer.resizeRow(r, top, this.source.row(b), out);
   }
 }

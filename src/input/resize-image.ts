@@ -20,25 +20,28 @@ const ROW = RESIZE_ROW_BYTES >> 2;
 const GROUP = RESIZE_GROUP_BYTES >> 2;
 const TAIL = RESIZE_TAIL_BYTES >> 2;
 
-/** One row of a float plane resized: which rows of the source it reads, and the row made of them. */
+/** One row of a three-plane float image resized: which rows of the source it reads, and the row made of them. */
 export interface FloatRowResizer {
   /** The source rows (top, bottom) that output row `r` blends: non-decreasing in r. */
   sourceRows(r: number): [number, number];
-  /** Writes output row `r` at `out[outAt...]` from its source rows at `top[topAt...]` and `bottom[bottomAt...]`. */
-  resizeRow(r: number, top: Float32Array, topAt: number, bottom: Float32Array, bottomAt: number, out: Float32Array, outAt: number): void;
+  /**
+   * Writes output row `r` into `out` from its source rows `top` and
+   * `bottom`, each row its three channels' rows one after another.
+   */
+  resizeRow(r: number, top: Float32Array, bottom: Float32Array, out: Float32Array): void;
 }
 
 /**
  * dlib's `resize_image` (bilinear) of a float image into another, a row at a
  * time, as dlib's `tt::resize_bilinear` resizes the levels of an input
- * tensor: the float grayscale path of `resize_image`. Columns in groups of
- * four take f32 weights and sum in f32 (`tl*TL + tr*TR + bl*BL + br*BR`,
- * left to right); the remaining columns take an f32 column weight and blend
- * the rows in f64.
+ * tensor: the float grayscale path of `resize_image`, per channel. Columns
+ * in groups of four take f32 weights and sum in f32 (`tl*TL + tr*TR +
+ * bl*BL + br*BR`, left to right); the remaining columns take an f32 column
+ * weight and blend the rows in f64.
  */
 export function floatRowResizer(from: Size, to: Size): FloatRowResizer {
   const { rows, groups, groupCount, tail, tailCount } = tableViews(from, to);
-  // The tables unpacked a column at a time: the row loop then reads three arrays in order.
+  // The tables unpacked a column at a time: the row loop then reads them in order.
   const grouped = groupCount * 4;
   const columns = grouped + tailCount;
   const left = new Int32Array(columns);
@@ -59,29 +62,36 @@ export function floatRowResizer(from: Size, to: Size): FloatRowResizer {
     lr[grouped + j] = tail.f64[(j * TAIL + 2) >> 1];
     ilr[grouped + j] = f32(1 - lr[grouped + j]);
   }
+  const [w0, w1] = [from.width, 2 * from.width];
+  const [o1, o2] = [to.width, 2 * to.width];
   return {
     sourceRows: (r) => [rows.i32[r * ROW], rows.i32[r * ROW + 1]],
-    resizeRow(r, t, top, b, bottom, dst, out) {
+    resizeRow(r, t, b, out) {
       const itb = rows.f32[r * ROW + 2];
       const tb = rows.f32[r * ROW + 3];
       const tb64 = rows.f64[(r * ROW + 4) >> 1];
+      // The four weights of a column serve its three channels.
       for (let x = 0; x < grouped; x++) {
         const i = left[x];
-        const wl = ilr[x];
-        const wr = lr[x];
-        dst[out + x] = f32(
-          f32(f32(f32(f32(itb * wl) * t[top + i]) + f32(f32(itb * wr) * t[top + i + 1])) + f32(f32(tb * wl) * b[bottom + i])) +
-            f32(f32(tb * wr) * b[bottom + i + 1]),
-        );
+        const j = i + 1;
+        const tl = f32(itb * ilr[x]);
+        const tr = f32(itb * lr[x]);
+        const bl = f32(tb * ilr[x]);
+        const br = f32(tb * lr[x]);
+        out[x] = f32(f32(f32(f32(tl * t[i]) + f32(tr * t[j])) + f32(bl * b[i])) + f32(br * b[j]));
+        out[o1 + x] = f32(f32(f32(f32(tl * t[w0 + i]) + f32(tr * t[w0 + j])) + f32(bl * b[w0 + i])) + f32(br * b[w0 + j]));
+        out[o2 + x] = f32(f32(f32(f32(tl * t[w1 + i]) + f32(tr * t[w1 + j])) + f32(bl * b[w1 + i])) + f32(br * b[w1 + j]));
       }
       for (let x = grouped; x < columns; x++) {
-        const i = left[x];
-        const j = right[x];
         const wl = ilr[x];
         const wr = lr[x];
-        const upper = f32(f32(wl * t[top + i]) + f32(wr * t[top + j]));
-        const lower = f32(f32(wl * b[bottom + i]) + f32(wr * b[bottom + j]));
-        dst[out + x] = f32((1 - tb64) * upper + tb64 * lower);
+        for (let c = 0; c < 3; c++) {
+          const i = c * from.width + left[x];
+          const j = c * from.width + right[x];
+          const upper = f32(f32(wl * t[i]) + f32(wr * t[j]));
+          const lower = f32(f32(wl * b[i]) + f32(wr * b[j]));
+          out[c * to.width + x] = f32((1 - tb64) * upper + tb64 * lower);
+        }
       }
     },
   };
