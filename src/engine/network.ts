@@ -557,7 +557,7 @@ export class DlibNetwork {
     inputs.forEach((input, s) => {
       const target = base + plan.input.offset + s * 3 * pixels * 4;
       if (isFloatTensor(input)) {
-        new Float32Array(memory.buffer, target, 3 * pixels).set(planarToPixelMajor(input.data, 3, pixels));
+        planarToPixelMajor(input.data, 3, pixels, new Float32Array(memory.buffer, target, 3 * pixels));
       } else {
         const staging = base + plan.staging;
         new Uint8Array(memory.buffer, staging, input.data.length).set(input.data);
