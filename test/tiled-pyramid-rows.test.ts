@@ -73,7 +73,7 @@ function tiled(tile: RgbImage, width: number, height: number): RgbImage {
 }
 
 describe('an 8000x8000 photo through the CNN face detector', () => {
-  // ~50 s on 2 cores (85 s of CPU): the whole suite only.
+  // ~75 s of CPU (~45 s on 2 idle cores): the whole suite only.
   it.skipIf(QUICK)(
     'finds faces in every whole copy of bald_guys tiled over it, in under 2 GiB of wasm memory',
     { timeout: 600_000 },
