@@ -20,6 +20,29 @@ export interface FloatTensor {
 
 export type NetworkInput = RgbImage | FloatTensor;
 
+/**
+ * A float tensor whose rows are made as they are asked for (the tiled image
+ * pyramid of a detector): a banded run asks for each band's rows, going down
+ * (a band's first rows may be the last ones of the band before), so that the
+ * whole tensor never exists at once. Internal, and the only input that may
+ * pass MAX_IMAGE_SIDE and MAX_IMAGE_PIXELS: where bands bound the memory it
+ * takes.
+ */
+export interface FloatTensorRows {
+  channels: 3;
+  rows: number;
+  cols: number;
+  /** Rows [start, end) as a tensor of their own. */
+  readRows(start: number, end: number): FloatTensor;
+}
+
+/** What DlibNetwork.run takes. */
+export type RunInput = NetworkInput | FloatTensorRows;
+
+export function isFloatTensorRows(input: RunInput): input is FloatTensorRows {
+  return typeof (input as Partial<FloatTensorRows>).readRows === 'function';
+}
+
 /** Largest side and pixel count accepted (see checkImageSize). */
 export const MAX_IMAGE_SIDE = 16384;
 export const MAX_IMAGE_PIXELS = 64 * 1024 * 1024;
@@ -30,12 +53,13 @@ export const MAX_IMAGE_PIXELS = 64 * 1024 * 1024;
  */
 export const MIN_SAMPLED_SIDE = 2;
 
-export function isFloatTensor(input: NetworkInput): input is FloatTensor {
-  return input.data instanceof Float32Array;
+export function isFloatTensor(input: RunInput): input is FloatTensor {
+  return (input as Partial<FloatTensor>).data instanceof Float32Array;
 }
 
-/** Rows [start, end) of a network input, as an input of their own (an image's bytes are not copied). */
-export function inputRows(input: NetworkInput, start: number, end: number): NetworkInput {
+/** Rows [start, end) of an input, as an input of their own (an image's bytes are not copied). */
+export function inputRows(input: RunInput, start: number, end: number): NetworkInput {
+  if (isFloatTensorRows(input)) return input.readRows(start, end);
   if (isFloatTensor(input)) {
     const { rows, cols } = input;
     const data = new Float32Array(3 * (end - start) * cols);
@@ -87,9 +111,21 @@ export function describeRgbImage(image: RgbImage, what: string, minSide = 1): { 
   return { width, height, pixelStride: pixels === 0 ? 3 : data.length / pixels };
 }
 
-/** Checks a network input and returns its rows, cols and, for images, bytes per pixel (3 or 4). */
-export function describeInput(input: NetworkInput, what: string): { rows: number; cols: number; pixelStride: number } {
-  if (input === null || typeof input !== 'object' || !('data' in input)) throw new InputError(`${what} is not an image or tensor`);
+/**
+ * Checks a network input and returns its rows, cols and, for images, bytes
+ * per pixel (3 or 4). The size of a FloatTensorRows is checked where it runs whole.
+ */
+export function describeInput(input: RunInput, what: string): { rows: number; cols: number; pixelStride: number } {
+  if (input === null || typeof input !== 'object') throw new InputError(`${what} is not an image or tensor`);
+  if (isFloatTensorRows(input)) {
+    if (!Number.isInteger(input.rows) || !Number.isInteger(input.cols) || input.rows < 1 || input.cols < 1 || input.channels !== 3) {
+      throw new InputError(
+        `${what} is a tensor of ${String(input.channels)}x${String(input.rows)}x${String(input.cols)}, not of 3 channels and whole rows and columns`,
+      );
+    }
+    return { rows: input.rows, cols: input.cols, pixelStride: 0 };
+  }
+  if (!('data' in input)) throw new InputError(`${what} is not an image or tensor`);
   if (isFloatTensor(input)) {
     if (!('channels' in input) && 'width' in input) {
       throw new InputError(

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { decodeImage } from '../src/cli/decode-image.js';
+import { type FloatTensor, inputRows, MAX_IMAGE_SIDE } from '../src/image.js';
 import { DlibNetwork, InputError, readDlibNetwork, type NetworkDescription, type RgbImage } from '../src/index.js';
 import { layoutBands } from '../src/plan/bands.js';
 import { expectSameValues, fixture, fixtureJson, relativeDiff } from './support/helpers.js';
@@ -99,6 +100,58 @@ describe('banded execution', () => {
     }
     expect(layoutBands(net, rows, cols, { batch: 8, maxArenaBytes: 1 })!.bands.length).toBeGreaterThan(3);
     expectSameValues(outputs[1], outputs[0]);
+  });
+
+  it("rows made as the bands ask for them (FloatTensorRows) are asked for going down, and give the whole tensor's output", async () => {
+    const net = zooTrunk('conv_variants', 3);
+    const tensor = { channels: 3, rows: 300, cols: 29, data: Float32Array.from({ length: 3 * 300 * 29 }, (_, i) => Math.cos(i * 0.21)) };
+    const asked: [number, number][] = [];
+    const rows = {
+      channels: 3 as const,
+      rows: 300,
+      cols: 29,
+      readRows(start: number, end: number) {
+        asked.push([start, end]);
+        return inputRows(tensor, start, end) as FloatTensor;
+      },
+    };
+    const whole = await DlibNetwork.create(net);
+    const banded = await DlibNetwork.create(net, { maxArenaBytes: 1 });
+    try {
+      expectSameValues((await banded.run([rows]))[0], (await whole.run([tensor]))[0]);
+    } finally {
+      whole.dispose();
+      banded.dispose();
+    }
+    expect(asked.length).toBeGreaterThan(3);
+    asked.slice(1).forEach(([start, end], i) => expect(start > asked[i][0] && end >= asked[i][1] && end - start < 300).toBe(true));
+  });
+
+  it('a net that runs FloatTensorRows whole asks for all its rows at once, and only within the image size limits', async () => {
+    const net = zooTrunk('add_prev_mismatch', 3);
+    const asked: number[][] = [];
+    const rowsOf = (rows: number, cols: number) => ({
+      channels: 3 as const,
+      rows,
+      cols,
+      readRows(start: number, end: number) {
+        asked.push([start, end]);
+        return { channels: 3, rows: end - start, cols, data: new Float32Array(3 * (end - start) * cols).fill(0.25) };
+      },
+    });
+    const network = await DlibNetwork.create(net, { maxArenaBytes: 1 });
+    try {
+      const [output] = await network.run([rowsOf(200, 30)]);
+      expect(asked).toEqual([[0, 200]]);
+      const [tensorOutput] = await network.run([{ channels: 3, rows: 200, cols: 30, data: new Float32Array(3 * 200 * 30).fill(0.25) }]);
+      expectSameValues(output, tensorOutput);
+      await expect(network.run([rowsOf(MAX_IMAGE_SIDE + 8, 30)])).rejects.toThrow(
+        /input 0 \(not run in bands: the net is not row-local\) size 30x16392 is larger than/,
+      );
+      expect(asked.length).toBe(1);
+    } finally {
+      network.dispose();
+    }
   });
 
   it("residual_mini's 16-channel 3x3 convs run as Winograd at 700x40, as the banded runs above assume", async () => {

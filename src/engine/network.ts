@@ -1,7 +1,7 @@
 import type { NetworkDescription } from '../dlib/network-description.js';
 import { describeValue, optionsObject } from '../arguments.js';
 import { DisposedError, InputError } from '../errors.js';
-import { describeInput, inputRows, isFloatTensor, type NetworkInput } from '../image.js';
+import { checkImageSize, describeInput, inputRows, isFloatTensor, isFloatTensorRows, type NetworkInput, type RunInput } from '../image.js';
 import { alignBuffer, ArenaAllocator, INITIAL_PAGES, RESERVED_BYTES, WASM32_MAX_BYTES } from '../memory-layout.js';
 import type { PlanConstant } from '../plan/constant.js';
 import { type BandLayout, layoutBands } from '../plan/bands.js';
@@ -241,7 +241,7 @@ export class DlibNetwork {
   }
 
   /** Runs the network on each input; returns each one's output (layer<1>'s values). */
-  async run(inputs: NetworkInput[]): Promise<Float32Array[]> {
+  async run(inputs: RunInput[]): Promise<Float32Array[]> {
     const { memory } = this.live();
     if (!Array.isArray(inputs)) throw new InputError('run takes an array of inputs: run([image]) for one');
     // A plain loop: map() and forEach() skip the holes of a sparse array, which would leave holes in the result.
@@ -268,7 +268,7 @@ export class DlibNetwork {
         const chunk = indices.slice(start, start + plan.batch);
         const base = this.execute(
           plan,
-          chunk.map((i) => inputs[i]),
+          chunk.map((i) => this.wholeInput(inputs[i], `input ${i}`)),
         );
         const n = sizeOf(plan.output.shape);
         chunk.forEach((inputIndex, s) => {
@@ -374,9 +374,16 @@ export class DlibNetwork {
     return this.network;
   }
 
-  private checkInput(input: NetworkInput, what: string): { rows: number; cols: number } {
+  /** An input as a whole: a FloatTensorRows made whole, where its size is one that may be. */
+  private wholeInput(input: RunInput, what: string): NetworkInput {
+    if (!isFloatTensorRows(input)) return input;
+    checkImageSize(input.cols, input.rows, `${what} (not run in bands: the net is not row-local)`);
+    return input.readRows(0, input.rows);
+  }
+
+  private checkInput(input: RunInput, what: string): { rows: number; cols: number } {
     const size = describeInput(input, what);
-    if (this.input.kind === 'input_rgb_image_pyramid' && !isFloatTensor(input)) {
+    if (this.input.kind === 'input_rgb_image_pyramid' && !isFloatTensor(input) && !isFloatTensorRows(input)) {
       throw new InputError(
         `${what} is an image, and this net's input is an image pyramid: detect(image) tiles it; run() takes the tiled pyramid as a float tensor`,
       );
@@ -459,7 +466,7 @@ export class DlibNetwork {
   }
 
   /** Runs one input band by band, each band's exact rows copied into the whole output. */
-  private runBands(input: NetworkInput, cols: number, { bands, output, wholeInput }: BandLayout): Float32Array {
+  private runBands(input: RunInput, cols: number, { bands, output, wholeInput }: BandLayout): Float32Array {
     const { memory } = this.live();
     const result = new Float32Array(sizeOf(output));
     for (const { start, end, keepFrom, keepTo, outputRow } of bands) {
@@ -548,7 +555,7 @@ export class DlibNetwork {
     inputs.forEach((input, s) => {
       const target = base + plan.input.offset + s * 3 * pixels * 4;
       if (isFloatTensor(input)) {
-        new Float32Array(memory.buffer, target, 3 * pixels).set(planarToPixelMajor(input.data, 3, pixels));
+        planarToPixelMajor(input.data, 3, pixels, new Float32Array(memory.buffer, target, 3 * pixels));
       } else {
         const staging = base + plan.staging;
         new Uint8Array(memory.buffer, staging, input.data.length).set(input.data);

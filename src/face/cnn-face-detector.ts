@@ -26,6 +26,8 @@ export interface CnnFaceDetector {
   readonly description: NetworkDescription;
   /** The threads it really uses (1 where the runtime cannot share memory with workers). */
   readonly threads: number;
+  /** Bytes of WebAssembly memory it holds (weights and the largest band's tensors); 0 once disposed. */
+  readonly memoryBytes: number;
   /** Frees the detector's memory; any later call throws DisposedError. */
   dispose(): void;
 }
@@ -49,6 +51,9 @@ export async function loadCnnFaceDetector(source: ModelSource, options?: CnnFace
     description,
     get threads() {
       return network.backend.threads;
+    },
+    get memoryBytes() {
+      return network.memoryBytes;
     },
     async detectFaces(image, options = {}) {
       const { upsample, adjustThreshold } = checkDetectOptions(options);

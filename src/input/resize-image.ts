@@ -4,13 +4,6 @@ import type { RgbImage } from '../image.js';
 
 const f32 = Math.fround;
 
-/** One float plane region: `data[offset + r * stride + c]` for r < height, c < width. */
-export interface FloatPlaneRegion extends Size {
-  data: Float32Array;
-  offset: number;
-  stride: number;
-}
-
 /** `bilinearResizeTables` read as typed arrays (every field sits at a multiple of its size). */
 function tableViews(from: Size, to: Size) {
   const t = bilinearResizeTables(from, to);
@@ -27,49 +20,81 @@ const ROW = RESIZE_ROW_BYTES >> 2;
 const GROUP = RESIZE_GROUP_BYTES >> 2;
 const TAIL = RESIZE_TAIL_BYTES >> 2;
 
+/** One row of a three-plane float image resized: which rows of the source it reads, and the row made of them. */
+export interface FloatRowResizer {
+  /** The source rows (top, bottom) that output row `r` blends: non-decreasing in r. */
+  sourceRows(r: number): [number, number];
+  /**
+   * Writes output row `r` into `out` from its source rows `top` and
+   * `bottom`, each row its three channels' rows one after another.
+   */
+  resizeRow(r: number, top: Float32Array, bottom: Float32Array, out: Float32Array): void;
+}
+
 /**
- * dlib's `resize_image` (bilinear) of a float image into another, as dlib's
- * `tt::resize_bilinear` resizes the levels of an input tensor: the float
- * grayscale path of `resize_image`. Columns in groups of four take f32
- * weights and sum in f32 (`tl*TL + tr*TR + bl*BL + br*BR`, left to right);
- * the remaining columns take an f32 column weight and blend the rows in f64.
+ * dlib's `resize_image` (bilinear) of a float image into another, a row at a
+ * time, as dlib's `tt::resize_bilinear` resizes the levels of an input
+ * tensor: the float grayscale path of `resize_image`, per channel. Columns
+ * in groups of four take f32 weights and sum in f32 (`tl*TL + tr*TR +
+ * bl*BL + br*BR`, left to right); the remaining columns take an f32 column
+ * weight and blend the rows in f64.
  */
-export function resizeFloatPlane(from: FloatPlaneRegion, to: FloatPlaneRegion): void {
-  if (from.width === 0 || from.height === 0 || to.width === 0 || to.height === 0) return;
+export function floatRowResizer(from: Size, to: Size): FloatRowResizer {
   const { rows, groups, groupCount, tail, tailCount } = tableViews(from, to);
-  const src = from.data;
-  const dst = to.data;
-  for (let r = 0; r < to.height; r++) {
-    const top = from.offset + rows.i32[r * ROW] * from.stride;
-    const bottom = from.offset + rows.i32[r * ROW + 1] * from.stride;
-    const itb = rows.f32[r * ROW + 2];
-    const tb = rows.f32[r * ROW + 3];
-    const tb64 = rows.f64[(r * ROW + 4) >> 1];
-    const out = to.offset + r * to.stride;
-    for (let g = 0; g < groupCount; g++) {
-      const base = groups.i32[g * GROUP];
-      for (let k = 0; k < 4; k++) {
-        const left = base + groups.u8[g * RESIZE_GROUP_BYTES + 16 + 4 * k];
-        const ilr = groups.f32[g * GROUP + 8 + k];
-        const lr = groups.f32[g * GROUP + 12 + k];
-        const v = f32(
-          f32(
-            f32(f32(f32(itb * ilr) * src[top + left]) + f32(f32(itb * lr) * src[top + left + 1])) + f32(f32(tb * ilr) * src[bottom + left]),
-          ) + f32(f32(tb * lr) * src[bottom + left + 1]),
-        );
-        dst[out + g * 4 + k] = v;
-      }
-    }
-    for (let j = 0; j < tailCount; j++) {
-      const left = tail.i32[j * TAIL];
-      const right = tail.i32[j * TAIL + 1];
-      const lr = f32(tail.f64[(j * TAIL + 2) >> 1]);
-      const ilr = f32(1 - lr);
-      const upper = f32(f32(ilr * src[top + left]) + f32(lr * src[top + right]));
-      const lower = f32(f32(ilr * src[bottom + left]) + f32(lr * src[bottom + right]));
-      dst[out + groupCount * 4 + j] = f32((1 - tb64) * upper + tb64 * lower);
-    }
+  // The tables unpacked a column at a time: the row loop then reads them in order.
+  const grouped = groupCount * 4;
+  const columns = grouped + tailCount;
+  const left = new Int32Array(columns);
+  const right = new Int32Array(columns);
+  const ilr = new Float32Array(columns);
+  const lr = new Float32Array(columns);
+  for (let x = 0; x < grouped; x++) {
+    const g = x >> 2;
+    const k = x & 3;
+    left[x] = groups.i32[g * GROUP] + groups.u8[g * RESIZE_GROUP_BYTES + 16 + 4 * k];
+    right[x] = left[x] + 1;
+    ilr[x] = groups.f32[g * GROUP + 8 + k];
+    lr[x] = groups.f32[g * GROUP + 12 + k];
   }
+  for (let j = 0; j < tailCount; j++) {
+    left[grouped + j] = tail.i32[j * TAIL];
+    right[grouped + j] = tail.i32[j * TAIL + 1];
+    lr[grouped + j] = tail.f64[(j * TAIL + 2) >> 1];
+    ilr[grouped + j] = f32(1 - lr[grouped + j]);
+  }
+  const [w0, w1] = [from.width, 2 * from.width];
+  const [o1, o2] = [to.width, 2 * to.width];
+  return {
+    sourceRows: (r) => [rows.i32[r * ROW], rows.i32[r * ROW + 1]],
+    resizeRow(r, t, b, out) {
+      const itb = rows.f32[r * ROW + 2];
+      const tb = rows.f32[r * ROW + 3];
+      const tb64 = rows.f64[(r * ROW + 4) >> 1];
+      // The four weights of a column serve its three channels.
+      for (let x = 0; x < grouped; x++) {
+        const i = left[x];
+        const j = i + 1;
+        const tl = f32(itb * ilr[x]);
+        const tr = f32(itb * lr[x]);
+        const bl = f32(tb * ilr[x]);
+        const br = f32(tb * lr[x]);
+        out[x] = f32(f32(f32(f32(tl * t[i]) + f32(tr * t[j])) + f32(bl * b[i])) + f32(br * b[j]));
+        out[o1 + x] = f32(f32(f32(f32(tl * t[w0 + i]) + f32(tr * t[w0 + j])) + f32(bl * b[w0 + i])) + f32(br * b[w0 + j]));
+        out[o2 + x] = f32(f32(f32(f32(tl * t[w1 + i]) + f32(tr * t[w1 + j])) + f32(bl * b[w1 + i])) + f32(br * b[w1 + j]));
+      }
+      for (let x = grouped; x < columns; x++) {
+        const wl = ilr[x];
+        const wr = lr[x];
+        for (let c = 0; c < 3; c++) {
+          const i = c * from.width + left[x];
+          const j = c * from.width + right[x];
+          const upper = f32(f32(wl * t[i]) + f32(wr * t[j]));
+          const lower = f32(f32(wl * b[i]) + f32(wr * b[j]));
+          out[c * to.width + x] = f32((1 - tb64) * upper + tb64 * lower);
+        }
+      }
+    },
+  };
 }
 
 /**

@@ -1,8 +1,8 @@
 import type { InputRgbImagePyramid } from '../dlib/network-description.js';
 import type { Size } from '../face/image-pyramid.js';
 import type { Rectangle } from '../geometry/point-transforms.js';
-import type { FloatTensor, RgbImage } from '../image.js';
-import { resizeFloatPlane } from './resize-image.js';
+import type { FloatTensor, FloatTensorRows, RgbImage } from '../image.js';
+import { ImageRows, type LevelRows, ResizedRows } from './pyramid-level-rows.js';
 
 /**
  * dlib's `input_rgb_image_pyramid<pyramid_down<N>>`: the image and its
@@ -89,44 +89,112 @@ export function tiledPyramidLayout(
 }
 
 /**
- * The net's input tensor for an image, as dlib's `to_tensor` makes it: zeros,
- * the image normalized (`(value - mean) / 256`, in f32) at level 0, and each
- * level resized in floats from the one before it (dlib builds the pyramid in
- * the tensor, not in pixels).
+ * Bytes of the levels past the image's own (3 f32 a pixel) that a tiled
+ * pyramid keeps whole, each level then made once (bald_guys up-sampled once
+ * has 319 MiB of them). A pyramid whose levels take more keeps only the
+ * second column's (those beside the first column's levels, about a quarter
+ * of the bytes: 386 MiB of 1663 for an 8000x8000 photo) and makes each
+ * first-column level again, down from the image, when the rows asked for
+ * reach it: about three times the resizing, in memory bounded by the
+ * image's size rather than by the tiled tensor's.
  */
-export function tiledPyramidTensor(image: RgbImage, input: InputRgbImagePyramid): { tensor: FloatTensor; layout: TiledPyramidLayout } {
+export const KEPT_LEVEL_BYTES = 512 * 2 ** 20;
+
+/**
+ * The net's input for an image, as dlib's `to_tensor` makes it: zeros, the
+ * image normalized (`(value - mean) / 256`, in f32) at level 0, and each
+ * level resized in floats from the one before it (dlib builds the pyramid
+ * in the tensor, not in pixels). Its rows are made as they are asked for
+ * (going down, as the bands of a banded run are), so that the whole tiled
+ * tensor, which for a large photo is larger than a tensor may be, never
+ * exists at once.
+ */
+export function tiledPyramidRows(
+  image: RgbImage,
+  input: InputRgbImagePyramid,
+  keptLevelBytes = KEPT_LEVEL_BYTES,
+): { tensor: FloatTensorRows; layout: TiledPyramidLayout } {
   const layout = tiledPyramidLayout(image, input);
   const { width: cols, height: rows, levels } = layout;
   // dlib tiles an image of a few pixels into a tensor that may not even hold it: no net's window fits there.
   const holds = levels.length > 0 && levels.every((r) => r.left >= 0 && r.top >= 0 && r.right < cols && r.bottom < rows);
-  const data = new Float32Array(holds ? 3 * rows * cols : 0);
-  const tensor: FloatTensor = { channels: 3, rows: holds ? rows : 0, cols: holds ? cols : 0, data };
-  if (!holds) return { tensor, layout };
-  const stride = image.data.length / (image.width * image.height);
-  const plane = rows * cols;
-  const { left, top } = levels[0];
-  for (let c = 0; c < 3; c++) {
-    const mean = Math.fround(input.mean[c]);
-    for (let r = 0; r < image.height; r++) {
-      const to = c * plane + (top + r) * cols + left;
-      const from = r * image.width * stride + c;
-      for (let x = 0; x < image.width; x++) data[to + x] = Math.fround(image.data[from + x * stride] - mean) / 256;
-    }
+  if (!holds) return { tensor: new TiledPyramidRows(image, input, { width: 0, height: 0, levels: [] }, true), layout };
+  let levelBytes = 0;
+  for (let l = 1; l < levels.length; l++) levelBytes += 12 * rectWidth(levels[l]) * rectHeight(levels[l]);
+  return { tensor: new TiledPyramidRows(image, input, layout, levelBytes <= keptLevelBytes), layout };
+}
+
+/** The whole tiled tensor of tiledPyramidRows at once. */
+export function tiledPyramidTensor(image: RgbImage, input: InputRgbImagePyramid): { tensor: FloatTensor; layout: TiledPyramidLayout } {
+  const { tensor, layout } = tiledPyramidRows(image, input);
+  return { tensor: tensor.readRows(0, tensor.rows), layout };
+}
+
+class TiledPyramidRows implements FloatTensorRows {
+  readonly channels = 3;
+  readonly rows: number;
+  readonly cols: number;
+  /** The levels made once and shared: all of them, or those of the second column. */
+  private readonly kept: LevelRows[] = [];
+  /** Each level's rows as the tiled rows asked for reach it. */
+  private readonly shown: LevelRows[] = [];
+  /** The rows last asked for: the next band's first rows are the last ones of this one. */
+  private previous: { start: number; tensor: FloatTensor } | undefined;
+
+  constructor(
+    private readonly image: RgbImage,
+    private readonly input: InputRgbImagePyramid,
+    private readonly layout: TiledPyramidLayout,
+    private readonly keepAll: boolean,
+  ) {
+    this.rows = layout.height;
+    this.cols = layout.width;
   }
-  for (let l = 1; l < levels.length; l++) {
-    const [from, to] = [levels[l - 1], levels[l]];
-    for (let c = 0; c < 3; c++) {
-      const region = (r: Rectangle) => ({
-        data,
-        offset: c * plane + r.top * cols + r.left,
-        stride: cols,
-        width: rectWidth(r),
-        height: rectHeight(r),
-      });
-      resizeFloatPlane(region(from), region(to));
-    }
+
+  /** Level `l`, the kept one, or a new one made down from the image. */
+  private level(l: number): LevelRows {
+    const { levels } = this.layout;
+    const keep = this.keepAll || levels[l].left !== levels[0].left;
+    const known = keep ? this.kept[l] : undefined;
+    if (known) return known;
+    const rows =
+      l === 0
+        ? new ImageRows(this.image, this.input.mean)
+        : new ResizedRows(this.level(l - 1), { width: rectWidth(levels[l]), height: rectHeight(levels[l]) }, keep);
+    if (keep) this.kept[l] = rows;
+    return rows;
   }
-  return { tensor, layout };
+
+  readRows(start: number, end: number): FloatTensor {
+    const { cols } = this;
+    const height = end - start;
+    const data = new Float32Array(3 * height * cols);
+    let from = start;
+    const previous = this.previous;
+    if (previous && start >= previous.start && start < previous.start + previous.tensor.rows) {
+      const { tensor } = previous;
+      from = Math.min(end, previous.start + tensor.rows);
+      for (let c = 0; c < 3; c++) {
+        const at = (c * tensor.rows + start - previous.start) * cols;
+        data.set(tensor.data.subarray(at, at + (from - start) * cols), c * height * cols);
+      }
+    }
+    this.layout.levels.forEach((rect, l) => {
+      const first = Math.max(from, rect.top);
+      const last = Math.min(end - 1, rect.bottom);
+      if (first > last) return;
+      this.shown[l] ??= this.level(l);
+      const level = this.shown[l];
+      const width = level.width;
+      for (let y = first; y <= last; y++) {
+        const row = level.row(y - rect.top);
+        for (let c = 0; c < 3; c++) data.set(row.subarray(c * width, (c + 1) * width), (c * height + y - start) * cols + rect.left);
+      }
+    });
+    const tensor: FloatTensor = { channels: 3, rows: height, cols, data };
+    this.previous = { start, tensor };
+    return tensor;
+  }
 }
 
 /** dlib's `point` from a `dpoint`: each coordinate rounded half up. */

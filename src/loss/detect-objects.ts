@@ -3,9 +3,9 @@ import { InputError } from '../errors.js';
 import { checkDetectOptions } from '../face/detect-options.js';
 import { pyramidUpSize, rectDownFromUpsampled } from '../face/image-pyramid.js';
 import type { Rectangle } from '../geometry/point-transforms.js';
-import { describeRgbImage, type FloatTensor, type RgbImage } from '../image.js';
+import { describeRgbImage, type FloatTensorRows, type RgbImage } from '../image.js';
 import { resizeRgbImage } from '../input/resize-image.js';
-import { tiledPyramidTensor, tiledPyramidToImage } from '../input/tiled-image-pyramid.js';
+import { tiledPyramidRows, tiledPyramidToImage } from '../input/tiled-image-pyramid.js';
 import { buildGraph } from '../plan/graph.js';
 import { mmodDetections, type MmodDetection, type ScoreMaps } from './mmod-detections.js';
 
@@ -31,10 +31,10 @@ export interface ObjectDetection {
   label: string;
 }
 
-/** What detection needs of a network: its description and a run on its input tensors. */
+/** What detection needs of a network: its description and a run on its input tensors, made as the run asks for their rows. */
 interface RunnableNetwork {
   readonly description: NetworkDescription;
-  run(inputs: FloatTensor[]): Promise<Float32Array[]>;
+  run(inputs: FloatTensorRows[]): Promise<Float32Array[]>;
 }
 
 /** A net dlib detects objects with: a `loss_mmod` over an image pyramid. */
@@ -72,8 +72,8 @@ export async function detectObjects(
   describeRgbImage(image, 'the image', 0);
   let scaled = image;
   for (let i = 0; i < upsample && scaled.width * scaled.height > 0; i++) scaled = resizeRgbImage(scaled, pyramidUpSize(scaled));
-  const { tensor, layout } = tiledPyramidTensor(scaled, input);
-  if (tensor.data.length === 0) return [];
+  const { tensor, layout } = tiledPyramidRows(scaled, input);
+  if (tensor.rows === 0) return [];
   let shape: { c: number; h: number; w: number };
   try {
     const graph = buildGraph(net, tensor.rows, tensor.cols);

@@ -99,9 +99,13 @@ export function packFcWeights(layer: FcLayer, input: Shape, scale?: Float32Array
   );
 }
 
-/** `[channels][pixels]` (dlib's NCHW: inputs, per-element affine parameters) to `[pixels][channels]` (the engine's NHWC). */
-export function planarToPixelMajor(values: Float32Array, channels: number, pixels: number): Float32Array {
-  const out = new Float32Array(values.length);
+/** `[channels][pixels]` (dlib's NCHW: inputs, per-element affine parameters) to `[pixels][channels]` (the engine's NHWC), into `out` (an input goes straight into wasm memory). */
+export function planarToPixelMajor(
+  values: Float32Array,
+  channels: number,
+  pixels: number,
+  out = new Float32Array(values.length),
+): Float32Array {
   for (let c = 0; c < channels; c++) for (let p = 0; p < pixels; p++) out[p * channels + c] = values[c * pixels + p];
   return out;
 }
