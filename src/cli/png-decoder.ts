@@ -127,7 +127,12 @@ function readPngMetadata(bytes: Uint8Array): PngjsMetadata {
       inflateData: ignore,
     },
   ).start();
-  reader.process();
+  try {
+    reader.process();
+  } catch (error) {
+    // pngjs's reader throws plain Errors of its own (e.g. bytes past IEND): they are the file's fault.
+    failure ??= error as Error;
+  }
   if (failure || !metadata) throw new InputError(`the PNG file is damaged (pngjs: ${failure?.message ?? 'no header'})`);
   return metadata;
 }
