@@ -19,12 +19,15 @@ export interface IgemmOperands {
   tapChannels: number;
   w: ConstantRef;
   bias: ConstantRef;
+  /** Weights packed per output channel for f32_igemm_4x1c4 (a layer of very few outputs), not in blocks of 8. */
+  perOutput?: boolean;
   batch?: { count: number; xStride: number; wStride: number; yStride: number };
 }
 
 export function igemmStep(gemm: IgemmOperands, ctx: LoweringContext): NodeStep {
   const { batch } = gemm;
-  const blocks = Math.ceil(gemm.outputs / IGEMM_NR);
+  const outputsPerBlock = gemm.perOutput ? 1 : IGEMM_NR;
+  const blocks = Math.ceil(gemm.outputs / outputsPerBlock);
   const args: StepArgs<BlockArgs<'f32_igemm_4x8__simd128'>, PlannedArg> = [
     { arena: gemm.x },
     ctx.zero,
@@ -42,8 +45,12 @@ export function igemmStep(gemm: IgemmOperands, ctx: LoweringContext): NodeStep {
     label: gemm.label,
     macs: gemm.macs,
     // Per unit of K, the weights are a row per output channel, the inputs a row per pixel.
-    work: { perSample: gemm.pixelsPerSample, granule: IGEMM_MR, blocks, splitBlocks: blocks * IGEMM_NR > ctx.batch * gemm.pixelsPerSample },
+    work: { perSample: gemm.pixelsPerSample, granule: IGEMM_MR, blocks, splitBlocks: blocks * outputsPerBlock > ctx.batch * gemm.pixelsPerSample },
   };
+  if (gemm.perOutput) {
+    if (batch) throw new Error('f32_igemm_4x1c4 has no batched form');
+    return { ...common, kernel: 'f32_igemm_4x1c4__simd128', args };
+  }
   return batch
     ? { ...common, kernel: 'f32_igemm_4x8_batched__simd128', args: [...args, batch.count, batch.xStride, batch.wStride, batch.yStride] }
     : { ...common, kernel: 'f32_igemm_4x8__simd128', args };
@@ -61,6 +68,8 @@ export interface DirectGemm {
   relu: boolean;
   pack: () => PackedWeights;
   indirection: Indirection;
+  /** See IgemmOperands; `pack` must then pack per output. */
+  perOutput?: boolean;
 }
 
 /** A convolution or fc layer as one igemm over the tensors x and y. */
@@ -83,6 +92,7 @@ export function directStep(gemm: DirectGemm, ctx: LoweringContext): NodeStep {
       tapChannels: ind.tapChannels,
       w: ctx.constant(`${key}:w`, () => weights().w, ctx.weights),
       bias: ctx.constant(`${key}:bias`, () => weights().bias, ctx.weights),
+      perOutput: gemm.perOutput,
     },
     ctx,
   );
