@@ -9,9 +9,8 @@
 // shared: interleaved medians, ratios within one run). The net is read with
 // a plain RGB input layer (the pyramid input is the detector's business, not
 // the convolutions'). Run `npm run build` first.
-import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { DlibNetwork, readDlibNetwork } from '../dist/index.js';
+import { loadPlainInputDetector, syntheticImage } from './dlib-wasm/plain-input-detector.mjs';
 import { measurePeak, peakFor } from './peak/measure-peak.mjs';
 import { formatPeak } from './report.mjs';
 import { median } from './support/median.mjs';
@@ -42,31 +41,10 @@ const sizes = values.sizes.split(',').map((size) => {
 const modelName = MODELS[values.model];
 if (!modelName) throw new Error(`--model is one of ${Object.keys(MODELS).join(', ')}`);
 
-/** The detector's net with a plain RGB input (same mean): what its convolutions see, without the pyramid. */
-export async function loadPlainInputDetector(name, threads) {
-  const bytes = readFileSync(new URL(`../test/fixtures/dlib-models/${name}.dat`, import.meta.url));
-  const d = readDlibNetwork(bytes);
-  return DlibNetwork.create({ ...d, input: { kind: 'input_rgb_image', index: d.input.index, mean: d.input.mean } }, { threads, batchSize: 1 });
-}
-
-/** A deterministic photo-like RGB image: smooth gradients and noise, no constant regions. */
-export function syntheticImage(cols, rows) {
-  const data = new Uint8Array(cols * rows * 3);
-  let seed = 12345;
-  for (let i = 0; i < data.length; i++) {
-    seed = (seed * 1103515245 + 12345) >>> 0;
-    const p = Math.floor(i / 3);
-    const x = p % cols;
-    const y = Math.floor(p / cols);
-    data[i] = (((x * 255) / cols + (y * 128) / rows + (seed >>> 26)) & 0xff) >>> 0;
-  }
-  return { width: cols, height: rows, data };
-}
-
 const peak = values['no-peak'] ? undefined : await measurePeak();
 if (peak) console.log(formatPeak(peak));
 const networks = [];
-for (const threads of THREADS) networks.push(await loadPlainInputDetector(modelName, threads));
+for (const threads of THREADS) networks.push(await loadPlainInputDetector(modelName, { threads, batchSize: 1 }));
 const gflops = (macs, ms) => (2 * macs) / ms / 1e6;
 const percent = (rate, of) => (of ? `${((100 * rate) / of).toFixed(0)}%` : '-');
 

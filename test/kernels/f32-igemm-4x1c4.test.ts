@@ -55,7 +55,21 @@ describe.each(KERNEL_BUILDS)('f32_igemm_4x1c4 (%s build)', (build) => {
       y: h.alloc(pixels * cc.f * 4),
     };
     const run = (relu: boolean, tiles: [number, number], outputs: [number, number]) =>
-      h.k.f32_igemm_4x1c4__simd128(g.x, g.zero, g.indirection, ind.taps, ind.tapChannels, g.w, g.bias, g.y, cc.f, pixels, relu, ...tiles, ...outputs);
+      h.k.f32_igemm_4x1c4__simd128(
+        g.x,
+        g.zero,
+        g.indirection,
+        ind.taps,
+        ind.tapChannels,
+        g.w,
+        g.bias,
+        g.y,
+        cc.f,
+        pixels,
+        relu,
+        ...tiles,
+        ...outputs,
+      );
     const plane = oh * ow;
     const expected = new Float64Array(pixels * cc.f);
     const magnitude = new Float64Array(pixels * cc.f);

@@ -45,7 +45,12 @@ export function igemmStep(gemm: IgemmOperands, ctx: LoweringContext): NodeStep {
     label: gemm.label,
     macs: gemm.macs,
     // Per unit of K, the weights are a row per output channel, the inputs a row per pixel.
-    work: { perSample: gemm.pixelsPerSample, granule: IGEMM_MR, blocks, splitBlocks: blocks * outputsPerBlock > ctx.batch * gemm.pixelsPerSample },
+    work: {
+      perSample: gemm.pixelsPerSample,
+      granule: IGEMM_MR,
+      blocks,
+      splitBlocks: blocks * outputsPerBlock > ctx.batch * gemm.pixelsPerSample,
+    },
   };
   if (gemm.perOutput) {
     if (batch) throw new Error('f32_igemm_4x1c4 has no batched form');
