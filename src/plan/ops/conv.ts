@@ -1,12 +1,13 @@
 import { sizeOf } from '../graph.js';
 import { convIndirection, matrixIndirection } from '../indirection.js';
 import { IGEMM_NR, packConvWeights, packConvWeightsPerOutput, type PackedWeights } from '../pack-weights.js';
-import type { NodeStep } from '../plan-step.js';
+import type { ItemArgs } from '../../engine/parallel-call.js';
+import type { NodeStep, PlannedArg, StepArgs } from '../plan-step.js';
 import {
   packWinogradWeights,
   prefersWinograd,
-  WINOGRAD_POSITIONS,
   winogradMacs,
+  winogradPositions,
   winogradTiles,
   winogradWeightMatrixBytes,
 } from '../winograd.js';
@@ -14,6 +15,8 @@ import { directStep, igemmStep } from './igemm.js';
 import { type LoweringContext, type NodeOf, type OpLowering, outputLabel } from './op-lowering.js';
 
 type ConvNode = NodeOf<'conv'>;
+type InputTransform = 'f32_winograd_2x2_3x3_input_nhwc__simd128';
+type OutputTransform = 'f32_winograd_2x2_3x3_output_nhwc__simd128';
 
 const F32 = 4;
 
@@ -30,9 +33,9 @@ const MAX_PER_OUTPUT_FILTERS = 2;
 const vectorFloats = (n: number) => Math.ceil(n / 4) * 4;
 
 /**
- * Bytes from one of the 16 transform-domain matrices to the next: an odd
- * number of cache lines, so that the 16 rows a tile's transform reads or
- * writes fall in 16 different cache sets (a multiple of 4 KiB would put them
+ * Bytes from one of the 16 (36) transform-domain matrices to the next: an odd
+ * number of cache lines, so that the rows a tile's transform reads or
+ * writes fall in different cache sets (a multiple of 4 KiB would put them
  * all in one set, more than its ways).
  */
 function matrixStride(bytes: number): number {
@@ -40,9 +43,9 @@ function matrixStride(bytes: number): number {
 }
 
 /**
- * A 3x3 stride-1 convolution as Winograd F(2x2, 3x3): the input transform
- * into V `[16][tiles][C]`, the 16 transform-domain GEMMs into M
- * `[16][tiles][K]` (one igemm step over all 16), the output transform with
+ * A 3x3 (5x5) stride-1 convolution as Winograd F(2x2, 3x3) (F(2x2, 5x5)):
+ * the input transform into V `[16][tiles][C]` (36), the 16 (36)
+ * transform-domain GEMMs into M `[16][tiles][K]` (one igemm step over all), the output transform with
  * the bias and ReLU. V and M are scratch buffers of the arena, dead after the
  * conv; their matrices are laid out for the plan's batch, so that their
  * offsets do not depend on the samples in a run.
@@ -58,8 +61,9 @@ function winogradSteps(node: ConvNode, label: string, key: string, ctx: Lowering
   const mRowFloats = vectorFloats(l.numFilters);
   const vMatrixBytes = matrixStride(tiles * vRowFloats * F32);
   const mMatrixBytes = matrixStride(tiles * mRowFloats * F32);
-  const v = ctx.arena.allocate(WINOGRAD_POSITIONS * vMatrixBytes);
-  const m = ctx.arena.allocate(WINOGRAD_POSITIONS * mMatrixBytes);
+  const positions = winogradPositions(l);
+  const v = ctx.arena.allocate(positions * vMatrixBytes);
+  const m = ctx.arena.allocate(positions * mMatrixBytes);
   // Free again at once: these steps run before any later node's that may reuse the space.
   ctx.arena.free(v);
   ctx.arena.free(m);
@@ -71,14 +75,39 @@ function winogradSteps(node: ConvNode, label: string, key: string, ctx: Lowering
   const bias = ctx.constant(`${key}:winograd:bias`, () => weights().bias, ctx.weights);
   const blocks = Math.ceil(l.numFilters / IGEMM_NR);
   const work = { perSample: tilesPerSample, granule: 1 };
+  const input = { label: `${label} (winograd input)`, macs: 0, work };
+  const inputArgs: StepArgs<ItemArgs<InputTransform>, PlannedArg> = [
+    { arena: ctx.offsets[node.x] },
+    ctx.zero,
+    xs.h,
+    xs.w,
+    xs.c,
+    l.padY,
+    l.padX,
+    tilesY,
+    tilesX,
+    { arena: v },
+    vMatrixBytes,
+  ];
+  const output = { label: `${label} (winograd output)`, macs: 0, work };
+  const outputArgs: StepArgs<ItemArgs<OutputTransform>, PlannedArg> = [
+    { arena: m },
+    mMatrixBytes,
+    bias,
+    l.numFilters,
+    ys.h,
+    ys.w,
+    tilesY,
+    tilesX,
+    { arena: ctx.offsets[node.y] },
+    node.relu,
+  ];
+  // The transforms of both sizes take the same arguments.
+  const five = l.kernelRows === 5;
   return [
-    {
-      label: `${label} (winograd input)`,
-      macs: 0,
-      kernel: 'f32_winograd_2x2_3x3_input_nhwc__simd128',
-      args: [{ arena: ctx.offsets[node.x] }, ctx.zero, xs.h, xs.w, xs.c, l.padY, l.padX, tilesY, tilesX, { arena: v }, vMatrixBytes],
-      work,
-    },
+    five
+      ? { ...input, kernel: 'f32_winograd_2x2_5x5_input_nhwc__simd128', args: inputArgs }
+      : { ...input, kernel: 'f32_winograd_2x2_3x3_input_nhwc__simd128', args: inputArgs },
     igemmStep(
       {
         label: `${label} (winograd gemms)`,
@@ -97,17 +126,13 @@ function winogradSteps(node: ConvNode, label: string, key: string, ctx: Lowering
         tapChannels: l.inputChannels,
         w,
         bias: ctx.constant(`zeros:${blocks * IGEMM_NR}`, () => new Float32Array(blocks * IGEMM_NR)),
-        batch: { count: WINOGRAD_POSITIONS, xStride: vMatrixBytes, wStride: winogradWeightMatrixBytes(l), yStride: mMatrixBytes },
+        batch: { count: positions, xStride: vMatrixBytes, wStride: winogradWeightMatrixBytes(l), yStride: mMatrixBytes },
       },
       ctx,
     ),
-    {
-      label: `${label} (winograd output)`,
-      macs: 0,
-      kernel: 'f32_winograd_2x2_3x3_output_nhwc__simd128',
-      args: [{ arena: m }, mMatrixBytes, bias, l.numFilters, ys.h, ys.w, tilesY, tilesX, { arena: ctx.offsets[node.y] }, node.relu],
-      work,
-    },
+    five
+      ? { ...output, kernel: 'f32_winograd_2x2_5x5_output_nhwc__simd128', args: outputArgs }
+      : { ...output, kernel: 'f32_winograd_2x2_3x3_output_nhwc__simd128', args: outputArgs },
   ];
 }
 
