@@ -3,9 +3,9 @@
 //
 //   node bench/cnn-detector-layers.mjs [--sizes 720x620,1500x1200] [--runs 9] [--model vehicle]
 //
-// Prints the machine's SIMD peak, then per size one table: each step's
-// multiply-adds, median ms, GFLOP/s and % of the peak of as many cores as
-// threads. The runs of the two thread counts alternate (the machine may be
+// Prints the machine's SIMD peak, then per size one table: each layer's
+// multiply-adds (as dlib counts them, and as executed: Winograd executes
+// fewer), median ms, GFLOP/s and % of the peak of as many cores as threads. The runs of the two thread counts alternate (the machine may be
 // shared: interleaved medians, ratios within one run). The net is read with
 // a plain RGB input layer (the pyramid input is the detector's business, not
 // the convolutions'). Run `npm run build` first.
@@ -57,37 +57,59 @@ for (const { cols, rows } of sizes) {
       if (run >= WARMUP_RUNS) profiles[i].push(profile);
     }
   }
-  const steps = profiles[0][0];
-  const msOf = (i, step) => median(profiles[i].map((profile) => profile[step].ms));
-  const rowsOut = steps.map((step, s) => [
-    step.label.replace(/ \+affine/, ''),
-    fixed(step.macs / 1e6, 1),
-    ...networks.flatMap((network, i) => {
-      const ms = msOf(i, s);
-      const rate = gflops(step.macs, ms);
-      const top = peak && peakFor(peak, network.backend.relaxedSimd, network.backend.threads);
-      return [fixed(ms, 2), fixed(rate, 1), step.macs ? percent(rate, top) : '-'];
-    }),
-    fixed(msOf(0, s) / msOf(1, s), 2),
+  // One row per layer: a Winograd convolution's three steps summed.
+  const layers = [];
+  profiles[0][0].forEach((step, s) => {
+    const label = step.label.replace(/ \((winograd \w+|space to depth)\)$/, '').replace(/ \+affine/, '');
+    let layer = layers.at(-1);
+    if (layer?.label !== label) {
+      layer = { label, steps: [], macs: 0, layerMacs: step.layerMacs, winograd: false };
+      layers.push(layer);
+    }
+    layer.steps.push(s);
+    layer.winograd ||= step.label.includes('(winograd');
+    layer.macs += step.macs;
+  });
+  // Per network, per run: each layer's time; the medians per layer and of the runs' totals.
+  const layerMs = (i, layer) => median(profiles[i].map((profile) => layer.steps.reduce((sum, s) => sum + profile[s].ms, 0)));
+  const totalMs = (i) => median(profiles[i].map((profile) => profile.reduce((sum, step) => sum + step.ms, 0)));
+  const columns = (ms, macs, layerMacs, i) => {
+    const network = networks[i];
+    const top = peak && peakFor(peak, network.backend.relaxedSimd, network.backend.threads);
+    return [fixed(ms, 2), fixed(gflops(macs, ms), 1), percent(gflops(macs, ms), top), percent(gflops(layerMacs, ms), top)];
+  };
+  const rowsOut = layers.map((layer) => [
+    layer.label,
+    layer.winograd ? 'winograd' : 'direct',
+    fixed(layer.layerMacs / 1e6, 1),
+    fixed(layer.macs / 1e6, 1),
+    ...networks.flatMap((_, i) => columns(layerMs(i, layer), layer.macs, layer.layerMacs, i)),
+    fixed(layerMs(0, layer) / layerMs(1, layer), 2),
   ]);
-  const totals = networks.map((_, i) => steps.reduce((sum, _step, s) => sum + msOf(i, s), 0));
-  const macs = steps.reduce((sum, step) => sum + step.macs, 0);
+  const macs = layers.reduce((sum, layer) => sum + layer.macs, 0);
+  const layerMacs = layers.reduce((sum, layer) => sum + layer.layerMacs, 0);
   rowsOut.push([
     'total',
+    '',
+    fixed(layerMacs / 1e6, 1),
     fixed(macs / 1e6, 1),
-    ...networks.flatMap((network, i) => {
-      const rate = gflops(macs, totals[i]);
-      const top = peak && peakFor(peak, network.backend.relaxedSimd, network.backend.threads);
-      return [fixed(totals[i], 2), fixed(rate, 1), percent(rate, top)];
-    }),
-    fixed(totals[0] / totals[1], 2),
+    ...networks.flatMap((_, i) => columns(totalMs(i), macs, layerMacs, i)),
+    fixed(totalMs(0) / totalMs(1), 2),
   ]);
   const build = networks[0].backend.relaxedSimd ? 'relaxed' : 'plain';
   console.log(
     `\n${formatTable(
       `${modelName} with a plain RGB input, ${cols}x${rows} (width x height), batch 1, medians of ${runs} interleaved runs; ` +
-        `% of the ${build}-SIMD peak of as many cores as threads; MMAC: multiply-adds executed`,
-      ['step', 'MMAC', ...THREADS.flatMap((t) => [`${t}T ms`, `${t}T GFLOP/s`, `${t}T % peak`]), '1T/2T'],
+        `% of the ${build}-SIMD peak of as many cores as threads, counting the multiply-adds executed ("exec.") ` +
+        'and as dlib counts them (direct convolution)',
+      [
+        'layer',
+        'algorithm',
+        'dlib MMAC',
+        'exec. MMAC',
+        ...THREADS.flatMap((t) => [`${t}T ms`, `${t}T GFLOP/s`, `${t}T % exec.`, `${t}T % dlib`]),
+        '1T/2T',
+      ],
       rowsOut,
     )}`,
   );
