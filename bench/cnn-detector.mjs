@@ -40,6 +40,16 @@ if (!Number.isInteger(runs) || runs < 1) throw new Error(`--runs must be a posit
 if (!Number.isInteger(upsample) || upsample < 0) throw new Error(`--upsample must be 0 or more, got ${values.upsample}`);
 const photos = positionals.length ? positionals : DEFAULT_PHOTOS;
 
+/** One photo's rounds as one: the median of the medians, the best run, the largest peak RSS. */
+function mergeRounds(results) {
+  const merged = { ...results[0], ms: median(results.map((r) => r.ms)) };
+  for (const r of results) {
+    merged.bestMs = Math.min(merged.bestMs, r.bestMs);
+    merged.peakRssMiB = Math.max(merged.peakRssMiB, r.peakRssMiB);
+  }
+  return merged;
+}
+
 const rows = [];
 let nativeLine = 'dlib native: not measured';
 const modes = new Set();
@@ -60,17 +70,9 @@ for (const photo of photos) {
       );
     }
   }
-  const theirs = {
-    ...nativeRounds[0],
-    ms: median(nativeRounds.map((r) => r.ms)),
-    peakRssMiB: Math.max(...nativeRounds.map((r) => r.peakRssMiB)),
-  };
+  const theirs = mergeRounds(nativeRounds);
   const tiled = `${theirs.tiledWidth}x${theirs.tiledHeight}`;
-  const ours = oursRounds.map((results) => ({
-    ...results[0],
-    ms: median(results.map((r) => r.ms)),
-    peakRssMiB: Math.max(...results.map((r) => r.peakRssMiB)),
-  }));
+  const ours = oursRounds.map(mergeRounds);
   for (const [i, row] of ours.entries()) {
     modes.add(row.mode);
     if (row.threads !== threadCounts[i]) throw new Error(`dlib-wasm ran ${row.threads} thread(s) where ${threadCounts[i]} were asked`);

@@ -34,7 +34,7 @@ async function timed(step) {
     result = await step();
     times.push(performance.now() - start);
   }
-  return { ms: median(times), bestMs: Math.min(...times), result };
+  return { ms: median(times), bestMs: times.reduce((best, ms) => Math.min(best, ms)), result };
 }
 
 if (typeof dlibWasm.loadCnnFaceDetector === 'function') {

@@ -6,9 +6,10 @@ import { packWinogradWeights, winogradPositions, winogradTiles, winogradWeightMa
 import { expectExact, expectWithin, KERNEL_BUILDS, KernelHarness } from '../support/kernel-harness.js';
 import { floats, outputSize, random, randomCon, referenceConv } from '../support/reference-conv.js';
 
-// The Winograd F(2x2, 3x3) and F(2x2, 5x5) kernels called one by one as the plan calls them
+// The Winograd F(2x2, 3x3) and F(2x2, 5x5) kernels called one by one
 // (filter pack, input transform, the 16 or 36 batched igemms, output
-// transform), against the direct convolution in float64.
+// transform), against the direct convolution in float64; and
+// f32_winograd_2x2_nhwc, which the plan calls, against them.
 //
 // Tolerance, element by element: 16 * (k²C + 1) * 2^-23 * sum |x * w| over the
 // output's window (+ |bias|). The direct GEMM's bound is (k²C + 1) * 2^-23 *
@@ -158,16 +159,18 @@ describe.each(KERNEL_BUILDS)('Winograd F(2x2, 3x3) kernels (%s build)', (build) 
       const y = h.alloc(2 * oh * ow * cc.f * 4);
       const ind = matrixIndirection(tiles, vRow, cc.c);
       const blocks = Math.ceil(mRow / IGEMM_NR);
+      const indirection = h.i32(ind.offsets);
+      const gemmBias = h.zeros(blocks * IGEMM_NR * 4);
 
       inputTransform(x, zero, cc.hh, cc.ww, cc.c, py, px, tilesY, tilesX, v, vMatrixBytes, 0, tiles);
       h.k.f32_igemm_4x8_batched__simd128(
         v,
         zero,
-        h.i32(ind.offsets),
+        indirection,
         1,
         cc.c,
         w,
-        h.zeros(blocks * IGEMM_NR * 4),
+        gemmBias,
         m,
         mRow,
         tiles,
@@ -224,6 +227,46 @@ describe.each(KERNEL_BUILDS)('Winograd F(2x2, 3x3) kernels (%s build)', (build) 
       }
       expectExact(h.readF32(y, 2 * oh * ow * cc.f), whole, 'output split by tiles');
       expect(tiles).toBeGreaterThan(1);
+
+      // The whole convolution in one kernel, a few tiles at a time, in any ranges of groups of 4 tiles: the same bits.
+      const groups = ind.tiles;
+      for (const cut of [groups, Math.floor(groups / 2)]) {
+        new Float32Array(h.memory.buffer, y, 2 * oh * ow * cc.f).fill(Number.NaN);
+        for (const [a, b] of [
+          [cut, groups],
+          [0, cut],
+        ]) {
+          h.k.f32_winograd_2x2_nhwc__simd128(
+            cc.size,
+            x,
+            zero,
+            cc.hh,
+            cc.ww,
+            cc.c,
+            py,
+            px,
+            tilesY,
+            tilesX,
+            tiles,
+            v2,
+            vMatrixBytes,
+            indirection,
+            w,
+            matrixBytes,
+            gemmBias,
+            m,
+            mMatrixBytes,
+            biasAt,
+            cc.f,
+            y,
+            true,
+            a,
+            b,
+          );
+        }
+        expectExact(h.readF32(y, 2 * oh * ow * cc.f), whole, `f32_winograd_2x2_nhwc, groups split at ${cut}`);
+      }
+      h.expectGuardsIntact();
     },
   );
 });

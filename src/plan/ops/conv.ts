@@ -1,8 +1,7 @@
 import { sizeOf } from '../graph.js';
 import { convIndirection, matrixIndirection } from '../indirection.js';
-import { IGEMM_NR, packConvWeights, packConvWeightsPerOutput, type PackedWeights } from '../pack-weights.js';
-import type { ItemArgs } from '../../engine/parallel-call.js';
-import type { NodeStep, PlannedArg, StepArgs } from '../plan-step.js';
+import { IGEMM_MR, IGEMM_NR, packConvWeights, packConvWeightsPerOutput, type PackedWeights } from '../pack-weights.js';
+import type { NodeStep } from '../plan-step.js';
 import {
   packWinogradWeights,
   prefersWinograd,
@@ -11,12 +10,10 @@ import {
   winogradTiles,
   winogradWeightMatrixBytes,
 } from '../winograd.js';
-import { directStep, igemmStep } from './igemm.js';
+import { directStep } from './igemm.js';
 import { type LoweringContext, type NodeOf, type OpLowering, outputLabel } from './op-lowering.js';
 
 type ConvNode = NodeOf<'conv'>;
-type InputTransform = 'f32_winograd_2x2_3x3_input_nhwc__simd128';
-type OutputTransform = 'f32_winograd_2x2_3x3_output_nhwc__simd128';
 
 const F32 = 4;
 
@@ -43,14 +40,15 @@ function matrixStride(bytes: number): number {
 }
 
 /**
- * A 3x3 (5x5) stride-1 convolution as Winograd F(2x2, 3x3) (F(2x2, 5x5)):
- * the input transform into V `[16][tiles][C]` (36), the 16 (36)
- * transform-domain GEMMs into M `[16][tiles][K]` (one igemm step over all), the output transform with
- * the bias and ReLU. V and M are scratch buffers of the arena, dead after the
- * conv; their matrices are laid out for the plan's batch, so that their
- * offsets do not depend on the samples in a run.
+ * A 3x3 (5x5) stride-1 convolution as Winograd F(2x2, 3x3) (F(2x2, 5x5)), one
+ * step of f32_winograd_2x2_nhwc: the input transform into V `[16][tiles][C]`
+ * (36), the 16 (36) transform-domain GEMMs into M `[16][tiles][K]`, the
+ * output transform with the bias and ReLU, a few tiles at a time. V and M are
+ * scratch buffers of the arena, dead after the conv; their matrices are laid
+ * out for the plan's batch, so that their offsets do not depend on the
+ * samples in a run.
  */
-function winogradSteps(node: ConvNode, label: string, key: string, ctx: LoweringContext): NodeStep[] {
+function winogradStep(node: ConvNode, label: string, key: string, ctx: LoweringContext): NodeStep {
   const l = node.layer;
   const xs = ctx.shapes[node.x];
   const ys = ctx.shapes[node.y];
@@ -74,69 +72,46 @@ function winogradSteps(node: ConvNode, label: string, key: string, ctx: Lowering
   const w = ctx.constant(`${key}:winograd:w`, () => weights().w, ctx.weights);
   const bias = ctx.constant(`${key}:winograd:bias`, () => weights().bias, ctx.weights);
   const blocks = Math.ceil(l.numFilters / IGEMM_NR);
-  const work = { perSample: tilesPerSample, granule: 1 };
-  const input = { label: `${label} (winograd input)`, macs: 0, work };
-  const inputArgs: StepArgs<ItemArgs<InputTransform>, PlannedArg> = [
-    { arena: ctx.offsets[node.x] },
-    ctx.zero,
-    xs.h,
-    xs.w,
-    xs.c,
-    l.padY,
-    l.padX,
-    tilesY,
-    tilesX,
-    { arena: v },
-    vMatrixBytes,
-  ];
-  const output = { label: `${label} (winograd output)`, macs: 0, work };
-  const outputArgs: StepArgs<ItemArgs<OutputTransform>, PlannedArg> = [
-    { arena: m },
-    mMatrixBytes,
-    bias,
-    l.numFilters,
-    ys.h,
-    ys.w,
-    tilesY,
-    tilesX,
-    { arena: ctx.offsets[node.y] },
-    node.relu,
-  ];
-  // The transforms of both sizes take the same arguments.
-  const five = l.kernelRows === 5;
-  return [
-    five
-      ? { ...input, kernel: 'f32_winograd_2x2_5x5_input_nhwc__simd128', args: inputArgs }
-      : { ...input, kernel: 'f32_winograd_2x2_3x3_input_nhwc__simd128', args: inputArgs },
-    igemmStep(
-      {
-        label: `${label} (winograd gemms)`,
-        macs: winogradMacs(l, ys),
-        x: v,
-        y: m,
-        outputs: mRowFloats,
-        relu: false,
-        pixelsPerSample: tilesPerSample,
-        indirection: ctx.constant(
-          `${key}:winograd:indirection:${ctx.planKey}`,
-          () => matrixIndirection(tiles, vRowFloats, l.inputChannels).offsets,
-          'plan',
-        ),
-        taps: 1,
-        tapChannels: l.inputChannels,
-        w,
-        bias: ctx.constant(`zeros:${blocks * IGEMM_NR}`, () => new Float32Array(blocks * IGEMM_NR)),
-        batch: { count: positions, xStride: vMatrixBytes, wStride: winogradWeightMatrixBytes(l), yStride: mMatrixBytes },
-      },
-      ctx,
-    ),
-    five
-      ? { ...output, kernel: 'f32_winograd_2x2_5x5_output_nhwc__simd128', args: outputArgs }
-      : { ...output, kernel: 'f32_winograd_2x2_3x3_output_nhwc__simd128', args: outputArgs },
-  ];
+  const indirection = ctx.constant(
+    `${key}:winograd:indirection:${ctx.planKey}`,
+    () => matrixIndirection(tiles, vRowFloats, l.inputChannels).offsets,
+    'plan',
+  );
+  const gemmBias = ctx.constant(`zeros:${blocks * IGEMM_NR}`, () => new Float32Array(blocks * IGEMM_NR));
+  return {
+    label: `${label} (winograd)`,
+    macs: winogradMacs(l, ys),
+    kernel: 'f32_winograd_2x2_nhwc__simd128',
+    args: [
+      l.kernelRows,
+      { arena: ctx.offsets[node.x] },
+      ctx.zero,
+      xs.h,
+      xs.w,
+      xs.c,
+      l.padY,
+      l.padX,
+      tilesY,
+      tilesX,
+      { perSample: tilesPerSample },
+      { arena: v },
+      vMatrixBytes,
+      indirection,
+      w,
+      winogradWeightMatrixBytes(l),
+      gemmBias,
+      { arena: m },
+      mMatrixBytes,
+      bias,
+      l.numFilters,
+      { arena: ctx.offsets[node.y] },
+      node.relu,
+    ],
+    work: { perSample: tilesPerSample, granule: IGEMM_MR },
+  };
 }
 
-/** A con layer (with any affine or bn and relu folded in): one igemm, or a Winograd convolution's three steps. */
+/** A con layer (with any affine or bn and relu folded in): one igemm, or one Winograd convolution. */
 export const conv: OpLowering<'conv'> = {
   op: 'conv',
   elementwise: false,
@@ -149,7 +124,7 @@ export const conv: OpLowering<'conv'> = {
     const ys = ctx.shapes[node.y];
     const label = `layer<${l.index}> con ${l.kernelRows}x${l.kernelCols}/${l.strideY} ${l.inputChannels}${node.scale ? ' +affine' : ''}${node.relu ? ' +relu' : ''} ${outputLabel(node, ctx.shapes)}`;
     const key = `${ctx.key}:${l.index}`;
-    if (prefersWinograd(l, ys, ctx.batch)) return winogradSteps(node, label, key, ctx);
+    if (prefersWinograd(l, ys, ctx.batch)) return [winogradStep(node, label, key, ctx)];
     // The indirection depends on the size and batch; so do the weights where taps read only padding.
     const indirection = convIndirection(l, xs, ys, ctx.batch);
     const allTaps = indirection.positions.length === l.kernelRows * l.kernelCols;

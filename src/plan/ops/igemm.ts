@@ -5,7 +5,7 @@ import { IGEMM_MR, IGEMM_NR, type PackedWeights } from '../pack-weights.js';
 import type { ConstantRef, NodeStep, PlannedArg, StepArgs } from '../plan-step.js';
 import type { LoweringContext } from './op-lowering.js';
 
-/** The operands of an igemm step; with `batch`, of a batch of igemms (see the batched kernel). */
+/** The operands of an igemm step. */
 export interface IgemmOperands {
   label: string;
   macs: number;
@@ -21,11 +21,9 @@ export interface IgemmOperands {
   bias: ConstantRef;
   /** Weights packed per output channel for f32_igemm_4x1c4 (a layer of very few outputs), not in blocks of 8. */
   perOutput?: boolean;
-  batch?: { count: number; xStride: number; wStride: number; yStride: number };
 }
 
 export function igemmStep(gemm: IgemmOperands, ctx: LoweringContext): NodeStep {
-  const { batch } = gemm;
   const outputsPerBlock = gemm.perOutput ? 1 : IGEMM_NR;
   const blocks = Math.ceil(gemm.outputs / outputsPerBlock);
   const args: StepArgs<BlockArgs<'f32_igemm_4x8__simd128'>, PlannedArg> = [
@@ -52,13 +50,7 @@ export function igemmStep(gemm: IgemmOperands, ctx: LoweringContext): NodeStep {
       splitBlocks: blocks * outputsPerBlock > ctx.batch * gemm.pixelsPerSample,
     },
   };
-  if (gemm.perOutput) {
-    if (batch) throw new Error('f32_igemm_4x1c4 has no batched form');
-    return { ...common, kernel: 'f32_igemm_4x1c4__simd128', args };
-  }
-  return batch
-    ? { ...common, kernel: 'f32_igemm_4x8_batched__simd128', args: [...args, batch.count, batch.xStride, batch.wStride, batch.yStride] }
-    : { ...common, kernel: 'f32_igemm_4x8__simd128', args };
+  return gemm.perOutput ? { ...common, kernel: 'f32_igemm_4x1c4__simd128', args } : { ...common, kernel: 'f32_igemm_4x8__simd128', args };
 }
 
 /** The tensors and weights of a convolution or fc layer computed as one igemm. */
