@@ -2,12 +2,13 @@
 // instead of its image pyramid: what its convolutions see, on an image of the
 // size of the tiled pyramid, until the pyramid input itself is measured.
 import { readFileSync } from 'node:fs';
-import { DlibNetwork, readDlibNetwork } from '../../dist/index.js';
+import { DlibNetwork, readDlibNetworkPrefix } from '../../dist/index.js';
 
 /** `name` of test/fixtures/dlib-models, its input layer replaced by input_rgb_image with the same mean. */
 export async function loadPlainInputDetector(name, options) {
   const bytes = readFileSync(new URL(`../../test/fixtures/dlib-models/${name}.dat`, import.meta.url));
-  const d = readDlibNetwork(bytes);
+  // The prefix: the vehicle detectors' files hold a shape predictor after the net.
+  const d = readDlibNetworkPrefix(bytes).description;
   return DlibNetwork.create({ ...d, input: { kind: 'input_rgb_image', index: d.input.index, mean: d.input.mean } }, options);
 }
 
