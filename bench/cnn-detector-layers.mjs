@@ -21,7 +21,8 @@ const MODELS = {
   vehicle: 'mmod_front_and_rear_end_vehicle_detector',
 };
 const THREADS = [1, 2];
-const WARMUP_RUNS = 2;
+/** Warm-up runs of each network: V8 runs wasm as Liftoff's baseline code until TurboFan's is ready. */
+const WARMUP_RUNS = 5;
 
 const { values } = parseArgs({
   options: {

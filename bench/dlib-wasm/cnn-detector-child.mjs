@@ -3,7 +3,7 @@
 // has it (the photo decoded, `detect(image, { upsample })`), otherwise the
 // detector's net with a plain RGB input on an image of the tiled pyramid's
 // size (WxH, as dlib native reports it). Reports the median and best ms of R
-// runs after a warm-up, the faces (detector only), the threads used and the peak RSS.
+// runs after a warm-up (see WARMUP_MS), the faces (detector only), the threads used and the peak RSS.
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import * as dlibWasm from '../../dist/index.js';
@@ -25,8 +25,17 @@ const threads = Number(values.threads);
 const runs = Number(values.runs);
 const upsample = Number(values.upsample);
 
+/**
+ * Warm-up: at least this many runs and this long. V8 runs a wasm function as
+ * Liftoff's baseline code until it has been hot for a while and TurboFan's
+ * code is ready (measured: the 2nd to 4th runs 1.2-1.7x slower than later ones).
+ */
+const WARMUP_RUNS = 3;
+const WARMUP_MS = 2000;
+
 async function timed(step) {
-  await step();
+  const warmupStart = performance.now();
+  for (let run = 0; run < WARMUP_RUNS || performance.now() - warmupStart < WARMUP_MS; run++) await step();
   const times = [];
   let result;
   for (let run = 0; run < runs; run++) {
