@@ -1,10 +1,13 @@
-import { sizeOf } from '../graph.js';
+import type { ConLayer } from '../../dlib/network-description.js';
+import { type Shape, sizeOf } from '../graph.js';
 import { convIndirection, matrixIndirection } from '../indirection.js';
 import { IGEMM_MR, IGEMM_NR, packConvWeights, packConvWeightsPerOutput, type PackedWeights } from '../pack-weights.js';
 import type { NodeStep } from '../plan-step.js';
 import {
   packWinogradWeights,
+  prefersSpaceToDepthWinograd,
   prefersWinograd,
+  spaceToDepthLayer,
   winogradMacs,
   winogradPositions,
   winogradTiles,
@@ -48,9 +51,15 @@ function matrixStride(bytes: number): number {
  * out for the plan's batch, so that their offsets do not depend on the
  * samples in a run.
  */
-function winogradStep(node: ConvNode, label: string, key: string, ctx: LoweringContext): NodeStep {
-  const l = node.layer;
-  const xs = ctx.shapes[node.x];
+function winogradStep(
+  node: ConvNode,
+  l: ConLayer,
+  x: { offset: number; shape: Shape },
+  label: string,
+  key: string,
+  ctx: LoweringContext,
+): NodeStep {
+  const xs = x.shape;
   const ys = ctx.shapes[node.y];
   const { tilesY, tilesX } = winogradTiles(ys);
   const tilesPerSample = tilesY * tilesX;
@@ -84,7 +93,7 @@ function winogradStep(node: ConvNode, label: string, key: string, ctx: LoweringC
     kernel: 'f32_winograd_2x2_nhwc__simd128',
     args: [
       l.kernelRows,
-      { arena: ctx.offsets[node.x] },
+      { arena: x.offset },
       ctx.zero,
       xs.h,
       xs.w,
@@ -111,6 +120,30 @@ function winogradStep(node: ConvNode, label: string, key: string, ctx: LoweringC
   };
 }
 
+/**
+ * A 5x5 stride-2 convolution as the space to depth of its input (a scratch
+ * buffer of the arena) and Winograd F(2x2, 3x3) over it (see spaceToDepthLayer).
+ */
+function spaceToDepthSteps(node: ConvNode, folded: ConLayer, label: string, key: string, ctx: LoweringContext): NodeStep[] {
+  const xs = ctx.shapes[node.x];
+  const shape = { h: Math.ceil(xs.h / 2), w: Math.ceil(xs.w / 2), c: 4 * xs.c };
+  const offset = ctx.arena.allocate(sizeOf(shape) * F32 * ctx.batch);
+  const steps: NodeStep[] = [
+    {
+      label: `${label} (space to depth)`,
+      macs: 0,
+      kernel: 'f32_space_to_depth_2x2_nhwc',
+      args: [{ arena: ctx.offsets[node.x] }, xs.h, xs.w, xs.c, { arena: offset }],
+      work: { perSample: shape.h, granule: 1 },
+    },
+    // Its own weight keys: the folded layer's filters, not the layer's.
+    winogradStep(node, folded, { offset, shape }, label, `${key}:space-to-depth`, ctx),
+  ];
+  // Free only now: the Winograd scratch buffers must not overlap it.
+  ctx.arena.free(offset);
+  return steps;
+}
+
 /** A con layer (with any affine or bn and relu folded in): one igemm, or one Winograd convolution. */
 export const conv: OpLowering<'conv'> = {
   op: 'conv',
@@ -124,7 +157,9 @@ export const conv: OpLowering<'conv'> = {
     const ys = ctx.shapes[node.y];
     const label = `layer<${l.index}> con ${l.kernelRows}x${l.kernelCols}/${l.strideY} ${l.inputChannels}${node.scale ? ' +affine' : ''}${node.relu ? ' +relu' : ''} ${outputLabel(node, ctx.shapes)}`;
     const key = `${ctx.key}:${l.index}`;
-    if (prefersWinograd(l, ys, ctx.batch)) return [winogradStep(node, label, key, ctx)];
+    if (prefersWinograd(l, ys, ctx.batch)) return [winogradStep(node, l, { offset: ctx.offsets[node.x], shape: xs }, label, key, ctx)];
+    const folded = spaceToDepthLayer(l);
+    if (folded && prefersSpaceToDepthWinograd(l, folded, ys, ctx.batch)) return spaceToDepthSteps(node, folded, label, key, ctx);
     // The indirection depends on the size and batch; so do the weights where taps read only padding.
     const indirection = convIndirection(l, xs, ys, ctx.batch);
     const allTaps = indirection.positions.length === l.kernelRows * l.kernelCols;
