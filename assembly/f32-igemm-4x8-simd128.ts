@@ -30,7 +30,7 @@ export function f32_igemm_4x8__simd128(
 }
 
 /**
- * `batch` igemms of the same shape, indirection and bias (as the 16
+ * `batch` igemms of the same shape, indirection and bias (as the 16 or 36
  * transform-domain GEMMs of a Winograd convolution): GEMM g reads
  * x + g*xBatchStride and w + g*wBatchStride and writes y + g*yBatchStride
  * (in bytes).

@@ -2,8 +2,13 @@
 // memory, sizes and a range of work items (so that threads can share a
 // layer); they allocate nothing and know nothing of dlib.
 export { f32_igemm_4x8__simd128, f32_igemm_4x8_batched__simd128 } from './f32-igemm-4x8-simd128';
+export { f32_igemm_4x1c4__simd128 } from './f32-igemm-4x1c4-simd128';
 export { f32_winograd_2x2_3x3_input_nhwc__simd128 } from './f32-winograd-2x2-3x3-input-nhwc-simd128';
 export { f32_winograd_2x2_3x3_output_nhwc__simd128 } from './f32-winograd-2x2-3x3-output-nhwc-simd128';
+export { f32_winograd_2x2_5x5_input_nhwc__simd128 } from './f32-winograd-2x2-5x5-input-nhwc-simd128';
+export { f32_winograd_2x2_5x5_output_nhwc__simd128 } from './f32-winograd-2x2-5x5-output-nhwc-simd128';
+export { f32_winograd_2x2_nhwc__simd128 } from './f32-winograd-2x2-nhwc-simd128';
+export { f32_space_to_depth_2x2_nhwc } from './f32-space-to-depth-2x2-nhwc';
 export { f32_pool2d_nhwc__simd128 } from './f32-pool2d-nhwc-simd128';
 export { f32_add_zero_extend_nhwc__simd128 } from './f32-add-zero-extend-nhwc-simd128';
 export { f32_scale_shift_nhwc__simd128, f32_relu__simd128 } from './f32-scale-shift-nhwc-simd128';

@@ -23,6 +23,10 @@ const cases: (Geometry & { positions: number[] })[] = [
   { inputs: 6, filters: 8, size: 3, stride: 1, pad: [1, 0], h: 1, w: 5, positions: [3, 4, 5] },
   // 5x5 over 1x3 with padding 2: only the middle kernel row reaches the input, with all its columns.
   { inputs: 4, filters: 9, size: 5, stride: 1, pad: [2, 2], h: 1, w: 3, positions: [10, 11, 12, 13, 14] },
+  // One filter (a detector's last layer, f32_igemm_4x1c4), its top and bottom kernel rows on padding only.
+  { inputs: 7, filters: 1, size: 5, stride: 1, pad: [2, 2], h: 1, w: 3, positions: [10, 11, 12, 13, 14] },
+  // Two filters over whole kernel rows (no horizontal padding), every row live.
+  { inputs: 5, filters: 2, size: 3, stride: 1, pad: [1, 0], h: 3, w: 5, positions: [0, 1, 2, 3, 4, 5, 6, 7, 8] },
   // Every tap reads the input somewhere: nothing left out.
   { inputs: 3, filters: 8, size: 3, stride: 1, pad: [1, 1], h: 4, w: 4, positions: [0, 1, 2, 3, 4, 5, 6, 7, 8] },
 ];

@@ -33,7 +33,7 @@ function summarize(profiles) {
   profiles[0].forEach((step, index) => {
     const ms = median(profiles.map((timings) => timings[index].ms));
     add(shapes, step.label.replace(/^layer<\d+> /, ''), step, ms);
-    const layer = step.label.replace(/ \(winograd \w+\)$/, '');
+    const layer = step.label.replace(/ \(winograd\)$/, '');
     const row = add(layerShapes, layer.replace(/^layer<\d+> /, ''), step, ms);
     if (!layersSeen.has(layer)) {
       layersSeen.add(layer);

@@ -5,6 +5,12 @@
 //
 //   dlib-bench --models DIR --landmarks68 FILE --chips DIR --photos DIR
 //              --runs N [--batches 1,16] PHOTO...
+//   dlib-bench --cnn-detector FILE [--upsample U] --photos DIR --runs N PHOTO...
+//
+// The second form times dlib's CNN face detector (mmod_human_face_detector.dat,
+// the net of dlib's dnn_mmod_face_detection_ex.cpp): each photo upsampled U
+// times with pyramid_up, then net(image), as the example does; with the
+// size of the tiled pyramid image the net's convolutions run on.
 //
 // Each figure is the median of N runs after one warm-up run. OpenBLAS is held
 // to one thread (the JSON says how many it reports); dlib itself runs the
@@ -63,6 +69,15 @@ template <typename input> using stage256b = res<256, res<256, res_down<256, inpu
 template <typename input> using stage128 = res<128, res<128, res_down<128, input>>>;
 template <typename input> using stage64 = res<64, res<64, res<64, res_down<64, input>>>>;
 template <typename input> using stage32 = res<32, res<32, res<32, input>>>;
+
+// dlib's CNN face detector, as dnn_mmod_face_detection_ex.cpp declares it.
+template <long num_filters, typename SUBNET> using con5d = con<num_filters, 5, 5, 2, 2, SUBNET>;
+template <long num_filters, typename SUBNET> using con5 = con<num_filters, 5, 5, 1, 1, SUBNET>;
+template <typename SUBNET>
+using downsampler = relu<affine<con5d<32, relu<affine<con5d<32, relu<affine<con5d<16, SUBNET>>>>>>>>>;
+template <typename SUBNET> using rcon5 = relu<affine<con5<45, SUBNET>>>;
+using mmod_face_net =
+    loss_mmod<con<1, 9, 9, 1, 1, rcon5<rcon5<rcon5<downsampler<input_rgb_image_pyramid<pyramid_down<6>>>>>>>>;
 
 using face_net = loss_metric<fc_no_bias<128, avg_pool_everything<stage256a<stage256b<stage128<stage64<stage32<
     max_pool<3, 3, 2, 2, relu<affine<con<32, 7, 7, 2, 2, input_rgb_image_sized<150>>>>>>>>>>>>>;
@@ -123,8 +138,9 @@ std::vector<int> parse_batches(const std::string& list) {
 }
 
 struct options {
-    std::string models, landmarks68, chips, photos;
+    std::string models, landmarks68, chips, photos, cnn_detector;
     int runs = 5;
+    int upsample = 0;
     std::vector<int> batches{1, 16};
     std::vector<std::string> photo_names;
 };
@@ -134,18 +150,24 @@ options parse_options(int argc, char** argv) {
     std::map<std::string, std::string*> strings{{"--models", &parsed.models},
                                                 {"--landmarks68", &parsed.landmarks68},
                                                 {"--chips", &parsed.chips},
-                                                {"--photos", &parsed.photos}};
+                                                {"--photos", &parsed.photos},
+                                                {"--cnn-detector", &parsed.cnn_detector}};
     for (int i = 1; i < argc; ++i) {
         const std::string arg = argv[i];
         const bool has_value = i + 1 < argc;
         if (strings.count(arg) && has_value) *strings[arg] = argv[++i];
         else if (arg == "--runs" && has_value) parsed.runs = std::stoi(argv[++i]);
+        else if (arg == "--upsample" && has_value) parsed.upsample = std::stoi(argv[++i]);
         else if (arg == "--batches" && has_value) parsed.batches = parse_batches(argv[++i]);
         else if (arg.rfind("--", 0) == 0) throw std::runtime_error("unknown or incomplete option " + arg);
         else parsed.photo_names.push_back(arg);
     }
+    // The CNN detector's mode needs only its model and the photos.
+    const bool cnn = !parsed.cnn_detector.empty();
     for (const auto& [name, value] : strings)
-        if (value->empty()) throw std::runtime_error(name + " is required");
+        if (value->empty() && (!cnn || name == "--photos") && name != "--cnn-detector")
+            throw std::runtime_error(name + " is required");
+    if (parsed.upsample < 0) throw std::runtime_error("--upsample must be at least 0");
     if (parsed.runs < 1) throw std::runtime_error("--runs must be at least 1");
     return parsed;
 }
@@ -174,11 +196,57 @@ double median_ms(int runs, const std::function<void()>& step) {
     return median(times);
 }
 
+std::string rusage_peak_rss_mib() {
+    rusage usage{};
+    getrusage(RUSAGE_SELF, &usage);
+    return json_number(usage.ru_maxrss / 1024.0);
+}
+
+// The CNN face detector on each photo: pyramid_up `upsample` times (not timed), then net(image): the
+// median and the best of the runs after a warm-up (a run can only be slowed down by other processes).
+int run_cnn_detector(const options& opts) {
+    auto start = clock_type::now();
+    mmod_face_net net;
+    deserialize(opts.cnn_detector) >> net;
+    const double net_load_ms = ms_since(start);
+    std::ostringstream out;
+    out << "{\"dlib\":" << json_string(std::to_string(DLIB_MAJOR_VERSION) + "." + std::to_string(DLIB_MINOR_VERSION) + "." +
+                                       std::to_string(DLIB_PATCH_VERSION))
+        << ",\"compiler\":" << json_string(__VERSION__) << ",\"openblasConfig\":" << json_string(openblas_get_config())
+        << ",\"openblasThreads\":" << openblas_get_num_threads() << ",\"runs\":" << opts.runs
+        << ",\"upsample\":" << opts.upsample << ",\"netLoadMs\":" << json_number(net_load_ms) << ",\"photos\":[";
+    for (size_t p = 0; p < opts.photo_names.size(); ++p) {
+        const std::string& photo = opts.photo_names[p];
+        matrix<rgb_pixel> image;
+        load_image(image, opts.photos + "/" + photo);
+        for (int u = 0; u < opts.upsample; ++u) pyramid_up(image);
+        resizable_tensor tiled;
+        net.input_layer().to_tensor(&image, &image + 1, tiled);
+        size_t faces = 0;
+        faces = net(image).size();  // warm-up
+        std::vector<double> times;
+        for (int r = 0; r < opts.runs; ++r) {
+            const auto run_start = clock_type::now();
+            net(image);
+            times.push_back(ms_since(run_start));
+        }
+        out << (p ? "," : "") << "{\"photo\":" << json_string(photo) << ",\"width\":" << image.nc()
+            << ",\"height\":" << image.nr() << ",\"tiledWidth\":" << tiled.nc() << ",\"tiledHeight\":" << tiled.nr()
+            << ",\"faces\":" << faces << ",\"ms\":" << json_number(median(times))
+            << ",\"bestMs\":" << json_number(*std::min_element(times.begin(), times.end()))
+            << ",\"peakRssMiB\":" << rusage_peak_rss_mib() << "}";
+    }
+    out << "],\"peakRssMiB\":" << rusage_peak_rss_mib() << "}\n";
+    std::cout << out.str();
+    return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) try {
     const options opts = parse_options(argc, argv);
     openblas_set_num_threads(1);
+    if (!opts.cnn_detector.empty()) return run_cnn_detector(opts);
 
     const int largest_batch = *std::max_element(opts.batches.begin(), opts.batches.end());
     const auto chips = load_chips(opts.chips, largest_batch);

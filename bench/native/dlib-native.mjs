@@ -54,3 +54,21 @@ export function measureDlibNative({ batches, photos = [], runs }) {
   const output = execFileSync(BINARY, args, { env: { ...process.env, OPENBLAS_NUM_THREADS: '1' }, encoding: 'utf8' });
   return { available: true, compileFlags: COMPILE_FLAGS.join(' '), ...JSON.parse(output) };
 }
+
+/**
+ * dlib native's CNN face detector (`net(image)` after `upsample` pyramid_ups)
+ * on one photo of test/fixtures/photos, in a process of its own so that its
+ * peak RSS is that photo's: the median ms of `runs` after a warm-up, the
+ * faces, the photo's and the tiled pyramid's sizes.
+ */
+export function measureDlibCnnDetector({ photo, upsample, runs }) {
+  const built = buildDlibBench();
+  if (!built.available) return built;
+  const folder = (path) => new URL(path, root).pathname;
+  const args = [
+    ...['--cnn-detector', folder('test/fixtures/dlib-models/mmod_human_face_detector.dat'), '--upsample', String(upsample)],
+    ...['--photos', folder('test/fixtures/photos'), '--runs', String(runs), photo],
+  ];
+  const output = execFileSync(BINARY, args, { env: { ...process.env, OPENBLAS_NUM_THREADS: '1' }, encoding: 'utf8' });
+  return { available: true, compileFlags: COMPILE_FLAGS.join(' '), ...JSON.parse(output) };
+}

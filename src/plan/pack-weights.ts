@@ -75,6 +75,36 @@ export function packConvWeights(
   return { w: { floats: Math.ceil(outputs / IGEMM_NR) * k * IGEMM_NR, write }, bias: foldedBias(outputs, layer.bias, scale, shift) };
 }
 
+/**
+ * A con layer's filters as f32_igemm_4x1c4 weights: `[outputs][taps][tapChannels
+ * rounded up to 4]`, zero-padded, K in (ky, kx, c) order over `positions`
+ * (all by default) as packConvWeights orders it, cut into taps of `tapChannels`.
+ */
+export function packConvWeightsPerOutput(
+  layer: ConLayer,
+  tapChannels: number,
+  scale?: Float32Array,
+  shift?: Float32Array,
+  positions = allPositions(layer),
+): PackedWeights {
+  const { inputChannels: c, kernelRows: kh, kernelCols: kw, numFilters: outputs, filters } = layer;
+  const k = c * positions.length;
+  const tapFloats = Math.ceil(tapChannels / 4) * 4;
+  const outputFloats = (k / tapChannels) * tapFloats;
+  const write = (w: Float32Array) => {
+    for (let o = 0; o < outputs; o++) {
+      const s = scale ? scale[o] : 1;
+      for (let kk = 0; kk < k; kk++) {
+        const channel = kk % c;
+        const position = positions[Math.floor(kk / c)];
+        const at = o * outputFloats + Math.floor(kk / tapChannels) * tapFloats + (kk % tapChannels);
+        w[at] = filters[(o * c + channel) * kh * kw + position] * s;
+      }
+    }
+  };
+  return { w: { floats: outputs * outputFloats, write }, bias: foldedBias(outputs, layer.bias, scale, shift) };
+}
+
 const allPositions = (layer: ConLayer) => [...Array(layer.kernelRows * layer.kernelCols).keys()];
 
 /**

@@ -1,17 +1,36 @@
 import type { ConLayer } from '../dlib/network-description.js';
+import type { WeightWriter } from './constant.js';
 import type { Shape } from './graph.js';
 import { foldedBias, IGEMM_MR, IGEMM_NR, type PackedWeights } from './pack-weights.js';
 
 /**
- * Winograd F(2x2, 3x3) convolution (Lavin and Gray, "Fast Algorithms for
- * Convolutional Neural Networks", 2015): each tile of 4x4 input pixels gives
- * 2x2 outputs of a 3x3 stride-1 convolution, as Aᵀ [(G g Gᵀ) ⊙ (Bᵀ d B)] A.
- * Summed over input channels, the elementwise products become 16 GEMMs, one
- * per position of the 4x4 transform domain, with 16 multiply-adds per 2x2
- * outputs and channel pair where the direct convolution has 36.
+ * Winograd F(2x2, 3x3) and F(2x2, 5x5) convolutions (Lavin and Gray, "Fast
+ * Algorithms for Convolutional Neural Networks", 2015): each tile of 4x4
+ * (6x6) input pixels gives 2x2 outputs of a 3x3 (5x5) stride-1 convolution,
+ * as Aᵀ [(G g Gᵀ) ⊙ (Bᵀ d B)] A. Summed over input channels, the elementwise
+ * products become 16 (36) GEMMs, one per position of the transform domain,
+ * with 16 (36) multiply-adds per 2x2 outputs and channel pair where the
+ * direct convolution has 36 (100).
  */
-export const WINOGRAD_POSITIONS = 16;
 const OUTPUT_TILE = 2;
+
+/** The kernel sizes with a Winograd transform (kernels of their own). */
+const SIZES = [3, 5];
+
+/** F(2x2, 5x5)'s G (points 0, ±1, ±2, ∞), 6x5. */
+const G_5X5 = [
+  [1 / 4, 0, 0, 0, 0],
+  [-1 / 6, -1 / 6, -1 / 6, -1 / 6, -1 / 6],
+  [-1 / 6, 1 / 6, -1 / 6, 1 / 6, -1 / 6],
+  [1 / 24, 1 / 12, 1 / 6, 1 / 3, 2 / 3],
+  [1 / 24, -1 / 12, 1 / 6, -1 / 3, 2 / 3],
+  [0, 0, 0, 0, 1],
+];
+
+/** Positions of a layer's transform domain: 16 for 3x3, 36 for 5x5. */
+export function winogradPositions(layer: ConLayer): number {
+  return (OUTPUT_TILE + layer.kernelRows - 1) ** 2;
+}
 
 /**
  * The least estimated cost of the direct convolution per unit of the
@@ -44,37 +63,96 @@ export function winogradTiles(output: Shape): { tilesY: number; tilesX: number }
 /** Multiply-adds of the transform-domain GEMMs of one sample. */
 export function winogradMacs(layer: ConLayer, output: Shape): number {
   const { tilesY, tilesX } = winogradTiles(output);
-  return WINOGRAD_POSITIONS * tilesY * tilesX * layer.inputChannels * layer.numFilters;
+  return winogradPositions(layer) * tilesY * tilesX * layer.inputChannels * layer.numFilters;
 }
 
-/** Whether a layer runs as Winograd at some input sizes: a 3x3 stride-1 convolution with enough channels. */
-function mayRunWinograd(layer: ConLayer): boolean {
-  if (layer.kernelRows !== 3 || layer.kernelCols !== 3 || layer.strideY !== 1 || layer.strideX !== 1) return false;
+/**
+ * Estimated cost of a convolution, per input channel and filter: a
+ * multiply-add per weight for each row of the GEMM (pixels, or tiles for
+ * Winograd, in whole igemm tiles) and the weight's read.
+ */
+function cost(weights: number, rows: number): number {
+  return weights * (Math.ceil(rows / IGEMM_MR) * IGEMM_MR + WEIGHT_READ_MACS);
+}
+
+/** A stride-1 convolution with a Winograd transform, of enough channels to pay for it. */
+function winogradCapable(layer: ConLayer): boolean {
+  const size = layer.kernelRows;
+  if (!SIZES.includes(size) || layer.kernelCols !== size || layer.strideY !== 1 || layer.strideX !== 1) return false;
   return layer.inputChannels >= MIN_CHANNELS && layer.numFilters >= MIN_CHANNELS;
+}
+
+/** A 5x5 stride-2 convolution without padding, which spaceToDepthLayer folds into a 3x3 stride-1 one. */
+function foldsToSpaceToDepth(layer: ConLayer): boolean {
+  const { kernelRows, kernelCols, strideY, strideX, padY, padX } = layer;
+  return kernelRows === 5 && kernelCols === 5 && strideY === 2 && strideX === 2 && padY === 0 && padX === 0;
 }
 
 /**
  * The output rows a layer computes together: a Winograd tile's where it may
- * run as Winograd (an output row's arithmetic depends on its place in the
- * tile), else 1.
+ * run as Winograd, directly or over its input's space to depth (an output
+ * row's arithmetic depends on its place in the tile), else 1.
  */
 export function rowsComputedTogether(layer: ConLayer): number {
-  return mayRunWinograd(layer) ? OUTPUT_TILE : 1;
+  if (winogradCapable(layer)) return OUTPUT_TILE;
+  const foldedCapable = 4 * layer.inputChannels >= MIN_CHANNELS && layer.numFilters >= MIN_CHANNELS;
+  return foldsToSpaceToDepth(layer) && foldedCapable ? OUTPUT_TILE : 1;
+}
+
+/** The estimated cost of a layer as Winograd, per input channel and filter of the layer given. */
+function winogradCost(layer: ConLayer, output: Shape, batch: number): number {
+  const { tilesY, tilesX } = winogradTiles(output);
+  return cost(winogradPositions(layer), batch * tilesY * tilesX);
+}
+
+/** Whether the plan computes a convolution as Winograd F(2x2, 3x3) or F(2x2, 5x5) (any padding), for batches of `batch`. */
+export function prefersWinograd(layer: ConLayer, output: Shape, batch: number): boolean {
+  if (!winogradCapable(layer)) return false;
+  const direct = cost(layer.kernelRows * layer.kernelCols, batch * output.h * output.w);
+  return direct >= MIN_SAVING * winogradCost(layer, output, batch);
 }
 
 /**
- * Whether the plan computes a convolution as Winograd F(2x2, 3x3) (any
- * padding), for batches of `batch`. Both ways cost, per weight, a
- * multiply-add for each row of the GEMM (pixels or tiles, in whole igemm
- * tiles) and the weight's read.
+ * A 5x5 stride-2 convolution without padding as the 3x3 stride-1 one over
+ * its input's space to depth by 2x2 (f32_space_to_depth_2x2_nhwc: 4C
+ * channels, input pixel (2Y + dy, 2X + dx) in channels (2dy + dx)C ..):
+ * filter position (a, b) of channel block (dy, dx) is the 5x5 filter's (2a +
+ * dy, 2b + dx), zero past its edge. Undefined for other layers.
  */
-export function prefersWinograd(layer: ConLayer, output: Shape, batch: number): boolean {
-  if (!mayRunWinograd(layer)) return false;
-  const { tilesY, tilesX } = winogradTiles(output);
-  const tileRows = (rows: number) => Math.ceil(rows / IGEMM_MR) * IGEMM_MR;
-  const direct = 9 * (tileRows(batch * output.h * output.w) + WEIGHT_READ_MACS);
-  const winograd = WINOGRAD_POSITIONS * (tileRows(batch * tilesY * tilesX) + WEIGHT_READ_MACS);
-  return direct >= MIN_SAVING * winograd;
+export function spaceToDepthLayer(layer: ConLayer): ConLayer | undefined {
+  if (!foldsToSpaceToDepth(layer)) return undefined;
+  const { inputChannels: c, numFilters: k } = layer;
+  const filters = new Float32Array(k * 4 * c * 9);
+  for (let o = 0; o < k; o++) {
+    for (let dy = 0; dy < 2; dy++) {
+      for (let dx = 0; dx < 2; dx++) {
+        for (let channel = 0; channel < c; channel++) {
+          const target = (o * 4 * c + (dy * 2 + dx) * c + channel) * 9;
+          for (let a = 0; 2 * a + dy < 5; a++) {
+            for (let b = 0; 2 * b + dx < 5; b++)
+              filters[target + a * 3 + b] = layer.filters[((o * c + channel) * 5 + 2 * a + dy) * 5 + 2 * b + dx];
+          }
+        }
+      }
+    }
+  }
+  return { ...layer, inputChannels: 4 * c, kernelRows: 3, kernelCols: 3, strideY: 1, strideX: 1, filters };
+}
+
+/**
+ * Whether the plan computes a 5x5 stride-2 convolution as Winograd F(2x2,
+ * 3x3) over its input's space to depth (see spaceToDepthLayer): 16 products
+ * per 2x2 outputs and 4 channel pairs, 64 where the direct convolution has
+ * 100, for the price of the copy and the transforms (measured on the face
+ * detector's 16- and 32-channel layers: 20-40% faster than the direct igemm,
+ * once the Winograd step kept its transform-domain rows in cache; as three
+ * steps it gained nothing).
+ */
+export function prefersSpaceToDepthWinograd(layer: ConLayer, folded: ConLayer, output: Shape, batch: number): boolean {
+  if (!winogradCapable(folded)) return false;
+  const direct = cost(layer.kernelRows * layer.kernelCols, batch * output.h * output.w);
+  // The folded layer has 4 input channels for each of the layer's.
+  return direct >= MIN_SAVING * 4 * winogradCost(folded, output, batch);
 }
 
 /**
@@ -89,18 +167,21 @@ export function winogradWeightMatrixBytes(layer: ConLayer): number {
 }
 
 /**
- * A 3x3 con layer's filters in the Winograd F(2x2, 3x3) transform domain,
- * U = G g Gᵀ per filter and channel (scaled after the transform), as 16 igemm
- * weight matrices `[blocks][C][8]`, winogradWeightMatrixBytes apart, one per
- * position ξ of the 4x4 domain; and the folded bias, which the output transform adds.
+ * A con layer's filters in the Winograd transform domain, U = G g Gᵀ per
+ * filter and channel (scaled after the transform), as 16 (36) igemm weight
+ * matrices `[blocks][C][8]`, winogradWeightMatrixBytes apart, one per
+ * position ξ of the domain; and the folded bias, which the output transform
+ * adds. 3x3 filters are transformed by a kernel (the face model's 256-channel
+ * layers have millions of weights), 5x5 ones here.
  */
 export function packWinogradWeights(layer: ConLayer, scale?: Float32Array, shift?: Float32Array): PackedWeights {
   const { inputChannels: c, numFilters: k } = layer;
   const blocks = Math.ceil(k / IGEMM_NR);
   const matrixBytes = winogradWeightMatrixBytes(layer);
+  if (layer.kernelRows === 5) return { w: winograd5x5Writer(layer, matrixBytes, scale), bias: foldedBias(k, layer.bias, scale, shift) };
   return {
     w: {
-      floats: (WINOGRAD_POSITIONS * matrixBytes) / 4,
+      floats: (winogradPositions(layer) * matrixBytes) / 4,
       inputs: scale ? [layer.filters, scale] : [layer.filters],
       pack: (target, [filters, scaleAt = 0]) => ({
         kernel: 'f32_winograd_2x2_3x3_filter_pack',
@@ -109,5 +190,39 @@ export function packWinogradWeights(layer: ConLayer, scale?: Float32Array, shift
       }),
     },
     bias: foldedBias(k, layer.bias, scale, shift),
+  };
+}
+
+/** U = G g Gᵀ of every 5x5 filter and channel in float64, rounded to float once, into the 36 matrices. */
+function winograd5x5Writer(layer: ConLayer, matrixBytes: number, scale?: Float32Array): WeightWriter {
+  const { inputChannels: c, numFilters: k, filters } = layer;
+  const matrixFloats = matrixBytes / 4;
+  const gg = new Float64Array(30);
+  return {
+    floats: 36 * matrixFloats,
+    write: (w) => {
+      for (let o = 0; o < k; o++) {
+        const s = scale ? scale[o] : 1;
+        for (let channel = 0; channel < c; channel++) {
+          const g = (o * c + channel) * 25;
+          // G g (6x5), then (G g) Gᵀ (6x6).
+          for (let i = 0; i < 6; i++) {
+            for (let j = 0; j < 5; j++) {
+              let sum = 0;
+              for (let r = 0; r < 5; r++) sum += G_5X5[i][r] * filters[g + r * 5 + j];
+              gg[i * 5 + j] = sum;
+            }
+          }
+          const lane = (Math.floor(o / IGEMM_NR) * c + channel) * IGEMM_NR + (o % IGEMM_NR);
+          for (let i = 0; i < 6; i++) {
+            for (let j = 0; j < 6; j++) {
+              let sum = 0;
+              for (let r = 0; r < 5; r++) sum += gg[i * 5 + r] * G_5X5[j][r];
+              w[(i * 6 + j) * matrixFloats + lane] = sum * s;
+            }
+          }
+        }
+      }
+    },
   };
 }

@@ -1,30 +1,42 @@
-import { sizeOf } from '../graph.js';
+import type { ConLayer } from '../../dlib/network-description.js';
+import { type Shape, sizeOf } from '../graph.js';
 import { convIndirection, matrixIndirection } from '../indirection.js';
-import { IGEMM_NR, packConvWeights, type PackedWeights } from '../pack-weights.js';
+import { IGEMM_MR, IGEMM_NR, packConvWeights, packConvWeightsPerOutput, type PackedWeights } from '../pack-weights.js';
 import type { NodeStep } from '../plan-step.js';
 import {
   packWinogradWeights,
+  prefersSpaceToDepthWinograd,
   prefersWinograd,
   rowsComputedTogether,
-  WINOGRAD_POSITIONS,
+  spaceToDepthLayer,
   winogradMacs,
+  winogradPositions,
   winogradTiles,
   winogradWeightMatrixBytes,
 } from '../winograd.js';
-import { directStep, igemmStep } from './igemm.js';
+import { directStep } from './igemm.js';
 import { type LoweringContext, type NodeOf, type OpLowering, outputLabel } from './op-lowering.js';
 
 type ConvNode = NodeOf<'conv'>;
 
 const F32 = 4;
 
+/**
+ * Most outputs for which a direct convolution runs as f32_igemm_4x1c4 (vectors
+ * along K) rather than f32_igemm_4x8 (vectors along 8 outputs, the rest
+ * padding). Measured on the face detector's last layer (9x9, 45 channels,
+ * 1 output, plain SIMD): 4x1c4 at 19 GFLOP/s, 4x8 at 5.3, a quarter of its
+ * rate on full blocks; at 2 outputs 4x8 would still reach only half of that.
+ */
+const MAX_PER_OUTPUT_FILTERS = 2;
+
 /** Floats of a row of `n` rounded up to whole SIMD vectors. */
 const vectorFloats = (n: number) => Math.ceil(n / 4) * 4;
 
 /**
- * Bytes from one of the 16 transform-domain matrices to the next: an odd
- * number of cache lines, so that the 16 rows a tile's transform reads or
- * writes fall in 16 different cache sets (a multiple of 4 KiB would put them
+ * Bytes from one of the 16 (36) transform-domain matrices to the next: an odd
+ * number of cache lines, so that the rows a tile's transform reads or
+ * writes fall in different cache sets (a multiple of 4 KiB would put them
  * all in one set, more than its ways).
  */
 function matrixStride(bytes: number): number {
@@ -32,16 +44,23 @@ function matrixStride(bytes: number): number {
 }
 
 /**
- * A 3x3 stride-1 convolution as Winograd F(2x2, 3x3): the input transform
- * into V `[16][tiles][C]`, the 16 transform-domain GEMMs into M
- * `[16][tiles][K]` (one igemm step over all 16), the output transform with
- * the bias and ReLU. V and M are scratch buffers of the arena, dead after the
- * conv; their matrices are laid out for the plan's batch, so that their
- * offsets do not depend on the samples in a run.
+ * A 3x3 (5x5) stride-1 convolution as Winograd F(2x2, 3x3) (F(2x2, 5x5)), one
+ * step of f32_winograd_2x2_nhwc: the input transform into V `[16][tiles][C]`
+ * (36), the 16 (36) transform-domain GEMMs into M `[16][tiles][K]`, the
+ * output transform with the bias and ReLU, a few tiles at a time. V and M are
+ * scratch buffers of the arena, dead after the conv; their matrices are laid
+ * out for the plan's batch, so that their offsets do not depend on the
+ * samples in a run.
  */
-function winogradSteps(node: ConvNode, label: string, key: string, ctx: LoweringContext): NodeStep[] {
-  const l = node.layer;
-  const xs = ctx.shapes[node.x];
+function winogradStep(
+  node: ConvNode,
+  l: ConLayer,
+  x: { offset: number; shape: Shape },
+  label: string,
+  key: string,
+  ctx: LoweringContext,
+): NodeStep {
+  const xs = x.shape;
   const ys = ctx.shapes[node.y];
   const { tilesY, tilesX } = winogradTiles(ys);
   const tilesPerSample = tilesY * tilesX;
@@ -50,8 +69,9 @@ function winogradSteps(node: ConvNode, label: string, key: string, ctx: Lowering
   const mRowFloats = vectorFloats(l.numFilters);
   const vMatrixBytes = matrixStride(tiles * vRowFloats * F32);
   const mMatrixBytes = matrixStride(tiles * mRowFloats * F32);
-  const v = ctx.arena.allocate(WINOGRAD_POSITIONS * vMatrixBytes);
-  const m = ctx.arena.allocate(WINOGRAD_POSITIONS * mMatrixBytes);
+  const positions = winogradPositions(l);
+  const v = ctx.arena.allocate(positions * vMatrixBytes);
+  const m = ctx.arena.allocate(positions * mMatrixBytes);
   // Free again at once: these steps run before any later node's that may reuse the space.
   ctx.arena.free(v);
   ctx.arena.free(m);
@@ -62,48 +82,70 @@ function winogradSteps(node: ConvNode, label: string, key: string, ctx: Lowering
   const w = ctx.constant(`${key}:winograd:w`, () => weights().w, ctx.weights);
   const bias = ctx.constant(`${key}:winograd:bias`, () => weights().bias, ctx.weights);
   const blocks = Math.ceil(l.numFilters / IGEMM_NR);
-  const work = { perSample: tilesPerSample, granule: 1 };
-  return [
-    {
-      label: `${label} (winograd input)`,
-      macs: 0,
-      kernel: 'f32_winograd_2x2_3x3_input_nhwc__simd128',
-      args: [{ arena: ctx.offsets[node.x] }, ctx.zero, xs.h, xs.w, xs.c, l.padY, l.padX, tilesY, tilesX, { arena: v }, vMatrixBytes],
-      work,
-    },
-    igemmStep(
-      {
-        label: `${label} (winograd gemms)`,
-        macs: winogradMacs(l, ys),
-        x: v,
-        y: m,
-        outputs: mRowFloats,
-        relu: false,
-        pixelsPerSample: tilesPerSample,
-        indirection: ctx.constant(
-          `${key}:winograd:indirection:${ctx.planKey}`,
-          () => matrixIndirection(tiles, vRowFloats, l.inputChannels).offsets,
-          'plan',
-        ),
-        taps: 1,
-        tapChannels: l.inputChannels,
-        w,
-        bias: ctx.constant(`zeros:${blocks * IGEMM_NR}`, () => new Float32Array(blocks * IGEMM_NR)),
-        batch: { count: WINOGRAD_POSITIONS, xStride: vMatrixBytes, wStride: winogradWeightMatrixBytes(l), yStride: mMatrixBytes },
-      },
-      ctx,
-    ),
-    {
-      label: `${label} (winograd output)`,
-      macs: 0,
-      kernel: 'f32_winograd_2x2_3x3_output_nhwc__simd128',
-      args: [{ arena: m }, mMatrixBytes, bias, l.numFilters, ys.h, ys.w, tilesY, tilesX, { arena: ctx.offsets[node.y] }, node.relu],
-      work,
-    },
-  ];
+  const indirection = ctx.constant(
+    `${key}:winograd:indirection:${ctx.planKey}`,
+    () => matrixIndirection(tiles, vRowFloats, l.inputChannels).offsets,
+    'plan',
+  );
+  const gemmBias = ctx.constant(`zeros:${blocks * IGEMM_NR}`, () => new Float32Array(blocks * IGEMM_NR));
+  return {
+    label: `${label} (winograd)`,
+    macs: winogradMacs(l, ys),
+    kernel: 'f32_winograd_2x2_nhwc__simd128',
+    args: [
+      l.kernelRows,
+      { arena: x.offset },
+      ctx.zero,
+      xs.h,
+      xs.w,
+      xs.c,
+      l.padY,
+      l.padX,
+      tilesY,
+      tilesX,
+      { perSample: tilesPerSample },
+      { arena: v },
+      vMatrixBytes,
+      indirection,
+      w,
+      winogradWeightMatrixBytes(l),
+      gemmBias,
+      { arena: m },
+      mMatrixBytes,
+      bias,
+      l.numFilters,
+      { arena: ctx.offsets[node.y] },
+      node.relu,
+    ],
+    work: { perSample: tilesPerSample, granule: IGEMM_MR },
+  };
 }
 
-/** A con layer (with any affine or bn and relu folded in): one igemm, or a Winograd convolution's three steps. */
+/**
+ * A 5x5 stride-2 convolution as the space to depth of its input (a scratch
+ * buffer of the arena) and Winograd F(2x2, 3x3) over it (see spaceToDepthLayer).
+ */
+function spaceToDepthSteps(node: ConvNode, folded: ConLayer, label: string, key: string, ctx: LoweringContext): NodeStep[] {
+  const xs = ctx.shapes[node.x];
+  const shape = { h: Math.ceil(xs.h / 2), w: Math.ceil(xs.w / 2), c: 4 * xs.c };
+  const offset = ctx.arena.allocate(sizeOf(shape) * F32 * ctx.batch);
+  const steps: NodeStep[] = [
+    {
+      label: `${label} (space to depth)`,
+      macs: 0,
+      kernel: 'f32_space_to_depth_2x2_nhwc',
+      args: [{ arena: ctx.offsets[node.x] }, xs.h, xs.w, xs.c, { arena: offset }],
+      work: { perSample: shape.h, granule: 1 },
+    },
+    // Its own weight keys: the folded layer's filters, not the layer's.
+    winogradStep(node, folded, { offset, shape }, label, `${key}:space-to-depth`, ctx),
+  ];
+  // Free only now: the Winograd scratch buffers must not overlap it.
+  ctx.arena.free(offset);
+  return steps;
+}
+
+/** A con layer (with any affine or bn and relu folded in): one igemm, or one Winograd convolution. */
 export const conv: OpLowering<'conv'> = {
   op: 'conv',
   elementwise: false,
@@ -117,22 +159,33 @@ export const conv: OpLowering<'conv'> = {
     const ys = ctx.shapes[node.y];
     const label = `layer<${l.index}> con ${l.kernelRows}x${l.kernelCols}/${l.strideY} ${l.inputChannels}${node.scale ? ' +affine' : ''}${node.relu ? ' +relu' : ''} ${outputLabel(node, ctx.shapes)}`;
     const key = `${ctx.key}:${l.index}`;
-    if (prefersWinograd(l, ctx.algorithmShapes[node.y], ctx.algorithmBatch)) return winogradSteps(node, label, key, ctx);
+    if (prefersWinograd(l, ctx.algorithmShapes[node.y], ctx.algorithmBatch)) {
+      return [winogradStep(node, l, { offset: ctx.offsets[node.x], shape: xs }, label, key, ctx)];
+    }
+    const folded = spaceToDepthLayer(l);
+    if (folded && prefersSpaceToDepthWinograd(l, folded, ctx.algorithmShapes[node.y], ctx.algorithmBatch)) {
+      return spaceToDepthSteps(node, folded, label, key, ctx);
+    }
     // The indirection depends on the size and batch; so do the weights where taps read only padding.
     const indirection = convIndirection(l, xs, ys, ctx.batch);
     const allTaps = indirection.positions.length === l.kernelRows * l.kernelCols;
+    const perOutput = l.numFilters <= MAX_PER_OUTPUT_FILTERS;
     return [
       directStep(
         {
           label,
           macs: sizeOf(ys) * l.inputChannels * indirection.positions.length,
-          key: allTaps ? key : `${key}:taps:${indirection.positions.join(',')}`,
+          key: `${allTaps ? key : `${key}:taps:${indirection.positions.join(',')}`}${perOutput ? ':per-output' : ''}`,
           x: node.x,
           y: node.y,
           outputs: l.numFilters,
           relu: node.relu,
-          pack: () => packConvWeights(l, node.scale, node.shift, indirection.positions),
+          pack: () =>
+            perOutput
+              ? packConvWeightsPerOutput(l, indirection.tapChannels, node.scale, node.shift, indirection.positions)
+              : packConvWeights(l, node.scale, node.shift, indirection.positions),
           indirection,
+          perOutput,
         },
         ctx,
       ),

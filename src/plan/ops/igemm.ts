@@ -5,7 +5,7 @@ import { IGEMM_MR, IGEMM_NR, type PackedWeights } from '../pack-weights.js';
 import type { ConstantRef, NodeStep, PlannedArg, StepArgs } from '../plan-step.js';
 import type { LoweringContext } from './op-lowering.js';
 
-/** The operands of an igemm step; with `batch`, of a batch of igemms (see the batched kernel). */
+/** The operands of an igemm step. */
 export interface IgemmOperands {
   label: string;
   macs: number;
@@ -19,12 +19,13 @@ export interface IgemmOperands {
   tapChannels: number;
   w: ConstantRef;
   bias: ConstantRef;
-  batch?: { count: number; xStride: number; wStride: number; yStride: number };
+  /** Weights packed per output channel for f32_igemm_4x1c4 (a layer of very few outputs), not in blocks of 8. */
+  perOutput?: boolean;
 }
 
 export function igemmStep(gemm: IgemmOperands, ctx: LoweringContext): NodeStep {
-  const { batch } = gemm;
-  const blocks = Math.ceil(gemm.outputs / IGEMM_NR);
+  const outputsPerBlock = gemm.perOutput ? 1 : IGEMM_NR;
+  const blocks = Math.ceil(gemm.outputs / outputsPerBlock);
   const args: StepArgs<BlockArgs<'f32_igemm_4x8__simd128'>, PlannedArg> = [
     { arena: gemm.x },
     ctx.zero,
@@ -42,11 +43,14 @@ export function igemmStep(gemm: IgemmOperands, ctx: LoweringContext): NodeStep {
     label: gemm.label,
     macs: gemm.macs,
     // Per unit of K, the weights are a row per output channel, the inputs a row per pixel.
-    work: { perSample: gemm.pixelsPerSample, granule: IGEMM_MR, blocks, splitBlocks: blocks * IGEMM_NR > ctx.batch * gemm.pixelsPerSample },
+    work: {
+      perSample: gemm.pixelsPerSample,
+      granule: IGEMM_MR,
+      blocks,
+      splitBlocks: blocks * outputsPerBlock > ctx.batch * gemm.pixelsPerSample,
+    },
   };
-  return batch
-    ? { ...common, kernel: 'f32_igemm_4x8_batched__simd128', args: [...args, batch.count, batch.xStride, batch.wStride, batch.yStride] }
-    : { ...common, kernel: 'f32_igemm_4x8__simd128', args };
+  return gemm.perOutput ? { ...common, kernel: 'f32_igemm_4x1c4__simd128', args } : { ...common, kernel: 'f32_igemm_4x8__simd128', args };
 }
 
 /** The tensors and weights of a convolution or fc layer computed as one igemm. */
@@ -61,6 +65,8 @@ export interface DirectGemm {
   relu: boolean;
   pack: () => PackedWeights;
   indirection: Indirection;
+  /** See IgemmOperands; `pack` must then pack per output. */
+  perOutput?: boolean;
 }
 
 /** A convolution or fc layer as one igemm over the tensors x and y. */
@@ -83,6 +89,7 @@ export function directStep(gemm: DirectGemm, ctx: LoweringContext): NodeStep {
       tapChannels: ind.tapChannels,
       w: ctx.constant(`${key}:w`, () => weights().w, ctx.weights),
       bias: ctx.constant(`${key}:bias`, () => weights().bias, ctx.weights),
+      perOutput: gemm.perOutput,
     },
     ctx,
   );

@@ -1,0 +1,96 @@
+/**
+ * The input transform of a Winograd F(2x2, 5x5) convolution (stride 1) of an
+ * NHWC tensor, vectorized over channels. Tile t covers 6x6 input pixels
+ * whose top left is (2*ty - padY, 2*tx - padX) of its sample; pixels outside
+ * the image read as zeros from `zero` (a row of at least `channels` rounded
+ * up to 4 zeros). Per channel it computes V = Bᵀ d B with
+ *
+ *   Bᵀ = | 4  0 -5  0  1  0 |
+ *        | 0 -4 -4  1  1  0 |
+ *        | 0  4 -4 -1  1  0 |
+ *        | 0 -2 -1  2  1  0 |
+ *        | 0  2 -1 -2  1  0 |
+ *        | 0  4  0 -5  0  1 |
+ *
+ * (the points 0, ±1, ±2 and ∞) and writes V as 36 matrices, one per position
+ * ξ = 6*i + j: element (i, j) of tile t goes to row t of matrix ξ, at
+ * v + ξ*vMatrixBytes. A row holds `channels` rounded up to 4 floats (the
+ * padding lanes hold whatever the loads past the last channel read). Bᵀ d is
+ * written to V's rows first, then read back and multiplied by B in place:
+ * the 36 intermediate vectors would not fit in registers.
+ *
+ * Work: tiles [tileStart, tileEnd), counted over all samples, tilesY*tilesX per sample.
+ */
+export function f32_winograd_2x2_5x5_input_nhwc__simd128(
+  x: usize, zero: usize, height: i32, width: i32, channels: i32, padY: i32, padX: i32,
+  tilesY: i32, tilesX: i32, v: usize, vMatrixBytes: usize,
+  tileStart: i32, tileEnd: i32,
+): void {
+  const pixelBytes = <usize>channels << 2;
+  const rowBytes = <usize>((channels + 3) & ~3) << 2;
+  const plane = tilesY * tilesX;
+  const rowStride = <usize>width * pixelBytes;
+  const positionRowBytes = <usize>6 * vMatrixBytes;
+  for (let t = tileStart; t < tileEnd; t++) {
+    const sample = t / plane;
+    const q = t - sample * plane;
+    const ty = q / tilesX;
+    const y0 = 2 * ty - padY;
+    const x0 = 2 * (q - ty * tilesX) - padX;
+    const image = x + <usize>(sample * height * width) * pixelBytes;
+    const out = v + <usize>t * rowBytes;
+    // Bᵀ d, column by column: column j of d to positions j, 6 + j, ..., 30 + j.
+    for (let j = 0; j < 6; j++) {
+      const p0 = pixelAt(image, y0, x0 + j, height, width, rowStride, pixelBytes, zero);
+      const p1 = pixelAt(image, y0 + 1, x0 + j, height, width, rowStride, pixelBytes, zero);
+      const p2 = pixelAt(image, y0 + 2, x0 + j, height, width, rowStride, pixelBytes, zero);
+      const p3 = pixelAt(image, y0 + 3, x0 + j, height, width, rowStride, pixelBytes, zero);
+      const p4 = pixelAt(image, y0 + 4, x0 + j, height, width, rowStride, pixelBytes, zero);
+      const p5 = pixelAt(image, y0 + 5, x0 + j, height, width, rowStride, pixelBytes, zero);
+      const column = out + <usize>j * vMatrixBytes;
+      for (let c: usize = 0; c < rowBytes; c += 16) {
+        storeBt(
+          v128.load(p0 + c), v128.load(p1 + c), v128.load(p2 + c), v128.load(p3 + c), v128.load(p4 + c), v128.load(p5 + c),
+          column + c, positionRowBytes,
+        );
+      }
+    }
+    // (Bᵀ d) B, row by row, in place: row i at positions 6i .. 6i + 5.
+    for (let i = 0; i < 6; i++) {
+      const row = out + <usize>i * positionRowBytes;
+      for (let c: usize = 0; c < rowBytes; c += 16) {
+        const p = row + c;
+        storeBt(
+          v128.load(p), v128.load(p + vMatrixBytes), v128.load(p + 2 * vMatrixBytes),
+          v128.load(p + 3 * vMatrixBytes), v128.load(p + 4 * vMatrixBytes), v128.load(p + 5 * vMatrixBytes),
+          p, vMatrixBytes,
+        );
+      }
+    }
+  }
+}
+
+/** The address of pixel (y, x) of an image, or of a row of zeros outside it. */
+// @ts-ignore: decorator
+@inline function pixelAt(
+  image: usize, y: i32, x: i32, height: i32, width: i32, rowStride: usize, pixelBytes: usize, zero: usize,
+): usize {
+  const inside = y >= 0 && y < height && x >= 0 && x < width;
+  return inside ? image + <usize>y * rowStride + <usize>x * pixelBytes : zero;
+}
+
+/** Bᵀ times (d0 .. d5), stored at `ptr` + k * stride for k = 0..5. */
+// @ts-ignore: decorator
+@inline function storeBt(d0: v128, d1: v128, d2: v128, d3: v128, d4: v128, d5: v128, ptr: usize, stride: usize): void {
+  const four = f32x4.splat(4), five = f32x4.splat(5), two = f32x4.splat(2);
+  const t1 = f32x4.sub(d4, f32x4.mul(four, d2));
+  const t2 = f32x4.sub(d3, f32x4.mul(four, d1));
+  const t3 = f32x4.sub(d4, d2);
+  const t4 = f32x4.mul(two, f32x4.sub(d3, d1));
+  v128.store(ptr, f32x4.add(f32x4.sub(f32x4.mul(four, d0), f32x4.mul(five, d2)), d4));
+  v128.store(ptr + stride, f32x4.add(t1, t2));
+  v128.store(ptr + 2 * stride, f32x4.sub(t1, t2));
+  v128.store(ptr + 3 * stride, f32x4.add(t3, t4));
+  v128.store(ptr + 4 * stride, f32x4.sub(t3, t4));
+  v128.store(ptr + 5 * stride, f32x4.add(f32x4.sub(f32x4.mul(four, d1), f32x4.mul(five, d3)), d5));
+}

@@ -1,0 +1,65 @@
+import { f32_igemm_4x8_batched__simd128 } from './f32-igemm-4x8-simd128';
+import { f32_winograd_2x2_3x3_input_nhwc__simd128 } from './f32-winograd-2x2-3x3-input-nhwc-simd128';
+import { f32_winograd_2x2_3x3_output_nhwc__simd128 } from './f32-winograd-2x2-3x3-output-nhwc-simd128';
+import { f32_winograd_2x2_5x5_input_nhwc__simd128 } from './f32-winograd-2x2-5x5-input-nhwc-simd128';
+import { f32_winograd_2x2_5x5_output_nhwc__simd128 } from './f32-winograd-2x2-5x5-output-nhwc-simd128';
+
+/** Groups of 4 tiles per pass of the three stages: their V and M rows stay in cache from one stage to the next. */
+const GROUPS_PER_PASS = 4;
+
+/**
+ * A whole Winograd F(2x2, 3x3) or F(2x2, 5x5) convolution (kernelSize 3 or
+ * 5), a few tiles at a time: the input transform of 16 tiles into V, the
+ * 16 or 36 transform-domain GEMMs of their rows into M (the batched igemm,
+ * weights w + ξ*wMatrixBytes, no bias), the output transform of those rows
+ * with the bias; then the next 16 tiles. M's rows hold the filters rounded
+ * up to 4; the output is the input's size padded, less the kernel's, plus 1.
+ * Each call (a thread's range) uses the V and M rows of its first 16
+ * tiles only, pass after pass: they stay in cache, and the rest of the
+ * buffers (laid out for every tile, hundreds of MB for a large photo) is
+ * never touched, so never resident. Run as three steps, each over all
+ * tiles, V and M went to memory and back: measured 15-25% slower on the
+ * face detector's 5x5 layers, the same on the face model's 3x3 ones. The
+ * arguments are the three kernels', `tiles` the count over all samples.
+ *
+ * Work: groups of 4 tiles [groupStart, groupEnd), counted over all samples.
+ */
+export function f32_winograd_2x2_nhwc__simd128(
+  kernelSize: i32, x: usize, zero: usize, height: i32, width: i32, channels: i32, padY: i32, padX: i32,
+  tilesY: i32, tilesX: i32, tiles: i32, vAll: usize, vMatrixBytes: usize, indirection: usize,
+  w: usize, wMatrixBytes: usize, zeroBias: usize, mAll: usize, mMatrixBytes: usize,
+  bias: usize, filters: i32, y: usize, relu: bool,
+  groupStart: i32, groupEnd: i32,
+): void {
+  const positions = kernelSize == 5 ? 36 : 16;
+  // M's rows: the filters in whole vectors; the output: the input's size, padded, less the kernel's.
+  const mChannels = (filters + 3) & ~3;
+  const outHeight = height + 2 * padY - kernelSize + 1;
+  const outWidth = width + 2 * padX - kernelSize + 1;
+  const vRowBytes = <usize>((channels + 3) & ~3) << 2;
+  const mRowBytes = <usize>mChannels << 2;
+  for (let group = groupStart; group < groupEnd; group += GROUPS_PER_PASS) {
+    const passEnd = min(group + GROUPS_PER_PASS, groupEnd);
+    const tileStart = group << 2;
+    const tileEnd = min(passEnd << 2, tiles);
+    // Every pass of this range in the rows of its first tiles: the kernels index V and M by tile,
+    // so their bases move back by the tiles before this pass (addresses wrap, as wasm's do).
+    const behind = <usize>(tileStart - (groupStart << 2));
+    const v = vAll - behind * vRowBytes;
+    const m = mAll - behind * mRowBytes;
+    if (kernelSize == 5) {
+      f32_winograd_2x2_5x5_input_nhwc__simd128(x, zero, height, width, channels, padY, padX, tilesY, tilesX, v, vMatrixBytes, tileStart, tileEnd);
+    } else {
+      f32_winograd_2x2_3x3_input_nhwc__simd128(x, zero, height, width, channels, padY, padX, tilesY, tilesX, v, vMatrixBytes, tileStart, tileEnd);
+    }
+    f32_igemm_4x8_batched__simd128(
+      v, zero, indirection, 1, channels, w, zeroBias, m, mChannels, tiles, false,
+      positions, vMatrixBytes, wMatrixBytes, mMatrixBytes, group, passEnd, 0, (mChannels + 7) >> 3,
+    );
+    if (kernelSize == 5) {
+      f32_winograd_2x2_5x5_output_nhwc__simd128(m, mMatrixBytes, bias, filters, outHeight, outWidth, tilesY, tilesX, y, relu, tileStart, tileEnd);
+    } else {
+      f32_winograd_2x2_3x3_output_nhwc__simd128(m, mMatrixBytes, bias, filters, outHeight, outWidth, tilesY, tilesX, y, relu, tileStart, tileEnd);
+    }
+  }
+}
