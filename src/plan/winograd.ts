@@ -89,14 +89,18 @@ function foldsToSpaceToDepth(layer: ConLayer): boolean {
 }
 
 /**
- * The output rows a layer computes together: a Winograd tile's where it may
- * run as Winograd, directly or over its input's space to depth (an output
- * row's arithmetic depends on its place in the tile), else 1.
+ * The input rows each output row of a layer reads, and the output rows it
+ * computes together, where it may run as Winograd: a tile's output rows are
+ * computed together (each row's arithmetic depends on its place in the
+ * tile). Over its input's space to depth, a 5x5 stride-2 layer's output row
+ * also reads the 6th input row, with a zero weight whose product the
+ * transforms' rounding does not cancel.
  */
-export function rowsComputedTogether(layer: ConLayer): number {
-  if (winogradCapable(layer)) return OUTPUT_TILE;
+export function winogradRows(layer: ConLayer): { size: number; together: number } {
+  if (winogradCapable(layer)) return { size: layer.kernelRows, together: OUTPUT_TILE };
   const foldedCapable = 4 * layer.inputChannels >= MIN_CHANNELS && layer.numFilters >= MIN_CHANNELS;
-  return foldsToSpaceToDepth(layer) && foldedCapable ? OUTPUT_TILE : 1;
+  if (foldsToSpaceToDepth(layer) && foldedCapable) return { size: 6, together: OUTPUT_TILE };
+  return { size: layer.kernelRows, together: 1 };
 }
 
 /** The estimated cost of a layer as Winograd, per input channel and filter of the layer given. */

@@ -7,7 +7,7 @@ import {
   packWinogradWeights,
   prefersSpaceToDepthWinograd,
   prefersWinograd,
-  rowsComputedTogether,
+  winogradRows,
   spaceToDepthLayer,
   winogradMacs,
   winogradPositions,
@@ -152,7 +152,7 @@ export const conv: OpLowering<'conv'> = {
   directMacs: (node, shapes) => sizeOf(shapes[node.y]) * node.layer.inputChannels * node.layer.kernelRows * node.layer.kernelCols,
   // A padded tap reads a row of zeros; a Winograd tile's padding, whole vectors of them.
   zeroFloats: ({ layer }) => Math.max(layer.kernelCols * layer.inputChannels, vectorFloats(layer.inputChannels)),
-  rowWindow: ({ layer }) => ({ size: layer.kernelRows, stride: layer.strideY, pad: layer.padY, together: rowsComputedTogether(layer) }),
+  rowWindow: ({ layer }) => ({ ...winogradRows(layer), stride: layer.strideY, pad: layer.padY }),
   lower(node, ctx) {
     const l = node.layer;
     const xs = ctx.shapes[node.x];
