@@ -51,11 +51,12 @@ if (typeof dlibWasm.loadCnnFaceDetector === 'function') {
   const image = await decodeImage(readFileSync(new URL(`../../test/fixtures/photos/${values.photo}`, import.meta.url)));
   const model = readFileSync(new URL('../../test/fixtures/dlib-models/mmod_human_face_detector.dat', import.meta.url));
   const detector = await dlibWasm.loadCnnFaceDetector(model, { threads });
-  const { ms, result } = await timed(() => detector.detect(image, { upsample }));
+  const { ms, bestMs, result } = await timed(() => detector.detectFaces(image, { upsample }));
   reportToParent({
     mode: 'loadCnnFaceDetector',
-    threads: detector.backend?.threads ?? threads,
+    threads: detector.threads,
     ms,
+    bestMs,
     faces: result.length,
     peakRssMiB: peakRssMiB(),
   });
