@@ -1,17 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type DlibNetwork, loadNetwork } from '../src/index.js';
-import { fixture, fixturePng, maxAbsDiff } from './support/helpers.js';
+import { fixture, fixtureJsonLines as jsonLines, fixturePng, fixtureText as text, maxAbsDiff } from './support/helpers.js';
 import { sampled } from './support/suite.js';
 
 // dlib's published models that are not the face model, run by loadNetwork
 // against dlib 19.24's outputs (test/fixtures/README.md, dlib-models/).
 
-const text = (path: string) => new TextDecoder().decode(fixture(path));
-const jsonLines = <T>(path: string): T[] =>
-  text(path)
-    .split('\n')
-    .filter(Boolean)
-    .map((line) => JSON.parse(line) as T);
 const load = (name: string) =>
   loadNetwork(fixture(`dlib-models/${name}.dat`), { printout: text(`dlib-models/${name}.printout.txt`), threads: 1 });
 

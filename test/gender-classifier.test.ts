@@ -11,7 +11,7 @@ import {
   TopologyError,
 } from '../src/index.js';
 import { landmarkModel68Bytes, photo } from './support/face-fixtures.js';
-import { expectSameValues, faceModelBytes, fixture, fixturePng } from './support/helpers.js';
+import { expectSameValues, faceModelBytes, fixture, fixtureJsonLines, fixturePng, fixtureText } from './support/helpers.js';
 import { sampled } from './support/suite.js';
 
 // dlib-models' gender classifier in dlib's procedure (dnn_gender_classifier_v1_ex.cpp):
@@ -26,16 +26,13 @@ interface GenderFace {
   label: 0 | 1;
 }
 
-const text = (path: string) => new TextDecoder().decode(fixture(path));
 const outputs = new Map(
-  text('dlib-models/dnn_gender_classifier_v1.outputs.jsonl')
-    .split('\n')
-    .filter(Boolean)
-    .map((line) => JSON.parse(line) as { id: string; logits: [number, number]; label: 0 | 1 })
-    .map((o) => [o.id, o]),
+  fixtureJsonLines<{ id: string; logits: [number, number]; label: 0 | 1 }>('dlib-models/dnn_gender_classifier_v1.outputs.jsonl').map(
+    (o) => [o.id, o],
+  ),
 );
 /** faces.txt: `id image left top right bottom` and the 68 landmarks' x y. */
-const faces: GenderFace[] = text('dlib-models/dnn_gender_classifier_v1.faces.txt')
+const faces: GenderFace[] = fixtureText('dlib-models/dnn_gender_classifier_v1.faces.txt')
   .split('\n')
   .filter(Boolean)
   .map((line) => {

@@ -8,7 +8,17 @@ import { InputError, loadNetwork, readDlibNetwork } from '../src/index.js';
 import { exportOnnx } from '../src/onnx/index.js';
 import { ModelProto } from '../src/onnx/onnx-schema.js';
 import { QUICK } from './support/suite.js';
-import { faceModelBytes, fixture, fixtureJson, fixturePng, maxAbsDiff, relativeDiff, thrown } from './support/helpers.js';
+import {
+  faceModelBytes,
+  fixture,
+  fixtureJson,
+  fixtureJsonLines as jsonLines,
+  fixturePng,
+  fixtureText as text,
+  maxAbsDiff,
+  relativeDiff,
+  thrown,
+} from './support/helpers.js';
 import { runCli } from './support/cli.js';
 
 interface ZooTensor {
@@ -85,12 +95,6 @@ describe('the face model exported to ONNX, run by onnxruntime-node', () => {
 });
 
 describe("dlib-models' DenseNet (concat) and gender classifier (multiply) exported to ONNX", () => {
-  const text = (path: string) => new TextDecoder().decode(fixture(path));
-  const jsonLines = <T>(path: string): T[] =>
-    text(path)
-      .split('\n')
-      .filter(Boolean)
-      .map((line) => JSON.parse(line) as T);
   const describeNet = (name: string) =>
     readDlibNetwork(fixture(`dlib-models/${name}.dat`), { printout: text(`dlib-models/${name}.printout.txt`) });
 

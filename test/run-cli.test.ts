@@ -1,17 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { runCli } from './support/cli.js';
 import { LANDMARK_MODEL_68 } from './support/face-fixtures.js';
-import { fixture, maxAbsDiff } from './support/helpers.js';
+import { fixtureJsonLines as fixtureLines, maxAbsDiff, parseJsonLines as jsonLines } from './support/helpers.js';
 
 // The CLI as built by `npm run build`: `run` on dlib-models' nets, `faces --gender`, and --threads everywhere.
 
 const models = 'test/fixtures/dlib-models';
-const jsonLines = <T>(text: string): T[] =>
-  text
-    .split('\n')
-    .filter(Boolean)
-    .map((line) => JSON.parse(line) as T);
-const fixtureLines = <T>(path: string) => jsonLines<T>(new TextDecoder().decode(fixture(path)));
 const genderOutputs = fixtureLines<{ id: string; logits: number[]; label: number }>('dlib-models/dnn_gender_classifier_v1.outputs.jsonl');
 
 describe('npx dlib-wasm run', () => {

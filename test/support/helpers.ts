@@ -11,6 +11,24 @@ export function fixture(path: string): Uint8Array {
   return new Uint8Array(readFileSync(`${root}test/fixtures/${path}`));
 }
 
+/** A text file under test/fixtures/. */
+export function fixtureText(path: string): string {
+  return readFileSync(`${root}test/fixtures/${path}`, 'utf8');
+}
+
+/** JSON Lines (a CLI's output, a fixture): one value a line. */
+export function parseJsonLines<T>(text: string): T[] {
+  return text
+    .split('\n')
+    .filter(Boolean)
+    .map((line) => JSON.parse(line) as T);
+}
+
+/** A JSON Lines file under test/fixtures/. */
+export function fixtureJsonLines<T>(path: string): T[] {
+  return parseJsonLines(fixtureText(path));
+}
+
 export function fixtureJson<T = any>(path: string): T {
   return JSON.parse(readFileSync(`${root}test/fixtures/${path}`, 'utf8')) as T;
 }
