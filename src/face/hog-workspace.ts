@@ -48,7 +48,12 @@ export interface HogWorkspace {
   correlation: number;
   /** One score plane per filter. */
   scores: number[];
+  /** The score correlations' table, rewritten for each level (SCORE_STEP_BYTES a step). */
+  scoreSteps: number;
 }
+
+/** Bytes of a step of the correlation bank's table (f32_correlate_bank__simd128). */
+export const SCORE_STEP_BYTES = 24;
 
 /** Lays out one detection's buffers from `start` on; `end` tells how much memory it needs. */
 export function planHogWorkspace(
@@ -56,6 +61,7 @@ export function planHogWorkspace(
   pixelStride: number,
   upsample: number,
   detector: HogDetectorDescription,
+  scoreStepCount: number,
   start: number,
 ): HogWorkspace {
   let end = start;
@@ -109,6 +115,7 @@ export function planHogWorkspace(
   const features = take(FHOG_PLANES * planeBytes);
   const correlation = take(planeBytes);
   const scores = detector.filters.map(() => take(planeBytes));
+  const scoreSteps = take(scoreStepCount * SCORE_STEP_BYTES);
   return {
     key: workspaceKey(size, pixelStride, upsample),
     end,
@@ -129,6 +136,7 @@ export function planHogWorkspace(
     features,
     correlation,
     scores,
+    scoreSteps,
   };
 }
 
