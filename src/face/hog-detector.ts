@@ -282,7 +282,15 @@ class HogDetector implements FrontalFaceDetector {
   private prepareWorkspace(memory: WebAssembly.Memory, width: number, height: number, pixelStride: number, upsample: number): HogWorkspace {
     const key = workspaceKey({ width, height }, pixelStride, upsample);
     if (this.workspace?.key === key) return this.workspace;
-    const ws = planHogWorkspace({ width, height }, pixelStride, upsample, this.description, this.steps.length, this.workspaceStart);
+    const ws = planHogWorkspace(
+      { width, height },
+      pixelStride,
+      upsample,
+      this.description,
+      this.steps.length,
+      this.threads,
+      this.workspaceStart,
+    );
     if (ws.end > MAX_DETECTOR_MEMORY_BYTES) {
       const level0 = ws.upsampling[ws.upsampling.length - 1];
       throw new InputError(
@@ -300,7 +308,7 @@ class HogDetector implements FrontalFaceDetector {
    * columns; or the whole plane filter) and is added to its filter's scores in
    * the filter's order. Going plane by plane keeps each filter's order and
    * reads each feature plane once for all filters; the bank runs all steps in
-   * one call, its threads each on a strip of columns. Returns the cells scored.
+   * one call, its threads each on a band of rows. Returns the cells scored.
    */
   private score(rt: Runtime, ws: HogWorkspace, g: FhogGeometry): Rectangle {
     const { memory } = rt;
@@ -314,10 +322,6 @@ class HogDetector implements FrontalFaceDetector {
     const planeBytes = g.planeRows * g.planeCols * 4;
     // Only the feature rows can give nonzero row sums; the padding rows' sums are zero.
     const featureRows = [g.padTop, g.padTop + g.hogRows];
-    const rowBytes = g.planeCols * 4;
-    const bytes = new Uint8Array(memory.buffer);
-    bytes.fill(0, ws.correlation, ws.correlation + featureRows[0] * rowBytes);
-    bytes.fill(0, ws.correlation + featureRows[1] * rowBytes, ws.correlation + planeBytes);
     const table = new Int32Array(memory.buffer, ws.scoreSteps, (this.steps.length * SCORE_STEP_BYTES) / 4);
     this.steps.forEach((step, k) => {
       const full = step.kind === 'full';
@@ -333,11 +337,9 @@ class HogDetector implements FrontalFaceDetector {
         (k * SCORE_STEP_BYTES) / 4,
       );
     });
-    // One strip of columns per thread: narrower strips only add per-row overhead (the scores' strips do
-    // not need to stay in cache: the correlations are bound by arithmetic, not memory).
-    const threads = rt.team?.threads ?? 1;
-    const stripColumns = Math.ceil((lastCol - firstCol) / threads / 8) * 8;
-    const strips = Math.ceil((lastCol - firstCol) / stripColumns);
+    // A band of rows per thread, each with its own row sums (and those of the 9 rows around it).
+    const bandRows = Math.ceil((lastRow - firstRow) / this.threads);
+    const bands = Math.ceil((lastRow - firstRow) / bandRows);
     run(rt, {
       kernel: 'f32_correlate_bank__simd128',
       args: [
@@ -356,9 +358,9 @@ class HogDetector implements FrontalFaceDetector {
         threeWayEnd,
         lastCol,
         ws.correlation,
-        stripColumns,
+        bandRows,
       ],
-      split: { first: 0, items: strips, macs: this.scoreMacsPerCell * (lastRow - firstRow) * (lastCol - firstCol) },
+      split: { first: 0, items: bands, macs: this.scoreMacsPerCell * (lastRow - firstRow) * (lastCol - firstCol) },
     });
     return { left: firstCol, top: firstRow, right: lastCol - 1, bottom: lastRow - 1 };
   }

@@ -45,6 +45,7 @@ export interface HogWorkspace {
   /** Floats a row of the three normalization scratch planes. */
   normStride: number;
   features: number;
+  /** The correlation bank's row sums, a band of rows per thread. */
   correlation: number;
   /** One score plane per filter. */
   scores: number[];
@@ -62,6 +63,7 @@ export function planHogWorkspace(
   upsample: number,
   detector: HogDetectorDescription,
   scoreStepCount: number,
+  threads: number,
   start: number,
 ): HogWorkspace {
   let end = start;
@@ -113,7 +115,9 @@ export function planHogWorkspace(
   const blockNorm = take(cellRows * normStride * 4);
   const blockScale = take(cellRows * normStride * 4);
   const features = take(FHOG_PLANES * planeBytes);
-  const correlation = take(planeBytes);
+  // The bank's row sums: each thread's band of output rows and the filter's rows - 1 around it.
+  const bandRows = Math.ceil((g ? g.hogRows : 0) / threads);
+  const correlation = take(threads * (bandRows + detector.filterRows - 1) * (g?.planeCols ?? 0) * 4);
   const scores = detector.filters.map(() => take(planeBytes));
   const scoreSteps = take(scoreStepCount * SCORE_STEP_BYTES);
   return {

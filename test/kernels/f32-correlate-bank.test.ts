@@ -3,11 +3,12 @@ import { expectExact, KERNEL_BUILDS, KernelHarness } from '../support/kernel-har
 import { floats, random } from '../support/reference-conv.js';
 
 // f32_correlate_bank: a table of correlations (rank-1 ones through a scratch
-// plane, full 2-D ones), each written over or added to its output, run strip
-// of columns by strip. Every output must be bit for bit what the single
-// kernels give when run one after the other over whole images (they are
-// checked against the written-out sums in f32-correlate.test.ts), whatever
-// the strip width and however the strips are split between calls.
+// rows of their own per band, full 2-D ones), each written over or added to
+// its output, run band of output rows by band. Every output must be bit for
+// bit what the single kernels give when run one after the other over whole
+// images (they are checked against the written-out sums in
+// f32-correlate.test.ts), whatever the band height and however the bands are
+// split between calls.
 
 const STEP_INTS = 6;
 
@@ -22,7 +23,7 @@ describe.each(KERNEL_BUILDS)('f32 correlation bank (%s build)', (build) => {
     [10, 10, 45, 13],
     [3, 5, 27, 6],
     [4, 7, 9, 2],
-  ])('%i x %i taps over %i x %i outputs, strips of 8 to the whole width, split in two calls', (tapRows, tapCols, outCols, outRows) => {
+  ])('%i x %i taps over %i x %i outputs, bands of 1 row to the whole height, split in two calls', (tapRows, tapCols, outCols, outRows) => {
     const anchorRow = Math.trunc(tapRows / 2);
     const anchorCol = Math.trunc(tapCols / 2);
     const stride = outCols + tapCols - 1;
@@ -113,10 +114,11 @@ describe.each(KERNEL_BUILDS)('f32 correlation bank (%s build)', (build) => {
     }
     const expected = expectedAt.map((at) => h.readF32(at, planeFloats));
 
-    for (const stripCols of [8, 16, Math.ceil(outCols / 8) * 8]) {
-      const strips = Math.ceil(outCols / stripCols);
+    for (const bandRows of [1, 3, outRows]) {
+      const bands = Math.ceil(outRows / bandRows);
       const outputs = old.map((plane) => h.f32(plane, bytes));
-      const bankScratch = h.zeros(bytes);
+      // Poisoned, as the kernel must zero the row sums of zero rows itself.
+      const bankScratch = h.alloc(bands * (bandRows + tapRows - 1) * stride * 4 + 64);
       const table = plan.flatMap((step) => [
         src[step.source],
         outputs[step.output],
@@ -126,9 +128,9 @@ describe.each(KERNEL_BUILDS)('f32 correlation bank (%s build)', (build) => {
         step.full ? 0 : columnTapsAt[step.taps],
       ]);
       const steps = h.i32(table);
-      const split = Math.trunc(strips / 2);
+      const split = Math.trunc(bands / 2);
       for (const [first, last] of [
-        [split, strips],
+        [split, bands],
         [0, split],
       ]) {
         h.k.f32_correlate_bank__simd128(
@@ -147,12 +149,12 @@ describe.each(KERNEL_BUILDS)('f32 correlation bank (%s build)', (build) => {
           threeWayEnd,
           columnEnd,
           bankScratch,
-          stripCols,
+          bandRows,
           first,
           last,
         );
       }
-      outputs.forEach((at, o) => expectExact(h.readF32(at, planeFloats), expected[o], `output ${o}, strips of ${stripCols}`));
+      outputs.forEach((at, o) => expectExact(h.readF32(at, planeFloats), expected[o], `output ${o}, bands of ${bandRows}`));
       h.expectGuardsIntact();
     }
   });
