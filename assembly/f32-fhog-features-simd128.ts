@@ -87,7 +87,12 @@ function blockRows(
   }
 }
 
-/** Phase 2, feature rows of [0, cellRows - 2): the 31 features of each cell. */
+/**
+ * Phase 2, feature rows of [0, cellRows - 2): the 31 features of each cell,
+ * plane by plane along the row (three histogram planes at a time), so that
+ * few memory streams are live at once; the texture sums build up in their
+ * own output planes, scaled last.
+ */
 function featureRows(
   hist: usize, histRow: usize, histPlane: usize, cellCols: i32, blockNorm: usize, blockScale: usize, scratchRow: usize,
   out: usize, outCols: i32, outPlaneBytes: i32, padTop: i32, padLeft: i32, rowStart: i32, rowEnd: i32,
@@ -100,19 +105,19 @@ function featureRows(
     const s0 = blockScale + <usize>y * scratchRow;
     const h = hist + <usize>(y + 2) * histRow + 8;
     const o0 = out + <usize>(y + padTop) * outRow + (<usize>padLeft << 2);
-    for (let x = 0; x < cols; x += 4) {
-      const at = <usize>x << 2;
-      // The last group of a row stores only its cells: past them may be the next row (no right
-      // padding), another thread's, or past the last plane's end (no bottom padding).
-      const lanes = min(cols - x, 4);
-      // Lane k of each: the block Bk of four neighbouring feature cells.
-      const n3 = v128.load(n0 + at), n1 = v128.load(n0 + at + 4);
-      const n2 = v128.load(n0 + scratchRow + at), nb0 = v128.load(n0 + scratchRow + at + 4);
-      const s3 = v128.load(s0 + at), s1 = v128.load(s0 + at + 4);
-      const s2 = v128.load(s0 + scratchRow + at), sb0 = v128.load(s0 + scratchRow + at + 4);
-      let t0 = f32x4.splat(0), t1 = f32x4.splat(0), t2 = f32x4.splat(0), t3 = f32x4.splat(0);
-      const o = o0 + at;
-      for (let b: usize = 0; b < 18; b += 3) {
+    const texture = o0 + 27 * outPlane;
+    for (let b: usize = 0; b < 18; b += 3) {
+      for (let x = 0; x < cols; x += 4) {
+        const at = <usize>x << 2;
+        // The last group of a row stores only its cells: past them may be the next row (no right
+        // padding), another thread's, or past the last plane's end (no bottom padding).
+        const lanes = min(cols - x, 4);
+        // Lane k of each: the block Bk of four neighbouring feature cells.
+        const n3 = v128.load(n0 + at), n1 = v128.load(n0 + at + 4);
+        const n2 = v128.load(n0 + scratchRow + at), nb0 = v128.load(n0 + scratchRow + at + 4);
+        const s3 = v128.load(s0 + at), s1 = v128.load(s0 + at + 4);
+        const s2 = v128.load(s0 + scratchRow + at), sb0 = v128.load(s0 + scratchRow + at + 4);
+        const o = o0 + at;
         const u = v128.load(h + b * histPlane + at);
         const v = v128.load(h + (b + 1) * histPlane + at);
         const w = v128.load(h + (b + 2) * histPlane + at);
@@ -122,22 +127,33 @@ function featureRows(
         storeLanes(o + b * outPlane, f32x4.add(f32x4.add(u0, u1), f32x4.add(u2, u3)), lanes);
         storeLanes(o + (b + 1) * outPlane, f32x4.add(f32x4.add(v0, v1), f32x4.add(v2, v3)), lanes);
         storeLanes(o + (b + 2) * outPlane, f32x4.add(f32x4.add(w0, w1), f32x4.add(w2, w3)), lanes);
-        // t += (q(b) + q(b+1)) + q(b+2), block by block.
-        t0 = f32x4.add(t0, f32x4.add(f32x4.add(u0, v0), w0));
-        t1 = f32x4.add(t1, f32x4.add(f32x4.add(u1, v1), w1));
-        t2 = f32x4.add(t2, f32x4.add(f32x4.add(u2, v2), w2));
-        t3 = f32x4.add(t3, f32x4.add(f32x4.add(u3, v3), w3));
+        // t += (q(b) + q(b+1)) + q(b+2), block by block, from zero.
+        const t = texture + at;
+        const first = b == 0;
+        addLanes(t, first, f32x4.add(f32x4.add(u0, v0), w0), lanes);
+        addLanes(t + outPlane, first, f32x4.add(f32x4.add(u1, v1), w1), lanes);
+        addLanes(t + 2 * outPlane, first, f32x4.add(f32x4.add(u2, v2), w2), lanes);
+        addLanes(t + 3 * outPlane, first, f32x4.add(f32x4.add(u3, v3), w3), lanes);
       }
-      for (let b: usize = 0; b < 9; b++) {
+    }
+    for (let b: usize = 0; b < 9; b++) {
+      for (let x = 0; x < cols; x += 4) {
+        const at = <usize>x << 2;
+        const n3 = v128.load(n0 + at), n1 = v128.load(n0 + at + 4);
+        const n2 = v128.load(n0 + scratchRow + at), nb0 = v128.load(n0 + scratchRow + at + 4);
+        const s3 = v128.load(s0 + at), s1 = v128.load(s0 + at + 4);
+        const s2 = v128.load(s0 + scratchRow + at), sb0 = v128.load(s0 + scratchRow + at + 4);
         const v = f32x4.add(v128.load(h + b * histPlane + at), v128.load(h + (b + 9) * histPlane + at));
-        storeLanes(o + (18 + b) * outPlane,
-          f32x4.add(f32x4.add(clip(v, nb0, sb0), clip(v, n1, s1)), f32x4.add(clip(v, n2, s2), clip(v, n3, s3))), lanes);
+        storeLanes(o0 + at + (18 + b) * outPlane,
+          f32x4.add(f32x4.add(clip(v, nb0, sb0), clip(v, n1, s1)), f32x4.add(clip(v, n2, s2), clip(v, n3, s3))), min(cols - x, 4));
       }
-      const scale = f32x4.splat(TEXTURE_SCALE);
-      storeLanes(o + 27 * outPlane, f32x4.mul(t0, scale), lanes);
-      storeLanes(o + 28 * outPlane, f32x4.mul(t1, scale), lanes);
-      storeLanes(o + 29 * outPlane, f32x4.mul(t2, scale), lanes);
-      storeLanes(o + 30 * outPlane, f32x4.mul(t3, scale), lanes);
+    }
+    const scale = f32x4.splat(TEXTURE_SCALE);
+    for (let k: usize = 0; k < 4; k++) {
+      for (let x = 0; x < cols; x += 4) {
+        const t = texture + k * outPlane + (<usize>x << 2);
+        storeLanes(t, f32x4.mul(v128.load(t), scale), min(cols - x, 4));
+      }
     }
   }
 }
@@ -172,6 +188,12 @@ function fillPadding(
   store<f32>(at, f32x4.extract_lane(v, 0));
   if (lanes > 1) store<f32>(at, f32x4.extract_lane(v, 1), 4);
   if (lanes > 2) store<f32>(at, f32x4.extract_lane(v, 2), 8);
+}
+
+/** Stores the first `lanes` floats of v added to those at `at` (to zero when `first`). */
+// @ts-ignore: decorator
+@inline function addLanes(at: usize, first: bool, v: v128, lanes: i32): void {
+  storeLanes(at, f32x4.add(first ? f32x4.splat(0) : v128.load(at), v), lanes);
 }
 
 /** A histogram value normalized by one block: min(h, n) * s. */

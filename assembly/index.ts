@@ -22,6 +22,7 @@ export { f32_fhog_cells__simd128 } from './f32-fhog-cells-simd128';
 export { f32_fhog_features__simd128 } from './f32-fhog-features-simd128';
 export { f32_correlate_rows__simd128, f32_correlate_columns__simd128 } from './f32-correlate-separable-simd128';
 export { f32_correlate_2d__simd128 } from './f32-correlate-2d-simd128';
+export { f32_correlate_bank__simd128 } from './f32-correlate-bank-simd128';
 export { f32_winograd_2x2_3x3_filter_pack } from './f32-winograd-2x2-3x3-filter-pack';
 export { f32_distances_interleaved_4__simd128 } from './f32-distances-interleaved-4-simd128';
 export { f32_forest_leaf_sum__simd128 } from './f32-forest-leaf-sum-simd128';

@@ -11,7 +11,7 @@ import { readModelSource, type ModelSource } from '../model-source.js';
 import { bilinearResizeTables } from './bilinear-resize.js';
 import { FHOG_BINS, fhogCellTables, fhogHistogramRows, fhogRectToImage, orientationTable, type FhogGeometry } from './fhog.js';
 import { separableTerms, usesSeparableTerms } from './fhog-filterbank.js';
-import { planHogWorkspace, workspaceKey, type ChainImage, type HogWorkspace } from './hog-workspace.js';
+import { planHogWorkspace, SCORE_STEP_BYTES, workspaceKey, type ChainImage, type HogWorkspace } from './hog-workspace.js';
 import { rectDownFromUpsampled, rectUpFromLevel } from './image-pyramid.js';
 import { suppressOverlaps } from './non-max-suppression.js';
 import { checkDetectOptions, type DetectFacesOptions } from './detect-options.js';
@@ -170,9 +170,11 @@ class HogDetector implements FrontalFaceDetector {
   private runtime: Runtime | null;
   private workspace: HogWorkspace | undefined;
   /** Every filter's steps grouped by the feature plane they read, each filter's in its order. */
-  private readonly stepsByPlane: ScoreStep[][];
+  private readonly steps: ScoreStep[];
   /** Whether a filter has any step (dlib scores nothing for a filter whose terms were all dropped). */
   private readonly scored: boolean[];
+  /** Multiply-adds of all steps for one cell. */
+  private readonly scoreMacsPerCell: number;
 
   constructor(
     readonly description: HogDetectorDescription,
@@ -181,8 +183,10 @@ class HogDetector implements FrontalFaceDetector {
     private readonly workspaceStart: number,
   ) {
     this.runtime = runtime;
-    this.stepsByPlane = Array.from({ length: FHOG_PLANES }, (_, plane) => steps.filter((s) => s.plane === plane));
+    this.steps = Array.from({ length: FHOG_PLANES }, (_, plane) => steps.filter((s) => s.plane === plane)).flat();
     this.scored = description.filters.map((_, filter) => steps.some((s) => s.filter === filter));
+    const { filterRows, filterCols } = description;
+    this.scoreMacsPerCell = steps.reduce((sum, s) => sum + (s.kind === 'full' ? filterRows * filterCols : filterRows + filterCols), 0);
   }
 
   get memoryBytes(): number {
@@ -265,7 +269,15 @@ class HogDetector implements FrontalFaceDetector {
   private prepareWorkspace(memory: WebAssembly.Memory, width: number, height: number, pixelStride: number, upsample: number): HogWorkspace {
     const key = workspaceKey({ width, height }, pixelStride, upsample);
     if (this.workspace?.key === key) return this.workspace;
-    const ws = planHogWorkspace({ width, height }, pixelStride, upsample, this.description, this.workspaceStart);
+    const ws = planHogWorkspace(
+      { width, height },
+      pixelStride,
+      upsample,
+      this.description,
+      this.steps.length,
+      this.threads,
+      this.workspaceStart,
+    );
     if (ws.end > MAX_DETECTOR_MEMORY_BYTES) {
       const level0 = ws.upsampling[ws.upsampling.length - 1];
       throw new InputError(
@@ -282,7 +294,8 @@ class HogDetector implements FrontalFaceDetector {
    * each step correlates its plane (a rank-1 term along rows, then down
    * columns; or the whole plane filter) and is added to its filter's scores in
    * the filter's order. Going plane by plane keeps each filter's order and
-   * reads each feature plane once for all filters. Returns the cells scored.
+   * reads each feature plane once for all filters; the bank runs all steps in
+   * one call, its threads each on a band of rows. Returns the cells scored.
    */
   private score(rt: Runtime, ws: HogWorkspace, g: FhogGeometry): Rectangle {
     const { memory } = rt;
@@ -291,63 +304,51 @@ class HogDetector implements FrontalFaceDetector {
     const firstCol = Math.trunc(filterCols / 2);
     const lastRow = g.planeRows - Math.trunc((filterRows - 1) / 2);
     const lastCol = g.planeCols - Math.trunc((filterCols - 1) / 2);
-    const columns = lastCol - firstCol;
     let threeWayEnd = firstCol;
     while (threeWayEnd < lastCol - 7) threeWayEnd += 8;
     const planeBytes = g.planeRows * g.planeCols * 4;
     // Only the feature rows can give nonzero row sums; the padding rows' sums are zero.
     const featureRows = [g.padTop, g.padTop + g.hogRows];
-    const rowBytes = g.planeCols * 4;
-    const bytes = new Uint8Array(memory.buffer);
-    bytes.fill(0, ws.correlation, ws.correlation + featureRows[0] * rowBytes);
-    bytes.fill(0, ws.correlation + featureRows[1] * rowBytes, ws.correlation + planeBytes);
-    for (const planeSteps of this.stepsByPlane) {
-      for (const step of planeSteps) {
-        const plane = ws.features + step.plane * planeBytes;
-        if (step.kind === 'full') {
-          run(rt, {
-            kernel: 'f32_correlate_2d__simd128',
-            args: [
-              plane,
-              ws.scores[step.filter],
-              g.planeCols,
-              step.taps,
-              filterRows,
-              filterCols,
-              firstRow,
-              firstCol,
-              !step.first,
-              firstCol,
-              threeWayEnd,
-              lastCol,
-            ],
-            split: rows(firstRow, lastRow, columns * filterRows * filterCols),
-          });
-          continue;
-        }
-        run(rt, {
-          kernel: 'f32_correlate_rows__simd128',
-          args: [plane, ws.correlation, g.planeCols, step.rowTaps, filterCols, firstCol, firstCol, threeWayEnd, lastCol],
-          split: rows(featureRows[0], featureRows[1], columns * filterCols),
-        });
-        run(rt, {
-          kernel: 'f32_correlate_columns__simd128',
-          args: [
-            ws.correlation,
-            ws.scores[step.filter],
-            g.planeCols,
-            step.columnTaps,
-            filterRows,
-            firstRow,
-            !step.first,
-            firstCol,
-            threeWayEnd,
-            lastCol,
-          ],
-          split: rows(firstRow, lastRow, columns * filterRows),
-        });
-      }
-    }
+    const table = new Int32Array(memory.buffer, ws.scoreSteps, (this.steps.length * SCORE_STEP_BYTES) / 4);
+    this.steps.forEach((step, k) => {
+      const full = step.kind === 'full';
+      table.set(
+        [
+          ws.features + step.plane * planeBytes,
+          ws.scores[step.filter],
+          step.first ? 0 : 1,
+          full ? 1 : 0,
+          full ? step.taps : step.rowTaps,
+          full ? 0 : step.columnTaps,
+        ],
+        (k * SCORE_STEP_BYTES) / 4,
+      );
+    });
+    // A band of rows per thread, each with its own row sums (and those of the 9 rows around it).
+    const bandRows = Math.ceil((lastRow - firstRow) / this.threads);
+    const bands = Math.ceil((lastRow - firstRow) / bandRows);
+    run(rt, {
+      kernel: 'f32_correlate_bank__simd128',
+      args: [
+        ws.scoreSteps,
+        this.steps.length,
+        g.planeCols,
+        filterRows,
+        filterCols,
+        firstRow,
+        firstCol,
+        featureRows[0],
+        featureRows[1],
+        firstRow,
+        lastRow,
+        firstCol,
+        threeWayEnd,
+        lastCol,
+        ws.correlation,
+        bandRows,
+      ],
+      split: { first: 0, items: bands, macs: this.scoreMacsPerCell * (lastRow - firstRow) * (lastCol - firstCol) },
+    });
     return { left: firstCol, top: firstRow, right: lastCol - 1, bottom: lastRow - 1 };
   }
 }

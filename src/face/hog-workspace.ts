@@ -45,10 +45,16 @@ export interface HogWorkspace {
   /** Floats a row of the three normalization scratch planes. */
   normStride: number;
   features: number;
+  /** The correlation bank's row sums, a band of rows per thread. */
   correlation: number;
   /** One score plane per filter. */
   scores: number[];
+  /** The score correlations' table, rewritten for each level (SCORE_STEP_BYTES a step). */
+  scoreSteps: number;
 }
+
+/** Bytes of a step of the correlation bank's table (f32_correlate_bank__simd128). */
+export const SCORE_STEP_BYTES = 24;
 
 /** Lays out one detection's buffers from `start` on; `end` tells how much memory it needs. */
 export function planHogWorkspace(
@@ -56,6 +62,8 @@ export function planHogWorkspace(
   pixelStride: number,
   upsample: number,
   detector: HogDetectorDescription,
+  scoreStepCount: number,
+  threads: number,
   start: number,
 ): HogWorkspace {
   let end = start;
@@ -107,8 +115,11 @@ export function planHogWorkspace(
   const blockNorm = take(cellRows * normStride * 4);
   const blockScale = take(cellRows * normStride * 4);
   const features = take(FHOG_PLANES * planeBytes);
-  const correlation = take(planeBytes);
+  // The bank's row sums: each thread's band of output rows and the filter's rows - 1 around it.
+  const bandRows = Math.ceil((g ? g.hogRows : 0) / threads);
+  const correlation = take(threads * (bandRows + detector.filterRows - 1) * (g?.planeCols ?? 0) * 4);
   const scores = detector.filters.map(() => take(planeBytes));
+  const scoreSteps = take(scoreStepCount * SCORE_STEP_BYTES);
   return {
     key: workspaceKey(size, pixelStride, upsample),
     end,
@@ -129,6 +140,7 @@ export function planHogWorkspace(
     features,
     correlation,
     scores,
+    scoreSteps,
   };
 }
 
