@@ -25,4 +25,5 @@ export { f32_correlate_2d__simd128 } from './f32-correlate-2d-simd128';
 export { f32_correlate_bank__simd128 } from './f32-correlate-bank-simd128';
 export { f32_winograd_2x2_3x3_filter_pack } from './f32-winograd-2x2-3x3-filter-pack';
 export { f32_distances_interleaved_4__simd128 } from './f32-distances-interleaved-4-simd128';
+export { f32_close_pairs_4x8__simd128 } from './f32-close-pairs-4x8-simd128';
 export { f32_forest_leaf_sum__simd128 } from './f32-forest-leaf-sum-simd128';

@@ -5,6 +5,8 @@ import { DisposedError } from '../errors.js';
 /** Descriptors the kernel reads as one block (one per SIMD lane). */
 const BLOCK_ROWS = 4;
 const FIRST_CAPACITY_BLOCKS = 16;
+/** The close-pairs kernel reads candidates two blocks (eight rows) at a time. */
+const TILE_BLOCKS = 2;
 
 /**
  * Descriptors of one length in WebAssembly memory, four to a block and
@@ -18,6 +20,8 @@ export class DescriptorBlocks {
   private runtime: { memory: WebAssembly.Memory; kernels: Kernels } | null;
   private capacityBlocks = 0;
   private rows = 0;
+  /** Whether the squared norms after the distances are those of the rows now held. */
+  private normsCurrent = false;
   /** The query descriptor; the blocks follow it, then the distances out. */
   private readonly queryAt = RESERVED_BYTES;
   private readonly blocksAt: number;
@@ -68,6 +72,7 @@ export class DescriptorBlocks {
     const start = (row >> 2) * this.blockValues + (row & 3);
     for (let k = 0; k < this.length; k++) blocks[start + k * BLOCK_ROWS] = values[at + k];
     this.rows++;
+    this.normsCurrent = false;
   }
 
   /** The descriptor of row `row`, as added. */
@@ -89,6 +94,49 @@ export class DescriptorBlocks {
     return new Float32Array(memory.buffer, out, this.rows);
   }
 
+  /**
+   * The pairs (q, c), q < c, of rows closer than `limitSquared` by the GEMM
+   * form of the squared distance, for q in query blocks [blockStart,
+   * blockEnd) (four rows a block): [q, c] pairs in an Int32Array. The GEMM
+   * form rounds differently from dlib's distance: callers give a margin and
+   * check each pair with the exact distance.
+   */
+  pairsUnder(limitSquared: number, blockStart: number, blockEnd: number): Int32Array {
+    const { memory, kernels } = this.live();
+    const rowsCapacity = this.capacityBlocks * BLOCK_ROWS;
+    const normsAt = this.distancesAt + alignBuffer(rowsCapacity * 4);
+    const foundAt = normsAt + alignBuffer(rowsCapacity * 4);
+    const pairsAt = foundAt + alignBuffer(4);
+    if (!this.normsCurrent) {
+      growKernelMemory(memory, pairsAt, `${rowsCapacity} descriptors`);
+      const blocks = this.blocks();
+      const norms = new Float32Array(memory.buffer, normsAt, rowsCapacity);
+      for (let row = 0; row < rowsCapacity; row++) {
+        const start = (row >> 2) * this.blockValues + (row & 3);
+        let sum = 0;
+        for (let k = 0; k < this.length; k++) sum += blocks[start + k * BLOCK_ROWS] ** 2;
+        norms[row] = sum;
+      }
+      this.normsCurrent = true;
+    }
+    const tiles = Math.ceil(this.rows / (BLOCK_ROWS * TILE_BLOCKS));
+    const firstTile = Math.floor(blockStart / TILE_BLOCKS);
+    for (;;) {
+      const capacity = this.pairsCapacity;
+      growKernelMemory(memory, pairsAt + capacity * 8, `${capacity} close pairs`);
+      new Int32Array(memory.buffer, foundAt, 1)[0] = 0;
+      kernels.f32_close_pairs_4x8__simd128(
+        this.blocksAt, normsAt, this.length, this.rows, limitSquared, pairsAt, capacity, foundAt, blockStart, blockEnd, firstTile, tiles,
+      );
+      const found = new Int32Array(memory.buffer, foundAt, 1)[0];
+      if (found <= capacity) return new Int32Array(memory.buffer, pairsAt, found * 2).slice();
+      this.pairsCapacity = found;
+    }
+  }
+
+  /** Room for the pairs one pairsUnder call finds; grown to what a call needed when it ran out. */
+  private pairsCapacity = 1 << 16;
+
   /** Frees the WebAssembly memory; any later call throws DisposedError. */
   dispose(): void {
     this.runtime = null;
@@ -104,11 +152,12 @@ export class DescriptorBlocks {
     const oldEnd = this.blocksAt + this.capacityBlocks * blockBytes;
     new Uint8Array(memory.buffer, oldEnd, (capacityBlocks - this.capacityBlocks) * blockBytes).fill(0);
     this.capacityBlocks = capacityBlocks;
+    this.normsCurrent = false;
   }
 
   /** Makes room for `count` descriptors in all, at once rather than doubling. */
   reserve(count: number): void {
-    const blocks = Math.ceil(count / BLOCK_ROWS);
+    const blocks = Math.ceil(count / (BLOCK_ROWS * TILE_BLOCKS)) * TILE_BLOCKS;
     if (blocks > this.capacityBlocks) this.grow(blocks);
   }
 }

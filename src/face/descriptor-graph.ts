@@ -127,7 +127,7 @@ function decisiveSums(threshold: number, length: number): { below: number; above
 }
 
 /** dlib's `length(a - b)` on float32 descriptors: float32 differences, squares and sums, in order. */
-function float32Distance(values: Float32Array, a: number, b: number, length: number): number {
+export function float32Distance(values: Float32Array, a: number, b: number, length: number): number {
   const f = Math.fround;
   let sum = 0;
   for (let k = 0; k < length; k++) {

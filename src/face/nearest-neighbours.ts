@@ -1,7 +1,7 @@
 import type { WasmSource } from '../engine/kernels.js';
 import { InputError } from '../errors.js';
 import { DescriptorBlocks } from './descriptor-blocks.js';
-import type { PackedDescriptors } from './descriptor-graph.js';
+import { float32Distance, type PackedDescriptors } from './descriptor-graph.js';
 import { type EdgeArrays, MAX_CLUSTER_EDGES, tooManyEdges } from './sparse-graph.js';
 
 /**
@@ -15,11 +15,16 @@ export interface NeighbourLists {
   distances: Float32Array;
 }
 
+/** Query blocks (four descriptors each) per kernel call: their pairs are few, and the candidates stay in cache for them. */
+const QUERY_BLOCKS_PER_CALL = 64;
+
 /**
  * The `k` nearest others of every descriptor closer than `limit`, exactly:
- * each query's distances to all descriptors are one call of the SIMD kernel
- * over descriptors four to a block, each dlib's float32 `length(a - b)`, so a
- * pair is under the limit exactly when closePairs finds it so.
+ * the kernel finds the pairs under the limit by the GEMM form of the squared
+ * distance, with a margin for its rounding, and each pair it finds is kept
+ * when dlib's float32 `length(a - b)` is under the limit, so a pair is kept
+ * exactly when closePairs finds it. Each pair is searched once (the distance
+ * is symmetric) and listed for both its descriptors.
  */
 export async function nearestNeighbours(
   { values, count, length }: PackedDescriptors,
@@ -31,35 +36,78 @@ export async function nearestNeighbours(
   const blocks = await DescriptorBlocks.create(length, wasm);
   try {
     blocks.reserve(count);
-    for (let i = 0; i < count; i++) blocks.add(values, i * length);
-    const offsets = new Int32Array(count + 1);
-    let indices = new Int32Array(Math.min(count * k, 1 << 16));
-    let distances = new Float32Array(indices.length);
-    let used = 0;
-    const candidates: number[] = [];
+    let largestNorm = 0;
     for (let i = 0; i < count; i++) {
-      const row = blocks.distances(values, i * length);
-      candidates.length = 0;
-      for (let j = 0; j < count; j++) if (row[j] < limit && j !== i) candidates.push(j);
-      candidates.sort((a, b) => row[a] - row[b] || a - b);
-      const kept = Math.min(k, candidates.length);
-      if (used + kept > indices.length) {
-        const grown = new Int32Array(Math.max(indices.length * 2, used + kept));
-        grown.set(indices);
-        indices = grown;
-        const grownDistances = new Float32Array(grown.length);
-        grownDistances.set(distances);
-        distances = grownDistances;
-      }
-      for (let n = 0; n < kept; n++) {
-        indices[used] = candidates[n];
-        distances[used++] = row[candidates[n]];
-      }
-      offsets[i + 1] = used;
+      blocks.add(values, i * length);
+      let norm = 0;
+      for (let v = i * length; v < (i + 1) * length; v++) norm += values[v] ** 2;
+      largestNorm = Math.max(largestNorm, norm);
     }
-    return { offsets, indices: indices.slice(0, used), distances: distances.slice(0, used) };
+    // float32 dot products and sums of `length` terms, against float32 distances near the limit: each within (length + 8) * 2^-23 relative.
+    const limitSquared = limit * limit;
+    const margin = (length + 8) * 2 ** -21 * (2 * largestNorm + limitSquared);
+    const lists = new NeighbourCollector(count, k);
+    const queryBlocks = Math.ceil(count / 4);
+    for (let start = 0; start < queryBlocks; start += QUERY_BLOCKS_PER_CALL) {
+      const pairs = blocks.pairsUnder(limitSquared + margin, start, Math.min(start + QUERY_BLOCKS_PER_CALL, queryBlocks));
+      for (let p = 0; p < pairs.length; p += 2) {
+        const i = pairs[p];
+        const j = pairs[p + 1];
+        const distance = float32Distance(values, i * length, j * length, length);
+        if (distance < limit) {
+          lists.add(i, j, distance);
+          lists.add(j, i, distance);
+        }
+      }
+    }
+    return lists.finish();
   } finally {
     blocks.dispose();
+  }
+}
+
+/** Each descriptor's neighbours as the pairs come, cut to the k nearest whenever a list grows long. */
+class NeighbourCollector {
+  /** Per descriptor: neighbour, distance, neighbour, distance, ... */
+  private readonly lists: number[][];
+  private readonly longest: number;
+
+  constructor(
+    count: number,
+    private readonly k: number,
+  ) {
+    this.lists = Array.from({ length: count }, () => []);
+    this.longest = 2 * (4 * k + 64);
+  }
+
+  add(i: number, j: number, distance: number): void {
+    const list = this.lists[i];
+    list.push(j, distance);
+    if (list.length > this.longest) this.lists[i] = this.nearest(list);
+  }
+
+  /** The k nearest of a list, nearest first (equal distances: the smaller index first). */
+  private nearest(list: number[]): number[] {
+    const order = Array.from({ length: list.length / 2 }, (_, n) => 2 * n);
+    order.sort((a, b) => list[a + 1] - list[b + 1] || list[a] - list[b]);
+    return order.slice(0, this.k).flatMap((at) => [list[at], list[at + 1]]);
+  }
+
+  finish(): NeighbourLists {
+    const count = this.lists.length;
+    const offsets = new Int32Array(count + 1);
+    const sorted = this.lists.map((list) => this.nearest(list));
+    for (let i = 0; i < count; i++) offsets[i + 1] = offsets[i] + sorted[i].length / 2;
+    const indices = new Int32Array(offsets[count]);
+    const distances = new Float32Array(offsets[count]);
+    for (let i = 0; i < count; i++) {
+      const list = sorted[i];
+      for (let n = 0; n < list.length; n += 2) {
+        indices[offsets[i] + n / 2] = list[n];
+        distances[offsets[i] + n / 2] = list[n + 1];
+      }
+    }
+    return { offsets, indices, distances };
   }
 }
 
