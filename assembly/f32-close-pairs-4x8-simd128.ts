@@ -3,34 +3,39 @@
  * distance: |q - c|^2 = |q|^2 + |c|^2 - 2 q.c, the dot products four query
  * rows by eight candidate rows at a time in registers. Rows are stored four
  * to a block, interleaved value by value ([k][lane], `length * 4` f32 a
- * block), with their squared norms in `norms` (one f32 a row). A query tile
- * is one block, a candidate tile two consecutive blocks.
+ * block), zeros up to `tiles` whole tiles, with their squared norms in
+ * `norms` (one f32 a row). A query tile is one block, a candidate tile two
+ * consecutive blocks.
  *
  * Each pair (q, c) with c > q, c < rows and the GEMM value under
- * `limitSquared` is appended to `pairs` as two i32 [q, c], while fewer than
- * `capacity` are there; the i32 at `found` counts them all, written or not,
- * so that a caller can tell it ran out of room. The GEMM value rounds
- * differently from a sum of squared differences: callers give a limit with a
- * margin and check the pairs found with the exact distance.
+ * `limitSquared` is appended as two i32 [q, c] to the pairs of q's block:
+ * block b's are at `pairs + (b - firstBlock) * blockCapacity * 8`, counted
+ * by the i32 at `found + (b - firstBlock) * 4`, which counts them all,
+ * written or not, so that a caller can tell a block ran out of room (and
+ * threads taking different blocks write to different places). The GEMM value
+ * rounds differently from a sum of squared differences: callers give a limit
+ * with a margin and check the pairs found with the exact distance.
  *
- * Work: query blocks [queryStart, queryEnd) x candidate tiles [tileStart, tileEnd).
+ * Work: query blocks [queryStart, queryEnd), against the candidates from
+ * the first block's on.
  */
 export function f32_close_pairs_4x8__simd128(
-  blocks: usize, norms: usize, length: i32, rows: i32, limitSquared: f32,
-  pairs: usize, capacity: i32, found: usize,
-  queryStart: i32, queryEnd: i32, tileStart: i32, tileEnd: i32,
+  blocks: usize, norms: usize, length: i32, rows: i32, tiles: i32, limitSquared: f32,
+  pairs: usize, blockCapacity: i32, found: usize, firstBlock: i32,
+  queryStart: i32, queryEnd: i32,
 ): void {
   const blockBytes = <usize>length << 4;
-  let count = load<i32>(found);
-  // Candidate tiles a query tile runs through while they stay in cache.
-  for (let chunk = tileStart; chunk < tileEnd; chunk += TILE_CHUNK) {
-    const chunkEnd = min(chunk + TILE_CHUNK, tileEnd);
+  // Candidate tiles a pass of query tiles shares while they stay in cache.
+  for (let chunk = queryStart >> 1; chunk < tiles; chunk += TILE_CHUNK) {
+    const chunkEnd = min(chunk + TILE_CHUNK, tiles);
     for (let qb = queryStart; qb < queryEnd; qb++) {
       const query = blocks + <usize>qb * blockBytes;
       const first = qb << 2;
-      for (let t = chunk; t < chunkEnd; t++) {
-        // Tiles wholly at or before the query block hold no c > q.
-        if ((t << 3) + 7 <= first) continue;
+      const counter = found + (<usize>(qb - firstBlock) << 2);
+      const out = pairs + <usize>(qb - firstBlock) * <usize>blockCapacity * 8;
+      let count = load<i32>(counter);
+      // Tiles before the query block's own hold no c > q.
+      for (let t = max(chunk, qb >> 1); t < chunkEnd; t++) {
         const c0 = blocks + (<usize>t << 1) * blockBytes;
         const c1 = c0 + blockBytes;
         let a0 = f32x4.splat(0), a1 = f32x4.splat(0), a2 = f32x4.splat(0), a3 = f32x4.splat(0);
@@ -56,17 +61,17 @@ export function f32_close_pairs_4x8__simd128(
         const cn1 = v128.load(norms + (<usize>t << 5) + 16);
         const limit = f32x4.splat(limitSquared);
         const c = t << 3;
-        count = emit(a0, b0, cn0, cn1, load<f32>(norms + (<usize>first << 2)), limit, first, c, rows, pairs, capacity, count);
-        count = emit(a1, b1, cn0, cn1, load<f32>(norms + (<usize>first << 2) + 4), limit, first + 1, c, rows, pairs, capacity, count);
-        count = emit(a2, b2, cn0, cn1, load<f32>(norms + (<usize>first << 2) + 8), limit, first + 2, c, rows, pairs, capacity, count);
-        count = emit(a3, b3, cn0, cn1, load<f32>(norms + (<usize>first << 2) + 12), limit, first + 3, c, rows, pairs, capacity, count);
+        count = emit(a0, b0, cn0, cn1, load<f32>(norms + (<usize>first << 2)), limit, first, c, rows, out, blockCapacity, count);
+        count = emit(a1, b1, cn0, cn1, load<f32>(norms + (<usize>first << 2) + 4), limit, first + 1, c, rows, out, blockCapacity, count);
+        count = emit(a2, b2, cn0, cn1, load<f32>(norms + (<usize>first << 2) + 8), limit, first + 2, c, rows, out, blockCapacity, count);
+        count = emit(a3, b3, cn0, cn1, load<f32>(norms + (<usize>first << 2) + 12), limit, first + 3, c, rows, out, blockCapacity, count);
       }
+      store<i32>(counter, count);
     }
   }
-  store<i32>(found, count);
 }
 
-/** Candidate tiles of 8 rows (16 KB at 128 values) that one pass of query tiles shares. */
+/** Candidate tiles of 8 rows (4 KB at 128 values) that one pass of query tiles shares: 128 KB. */
 const TILE_CHUNK = 32;
 
 /** Appends the pairs of query q with candidates c..c+7 under the limit; returns the new count. */

@@ -3,7 +3,7 @@
 // approximate index, native, a devDependency to measure against), on synthetic descriptors made
 // the way dlib's spread: people about 1.1 apart, faces of one person about 0.45 apart.
 //
-//   npm run build && node bench/library-knn.mjs [sizes, default 10000,100000] [--exact-max 20000]
+//   npm run build && node bench/library-knn.mjs [sizes, default 10000,100000] [--exact-max 20000] [--threads 1]
 //
 // Prints a line of JSON per size and method: seconds for the graph and for chinese whispers, the
 // edges, the clusters, and (where the exact graph was built too) the approximate graph's recall of
@@ -21,7 +21,10 @@ const FACES_PER_PERSON = 10;
 const args = process.argv.slice(2);
 const exactMaxAt = args.indexOf('--exact-max');
 const exactMax = exactMaxAt >= 0 ? Number(args[exactMaxAt + 1]) : 20000;
-const sizes = (args.find((a, i) => !a.startsWith('--') && (exactMaxAt < 0 || i !== exactMaxAt + 1)) ?? '10000,100000')
+const threadsAt = args.indexOf('--threads');
+const threads = threadsAt >= 0 ? Number(args[threadsAt + 1]) : 1;
+const optionValues = [exactMaxAt, threadsAt].filter((at) => at >= 0).map((at) => at + 1);
+const sizes = (args.find((a, i) => !a.startsWith('--') && !optionValues.includes(i)) ?? '10000,100000')
   .split(',')
   .map(Number);
 
@@ -91,7 +94,7 @@ for (const size of sizes) {
   const methods = size <= exactMax ? ['exact', 'usearch'] : ['usearch'];
   for (const method of methods) {
     const start = performance.now();
-    const lists = method === 'exact' ? await nearestNeighbours(packed, K, THRESHOLD) : usearchLists(packed);
+    const lists = method === 'exact' ? await nearestNeighbours(packed, K, THRESHOLD, { threads }) : usearchLists(packed);
     const graph = neighbourGraph(lists);
     const graphSeconds = (performance.now() - start) / 1000;
     const clustered = performance.now();
@@ -101,6 +104,7 @@ for (const size of sizes) {
     const line = {
       size,
       method,
+      threads: method === 'exact' ? threads : 1,
       graphSeconds,
       clusterSeconds,
       edges: graph.count,

@@ -69,4 +69,18 @@ describe('the nearest-neighbour graph', () => {
       expect(group(graph.first[e])).toBe(group(graph.second[e]));
     }
   });
+
+  it('finds the same graph on 2 threads, and when one person has more pairs than a block has room for', async () => {
+    // 400 faces of one person: each block of four queries has ~1,600 pairs, past the first room of 1,024.
+    const faces = [...syntheticFaces(1, 400), ...syntheticFaces(20, 5)];
+    const packed = packDescriptors(faces);
+    const allPairs = closePairs(packed, 0.6);
+    for (const threads of [1, 2]) {
+      const graph = neighbourGraph(await nearestNeighbours(packed, 500, 0.6, { threads }));
+      expect(graph.count).toBe(allPairs.count);
+      expect(graph.first.subarray(0, graph.count)).toEqual(allPairs.first.subarray(0, allPairs.count));
+      expect(graph.second.subarray(0, graph.count)).toEqual(allPairs.second.subarray(0, allPairs.count));
+    }
+    expect(allPairs.count).toBeGreaterThan(400 * 200);
+  });
 });

@@ -1,5 +1,8 @@
-import { growKernelMemory, type Kernels, loadKernelsOnOwnMemory, type WasmSource } from '../engine/kernels.js';
-import { alignBuffer, RESERVED_BYTES } from '../memory-layout.js';
+import { growKernelMemory, instantiateKernels, type Kernels, loadKernelsOnOwnMemory, type WasmSource } from '../engine/kernels.js';
+import type { ParallelCall } from '../engine/parallel-call.js';
+import { runWhole } from '../engine/parallel-call.js';
+import { loadKernelsAndMemory, ThreadTeam } from '../engine/thread-team.js';
+import { alignBuffer, INITIAL_PAGES, RESERVED_BYTES } from '../memory-layout.js';
 import { DisposedError } from '../errors.js';
 
 /** Descriptors the kernel reads as one block (one per SIMD lane). */
@@ -17,7 +20,7 @@ const TILE_BLOCKS = 2;
  */
 export class DescriptorBlocks {
   /** Dropped whole on dispose: the kernels' instance holds the memory too. */
-  private runtime: { memory: WebAssembly.Memory; kernels: Kernels } | null;
+  private runtime: { memory: WebAssembly.Memory; kernels: Kernels; team?: ThreadTeam } | null;
   private capacityBlocks = 0;
   private rows = 0;
   /** Whether the squared norms after the distances are those of the rows now held. */
@@ -30,15 +33,27 @@ export class DescriptorBlocks {
     memory: WebAssembly.Memory,
     kernels: Kernels,
     readonly length: number,
+    team?: ThreadTeam,
   ) {
-    this.runtime = { memory, kernels };
+    this.runtime = { memory, kernels, team };
     this.blocksAt = this.queryAt + alignBuffer(length * 4);
   }
 
-  /** An empty store of descriptors of `length` values; the kernels are compiled once per process. */
-  static async create(length: number, wasm: WasmSource = {}): Promise<DescriptorBlocks> {
-    const { memory, kernels } = await loadKernelsOnOwnMemory(wasm);
-    return new DescriptorBlocks(memory, kernels, length);
+  /**
+   * An empty store of descriptors of `length` values; the kernels are
+   * compiled once per process. With `threads` > 1 (where the runtime can
+   * share memory with workers), pairsUnder splits its query blocks between
+   * that many threads; dispose stops them.
+   */
+  static async create(length: number, wasm: WasmSource = {}, threads = 1, workerUrl?: string | URL): Promise<DescriptorBlocks> {
+    if (threads === 1) {
+      const { memory, kernels } = await loadKernelsOnOwnMemory(wasm);
+      return new DescriptorBlocks(memory, kernels, length);
+    }
+    const { module, sharedMemory, spawn, memory } = await loadKernelsAndMemory(threads, wasm, workerUrl, INITIAL_PAGES);
+    const kernels = await instantiateKernels(module, memory);
+    const team = sharedMemory && spawn ? await ThreadTeam.create(spawn, module, memory, threads) : undefined;
+    return new DescriptorBlocks(memory, kernels, length, team);
   }
 
   /** How many descriptors it holds. */
@@ -50,7 +65,7 @@ export class DescriptorBlocks {
     return BLOCK_ROWS * this.length;
   }
 
-  private live(): { memory: WebAssembly.Memory; kernels: Kernels } {
+  private live(): { memory: WebAssembly.Memory; kernels: Kernels; team?: ThreadTeam } {
     if (!this.runtime) throw new DisposedError('the descriptor store has been disposed');
     return this.runtime;
   }
@@ -102,11 +117,12 @@ export class DescriptorBlocks {
    * check each pair with the exact distance.
    */
   pairsUnder(limitSquared: number, blockStart: number, blockEnd: number): Int32Array {
-    const { memory, kernels } = this.live();
+    const { memory, kernels, team } = this.live();
     const rowsCapacity = this.capacityBlocks * BLOCK_ROWS;
     const normsAt = this.distancesAt + alignBuffer(rowsCapacity * 4);
     const foundAt = normsAt + alignBuffer(rowsCapacity * 4);
-    const pairsAt = foundAt + alignBuffer(4);
+    const queryBlocks = blockEnd - blockStart;
+    const pairsAt = foundAt + alignBuffer(queryBlocks * 4);
     if (!this.normsCurrent) {
       growKernelMemory(memory, pairsAt, `${rowsCapacity} descriptors`);
       const blocks = this.blocks();
@@ -120,25 +136,40 @@ export class DescriptorBlocks {
       this.normsCurrent = true;
     }
     const tiles = Math.ceil(this.rows / (BLOCK_ROWS * TILE_BLOCKS));
-    const firstTile = Math.floor(blockStart / TILE_BLOCKS);
     for (;;) {
-      const capacity = this.pairsCapacity;
-      growKernelMemory(memory, pairsAt + capacity * 8, `${capacity} close pairs`);
-      new Int32Array(memory.buffer, foundAt, 1)[0] = 0;
-      kernels.f32_close_pairs_4x8__simd128(
-        this.blocksAt, normsAt, this.length, this.rows, limitSquared, pairsAt, capacity, foundAt, blockStart, blockEnd, firstTile, tiles,
-      );
-      const found = new Int32Array(memory.buffer, foundAt, 1)[0];
-      if (found <= capacity) return new Int32Array(memory.buffer, pairsAt, found * 2).slice();
-      this.pairsCapacity = found;
+      const capacity = this.blockPairsCapacity;
+      growKernelMemory(memory, pairsAt + queryBlocks * capacity * 8, `${capacity} close pairs per block of descriptors`);
+      new Int32Array(memory.buffer, foundAt, queryBlocks).fill(0);
+      const call: ParallelCall = {
+        kernel: 'f32_close_pairs_4x8__simd128',
+        args: [this.blocksAt, normsAt, this.length, this.rows, tiles, limitSquared, pairsAt, capacity, foundAt, blockStart],
+        split: { first: blockStart, items: queryBlocks, macs: queryBlocks * BLOCK_ROWS * (this.rows - blockStart * BLOCK_ROWS) * this.length },
+        label: 'the close pairs of descriptors',
+      };
+      if (team) team.run(kernels, call);
+      else runWhole(kernels, call);
+      const found = Int32Array.from(new Int32Array(memory.buffer, foundAt, queryBlocks));
+      const most = Math.max(0, ...found);
+      if (most > capacity) {
+        this.blockPairsCapacity = most;
+        continue;
+      }
+      const pairs = new Int32Array(found.reduce((sum, n) => sum + n, 0) * 2);
+      let used = 0;
+      for (let b = 0; b < queryBlocks; b++) {
+        pairs.set(new Int32Array(memory.buffer, pairsAt + b * capacity * 8, found[b] * 2), used);
+        used += found[b] * 2;
+      }
+      return pairs;
     }
   }
 
-  /** Room for the pairs one pairsUnder call finds; grown to what a call needed when it ran out. */
-  private pairsCapacity = 1 << 16;
+  /** Room for the pairs of one query block in pairsUnder; grown to what a block needed when it ran out. */
+  private blockPairsCapacity = 1024;
 
   /** Frees the WebAssembly memory; any later call throws DisposedError. */
   dispose(): void {
+    this.runtime?.team?.dispose();
     this.runtime = null;
   }
 

@@ -15,6 +15,14 @@ export interface NeighbourLists {
   distances: Float32Array;
 }
 
+export interface NearestNeighboursOptions {
+  wasm?: WasmSource;
+  /** Threads that share the search (by queries), where the runtime can share memory with workers. Default 1: no worker. */
+  threads?: number;
+  /** Where the threads' worker script is, where blob: workers are forbidden (see EngineOptions.workerUrl). */
+  workerUrl?: string | URL;
+}
+
 /** Query blocks (four descriptors each) per kernel call: their pairs are few, and the candidates stay in cache for them. */
 const QUERY_BLOCKS_PER_CALL = 64;
 
@@ -30,10 +38,10 @@ export async function nearestNeighbours(
   { values, count, length }: PackedDescriptors,
   k: number,
   limit: number,
-  wasm: WasmSource = {},
+  { wasm = {}, threads = 1, workerUrl }: NearestNeighboursOptions = {},
 ): Promise<NeighbourLists> {
   if (!Number.isInteger(k) || k < 1) throw new InputError(`k must be a positive integer, got ${k}`);
-  const blocks = await DescriptorBlocks.create(length, wasm);
+  const blocks = await DescriptorBlocks.create(length, wasm, threads, workerUrl);
   try {
     blocks.reserve(count);
     let largestNorm = 0;

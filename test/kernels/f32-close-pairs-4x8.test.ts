@@ -17,9 +17,17 @@ function interleave(rows: Float32Array, count: number, length: number): Float32A
   return blocks;
 }
 
-function pairsOf(h: KernelHarness, at: number, count: number): string[] {
-  const values = new Int32Array(Uint8Array.from(h.readU8(at, count * 8)).buffer);
-  return Array.from({ length: count }, (_, p) => `${values[2 * p]},${values[2 * p + 1]}`);
+function readI32(h: KernelHarness, at: number, count: number): Int32Array {
+  return new Int32Array(Uint8Array.from(h.readU8(at, count * 4)).buffer);
+}
+
+/** The pairs written for each of `blocks` query blocks, `capacity` apart, as "q,c". */
+function pairsOf(h: KernelHarness, pairsAt: number, foundAt: number, blocks: number, capacity: number): string[][] {
+  const found = readI32(h, foundAt, blocks);
+  return Array.from(found, (n, b) => {
+    const values = readI32(h, pairsAt + b * capacity * 8, Math.min(n, capacity) * 2);
+    return Array.from({ length: values.length / 2 }, (_, p) => `${values[2 * p]},${values[2 * p + 1]}`);
+  });
 }
 
 describe.each(KERNEL_BUILDS)('f32_close_pairs_4x8 (%s build)', (build) => {
@@ -48,26 +56,26 @@ describe.each(KERNEL_BUILDS)('f32_close_pairs_4x8 (%s build)', (build) => {
     { length: 128, count: 8 },
     { length: 128, count: 21 },
     { length: 131, count: 30 },
-  ])('$count rows of $length values, split by query blocks and candidate tiles, against float64', ({ length, count }) => {
+  ])('$count rows of $length values, split by query blocks, against float64', ({ length, count }) => {
     const { norms, squared, blocksAt, normsAt, tiles } = setUp(length, count);
     const all: number[] = [];
     for (let q = 0; q < count; q++) for (let c = q + 1; c < count; c++) all.push(squared(q, c));
     const limit = all.length > 0 ? [...all].sort((a, b) => a - b)[all.length >> 1] : 1;
-    const capacity = (count * (count - 1)) / 2 + 1;
-    const pairsAt = h.alloc(capacity * 8);
-    const foundAt = h.i32([0]);
+    const capacity = 4 * count;
     const queryBlocks = Math.ceil(count / 4);
+    const pairsAt = h.alloc(queryBlocks * capacity * 8);
+    const foundAt = h.i32(new Int32Array(queryBlocks));
     const queryCut = queryBlocks >> 1;
-    const tileCut = (tiles + 1) >> 1;
-    for (const [qs, qe] of [[0, queryCut], [queryCut, queryBlocks]]) {
-      for (const [ts, te] of [[0, tileCut], [tileCut, tiles]]) {
-        h.k.f32_close_pairs_4x8__simd128(blocksAt, normsAt, length, count, limit, pairsAt, capacity, foundAt, qs, qe, ts, te);
-      }
-    }
+    h.k.f32_close_pairs_4x8__simd128(blocksAt, normsAt, length, count, tiles, limit, pairsAt, capacity, foundAt, 0, queryCut, queryBlocks);
+    h.k.f32_close_pairs_4x8__simd128(blocksAt, normsAt, length, count, tiles, limit, pairsAt, capacity, foundAt, 0, 0, queryCut);
     h.expectGuardsIntact();
-    const found = new Int32Array(Uint8Array.from(h.readU8(foundAt, 4)).buffer)[0];
-    const pairs = new Set(pairsOf(h, pairsAt, found));
-    expect(pairs.size).toBe(found);
+    const byBlock = pairsOf(h, pairsAt, foundAt, queryBlocks, capacity);
+    byBlock.forEach((list, b) => {
+      for (const pair of list) expect(Math.floor(Number(pair.split(',')[0]) / 4)).toBe(b);
+    });
+    const found = byBlock.flat();
+    const pairs = new Set(found);
+    expect(pairs.size).toBe(found.length);
     let sure = 0;
     for (let q = 0; q < count; q++) {
       for (let c = 0; c < count; c++) {
@@ -86,17 +94,20 @@ describe.each(KERNEL_BUILDS)('f32_close_pairs_4x8 (%s build)', (build) => {
     }
     // The limit is the median: about half the pairs are in, and nearly all are decided.
     expect(sure).toBeGreaterThanOrEqual(all.length - 2);
-    if (count > 3) expect(found).toBeGreaterThan(all.length / 4);
+    if (count > 3) expect(found.length).toBeGreaterThan(all.length / 4);
   });
 
-  it('counts every pair but writes no more than its room', () => {
+  it("counts each block's pairs but writes no more than its room, from the first block given on", () => {
     const { blocksAt, normsAt, tiles } = setUp(5, 12);
-    const pairsAt = h.alloc(3 * 8);
-    const foundAt = h.i32([0]);
-    // A limit over every distance: all 66 pairs, three written.
-    h.k.f32_close_pairs_4x8__simd128(blocksAt, normsAt, 5, 12, 1e9, pairsAt, 3, foundAt, 0, 3, 0, tiles);
+    const pairsAt = h.alloc(2 * 3 * 8);
+    const foundAt = h.i32([0, 0]);
+    // A limit over every distance: every pair. Blocks 1 and 2 (rows 4-11), the first given as block 1.
+    h.k.f32_close_pairs_4x8__simd128(blocksAt, normsAt, 5, 12, tiles, 1e9, pairsAt, 3, foundAt, 1, 1, 3);
     h.expectGuardsIntact();
-    expect(new Int32Array(Uint8Array.from(h.readU8(foundAt, 4)).buffer)[0]).toBe(66);
-    expect(pairsOf(h, pairsAt, 3)).toEqual(['0,1', '0,2', '0,3']);
+    expect(Array.from(readI32(h, foundAt, 2))).toEqual([7 + 6 + 5 + 4, 3 + 2 + 1]);
+    expect(pairsOf(h, pairsAt, foundAt, 2, 3)).toEqual([
+      ['4,5', '4,6', '4,7'],
+      ['8,9', '8,10', '8,11'],
+    ]);
   });
 });
