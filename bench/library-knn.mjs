@@ -24,9 +24,7 @@ const exactMax = exactMaxAt >= 0 ? Number(args[exactMaxAt + 1]) : 20000;
 const threadsAt = args.indexOf('--threads');
 const threads = threadsAt >= 0 ? Number(args[threadsAt + 1]) : 1;
 const optionValues = [exactMaxAt, threadsAt].filter((at) => at >= 0).map((at) => at + 1);
-const sizes = (args.find((a, i) => !a.startsWith('--') && !optionValues.includes(i)) ?? '10000,100000')
-  .split(',')
-  .map(Number);
+const sizes = (args.find((a, i) => !a.startsWith('--') && !optionValues.includes(i)) ?? '10000,100000').split(',').map(Number);
 
 function syntheticFaces(count) {
   const rand = new DlibRand();

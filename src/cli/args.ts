@@ -72,7 +72,7 @@ export function detectorOption(parsed: ParsedArgs): FaceDetectorKind {
 }
 
 /** The engine runs this thread and at most MAX_WORKERS workers. */
-const MAX_THREADS = MAX_WORKERS + 1;
+export const MAX_THREADS = MAX_WORKERS + 1;
 
 /** `--threads N`, refused past what the engine runs, with a warning past the cores it would share; undefined when not given. */
 export function threadsOption(parsed: ParsedArgs): number | undefined {

@@ -1,6 +1,7 @@
 import { SAME_PERSON_THRESHOLD } from '../face/descriptor-distance.js';
 import { InputError } from '../errors.js';
-import { integerOption, parseArgs, UsageError } from './args.js';
+import { availableParallelism } from 'node:os';
+import { integerOption, MAX_THREADS, parseArgs, threadsOption, UsageError } from './args.js';
 import { dbOption, withLibrary } from './library/library-store.js';
 import { clusterPeople } from './library/people-clustering.js';
 
@@ -16,11 +17,11 @@ export function distanceOption(options: Map<string, string | true>, name: string
 }
 
 /**
- * `people --db LIBRARY [--threshold 0.6] [--neighbours 128] [--same-photo-different-people] [--recluster]`:
- * groups the indexed faces into people, and prints them: `id<TAB>faces<TAB>name` a person, largest first.
+ * `people --db LIBRARY [--threshold 0.6] [--neighbours 128] [--same-photo-different-people] [--recluster] [--threads N]`:
+ * groups the indexed faces into people (the nearest-neighbour search on N threads, default the cores), and prints them: `id<TAB>faces<TAB>name` a person, largest first.
  */
 export async function peopleCommand(args: string[]): Promise<number> {
-  const parsed = parseArgs(args, ['--db', '--threshold', '--neighbours'], ['--same-photo-different-people', '--recluster']);
+  const parsed = parseArgs(args, ['--db', '--threshold', '--neighbours', '--threads'], ['--same-photo-different-people', '--recluster']);
   const db = dbOption(parsed.options);
   if (parsed.positional.length > 0) throw new UsageError(`people takes no photos (index them first), got ${parsed.positional[0]}`);
   const options = {
@@ -28,6 +29,7 @@ export async function peopleCommand(args: string[]): Promise<number> {
     neighbours: integerOption(parsed, '--neighbours', DEFAULT_NEIGHBOURS)!,
     samePhotoDifferentPeople: parsed.options.has('--same-photo-different-people'),
     recluster: parsed.options.has('--recluster'),
+    threads: threadsOption(parsed) ?? Math.min(availableParallelism(), MAX_THREADS),
   };
   return withLibrary(db, async (store) => {
     const run = await store.transaction((sql) => clusterPeople(sql, options));

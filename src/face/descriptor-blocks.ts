@@ -143,13 +143,17 @@ export class DescriptorBlocks {
       const call: ParallelCall = {
         kernel: 'f32_close_pairs_4x8__simd128',
         args: [this.blocksAt, normsAt, this.length, this.rows, tiles, limitSquared, pairsAt, capacity, foundAt, blockStart],
-        split: { first: blockStart, items: queryBlocks, macs: queryBlocks * BLOCK_ROWS * (this.rows - blockStart * BLOCK_ROWS) * this.length },
+        split: {
+          first: blockStart,
+          items: queryBlocks,
+          macs: queryBlocks * BLOCK_ROWS * (this.rows - blockStart * BLOCK_ROWS) * this.length,
+        },
         label: 'the close pairs of descriptors',
       };
       if (team) team.run(kernels, call);
       else runWhole(kernels, call);
       const found = Int32Array.from(new Int32Array(memory.buffer, foundAt, queryBlocks));
-      const most = Math.max(0, ...found);
+      const most = found.reduce((a, b) => Math.max(a, b), 0);
       if (most > capacity) {
         this.blockPairsCapacity = most;
         continue;

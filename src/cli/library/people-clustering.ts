@@ -16,6 +16,8 @@ export interface PeopleOptions {
   samePhotoDifferentPeople: boolean;
   /** Cluster every face again, rather than only those no person has yet. */
   recluster: boolean;
+  /** Threads that share the nearest-neighbour search. */
+  threads: number;
 }
 
 /** What a `people` run did. */
@@ -68,7 +70,7 @@ function pack(faces: LibraryFace[]): PackedDescriptors {
  * the one with most edges into the cluster leave it for clusters of their own.
  */
 export async function clusterFaces(faces: LibraryFace[], options: PeopleOptions): Promise<number[]> {
-  const lists = await nearestNeighbours(pack(faces), options.neighbours, options.threshold);
+  const lists = await nearestNeighbours(pack(faces), options.neighbours, options.threshold, { threads: options.threads });
   const samePhoto = (i: number, j: number) => faces[i].photoId === faces[j].photoId;
   const edges = neighbourGraph(lists, options.samePhotoDifferentPeople ? (i, j) => !samePhoto(i, j) : undefined);
   const { labels, clusterCount } = chineseWhispersOnEdges(faces.length, edges);
