@@ -1,6 +1,5 @@
 import { growKernelMemory, instantiateKernels, type Kernels, loadKernelsOnOwnMemory, type WasmSource } from '../engine/kernels.js';
-import type { ParallelCall } from '../engine/parallel-call.js';
-import { runWhole } from '../engine/parallel-call.js';
+import { type ParallelCall, runWhole } from '../engine/parallel-call.js';
 import { loadKernelsAndMemory, ThreadTeam } from '../engine/thread-team.js';
 import { alignBuffer, INITIAL_PAGES, RESERVED_BYTES } from '../memory-layout.js';
 import { DisposedError } from '../errors.js';
