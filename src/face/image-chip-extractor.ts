@@ -1,7 +1,7 @@
 import { DisposedError, InputError } from '../errors.js';
 import { growKernelMemory, type Kernels, loadKernelsOnOwnMemory, type WasmSource } from '../engine/kernels.js';
 import { RESERVED_BYTES } from '../memory-layout.js';
-import { affineThroughThreePoints, type AffineTransform, type Rectangle } from '../geometry/point-transforms.js';
+import { affineThroughThreePoints, type AffineTransform, type Rectangle, rectArea as area } from '../geometry/point-transforms.js';
 import { describeRgbImage, MAX_IMAGE_PIXELS, MIN_SAMPLED_SIDE, type RgbImage } from '../image.js';
 import { rotatedCorners, type ChipDetails } from './face-chip.js';
 import { optionsObject } from '../arguments.js';
@@ -44,11 +44,6 @@ export interface ChipExtractionPlan {
 /** pyramid_down<2>::rect_down: each corner p -> p / 2 - (1.25, 0.75). */
 function rectDown(r: Rectangle): Rectangle {
   return { left: r.left / 2 - 1.25, top: r.top / 2 - 0.75, right: r.right / 2 - 1.25, bottom: r.bottom / 2 - 0.75 };
-}
-
-/** dlib's drectangle area: inclusive bounds, so each side is one more than its difference; 0 when empty. */
-function area(r: Rectangle): number {
-  return r.left > r.right || r.top > r.bottom ? 0 : (r.right - r.left + 1) * (r.bottom - r.top + 1);
 }
 
 /** The size pyramid_down<2> gives an image: floor((n - 3) / 2) per side, nothing when a side is 8 or less. */

@@ -1,4 +1,4 @@
-import type { Rectangle } from '../geometry/point-transforms.js';
+import { type Rectangle, rectHeight, rectWidth } from '../geometry/point-transforms.js';
 
 /**
  * dlib's image pyramids as the HOG detector uses them: `pyramid_down<6>`
@@ -23,15 +23,6 @@ export function roundRect(r: Rectangle): Rectangle {
     right: Math.floor(r.right + 0.5),
     bottom: Math.floor(r.bottom + 0.5),
   };
-}
-
-/** dlib's `rectangle::width()`, which is 0 for an empty rectangle. */
-function rectWidth(r: Rectangle): number {
-  return r.right < r.left ? 0 : r.right - r.left + 1;
-}
-
-function rectHeight(r: Rectangle): number {
-  return r.bottom < r.top ? 0 : r.bottom - r.top + 1;
 }
 
 function mapRect(r: Rectangle, map: (v: number, axis: 0 | 1) => number): Rectangle {

@@ -1,13 +1,9 @@
-import type { Rectangle } from '../geometry/point-transforms.js';
+import { type Rectangle, rectArea as area } from '../geometry/point-transforms.js';
 
 /** dlib's `test_box_overlap` settings. */
 export interface OverlapThresholds {
   iouThreshold: number;
   percentCoveredThreshold: number;
-}
-
-function area(r: Rectangle): number {
-  return r.right < r.left || r.bottom < r.top ? 0 : (r.right - r.left + 1) * (r.bottom - r.top + 1);
 }
 
 /**

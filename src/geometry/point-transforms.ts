@@ -12,6 +12,21 @@ export interface Rectangle {
   bottom: number;
 }
 
+/** dlib's `rectangle::width()`: inclusive bounds, so one more than the difference; 0 when empty. */
+export function rectWidth(r: Rectangle): number {
+  return r.right < r.left ? 0 : r.right - r.left + 1;
+}
+
+/** dlib's `rectangle::height()`, as rectWidth. */
+export function rectHeight(r: Rectangle): number {
+  return r.bottom < r.top ? 0 : r.bottom - r.top + 1;
+}
+
+/** dlib's `rectangle::area()` (of a drectangle too): 0 when empty. */
+export function rectArea(r: Rectangle): number {
+  return rectWidth(r) * rectHeight(r);
+}
+
 /** dlib's `point_transform_affine`: `p -> m * p + b`. */
 export interface AffineTransform {
   m: [[number, number], [number, number]];

@@ -1,6 +1,6 @@
 import type { InputRgbImagePyramid } from '../dlib/network-description.js';
 import type { Size } from '../face/image-pyramid.js';
-import type { Rectangle } from '../geometry/point-transforms.js';
+import { type Rectangle, rectHeight, rectWidth } from '../geometry/point-transforms.js';
 import type { FloatTensor, FloatTensorRows, RgbImage } from '../image.js';
 import { ImageRows, type LevelRows, ResizedRows } from './pyramid-level-rows.js';
 
@@ -22,9 +22,6 @@ const MIN_LEVEL_HEIGHT = 5;
 const U64 = 1n << 64n;
 /** Wraps as C++'s unsigned long arithmetic does. */
 const unsigned = (n: number | bigint) => ((BigInt(n) % U64) + U64) % U64;
-
-const rectWidth = (r: Rectangle) => (r.right < r.left ? 0 : r.right - r.left + 1);
-const rectHeight = (r: Rectangle) => (r.bottom < r.top ? 0 : r.bottom - r.top + 1);
 
 function intersects(a: Rectangle, b: Rectangle): boolean {
   return Math.max(a.left, b.left) <= Math.min(a.right, b.right) && Math.max(a.top, b.top) <= Math.min(a.bottom, b.bottom);
