@@ -1,7 +1,8 @@
-import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, renameSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { InputError } from '../../errors.js';
 import { UsageError } from '../args.js';
+import { isLockEntry, lockFolder } from './folder-lock.js';
 import { migrateLibrary } from './library-schema.js';
 
 /** Runs SQL: the library's one way to its database, the same statements on either engine. */
@@ -60,59 +61,23 @@ export async function withLibrary<T>(db: string, work: (store: LibraryStore) => 
   }
 }
 
-/** The library folder's entries: PGlite's data folder and the lock of the process using it. */
+/** The library folder's entries: PGlite's data folder and the lock of the process using it (folder-lock.ts). */
 const DATA_FOLDER = 'postgres';
-const LOCK_FILE = 'lock';
 /** Where a new data folder is made, to be renamed DATA_FOLDER once complete. */
 const NEW_DATA_FOLDER = 'postgres.new';
-
-/**
- * Takes the library folder for this process: PGlite is one process's
- * database, and two writing one folder would wreck it. The lock file holds
- * the owner's pid; a lock whose process is gone (killed) is taken over.
- */
-function lockFolder(folder: string): () => void {
-  const lock = join(folder, LOCK_FILE);
-  for (;;) {
-    try {
-      const fd = openSync(lock, 'wx');
-      writeSync(fd, String(process.pid));
-      closeSync(fd);
-      return () => rmSync(lock, { force: true });
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-    }
-    const owner = Number(readFileSync(lock, 'utf8'));
-    if (Number.isInteger(owner) && owner > 0 && isRunning(owner)) {
-      throw new InputError(
-        `the library ${folder} is in use by process ${owner}: PGlite serves one process at a time (for several, use --db postgres://...)`,
-      );
-    }
-    rmSync(lock, { force: true });
-  }
-}
-
-function isRunning(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 
 async function openFolder(folder: string, create: boolean): Promise<LibraryStore> {
   if (!create && !existsSync(join(folder, DATA_FOLDER))) {
     throw new InputError(`${folder} is not a photo library: \`dlib-wasm index PHOTOS... --db ${folder}\` makes one`);
   }
   mkdirSync(folder, { recursive: true });
-  const foreign = readdirSync(folder).filter((entry) => ![DATA_FOLDER, NEW_DATA_FOLDER, LOCK_FILE].includes(entry));
+  const foreign = readdirSync(folder).filter((entry) => ![DATA_FOLDER, NEW_DATA_FOLDER].includes(entry) && !isLockEntry(entry));
   if (foreign.length > 0) {
     throw new InputError(
       `${folder} holds files that are not a dlib-wasm library (${foreign.slice(0, 3).join(', ')}): choose a new or empty folder`,
     );
   }
-  const unlock = lockFolder(folder);
+  const unlock = await lockFolder(folder);
   try {
     // Loaded here only: the commands that use no library do not pay for PGlite's wasm.
     const { PGlite } = await import('@electric-sql/pglite');
