@@ -1,5 +1,6 @@
 import { existsSync, mkdirSync, readdirSync, renameSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
+import type { types as PgliteTypes } from '@electric-sql/pglite';
 import { InputError } from '../../errors.js';
 import { UsageError } from '../args.js';
 import { isLockEntry, lockFolder } from './folder-lock.js';
@@ -80,17 +81,18 @@ async function openFolder(folder: string, create: boolean): Promise<LibraryStore
   const unlock = await lockFolder(folder);
   try {
     // Loaded here only: the commands that use no library do not pay for PGlite's wasm.
-    const { PGlite } = await import('@electric-sql/pglite');
+    const { PGlite, types } = await import('@electric-sql/pglite');
+    const byteaCodec = fastBytea(types);
     const data = join(folder, DATA_FOLDER);
     if (!existsSync(data)) {
       // PGlite writes a new data folder at the end of its initdb, file by file: made aside and
       // renamed, a run killed meanwhile leaves no half-written folder to be taken for a library.
       const fresh = join(folder, NEW_DATA_FOLDER);
       rmSync(fresh, { recursive: true, force: true });
-      await (await PGlite.create(fresh)).close();
+      await (await PGlite.create(fresh, byteaCodec)).close();
       renameSync(fresh, data);
     }
-    const db = await PGlite.create(data);
+    const db = await PGlite.create(data, byteaCodec);
     const run = async <Row>(on: Pick<typeof db, 'query'>, sql: string, params?: unknown[]) => (await on.query<Row>(sql, params)).rows;
     return {
       location: folder,
@@ -109,6 +111,23 @@ async function openFolder(folder: string, create: boolean): Promise<LibraryStore
     unlock();
     throw error;
   }
+}
+
+/**
+ * bytea to and from PostgreSQL's hex text in native code (Buffer), where
+ * PGlite's own parser takes a parseInt a byte: reading back 100k descriptors
+ * (51 MB) took it 8-10 s, this 1.5 s. Buffers, as `pg` gives on a server.
+ */
+function fastBytea({ BYTEA, parsers }: typeof PgliteTypes) {
+  return {
+    parsers: { [BYTEA]: (value: string) => (value.startsWith('\\x') ? Buffer.from(value.slice(2), 'hex') : parsers[BYTEA](value)) },
+    serializers: {
+      [BYTEA]: (value: unknown) => {
+        if (!(value instanceof Uint8Array)) throw new TypeError('bytea parameters must be Uint8Arrays');
+        return `\\x${Buffer.from(value.buffer, value.byteOffset, value.byteLength).toString('hex')}`;
+      },
+    },
+  };
 }
 
 async function openServer(url: string): Promise<LibraryStore> {
