@@ -5,8 +5,11 @@
 // (index + people, the incremental join) against indexing them into an empty one.
 //
 //   npm run build && node bench/library-lfw.mjs [--lfw /work/shared/data/lfw] [--work DIR]
-//     [--library DIR: an indexed LFW library to evaluate instead of indexing] [--sizes 2000,all]
-//     [--thresholds 0.6,0.5,0.45,0.4] [--repeats 2] (a size past the photos we have is made up with synthetic faces) [--nice: children under nice -n 19, for development runs]
+//     [--library DIR: an indexed LFW library to evaluate instead of indexing]
+//     [--thresholds 0.6,0.5,0.45,0.4] [--sizes 2000,all,100000: libraries to add to; past the
+//     photos we have, synthetic faces make up the rest] [--repeats 2]
+//     [--before OLD/dist/cli/main.js: the adding measured with another build too]
+//     [--nice: children under nice -n 19, for development runs]
 //
 // LFW means one face per photo: of several, the one whose box centre is nearest the image centre
 // (as dlib's LFW protocol, scripts/lfw/lfw-faces.mjs); photos where no face is found are left
@@ -29,10 +32,11 @@ const { values } = parseArgs({
     lfw: { type: 'string', default: '/work/shared/data/lfw' },
     work: { type: 'string' },
     library: { type: 'string' },
-    sizes: { type: 'string', default: '2000,all' },
+    sizes: { type: 'string', default: '2000,all,100000' },
     thresholds: { type: 'string', default: '0.6,0.5,0.45,0.4' },
     repeats: { type: 'string', default: '2' },
     nice: { type: 'boolean', default: false },
+    before: { type: 'string' },
   },
 });
 const cli = new URL('../dist/cli/main.js', import.meta.url).pathname;
@@ -50,8 +54,8 @@ const photos = people.flatMap((name) =>
 const nameOf = new Map(photos.map((p) => [p.path, p.name]));
 
 /** Runs the CLI under /usr/bin/time -v: wall seconds, peak RSS (MiB), stdout, stderr; what else ran meanwhile. */
-function timedCli(args) {
-  const command = ['/usr/bin/time', '-v', process.execPath, cli, ...args];
+function timedCli(args, main = cli) {
+  const command = ['/usr/bin/time', '-v', process.execPath, main, ...args];
   const [file, ...rest] = values.nice ? ['nice', '-n', '19', ...command] : command;
   const load = loadavg()[0];
   const foreign = startForeignCpuMeter();
@@ -62,6 +66,7 @@ function timedCli(args) {
   const wall = /Elapsed \(wall clock\) time.*: (?:(\d+):)?(\d+):([\d.]+)/.exec(stderr);
   return {
     seconds: Number(wall[1] ?? 0) * 3600 + Number(wall[2]) * 60 + Number(wall[3]),
+    cpuSeconds: Number(/User time \(seconds\): ([\d.]+)/.exec(stderr)[1]) + Number(/System time \(seconds\): ([\d.]+)/.exec(stderr)[1]),
     peakMiB: Number(/Maximum resident set size \(kbytes\): (\d+)/.exec(stderr)[1]) / 1024,
     stdout,
     stderr,
@@ -250,52 +255,56 @@ function shuffled(list) {
   return out;
 }
 
-async function measureAdding(source, sizes, repeats) {
+/**
+ * 100 photos indexed (then `people`) into a library of each size and into an
+ * empty one (made beforehand), by this build and (with --before) another; each library made
+ * once and copied for each run. Best of `repeats` by wall time; the CPU time
+ * (user + system) too, which other processes on the machine disturb less.
+ */
+async function measureAdding(source, sizes, repeats, builds) {
   const order = shuffled(photos.map((p) => p.path));
   const added = order.slice(0, 100);
   const rest = order.slice(100);
   const rows = [];
+  // The empty library exists already, as the others do: making one (PGlite's initdb) is not adding photos.
+  const emptyLibrary = join(work, 'library-of-0');
+  await libraryOf(source, [], emptyLibrary);
   for (const size of sizes) {
     const count = size === 'all' ? rest.length : Number(size);
-    const base = rest.slice(0, count);
-    const library = join(work, `add-to-${count}`);
-    const empty = join(work, 'add-to-empty');
-    const runs = { library: [], empty: [] };
-    for (let r = 0; r < repeats; r++) {
-      for (const [kind, folder] of r % 2 === 0
-        ? [
-            ['library', library],
-            ['empty', empty],
-          ]
-        : [
-            ['empty', empty],
-            ['library', library],
-          ]) {
-        if (kind === 'library' && count > rest.length) await grownLibrary(source, added, count, folder);
-        else if (kind === 'library') await libraryOf(source, base, folder);
-        else rmSync(folder, { recursive: true, force: true });
-        const index = timedCli(['index', ...added, '--db', folder, '--quiet']);
-        const people = timedCli(['people', '--db', folder]);
-        runs[kind].push({ index, people, total: index.seconds + people.seconds, note: /dlib-wasm: .*/.exec(people.stderr)?.[0] });
+    const prepared = join(work, `library-of-${count}`);
+    if (count > rest.length) await grownLibrary(source, added, count, prepared);
+    else await libraryOf(source, rest.slice(0, count), prepared);
+    const folder = join(work, 'add-to');
+    for (const [build, main] of builds) {
+      const runs = { library: [], empty: [] };
+      for (let r = 0; r < repeats; r++) {
+        for (const kind of r % 2 === 0 ? ['library', 'empty'] : ['empty', 'library']) {
+          copyLibrary(kind === 'library' ? prepared : emptyLibrary, folder);
+          const index = timedCli(['index', ...added, '--db', folder, '--quiet'], main);
+          const people = timedCli(['people', '--db', folder], main);
+          runs[kind].push({ index, people, total: index.seconds + people.seconds, note: /dlib-wasm: .*/.exec(people.stderr)?.[0] });
+        }
       }
+      const best = (list) => list.reduce((a, b) => (b.total < a.total ? b : a));
+      const [inLibrary, inEmpty] = [best(runs.library), best(runs.empty)];
+      const cpu = (run) => run.index.cpuSeconds + run.people.cpuSeconds;
+      rows.push([
+        count > rest.length ? `${count} (${count - rest.length} synthetic)` : count,
+        build,
+        `${fixed(inLibrary.index.seconds, 2)} / ${fixed(inEmpty.index.seconds, 2)}`,
+        `${fixed(inLibrary.people.seconds, 2)} / ${fixed(inEmpty.people.seconds, 2)}`,
+        fixed(inLibrary.total - inEmpty.total, 2),
+        fixed(cpu(inLibrary) - cpu(inEmpty), 2),
+        fixed(inLibrary.people.peakMiB, 0),
+        inLibrary.index.load,
+      ]);
+      console.error(`${count}, ${build}: ${inLibrary.note}`);
     }
-    const best = (list) => list.reduce((a, b) => (b.total < a.total ? b : a));
-    const [inLibrary, inEmpty] = [best(runs.library), best(runs.empty)];
-    rows.push([
-      count > rest.length ? `${count} (${count - rest.length} synthetic)` : count,
-      fixed(inLibrary.index.seconds, 2),
-      fixed(inLibrary.people.seconds, 2),
-      fixed(inEmpty.index.seconds, 2),
-      fixed(inEmpty.people.seconds, 2),
-      fixed(inLibrary.total - inEmpty.total, 2),
-      inLibrary.index.load,
-    ]);
-    console.error(`${count}: ${inLibrary.note}`);
   }
   console.log(
     formatTable(
-      `Adding 100 photos: index + people into a library of N photos vs into an empty one (s, best of ${repeats})`,
-      ['N', 'index', 'people', 'index (empty)', 'people (empty)', 'fixed cost', 'while'],
+      `\nAdding 100 photos: index + people into a library of N photos / into an empty one (s, best of ${repeats})`,
+      ['N', 'build', 'index', 'people', 'fixed cost (wall)', 'fixed cost (CPU)', 'people RSS MiB', 'while'],
       rows,
     ),
   );
@@ -325,5 +334,6 @@ const thresholds = values.thresholds
   .map(Number);
 if (thresholds.length > 0) await evaluate(source, thresholds);
 const sizes = values.sizes.split(',').filter((size) => size !== '');
-if (sizes.length > 0) await measureAdding(source, sizes, Number(values.repeats));
+const builds = [['this', cli], ...(values.before ? [['before', values.before]] : [])];
+if (sizes.length > 0) await measureAdding(source, sizes, Number(values.repeats), builds);
 if (values.work === undefined) rmSync(work, { recursive: true, force: true });
