@@ -95,8 +95,8 @@ export function winogradRows(layer: ConLayer): { size: number; together: number;
   const { kernelRows, padY, strideY } = layer;
   const foldedCapable = foldsToSpaceToDepth(layer) && 4 * layer.inputChannels >= MIN_CHANNELS && layer.numFilters >= MIN_CHANNELS;
   if (!winogradCapable(layer) && !foldedCapable) return { size: kernelRows, together: 1, pad: padY };
-  // The kernel size Winograd runs at: the layer's, or 3 over the space to depth.
-  const tile = Math.max(...TILES[foldedCapable ? 3 : kernelRows]);
+  // The largest tile (TILES lists them ascending) of the kernel size Winograd runs at: the layer's, or 3 over the space to depth.
+  const tile = TILES[foldedCapable ? 3 : kernelRows].at(-1) as WinogradTile;
   if (tile === 2) return { size: foldedCapable ? 6 : kernelRows, together: tile, pad: padY };
   return { size: 7 * strideY, together: tile, pad: padY + 2 * strideY };
 }

@@ -164,11 +164,9 @@ describe.each(KERNEL_BUILDS)('Winograd kernels (%s build)', (build) => {
       const oh = outputSize(cc.hh, cc.size, 1, py);
       const ow = outputSize(cc.ww, cc.size, 1, px);
       const positions = winogradPositions(layer, tile);
-      type Transform = (...args: number[]) => void;
       const sixBySix = positions === 36;
-      const inputTransform: Transform = sixBySix
-        ? (...args) => h.k.f32_winograd_6x6_input_nhwc__simd128(tile, ...(args as Parameters<Transform>))
-        : h.k.f32_winograd_2x2_3x3_input_nhwc__simd128;
+      const inputTransform = (...args: Parameters<typeof h.k.f32_winograd_2x2_3x3_input_nhwc__simd128>) =>
+        sixBySix ? h.k.f32_winograd_6x6_input_nhwc__simd128(tile, ...args) : h.k.f32_winograd_2x2_3x3_input_nhwc__simd128(...args);
       const outputTransform = (...args: Parameters<typeof h.k.f32_winograd_2x2_3x3_output_nhwc__simd128>) =>
         sixBySix ? h.k.f32_winograd_6x6_output_nhwc__simd128(tile, ...args) : h.k.f32_winograd_2x2_3x3_output_nhwc__simd128(...args);
       const samples = [floats(cc.hh * cc.ww * cc.c, next), floats(cc.hh * cc.ww * cc.c, next)];
