@@ -34,9 +34,15 @@ const MIN_SAVING = 1.2;
 /**
  * The cost of reading a weight from beyond the L2 cache (where a whole net's
  * weights are when a layer starts), in multiply-adds: Winograd's weights are
- * 16/9 of the direct convolution's, and in a small batch the layers of 256
- * filters are bound by reading them (measured in the face model at batch 1:
- * 4x4 outputs as fast either way, 3x3 outputs 20% slower as Winograd).
+ * 16/9 of the direct convolution's (36/9 in 6x6 tiles), and in a small batch
+ * the layers of 256 filters are bound by reading them (measured in the face
+ * model at batch 1: 4x4 outputs as fast either way, 3x3 outputs 20% slower
+ * as Winograd). With the one-step kernel, measured again (Node 22, 1
+ * thread): at 4, the face model's 256-channel layers ran as F(4x4, 3x3) at
+ * batch 8 (1.14 ms against 1.66 direct for 3x3 outputs, 2.15 against 3.4 as
+ * F(2x2, 3x3) for 4x4 ones) and as F(2x2, 3x3) at batch 1 (0.46 against 0.82
+ * direct), 0.4 ms a face faster in all; but their 6x6-tile weights took the
+ * model's memory from 49 to 76 MiB at batch 8 (40 MiB at batch 1, 27 at 12).
  */
 const WEIGHT_READ_MACS = 12;
 /**
