@@ -61,14 +61,14 @@ for (const { cols, rows } of sizes) {
   // One row per layer: a Winograd convolution's three steps summed.
   const layers = [];
   profiles[0][0].forEach((step, s) => {
-    const label = step.label.replace(/ \((winograd|space to depth)\)$/, '').replace(/ \+affine/, '');
+    const label = step.label.replace(/ \((winograd \dx\d|space to depth)\)$/, '').replace(/ \+affine/, '');
     let layer = layers.at(-1);
     if (layer?.label !== label) {
       layer = { label, steps: [], macs: 0, layerMacs: step.layerMacs, winograd: false };
       layers.push(layer);
     }
     layer.steps.push(s);
-    layer.winograd ||= step.label.includes('(winograd');
+    layer.winograd ||= step.label.match(/\((winograd \dx\d)\)/)?.[1];
     layer.macs += step.macs;
   });
   // Per network, per run: each layer's time; the medians per layer and of the runs' totals.
@@ -81,7 +81,7 @@ for (const { cols, rows } of sizes) {
   };
   const rowsOut = layers.map((layer) => [
     layer.label,
-    layer.winograd ? 'winograd' : 'direct',
+    layer.winograd || 'direct',
     fixed(layer.layerMacs / 1e6, 1),
     fixed(layer.macs / 1e6, 1),
     ...networks.flatMap((_, i) => columns(layerMs(i, layer), layer.macs, layer.layerMacs, i)),

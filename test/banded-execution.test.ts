@@ -52,8 +52,9 @@ describe('banded execution', () => {
   it.each([
     // Bands a few rows of the output apart (the detector's receptive field is 189 rows, 8 a row of its output).
     ['in several bands', 2_500_000, 470, 4],
-    // The least bands, each as short as its Winograd tiles allow: on the top 260 rows only, as each costs a whole band.
-    ['in the least bands', 1, 260, 4],
+    // The least bands, each as short as its Winograd tiles allow (F(4x4, 3x3) over the space to depth: 288 rows):
+    // on the top 400 rows only, as each costs a whole band.
+    ['in the least bands', 1, 400, 4],
   ])('the face detector over a photo %s, a short one last, equals the whole-image run bit for bit', async (_, budget, rows, least) => {
     const net = detectorNet();
     const decoded = await decodeImage(readFileSync('test/fixtures/photos/2008_001009.jpg'));
@@ -159,7 +160,21 @@ describe('banded execution', () => {
     const network = await DlibNetwork.create(net);
     const steps = await network.profile([syntheticImage(40, 700)]);
     network.dispose();
-    expect(steps.filter((s) => s.label.endsWith('(winograd)')).length).toBe(3);
+    expect(steps.filter((s) => / \(winograd \dx\d\)$/.test(s.label)).length).toBe(3);
+  });
+
+  it("the face detector's 5x5 stride-2 convs of 16 and 32 channels run as F(4x4, 3x3) over space to depth, as the banded run above assumes", async () => {
+    const network = await DlibNetwork.create(detectorNet());
+    const steps = await network.profile([syntheticImage(500, 400)]);
+    network.dispose();
+    const winograd = steps.map((s) => s.label.match(/con 5x5\/(\d) .* \(winograd (\dx\d)\)$/)?.slice(1)).filter((m) => m !== undefined);
+    expect(winograd).toEqual([
+      ['2', '4x4'],
+      ['2', '4x4'],
+      ['1', '2x2'],
+      ['1', '2x2'],
+      ['1', '2x2'],
+    ]);
   });
 
   it('a net whose add_prev sums tensors of two strides is not banded, and runs whole whatever the budget', async () => {

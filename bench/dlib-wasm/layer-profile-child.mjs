@@ -33,13 +33,13 @@ function summarize(profiles) {
   profiles[0].forEach((step, index) => {
     const ms = median(profiles.map((timings) => timings[index].ms));
     add(shapes, step.label.replace(/^layer<\d+> /, ''), step, ms);
-    const layer = step.label.replace(/ \(winograd\)$/, '');
+    const layer = step.label.replace(/ \(winograd \dx\d\)$/, '');
     const row = add(layerShapes, layer.replace(/^layer<\d+> /, ''), step, ms);
     if (!layersSeen.has(layer)) {
       layersSeen.add(layer);
       row.layers = (row.layers ?? 0) + 1;
       row.layerMacs = (row.layerMacs ?? 0) + step.layerMacs;
-      row.algorithm = step.label.includes('(winograd') ? 'winograd' : 'direct';
+      row.algorithm = step.label.match(/\((winograd \dx\d)\)/)?.[1] ?? 'direct';
     }
   });
   return { shapes: [...shapes.values()], layerShapes: [...layerShapes.values()] };

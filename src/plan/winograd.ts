@@ -1,35 +1,25 @@
 import type { ConLayer } from '../dlib/network-description.js';
-import type { WeightWriter } from './constant.js';
 import type { Shape } from './graph.js';
 import { foldedBias, IGEMM_MR, IGEMM_NR, type PackedWeights } from './pack-weights.js';
 
 /**
- * Winograd F(2x2, 3x3) and F(2x2, 5x5) convolutions (Lavin and Gray, "Fast
- * Algorithms for Convolutional Neural Networks", 2015): each tile of 4x4
- * (6x6) input pixels gives 2x2 outputs of a 3x3 (5x5) stride-1 convolution,
- * as Aᵀ [(G g Gᵀ) ⊙ (Bᵀ d B)] A. Summed over input channels, the elementwise
- * products become 16 (36) GEMMs, one per position of the transform domain,
- * with 16 (36) multiply-adds per 2x2 outputs and channel pair where the
- * direct convolution has 36 (100).
+ * Winograd F(2x2, 3x3), F(4x4, 3x3) and F(2x2, 5x5) convolutions (Lavin and
+ * Gray, "Fast Algorithms for Convolutional Neural Networks", 2015): each
+ * tile of alpha x alpha input pixels (alpha = m + r - 1: 4, 6, 6) gives m x m
+ * outputs of an r x r stride-1 convolution, as Aᵀ [(G g Gᵀ) ⊙ (Bᵀ d B)] A.
+ * Summed over input channels, the elementwise products become alpha² GEMMs,
+ * one per position of the transform domain: per output and channel pair,
+ * 16/4 = 4, 36/16 = 2.25 and 36/4 = 9 multiply-adds where the direct
+ * convolution has 9, 9 and 25.
  */
-const OUTPUT_TILE = 2;
+export type WinogradTile = 2 | 4;
 
-/** The kernel sizes with a Winograd transform (kernels of their own). */
-const SIZES = [3, 5];
+/** The output tiles of each kernel size with a Winograd transform (kernels of their own). */
+const TILES: Record<number, WinogradTile[]> = { 3: [2, 4], 5: [2] };
 
-/** F(2x2, 5x5)'s G (points 0, ±1, ±2, ∞), 6x5. */
-const G_5X5 = [
-  [1 / 4, 0, 0, 0, 0],
-  [-1 / 6, -1 / 6, -1 / 6, -1 / 6, -1 / 6],
-  [-1 / 6, 1 / 6, -1 / 6, 1 / 6, -1 / 6],
-  [1 / 24, 1 / 12, 1 / 6, 1 / 3, 2 / 3],
-  [1 / 24, -1 / 12, 1 / 6, -1 / 3, 2 / 3],
-  [0, 0, 0, 0, 1],
-];
-
-/** Positions of a layer's transform domain: 16 for 3x3, 36 for 5x5. */
-export function winogradPositions(layer: ConLayer): number {
-  return (OUTPUT_TILE + layer.kernelRows - 1) ** 2;
+/** Positions of a layer's transform domain: alpha². */
+export function winogradPositions(layer: ConLayer, tile: WinogradTile): number {
+  return (tile + layer.kernelRows - 1) ** 2;
 }
 
 /**
@@ -44,9 +34,15 @@ const MIN_SAVING = 1.2;
 /**
  * The cost of reading a weight from beyond the L2 cache (where a whole net's
  * weights are when a layer starts), in multiply-adds: Winograd's weights are
- * 16/9 of the direct convolution's, and in a small batch the layers of 256
- * filters are bound by reading them (measured in the face model at batch 1:
- * 4x4 outputs as fast either way, 3x3 outputs 20% slower as Winograd).
+ * 16/9 of the direct convolution's (36/9 in 6x6 tiles), and in a small batch
+ * the layers of 256 filters are bound by reading them (measured in the face
+ * model at batch 1: 4x4 outputs as fast either way, 3x3 outputs 20% slower
+ * as Winograd). With the one-step kernel, measured again (Node 22, 1
+ * thread): at 4, the face model's 256-channel layers ran as F(4x4, 3x3) at
+ * batch 8 (1.14 ms against 1.66 direct for 3x3 outputs, 2.15 against 3.4 as
+ * F(2x2, 3x3) for 4x4 ones) and as F(2x2, 3x3) at batch 1 (0.46 against 0.82
+ * direct), 0.4 ms a face faster in all; but their 6x6-tile weights took the
+ * model's memory from 49 to 76 MiB at batch 8 (40 MiB at batch 1, 27 at 12).
  */
 const WEIGHT_READ_MACS = 12;
 /**
@@ -55,15 +51,15 @@ const WEIGHT_READ_MACS = 12;
  */
 const MIN_CHANNELS = 16;
 
-/** The 2x2 output tiles of one sample (the last row and column may stick out of the output). */
-export function winogradTiles(output: Shape): { tilesY: number; tilesX: number } {
-  return { tilesY: Math.ceil(output.h / OUTPUT_TILE), tilesX: Math.ceil(output.w / OUTPUT_TILE) };
+/** The tile x tile output tiles of one sample (the last row and column may stick out of the output). */
+export function winogradTiles(output: Shape, tile: WinogradTile): { tilesY: number; tilesX: number } {
+  return { tilesY: Math.ceil(output.h / tile), tilesX: Math.ceil(output.w / tile) };
 }
 
 /** Multiply-adds of the transform-domain GEMMs of one sample. */
-export function winogradMacs(layer: ConLayer, output: Shape): number {
-  const { tilesY, tilesX } = winogradTiles(output);
-  return winogradPositions(layer) * tilesY * tilesX * layer.inputChannels * layer.numFilters;
+export function winogradMacs(layer: ConLayer, output: Shape, tile: WinogradTile): number {
+  const { tilesY, tilesX } = winogradTiles(output, tile);
+  return winogradPositions(layer, tile) * tilesY * tilesX * layer.inputChannels * layer.numFilters;
 }
 
 /**
@@ -78,7 +74,7 @@ function cost(weights: number, rows: number): number {
 /** A stride-1 convolution with a Winograd transform, of enough channels to pay for it. */
 function winogradCapable(layer: ConLayer): boolean {
   const size = layer.kernelRows;
-  if (!SIZES.includes(size) || layer.kernelCols !== size || layer.strideY !== 1 || layer.strideX !== 1) return false;
+  if (!(size in TILES) || layer.kernelCols !== size || layer.strideY !== 1 || layer.strideX !== 1) return false;
   return layer.inputChannels >= MIN_CHANNELS && layer.numFilters >= MIN_CHANNELS;
 }
 
@@ -89,31 +85,49 @@ function foldsToSpaceToDepth(layer: ConLayer): boolean {
 }
 
 /**
- * The input rows each output row of a layer reads, and the output rows it
- * computes together, where it may run as Winograd: a tile's output rows are
- * computed together (each row's arithmetic depends on its place in the
- * tile). Over its input's space to depth, a 5x5 stride-2 layer's output row
- * also reads the 6th input row, with a zero weight whose product the
- * transforms' rounding does not cancel.
+ * The input rows each output row of a layer reads ([stride * row - pad,
+ * that + size)), and the output rows it computes together, where it may run
+ * as Winograd: a tile's output rows are computed together (each row's
+ * arithmetic depends on its place in the tile). The rows a tile's output row
+ * reads are those Aᵀ and Bᵀ do not weight by zero, whether or not their
+ * weights cancel in exact arithmetic (in float they do not): for F(2x2, 3x3)
+ * and F(2x2, 5x5) the convolution's window, for row k of an F(4x4, 3x3) tile
+ * rows 0-4, 1-4, 1-4 and 1-5 of the tile's 6, so rows -2 .. 4 around the
+ * row's own. Over its input's space to depth (a row of which is 2 of the
+ * layer's input rows), a 5x5 stride-2 layer's row reads 6 input rows in
+ * F(2x2, 3x3) tiles, the 6th with a zero weight, and 14 in F(4x4, 3x3) ones.
  */
-export function winogradRows(layer: ConLayer): { size: number; together: number } {
-  if (winogradCapable(layer)) return { size: layer.kernelRows, together: OUTPUT_TILE };
-  const foldedCapable = 4 * layer.inputChannels >= MIN_CHANNELS && layer.numFilters >= MIN_CHANNELS;
-  if (foldsToSpaceToDepth(layer) && foldedCapable) return { size: 6, together: OUTPUT_TILE };
-  return { size: layer.kernelRows, together: 1 };
+export function winogradRows(layer: ConLayer): { size: number; together: number; pad: number } {
+  const { kernelRows, padY, strideY } = layer;
+  const foldedCapable = foldsToSpaceToDepth(layer) && 4 * layer.inputChannels >= MIN_CHANNELS && layer.numFilters >= MIN_CHANNELS;
+  if (!winogradCapable(layer) && !foldedCapable) return { size: kernelRows, together: 1, pad: padY };
+  // The largest tile (TILES lists them ascending) of the kernel size Winograd runs at: the layer's, or 3 over the space to depth.
+  const tile = TILES[foldedCapable ? 3 : kernelRows].at(-1) as WinogradTile;
+  if (tile === 2) return { size: foldedCapable ? 6 : kernelRows, together: tile, pad: padY };
+  return { size: 7 * strideY, together: tile, pad: padY + 2 * strideY };
 }
 
 /** The estimated cost of a layer as Winograd, per input channel and filter of the layer given. */
-function winogradCost(layer: ConLayer, output: Shape, batch: number): number {
-  const { tilesY, tilesX } = winogradTiles(output);
-  return cost(winogradPositions(layer), batch * tilesY * tilesX);
+function winogradCost(layer: ConLayer, output: Shape, batch: number, tile: WinogradTile): number {
+  const { tilesY, tilesX } = winogradTiles(output, tile);
+  return cost(winogradPositions(layer, tile), batch * tilesY * tilesX);
 }
 
-/** Whether the plan computes a convolution as Winograd F(2x2, 3x3) or F(2x2, 5x5) (any padding), for batches of `batch`. */
-export function prefersWinograd(layer: ConLayer, output: Shape, batch: number): boolean {
-  if (!winogradCapable(layer)) return false;
+/** The output tile of a capable layer's least estimated Winograd cost, with that cost. */
+function cheapestTile(layer: ConLayer, output: Shape, batch: number): { tile: WinogradTile; cost: number } {
+  const costs = TILES[layer.kernelRows].map((tile) => ({ tile, cost: winogradCost(layer, output, batch, tile) }));
+  return costs.reduce((best, next) => (next.cost < best.cost ? next : best));
+}
+
+/**
+ * The output tile with which the plan computes a convolution as Winograd
+ * (any padding), for batches of `batch`; undefined to compute it directly.
+ */
+export function winogradTile(layer: ConLayer, output: Shape, batch: number): WinogradTile | undefined {
+  if (!winogradCapable(layer)) return undefined;
   const direct = cost(layer.kernelRows * layer.kernelCols, batch * output.h * output.w);
-  return direct >= MIN_SAVING * winogradCost(layer, output, batch);
+  const best = cheapestTile(layer, output, batch);
+  return direct >= MIN_SAVING * best.cost ? best.tile : undefined;
 }
 
 /**
@@ -144,19 +158,21 @@ export function spaceToDepthLayer(layer: ConLayer): ConLayer | undefined {
 }
 
 /**
- * Whether the plan computes a 5x5 stride-2 convolution as Winograd F(2x2,
- * 3x3) over its input's space to depth (see spaceToDepthLayer): 16 products
- * per 2x2 outputs and 4 channel pairs, 64 where the direct convolution has
- * 100, for the price of the copy and the transforms (measured on the face
- * detector's 16- and 32-channel layers: 20-40% faster than the direct igemm,
- * once the Winograd step kept its transform-domain rows in cache; as three
- * steps it gained nothing).
+ * The output tile with which the plan computes a 5x5 stride-2 convolution as
+ * Winograd over its input's space to depth (see spaceToDepthLayer), or
+ * undefined to compute it directly: F(2x2, 3x3) has 16 products per 2x2
+ * outputs and 4 channel pairs, 64 where the direct convolution has 100, for
+ * the price of the copy and the transforms (measured on the face detector's
+ * 16- and 32-channel layers: 20-40% faster than the direct igemm, once the
+ * Winograd step kept its transform-domain rows in cache; as three steps it
+ * gained nothing); F(4x4, 3x3) 36 per 4x4 outputs.
  */
-export function prefersSpaceToDepthWinograd(layer: ConLayer, folded: ConLayer, output: Shape, batch: number): boolean {
-  if (!winogradCapable(folded)) return false;
+export function spaceToDepthWinogradTile(layer: ConLayer, folded: ConLayer, output: Shape, batch: number): WinogradTile | undefined {
+  if (!winogradCapable(folded)) return undefined;
   const direct = cost(layer.kernelRows * layer.kernelCols, batch * output.h * output.w);
+  const best = cheapestTile(folded, output, batch);
   // The folded layer has 4 input channels for each of the layer's.
-  return direct >= MIN_SAVING * 4 * winogradCost(folded, output, batch);
+  return direct >= MIN_SAVING * 4 * best.cost ? best.tile : undefined;
 }
 
 /**
@@ -172,61 +188,25 @@ export function winogradWeightMatrixBytes(layer: ConLayer): number {
 
 /**
  * A con layer's filters in the Winograd transform domain, U = G g Gᵀ per
- * filter and channel (scaled after the transform), as 16 (36) igemm weight
+ * filter and channel (scaled after the transform), as alpha² igemm weight
  * matrices `[blocks][C][8]`, winogradWeightMatrixBytes apart, one per
- * position ξ of the domain; and the folded bias, which the output transform
- * adds. 3x3 filters are transformed by a kernel (the face model's 256-channel
- * layers have millions of weights), 5x5 ones here.
+ * position ξ of the domain (f32_winograd_filter_pack); and the folded bias,
+ * which the output transform adds.
  */
-export function packWinogradWeights(layer: ConLayer, scale?: Float32Array, shift?: Float32Array): PackedWeights {
-  const { inputChannels: c, numFilters: k } = layer;
+export function packWinogradWeights(layer: ConLayer, tile: WinogradTile, scale?: Float32Array, shift?: Float32Array): PackedWeights {
+  const { inputChannels: c, numFilters: k, kernelRows } = layer;
   const blocks = Math.ceil(k / IGEMM_NR);
   const matrixBytes = winogradWeightMatrixBytes(layer);
-  if (layer.kernelRows === 5) return { w: winograd5x5Writer(layer, matrixBytes, scale), bias: foldedBias(k, layer.bias, scale, shift) };
   return {
     w: {
-      floats: (winogradPositions(layer) * matrixBytes) / 4,
+      floats: (winogradPositions(layer, tile) * matrixBytes) / 4,
       inputs: scale ? [layer.filters, scale] : [layer.filters],
       pack: (target, [filters, scaleAt = 0]) => ({
-        kernel: 'f32_winograd_2x2_3x3_filter_pack',
-        args: [filters, k, c, scaleAt, target, matrixBytes],
+        kernel: 'f32_winograd_filter_pack',
+        args: [tile + kernelRows - 1, kernelRows, filters, k, c, scaleAt, target, matrixBytes],
         split: { first: 0, items: blocks, macs: 0 },
       }),
     },
     bias: foldedBias(k, layer.bias, scale, shift),
-  };
-}
-
-/** U = G g Gᵀ of every 5x5 filter and channel in float64, rounded to float once, into the 36 matrices. */
-function winograd5x5Writer(layer: ConLayer, matrixBytes: number, scale?: Float32Array): WeightWriter {
-  const { inputChannels: c, numFilters: k, filters } = layer;
-  const matrixFloats = matrixBytes / 4;
-  const gg = new Float64Array(30);
-  return {
-    floats: 36 * matrixFloats,
-    write: (w) => {
-      for (let o = 0; o < k; o++) {
-        const s = scale ? scale[o] : 1;
-        for (let channel = 0; channel < c; channel++) {
-          const g = (o * c + channel) * 25;
-          // G g (6x5), then (G g) Gᵀ (6x6).
-          for (let i = 0; i < 6; i++) {
-            for (let j = 0; j < 5; j++) {
-              let sum = 0;
-              for (let r = 0; r < 5; r++) sum += G_5X5[i][r] * filters[g + r * 5 + j];
-              gg[i * 5 + j] = sum;
-            }
-          }
-          const lane = (Math.floor(o / IGEMM_NR) * c + channel) * IGEMM_NR + (o % IGEMM_NR);
-          for (let i = 0; i < 6; i++) {
-            for (let j = 0; j < 6; j++) {
-              let sum = 0;
-              for (let r = 0; r < 5; r++) sum += gg[i * 5 + r] * G_5X5[j][r];
-              w[(i * 6 + j) * matrixFloats + lane] = sum * s;
-            }
-          }
-        }
-      }
-    },
   };
 }

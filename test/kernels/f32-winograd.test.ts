@@ -2,35 +2,47 @@ import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { ConLayer } from '../../src/dlib/network-description.js';
 import { matrixIndirection } from '../../src/plan/indirection.js';
 import { IGEMM_NR } from '../../src/plan/pack-weights.js';
-import { packWinogradWeights, winogradPositions, winogradTiles, winogradWeightMatrixBytes } from '../../src/plan/winograd.js';
+import { type WinogradTile, winogradPositions, winogradTiles, winogradWeightMatrixBytes } from '../../src/plan/winograd.js';
 import { expectExact, expectWithin, KERNEL_BUILDS, KernelHarness } from '../support/kernel-harness.js';
 import { floats, outputSize, random, randomCon, referenceConv } from '../support/reference-conv.js';
 
-// The Winograd F(2x2, 3x3) and F(2x2, 5x5) kernels called one by one
-// (filter pack, input transform, the 16 or 36 batched igemms, output
+// The Winograd F(2x2, 3x3), F(4x4, 3x3) and F(2x2, 5x5) kernels called one
+// by one (filter pack, input transform, the 16 or 36 batched igemms, output
 // transform), against the direct convolution in float64; and
-// f32_winograd_2x2_nhwc, which the plan calls, against them.
+// f32_winograd_nhwc, which the plan calls, against them.
 //
 // Tolerance, element by element: 16 * (k²C + 1) * 2^-23 * sum |x * w| over the
 // output's window (+ |bias|). The direct GEMM's bound is (k²C + 1) * 2^-23 *
-// that sum; for 3x3 the transforms add and subtract up to 4 values at each of
-// three stages (B, the GEMM, A) and G's halves, which multiplies the bound by
-// at most 16 (measured: under 0.3 of the direct bound on these inputs). F(2x2,
-// 5x5)'s larger coefficients (up to 5 in B) are held to the same 16 (measured:
-// under 0.3 of the direct bound as well).
+// that sum; for F(2x2, 3x3) the transforms add and subtract up to 4 values at
+// each of three stages (B, the GEMM, A) and G's halves, which multiplies the
+// bound by at most 16 (measured: under 0.3 of the direct bound on these
+// inputs). F(2x2, 5x5)'s and F(4x4, 3x3)'s larger coefficients (up to 5 in B,
+// 8 in A) are held to the same 16 (measured: under 0.41 and 2.3 of the direct bound).
 
 const U = 2 ** -23;
 const round4 = (n: number) => Math.ceil(n / 4) * 4;
 
-/** G g Gᵀ of one 3x3 filter in float64, straight from the matrices; position ξ = 4i + j. */
-function transformFilter(g: ArrayLike<number>): number[] {
-  const G = [
-    [1, 0, 0],
-    [0.5, 0.5, 0.5],
-    [0.5, -0.5, 0.5],
-    [0, 0, 1],
-  ];
-  const gg = G.map((row) => [0, 1, 2].map((j) => row.reduce((s, gik, k) => s + gik * g[k * 3 + j], 0)));
+/** Lavin and Gray's G for 4x4 tiles (r = 3) and 6x6 tiles (r = 3 or 5: the first r columns). */
+const G4 = [
+  [1, 0, 0],
+  [0.5, 0.5, 0.5],
+  [0.5, -0.5, 0.5],
+  [0, 0, 1],
+];
+const G6 = [
+  [1 / 4, 0, 0, 0, 0],
+  [-1 / 6, -1 / 6, -1 / 6, -1 / 6, -1 / 6],
+  [-1 / 6, 1 / 6, -1 / 6, 1 / 6, -1 / 6],
+  [1 / 24, 1 / 12, 1 / 6, 1 / 3, 2 / 3],
+  [1 / 24, -1 / 12, 1 / 6, -1 / 3, 2 / 3],
+  [0, 0, 0, 0, 1],
+];
+
+/** G g Gᵀ of one r x r filter in float64, straight from the matrices; position ξ = alpha*i + j. */
+function transformFilter(g: ArrayLike<number>, r: number, tile: WinogradTile): number[] {
+  const G = tile + r - 1 === 4 ? G4 : G6.map((row, i) => (i === 5 ? [...new Array(r - 1).fill(0), 1] : row.slice(0, r)));
+  const columns = [...new Array(r).keys()];
+  const gg = G.map((row) => columns.map((j) => row.reduce((s, gik, k) => s + gik * g[k * r + j], 0)));
   return gg.flatMap((row) => G.map((grow) => grow.reduce((s, gjk, k) => s + row[k] * gjk, 0)));
 }
 
@@ -40,7 +52,7 @@ const toChw = (x: Float32Array, hh: number, ww: number, c: number) => {
   return out;
 };
 
-describe.each(KERNEL_BUILDS)('Winograd F(2x2, 3x3) kernels (%s build)', (build) => {
+describe.each(KERNEL_BUILDS)('Winograd kernels (%s build)', (build) => {
   let h: KernelHarness;
   beforeAll(async () => {
     h = await KernelHarness.create(build);
@@ -48,28 +60,39 @@ describe.each(KERNEL_BUILDS)('Winograd F(2x2, 3x3) kernels (%s build)', (build) 
   beforeEach(() => h.reset());
 
   /** The filter pack into a zero-filled target (as the plan's), its address and matrix stride. */
-  function pack(layer: ConLayer, scale?: Float32Array, blockRanges: [number, number][] = [[0, Math.ceil(layer.numFilters / IGEMM_NR)]]) {
+  function pack(
+    layer: ConLayer,
+    tile: WinogradTile,
+    scale?: Float32Array,
+    blockRanges: [number, number][] = [[0, Math.ceil(layer.numFilters / IGEMM_NR)]],
+  ) {
     const matrixBytes = winogradWeightMatrixBytes(layer);
-    const w = h.zeros(winogradPositions(layer) * matrixBytes);
+    const w = h.zeros(winogradPositions(layer, tile) * matrixBytes);
     const filters = h.f32(layer.filters);
     const scaleAt = scale ? h.f32(scale) : 0;
+    const r = layer.kernelRows;
     for (const [start, end] of blockRanges) {
-      h.k.f32_winograd_2x2_3x3_filter_pack(filters, layer.numFilters, layer.inputChannels, scaleAt, w, matrixBytes, start, end);
+      h.k.f32_winograd_filter_pack(tile + r - 1, r, filters, layer.numFilters, layer.inputChannels, scaleAt, w, matrixBytes, start, end);
     }
     return { w, matrixBytes };
   }
 
   it.each([
-    { c: 1, f: 1 },
-    { c: 3, f: 7 },
-    { c: 4, f: 8 },
-    { c: 5, f: 9 },
-    { c: 2, f: 17 },
+    { size: 3, tile: 2 as const, c: 1, f: 1 },
+    { size: 3, tile: 2 as const, c: 3, f: 7 },
+    { size: 3, tile: 2 as const, c: 4, f: 8 },
+    { size: 3, tile: 2 as const, c: 5, f: 9 },
+    { size: 3, tile: 2 as const, c: 2, f: 17 },
+    { size: 3, tile: 4 as const, c: 1, f: 1 },
+    { size: 3, tile: 4 as const, c: 3, f: 7 },
+    { size: 3, tile: 4 as const, c: 2, f: 17 },
+    { size: 5, tile: 2 as const, c: 1, f: 1 },
+    { size: 5, tile: 2 as const, c: 3, f: 9 },
   ])(
-    'the filter pack of $c channels, $f filters is G g Gᵀ in float64 rounded once, lanes past the last filter zero, with and without scale',
-    ({ c, f }) => {
+    'the $size x $size filter pack for $tile x $tile tiles of $c channels, $f filters is G g Gᵀ in float64 rounded once, lanes past the last filter zero, with and without scale',
+    ({ size, tile, c, f }) => {
       const next = random(c * 31 + f);
-      const layer = randomCon(0, { inputs: c, filters: f, size: 3, stride: 1, pad: [1, 1] }, next);
+      const layer = randomCon(0, { inputs: c, filters: f, size, stride: 1, pad: [1, 1] }, next);
       const scale = floats(f, next);
       for (const s of [undefined, scale]) {
         h.reset();
@@ -77,6 +100,7 @@ describe.each(KERNEL_BUILDS)('Winograd F(2x2, 3x3) kernels (%s build)', (build) 
         // Split by blocks where there are several: each call writes its own.
         const { w, matrixBytes } = pack(
           layer,
+          tile,
           s,
           blocks > 1
             ? [
@@ -85,10 +109,11 @@ describe.each(KERNEL_BUILDS)('Winograd F(2x2, 3x3) kernels (%s build)', (build) 
               ]
             : [[0, 1]],
         );
-        const expected = new Float32Array(16 * (matrixBytes / 4));
+        const expected = new Float32Array(winogradPositions(layer, tile) * (matrixBytes / 4));
+        const taps = size * size;
         for (let o = 0; o < f; o++) {
           for (let ch = 0; ch < c; ch++) {
-            const u = transformFilter(layer.filters.subarray((o * c + ch) * 9, (o * c + ch + 1) * 9));
+            const u = transformFilter(layer.filters.subarray((o * c + ch) * taps, (o * c + ch + 1) * taps), size, tile);
             const lane = (Math.floor(o / IGEMM_NR) * c + ch) * IGEMM_NR + (o % IGEMM_NR);
             u.forEach((value, xi) => {
               expected[xi * (matrixBytes / 4) + lane] = value * (s ? s[o] : 1);
@@ -107,41 +132,45 @@ describe.each(KERNEL_BUILDS)('Winograd F(2x2, 3x3) kernels (%s build)', (build) 
       [1, 5],
       [3, 3],
       [5, 7],
-    ].flatMap(([hh, ww]) => [1, 3, 4, 5].map((c) => ({ size: 3, hh, ww, c, f: c === 4 ? 8 : 2 * c + 3, pad: [1, 1] }))),
-    { size: 3, hh: 3, ww: 3, c: 3, f: 5, pad: [0, 0] },
-    { size: 3, hh: 5, ww: 7, c: 5, f: 9, pad: [0, 0] },
-    { size: 3, hh: 5, ww: 7, c: 4, f: 1, pad: [2, 0] },
-    { size: 3, hh: 1, ww: 5, c: 1, f: 7, pad: [2, 2] },
-    { size: 3, hh: 6, ww: 4, c: 3, f: 33, pad: [0, 1] },
-    // F(2x2, 5x5), its filters transformed by the plan (packWinogradWeights) rather than a kernel.
-    { size: 5, hh: 1, ww: 1, c: 3, f: 5, pad: [2, 2] },
-    { size: 5, hh: 5, ww: 7, c: 5, f: 9, pad: [2, 2] },
-    { size: 5, hh: 6, ww: 6, c: 4, f: 8, pad: [0, 0] },
-    { size: 5, hh: 7, ww: 5, c: 1, f: 3, pad: [4, 1] },
-    { size: 5, hh: 9, ww: 8, c: 6, f: 17, pad: [2, 0] },
+    ].flatMap(([hh, ww]) => [1, 3, 4, 5].map((c) => ({ size: 3, tile: 2, hh, ww, c, f: c === 4 ? 8 : 2 * c + 3, pad: [1, 1] }))),
+    { size: 3, tile: 2, hh: 3, ww: 3, c: 3, f: 5, pad: [0, 0] },
+    { size: 3, tile: 2, hh: 5, ww: 7, c: 5, f: 9, pad: [0, 0] },
+    { size: 3, tile: 2, hh: 5, ww: 7, c: 4, f: 1, pad: [2, 0] },
+    { size: 3, tile: 2, hh: 1, ww: 5, c: 1, f: 7, pad: [2, 2] },
+    { size: 3, tile: 2, hh: 6, ww: 4, c: 3, f: 33, pad: [0, 1] },
+    // F(4x4, 3x3): outputs of every remainder by 4, tiles sticking out to the bottom and right.
+    ...[
+      [1, 1],
+      [3, 6],
+      [5, 7],
+      [9, 8],
+    ].flatMap(([hh, ww]) => [1, 3, 5].map((c) => ({ size: 3, tile: 4, hh, ww, c, f: 2 * c + 3, pad: [1, 1] }))),
+    { size: 3, tile: 4, hh: 6, ww: 6, c: 4, f: 8, pad: [0, 0] },
+    { size: 3, tile: 4, hh: 7, ww: 10, c: 6, f: 17, pad: [2, 0] },
+    { size: 3, tile: 4, hh: 3, ww: 9, c: 2, f: 9, pad: [0, 2] },
+    { size: 5, tile: 2, hh: 1, ww: 1, c: 3, f: 5, pad: [2, 2] },
+    { size: 5, tile: 2, hh: 5, ww: 7, c: 5, f: 9, pad: [2, 2] },
+    { size: 5, tile: 2, hh: 6, ww: 6, c: 4, f: 8, pad: [0, 0] },
+    { size: 5, tile: 2, hh: 7, ww: 5, c: 1, f: 3, pad: [4, 1] },
+    { size: 5, tile: 2, hh: 9, ww: 8, c: 6, f: 17, pad: [2, 0] },
   ];
-  /** The 5x5 filters as the plan packs them, into a zero-filled target. */
-  function pack5x5(layer: ConLayer) {
-    const matrixBytes = winogradWeightMatrixBytes(layer);
-    const packed = packWinogradWeights(layer).w;
-    if (!('write' in packed)) throw new Error('expected 5x5 weights written in JavaScript');
-    const target = new Float32Array((winogradPositions(layer) * matrixBytes) / 4);
-    packed.write(target);
-    return { w: h.f32(target), matrixBytes };
-  }
   it.each(cases)(
-    '$size x $size: a $hh x $ww x $c input, $f filters, padding $pad, 2 samples: pack, transforms and GEMMs against the direct conv',
+    '$size x $size in $tile x $tile tiles: a $hh x $ww x $c input, $f filters, padding $pad, 2 samples: pack, transforms and GEMMs against the direct conv',
     (cc) => {
-      const next = random(cc.hh * 1000 + cc.ww * 100 + cc.c * 10 + cc.f);
+      const tile = cc.tile as WinogradTile;
+      const next = random(cc.hh * 1000 + cc.ww * 100 + cc.c * 10 + cc.f + tile);
       const layer = randomCon(0, { inputs: cc.c, filters: cc.f, size: cc.size, stride: 1, pad: cc.pad as [number, number] }, next);
       const [py, px] = cc.pad;
       const oh = outputSize(cc.hh, cc.size, 1, py);
       const ow = outputSize(cc.ww, cc.size, 1, px);
-      const positions = winogradPositions(layer);
-      const inputTransform = cc.size === 5 ? h.k.f32_winograd_2x2_5x5_input_nhwc__simd128 : h.k.f32_winograd_2x2_3x3_input_nhwc__simd128;
-      const outputTransform = cc.size === 5 ? h.k.f32_winograd_2x2_5x5_output_nhwc__simd128 : h.k.f32_winograd_2x2_3x3_output_nhwc__simd128;
+      const positions = winogradPositions(layer, tile);
+      const sixBySix = positions === 36;
+      const inputTransform = (...args: Parameters<typeof h.k.f32_winograd_2x2_3x3_input_nhwc__simd128>) =>
+        sixBySix ? h.k.f32_winograd_6x6_input_nhwc__simd128(tile, ...args) : h.k.f32_winograd_2x2_3x3_input_nhwc__simd128(...args);
+      const outputTransform = (...args: Parameters<typeof h.k.f32_winograd_2x2_3x3_output_nhwc__simd128>) =>
+        sixBySix ? h.k.f32_winograd_6x6_output_nhwc__simd128(tile, ...args) : h.k.f32_winograd_2x2_3x3_output_nhwc__simd128(...args);
       const samples = [floats(cc.hh * cc.ww * cc.c, next), floats(cc.hh * cc.ww * cc.c, next)];
-      const { tilesY, tilesX } = winogradTiles({ h: oh, w: ow, c: cc.f });
+      const { tilesY, tilesX } = winogradTiles({ h: oh, w: ow, c: cc.f }, tile);
       const tiles = 2 * tilesY * tilesX;
       const vRow = round4(cc.c);
       const mRow = round4(cc.f);
@@ -149,7 +178,7 @@ describe.each(KERNEL_BUILDS)('Winograd F(2x2, 3x3) kernels (%s build)', (build) 
       const vMatrixBytes = tiles * vRow * 4 + 80;
       const mMatrixBytes = tiles * mRow * 4 + 48;
 
-      const { w, matrixBytes } = cc.size === 5 ? pack5x5(layer) : pack(layer);
+      const { w, matrixBytes } = pack(layer, tile);
       const x = h.f32(Float32Array.from(samples.flatMap((s) => [...s])));
       const zero = h.zeros(vRow * 4);
       const v = h.alloc(positions * vMatrixBytes);
@@ -163,29 +192,32 @@ describe.each(KERNEL_BUILDS)('Winograd F(2x2, 3x3) kernels (%s build)', (build) 
       const gemmBias = h.zeros(blocks * IGEMM_NR * 4);
 
       inputTransform(x, zero, cc.hh, cc.ww, cc.c, py, px, tilesY, tilesX, v, vMatrixBytes, 0, tiles);
-      h.k.f32_igemm_4x8_batched__simd128(
-        v,
-        zero,
-        indirection,
-        1,
-        cc.c,
-        w,
-        gemmBias,
-        m,
-        mRow,
-        tiles,
-        false,
-        positions,
-        vMatrixBytes,
-        matrixBytes,
-        mMatrixBytes,
-        0,
-        ind.tiles,
-        0,
-        blocks,
-      );
+      // Into M, again before each output transform: the 6x6 one writes M A over M.
+      const gemm = () =>
+        h.k.f32_igemm_4x8_batched__simd128(
+          v,
+          zero,
+          indirection,
+          1,
+          cc.c,
+          w,
+          gemmBias,
+          m,
+          mRow,
+          tiles,
+          false,
+          positions,
+          vMatrixBytes,
+          matrixBytes,
+          mMatrixBytes,
+          0,
+          ind.tiles,
+          0,
+          blocks,
+        );
       const biasAt = h.f32(bias);
       for (const relu of [false, true]) {
+        gemm();
         outputTransform(m, mMatrixBytes, biasAt, cc.f, oh, ow, tilesY, tilesX, y, relu, 0, tiles);
         const actual = h.readF32(y, 2 * oh * ow * cc.f);
         const absLayer = { ...layer, filters: layer.filters.map(Math.abs), bias: layer.bias!.map(Math.abs) };
@@ -219,6 +251,7 @@ describe.each(KERNEL_BUILDS)('Winograd F(2x2, 3x3) kernels (%s build)', (build) 
         expectExact(two, one, `V matrix ${xi}`);
       }
       new Float32Array(h.memory.buffer, y, 2 * oh * ow * cc.f).fill(Number.NaN);
+      gemm();
       for (const [a, b] of [
         [split, tiles],
         [0, split],
@@ -236,7 +269,8 @@ describe.each(KERNEL_BUILDS)('Winograd F(2x2, 3x3) kernels (%s build)', (build) 
           [cut, groups],
           [0, cut],
         ]) {
-          h.k.f32_winograd_2x2_nhwc__simd128(
+          h.k.f32_winograd_nhwc__simd128(
+            tile,
             cc.size,
             x,
             zero,
@@ -264,7 +298,7 @@ describe.each(KERNEL_BUILDS)('Winograd F(2x2, 3x3) kernels (%s build)', (build) 
             b,
           );
         }
-        expectExact(h.readF32(y, 2 * oh * ow * cc.f), whole, `f32_winograd_2x2_nhwc, groups split at ${cut}`);
+        expectExact(h.readF32(y, 2 * oh * ow * cc.f), whole, `f32_winograd_nhwc, groups split at ${cut}`);
       }
       h.expectGuardsIntact();
     },

@@ -5,12 +5,13 @@ import { IGEMM_MR, IGEMM_NR, packConvWeights, packConvWeightsPerOutput, type Pac
 import type { NodeStep } from '../plan-step.js';
 import {
   packWinogradWeights,
-  prefersSpaceToDepthWinograd,
-  prefersWinograd,
-  winogradRows,
   spaceToDepthLayer,
+  spaceToDepthWinogradTile,
+  type WinogradTile,
   winogradMacs,
   winogradPositions,
+  winogradRows,
+  winogradTile,
   winogradTiles,
   winogradWeightMatrixBytes,
 } from '../winograd.js';
@@ -34,7 +35,7 @@ const MAX_PER_OUTPUT_FILTERS = 2;
 const vectorFloats = (n: number) => Math.ceil(n / 4) * 4;
 
 /**
- * Bytes from one of the 16 (36) transform-domain matrices to the next: an odd
+ * Bytes from one of the alpha² transform-domain matrices to the next: an odd
  * number of cache lines, so that the rows a tile's transform reads or
  * writes fall in different cache sets (a multiple of 4 KiB would put them
  * all in one set, more than its ways).
@@ -44,10 +45,11 @@ function matrixStride(bytes: number): number {
 }
 
 /**
- * A 3x3 (5x5) stride-1 convolution as Winograd F(2x2, 3x3) (F(2x2, 5x5)), one
- * step of f32_winograd_2x2_nhwc: the input transform into V `[16][tiles][C]`
- * (36), the 16 (36) transform-domain GEMMs into M `[16][tiles][K]`, the
- * output transform with the bias and ReLU, a few tiles at a time. V and M are
+ * A 3x3 (5x5) stride-1 convolution as Winograd F(tile x tile, 3x3) (F(2x2,
+ * 5x5)), one step of f32_winograd_nhwc: the input transform into V
+ * `[alpha²][tiles][C]`, the alpha² transform-domain GEMMs into M
+ * `[alpha²][tiles][K]`, the output transform with the bias and ReLU, a few
+ * tiles at a time. V and M are
  * scratch buffers of the arena, dead after the conv; their matrices are laid
  * out for the plan's batch, so that their offsets do not depend on the
  * samples in a run.
@@ -55,6 +57,7 @@ function matrixStride(bytes: number): number {
 function winogradStep(
   node: ConvNode,
   l: ConLayer,
+  tile: WinogradTile,
   x: { offset: number; shape: Shape },
   label: string,
   key: string,
@@ -62,14 +65,14 @@ function winogradStep(
 ): NodeStep {
   const xs = x.shape;
   const ys = ctx.shapes[node.y];
-  const { tilesY, tilesX } = winogradTiles(ys);
+  const { tilesY, tilesX } = winogradTiles(ys, tile);
   const tilesPerSample = tilesY * tilesX;
   const tiles = tilesPerSample * ctx.batch;
   const vRowFloats = vectorFloats(l.inputChannels);
   const mRowFloats = vectorFloats(l.numFilters);
   const vMatrixBytes = matrixStride(tiles * vRowFloats * F32);
   const mMatrixBytes = matrixStride(tiles * mRowFloats * F32);
-  const positions = winogradPositions(l);
+  const positions = winogradPositions(l, tile);
   const v = ctx.arena.allocate(positions * vMatrixBytes);
   const m = ctx.arena.allocate(positions * mMatrixBytes);
   // Free again at once: these steps run before any later node's that may reuse the space.
@@ -77,22 +80,23 @@ function winogradStep(
   ctx.arena.free(m);
 
   let packed: PackedWeights | undefined;
-  const weights = () => (packed ??= packWinogradWeights(l, node.scale, node.shift));
-  // Not the direct path's keys: the same layer may run either way at other input sizes.
-  const w = ctx.constant(`${key}:winograd:w`, () => weights().w, ctx.weights);
+  const weights = () => (packed ??= packWinogradWeights(l, tile, node.scale, node.shift));
+  // Not the direct path's keys, nor the other tile's: the same layer may run otherwise at other input sizes.
+  const w = ctx.constant(`${key}:winograd-${tile}:w`, () => weights().w, ctx.weights);
   const bias = ctx.constant(`${key}:winograd:bias`, () => weights().bias, ctx.weights);
   const blocks = Math.ceil(l.numFilters / IGEMM_NR);
   const indirection = ctx.constant(
-    `${key}:winograd:indirection:${ctx.planKey}`,
+    `${key}:winograd-${tile}:indirection:${ctx.planKey}`,
     () => matrixIndirection(tiles, vRowFloats, l.inputChannels).offsets,
     'plan',
   );
   const gemmBias = ctx.constant(`zeros:${blocks * IGEMM_NR}`, () => new Float32Array(blocks * IGEMM_NR));
   return {
-    label: `${label} (winograd)`,
-    macs: winogradMacs(l, ys),
-    kernel: 'f32_winograd_2x2_nhwc__simd128',
+    label: `${label} (winograd ${tile}x${tile})`,
+    macs: winogradMacs(l, ys, tile),
+    kernel: 'f32_winograd_nhwc__simd128',
     args: [
+      tile,
       l.kernelRows,
       { arena: x.offset },
       ctx.zero,
@@ -123,9 +127,16 @@ function winogradStep(
 
 /**
  * A 5x5 stride-2 convolution as the space to depth of its input (a scratch
- * buffer of the arena) and Winograd F(2x2, 3x3) over it (see spaceToDepthLayer).
+ * buffer of the arena) and Winograd F(tile x tile, 3x3) over it (see spaceToDepthLayer).
  */
-function spaceToDepthSteps(node: ConvNode, folded: ConLayer, label: string, key: string, ctx: LoweringContext): NodeStep[] {
+function spaceToDepthSteps(
+  node: ConvNode,
+  folded: ConLayer,
+  tile: WinogradTile,
+  label: string,
+  key: string,
+  ctx: LoweringContext,
+): NodeStep[] {
   const xs = ctx.shapes[node.x];
   const shape = { h: Math.ceil(xs.h / 2), w: Math.ceil(xs.w / 2), c: 4 * xs.c };
   const offset = ctx.arena.allocate(sizeOf(shape) * F32 * ctx.batch);
@@ -138,7 +149,7 @@ function spaceToDepthSteps(node: ConvNode, folded: ConLayer, label: string, key:
       work: { perSample: shape.h, granule: 1 },
     },
     // Its own weight keys: the folded layer's filters, not the layer's.
-    winogradStep(node, folded, { offset, shape }, label, `${key}:space-to-depth`, ctx),
+    winogradStep(node, folded, tile, { offset, shape }, label, `${key}:space-to-depth`, ctx),
   ];
   // Free only now: the Winograd scratch buffers must not overlap it.
   ctx.arena.free(offset);
@@ -152,20 +163,18 @@ export const conv: OpLowering<'conv'> = {
   directMacs: (node, shapes) => sizeOf(shapes[node.y]) * node.layer.inputChannels * node.layer.kernelRows * node.layer.kernelCols,
   // A padded tap reads a row of zeros; a Winograd tile's padding, whole vectors of them.
   zeroFloats: ({ layer }) => Math.max(layer.kernelCols * layer.inputChannels, vectorFloats(layer.inputChannels)),
-  rowWindow: ({ layer }) => ({ ...winogradRows(layer), stride: layer.strideY, pad: layer.padY }),
+  rowWindow: ({ layer }) => ({ ...winogradRows(layer), stride: layer.strideY }),
   lower(node, ctx) {
     const l = node.layer;
     const xs = ctx.shapes[node.x];
     const ys = ctx.shapes[node.y];
     const label = `layer<${l.index}> con ${l.kernelRows}x${l.kernelCols}/${l.strideY} ${l.inputChannels}${node.scale ? ' +affine' : ''}${node.relu ? ' +relu' : ''} ${outputLabel(node, ctx.shapes)}`;
     const key = `${ctx.key}:${l.index}`;
-    if (prefersWinograd(l, ctx.algorithmShapes[node.y], ctx.algorithmBatch)) {
-      return [winogradStep(node, l, { offset: ctx.offsets[node.x], shape: xs }, label, key, ctx)];
-    }
+    const tile = winogradTile(l, ctx.algorithmShapes[node.y], ctx.algorithmBatch);
+    if (tile) return [winogradStep(node, l, tile, { offset: ctx.offsets[node.x], shape: xs }, label, key, ctx)];
     const folded = spaceToDepthLayer(l);
-    if (folded && prefersSpaceToDepthWinograd(l, folded, ctx.algorithmShapes[node.y], ctx.algorithmBatch)) {
-      return spaceToDepthSteps(node, folded, label, key, ctx);
-    }
+    const foldedTile = folded && spaceToDepthWinogradTile(l, folded, ctx.algorithmShapes[node.y], ctx.algorithmBatch);
+    if (folded && foldedTile) return spaceToDepthSteps(node, folded, foldedTile, label, key, ctx);
     // The indirection depends on the size and batch; so do the weights where taps read only padding.
     const indirection = convIndirection(l, xs, ys, ctx.batch);
     const allTaps = indirection.positions.length === l.kernelRows * l.kernelCols;

@@ -1,7 +1,8 @@
 /**
- * The input transform of a Winograd F(2x2, 5x5) convolution (stride 1) of an
- * NHWC tensor, vectorized over channels. Tile t covers 6x6 input pixels
- * whose top left is (2*ty - padY, 2*tx - padX) of its sample; pixels outside
+ * The input transform of a Winograd F(2x2, 5x5) or F(4x4, 3x3) convolution
+ * (stride 1, outputTile 2 or 4) of an NHWC tensor, vectorized over channels.
+ * Tile t covers 6x6 input pixels whose top left is (outputTile*ty - padY,
+ * outputTile*tx - padX) of its sample; pixels outside
  * the image read as zeros from `zero` (a row of at least `channels` rounded
  * up to 4 zeros). Per channel it computes V = Bᵀ d B with
  *
@@ -21,8 +22,8 @@
  *
  * Work: tiles [tileStart, tileEnd), counted over all samples, tilesY*tilesX per sample.
  */
-export function f32_winograd_2x2_5x5_input_nhwc__simd128(
-  x: usize, zero: usize, height: i32, width: i32, channels: i32, padY: i32, padX: i32,
+export function f32_winograd_6x6_input_nhwc__simd128(
+  outputTile: i32, x: usize, zero: usize, height: i32, width: i32, channels: i32, padY: i32, padX: i32,
   tilesY: i32, tilesX: i32, v: usize, vMatrixBytes: usize,
   tileStart: i32, tileEnd: i32,
 ): void {
@@ -35,8 +36,8 @@ export function f32_winograd_2x2_5x5_input_nhwc__simd128(
     const sample = t / plane;
     const q = t - sample * plane;
     const ty = q / tilesX;
-    const y0 = 2 * ty - padY;
-    const x0 = 2 * (q - ty * tilesX) - padX;
+    const y0 = outputTile * ty - padY;
+    const x0 = outputTile * (q - ty * tilesX) - padX;
     const image = x + <usize>(sample * height * width) * pixelBytes;
     const out = v + <usize>t * rowBytes;
     // Bᵀ d, column by column: column j of d to positions j, 6 + j, ..., 30 + j.
