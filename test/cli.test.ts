@@ -72,6 +72,8 @@ describe('npx dlib-wasm descriptors', () => {
   it('exits 2 with usage on a bad command line', async () => {
     for (const args of [
       ['frobnicate', 'x.png'],
+      // A name every object has is not a command either.
+      ['toString'],
       ['descriptors'],
       ['descriptors', '--model'],
       ['bench', '--batch', '0'],

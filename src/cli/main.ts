@@ -1,17 +1,6 @@
 #!/usr/bin/env node
 import { UsageError } from './args.js';
-import { benchCommand } from './bench-command.js';
-import { clusterCommand } from './cluster-command.js';
-import { descriptorsCommand } from './descriptors-command.js';
-import { detectCommand } from './detect-command.js';
 import { isUserFacing } from './each-image.js';
-import { exportOnnxCommand } from './export-onnx-command.js';
-import { facesCommand } from './faces-command.js';
-import { indexCommand } from './index-command.js';
-import { nameCommand, peopleCommand } from './people-command.js';
-import { recognizeCommand } from './recognize-command.js';
-import { runCommand } from './run-command.js';
-import { reportCommand } from './report-command.js';
 
 const USAGE = `usage: dlib-wasm <command> [options]
 
@@ -81,19 +70,26 @@ const USAGE = `usage: dlib-wasm <command> [options]
                 it decodes, with a warning naming the file; by default such a file is an error
   Files that are not regular files (FIFOs, devices) are reported and skipped.`;
 
-const COMMANDS: Record<string, (args: string[]) => Promise<number>> = {
-  cluster: clusterCommand,
-  faces: facesCommand,
-  recognize: recognizeCommand,
-  detect: detectCommand,
-  index: indexCommand,
-  people: peopleCommand,
-  name: nameCommand,
-  report: reportCommand,
-  descriptors: descriptorsCommand,
-  bench: benchCommand,
-  'export-onnx': exportOnnxCommand,
-  run: runCommand,
+type Command = (args: string[]) => Promise<number>;
+
+/**
+ * Each command's module, imported only when it runs: importing them all
+ * (the library's database client, ONNX's protobuf schema...) cost every
+ * command about 100 ms of start-up.
+ */
+const COMMANDS: Record<string, () => Promise<Command>> = {
+  cluster: async () => (await import('./cluster-command.js')).clusterCommand,
+  faces: async () => (await import('./faces-command.js')).facesCommand,
+  recognize: async () => (await import('./recognize-command.js')).recognizeCommand,
+  detect: async () => (await import('./detect-command.js')).detectCommand,
+  index: async () => (await import('./index-command.js')).indexCommand,
+  people: async () => (await import('./people-command.js')).peopleCommand,
+  name: async () => (await import('./people-command.js')).nameCommand,
+  report: async () => (await import('./report-command.js')).reportCommand,
+  descriptors: async () => (await import('./descriptors-command.js')).descriptorsCommand,
+  bench: async () => (await import('./bench-command.js')).benchCommand,
+  'export-onnx': async () => (await import('./export-onnx-command.js')).exportOnnxCommand,
+  run: async () => (await import('./run-command.js')).runCommand,
 };
 
 async function main(args: string[]): Promise<number> {
@@ -103,9 +99,9 @@ async function main(args: string[]): Promise<number> {
     return command === undefined ? 2 : 0;
   }
   try {
-    const run = COMMANDS[command];
-    if (!run) throw new UsageError(`unknown command ${command}`);
-    return await run(rest);
+    const load = Object.hasOwn(COMMANDS, command) ? COMMANDS[command] : undefined;
+    if (!load) throw new UsageError(`unknown command ${command}`);
+    return await (await load())(rest);
   } catch (error) {
     if (error instanceof UsageError) {
       process.stderr.write(`dlib-wasm: ${error.message}\n${USAGE}\n`);
