@@ -4,6 +4,7 @@ import { DlibWasmError } from '../errors.js';
 import type { Point, Rectangle } from '../geometry/point-transforms.js';
 import type { RgbImage } from '../image.js';
 import type { FaceDetectorKind } from '../face/face-pipeline.js';
+import { packShapePredictor, type PackedShapePredictor } from '../face/shape-predictor.js';
 import { reportFailure, reportWarnings } from './each-image.js';
 
 /** Photos handed to the workers ahead of the one being used: keeps them busy, bounds memory. */
@@ -22,9 +23,19 @@ export interface PhotoLocatorInit {
   genderChips?: boolean;
 }
 
-/** What a worker starts with: the init, the model files in shared memory, and its detector's threads. */
-export interface PhotoLocatorWorkerData extends PhotoLocatorInit {
+/**
+ * What a worker starts with: the init but the landmark model, the detector's
+ * file in shared memory, and its detector's threads. The landmark model comes
+ * next, in a message of its own (ShapePredictorDelivery): read once for all
+ * workers while they start.
+ */
+export interface PhotoLocatorWorkerData extends Omit<PhotoLocatorInit, 'landmarks'> {
   detectorThreads: number;
+}
+
+/** A worker's second message in: the landmark model, read and laid out, its trees in shared memory. */
+export interface ShapePredictorDelivery {
+  landmarks: PackedShapePredictor;
 }
 
 export interface LocateJob {
@@ -107,16 +118,16 @@ export class PhotoLocatorPool {
     const cores = threads;
     const count = Math.max(1, Math.min(cores, photos));
     const url = new URL('./photo-locator-worker.js', import.meta.url);
-    // The model files once in shared memory, not copied into every worker (dlib's 68-point one is 95 MB).
+    // The detector's file once in shared memory, not copied into every worker.
+    const { landmarks, ...rest } = init;
     const workerData: PhotoLocatorWorkerData = {
-      ...init,
+      ...rest,
       detector: toShared(init.detector),
-      landmarks: toShared(init.landmarks),
       detectorThreads: Math.max(1, Math.floor(cores / count)),
     };
     const workers = Array.from({ length: count }, () => new Worker(url, { workerData }));
     try {
-      await Promise.all(
+      const ready = Promise.all(
         workers.map(
           (worker) =>
             new Promise<void>((resolve, reject) => {
@@ -129,6 +140,13 @@ export class PhotoLocatorPool {
             }),
         ),
       );
+      // Seen below, unless reading the landmark model fails first.
+      ready.catch(() => undefined);
+      // Read while the workers start: dlib's 68-point model takes longer to read (100 MB) than a
+      // worker to start, and is read once, not once per worker, its trees shared by all of them.
+      const delivery: ShapePredictorDelivery = { landmarks: packShapePredictor(landmarks) };
+      for (const worker of workers) worker.postMessage(delivery);
+      await ready;
     } catch (error) {
       await Promise.all(workers.map((worker) => worker.terminate()));
       throw error;
