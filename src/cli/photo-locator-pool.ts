@@ -75,6 +75,19 @@ export interface PhotoProgress {
   drawingBar: boolean;
 }
 
+/**
+ * How `threads` cores are shared among the locate workers and the network
+ * that describes their faces on the calling thread, so that together they
+ * never run more threads than that: a worker per core (no more than the
+ * photos), each photo's detector on the cores left over; the network on one
+ * thread while other workers locate, or on all of them where a single worker
+ * (one core, or one photo) alternates with it.
+ */
+export function shareCores(photos: number, threads: number): { workers: number; detectorThreads: number; networkThreads: number } {
+  const workers = Math.max(1, Math.min(threads, photos));
+  return { workers, detectorThreads: Math.max(1, Math.floor(threads / workers)), networkThreads: workers === 1 ? threads : 1 };
+}
+
 /** A locate call waiting for its reply. */
 interface Waiter {
   done: (reply: LocateReply) => void;
@@ -92,15 +105,28 @@ export class PhotoLocatorPool {
   private readonly queue: (Waiter & { job: LocateJob })[] = [];
   private readonly pending = new Map<number, Waiter>();
   private failure: Error | undefined;
+  /** Cores not taken by a worker's photo or by the calling thread's use of one (see shareCores). */
+  private freeCores: number;
+  /** The calling thread waiting for cores to use a photo's faces: it goes before the photos queued. */
+  private user: { cores: number; granted: () => void } | undefined;
 
-  private constructor(private readonly workers: Worker[]) {
+  private constructor(
+    private readonly workers: Worker[],
+    cores: number,
+    private readonly detectorThreads: number,
+    /** The cores the calling thread's use of a photo takes: the network's threads. */
+    private readonly useCores: number,
+  ) {
+    this.freeCores = cores;
     for (const worker of workers) {
       worker.on('message', (reply: LocateReply) => {
         const waiting = this.pending.get(reply.job)!;
         this.pending.delete(reply.job);
-        waiting.done(reply);
         this.idle.push(worker);
-        this.dispatch();
+        this.freeCores += this.detectorThreads;
+        waiting.done(reply);
+        // After the caller has seen the reply: if it waits for this photo, its use goes first.
+        setImmediate(() => this.dispatch());
       });
       worker.on('error', (error: Error) => this.fail(error));
       worker.on('exit', (code) => this.fail(new Error(`a locate worker exited (code ${code})`)));
@@ -115,15 +141,14 @@ export class PhotoLocatorPool {
    * each photo's rows among them.
    */
   static async start(init: PhotoLocatorInit, photos: number, threads = availableParallelism()): Promise<PhotoLocatorPool> {
-    const cores = threads;
-    const count = Math.max(1, Math.min(cores, photos));
+    const { workers: count, detectorThreads, networkThreads } = shareCores(photos, threads);
     const url = new URL('./photo-locator-worker.js', import.meta.url);
     // The detector's file once in shared memory, not copied into every worker.
     const { landmarks, ...rest } = init;
     const workerData: PhotoLocatorWorkerData = {
       ...rest,
       detector: toShared(init.detector),
-      detectorThreads: Math.max(1, Math.floor(cores / count)),
+      detectorThreads,
     };
     const workers = Array.from({ length: count }, () => new Worker(url, { workerData }));
     try {
@@ -151,7 +176,7 @@ export class PhotoLocatorPool {
       await Promise.all(workers.map((worker) => worker.terminate()));
       throw error;
     }
-    return new PhotoLocatorPool(workers);
+    return new PhotoLocatorPool(workers, threads, detectorThreads, networkThreads);
   }
 
   private locate(job: LocateJob): Promise<LocateReply> {
@@ -195,7 +220,13 @@ export class PhotoLocatorPool {
         await failed?.(photos[i], reply.failure, i);
       } else {
         reportWarnings(photos[i], reply.warnings, progress?.drawingBar ?? false);
-        await use(reply.faces, photos[i], i);
+        await this.takeCores();
+        try {
+          await use(reply.faces, photos[i], i);
+        } finally {
+          this.freeCores += this.useCores;
+          this.dispatch();
+        }
       }
       progress?.update(i + 1);
     }
@@ -212,10 +243,25 @@ export class PhotoLocatorPool {
     );
   }
 
+  /** Waits until the calling thread's use of a photo has its cores; no photo is handed out meanwhile. */
+  private takeCores(): Promise<void> {
+    return new Promise((granted) => {
+      this.user = { cores: this.useCores, granted };
+      this.dispatch();
+    });
+  }
+
   private dispatch(): void {
-    while (this.idle.length > 0 && this.queue.length > 0) {
+    if (this.user && this.freeCores >= this.user.cores) {
+      this.freeCores -= this.user.cores;
+      const { granted } = this.user;
+      this.user = undefined;
+      granted();
+    }
+    while (!this.user && this.idle.length > 0 && this.queue.length > 0 && this.freeCores >= this.detectorThreads) {
       const { job, done, failed } = this.queue.shift()!;
       this.pending.set(job.job, { done, failed });
+      this.freeCores -= this.detectorThreads;
       this.idle.pop()!.postMessage(job);
     }
   }
@@ -224,6 +270,9 @@ export class PhotoLocatorPool {
   private fail(error: Error): void {
     if (this.failure) return;
     this.failure = error;
+    // A use waiting for cores goes on, to meet the failure at its next photo.
+    this.user?.granted();
+    this.user = undefined;
     for (const { failed } of [...this.pending.values(), ...this.queue]) failed(error);
     this.pending.clear();
     this.queue.length = 0;

@@ -1,5 +1,6 @@
 import { loadFaceRecognitionModel, type FaceRecognitionModel } from '../face/face-recognition-model.js';
-import { PhotoLocatorPool, type PhotoLocatorInit } from './photo-locator-pool.js';
+import { availableParallelism } from 'node:os';
+import { PhotoLocatorPool, shareCores, type PhotoLocatorInit } from './photo-locator-pool.js';
 import type { FaceDetectorKind } from '../face/face-pipeline.js';
 import { BUNDLED_CNN_DETECTOR, BUNDLED_DETECTOR, BUNDLED_LANDMARKS, BUNDLED_MODEL } from './paths.js';
 import { readRegularFile } from './regular-file.js';
@@ -23,7 +24,9 @@ export async function readPipelineModels(files: PipelineModelFiles = {}) {
 
 /**
  * Starts the locate workers for `photos` and loads the recognition model
- * beside them, both on `threads` threads if given (else a thread per core).
+ * beside them, sharing `threads` cores if given (else a thread per core; see
+ * shareCores): the network is on one thread where several workers locate
+ * while it describes.
  * If either fails, the other is closed before the error is thrown: live
  * workers would keep the process from ever exiting.
  */
@@ -31,12 +34,12 @@ export async function startPhotoPipeline(
   files: PipelineModelFiles,
   init: Omit<PhotoLocatorInit, 'detector' | 'detectorKind' | 'landmarks'>,
   photos: number,
-  threads?: number,
+  threads = availableParallelism(),
 ): Promise<{ workers: PhotoLocatorPool; recognition: FaceRecognitionModel }> {
   const { detector, landmarks, recognition: model } = await readPipelineModels(files);
   const [workers, recognition] = await Promise.allSettled([
     PhotoLocatorPool.start({ ...init, detector, detectorKind: files.detector ?? 'hog', landmarks }, photos, threads),
-    loadFaceRecognitionModel(model, { threads }),
+    loadFaceRecognitionModel(model, { threads: shareCores(photos, threads).networkThreads }),
   ]);
   if (workers.status === 'fulfilled' && recognition.status === 'fulfilled')
     return { workers: workers.value, recognition: recognition.value };
