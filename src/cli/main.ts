@@ -47,6 +47,11 @@ const USAGE = `usage: dlib-wasm <command> [options]
       prints one JSON line per 150x150 face chip: {"file": "...", "descriptor": [128 numbers]}
   bench [--threads N] [--batch B] [--runs R] [--model file.dat] [--json]
       times the face model on the example chips (median ms per face)
+  bench --peers [--quick]
+      the face network next to the peers installed in this folder's project (onnxruntime-web,
+      @vladmandic/face-api on tfjs-wasm, onnxruntime-node) and dlib native where it builds, in about
+      a minute; says which peers are missing and how to install them. Runs from a checkout of the
+      repository (bench/ is not in the npm package). --quick: a few runs at batch 8, 1 thread, no dlib native
   run MODEL.dat image.png [...] [--printout FILE] [--threads N]
       runs any dlib net the engine runs (e.g. dlib-models' gender classifier or DenseNet) on each
       image; prints one JSON line per image: {"image", "output": [the output of the layer under
