@@ -1,4 +1,4 @@
-// node bench/cli-end-to-end.mjs [--rounds 2] [--copies 3] [--threads 1] [--json out.json]
+// node bench/cli-end-to-end.mjs [--rounds 2] [--copies 3] [--threads 1] [--also OTHER/dist/cli/main.js] [--json out.json]
 // What a user waits for: `dlib-wasm faces` on dlib's 12 example photos, each
 // given `--copies` times (36 photos, 204 faces by default), `--upsample 1`,
 // dlib's 68-point landmarks, `--threads 1`, timed from the process's spawn
@@ -12,7 +12,9 @@
 // gives its cold start (spawn to the first photo's faces) and its steady
 // state (the last copy of the 12 photos, timed between the lines of the
 // copies before and after it), and its CPU time (more than its wall time:
-// it used more than one core).
+// it used more than one core). `--also` (repeatable) times another build's
+// CLI in the same rounds, e.g. a clone at an earlier commit: before and after
+// under the same load.
 import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
@@ -55,12 +57,16 @@ const { values } = parseArgs({
     copies: { type: 'string', default: '3' },
     threads: { type: 'string', default: '1' },
     json: { type: 'string' },
+    also: { type: 'string', multiple: true, default: [] },
   },
 });
 const rounds = Number(values.rounds);
 const copies = Number(values.copies);
 const photos = Array.from({ length: copies }, () => DLIB_EXAMPLE_PHOTOS.map((name) => PHOTO_FOLDER + name)).flat();
 const nodes = [...new Set([existsSync(NODE_22) ? NODE_22 : undefined, process.execPath].filter(Boolean))];
+const clis = [CLI, ...values.also];
+/** Each configuration timed: a Node and a build of the CLI. */
+const configurations = nodes.flatMap((node) => clis.map((cli) => ({ node, cli })));
 
 /** CPU seconds of the children this process has waited for (/proc/self/stat's cutime + cstime). */
 function childrenCpuSeconds() {
@@ -69,8 +75,8 @@ function childrenCpuSeconds() {
 }
 
 /** One CLI run: wall ms, CPU s, when each JSON line arrived (ms after spawn) and for which photo. */
-function runCli(node) {
-  const args = [CLI, 'faces', ...photos, '--upsample', '1', '--landmarks', LANDMARKS_68, '--threads', values.threads];
+function runCli(node, cli) {
+  const args = [cli, 'faces', ...photos, '--upsample', '1', '--landmarks', LANDMARKS_68, '--threads', values.threads];
   return new Promise((resolve, reject) => {
     const cpuBefore = childrenCpuSeconds();
     const start = performance.now();
@@ -118,7 +124,7 @@ const nativeStageSum = (native) =>
 
 const stopForeignCpuMeter = startForeignCpuMeter();
 console.log(formatHeader({ machine: describeMachine(), command: commandLine(), source: describeSourceRevision() }));
-const cliRuns = new Map(nodes.map((node) => [node, []]));
+const cliRuns = new Map(configurations.map((configuration) => [configuration, []]));
 const nativeRuns = [];
 let nativeUnavailable;
 for (let round = 1; round <= rounds; round++) {
@@ -128,10 +134,11 @@ for (let round = 1; round <= rounds; round++) {
     if (native.available) nativeRuns.push(native);
     else nativeUnavailable = native.reason;
   }
-  for (const node of nodes) {
-    process.stderr.write(`round ${round} of ${rounds}: dlib-wasm faces on ${photos.length} photos, ${node}\n`);
-    const run = await runCli(node);
-    cliRuns.get(node).push({ ...run, ...phases(run) });
+  for (const configuration of configurations) {
+    const { node, cli } = configuration;
+    process.stderr.write(`round ${round} of ${rounds}: dlib-wasm faces on ${photos.length} photos, ${node} ${cli}\n`);
+    const run = await runCli(node, cli);
+    cliRuns.get(configuration).push({ ...run, ...phases(run) });
   }
 }
 const foreignCpu = stopForeignCpuMeter();
@@ -142,12 +149,14 @@ const nativeMs = nativeCopyMs && nativeCopyMs * copies;
 const nodeVersion = new Map(nodes.map((node) => [node, execFileSync(node, ['--version'], { encoding: 'utf8' }).trim()]));
 const rows = [];
 const summary = [];
-for (const node of nodes) {
-  const runs = cliRuns.get(node);
+for (const configuration of configurations) {
+  const { node, cli } = configuration;
+  const runs = cliRuns.get(configuration);
   const m = (key) => median(runs.map((run) => run[key]));
   const wallMs = m('wallMs');
   const row = {
     node: nodeVersion.get(node),
+    cli: cli === CLI ? 'this build' : cli,
     faces: runs[0].faces,
     wallMs,
     cpuSeconds: m('cpuSeconds'),
@@ -165,6 +174,7 @@ for (const node of nodes) {
   summary.push(row);
   rows.push([
     row.node,
+    row.cli,
     photos.length,
     row.faces,
     fixed(wallMs / 1000, 2),
@@ -186,6 +196,7 @@ console.log(
       'speed-up = dlib native s over dlib-wasm wall s, and over its CPU s',
     [
       'node',
+      'CLI',
       'photos',
       'faces',
       'wall s',
