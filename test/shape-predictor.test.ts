@@ -131,7 +131,7 @@ describe.each([
   });
 
   it("packed once and posted to another thread, shared and not copied, finds the same landmarks (the CLI's workers)", async () => {
-    const packed = packShapePredictor(bytes());
+    const packed = packShapePredictor(model);
     expect(packed.trees.buffer).toBeInstanceOf(SharedArrayBuffer);
     const { port1, port2 } = new MessageChannel();
     const received = new Promise<PackedShapePredictor>((resolve) => port2.once('message', resolve));

@@ -4,7 +4,7 @@ import { DlibWasmError } from '../errors.js';
 import type { Point, Rectangle } from '../geometry/point-transforms.js';
 import type { RgbImage } from '../image.js';
 import type { FaceDetectorKind } from '../face/face-pipeline.js';
-import { packShapePredictor, type PackedShapePredictor } from '../face/shape-predictor.js';
+import type { PackedShapePredictor } from '../face/shape-predictor.js';
 import { reportFailure, reportWarnings } from './each-image.js';
 
 /** Photos handed to the workers ahead of the one being used: keeps them busy, bounds memory. */
@@ -13,7 +13,8 @@ const LOCATE_AHEAD_PER_WORKER = 2;
 export interface PhotoLocatorInit {
   detector: Uint8Array;
   detectorKind: FaceDetectorKind;
-  landmarks: Uint8Array;
+  /** The landmark model, read and laid out (readLandmarkModel) while the workers start. */
+  landmarks: Promise<PackedShapePredictor>;
   upsample: number;
   /** Use damaged JPEGs as far as they decode (decodeImage's allowDamaged), with a warning. */
   allowDamaged?: boolean;
@@ -167,9 +168,9 @@ export class PhotoLocatorPool {
       );
       // Seen below, unless reading the landmark model fails first.
       ready.catch(() => undefined);
-      // Read while the workers start: dlib's 68-point model takes longer to read (100 MB) than a
+      // Read while the workers start: dlib's 68-point model can take longer to read (100 MB) than a
       // worker to start, and is read once, not once per worker, its trees shared by all of them.
-      const delivery: ShapePredictorDelivery = { landmarks: packShapePredictor(landmarks) };
+      const delivery: ShapePredictorDelivery = { landmarks: await landmarks };
       for (const worker of workers) worker.postMessage(delivery);
       await ready;
     } catch (error) {

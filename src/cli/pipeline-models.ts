@@ -3,6 +3,7 @@ import { availableParallelism } from 'node:os';
 import { PhotoLocatorPool, shareCores, type PhotoLocatorInit } from './photo-locator-pool.js';
 import type { FaceDetectorKind } from '../face/face-pipeline.js';
 import { BUNDLED_CNN_DETECTOR, BUNDLED_DETECTOR, BUNDLED_LANDMARKS, BUNDLED_MODEL } from './paths.js';
+import { readLandmarkModel } from './landmark-model-cache.js';
 import { readRegularFile } from './regular-file.js';
 
 /** Which models the pipeline runs: the bundled detector of a kind (default hog), the user's landmark or recognition model files. */
@@ -12,14 +13,13 @@ export interface PipelineModelFiles {
   model?: string;
 }
 
-/** The bytes of the pipeline's three models: the bundled ones, or the user's landmark or recognition model files. */
-export async function readPipelineModels(files: PipelineModelFiles = {}) {
-  const [detector, landmarks, recognition] = await Promise.all([
+/** The bytes of the pipeline's detector and recognition models: the bundled ones, or the user's recognition model file. */
+async function readNetworkModels(files: PipelineModelFiles) {
+  const [detector, recognition] = await Promise.all([
     readRegularFile(files.detector === 'cnn' ? BUNDLED_CNN_DETECTOR : BUNDLED_DETECTOR),
-    readRegularFile(files.landmarks ?? BUNDLED_LANDMARKS),
     readRegularFile(files.model ?? BUNDLED_MODEL),
   ]);
-  return { detector, landmarks, recognition };
+  return { detector, recognition };
 }
 
 /**
@@ -36,7 +36,10 @@ export async function startPhotoPipeline(
   photos: number,
   threads = availableParallelism(),
 ): Promise<{ workers: PhotoLocatorPool; recognition: FaceRecognitionModel }> {
-  const { detector, landmarks, recognition: model } = await readPipelineModels(files);
+  const landmarks = readLandmarkModel(files.landmarks ?? BUNDLED_LANDMARKS);
+  // Met by the pool, which waits for it once its workers are starting.
+  landmarks.catch(() => undefined);
+  const { detector, recognition: model } = await readNetworkModels(files);
   const [workers, recognition] = await Promise.allSettled([
     PhotoLocatorPool.start({ ...init, detector, detectorKind: files.detector ?? 'hog', landmarks }, photos, threads),
     loadFaceRecognitionModel(model, { threads: shareCores(photos, threads).networkThreads }),

@@ -265,9 +265,8 @@ export function createShapePredictor(
   return placedPredictor(layout, memory, kernels);
 }
 
-/** Reads a shape predictor `.dat` and lays its trees out once, in shared memory where there is any (see PackedShapePredictor). */
-export function packShapePredictor(bytes: Uint8Array): PackedShapePredictor {
-  const model = readShapePredictor(bytes);
+/** Lays a read model's trees out once, in shared memory where there is any (see PackedShapePredictor). */
+export function packShapePredictor(model: ShapePredictorModel): PackedShapePredictor {
   const layout = layOut(model);
   const length = layout.end - RESERVED_BYTES;
   const trees = new Uint8Array(typeof SharedArrayBuffer === 'function' ? new SharedArrayBuffer(length) : new ArrayBuffer(length));
