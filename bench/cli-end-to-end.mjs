@@ -16,7 +16,9 @@
 // CLI in the same rounds, e.g. a clone at an earlier commit: before and after
 // under the same load.
 import { execFileSync, spawn } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { writeFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { LANDMARKS_68, measureDlibNative } from './native/dlib-native.mjs';
@@ -65,8 +67,17 @@ const copies = Number(values.copies);
 const photos = Array.from({ length: copies }, () => DLIB_EXAMPLE_PHOTOS.map((name) => PHOTO_FOLDER + name)).flat();
 const nodes = [...new Set([existsSync(NODE_22) ? NODE_22 : undefined, process.execPath].filter(Boolean))];
 const clis = [CLI, ...values.also];
-/** Each configuration timed: a Node and a build of the CLI. */
-const configurations = nodes.flatMap((node) => clis.map((cli) => ({ node, cli })));
+/**
+ * The CLI's cache of large landmark models in a folder of this run's own: this build runs
+ * with the 68-point model's entry already there (written by an untimed run first) and
+ * with the cache off (DLIB_WASM_CACHE=off: the model read from its file, as on a first run).
+ */
+const cacheHome = mkdtempSync(join(tmpdir(), 'dlib-wasm-bench-cache-'));
+const CACHE_STATES = { warm: { XDG_CACHE_HOME: cacheHome }, off: { DLIB_WASM_CACHE: 'off' } };
+/** Each configuration timed: a Node, a build of the CLI and, for this build, its cache. */
+const configurations = nodes.flatMap((node) =>
+  clis.flatMap((cli) => (cli === CLI ? Object.keys(CACHE_STATES).map((cache) => ({ node, cli, cache })) : [{ node, cli }])),
+);
 
 /** CPU seconds of the children this process has waited for (/proc/self/stat's cutime + cstime). */
 function childrenCpuSeconds() {
@@ -75,12 +86,13 @@ function childrenCpuSeconds() {
 }
 
 /** One CLI run: wall ms, CPU s, when each JSON line arrived (ms after spawn) and for which photo. */
-function runCli(node, cli) {
+function runCli({ node, cli, cache }) {
   const args = [cli, 'faces', ...photos, '--upsample', '1', '--landmarks', LANDMARKS_68, '--threads', values.threads];
   return new Promise((resolve, reject) => {
     const cpuBefore = childrenCpuSeconds();
     const start = performance.now();
-    const child = spawn(node, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    const env = { ...process.env, ...(cache ? CACHE_STATES[cache] : {}) };
+    const child = spawn(node, args, { stdio: ['ignore', 'pipe', 'pipe'], env });
     const lines = [];
     let pending = '';
     let stderr = '';
@@ -122,6 +134,8 @@ function phases({ wallMs, lines }) {
 const nativeStageSum = (native) =>
   native.photos.reduce((sum, photo) => sum + NATIVE_STAGES.reduce((s, stage) => s + (photo.ms[stage] ?? 0), 0), 0);
 
+process.stderr.write('an untimed run, which writes the landmark cache entry\n');
+await runCli({ node: nodes[0], cli: CLI, cache: 'warm' });
 const stopForeignCpuMeter = startForeignCpuMeter();
 console.log(formatHeader({ machine: describeMachine(), command: commandLine(), source: describeSourceRevision() }));
 const cliRuns = new Map(configurations.map((configuration) => [configuration, []]));
@@ -135,13 +149,14 @@ for (let round = 1; round <= rounds; round++) {
     else nativeUnavailable = native.reason;
   }
   for (const configuration of configurations) {
-    const { node, cli } = configuration;
-    process.stderr.write(`round ${round} of ${rounds}: dlib-wasm faces on ${photos.length} photos, ${node} ${cli}\n`);
-    const run = await runCli(node, cli);
+    const { node, cli, cache } = configuration;
+    process.stderr.write(`round ${round} of ${rounds}: dlib-wasm faces on ${photos.length} photos, ${node} ${cli} ${cache ?? ''}\n`);
+    const run = await runCli(configuration);
     cliRuns.get(configuration).push({ ...run, ...phases(run) });
   }
 }
 const foreignCpu = stopForeignCpuMeter();
+rmSync(cacheHome, { recursive: true, force: true });
 
 // dlib native times each photo once (after a warm-up): a copy of the 12 photos costs their sum.
 const nativeCopyMs = nativeRuns.length ? median(nativeRuns.map(nativeStageSum)) : undefined;
@@ -150,13 +165,13 @@ const nodeVersion = new Map(nodes.map((node) => [node, execFileSync(node, ['--ve
 const rows = [];
 const summary = [];
 for (const configuration of configurations) {
-  const { node, cli } = configuration;
+  const { node, cli, cache } = configuration;
   const runs = cliRuns.get(configuration);
   const m = (key) => median(runs.map((run) => run[key]));
   const wallMs = m('wallMs');
   const row = {
     node: nodeVersion.get(node),
-    cli: cli === CLI ? 'this build' : cli,
+    cli: cli === CLI ? `this build, cache ${cache}` : cli,
     faces: runs[0].faces,
     wallMs,
     cpuSeconds: m('cpuSeconds'),
