@@ -271,7 +271,9 @@ export function packShapePredictor(model: ShapePredictorModel): PackedShapePredi
   const length = layout.end - RESERVED_BYTES;
   const trees = new Uint8Array(typeof SharedArrayBuffer === 'function' ? new SharedArrayBuffer(length) : new ArrayBuffer(length));
   writeTrees(model, layout, trees);
-  return { ...layout, trees };
+  // Copies of their own: a view into a larger buffer (a cache entry's) would take all of it along to every worker.
+  const levels = layout.levels.map((level) => ({ ...level, anchors: level.anchors.slice(), deltas: level.deltas.slice() }));
+  return { ...layout, levels, trees };
 }
 
 /** A predictor of a packed model (packShapePredictor), on kernels of its own: its trees copied, not laid out again. */
