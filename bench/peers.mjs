@@ -43,7 +43,7 @@ const { values } = parseArgs({ options: { json: { type: 'string' }, quick: { typ
 const BATCHES = values.quick ? [8] : [1, 8];
 if (values.quick) process.env[QUICK_BENCH] = '1';
 const node = existsSync(NODE_22) ? NODE_22 : process.execPath;
-const nodeVersion = execFileSync(node, ['-p', '`${process.version} (V8 ${process.versions.v8})`'], { encoding: 'utf8' }).trim();
+const nodeVersion = execFileSync(node, ['-p', 'process.version + " (V8 " + process.versions.v8 + ")"'], { encoding: 'utf8' }).trim();
 
 // Where it runs: the current folder's project, as `npx dlib-wasm` finds its packages.
 const require = createRequire(join(process.cwd(), 'package.json'));
