@@ -6,11 +6,14 @@ import { readLandmarkModel } from '../dist/cli/landmark-model-cache.js';
 import { PhotoLocatorPool, shareCores } from '../dist/cli/photo-locator-pool.js';
 
 describe("the CLI's locate workers and the network share the cores they are given", () => {
-  it('a worker per core (no more than the photos), the network on one thread beside several, on all of them beside one', () => {
-    expect(shareCores(36, 1)).toEqual({ workers: 1, detectorThreads: 1, networkThreads: 1 });
-    expect(shareCores(36, 2)).toEqual({ workers: 2, detectorThreads: 1, networkThreads: 1 });
-    expect(shareCores(1, 2)).toEqual({ workers: 1, detectorThreads: 2, networkThreads: 2 });
-    expect(shareCores(2, 5)).toEqual({ workers: 2, detectorThreads: 2, networkThreads: 1 });
+  it('a worker per core (no more than the photos); the network on one thread beside several, on all of them beside one or after them', () => {
+    // faces, cluster, recognize: each photo described as it comes.
+    expect(shareCores(36, 1, true)).toEqual({ workers: 1, detectorThreads: 1, networkThreads: 1, useCores: 1 });
+    expect(shareCores(36, 2, true)).toEqual({ workers: 2, detectorThreads: 1, networkThreads: 1, useCores: 1 });
+    expect(shareCores(1, 2, true)).toEqual({ workers: 1, detectorThreads: 2, networkThreads: 2, useCores: 2 });
+    expect(shareCores(2, 5, true)).toEqual({ workers: 2, detectorThreads: 2, networkThreads: 1, useCores: 1 });
+    // index: the photos described once located, the workers waiting.
+    expect(shareCores(36, 2, false)).toEqual({ workers: 2, detectorThreads: 1, networkThreads: 2, useCores: 0 });
   });
 
   it('on one thread, no photo is located while the calling thread uses the one before', async () => {
@@ -24,6 +27,7 @@ describe("the CLI's locate workers and the network share the cores they are give
       },
       2,
       1,
+      true,
     );
     const cpuMsWhileUsing: number[] = [];
     const faces: number[] = [];

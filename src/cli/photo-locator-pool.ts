@@ -80,13 +80,27 @@ export interface PhotoProgress {
  * How `threads` cores are shared among the locate workers and the network
  * that describes their faces on the calling thread, so that together they
  * never run more threads than that: a worker per core (no more than the
- * photos), each photo's detector on the cores left over; the network on one
- * thread while other workers locate, or on all of them where a single worker
- * (one core, or one photo) alternates with it.
+ * photos), each photo's detector on the cores left over. A command that
+ * describes each photo's faces as they come (`describesWhileLocating`: faces,
+ * cluster, recognize) runs the network on one thread while other workers
+ * locate (on all of them where a single worker, one core or one photo,
+ * alternates with it), and its use of a photo takes that many cores; one that
+ * describes once the photos are located (index), while the workers wait, runs
+ * it on all of them, and its use of a photo takes none.
  */
-export function shareCores(photos: number, threads: number): { workers: number; detectorThreads: number; networkThreads: number } {
+export function shareCores(
+  photos: number,
+  threads: number,
+  describesWhileLocating: boolean,
+): { workers: number; detectorThreads: number; networkThreads: number; useCores: number } {
   const workers = Math.max(1, Math.min(threads, photos));
-  return { workers, detectorThreads: Math.max(1, Math.floor(threads / workers)), networkThreads: workers === 1 ? threads : 1 };
+  const networkThreads = describesWhileLocating && workers > 1 ? 1 : threads;
+  return {
+    workers,
+    detectorThreads: Math.max(1, Math.floor(threads / workers)),
+    networkThreads,
+    useCores: describesWhileLocating ? networkThreads : 0,
+  };
 }
 
 /** A locate call waiting for its reply. */
@@ -115,7 +129,7 @@ export class PhotoLocatorPool {
     private readonly workers: Worker[],
     cores: number,
     private readonly detectorThreads: number,
-    /** The cores the calling thread's use of a photo takes: the network's threads. */
+    /** The cores the calling thread's use of a photo takes: the network's threads, if it describes there. */
     private readonly useCores: number,
   ) {
     this.freeCores = cores;
@@ -139,10 +153,15 @@ export class PhotoLocatorPool {
    * Starts a worker per thread (`threads`, by default a thread per core Node
    * reports), but no more than `photos`, and waits until they are ready. Fewer
    * workers than threads (fewer photos) share the rest: their detectors split
-   * each photo's rows among them.
+   * each photo's rows among them. See shareCores for `describesWhileLocating`.
    */
-  static async start(init: PhotoLocatorInit, photos: number, threads = availableParallelism()): Promise<PhotoLocatorPool> {
-    const { workers: count, detectorThreads, networkThreads } = shareCores(photos, threads);
+  static async start(
+    init: PhotoLocatorInit,
+    photos: number,
+    threads = availableParallelism(),
+    describesWhileLocating = false,
+  ): Promise<PhotoLocatorPool> {
+    const { workers: count, detectorThreads, useCores } = shareCores(photos, threads, describesWhileLocating);
     const url = new URL('./photo-locator-worker.js', import.meta.url);
     // The detector's file once in shared memory, not copied into every worker.
     const { landmarks, ...rest } = init;
@@ -177,7 +196,7 @@ export class PhotoLocatorPool {
       await Promise.all(workers.map((worker) => worker.terminate()));
       throw error;
     }
-    return new PhotoLocatorPool(workers, threads, detectorThreads, networkThreads);
+    return new PhotoLocatorPool(workers, threads, detectorThreads, useCores);
   }
 
   private locate(job: LocateJob): Promise<LocateReply> {

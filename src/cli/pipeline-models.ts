@@ -25,8 +25,9 @@ async function readNetworkModels(files: PipelineModelFiles) {
 /**
  * Starts the locate workers for `photos` and loads the recognition model
  * beside them, sharing `threads` cores if given (else a thread per core; see
- * shareCores): the network is on one thread where several workers locate
- * while it describes.
+ * shareCores): with `describesWhileLocating` (the caller describes each
+ * photo's faces in forEachPhoto's use of it), the network is on one thread
+ * where several workers locate meanwhile.
  * If either fails, the other is closed before the error is thrown: live
  * workers would keep the process from ever exiting.
  */
@@ -35,14 +36,20 @@ export async function startPhotoPipeline(
   init: Omit<PhotoLocatorInit, 'detector' | 'detectorKind' | 'landmarks'>,
   photos: number,
   threads = availableParallelism(),
+  { describesWhileLocating = false } = {},
 ): Promise<{ workers: PhotoLocatorPool; recognition: FaceRecognitionModel }> {
   const landmarks = readLandmarkModel(files.landmarks ?? BUNDLED_LANDMARKS);
   // Met by the pool, which waits for it once its workers are starting.
   landmarks.catch(() => undefined);
   const { detector, recognition: model } = await readNetworkModels(files);
   const [workers, recognition] = await Promise.allSettled([
-    PhotoLocatorPool.start({ ...init, detector, detectorKind: files.detector ?? 'hog', landmarks }, photos, threads),
-    loadFaceRecognitionModel(model, { threads: shareCores(photos, threads).networkThreads }),
+    PhotoLocatorPool.start(
+      { ...init, detector, detectorKind: files.detector ?? 'hog', landmarks },
+      photos,
+      threads,
+      describesWhileLocating,
+    ),
+    loadFaceRecognitionModel(model, { threads: shareCores(photos, threads, describesWhileLocating).networkThreads }),
   ]);
   if (workers.status === 'fulfilled' && recognition.status === 'fulfilled')
     return { workers: workers.value, recognition: recognition.value };
