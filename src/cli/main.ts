@@ -67,7 +67,8 @@ const USAGE = `usage: dlib-wasm <command> [options]
   --model       a dlib_face_recognition_resnet_model_v1.dat (default: the bundled one)
   --detector    hog: dlib's HOG face detector (default); cnn: dlib's CNN one (mmod_human_face_detector,
                 bundled), which finds more turned and partly hidden faces, and is much slower
-  --landmarks   a dlib shape predictor, e.g. dlib's 68-point model (default: the bundled 5-point one)
+  --landmarks   a dlib shape predictor, e.g. dlib's 68-point model (default: the bundled 5-point one); a large one is read
+                once into ~/.cache/dlib-wasm ($XDG_CACHE_HOME/dlib-wasm), then from there (DLIB_WASM_CACHE=off: never)
   --upsample    0 to 4: each doubles the photo's sides, so that smaller faces are found
   --threads     threads for the nets and the detector (default a thread per core)
   --quiet       no progress on stderr (a bar on a terminal, else a line every few seconds)
