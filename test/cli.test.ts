@@ -1,4 +1,5 @@
-import { mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { execFile } from 'node:child_process';
+import { cpSync, mkdtempSync, readdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -72,6 +73,8 @@ describe('npx dlib-wasm descriptors', () => {
   it('exits 2 with usage on a bad command line', async () => {
     for (const args of [
       ['frobnicate', 'x.png'],
+      // A name every object has is not a command either.
+      ['toString'],
       ['descriptors'],
       ['descriptors', '--model'],
       ['bench', '--batch', '0'],
@@ -99,6 +102,58 @@ describe('npx dlib-wasm bench', () => {
     const { code, stdout } = await run('bench', '--threads', '2', '--batch', '2', '--runs', '1');
     expect(code).toBe(0);
     expect(stdout).toMatch(/^\d+\.\d\d ms per face \(median of 1 runs of 2; 2 thread\(s\), SIMD128/);
+  });
+});
+
+describe('npx dlib-wasm bench --peers', () => {
+  /** The CLI run with `cwd` as the user's folder, as npx runs it from their project. */
+  const runIn = (cwd: string, cliFile: string, ...args: string[]) =>
+    new Promise<{ code: number | null; stdout: string; stderr: string }>((done) => {
+      execFile(process.execPath, [cliFile, ...args], { cwd, timeout: 60_000 }, (error, stdout, stderr) =>
+        done({ code: error ? ((error as { code?: number }).code ?? null) : 0, stdout, stderr }),
+      );
+    });
+
+  it('--quick in a project without peers: says which are missing and how to install them, and measures dlib-wasm', async () => {
+    const project = mkdtempSync(join(tmpdir(), 'dlib-wasm-no-peers-'));
+    const { code, stdout, stderr } = await runIn(project, cli, 'bench', '--peers', '--quick');
+    expect(code).toBe(0);
+    expect(stdout).toContain(
+      'not installed, not measured: onnxruntime-web, @vladmandic/face-api, onnxruntime-node (npm install --save-dev onnxruntime-web @vladmandic/face-api onnxruntime-node)',
+    );
+    expect(stdout).toMatch(/^engines run on node v\d+/m);
+    expect(stdout).toMatch(/^dlib-wasm +(relaxed )?SIMD, 1T +- +\d+\.\d +- +\d+ +\d+ +1\.00x$/m);
+    expect(stdout).toContain('dlib native not measured: skipped with --quick');
+    expect(stdout).toContain('target: dlib-wasm >= 1.3x faster than onnxruntime-web: not measured');
+    // The progress line, a step at a time.
+    expect(stderr).toMatch(/^\[1\/2, \d+ s\] dlib-wasm, 1 thread\(s\), batch 8$/m);
+  });
+
+  it('from an installed package (no bench/ in it): says how to run the table and which peers the project has', async () => {
+    const installed = mkdtempSync(join(tmpdir(), 'dlib-wasm-installed-'));
+    cpSync(join(root, 'dist'), join(installed, 'dist'), { recursive: true });
+    symlinkSync(join(root, 'node_modules'), join(installed, 'node_modules'));
+    const project = mkdtempSync(join(tmpdir(), 'dlib-wasm-no-peers-'));
+    const { code, stderr } = await runIn(project, join(installed, 'dist/cli/main.js'), 'bench', '--peers');
+    expect(code).toBe(1);
+    expect(stderr).toContain("the peers table runs from a checkout of dlib-wasm's repository");
+    expect(stderr).toContain(
+      'Peers installed here: none. Not installed: onnxruntime-web, @vladmandic/face-api, onnxruntime-node (npm install --save-dev onnxruntime-web @vladmandic/face-api onnxruntime-node).',
+    );
+    // This repository's project has all three (devDependencies).
+    const { stderr: here } = await runIn(root, join(installed, 'dist/cli/main.js'), 'bench', '--peers');
+    expect(here).toContain('Peers installed here: onnxruntime-web, @vladmandic/face-api, onnxruntime-node.\n');
+  });
+
+  it('takes no other bench option', async () => {
+    for (const args of [
+      ['bench', '--peers', '--batch', '8'],
+      ['bench', '--quick'],
+    ]) {
+      const { code, stderr } = await run(...args);
+      expect(code).toBe(2);
+      expect(stderr).toContain('usage: dlib-wasm');
+    }
   });
 });
 

@@ -1,6 +1,12 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { readShapePredictor, type ShapePredictorModel } from '../src/dlib/shape-predictor-reader.js';
-import { createShapePredictor } from '../src/face/shape-predictor.js';
+import { MessageChannel } from 'node:worker_threads';
+import {
+  createShapePredictor,
+  loadPackedShapePredictor,
+  packShapePredictor,
+  type PackedShapePredictor,
+} from '../src/face/shape-predictor.js';
 import { DatFormatError, InputError, loadShapePredictor, type Point, type RgbImage, type ShapePredictor } from '../src/index.js';
 import { faceFixtures, landmarkModel5Bytes, landmarkModel68Bytes, photo, type FaceFixture } from './support/face-fixtures.js';
 import { fixture } from './support/helpers.js';
@@ -122,6 +128,28 @@ describe.each([
       worst = Math.max(worst, error);
     }
     expect(worst).toBe(0);
+  });
+
+  it("packed once and posted to another thread, shared and not copied, finds the same landmarks (the CLI's workers)", async () => {
+    const packed = packShapePredictor(model);
+    expect(packed.trees.buffer).toBeInstanceOf(SharedArrayBuffer);
+    const { port1, port2 } = new MessageChannel();
+    const received = new Promise<PackedShapePredictor>((resolve) => port2.once('message', resolve));
+    port1.postMessage(packed);
+    const posted = await received;
+    port1.close();
+    // One memory on both sides: a byte written through the original is seen through the posted one.
+    const last = packed.trees.length - 1;
+    const kept = packed.trees[last];
+    packed.trees[last] = kept ^ 0xff;
+    expect(posted.trees[last]).toBe(kept ^ 0xff);
+    packed.trees[last] = kept;
+    const fromPacked = await loadPackedShapePredictor(posted);
+    expect(fromPacked.numParts).toBe(predictor.numParts);
+    for (const face of faces) {
+      const image = await photo(face.image);
+      expect(fromPacked.predict(image, face.detection.rect), face.id).toEqual(face.landmarks);
+    }
   });
 
   it('reads RGBA and RGB pixels alike', async () => {

@@ -5,14 +5,14 @@
 import { fork } from 'node:child_process';
 
 /**
- * Runs `script` in a fresh Node process (with `nodeFlags`, and none of this
- * process's) and resolves to the one result it reports. Its stdout and
+ * Runs `script` in a fresh Node process (`node`, by default this one's; with
+ * `nodeFlags`, and none of this process's) and resolves to the one result it reports. Its stdout and
  * stderr are kept out of the tables (tfjs prints banners) and shown only if
  * it fails.
  */
-export function runChild(script, args = [], { nodeFlags = [] } = {}) {
+export function runChild(script, args = [], { nodeFlags = [], node = process.execPath } = {}) {
   return new Promise((resolve, reject) => {
-    const child = fork(script, args.map(String), { execArgv: nodeFlags, stdio: ['ignore', 'pipe', 'pipe', 'ipc'] });
+    const child = fork(script, args.map(String), { execPath: node, execArgv: nodeFlags, stdio: ['ignore', 'pipe', 'pipe', 'ipc'] });
     let output = '';
     let result;
     child.stdout.on('data', (chunk) => {

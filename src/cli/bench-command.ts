@@ -1,11 +1,12 @@
 import { readdir } from 'node:fs/promises';
 import { loadFaceRecognitionModel } from '../face/face-recognition-model.js';
 import type { RgbImage } from '../image.js';
-import { integerOption, parseArgs, threadsOption } from './args.js';
+import { integerOption, parseArgs, threadsOption, UsageError } from './args.js';
 import { decodeImage } from './decode-image.js';
 import { BUNDLED_MODEL, EXAMPLE_CHIPS } from './paths.js';
 import { readRegularFile } from './regular-file.js';
 import { median } from '../math/median.js';
+import { runPeersBench } from './peers-bench.js';
 
 const WARM_UP_RUNS = 2;
 
@@ -18,10 +19,18 @@ async function exampleChips(count: number): Promise<RgbImage[]> {
 /**
  * `bench [--threads N] [--batch B] [--runs R] [--model file.dat] [--json]`:
  * times the face model on the example chips after a warm-up, and prints the
- * median ms per face.
+ * median ms per face. `bench --peers [--quick]`: the peers table instead (see
+ * runPeersBench).
  */
 export async function benchCommand(args: string[]): Promise<number> {
-  const parsed = parseArgs(args, ['--threads', '--batch', '--runs', '--model'], ['--json']);
+  const parsed = parseArgs(args, ['--threads', '--batch', '--runs', '--model'], ['--json', '--peers', '--quick']);
+  if (parsed.options.has('--peers')) {
+    const others = [...parsed.options.keys()].filter((option) => option !== '--peers' && option !== '--quick');
+    if (others.length || parsed.positional.length)
+      throw new UsageError(`bench --peers takes only --quick, not ${[...others, ...parsed.positional].join(' ')}`);
+    return runPeersBench(parsed.options.has('--quick'));
+  }
+  if (parsed.options.has('--quick')) throw new UsageError('--quick is for bench --peers');
   const batch = integerOption(parsed, '--batch', 8)!;
   const runs = integerOption(parsed, '--runs', 7)!;
   const threads = threadsOption(parsed);

@@ -77,6 +77,8 @@ export async function clusterCommand(args: string[]): Promise<number> {
       { upsample, allowDamaged: parsed.options.has('--accept-damaged-images'), chipDir: unsorted },
       photos.length,
       threads,
+      // Each photo's faces described as it comes, while the workers locate the next ones.
+      { describesWhileLocating: true },
     );
     const faces: Omit<ClusteredFace, 'cluster'>[] = [];
     let waiting: (Omit<ClusteredFace, 'cluster' | 'descriptor'> & { chip: RgbImage })[] = [];

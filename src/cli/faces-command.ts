@@ -57,6 +57,8 @@ export async function facesCommand(args: string[]): Promise<number> {
     { upsample, allowDamaged: parsed.options.has('--accept-damaged-images'), genderChips: withGender },
     photos.length,
     threads,
+    // Each photo's faces described as it comes, while the workers locate the next ones.
+    { describesWhileLocating: true },
   );
   const gender = withGender
     ? await readRegularFile(BUNDLED_GENDER)

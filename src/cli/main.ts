@@ -1,17 +1,6 @@
 #!/usr/bin/env node
 import { UsageError } from './args.js';
-import { benchCommand } from './bench-command.js';
-import { clusterCommand } from './cluster-command.js';
-import { descriptorsCommand } from './descriptors-command.js';
-import { detectCommand } from './detect-command.js';
 import { isUserFacing } from './each-image.js';
-import { exportOnnxCommand } from './export-onnx-command.js';
-import { facesCommand } from './faces-command.js';
-import { indexCommand } from './index-command.js';
-import { nameCommand, peopleCommand } from './people-command.js';
-import { recognizeCommand } from './recognize-command.js';
-import { runCommand } from './run-command.js';
-import { reportCommand } from './report-command.js';
 
 const USAGE = `usage: dlib-wasm <command> [options]
 
@@ -58,6 +47,11 @@ const USAGE = `usage: dlib-wasm <command> [options]
       prints one JSON line per 150x150 face chip: {"file": "...", "descriptor": [128 numbers]}
   bench [--threads N] [--batch B] [--runs R] [--model file.dat] [--json]
       times the face model on the example chips (median ms per face)
+  bench --peers [--quick]
+      the face network next to the peers installed in this folder's project (onnxruntime-web,
+      @vladmandic/face-api on tfjs-wasm, onnxruntime-node) and dlib native where it builds, in about
+      a minute; says which peers are missing and how to install them. Runs from a checkout of the
+      repository (bench/ is not in the npm package). --quick: a few runs at batch 8, 1 thread, no dlib native
   run MODEL.dat image.png [...] [--printout FILE] [--threads N]
       runs any dlib net the engine runs (e.g. dlib-models' gender classifier or DenseNet) on each
       image; prints one JSON line per image: {"image", "output": [the output of the layer under
@@ -73,7 +67,8 @@ const USAGE = `usage: dlib-wasm <command> [options]
   --model       a dlib_face_recognition_resnet_model_v1.dat (default: the bundled one)
   --detector    hog: dlib's HOG face detector (default); cnn: dlib's CNN one (mmod_human_face_detector,
                 bundled), which finds more turned and partly hidden faces, and is much slower
-  --landmarks   a dlib shape predictor, e.g. dlib's 68-point model (default: the bundled 5-point one)
+  --landmarks   a dlib shape predictor, e.g. dlib's 68-point model (default: the bundled 5-point one); a large one is read
+                once into ~/.cache/dlib-wasm ($XDG_CACHE_HOME/dlib-wasm), then from there (DLIB_WASM_CACHE=off: never)
   --upsample    0 to 4: each doubles the photo's sides, so that smaller faces are found
   --threads     threads for the nets and the detector (default a thread per core)
   --quiet       no progress on stderr (a bar on a terminal, else a line every few seconds)
@@ -81,19 +76,26 @@ const USAGE = `usage: dlib-wasm <command> [options]
                 it decodes, with a warning naming the file; by default such a file is an error
   Files that are not regular files (FIFOs, devices) are reported and skipped.`;
 
-const COMMANDS: Record<string, (args: string[]) => Promise<number>> = {
-  cluster: clusterCommand,
-  faces: facesCommand,
-  recognize: recognizeCommand,
-  detect: detectCommand,
-  index: indexCommand,
-  people: peopleCommand,
-  name: nameCommand,
-  report: reportCommand,
-  descriptors: descriptorsCommand,
-  bench: benchCommand,
-  'export-onnx': exportOnnxCommand,
-  run: runCommand,
+type Command = (args: string[]) => Promise<number>;
+
+/**
+ * Each command's module, imported only when it runs: importing them all
+ * (the library's database client, ONNX's protobuf schema...) cost every
+ * command about 100 ms of start-up.
+ */
+const COMMANDS: Record<string, () => Promise<Command>> = {
+  cluster: async () => (await import('./cluster-command.js')).clusterCommand,
+  faces: async () => (await import('./faces-command.js')).facesCommand,
+  recognize: async () => (await import('./recognize-command.js')).recognizeCommand,
+  detect: async () => (await import('./detect-command.js')).detectCommand,
+  index: async () => (await import('./index-command.js')).indexCommand,
+  people: async () => (await import('./people-command.js')).peopleCommand,
+  name: async () => (await import('./people-command.js')).nameCommand,
+  report: async () => (await import('./report-command.js')).reportCommand,
+  descriptors: async () => (await import('./descriptors-command.js')).descriptorsCommand,
+  bench: async () => (await import('./bench-command.js')).benchCommand,
+  'export-onnx': async () => (await import('./export-onnx-command.js')).exportOnnxCommand,
+  run: async () => (await import('./run-command.js')).runCommand,
 };
 
 async function main(args: string[]): Promise<number> {
@@ -103,9 +105,9 @@ async function main(args: string[]): Promise<number> {
     return command === undefined ? 2 : 0;
   }
   try {
-    const run = COMMANDS[command];
-    if (!run) throw new UsageError(`unknown command ${command}`);
-    return await run(rest);
+    const load = Object.hasOwn(COMMANDS, command) ? COMMANDS[command] : undefined;
+    if (!load) throw new UsageError(`unknown command ${command}`);
+    return await (await load())(rest);
   } catch (error) {
     if (error instanceof UsageError) {
       process.stderr.write(`dlib-wasm: ${error.message}\n${USAGE}\n`);

@@ -4,6 +4,7 @@ import { DlibWasmError } from '../errors.js';
 import type { Point, Rectangle } from '../geometry/point-transforms.js';
 import type { RgbImage } from '../image.js';
 import type { FaceDetectorKind } from '../face/face-pipeline.js';
+import type { PackedShapePredictor } from '../face/shape-predictor.js';
 import { reportFailure, reportWarnings } from './each-image.js';
 
 /** Photos handed to the workers ahead of the one being used: keeps them busy, bounds memory. */
@@ -12,7 +13,8 @@ const LOCATE_AHEAD_PER_WORKER = 2;
 export interface PhotoLocatorInit {
   detector: Uint8Array;
   detectorKind: FaceDetectorKind;
-  landmarks: Uint8Array;
+  /** The landmark model, read and laid out (readLandmarkModel) while the workers start. */
+  landmarks: Promise<PackedShapePredictor>;
   upsample: number;
   /** Use damaged JPEGs as far as they decode (decodeImage's allowDamaged), with a warning. */
   allowDamaged?: boolean;
@@ -22,9 +24,19 @@ export interface PhotoLocatorInit {
   genderChips?: boolean;
 }
 
-/** What a worker starts with: the init, the model files in shared memory, and its detector's threads. */
-export interface PhotoLocatorWorkerData extends PhotoLocatorInit {
+/**
+ * What a worker starts with: the init but the landmark model, the detector's
+ * file in shared memory, and its detector's threads. The landmark model comes
+ * next, in a message of its own (ShapePredictorDelivery): read once for all
+ * workers while they start.
+ */
+export interface PhotoLocatorWorkerData extends Omit<PhotoLocatorInit, 'landmarks'> {
   detectorThreads: number;
+}
+
+/** A worker's second message in: the landmark model, read and laid out, its trees in shared memory. */
+export interface ShapePredictorDelivery {
+  landmarks: PackedShapePredictor;
 }
 
 export interface LocateJob {
@@ -64,6 +76,33 @@ export interface PhotoProgress {
   drawingBar: boolean;
 }
 
+/**
+ * How `threads` cores are shared among the locate workers and the network
+ * that describes their faces on the calling thread, so that together they
+ * never run more threads than that: a worker per core (no more than the
+ * photos), each photo's detector on the cores left over. A command that
+ * describes each photo's faces as they come (`describesWhileLocating`: faces,
+ * cluster, recognize) runs the network on one thread while other workers
+ * locate (on all of them where a single worker, one core or one photo,
+ * alternates with it), and its use of a photo takes that many cores; one that
+ * describes once the photos are located (index), while the workers wait, runs
+ * it on all of them, and its use of a photo takes none.
+ */
+export function shareCores(
+  photos: number,
+  threads: number,
+  describesWhileLocating: boolean,
+): { workers: number; detectorThreads: number; networkThreads: number; useCores: number } {
+  const workers = Math.max(1, Math.min(threads, photos));
+  const networkThreads = describesWhileLocating && workers > 1 ? 1 : threads;
+  return {
+    workers,
+    detectorThreads: Math.max(1, Math.floor(threads / workers)),
+    networkThreads,
+    useCores: describesWhileLocating ? networkThreads : 0,
+  };
+}
+
 /** A locate call waiting for its reply. */
 interface Waiter {
   done: (reply: LocateReply) => void;
@@ -81,15 +120,28 @@ export class PhotoLocatorPool {
   private readonly queue: (Waiter & { job: LocateJob })[] = [];
   private readonly pending = new Map<number, Waiter>();
   private failure: Error | undefined;
+  /** Cores not taken by a worker's photo or by the calling thread's use of one (see shareCores). */
+  private freeCores: number;
+  /** The calling thread waiting for cores to use a photo's faces: it goes before the photos queued. */
+  private user: { cores: number; granted: () => void } | undefined;
 
-  private constructor(private readonly workers: Worker[]) {
+  private constructor(
+    private readonly workers: Worker[],
+    cores: number,
+    private readonly detectorThreads: number,
+    /** The cores the calling thread's use of a photo takes: the network's threads, if it describes there. */
+    private readonly useCores: number,
+  ) {
+    this.freeCores = cores;
     for (const worker of workers) {
       worker.on('message', (reply: LocateReply) => {
         const waiting = this.pending.get(reply.job)!;
         this.pending.delete(reply.job);
-        waiting.done(reply);
         this.idle.push(worker);
-        this.dispatch();
+        this.freeCores += this.detectorThreads;
+        waiting.done(reply);
+        // After the caller has seen the reply: if it waits for this photo, its use goes first.
+        setImmediate(() => this.dispatch());
       });
       worker.on('error', (error: Error) => this.fail(error));
       worker.on('exit', (code) => this.fail(new Error(`a locate worker exited (code ${code})`)));
@@ -101,22 +153,26 @@ export class PhotoLocatorPool {
    * Starts a worker per thread (`threads`, by default a thread per core Node
    * reports), but no more than `photos`, and waits until they are ready. Fewer
    * workers than threads (fewer photos) share the rest: their detectors split
-   * each photo's rows among them.
+   * each photo's rows among them. See shareCores for `describesWhileLocating`.
    */
-  static async start(init: PhotoLocatorInit, photos: number, threads = availableParallelism()): Promise<PhotoLocatorPool> {
-    const cores = threads;
-    const count = Math.max(1, Math.min(cores, photos));
+  static async start(
+    init: PhotoLocatorInit,
+    photos: number,
+    threads = availableParallelism(),
+    describesWhileLocating = false,
+  ): Promise<PhotoLocatorPool> {
+    const { workers: count, detectorThreads, useCores } = shareCores(photos, threads, describesWhileLocating);
     const url = new URL('./photo-locator-worker.js', import.meta.url);
-    // The model files once in shared memory, not copied into every worker (dlib's 68-point one is 95 MB).
+    // The detector's file once in shared memory, not copied into every worker.
+    const { landmarks, ...rest } = init;
     const workerData: PhotoLocatorWorkerData = {
-      ...init,
+      ...rest,
       detector: toShared(init.detector),
-      landmarks: toShared(init.landmarks),
-      detectorThreads: Math.max(1, Math.floor(cores / count)),
+      detectorThreads,
     };
     const workers = Array.from({ length: count }, () => new Worker(url, { workerData }));
     try {
-      await Promise.all(
+      const ready = Promise.all(
         workers.map(
           (worker) =>
             new Promise<void>((resolve, reject) => {
@@ -129,11 +185,18 @@ export class PhotoLocatorPool {
             }),
         ),
       );
+      // Seen below, unless reading the landmark model fails first.
+      ready.catch(() => undefined);
+      // Read while the workers start: dlib's 68-point model can take longer to read (100 MB) than a
+      // worker to start, and is read once, not once per worker, its trees shared by all of them.
+      const delivery: ShapePredictorDelivery = { landmarks: await landmarks };
+      for (const worker of workers) worker.postMessage(delivery);
+      await ready;
     } catch (error) {
       await Promise.all(workers.map((worker) => worker.terminate()));
       throw error;
     }
-    return new PhotoLocatorPool(workers);
+    return new PhotoLocatorPool(workers, threads, detectorThreads, useCores);
   }
 
   private locate(job: LocateJob): Promise<LocateReply> {
@@ -177,7 +240,13 @@ export class PhotoLocatorPool {
         await failed?.(photos[i], reply.failure, i);
       } else {
         reportWarnings(photos[i], reply.warnings, progress?.drawingBar ?? false);
-        await use(reply.faces, photos[i], i);
+        await this.takeCores();
+        try {
+          await use(reply.faces, photos[i], i);
+        } finally {
+          this.freeCores += this.useCores;
+          this.dispatch();
+        }
       }
       progress?.update(i + 1);
     }
@@ -194,10 +263,25 @@ export class PhotoLocatorPool {
     );
   }
 
+  /** Waits until the calling thread's use of a photo has its cores; no photo is handed out meanwhile. */
+  private takeCores(): Promise<void> {
+    return new Promise((granted) => {
+      this.user = { cores: this.useCores, granted };
+      this.dispatch();
+    });
+  }
+
   private dispatch(): void {
-    while (this.idle.length > 0 && this.queue.length > 0) {
+    if (this.user && this.freeCores >= this.user.cores) {
+      this.freeCores -= this.user.cores;
+      const { granted } = this.user;
+      this.user = undefined;
+      granted();
+    }
+    while (!this.user && this.idle.length > 0 && this.queue.length > 0 && this.freeCores >= this.detectorThreads) {
       const { job, done, failed } = this.queue.shift()!;
       this.pending.set(job.job, { done, failed });
+      this.freeCores -= this.detectorThreads;
       this.idle.pop()!.postMessage(job);
     }
   }
@@ -206,6 +290,9 @@ export class PhotoLocatorPool {
   private fail(error: Error): void {
     if (this.failure) return;
     this.failure = error;
+    // A use waiting for cores goes on, to meet the failure at its next photo.
+    this.user?.granted();
+    this.user = undefined;
     for (const { failed } of [...this.pending.values(), ...this.queue]) failed(error);
     this.pending.clear();
     this.queue.length = 0;

@@ -7,24 +7,32 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { faceDetectorLoader, locateFaces } from '../face/face-pipeline.js';
 import { genderChipDetails } from '../face/gender-classifier.js';
 import { loadImageChipExtractor } from '../face/image-chip-extractor.js';
-import { loadShapePredictor } from '../face/shape-predictor.js';
+import { loadPackedShapePredictor } from '../face/shape-predictor.js';
 import { encodePng } from './encode-png.js';
 import { decodeImage } from './decode-image.js';
 import { isUserFacing } from './each-image.js';
 import { readRegularFile } from './regular-file.js';
-import type { LocatedPhotoFace, LocateJob, LocateReply, PhotoLocatorWorkerData, PhotoLocatorWorkerStart } from './photo-locator-pool.js';
+import type {
+  LocatedPhotoFace,
+  LocateJob,
+  LocateReply,
+  PhotoLocatorWorkerData,
+  PhotoLocatorWorkerStart,
+  ShapePredictorDelivery,
+} from './photo-locator-pool.js';
 
-const { detector, detectorKind, landmarks, upsample, chipDir, genderChips, detectorThreads, allowDamaged } =
-  workerData as PhotoLocatorWorkerData;
+const { detector, detectorKind, upsample, chipDir, genderChips, detectorThreads, allowDamaged } = workerData as PhotoLocatorWorkerData;
 const port = parentPort!;
 const describe = (error: unknown) => (isUserFacing(error) ? (error as Error).message : String((error as Error)?.stack ?? error));
 
+/** The detector and chips load while the calling thread reads the landmark model, which comes next. */
 async function loadParts() {
-  return {
-    detector: await faceDetectorLoader(detectorKind)(detector, { threads: detectorThreads }),
-    shapePredictor: await loadShapePredictor(landmarks),
-    chips: await loadImageChipExtractor(),
-  };
+  const delivered = new Promise<ShapePredictorDelivery>((resolve) => port.once('message', resolve));
+  const [loadedDetector, chips] = await Promise.all([
+    faceDetectorLoader(detectorKind)(detector, { threads: detectorThreads }),
+    loadImageChipExtractor(),
+  ]);
+  return { detector: loadedDetector, shapePredictor: await loadPackedShapePredictor((await delivered).landmarks), chips };
 }
 
 async function locate(parts: Awaited<ReturnType<typeof loadParts>>, { job, file }: LocateJob): Promise<LocateReply> {

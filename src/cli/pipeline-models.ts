@@ -1,7 +1,9 @@
 import { loadFaceRecognitionModel, type FaceRecognitionModel } from '../face/face-recognition-model.js';
-import { PhotoLocatorPool, type PhotoLocatorInit } from './photo-locator-pool.js';
+import { availableParallelism } from 'node:os';
+import { PhotoLocatorPool, shareCores, type PhotoLocatorInit } from './photo-locator-pool.js';
 import type { FaceDetectorKind } from '../face/face-pipeline.js';
 import { BUNDLED_CNN_DETECTOR, BUNDLED_DETECTOR, BUNDLED_LANDMARKS, BUNDLED_MODEL } from './paths.js';
+import { readLandmarkModel } from './landmark-model-cache.js';
 import { readRegularFile } from './regular-file.js';
 
 /** Which models the pipeline runs: the bundled detector of a kind (default hog), the user's landmark or recognition model files. */
@@ -11,19 +13,21 @@ export interface PipelineModelFiles {
   model?: string;
 }
 
-/** The bytes of the pipeline's three models: the bundled ones, or the user's landmark or recognition model files. */
-export async function readPipelineModels(files: PipelineModelFiles = {}) {
-  const [detector, landmarks, recognition] = await Promise.all([
+/** The bytes of the pipeline's detector and recognition models: the bundled ones, or the user's recognition model file. */
+async function readNetworkModels(files: PipelineModelFiles) {
+  const [detector, recognition] = await Promise.all([
     readRegularFile(files.detector === 'cnn' ? BUNDLED_CNN_DETECTOR : BUNDLED_DETECTOR),
-    readRegularFile(files.landmarks ?? BUNDLED_LANDMARKS),
     readRegularFile(files.model ?? BUNDLED_MODEL),
   ]);
-  return { detector, landmarks, recognition };
+  return { detector, recognition };
 }
 
 /**
  * Starts the locate workers for `photos` and loads the recognition model
- * beside them, both on `threads` threads if given (else a thread per core).
+ * beside them, sharing `threads` cores if given (else a thread per core; see
+ * shareCores): with `describesWhileLocating` (the caller describes each
+ * photo's faces in forEachPhoto's use of it), the network is on one thread
+ * where several workers locate meanwhile.
  * If either fails, the other is closed before the error is thrown: live
  * workers would keep the process from ever exiting.
  */
@@ -31,12 +35,21 @@ export async function startPhotoPipeline(
   files: PipelineModelFiles,
   init: Omit<PhotoLocatorInit, 'detector' | 'detectorKind' | 'landmarks'>,
   photos: number,
-  threads?: number,
+  threads = availableParallelism(),
+  { describesWhileLocating = false } = {},
 ): Promise<{ workers: PhotoLocatorPool; recognition: FaceRecognitionModel }> {
-  const { detector, landmarks, recognition: model } = await readPipelineModels(files);
+  const landmarks = readLandmarkModel(files.landmarks ?? BUNDLED_LANDMARKS);
+  // Met by the pool, which waits for it once its workers are starting.
+  landmarks.catch(() => undefined);
+  const { detector, recognition: model } = await readNetworkModels(files);
   const [workers, recognition] = await Promise.allSettled([
-    PhotoLocatorPool.start({ ...init, detector, detectorKind: files.detector ?? 'hog', landmarks }, photos, threads),
-    loadFaceRecognitionModel(model, { threads }),
+    PhotoLocatorPool.start(
+      { ...init, detector, detectorKind: files.detector ?? 'hog', landmarks },
+      photos,
+      threads,
+      describesWhileLocating,
+    ),
+    loadFaceRecognitionModel(model, { threads: shareCores(photos, threads, describesWhileLocating).networkThreads }),
   ]);
   if (workers.status === 'fulfilled' && recognition.status === 'fulfilled')
     return { workers: workers.value, recognition: recognition.value };

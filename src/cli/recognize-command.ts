@@ -76,6 +76,8 @@ export async function recognizeCommand(args: string[]): Promise<number> {
       { upsample, allowDamaged: parsed.options.has('--accept-damaged-images') },
       photos.length,
       threads,
+      // Each photo's faces described as it comes, while the workers locate the next ones.
+      { describesWhileLocating: true },
     );
     try {
       const failures = await workers.forEachPhoto(photos, async (faces, photo, index) => {

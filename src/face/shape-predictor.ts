@@ -143,15 +143,26 @@ interface PlacedPredictor {
 const integerThreshold = (threshold: number) => Math.max(-(2 ** 31), Math.min(2 ** 31 - 1, Math.floor(threshold)));
 
 /**
- * The predictor of an already read model: its trees placed in the memory of
- * `runtime`'s kernels, by default the embedded ones compiled on the spot
- * (loadShapePredictor compiles them without blocking, as a browser page
- * needs).
+ * A read shape predictor with its trees already laid out as the forest kernel
+ * reads them: `trees` is the kernel memory's image from RESERVED_BYTES up to
+ * `end`, which a predictor copies into its own memory instead of laying out
+ * the model again. Built once (packShapePredictor), in a SharedArrayBuffer
+ * where the runtime has one, it is handed to worker threads without a copy:
+ * the CLI's locate workers get dlib's 68-point model (100 MB to read, 65 MB
+ * laid out) this way, read once for all of them.
  */
-export function createShapePredictor(
-  model: ShapePredictorModel,
-  { memory, kernels }: { memory: WebAssembly.Memory; kernels: Kernels } = loadKernelsOnOwnMemoryNow(),
-): ShapePredictor {
+export interface PackedShapePredictor {
+  initialShape: Float32Array;
+  levels: PlacedLevel[];
+  leafLength: number;
+  buffers: PlacedPredictor['buffers'];
+  mostFeatures: number;
+  end: number;
+  trees: Uint8Array;
+}
+
+/** Where each level's trees and each buffer of a prediction go in kernel memory, and where they end. */
+function layOut(model: ShapePredictorModel): Omit<PackedShapePredictor, 'trees'> {
   const { initialShape } = model;
   const shapeLength = initialShape.length;
   const leafLength = Math.ceil(shapeLength / 4) * 4;
@@ -161,9 +172,8 @@ export function createShapePredictor(
     end += alignBuffer(bytes) + BUFFER_SLACK;
     return at;
   };
-  const splitCounts = model.levels.map(({ trees }) => trees.reduce((sum, tree) => sum + tree.thresholds.length, 0));
-  const levels = model.levels.map(({ trees, anchors, deltas }, l): PlacedLevel => {
-    const splits = splitCounts[l];
+  const levels = model.levels.map(({ trees, anchors, deltas }): PlacedLevel => {
+    const splits = trees.reduce((sum, tree) => sum + tree.thresholds.length, 0);
     const leaves = trees.reduce((sum, tree) => sum + tree.leaves.length / shapeLength, 0);
     return {
       anchors,
@@ -182,14 +192,22 @@ export function createShapePredictor(
     leafAddresses: place(4 * model.levels.reduce((most, level) => Math.max(most, level.trees.length), 0)),
     shape: place(4 * leafLength),
   };
-  growKernelMemory(memory, end, 'the shape predictor');
-  const i32 = (at: number, length: number) => new Int32Array(memory.buffer, at, length);
+  return { initialShape, levels, leafLength, buffers, mostFeatures, end };
+}
+
+/** Writes the model's trees where `layout` puts them, into `memory`: bytes from RESERVED_BYTES on. */
+function writeTrees(model: ShapePredictorModel, layout: Omit<PackedShapePredictor, 'trees'>, memory: Uint8Array): void {
+  const shapeLength = model.initialShape.length;
+  const { leafLength } = layout;
+  const view = <T>(Type: new (buffer: ArrayBufferLike, at: number, length: number) => T, at: number, length: number) =>
+    new Type(memory.buffer, memory.byteOffset + at - RESERVED_BYTES, length);
   model.levels.forEach(({ trees }, l) => {
-    const level = levels[l];
-    const splitFeatureBytes = i32(level.splitFeatureBytes, 2 * splitCounts[l]);
-    const thresholds = i32(level.thresholds, splitCounts[l]);
-    const splitStarts = i32(level.splitStarts, trees.length + 1);
-    const leafStarts = i32(level.leafStarts, trees.length);
+    const level = layout.levels[l];
+    const splitCount = trees.reduce((sum, tree) => sum + tree.thresholds.length, 0);
+    const splitFeatureBytes = view(Int32Array, level.splitFeatureBytes, 2 * splitCount);
+    const thresholds = view(Int32Array, level.thresholds, splitCount);
+    const splitStarts = view(Int32Array, level.splitStarts, trees.length + 1);
+    const leafStarts = view(Int32Array, level.leafStarts, trees.length);
     let split = 0;
     let leaf = 0;
     trees.forEach((tree, t) => {
@@ -201,7 +219,7 @@ export function createShapePredictor(
         thresholds[split + i] = integerThreshold(threshold);
       });
       const leafCount = tree.leaves.length / shapeLength;
-      const placedLeaves = new Float32Array(memory.buffer, level.leaves + 4 * leaf * leafLength, leafCount * leafLength);
+      const placedLeaves = view(Float32Array, level.leaves + 4 * leaf * leafLength, leafCount * leafLength);
       if (leafLength === shapeLength) placedLeaves.set(tree.leaves);
       else {
         for (let i = 0; i < leafCount; i++) placedLeaves.set(tree.leaves.subarray(i * shapeLength, (i + 1) * shapeLength), i * leafLength);
@@ -211,17 +229,57 @@ export function createShapePredictor(
     });
     splitStarts[trees.length] = split;
   });
+}
+
+/** The predictor over kernels whose memory holds the trees as `layout` put them. */
+function placedPredictor(layout: Omit<PackedShapePredictor, 'trees'>, memory: WebAssembly.Memory, kernels: Kernels): ShapePredictor {
+  const { initialShape, levels, leafLength, buffers, mostFeatures } = layout;
   const predictor: PlacedPredictor = {
     initialShape,
     levels,
     leafLength,
     kernels,
     buffers,
-    features: i32(buffers.features, mostFeatures),
-    shape: new Float32Array(memory.buffer, buffers.shape, shapeLength),
+    features: new Int32Array(memory.buffer, buffers.features, mostFeatures),
+    shape: new Float32Array(memory.buffer, buffers.shape, initialShape.length),
   };
   return {
-    numParts: shapeLength / 2,
+    numParts: initialShape.length / 2,
     predict: (image, rect) => predictShape(predictor, image, rect),
   };
+}
+
+/**
+ * The predictor of an already read model: its trees placed in the memory of
+ * `runtime`'s kernels, by default the embedded ones compiled on the spot
+ * (loadShapePredictor compiles them without blocking, as a browser page
+ * needs).
+ */
+export function createShapePredictor(
+  model: ShapePredictorModel,
+  { memory, kernels }: { memory: WebAssembly.Memory; kernels: Kernels } = loadKernelsOnOwnMemoryNow(),
+): ShapePredictor {
+  const layout = layOut(model);
+  growKernelMemory(memory, layout.end, 'the shape predictor');
+  writeTrees(model, layout, new Uint8Array(memory.buffer, RESERVED_BYTES, layout.end - RESERVED_BYTES));
+  return placedPredictor(layout, memory, kernels);
+}
+
+/** Lays a read model's trees out once, in shared memory where there is any (see PackedShapePredictor). */
+export function packShapePredictor(model: ShapePredictorModel): PackedShapePredictor {
+  const layout = layOut(model);
+  const length = layout.end - RESERVED_BYTES;
+  const trees = new Uint8Array(typeof SharedArrayBuffer === 'function' ? new SharedArrayBuffer(length) : new ArrayBuffer(length));
+  writeTrees(model, layout, trees);
+  // Copies of their own: a view into a larger buffer (a cache entry's) would take all of it along to every worker.
+  const levels = layout.levels.map((level) => ({ ...level, anchors: level.anchors.slice(), deltas: level.deltas.slice() }));
+  return { ...layout, levels, trees };
+}
+
+/** A predictor of a packed model (packShapePredictor), on kernels of its own: its trees copied, not laid out again. */
+export async function loadPackedShapePredictor(packed: PackedShapePredictor, options: ShapePredictorOptions = {}): Promise<ShapePredictor> {
+  const { memory, kernels } = await loadKernelsOnOwnMemory(options.wasm ?? {});
+  growKernelMemory(memory, packed.end, 'the shape predictor');
+  new Uint8Array(memory.buffer).set(packed.trees, RESERVED_BYTES);
+  return placedPredictor(packed, memory, kernels);
 }

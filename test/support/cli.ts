@@ -5,6 +5,9 @@ const root = fileURLToPath(new URL('../..', import.meta.url));
 /** The CLI as `npm run build` builds it (npm test builds first). */
 const CLI = `${root}dist/cli/main.js`;
 
+/** No cache of landmark models written into the user's home by a test (test/landmark-model-cache.test.ts tests it). */
+export const CLI_ENV = { ...process.env, DLIB_WASM_CACHE: 'off' };
+
 export interface CliRun {
   /** The exit code; null when a signal ended it. */
   code: number | null;
@@ -19,15 +22,20 @@ export interface CliRun {
  */
 export function runCli(args: string[], { timeout = 60_000, nodeOptions = [] as string[] } = {}): Promise<CliRun> {
   return new Promise((done) => {
-    execFile(process.execPath, [...nodeOptions, CLI, ...args], { cwd: root, timeout, maxBuffer: 1 << 26 }, (error, stdout, stderr) => {
-      const failure = error as (Error & { code?: number | string; signal?: NodeJS.Signals | null }) | null;
-      done({
-        code: failure ? (typeof failure.code === 'number' ? failure.code : null) : 0,
-        signal: failure?.signal ?? null,
-        stdout,
-        stderr,
-      });
-    });
+    execFile(
+      process.execPath,
+      [...nodeOptions, CLI, ...args],
+      { cwd: root, timeout, maxBuffer: 1 << 26, env: CLI_ENV },
+      (error, stdout, stderr) => {
+        const failure = error as (Error & { code?: number | string; signal?: NodeJS.Signals | null }) | null;
+        done({
+          code: failure ? (typeof failure.code === 'number' ? failure.code : null) : 0,
+          signal: failure?.signal ?? null,
+          stdout,
+          stderr,
+        });
+      },
+    );
   });
 }
 
@@ -41,7 +49,7 @@ export interface StartedCli {
 
 /** Starts `dlib-wasm ...args` without waiting for it: for runs a test kills on the way. */
 export function startCli(args: string[], { timeout = 60_000 } = {}): StartedCli {
-  const child = spawn(process.execPath, [CLI, ...args], { cwd: root, timeout, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [CLI, ...args], { cwd: root, timeout, stdio: ['ignore', 'pipe', 'pipe'], env: CLI_ENV });
   let stdout = '';
   let stderr = '';
   const watchers: { pattern: RegExp; found: () => void }[] = [];

@@ -1,0 +1,85 @@
+import { copyFileSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { landmarkCacheFolder, readLandmarkModel } from '../src/cli/landmark-model-cache.js';
+import { DatFormatError } from '../src/index.js';
+import { LANDMARK_MODEL_68, landmarkModel68Bytes } from './support/face-fixtures.js';
+
+const made: string[] = [];
+const temporary = (what: string) => {
+  made.push(mkdtempSync(join(tmpdir(), `dlib-wasm-${what}-`)));
+  return made.at(-1)!;
+};
+// A copy of the 100 MB model and its 65 MB entries: not left behind.
+afterAll(() => {
+  for (const folder of made) rmSync(folder, { recursive: true, force: true });
+});
+
+describe("the CLI's cache of large landmark models", () => {
+  it('is in $XDG_CACHE_HOME/dlib-wasm, else ~/.cache/dlib-wasm, and none with DLIB_WASM_CACHE=off', () => {
+    expect(landmarkCacheFolder({ XDG_CACHE_HOME: '/x/cache' })).toBe('/x/cache/dlib-wasm');
+    expect(landmarkCacheFolder({})).toMatch(/\/\.cache\/dlib-wasm$/);
+    expect(landmarkCacheFolder({ XDG_CACHE_HOME: '/x/cache', DLIB_WASM_CACHE: 'off' })).toBeUndefined();
+  });
+
+  it("gives dlib's 68-point model laid out as read, from this very file only, and reads a damaged entry's model again", async () => {
+    landmarkModel68Bytes(); // missing, it fails saying how to install it
+    const folder = join(temporary('cache'), 'dlib-wasm');
+    const model = join(temporary('model'), 'landmarks.dat');
+    copyFileSync(LANDMARK_MODEL_68, model);
+    // A time in whole seconds, which utimes sets back exactly.
+    const mtime = new Date(1_700_000_000_000);
+    utimesSync(model, mtime, mtime);
+
+    const parsed = await readLandmarkModel(model, folder);
+    const entries = readdirSync(folder);
+    expect(entries).toHaveLength(1);
+    expect(entries[0]).toMatch(/^[0-9a-f]{64}\.landmarks$/);
+    const entry = join(folder, entries[0]);
+    // Smaller than the file: its arrays, not dlib's encoding.
+    expect(statSync(entry).size).toBeLessThan(0.7 * statSync(model).size);
+
+    // The file's bytes zeroed, its size and time kept: only the entry can give the model now.
+    writeFileSync(model, new Uint8Array(statSync(model).size));
+    utimesSync(model, mtime, mtime);
+    const cached = await readLandmarkModel(model, folder);
+    expect(Buffer.from(cached.trees).equals(Buffer.from(parsed.trees))).toBe(true);
+    expect(cached.initialShape).toEqual(parsed.initialShape);
+    expect(cached.levels).toEqual(parsed.levels);
+    // Its small arrays are their own, not views of the entry: posting it to a worker copies no 65 MB.
+    for (const { anchors, deltas } of cached.levels) {
+      expect([anchors.buffer.byteLength, deltas.buffer.byteLength]).toEqual([anchors.byteLength, deltas.byteLength]);
+    }
+
+    // Changed since (a new time): read again, not taken from the old entry.
+    utimesSync(model, new Date(mtime.getTime() + 5000), new Date(mtime.getTime() + 5000));
+    await expect(readLandmarkModel(model, folder)).rejects.toThrow(DatFormatError);
+
+    // A damaged entry (a split reading a feature pixel the level does not have, then a cut one) is read again.
+    copyFileSync(LANDMARK_MODEL_68, model);
+    const fresh = await readLandmarkModel(model, folder);
+    const [newEntry] = readdirSync(folder).filter((name) => name !== entries[0]);
+    const bytes = readFileSync(join(folder, newEntry));
+    const headerLength = bytes.readUInt32LE(0);
+    const header = JSON.parse(bytes.subarray(4, 4 + headerLength).toString());
+    const dataStart = Math.ceil((4 + headerLength) / 8) * 8;
+    bytes.writeUInt32LE(0xffff, dataStart + header.levels[3].idx1[0] + 4 * 17);
+    writeFileSync(join(folder, newEntry), bytes);
+    const afterDamage = await readLandmarkModel(model, folder);
+    expect(Buffer.from(afterDamage.trees).equals(Buffer.from(fresh.trees))).toBe(true);
+    expect(Buffer.from(fresh.trees).equals(Buffer.from(parsed.trees))).toBe(true);
+    writeFileSync(join(folder, newEntry), bytes.subarray(0, bytes.length >> 1));
+    expect(Buffer.from((await readLandmarkModel(model, folder)).trees).equals(Buffer.from(fresh.trees))).toBe(true);
+    // Rewritten whole each time, and no temporary file left.
+    expect(readdirSync(folder).sort()).toEqual([entries[0], newEntry].sort());
+    expect(statSync(join(folder, newEntry)).size).toBe(statSync(entry).size);
+  }, 60_000);
+
+  it('reads a small model (the bundled 5-point one) each time, and writes nothing', async () => {
+    const folder = join(temporary('cache'), 'dlib-wasm');
+    const packed = await readLandmarkModel('models/shape_predictor_5_face_landmarks_lfw.dat', folder);
+    expect(packed.initialShape).toHaveLength(10);
+    expect(() => readdirSync(folder)).toThrow(/ENOENT/);
+  });
+});

@@ -1,0 +1,50 @@
+import { readFileSync } from 'node:fs';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { describe, expect, it } from 'vitest';
+// The pool starts its workers from the built file beside it: the CLI as `npm run build` builds it.
+import { readLandmarkModel } from '../dist/cli/landmark-model-cache.js';
+import { PhotoLocatorPool, shareCores } from '../dist/cli/photo-locator-pool.js';
+
+describe("the CLI's locate workers and the network share the cores they are given", () => {
+  it('a worker per core (no more than the photos); the network on one thread beside several, on all of them beside one or after them', () => {
+    // faces, cluster, recognize: each photo described as it comes.
+    expect(shareCores(36, 1, true)).toEqual({ workers: 1, detectorThreads: 1, networkThreads: 1, useCores: 1 });
+    expect(shareCores(36, 2, true)).toEqual({ workers: 2, detectorThreads: 1, networkThreads: 1, useCores: 1 });
+    expect(shareCores(1, 2, true)).toEqual({ workers: 1, detectorThreads: 2, networkThreads: 2, useCores: 2 });
+    expect(shareCores(2, 5, true)).toEqual({ workers: 2, detectorThreads: 2, networkThreads: 1, useCores: 1 });
+    // index: the photos described once located, the workers waiting.
+    expect(shareCores(36, 2, false)).toEqual({ workers: 2, detectorThreads: 1, networkThreads: 2, useCores: 0 });
+  });
+
+  it('on one thread, no photo is located while the calling thread uses the one before', async () => {
+    const photo = 'test/fixtures/photos/bald_guys.jpg';
+    const pool = await PhotoLocatorPool.start(
+      {
+        detector: readFileSync('models/frontal_face_detector.dat'),
+        detectorKind: 'hog',
+        landmarks: readLandmarkModel('models/shape_predictor_5_face_landmarks_lfw.dat'),
+        upsample: 1,
+      },
+      2,
+      1,
+      true,
+    );
+    const cpuMsWhileUsing: number[] = [];
+    const faces: number[] = [];
+    try {
+      await pool.forEachPhoto([photo, photo], async (located) => {
+        faces.push(located.length);
+        // The whole process's CPU (workers included) while this thread only waits: a worker
+        // locating the next photo (a second and more of work) would be most of it.
+        const before = process.cpuUsage();
+        await sleep(800);
+        const { user, system } = process.cpuUsage(before);
+        cpuMsWhileUsing.push((user + system) / 1000);
+      });
+    } finally {
+      await pool.close();
+    }
+    expect(faces).toEqual([24, 24]);
+    expect(cpuMsWhileUsing[0]).toBeLessThan(200);
+  }, 60_000);
+});
