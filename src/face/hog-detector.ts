@@ -225,14 +225,14 @@ class HogDetector implements FrontalFaceDetector {
       const g = level.fhog;
       extractFhog(rt, ws, level.image, g, level.cellTables, cellSize);
       const area = this.score(rt, ws, g);
-      const scores = new Float32Array(memory.buffer);
       this.description.filters.forEach((filter, f) => {
         if (!this.scored[f]) return;
         const threshold = filter.threshold + adjustThreshold;
         const { planeCols } = g;
         const { left, right } = area;
+        const scores = new Float32Array(memory.buffer, ws.scores[f], g.planeRows * planeCols);
         for (let r = area.top; r <= area.bottom; r++) {
-          const row = (ws.scores[f] >> 2) + r * planeCols;
+          const row = r * planeCols;
           for (let c = left; c <= right; c++) {
             const score = scores[row + c];
             if (!(score >= threshold)) continue;
