@@ -62,13 +62,26 @@ export function f32_correlate_rows__simd128(
       v128.store(d + (<usize>c << 2), f32x4.add(a0, f32x4.add(a1, a2)));
       v128.store(d + (<usize>c << 2), f32x4.add(b0, f32x4.add(b1, b2)), 16);
     }
-    for (; c < columnEnd; c++) {
+    // In order, four columns a vector: each lane sums its column's taps in turn.
+    for (; c < columnEnd; c += 4) {
       const p = s + (<usize>c << 2);
-      let sum: f32 = 0;
-      for (let n = 0; n < tapCount; n++) sum += load<f32>(p + (<usize>n << 2)) * load<f32>(taps + (<usize>n << 2));
-      store<f32>(d + (<usize>c << 2), sum);
+      let sum = f32x4.splat(0);
+      for (let n = 0; n < tapCount; n++) sum = mac(sum, v128.load(p + (<usize>n << 2)), v128.load32_splat(taps + (<usize>n << 2)));
+      storeLanes(d + (<usize>c << 2), sum, columnEnd - c);
     }
   }
+}
+
+/** The first min(count, 4) lanes of v at o: columns past the range stay untouched. */
+// @ts-ignore: decorator
+@inline function storeLanes(o: usize, v: v128, count: i32): void {
+  if (count >= 4) {
+    v128.store(o, v);
+    return;
+  }
+  v128.store32_lane(o, v, 0);
+  if (count > 1) v128.store32_lane(o, v, 1, 4);
+  if (count > 2) v128.store32_lane(o, v, 2, 8);
 }
 
 /**
@@ -184,19 +197,19 @@ export function f32_correlate_columns__simd128(
   v128.store(o, accumulate ? f32x4.add(v, v128.load(o)) : v);
 }
 
-/** The in-order sums of row r's columns [c0, c1). */
+/** The in-order sums of row r's columns [c0, c1), four columns a vector. */
 // @ts-ignore: decorator
 @inline function columnsInOrder(
   src: usize, dst: usize, rowBytes: usize, taps: usize, tapCount: i32, anchor: i32, accumulate: bool, c0: i32, c1: i32, r: i32,
 ): void {
   const s = src + <usize>(r - anchor) * rowBytes;
   const d = dst + <usize>r * rowBytes;
-  for (let c = c0; c < c1; c++) {
+  for (let c = c0; c < c1; c += 4) {
     const p = s + (<usize>c << 2);
-    let sum: f32 = 0;
-    for (let m = 0; m < tapCount; m++) sum += load<f32>(p + <usize>m * rowBytes) * load<f32>(taps + (<usize>m << 2));
+    let sum = f32x4.splat(0);
+    for (let m = 0; m < tapCount; m++) sum = mac(sum, v128.load(p + <usize>m * rowBytes), v128.load32_splat(taps + (<usize>m << 2)));
     const o = d + (<usize>c << 2);
-    store<f32>(o, accumulate ? load<f32>(o) + sum : sum);
+    storeLanes(o, accumulate ? f32x4.add(v128.load(o), sum) : sum, c1 - c);
   }
 }
 

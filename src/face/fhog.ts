@@ -111,6 +111,13 @@ export function orientationTable(): Uint8Array {
   return table;
 }
 
+/** The cell kernel's tables of a level (see fhogCellTables). */
+export interface FhogCellTables {
+  rows: Uint8Array;
+  columns: Uint8Array;
+  firstPixelRows: Int32Array;
+}
+
 /**
  * The cell kernel's tables: for each pixel row, the byte offset of the upper
  * of its two histogram rows and the weights [vy1, vy1, vy0, vy0]; for each
@@ -121,7 +128,7 @@ export function orientationTable(): Uint8Array {
  * histogram row is c or later: histogram rows [start, end) need pixel rows
  * [firstPixelRows[start], firstPixelRows[end + 1]).
  */
-export function fhogCellTables(g: FhogGeometry, cellSize: number): { rows: Uint8Array; columns: Uint8Array; firstPixelRows: Int32Array } {
+export function fhogCellTables(g: FhogGeometry, cellSize: number): FhogCellTables {
   const f32 = Math.fround;
   const histRowBytes = (g.cellCols + 2) * 4;
   const rows = new Uint8Array(g.visibleRows * FHOG_TABLE_ENTRY_BYTES);

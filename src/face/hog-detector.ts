@@ -8,8 +8,7 @@ import { DisposedError, InputError } from '../errors.js';
 import type { Rectangle } from '../geometry/point-transforms.js';
 import { describeRgbImage, type RgbImage } from '../image.js';
 import { readModelSource, type ModelSource } from '../model-source.js';
-import { bilinearResizeTables } from './bilinear-resize.js';
-import { FHOG_BINS, fhogCellTables, fhogHistogramRows, fhogRectToImage, orientationTable, type FhogGeometry } from './fhog.js';
+import { FHOG_BINS, fhogHistogramRows, fhogRectToImage, orientationTable, type FhogCellTables, type FhogGeometry } from './fhog.js';
 import { separableTerms, usesSeparableTerms } from './fhog-filterbank.js';
 import { planHogWorkspace, SCORE_STEP_BYTES, workspaceKey, type ChainImage, type HogWorkspace } from './hog-workspace.js';
 import { rectDownFromUpsampled, rectUpFromLevel } from './image-pyramid.js';
@@ -222,27 +221,28 @@ class HogDetector implements FrontalFaceDetector {
     const found = this.description.filters.map((): Array<{ score: number; rect: Rectangle }> => []);
     ws.levels.forEach((level, l) => {
       if (l > 0) resize(rt, ws, ws.levels[l - 1].image, level.image);
-      if (!level.fhog) return;
+      if (!level.fhog || !level.cellTables) return;
       const g = level.fhog;
-      extractFhog(rt, ws, level.image, g, cellSize);
+      extractFhog(rt, ws, level.image, g, level.cellTables, cellSize);
       const area = this.score(rt, ws, g);
-      const scores = new Float32Array(memory.buffer);
       this.description.filters.forEach((filter, f) => {
         if (!this.scored[f]) return;
         const threshold = filter.threshold + adjustThreshold;
-        const base = ws.scores[f] >> 2;
+        const { planeCols } = g;
+        const { left, right } = area;
+        const scores = new Float32Array(memory.buffer, ws.scores[f], g.planeRows * planeCols);
         for (let r = area.top; r <= area.bottom; r++) {
-          for (let c = area.left; c <= area.right; c++) {
-            const score = scores[base + r * g.planeCols + c];
-            if (score >= threshold) {
-              const box = {
-                left: c - Math.trunc(boxCols / 2),
-                top: r - Math.trunc(boxRows / 2),
-                right: c - Math.trunc(boxCols / 2) + boxCols - 1,
-                bottom: r - Math.trunc(boxRows / 2) + boxRows - 1,
-              };
-              found[f].push({ score, rect: rectUpFromLevel(fhogRectToImage(box, cellSize, filterRows, filterCols), l) });
-            }
+          const row = r * planeCols;
+          for (let c = left; c <= right; c++) {
+            const score = scores[row + c];
+            if (!(score >= threshold)) continue;
+            const box = {
+              left: c - Math.trunc(boxCols / 2),
+              top: r - Math.trunc(boxRows / 2),
+              right: c - Math.trunc(boxCols / 2) + boxCols - 1,
+              bottom: r - Math.trunc(boxRows / 2) + boxRows - 1,
+            };
+            found[f].push({ score, rect: rectUpFromLevel(fhogRectToImage(box, cellSize, filterRows, filterCols), l) });
           }
         }
       });
@@ -310,19 +310,16 @@ class HogDetector implements FrontalFaceDetector {
     // Only the feature rows can give nonzero row sums; the padding rows' sums are zero.
     const featureRows = [g.padTop, g.padTop + g.hogRows];
     const table = new Int32Array(memory.buffer, ws.scoreSteps, (this.steps.length * SCORE_STEP_BYTES) / 4);
+    const fields = SCORE_STEP_BYTES / 4;
     this.steps.forEach((step, k) => {
       const full = step.kind === 'full';
-      table.set(
-        [
-          ws.features + step.plane * planeBytes,
-          ws.scores[step.filter],
-          step.first ? 0 : 1,
-          full ? 1 : 0,
-          full ? step.taps : step.rowTaps,
-          full ? 0 : step.columnTaps,
-        ],
-        (k * SCORE_STEP_BYTES) / 4,
-      );
+      const at = k * fields;
+      table[at] = ws.features + step.plane * planeBytes;
+      table[at + 1] = ws.scores[step.filter];
+      table[at + 2] = step.first ? 0 : 1;
+      table[at + 3] = full ? 1 : 0;
+      table[at + 4] = full ? step.taps : step.rowTaps;
+      table[at + 5] = full ? 0 : step.columnTaps;
     });
     // A band of rows per thread, each with its own row sums (and those of the 9 rows around it).
     const bandRows = Math.ceil((lastRow - firstRow) / this.threads);
@@ -355,7 +352,8 @@ class HogDetector implements FrontalFaceDetector {
 
 /** dlib's bilinear `resize_image` from one image of the chain to the next. */
 function resize(rt: Runtime, ws: HogWorkspace, from: ChainImage, to: ChainImage): void {
-  const tables = bilinearResizeTables(from, to);
+  const tables = to.resizeTables;
+  if (!tables) throw new Error('the first image of the chain is not resized from another');
   const bytes = new Uint8Array(rt.memory.buffer);
   bytes.set(tables.rows, ws.resizeRows);
   bytes.set(tables.groups, ws.resizeGroups);
@@ -380,14 +378,13 @@ function resize(rt: Runtime, ws: HogWorkspace, from: ChainImage, to: ChainImage)
 }
 
 /** dlib's `extract_fhog_features` of a level into the padded feature planes. */
-function extractFhog(rt: Runtime, ws: HogWorkspace, image: ChainImage, g: FhogGeometry, cellSize: number): void {
+function extractFhog(rt: Runtime, ws: HogWorkspace, image: ChainImage, g: FhogGeometry, tables: FhogCellTables, cellSize: number): void {
   const { memory } = rt;
   const histRows = fhogHistogramRows(g);
   const histCols = g.cellCols + 2;
   const histPlaneBytes = histRows * histCols * 4;
   const bytes = new Uint8Array(memory.buffer);
   bytes.fill(0, ws.histogram, ws.histogram + FHOG_BINS * histPlaneBytes);
-  const tables = fhogCellTables(g, cellSize);
   bytes.set(tables.rows, ws.cellRowTable);
   bytes.set(tables.columns, ws.cellColumnTable);
   new Int32Array(memory.buffer, ws.cellFirstPixelRows, tables.firstPixelRows.length).set(tables.firstPixelRows);

@@ -1,7 +1,21 @@
 import { FHOG_PLANES, type HogDetectorDescription } from '../dlib/hog-detector-reader.js';
 import { alignBuffer, BUFFER_SLACK } from '../memory-layout.js';
-import { RESIZE_GROUP_BYTES, RESIZE_ROW_BYTES, RESIZE_TAIL_BYTES } from './bilinear-resize.js';
-import { FHOG_BINS, FHOG_TABLE_ENTRY_BYTES, fhogGeometry, fhogHistogramRows, type FhogGeometry } from './fhog.js';
+import {
+  bilinearResizeTables,
+  RESIZE_GROUP_BYTES,
+  RESIZE_ROW_BYTES,
+  RESIZE_TAIL_BYTES,
+  type BilinearResizeTables,
+} from './bilinear-resize.js';
+import {
+  FHOG_BINS,
+  FHOG_TABLE_ENTRY_BYTES,
+  fhogCellTables,
+  fhogGeometry,
+  fhogHistogramRows,
+  type FhogCellTables,
+  type FhogGeometry,
+} from './fhog.js';
 import { detectorLevelCount, pyramidDownSize, pyramidUpSize, type Size } from './image-pyramid.js';
 
 /** One image of the chain a detection runs through: the caller's, the up-sampled ones, the pyramid levels. */
@@ -9,19 +23,25 @@ export interface ChainImage extends Size {
   /** Byte offset of its first (red) plane; the others follow `planeBytes` apart. */
   address: number;
   planeBytes: number;
+  /** How it is resized from the image before it in the chain (none for the first). */
+  resizeTables: BilinearResizeTables | undefined;
 }
 
 export interface ScanLevel {
   image: ChainImage;
   /** Undefined when the level is too small to hold a feature cell (dlib scans nothing there). */
   fhog: FhogGeometry | undefined;
+  /** The cell kernel's tables for that geometry. */
+  cellTables: FhogCellTables | undefined;
 }
 
 /**
  * Where everything one detection needs lives in the detector's memory, for
  * one image size, upsampling and pixel format. Buffers are reused across
  * levels, so the largest level (the first) sizes them; the same inputs give
- * the same layout, so memory stays flat over repeated calls.
+ * the same layout, so memory stays flat over repeated calls. The kernels'
+ * resize and cell tables depend on the sizes alone: they are computed here
+ * once, not at every detection of an image of this size.
  */
 export interface HogWorkspace {
   key: string;
@@ -87,7 +107,14 @@ export function planHogWorkspace(
     sizes.reduce((most, s, i) => (i % 2 === parity ? Math.max(most, 3 * s.width * s.height) : most), 0),
   );
   const buffers = bufferBytes.map((bytes) => take(bytes));
-  const chain = sizes.map((s, i): ChainImage => ({ ...s, address: buffers[i % 2], planeBytes: s.width * s.height }));
+  const chain = sizes.map(
+    (s, i): ChainImage => ({
+      ...s,
+      address: buffers[i % 2],
+      planeBytes: s.width * s.height,
+      resizeTables: i > 0 ? bilinearResizeTables(sizes[i - 1], s) : undefined,
+    }),
+  );
 
   const widest = sizes.reduce((most, s) => Math.max(most, s.width), 0);
   const tallest = sizes.reduce((most, s) => Math.max(most, s.height), 0);
@@ -95,12 +122,10 @@ export function planHogWorkspace(
   const resizeGroups = take(Math.ceil(widest / 4) * RESIZE_GROUP_BYTES);
   const resizeTail = take(widest * RESIZE_TAIL_BYTES);
 
-  const levels = chain.slice(upsample).map(
-    (image): ScanLevel => ({
-      image,
-      fhog: fhogGeometry(image.width, image.height, detector.cellSize, detector.filterRows, detector.filterCols),
-    }),
-  );
+  const levels = chain.slice(upsample).map((image): ScanLevel => {
+    const fhog = fhogGeometry(image.width, image.height, detector.cellSize, detector.filterRows, detector.filterCols);
+    return { image, fhog, cellTables: fhog && fhogCellTables(fhog, detector.cellSize) };
+  });
   // Level 0 is the largest; when it holds no feature cell, no level does.
   const g = levels[0]?.fhog;
   const cellRows = g?.cellRows ?? 0;
