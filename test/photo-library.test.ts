@@ -158,6 +158,11 @@ describe('the photo library on PGlite', () => {
     const afton = personOf(after, 'Amber_Tamblyn_0002.jpg');
     expect(after.filter((f) => f.person_id === afton)).toHaveLength(1);
     for (const face of before) expect(afton).toBeGreaterThan(face.person_id!);
+    // Nothing new: the people stay as they are (the run reads no descriptor).
+    const rerun = await runCli(['people', '--db', library]);
+    expect(rerun.stderr).toContain('10 faces, 5 people: 0 new faces joined people, 0 new people');
+    expect(rerun.stdout).toBe(incremental.stdout);
+    expect(await libraryFaces()).toEqual(after);
 
     const reclustered = await runCli(['people', '--db', library, '--recluster', '--same-photo-different-people']);
     expect(reclustered.code).toBe(0);

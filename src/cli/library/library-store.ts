@@ -9,6 +9,13 @@ import { migrateLibrary } from './library-schema.js';
 /** Runs SQL: the library's one way to its database, the same statements on either engine. */
 export interface LibrarySql {
   query<Row = Record<string, unknown>>(sql: string, params?: unknown[]): Promise<Row[]>;
+  /**
+   * A query's rows in PostgreSQL's binary COPY format (see binary-copy.ts),
+   * where the engine hands them over without making text of them first:
+   * PGlite, whose rows of 100k descriptors take ~2.3 s as text and ~1 s
+   * this way. Absent on a server, where `query` is the way.
+   */
+  copyBinary?(sql: string): Promise<Uint8Array>;
 }
 
 /**
@@ -94,11 +101,18 @@ async function openFolder(folder: string, create: boolean): Promise<LibraryStore
     }
     const db = await PGlite.create(data, byteaCodec);
     const run = async <Row>(on: Pick<typeof db, 'query'>, sql: string, params?: unknown[]) => (await on.query<Row>(sql, params)).rows;
+    // PGlite's COPY to its '/dev/blob' device returns the output as a Blob.
+    const copyBinary = async (on: Pick<typeof db, 'query'>, sql: string) => {
+      const { blob } = await on.query(`COPY (${sql}) TO '/dev/blob' WITH (FORMAT binary)`);
+      return new Uint8Array(await blob!.arrayBuffer());
+    };
     return {
       location: folder,
       shared: false,
       query: (sql, params) => run(db, sql, params),
-      transaction: (work) => db.transaction((tx) => work({ query: (sql, params) => run(tx, sql, params) })),
+      copyBinary: (sql) => copyBinary(db, sql),
+      transaction: (work) =>
+        db.transaction((tx) => work({ query: (sql, params) => run(tx, sql, params), copyBinary: (sql) => copyBinary(tx, sql) })),
       close: async () => {
         try {
           await db.close();

@@ -4,6 +4,7 @@ import type { PackedDescriptors } from '../../face/descriptor-graph.js';
 import { DESCRIPTOR_LENGTH } from '../../face/face-recognition-model.js';
 import { nearestNeighbours, neighbourGraph } from '../../face/nearest-neighbours.js';
 import type { EdgeArrays } from '../../face/sparse-graph.js';
+import { binaryCopyRows, int4 } from './binary-copy.js';
 import { descriptorFromBytes } from './photo-claims.js';
 import type { LibrarySql } from './library-store.js';
 
@@ -48,10 +49,17 @@ const PEOPLE_LOCK = 0x70656f70;
  * that does not depend on the order indexers took the photos in.
  */
 export async function loadFaces(sql: LibrarySql): Promise<LibraryFace[]> {
-  const rows = await sql.query<{ id: number; photo_id: number; person_id: number | null; descriptor: Uint8Array }>(
-    `SELECT f.id, f.photo_id, f.person_id, f.descriptor FROM faces f JOIN photos p ON p.id = f.photo_id
-     WHERE p.status = 'done' ORDER BY p.path COLLATE "C", f.face_index`,
-  );
+  const query = `SELECT f.id, f.photo_id, f.person_id, f.descriptor FROM faces f JOIN photos p ON p.id = f.photo_id
+     WHERE p.status = 'done' ORDER BY p.path COLLATE "C", f.face_index`;
+  if (sql.copyBinary) {
+    return binaryCopyRows(await sql.copyBinary(query)).map(([id, photoId, personId, descriptor]) => ({
+      id: int4(id)!,
+      photoId: int4(photoId)!,
+      personId: int4(personId),
+      descriptor: descriptorFromBytes(descriptor!),
+    }));
+  }
+  const rows = await sql.query<{ id: number; photo_id: number; person_id: number | null; descriptor: Uint8Array }>(query);
   return rows.map((r) => ({ id: r.id, photoId: r.photo_id, personId: r.person_id, descriptor: descriptorFromBytes(r.descriptor) }));
 }
 
@@ -110,6 +118,15 @@ function separatePhotoMates(faces: LibraryFace[], labels: number[], clusterCount
  */
 export async function clusterPeople(sql: LibrarySql, options: PeopleOptions): Promise<PeopleRun> {
   await sql.query(`SELECT pg_advisory_xact_lock(${PEOPLE_LOCK})`);
+  // A rerun with no new face reads no descriptor (through the person index: no scan of the faces either).
+  const [{ fresh }] = await sql.query<{ fresh: number }>(
+    `SELECT count(*)::int AS fresh FROM faces f JOIN photos p ON p.id = f.photo_id WHERE f.person_id IS NULL AND p.status = 'done'`,
+  );
+  if (fresh === 0 && !options.recluster) {
+    await removeFacelessPeople(sql);
+    const [{ faces }] = await sql.query<{ faces: number }>('SELECT count(*)::int AS faces FROM faces');
+    return { faces, reclustered: false, joined: 0, newPeople: 0 };
+  }
   const faces = await loadFaces(sql);
   const reclustered = options.recluster || faces.every((face) => face.personId === null);
   const assignment = new Map<number, number>();
@@ -140,8 +157,13 @@ export async function clusterPeople(sql: LibrarySql, options: PeopleOptions): Pr
       [...assignment.values()],
     ]);
   }
-  await sql.query('DELETE FROM people WHERE NOT EXISTS (SELECT 1 FROM faces WHERE faces.person_id = people.id)');
+  await removeFacelessPeople(sql);
   return { faces: faces.length, reclustered, joined, newPeople };
+}
+
+/** People whose faces all went (their photos changed or were redone) are no one. */
+async function removeFacelessPeople(sql: LibrarySql): Promise<void> {
+  await sql.query('DELETE FROM people WHERE NOT EXISTS (SELECT 1 FROM faces WHERE faces.person_id = people.id)');
 }
 
 async function newPersonIds(sql: LibrarySql, count: number): Promise<number[]> {

@@ -106,8 +106,15 @@ export interface IndexedFace {
 export const descriptorBytes = (descriptor: Float32Array) =>
   new Uint8Array(descriptor.buffer, descriptor.byteOffset, descriptor.byteLength).slice();
 
-/** A descriptor from its bytea (copied: the bytes may not be 4-aligned). */
-export const descriptorFromBytes = (bytes: Uint8Array) => new Float32Array(Uint8Array.from(bytes).buffer);
+/**
+ * A descriptor from its bytea, copied (the bytes may not be 4-aligned) by
+ * `set`, a memcpy: `Uint8Array.from` walks them one by one (0.3 s for 100k).
+ */
+export function descriptorFromBytes(bytes: Uint8Array): Float32Array {
+  const copy = new Uint8Array(bytes.length);
+  copy.set(bytes);
+  return new Float32Array(copy.buffer);
+}
 
 /** Records a claimed photo's faces and marks it done, in the claim's transaction. */
 export async function recordPhoto(sql: LibrarySql, photo: ClaimedPhoto, faces: IndexedFace[], indexer: string): Promise<void> {
