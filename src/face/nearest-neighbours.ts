@@ -48,10 +48,13 @@ export interface CellSearch {
 export const EXACT_SEARCH_MOST = 50_000;
 
 /**
- * Measured on descriptors made from LFW's (bench/library-knn.mjs,
- * bench/RESULTS.md): edge recall >= 0.99 against the exact graph at 100k.
+ * Measured on descriptors made from LFW's (bench/library-knn-million.mjs,
+ * bench/RESULTS.md): at 100k faces, k = 32, 0.991 of the exact graph's edges
+ * (0.977 with 12 cells a face, 0.94 with 6). Cells of ~500 faces keep each
+ * cell's search small, so the time grows as the count; a face is a guest in
+ * its 15 nearest borders' cells (the reach, 0.6 of the limit, seldom binds).
  */
-export const CELL_SEARCH: CellSearch = { facesPerCell: 250, reach: 0.5, mostCellsEach: 12, nearerLimit: 0.8 };
+export const CELL_SEARCH: CellSearch = { facesPerCell: 500, reach: 0.6, mostCellsEach: 16, nearerLimit: 0.8 };
 
 /** Query blocks (four descriptors each) per kernel call: their pairs are few, and the candidates stay in cache for them. */
 const QUERY_BLOCKS_PER_CALL = 64;
