@@ -4,6 +4,7 @@
 // log-normal faces per person, median 6, mean 10).
 //
 //   npm run build && node bench/library-knn-million.mjs [sizes, default 100000,1000000] [--threads 2] [--exact-max 100000]
+//   node bench/library-knn-million.mjs --check-lfw   (the synthetic people against LFW's, see lfw-synthetic-faces.mjs)
 //
 // Each size runs in a child process of its own (its peak RSS is its own): the search by cells, then,
 // up to --exact-max faces, the exact search for the cells' edge recall and the labels' agreement
@@ -17,7 +18,7 @@ import { chineseWhispersOnEdges } from '../dist/face/chinese-whispers.js';
 import { DescriptorBlocks } from '../dist/face/descriptor-blocks.js';
 import { nearestNeighbours, neighbourGraph } from '../dist/face/nearest-neighbours.js';
 import { startForeignCpuMeter } from './support/foreign-cpu.mjs';
-import { libraryFaceCounts, lfwModel, syntheticPeople } from './support/lfw-synthetic-faces.mjs';
+import { checkAgainstLfw, libraryFaceCounts, lfwModel, syntheticPeople } from './support/lfw-synthetic-faces.mjs';
 import { describeMachine } from './support/machine.mjs';
 import { peakRssMiB } from './support/peak-rss.mjs';
 import { describeSourceRevision } from './support/source-revision.mjs';
@@ -163,7 +164,9 @@ async function measure(size) {
   return line;
 }
 
-if (child) {
+if (args.includes('--check-lfw')) {
+  console.log(JSON.stringify(checkAgainstLfw()));
+} else if (child) {
   console.log(JSON.stringify(await measure(Number(child))));
 } else {
   console.log(JSON.stringify({ machine: describeMachine(), source: describeSourceRevision(), loadAverage: os.loadavg() }));

@@ -159,7 +159,7 @@ describe('the photo library on PGlite', () => {
     expect(after.filter((f) => f.person_id === afton)).toHaveLength(1);
     for (const face of before) expect(afton).toBeGreaterThan(face.person_id!);
 
-    const reclustered = await runCli(['people', '--db', library, '--recluster', '--same-photo-different-people']);
+    const reclustered = await runCli(['people', '--db', library, '--recluster', '--same-photo-different-people', '--exact']);
     expect(reclustered.code).toBe(0);
     const final = await libraryFaces();
     expect(personOf(final, 'Abel_Pacheco_0001.jpg')).toBe(abel);

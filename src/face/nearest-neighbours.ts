@@ -205,12 +205,15 @@ class NeighbourCollector {
   finish(): NeighbourLists {
     const count = this.lists.length;
     const offsets = new Int32Array(count + 1);
-    const sorted = this.lists.map((list) => this.nearest(list));
-    for (let i = 0; i < count; i++) offsets[i + 1] = offsets[i] + sorted[i].length / 2;
+    // Each list cut in its place, so that the long lists go as the cut ones come.
+    for (let i = 0; i < count; i++) {
+      this.lists[i] = this.nearest(this.lists[i]);
+      offsets[i + 1] = offsets[i] + this.lists[i].length / 2;
+    }
     const indices = new Int32Array(offsets[count]);
     const distances = new Float32Array(offsets[count]);
     for (let i = 0; i < count; i++) {
-      const list = sorted[i];
+      const list = this.lists[i];
       for (let n = 0; n < list.length; n += 2) {
         indices[offsets[i] + n / 2] = list[n];
         distances[offsets[i] + n / 2] = list[n + 1];
@@ -231,15 +234,16 @@ class NeighbourCollector {
 export function neighbourGraph({ offsets, indices }: NeighbourLists, keep: (i: number, j: number) => boolean = () => true): EdgeArrays {
   const count = offsets.length - 1;
   // Each pair as one number, smaller index first: sorted, they come in closePairs' order and repeat side by side.
-  const keys: number[] = [];
+  const keys = new Float64Array(count + offsets[count]);
+  let kept = 0;
   for (let i = 0; i < count; i++) {
-    keys.push(i * count + i);
+    keys[kept++] = i * count + i;
     for (let e = offsets[i]; e < offsets[i + 1]; e++) {
       const j = indices[e];
-      if (keep(i, j)) keys.push(i < j ? i * count + j : j * count + i);
+      if (keep(i, j)) keys[kept++] = i < j ? i * count + j : j * count + i;
     }
   }
-  const sorted = Float64Array.from(keys).sort();
+  const sorted = keys.subarray(0, kept).sort();
   const first = new Int32Array(sorted.length);
   const second = new Int32Array(sorted.length);
   let edges = 0;
