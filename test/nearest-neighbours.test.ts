@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { chineseWhispers, chineseWhispersOnEdges } from '../src/face/chinese-whispers.js';
 import { closePairs, packDescriptors } from '../src/face/descriptor-graph.js';
 import { nearestNeighbours, neighbourGraph } from '../src/face/nearest-neighbours.js';
-import { descriptorDistance, DlibRand } from '../src/index.js';
+import { descriptorDistance, DlibRand, InputError } from '../src/index.js';
 import { fixtureJson } from './support/helpers.js';
 
 /**
@@ -82,5 +82,55 @@ describe('the nearest-neighbour graph', () => {
       expect(graph.second.subarray(0, graph.count)).toEqual(allPairs.second.subarray(0, allPairs.count));
     }
     expect(allPairs.count).toBeGreaterThan(400 * 200);
+  });
+
+  it('finds by cells at least 99% of the exact edges, each an exact edge with its dlib distance', async () => {
+    // 700 people of 10 faces in 14 cells: every person near some cell's border, pairs split between cells.
+    const faces = syntheticFaces(700, 10);
+    const packed = packDescriptors(faces);
+    const exact = closePairs(packed, 0.6);
+    const exactEdges = new Set<number>();
+    for (let e = 0; e < exact.count; e++) exactEdges.add(exact.first[e] * faces.length + exact.second[e]);
+    const cellSearch = { facesPerCell: 500, reach: 0.5, mostCellsEach: 8, nearerLimit: 0.8 };
+    const lists = await nearestNeighbours(packed, 64, 0.6, { exactUpTo: 0, cellSearch, threads: 2 });
+    let found = 0;
+    const wrong: string[] = [];
+    for (let i = 0; i < faces.length; i++) {
+      for (let e = lists.offsets[i]; e < lists.offsets[i + 1]; e++) {
+        const j = lists.indices[e];
+        if (!exactEdges.has(Math.min(i, j) * faces.length + Math.max(i, j))) wrong.push(`${i}-${j} is no exact edge`);
+        if (lists.distances[e] !== descriptorDistance(faces[i], faces[j])) wrong.push(`${i}-${j} at ${lists.distances[e]}`);
+        if (i < j) found++;
+      }
+    }
+    expect(wrong).toEqual([]);
+    const exactPairs = exact.count - faces.length;
+    expect(found / exactPairs).toBeGreaterThanOrEqual(0.99);
+    // Without the borders' copies (a reach of 0) a share of the pairs is lost: the copies are what find them.
+    const alone = await nearestNeighbours(packed, 64, 0.6, { exactUpTo: 0, cellSearch: { ...cellSearch, reach: 0 } });
+    expect(alone.offsets[faces.length] / 2 / exactPairs).toBeLessThan(0.97);
+  });
+
+  it('is exact up to exactUpTo descriptors, and by cells past it', async () => {
+    const packed = packDescriptors(syntheticFaces(100, 10));
+    const cellSearch = { facesPerCell: 100, reach: 0, mostCellsEach: 1, nearerLimit: 0.8 };
+    const exact = await nearestNeighbours(packed, 64, 0.6, { exactUpTo: 1000, cellSearch });
+    const byCells = await nearestNeighbours(packed, 64, 0.6, { exactUpTo: 999, cellSearch });
+    expect(exact).toEqual(await nearestNeighbours(packed, 64, 0.6, { exactUpTo: Infinity }));
+    expect(byCells.offsets[1000]).toBeLessThan(exact.offsets[1000]);
+  });
+
+  it('rejects a k that is not a positive integer, and descriptors that are not all finite and of one length, with InputError', async () => {
+    const packed = packDescriptors(syntheticFaces(2, 3));
+    for (const k of [0, -1, 1.5, NaN]) {
+      await expect(nearestNeighbours(packed, k, 0.6, { exactUpTo: 0 })).rejects.toThrow(InputError);
+    }
+    const withNaN = syntheticFaces(2, 3);
+    withNaN[4][7] = NaN;
+    expect(() => packDescriptors(withNaN)).toThrow(/descriptors\[4\]/);
+    expect(() => packDescriptors(withNaN)).toThrow(InputError);
+    const short = syntheticFaces(2, 3);
+    short[5] = short[5].subarray(0, 127);
+    expect(() => packDescriptors(short)).toThrow(/descriptors\[5\] has 127 values, descriptors\[0\] has 128/);
   });
 });

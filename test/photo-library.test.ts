@@ -164,7 +164,7 @@ describe('the photo library on PGlite', () => {
     expect(rerun.stdout).toBe(incremental.stdout);
     expect(await libraryFaces()).toEqual(after);
 
-    const reclustered = await runCli(['people', '--db', library, '--recluster', '--same-photo-different-people']);
+    const reclustered = await runCli(['people', '--db', library, '--recluster', '--same-photo-different-people', '--exact']);
     expect(reclustered.code).toBe(0);
     const final = await libraryFaces();
     expect(personOf(final, 'Abel_Pacheco_0001.jpg')).toBe(abel);

@@ -17,11 +17,16 @@ export function distanceOption(options: Map<string, string | true>, name: string
 }
 
 /**
- * `people --db LIBRARY [--threshold 0.6] [--neighbours 128] [--same-photo-different-people] [--recluster] [--threads N]`:
- * groups the indexed faces into people (the nearest-neighbour search on N threads, default the cores), and prints them: `id<TAB>faces<TAB>name` a person, largest first.
+ * `people --db LIBRARY [--threshold 0.6] [--neighbours 128] [--same-photo-different-people] [--recluster] [--threads N] [--exact]`:
+ * groups the indexed faces into people (the nearest-neighbour search on N threads, default the cores; by cells past
+ * EXACT_SEARCH_MOST faces unless --exact), and prints them: `id<TAB>faces<TAB>name` a person, largest first.
  */
 export async function peopleCommand(args: string[]): Promise<number> {
-  const parsed = parseArgs(args, ['--db', '--threshold', '--neighbours', '--threads'], ['--same-photo-different-people', '--recluster']);
+  const parsed = parseArgs(
+    args,
+    ['--db', '--threshold', '--neighbours', '--threads'],
+    ['--same-photo-different-people', '--recluster', '--exact'],
+  );
   const db = dbOption(parsed.options);
   if (parsed.positional.length > 0) throw new UsageError(`people takes no photos (index them first), got ${parsed.positional[0]}`);
   const options = {
@@ -30,6 +35,7 @@ export async function peopleCommand(args: string[]): Promise<number> {
     samePhotoDifferentPeople: parsed.options.has('--same-photo-different-people'),
     recluster: parsed.options.has('--recluster'),
     threads: threadsOption(parsed) ?? Math.min(availableParallelism(), MAX_THREADS),
+    exact: parsed.options.has('--exact'),
   };
   return withLibrary(db, async (store) => {
     const run = await store.transaction((sql) => clusterPeople(sql, options));

@@ -125,8 +125,10 @@ export class DescriptorBlocks {
     if (!this.normsCurrent) {
       growKernelMemory(memory, pairsAt, `${rowsCapacity} descriptors`);
       const blocks = this.blocks();
-      const norms = new Float32Array(memory.buffer, normsAt, rowsCapacity);
-      for (let row = 0; row < rowsCapacity; row++) {
+      // The kernel reads the norms of whole candidate tiles, and keeps no pair past `rows`.
+      const normRows = Math.ceil(this.rows / (BLOCK_ROWS * TILE_BLOCKS)) * BLOCK_ROWS * TILE_BLOCKS;
+      const norms = new Float32Array(memory.buffer, normsAt, normRows);
+      for (let row = 0; row < normRows; row++) {
         const start = (row >> 2) * this.blockValues + (row & 3);
         let sum = 0;
         for (let k = 0; k < this.length; k++) sum += blocks[start + k * BLOCK_ROWS] ** 2;
@@ -186,6 +188,16 @@ export class DescriptorBlocks {
     const oldEnd = this.blocksAt + this.capacityBlocks * blockBytes;
     new Uint8Array(memory.buffer, oldEnd, (capacityBlocks - this.capacityBlocks) * blockBytes).fill(0);
     this.capacityBlocks = capacityBlocks;
+    this.normsCurrent = false;
+  }
+
+  /**
+   * Empties the store, keeping its room: rows added next take the places of
+   * the old, and what is left of the old past them is never read as a row.
+   */
+  clear(): void {
+    this.live();
+    this.rows = 0;
     this.normsCurrent = false;
   }
 
