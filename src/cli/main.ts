@@ -34,7 +34,7 @@ const USAGE = `usage: dlib-wasm <command> [options]
       a folder (PGlite, created if need be) or postgres://... (a server several indexers may share).
       A batch of photos is committed at a time: a killed run resumes where it stopped.
       --chips keeps each face's chip (for the report)
-  people --db LIBRARY [--threshold 0.6] [--same-photo-different-people] [--recluster] [--neighbours 128] [--threads N] [--exact]
+  people --db LIBRARY [--threshold 0.6] [--same-photo-different-people] [--recluster] [--neighbours K (128; 32 past 50,000 faces)] [--threads N] [--exact]
       groups the library's faces into people with chinese whispers on the faces' nearest-neighbour
       graph; new faces join the person of their nearest face under the threshold (--recluster
       clusters every face again); people keep their ids and names. Prints id<TAB>faces<TAB>name

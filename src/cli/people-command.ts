@@ -5,9 +5,6 @@ import { integerOption, MAX_THREADS, parseArgs, threadsOption, UsageError } from
 import { dbOption, withLibrary } from './library/library-store.js';
 import { clusterPeople } from './library/people-clustering.js';
 
-/** Each face's nearest faces the graph joins it to by default: a person's every face, up to people of this many faces. */
-const DEFAULT_NEIGHBOURS = 128;
-
 /** A positive finite distance option, or its default. */
 export function distanceOption(options: Map<string, string | true>, name: string, fallback: number): number {
   if (!options.has(name)) return fallback;
@@ -17,7 +14,7 @@ export function distanceOption(options: Map<string, string | true>, name: string
 }
 
 /**
- * `people --db LIBRARY [--threshold 0.6] [--neighbours 128] [--same-photo-different-people] [--recluster] [--threads N] [--exact]`:
+ * `people --db LIBRARY [--threshold 0.6] [--neighbours 128, or 32 by cells] [--same-photo-different-people] [--recluster] [--threads N] [--exact]`:
  * groups the indexed faces into people (the nearest-neighbour search on N threads, default the cores; by cells past
  * EXACT_SEARCH_MOST faces unless --exact), and prints them: `id<TAB>faces<TAB>name` a person, largest first.
  */
@@ -31,7 +28,7 @@ export async function peopleCommand(args: string[]): Promise<number> {
   if (parsed.positional.length > 0) throw new UsageError(`people takes no photos (index them first), got ${parsed.positional[0]}`);
   const options = {
     threshold: distanceOption(parsed.options, '--threshold', SAME_PERSON_THRESHOLD),
-    neighbours: integerOption(parsed, '--neighbours', DEFAULT_NEIGHBOURS)!,
+    neighbours: integerOption(parsed, '--neighbours', undefined),
     samePhotoDifferentPeople: parsed.options.has('--same-photo-different-people'),
     recluster: parsed.options.has('--recluster'),
     threads: threadsOption(parsed) ?? Math.min(availableParallelism(), MAX_THREADS),

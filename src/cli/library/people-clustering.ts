@@ -2,7 +2,7 @@ import { chineseWhispersOnEdges } from '../../face/chinese-whispers.js';
 import { DescriptorBlocks } from '../../face/descriptor-blocks.js';
 import type { PackedDescriptors } from '../../face/descriptor-graph.js';
 import { DESCRIPTOR_LENGTH } from '../../face/face-recognition-model.js';
-import { nearestNeighbours, neighbourGraph } from '../../face/nearest-neighbours.js';
+import { EXACT_SEARCH_MOST, nearestNeighbours, neighbourGraph } from '../../face/nearest-neighbours.js';
 import type { EdgeArrays } from '../../face/sparse-graph.js';
 import { binaryCopyRows, int4 } from './binary-copy.js';
 import { descriptorFromBytes } from './photo-claims.js';
@@ -11,8 +11,12 @@ import type { LibrarySql } from './library-store.js';
 export interface PeopleOptions {
   /** Faces closer than this are joined (dlib's 0.6). */
   threshold: number;
-  /** Each face's nearest faces the graph joins it to, at most. */
-  neighbours: number;
+  /**
+   * Each face's nearest faces the graph joins it to, at most. Default 128 (a
+   * person's every face, up to people of that many) where the search is
+   * exact, 32 by cells: a million faces' lists of 128 would not fit in 4 GB.
+   */
+  neighbours?: number;
   /** Two faces of one photo are never one person. */
   samePhotoDifferentPeople: boolean;
   /** Cluster every face again, rather than only those no person has yet. */
@@ -82,10 +86,9 @@ function pack(faces: LibraryFace[]): PackedDescriptors {
  * the one with most edges into the cluster leave it for clusters of their own.
  */
 export async function clusterFaces(faces: LibraryFace[], options: PeopleOptions): Promise<number[]> {
-  const lists = await nearestNeighbours(pack(faces), options.neighbours, options.threshold, {
-    threads: options.threads,
-    exactUpTo: options.exact ? Number.POSITIVE_INFINITY : undefined,
-  });
+  const exactUpTo = options.exact ? Number.POSITIVE_INFINITY : EXACT_SEARCH_MOST;
+  const neighbours = options.neighbours ?? (faces.length <= exactUpTo ? 128 : 32);
+  const lists = await nearestNeighbours(pack(faces), neighbours, options.threshold, { threads: options.threads, exactUpTo });
   const samePhoto = (i: number, j: number) => faces[i].photoId === faces[j].photoId;
   const edges = neighbourGraph(lists, options.samePhotoDifferentPeople ? (i, j) => !samePhoto(i, j) : undefined);
   const { labels, clusterCount } = chineseWhispersOnEdges(faces.length, edges);
