@@ -7,16 +7,19 @@ function copyBytes(rows: (number[] | null)[][], headerExtension: number[] = []):
   const out: number[] = [0x50, 0x47, 0x43, 0x4f, 0x50, 0x59, 0x0a, 0xff, 0x0d, 0x0a, 0x00];
   const int32 = (v: number) => out.push((v >>> 24) & 255, (v >>> 16) & 255, (v >>> 8) & 255, v & 255);
   const int16 = (v: number) => out.push((v >>> 8) & 255, v & 255);
+  const bytes = (values: number[]) => {
+    for (const v of values) out.push(v);
+  };
   int32(0);
   int32(headerExtension.length);
-  out.push(...headerExtension);
+  bytes(headerExtension);
   for (const row of rows) {
     int16(row.length);
     for (const field of row) {
       if (field === null) int32(-1);
       else {
         int32(field.length);
-        out.push(...field);
+        bytes(field);
       }
     }
   }
