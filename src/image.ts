@@ -32,7 +32,7 @@ export interface FloatTensorRows {
   channels: 3;
   rows: number;
   cols: number;
-  /** Rows [start, end) as a tensor of their own. */
+  /** Rows [start, end) as a tensor of their own, until the next rows asked for (which may take its array). */
   readRows(start: number, end: number): FloatTensor;
 }
 

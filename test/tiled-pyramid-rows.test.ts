@@ -57,6 +57,14 @@ describe('the tiled pyramid made by rows', () => {
     expect(banded.length).toBe(whole.length);
     expect(Buffer.from(banded.buffer).equals(Buffer.from(whole.buffer))).toBe(true);
   });
+
+  it('read in bands in one array, whatever the rows asked before it held, it is the whole tensor bit for bit', () => {
+    const { tensor } = tiledPyramidRows(image, input);
+    // A tall read first: the bands after it take its array, holding its rows.
+    tensor.readRows(0, tensor.rows);
+    for (const overlap of [0, 40])
+      expect(Buffer.from(readInBands(tensor, 97, overlap).buffer).equals(Buffer.from(whole.buffer))).toBe(true);
+  });
 });
 
 /** `tile` repeated over a width x height RGB image from its top left corner. */

@@ -13,31 +13,27 @@ const ROWS_HELD = 4;
  * (a row asked for again further back is made again, from the level before).
  */
 export abstract class LevelRows implements Size {
-  private readonly made = new Map<number, Float32Array>();
+  /** The rows held, at `r % rows.length`: every row for a level kept, else a ring of the last few. */
+  private readonly rows: Float32Array[] = [];
+  /** Which row each of `rows` holds (-1: none yet). */
+  private readonly held: Int32Array;
 
   constructor(
     readonly width: number,
     readonly height: number,
-    private readonly keep: boolean,
-  ) {}
+    keep: boolean,
+  ) {
+    this.held = new Int32Array(keep ? height : Math.min(height, ROWS_HELD + 1)).fill(-1);
+  }
 
-  /** A row let go, whose array the next row made takes (so that going down a level makes no garbage). */
-  private spare: Float32Array | undefined;
-
+  /** Row `r`, valid until the next row of this level made (for a level not kept, `ROWS_HELD` rows later at least). */
   row(r: number): Float32Array {
-    let row = this.made.get(r);
-    if (row) return row;
-    row = this.spare ?? new Float32Array(3 * this.width);
-    this.spare = undefined;
+    const slot = r % this.held.length;
+    let row = this.rows[slot];
+    if (this.held[slot] === r) return row;
+    row ??= this.rows[slot] = new Float32Array(3 * this.width);
     this.make(r, row);
-    this.made.set(r, row);
-    if (!this.keep) {
-      for (const [k, old] of this.made) {
-        if (k >= r - ROWS_HELD) continue;
-        this.made.delete(k);
-        this.spare = old;
-      }
-    }
+    this.held[slot] = r;
     return row;
   }
 
@@ -47,23 +43,29 @@ export abstract class LevelRows implements Size {
 /** The image itself, dlib's level 0: `(value - mean) / 256` in f32; made again whenever asked. */
 export class ImageRows extends LevelRows {
   private readonly stride: number;
+  /** Each channel's 256 byte values normalized once, rather than each pixel's. */
+  private readonly normalized: Float32Array[];
 
   constructor(
     private readonly image: RgbImage,
-    private readonly mean: readonly number[],
+    mean: readonly number[],
   ) {
     super(image.width, image.height, false);
     this.stride = image.data.length / (image.width * image.height);
+    this.normalized = [0, 1, 2].map((c) => {
+      const m = Math.fround(mean[c]);
+      return Float32Array.from({ length: 256 }, (_, v) => Math.fround(v - m) / 256);
+    });
   }
 
   protected make(r: number, out: Float32Array): void {
     const { width, data } = this.image;
     const stride = this.stride;
     for (let c = 0; c < 3; c++) {
-      const mean = Math.fround(this.mean[c]);
+      const normalized = this.normalized[c];
       const from = r * width * stride + c;
       const to = c * width;
-      for (let x = 0; x < width; x++) out[to + x] = Math.fround(data[from + x * stride] - mean) / 256;
+      for (let x = 0; x < width; x++) out[to + x] = normalized[data[from + x * stride]];
     }
   }
 }

@@ -135,8 +135,8 @@ class TiledPyramidRows implements FloatTensorRows {
   private readonly kept: LevelRows[] = [];
   /** Each level's rows as the tiled rows asked for reach it. */
   private readonly shown: LevelRows[] = [];
-  /** The rows last asked for: the next band's first rows are the last ones of this one. */
-  private previous: { start: number; tensor: FloatTensor } | undefined;
+  /** The rows last asked for (at the start of `buffer`): the next band's first rows are the last ones of these. */
+  private previous: { start: number; rows: number; buffer: Float32Array } | undefined;
 
   constructor(
     private readonly image: RgbImage,
@@ -162,20 +162,31 @@ class TiledPyramidRows implements FloatTensorRows {
     return rows;
   }
 
+  /**
+   * Rows [start, end), in the array of the rows asked for before where it is
+   * large enough (a band's array is megabytes: made anew each time, its pages
+   * cost more than filling them): the tensor returned before is then no
+   * longer its rows.
+   */
   readRows(start: number, end: number): FloatTensor {
     const { cols } = this;
     const height = end - start;
-    const data = new Float32Array(3 * height * cols);
-    let from = start;
+    const size = 3 * height * cols;
     const previous = this.previous;
-    if (previous && start >= previous.start && start < previous.start + previous.tensor.rows) {
-      const { tensor } = previous;
-      from = Math.min(end, previous.start + tensor.rows);
+    const buffer = previous && previous.buffer.length >= size ? previous.buffer : new Float32Array(size);
+    const data = buffer.subarray(0, size);
+    let from = start;
+    if (previous && start >= previous.start && start < previous.start + previous.rows) {
+      from = Math.min(end, previous.start + previous.rows);
+      // Each channel's rows move up (or stay), no further than the channels before them: none is written over before it moved.
       for (let c = 0; c < 3; c++) {
-        const at = (c * tensor.rows + start - previous.start) * cols;
-        data.set(tensor.data.subarray(at, at + (from - start) * cols), c * height * cols);
+        const at = (c * previous.rows + start - previous.start) * cols;
+        if (buffer === previous.buffer) buffer.copyWithin(c * height * cols, at, at + (from - start) * cols);
+        else data.set(previous.buffer.subarray(at, at + (from - start) * cols), c * height * cols);
       }
     }
+    // The rows made here: zeros where no level is, as in a new array.
+    if (buffer === previous?.buffer) for (let c = 0; c < 3; c++) data.fill(0, (c * height + from - start) * cols, (c + 1) * height * cols);
     this.layout.levels.forEach((rect, l) => {
       const first = Math.max(from, rect.top);
       const last = Math.min(end - 1, rect.bottom);
@@ -188,9 +199,8 @@ class TiledPyramidRows implements FloatTensorRows {
         for (let c = 0; c < 3; c++) data.set(row.subarray(c * width, (c + 1) * width), (c * height + y - start) * cols + rect.left);
       }
     });
-    const tensor: FloatTensor = { channels: 3, rows: height, cols, data };
-    this.previous = { start, tensor };
-    return tensor;
+    this.previous = { start, rows: height, buffer };
+    return { channels: 3, rows: height, cols, data };
   }
 }
 

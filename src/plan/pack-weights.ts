@@ -136,6 +136,15 @@ export function planarToPixelMajor(
   pixels: number,
   out = new Float32Array(values.length),
 ): Float32Array {
+  if (channels === 3) {
+    // An input (megabytes) written in order, a pixel at a time, rather than a channel at a time.
+    for (let p = 0, o = 0; p < pixels; p++, o += 3) {
+      out[o] = values[p];
+      out[o + 1] = values[pixels + p];
+      out[o + 2] = values[2 * pixels + p];
+    }
+    return out;
+  }
   for (let c = 0; c < channels; c++) for (let p = 0; p < pixels; p++) out[p * channels + c] = values[c * pixels + p];
   return out;
 }
