@@ -1,12 +1,13 @@
 // Child: dlib-wasm's CNN face detector on one photo, `--threads T --runs R
-// --upsample U --photo FILE --tiled WxH`: with loadCnnFaceDetector where dist
-// has it (the photo decoded, `detect(image, { upsample })`), otherwise the
+// --upsample U --photo FILE --tiled WxH [--dist DIR]`: with loadCnnFaceDetector where dist
+// (this checkout's, or DIR: another build's, for before/after runs) has it (the photo decoded, `detect(image, { upsample })`), otherwise the
 // detector's net with a plain RGB input on an image of the tiled pyramid's
 // size (WxH, as dlib native reports it). Reports the median and best ms of R
 // runs after a warm-up (see WARMUP_MS), the faces (detector only), the threads used and the peak RSS.
 import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
-import * as dlibWasm from '../../dist/index.js';
 import { reportToParent } from '../support/child-process.mjs';
 import { median } from '../support/median.mjs';
 import { peakRssMiB } from '../support/peak-rss.mjs';
@@ -19,8 +20,11 @@ const { values } = parseArgs({
     upsample: { type: 'string' },
     photo: { type: 'string' },
     tiled: { type: 'string' },
+    dist: { type: 'string' },
   },
 });
+const dist = values.dist ? pathToFileURL(`${resolve(values.dist)}/`) : new URL('../../dist/', import.meta.url);
+const dlibWasm = await import(new URL('index.js', dist).href);
 const threads = Number(values.threads);
 const runs = Number(values.runs);
 const upsample = Number(values.upsample);
@@ -47,6 +51,8 @@ async function timed(step) {
 }
 
 if (typeof dlibWasm.loadCnnFaceDetector === 'function') {
+  // This checkout's decoder whatever the build timed: decoding is outside the timed calls, and a copy of
+  // another build's dist/ need not find the decoder's package.
   const { decodeImage } = await import('../../dist/cli/decode-image.js');
   const image = await decodeImage(readFileSync(new URL(`../../test/fixtures/photos/${values.photo}`, import.meta.url)));
   const model = readFileSync(new URL('../../test/fixtures/dlib-models/mmod_human_face_detector.dat', import.meta.url));
@@ -60,6 +66,8 @@ if (typeof dlibWasm.loadCnnFaceDetector === 'function') {
     faces: result.length,
     peakRssMiB: peakRssMiB(),
   });
+} else if (values.dist) {
+  throw new Error(`${values.dist} has no loadCnnFaceDetector: --dist is for builds that have it`);
 } else {
   const [width, height] = values.tiled.split('x').map(Number);
   const network = await loadPlainInputDetector('mmod_human_face_detector', { threads, batchSize: 1 });
