@@ -4,7 +4,7 @@
 // whispers on the same descriptors. Then the cost of adding 100 photos to an indexed library
 // (index + people, the incremental join) against indexing them into an empty one.
 //
-//   npm run build && node bench/library-lfw.mjs [--lfw /work/shared/data/lfw] [--work DIR]
+//   npm run build && node bench/library-lfw.mjs --lfw LFW_DIR (with deepfunneled_250/) [--work DIR]
 //     [--library DIR: an indexed LFW library to evaluate instead of indexing]
 //     [--thresholds 0.6,0.5,0.45,0.4] [--sizes 2000,all,100000: libraries to add to; past the
 //     photos we have, synthetic faces make up the rest] [--repeats 2]
@@ -29,7 +29,7 @@ import { fixed, formatTable } from './support/table.mjs';
 
 const { values } = parseArgs({
   options: {
-    lfw: { type: 'string', default: '/work/shared/data/lfw' },
+    lfw: { type: 'string' },
     work: { type: 'string' },
     library: { type: 'string' },
     sizes: { type: 'string', default: '2000,all,100000' },
@@ -39,6 +39,7 @@ const { values } = parseArgs({
     before: { type: 'string' },
   },
 });
+if (!values.lfw) throw new Error('usage: node bench/library-lfw.mjs --lfw LFW_DIR (the folder with deepfunneled_250/) [--work DIR] ...');
 const cli = new URL('../dist/cli/main.js', import.meta.url).pathname;
 const work = values.work ?? mkdtempSync(join(tmpdir(), 'dlib-wasm-library-lfw-'));
 const photoRoot = join(values.lfw, 'deepfunneled_250');

@@ -19,7 +19,8 @@ import { DlibRand } from '../../dist/index.js';
 
 const LENGTH = 128;
 const MIXED = 64;
-const LFW = '/work/shared/reference/lfw';
+/** dlib's descriptors of LFW and their image names, as the repository's fixtures carry them (test/fixtures/README.md). */
+const LFW = new URL('../../test/fixtures/lfw', import.meta.url).pathname;
 
 export function loadLfw(folder = LFW) {
   const bytes = readFileSync(`${folder}/descriptors_sp5.f32`);
