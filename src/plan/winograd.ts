@@ -117,10 +117,18 @@ function winogradCost(layer: ConLayer, output: Shape, batch: number, tile: Winog
   return cost(winogradPositions(layer, tile), batch * tilesY * tilesX);
 }
 
-/** The output tile of a capable layer's least estimated Winograd cost, with that cost. */
-function cheapestTile(layer: ConLayer, output: Shape, batch: number): { tile: WinogradTile; cost: number } {
-  const costs = TILES[layer.kernelRows].map((tile) => ({ tile, cost: winogradCost(layer, output, batch, tile) }));
-  return costs.reduce((best, next) => (next.cost < best.cost ? next : best));
+/**
+ * The output tile of `winograd`'s least estimated cost, if it saves enough on
+ * computing `layer` directly; `winograd` is the layer itself, or the layer
+ * over its input's space to depth (`inputsPerChannel` 4: each of its input
+ * channels is a quarter of one of the layer's).
+ */
+function savingTile(layer: ConLayer, winograd: ConLayer, output: Shape, batch: number, inputsPerChannel: number): WinogradTile | undefined {
+  if (!winogradCapable(winograd)) return undefined;
+  const direct = cost(layer.kernelRows * layer.kernelCols, batch * output.h * output.w);
+  const costs = TILES[winograd.kernelRows].map((tile) => ({ tile, cost: winogradCost(winograd, output, batch, tile) }));
+  const best = costs.reduce((cheapest, next) => (next.cost < cheapest.cost ? next : cheapest));
+  return direct >= MIN_SAVING * inputsPerChannel * best.cost ? best.tile : undefined;
 }
 
 /**
@@ -128,10 +136,7 @@ function cheapestTile(layer: ConLayer, output: Shape, batch: number): { tile: Wi
  * (any padding), for batches of `batch`; undefined to compute it directly.
  */
 export function winogradTile(layer: ConLayer, output: Shape, batch: number): WinogradTile | undefined {
-  if (!winogradCapable(layer)) return undefined;
-  const direct = cost(layer.kernelRows * layer.kernelCols, batch * output.h * output.w);
-  const best = cheapestTile(layer, output, batch);
-  return direct >= MIN_SAVING * best.cost ? best.tile : undefined;
+  return savingTile(layer, layer, output, batch, 1);
 }
 
 /**
@@ -172,11 +177,8 @@ export function spaceToDepthLayer(layer: ConLayer): ConLayer | undefined {
  * gained nothing); F(4x4, 3x3) 36 per 4x4 outputs.
  */
 export function spaceToDepthWinogradTile(layer: ConLayer, folded: ConLayer, output: Shape, batch: number): WinogradTile | undefined {
-  if (!winogradCapable(folded)) return undefined;
-  const direct = cost(layer.kernelRows * layer.kernelCols, batch * output.h * output.w);
-  const best = cheapestTile(folded, output, batch);
   // The folded layer has 4 input channels for each of the layer's.
-  return direct >= MIN_SAVING * 4 * best.cost ? best.tile : undefined;
+  return savingTile(layer, folded, output, batch, 4);
 }
 
 /**
