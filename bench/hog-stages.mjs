@@ -43,15 +43,15 @@ const STAGE_OF = {
 };
 // The multiply-adds a call issues over its rows, from its arguments (columns * taps).
 const MACS_OF = {
-  f32_correlate_rows__simd128: (a) => (a[8] - a[6]) * a[4] * (a[10] - a[9]),
-  f32_correlate_columns__simd128: (a) => (a[9] - a[7]) * a[4] * (a[11] - a[10]),
-  f32_correlate_2d__simd128: (a) => (a[11] - a[9]) * a[4] * a[5] * (a[13] - a[12]),
+  f32_correlate_rows__simd128: (a) => (a[7] - a[6]) * a[4] * (a[9] - a[8]),
+  f32_correlate_columns__simd128: (a) => (a[8] - a[7]) * a[4] * (a[10] - a[9]),
+  f32_correlate_2d__simd128: (a) => (a[10] - a[9]) * a[4] * a[5] * (a[12] - a[11]),
   // All steps (rank-1: rows then columns) over every output cell, whatever the strips.
   f32_correlate_bank__simd128: (a) => {
     const memory = new Int32Array(runtime.memory.buffer, a[0], a[1] * 6);
     let perCell = 0;
     for (let k = 0; k < a[1]; k++) perCell += memory[k * 6 + 3] ? a[3] * a[4] : a[3] + a[4];
-    return perCell * (a[10] - a[9]) * (a[13] - a[11]);
+    return perCell * (a[10] - a[9]) * (a[12] - a[11]);
   },
 };
 

@@ -126,7 +126,7 @@ export async function loadFrontalFaceDetector(source: ModelSource, options: Fron
 }
 
 /**
- * One correlation added to a filter's scores, as dlib sums them: a rank-1
+ * One correlation added to a filter's scores, as dlib adds them: a rank-1
  * term (row taps, then column taps) when dlib splits the filter, or a whole
  * plane's filter (row-major taps) when it applies it unseparated.
  */
@@ -290,12 +290,15 @@ class HogDetector implements FrontalFaceDetector {
   }
 
   /**
-   * Every filter's score at every cell of a level, summed as dlib sums it:
-   * each step correlates its plane (a rank-1 term along rows, then down
-   * columns; or the whole plane filter) and is added to its filter's scores in
-   * the filter's order. Going plane by plane keeps each filter's order and
-   * reads each feature plane once for all filters; the bank runs all steps in
-   * one call, its threads each on a band of rows. Returns the cells scored.
+   * Every filter's score at every cell of a level, as dlib sums it: each
+   * step correlates its plane (a rank-1 term along rows, then down columns;
+   * or the whole plane filter) and is added to its filter's scores in the
+   * filter's order (each correlation's own products in the kernels' order,
+   * with fused multiply-adds in the relaxed-SIMD build: the last bits differ
+   * from dlib's). Going plane by plane keeps each filter's order, reads each
+   * feature plane once for all filters and lets the bank pair two terms of a
+   * plane; the bank runs all steps in one call, its threads each on a band of
+   * rows. Returns the cells scored.
    */
   private score(rt: Runtime, ws: HogWorkspace, g: FhogGeometry): Rectangle {
     const { memory } = rt;
@@ -304,8 +307,6 @@ class HogDetector implements FrontalFaceDetector {
     const firstCol = Math.trunc(filterCols / 2);
     const lastRow = g.planeRows - Math.trunc((filterRows - 1) / 2);
     const lastCol = g.planeCols - Math.trunc((filterCols - 1) / 2);
-    let threeWayEnd = firstCol;
-    while (threeWayEnd < lastCol - 7) threeWayEnd += 8;
     const planeBytes = g.planeRows * g.planeCols * 4;
     // Only the feature rows can give nonzero row sums; the padding rows' sums are zero.
     const featureRows = [g.padTop, g.padTop + g.hogRows];
@@ -339,7 +340,6 @@ class HogDetector implements FrontalFaceDetector {
         firstRow,
         lastRow,
         firstCol,
-        threeWayEnd,
         lastCol,
         ws.correlation,
         bandRows,
