@@ -13,6 +13,7 @@ import { separableTerms, usesSeparableTerms } from './fhog-filterbank.js';
 import { planHogWorkspace, SCORE_STEP_BYTES, workspaceKey, type ChainImage, type HogWorkspace } from './hog-workspace.js';
 import { rectDownFromUpsampled, rectUpFromLevel } from './image-pyramid.js';
 import { suppressOverlaps } from './non-max-suppression.js';
+import { leastF32AtLeast } from '../math/f32-rounding.js';
 import { checkDetectOptions, type DetectFacesOptions } from './detect-options.js';
 
 export { DEFAULT_UPSAMPLE, MAX_UPSAMPLE, type DetectFacesOptions } from './detect-options.js';
@@ -227,23 +228,34 @@ class HogDetector implements FrontalFaceDetector {
       const area = this.score(rt, ws, g);
       this.description.filters.forEach((filter, f) => {
         if (!this.scored[f]) return;
-        const threshold = filter.threshold + adjustThreshold;
         const { planeCols } = g;
-        const { left, right } = area;
+        // The cells whose score reaches the threshold, in row-major order (an f32 score is at or
+        // above the threshold exactly when it is at or above the least f32 that is).
+        new Int32Array(memory.buffer, ws.scoreHits, 1)[0] = 0;
+        const threshold = leastF32AtLeast(filter.threshold + adjustThreshold);
+        k.f32_indices_at_least__simd128(
+          ws.scores[f],
+          planeCols,
+          threshold,
+          area.left,
+          area.right + 1,
+          ws.scoreHits + 4,
+          ws.scoreHits,
+          area.top,
+          area.bottom + 1,
+        );
+        const hits = new Int32Array(memory.buffer, ws.scoreHits + 4, new Int32Array(memory.buffer, ws.scoreHits, 1)[0]);
         const scores = new Float32Array(memory.buffer, ws.scores[f], g.planeRows * planeCols);
-        for (let r = area.top; r <= area.bottom; r++) {
-          const row = r * planeCols;
-          for (let c = left; c <= right; c++) {
-            const score = scores[row + c];
-            if (!(score >= threshold)) continue;
-            const box = {
-              left: c - Math.trunc(boxCols / 2),
-              top: r - Math.trunc(boxRows / 2),
-              right: c - Math.trunc(boxCols / 2) + boxCols - 1,
-              bottom: r - Math.trunc(boxRows / 2) + boxRows - 1,
-            };
-            found[f].push({ score, rect: rectUpFromLevel(fhogRectToImage(box, cellSize, filterRows, filterCols), l) });
-          }
+        for (const cell of hits) {
+          const r = Math.trunc(cell / planeCols);
+          const c = cell - r * planeCols;
+          const box = {
+            left: c - Math.trunc(boxCols / 2),
+            top: r - Math.trunc(boxRows / 2),
+            right: c - Math.trunc(boxCols / 2) + boxCols - 1,
+            bottom: r - Math.trunc(boxRows / 2) + boxRows - 1,
+          };
+          found[f].push({ score: scores[cell], rect: rectUpFromLevel(fhogRectToImage(box, cellSize, filterRows, filterCols), l) });
         }
       });
     });

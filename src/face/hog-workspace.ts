@@ -69,6 +69,8 @@ export interface HogWorkspace {
   correlation: number;
   /** One score plane per filter. */
   scores: number[];
+  /** How many of a score plane's cells reach the threshold (an i32), then their indices (room for every cell). */
+  scoreHits: number;
   /** The score correlations' table, rewritten for each level (SCORE_STEP_BYTES a step). */
   scoreSteps: number;
 }
@@ -145,6 +147,7 @@ export function planHogWorkspace(
   const bandRows = Math.ceil((g ? g.hogRows : 0) / threads);
   const correlation = take(threads * 2 * (bandRows + detector.filterRows - 1) * (g?.planeCols ?? 0) * 4);
   const scores = detector.filters.map(() => take(planeBytes));
+  const scoreHits = take(4 + planeBytes);
   const scoreSteps = take(scoreStepCount * SCORE_STEP_BYTES);
   return {
     key: workspaceKey(size, pixelStride, upsample),
@@ -166,6 +169,7 @@ export function planHogWorkspace(
     features,
     correlation,
     scores,
+    scoreHits,
     scoreSteps,
   };
 }
