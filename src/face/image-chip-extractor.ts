@@ -199,7 +199,7 @@ class WasmImageChipExtractor implements ImageChipExtractor {
       );
     }
     const source = levels[levels.length - 1];
-    kernels.u8_rgb_warp_affine_bilinear(
+    kernels.u8_rgb_warp_affine_bilinear__simd128(
       source.address,
       source.width,
       source.height,
