@@ -49,7 +49,8 @@ for (const photo of PHOTOS) {
 }
 detector.dispose();
 
-const stage = ({ lib, chips }, { image, shapes }) => shapes.map((shape) => chips.extractImageChip(image, lib.getFaceChipDetails(shape, 150, 0.25)));
+const stage = ({ lib, chips }, { image, shapes }) =>
+  shapes.map((shape) => chips.extractImageChip(image, lib.getFaceChipDetails(shape, 150, 0.25)));
 for (const photo of photos) {
   const [old, current] = builds.map((build) => stage(build, photo));
   const differing = old.filter((chip, i) => chip.data.some((v, j) => v !== current[i].data[j])).length;
