@@ -14,8 +14,8 @@ export { f32_add_zero_extend_nhwc__simd128 } from './f32-add-zero-extend-nhwc-si
 export { f32_scale_shift_nhwc__simd128, f32_relu__simd128 } from './f32-scale-shift-nhwc-simd128';
 export { f32_copy_channels_nhwc__simd128 } from './f32-copy-channels-nhwc-simd128';
 export { u8_rgb_to_f32_nhwc } from './u8-rgb-to-f32-nhwc';
-export { u8_rgb_pyramid_down_2 } from './u8-rgb-pyramid-down-2';
-export { u8_rgb_warp_affine_bilinear } from './u8-rgb-warp-affine-bilinear';
+export { u8_rgb_pyramid_down_2__simd128 } from './u8-rgb-pyramid-down-2-simd128';
+export { u8_rgb_warp_affine_bilinear__simd128 } from './u8-rgb-warp-affine-bilinear-simd128';
 export { u8_rgb_to_planar__simd128 } from './u8-rgb-to-planar-simd128';
 export { u8_planar_resize_bilinear__simd128 } from './u8-planar-resize-bilinear-simd128';
 export { f32_fhog_cells__simd128 } from './f32-fhog-cells-simd128';

@@ -165,7 +165,7 @@ class WasmImageChipExtractor implements ImageChipExtractor {
       level,
       chipToSource: { m, b },
     } = plan;
-    // The crop as the image holds it, then each pyramid level (RGB), the filter's scratch rows, the chip.
+    // The crop as the image holds it, then each pyramid level (RGB), the filter's scratch row, the chip.
     const levels = [{ width: crop.right - crop.left + 1, height: crop.bottom - crop.top + 1, pixelStride, address: RESERVED_BYTES }];
     let end = RESERVED_BYTES + levels[0].width * levels[0].height * pixelStride;
     for (let i = 0; i <= level; i++) {
@@ -174,7 +174,7 @@ class WasmImageChipExtractor implements ImageChipExtractor {
       end += size.width * size.height * 3;
     }
     const scratch = end;
-    if (levels.length > 1) end += (2 * levels[1].height + 3) * levels[1].width * 6;
+    if (levels.length > 1) end += (2 * levels[1].width + 4) * 8;
     const chip = end;
     end += rows * cols * 3;
     const memory = this.ensureBytes(end);
@@ -187,7 +187,7 @@ class WasmImageChipExtractor implements ImageChipExtractor {
     }
     for (let i = 1; i < levels.length; i++) {
       const from = levels[i - 1];
-      kernels.u8_rgb_pyramid_down_2(
+      kernels.u8_rgb_pyramid_down_2__simd128(
         from.address,
         from.width * from.pixelStride,
         from.pixelStride,
@@ -199,7 +199,7 @@ class WasmImageChipExtractor implements ImageChipExtractor {
       );
     }
     const source = levels[levels.length - 1];
-    kernels.u8_rgb_warp_affine_bilinear(
+    kernels.u8_rgb_warp_affine_bilinear__simd128(
       source.address,
       source.width,
       source.height,

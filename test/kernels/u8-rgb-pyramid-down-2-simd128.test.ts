@@ -2,7 +2,7 @@ import { beforeAll, beforeEach, describe, it } from 'vitest';
 import { expectExact, KERNEL_BUILDS, KernelHarness, randomInts } from '../support/kernel-harness.js';
 import { random } from '../support/reference-conv.js';
 
-// u8_rgb_pyramid_down_2, dlib's pyramid_down<2> on RGB: output (r, c) is the
+// u8_rgb_pyramid_down_2__simd128, dlib's pyramid_down<2> on RGB: output (r, c) is the
 // 5x5 filter [1 4 6 4 1] x [1 4 6 4 1] centred on input (2r + 2, 2c + 2),
 // summed exactly and divided by 256 with truncation. Integers: exact.
 
@@ -21,7 +21,7 @@ function reference(src: number[], rowBytes: number, stride: number, rows: number
   return out;
 }
 
-describe.each(KERNEL_BUILDS)('u8_rgb_pyramid_down_2 (%s build)', (build) => {
+describe.each(KERNEL_BUILDS)('u8_rgb_pyramid_down_2__simd128 (%s build)', (build) => {
   let h: KernelHarness;
   beforeAll(async () => {
     h = await KernelHarness.create(build);
@@ -38,7 +38,7 @@ describe.each(KERNEL_BUILDS)('u8_rgb_pyramid_down_2 (%s build)', (build) => {
     ])('%i x %i pixels (width x height), rows padded, whole and split', (width, height) => {
       const rowBytes = width * stride + 5;
       const src = randomInts(random(width * 100 + height + stride), rowBytes * height, 256);
-      // Saturated corners: the largest sums (16 * 255 in the u16 temp) must not wrap.
+      // Saturated corners: the largest sums (256 * 255, in u16 lanes) must not wrap.
       for (let i = 0; i < 5 * rowBytes; i++) src[i] = 255;
       const cols = Math.floor((width - 3) / 2);
       const rows = Math.floor((height - 3) / 2);
@@ -53,8 +53,8 @@ describe.each(KERNEL_BUILDS)('u8_rgb_pyramid_down_2 (%s build)', (build) => {
         for (let i = 0; i + 1 < splits.length; i++) {
           const [start, end] = [splits[i], splits[i + 1]];
           if (start === end) continue;
-          const temp = h.alloc((2 * (end - start) + 3) * cols * 6);
-          h.k.u8_rgb_pyramid_down_2(s, rowBytes, stride, dst, cols, temp, start, end);
+          const temp = h.alloc((2 * cols + 4) * 8);
+          h.k.u8_rgb_pyramid_down_2__simd128(s, rowBytes, stride, dst, cols, temp, start, end);
         }
         expectExact(h.readU8(dst, rows * cols * 3), expected, `rows split at ${splits}`);
       }
