@@ -32,70 +32,26 @@ export const STATUS_HIT_MARKER = 2;
 export const STATUS_LEFTOVER_DATA = 3;
 export const STATUS_BAD_RESTART = 4;
 
-/** The bit reader: bits MSB-first in a u64, and how many of them were zeros made up past a marker. */
-let acc: u64 = 0;
-let count: i32 = 0;
-let padding: i32 = 0;
-let pos: usize = 0;
-
-/** Tops the bit buffer up to at least 57 bits, unstuffing 0xFF 0x00; at a marker, feeds zeros (counted in `padding`). */
-// @ts-ignore: decorator
-@inline
-function refill(): void {
-  while (count <= 56) {
-    let byte = <u64>load<u8>(pos);
-    if (byte == 0xff) {
-      // Like jdhuff.c: 0xFF, any further 0xFF fill, then 0 is a data byte 0xFF; then anything else is a marker.
-      let next = pos + 1;
-      while (load<u8>(next) == 0xff) next++;
-      if (load<u8>(next) == 0) {
-        pos = next + 1;
-      } else {
-        byte = 0;
-        padding += 8;
-      }
-    } else {
-      pos++;
-    }
-    acc |= byte << <u64>(56 - count);
-    count += 8;
-  }
-}
-
-// @ts-ignore: decorator
-@inline
-function skipBits(n: i32): void {
-  acc <<= <u64>n;
-  count -= n;
-}
-
-/** The next Huffman symbol of `table`, or -1 for a code the table does not have. Needs 16 bits in the buffer. */
-// @ts-ignore: decorator
-@inline
-function decodeSymbol(table: usize): i32 {
-  const entry = <i32>load<u16>(table + (<usize>(acc >> (64 - LOOKAHEAD)) << 1));
-  if (entry != 0) {
-    skipBits(entry >> 8);
-    return entry & 0xff;
-  }
-  const code16 = <i32>(acc >> 48);
+/**
+ * A code longer than the lookahead: (length << 8) | symbol for the 16 bits
+ * `code16` begin with, or -1 for a code the table does not have.
+ */
+function decodeLongCode(table: usize, code16: i32): i32 {
   for (let length = LOOKAHEAD + 1; length <= 16; length++) {
     const code = code16 >> (16 - length);
     if (code <= load<i32>(table + 1024 + (<usize>length << 2))) {
-      skipBits(length);
-      return <i32>load<u8>(table + 1168 + <usize>(code + load<i32>(table + 1096 + (<usize>length << 2))));
+      return (length << 8) | <i32>load<u8>(table + 1168 + <usize>(code + load<i32>(table + 1096 + (<usize>length << 2))));
     }
   }
   return -1;
 }
 
-/** The next `s` bits (1..15) as jdhuff.c's HUFF_EXTEND reads a coefficient of magnitude category `s`. */
-// @ts-ignore: decorator
-@inline
-function receiveExtend(s: i32): i32 {
-  const v = <i32>(acc >> <u64>(64 - s));
-  skipBits(s);
-  return v < (1 << (s - 1)) ? v - (1 << s) + 1 : v;
+/** Whether a marker (0xFF, any more 0xFF fill, then not 0) starts at `at`. */
+function markerAt(at: usize): bool {
+  if (load<u8>(at) != 0xff) return false;
+  let next = at + 1;
+  while (load<u8>(next) == 0xff) next++;
+  return load<u8>(next) != 0;
 }
 
 /**
@@ -103,17 +59,19 @@ function receiveExtend(s: i32): i32 {
  * bits used, fewer than 8 real bits left (the padding of the last byte),
  * and a marker next. Otherwise the status says what libjpeg would warn of.
  */
-function segmentEndStatus(): i32 {
+// @ts-ignore: decorator
+@inline
+function segmentEndStatus(count: i32, padding: i32, pos: usize): i32 {
   const real = count - padding;
   if (real < 0) return STATUS_HIT_MARKER;
-  if (real >= 8) return STATUS_LEFTOVER_DATA;
-  if (load<u8>(pos) != 0xff) return STATUS_LEFTOVER_DATA;
-  let next = pos + 1;
-  while (load<u8>(next) == 0xff) next++;
-  return load<u8>(next) == 0 ? STATUS_LEFTOVER_DATA : 0;
+  return real >= 8 || !markerAt(pos) ? STATUS_LEFTOVER_DATA : 0;
 }
 
-/** Decodes the scan that `scan` describes (see above) into its components' planes. */
+/**
+ * Decodes the scan that `scan` describes (see above) into its components'
+ * planes. The bit reader (bits MSB-first in `acc`; `padding` of its `count`
+ * bits are zeros made up past a marker) lives in locals, for speed.
+ */
 export function u8_jpeg_decode_scan(scan: usize): void {
   const mcusX = load<i32>(scan, 4);
   const mcusY = load<i32>(scan, 8);
@@ -122,19 +80,19 @@ export function u8_jpeg_decode_scan(scan: usize): void {
   const natural = <usize>load<i32>(scan, 28);
   const coefs = <usize>load<i32>(scan, 32);
   const idctScratch = coefs + 128;
-  acc = 0;
-  count = 0;
-  padding = 0;
-  pos = <usize>load<i32>(scan, 0);
+  let acc: u64 = 0;
+  let count = 0;
+  let padding = 0;
+  let pos = <usize>load<i32>(scan, 0);
   let dc0 = 0, dc1 = 0, dc2 = 0;
   let restartsToGo = restartInterval;
   let nextRestart = 0;
-  for (let i = 0; i < 64; i += 8) v128.store(coefs + (<usize>i << 1), i16x8.splat(0));
+  for (let i: usize = 0; i < 128; i += 16) v128.store(coefs + i, i16x8.splat(0));
   for (let my = 0; my < mcusY; my++) {
     for (let mx = 0; mx < mcusX; mx++) {
       if (restartInterval != 0) {
         if (restartsToGo == 0) {
-          const end = segmentEndStatus();
+          const end = segmentEndStatus(count, padding, pos);
           if (end != 0) {
             store<i32>(scan, end, 20);
             return;
@@ -167,42 +125,88 @@ export function u8_jpeg_decode_scan(scan: usize): void {
         const acTable = <usize>load<i32>(component, 24);
         for (let by = 0; by < v; by++) {
           for (let bx = 0; bx < h; bx++) {
-            refill();
-            let s = decodeSymbol(dcTable);
-            if (s < 0) {
-              store<i32>(scan, STATUS_BAD_CODE, 20);
-              return;
-            }
-            let diff = s != 0 ? receiveExtend(s) : 0;
-            let dc: i32;
-            if (c == 0) dc = dc0 += diff;
-            else if (c == 1) dc = dc1 += diff;
-            else dc = dc2 += diff;
+            // Coefficient k: the DC (k = 0) from the DC table, then the AC run/size symbols.
+            let k = 0;
+            let table = dcTable;
+            let dc = 0;
             let anyAc = false;
-            for (let k = 1; k < 64; k++) {
-              if (count < 32) refill();
-              const rs = decodeSymbol(acTable);
-              if (rs < 0) {
-                store<i32>(scan, STATUS_BAD_CODE, 20);
-                return;
+            while (k < 64) {
+              if (count < 32) {
+                // At least 57 bits: 8 bytes at once where none is 0xFF, else byte by byte (unstuffing 0xFF 0x00; at a marker, zeros).
+                const word = bswap<u64>(load<u64>(pos));
+                if (((~word - 0x0101010101010101) & word & 0x8080808080808080) == 0) {
+                  const bytes = (63 - count) >> 3;
+                  acc |= (word & ~(<u64>-1 >> <u64>(bytes << 3))) >> <u64>count;
+                  pos += <usize>bytes;
+                  count += bytes << 3;
+                } else {
+                  while (count <= 56) {
+                    let byte = <u64>load<u8>(pos);
+                    if (byte == 0xff) {
+                      // As jdhuff.c: 0xFF, any more 0xFF fill, then 0 is a data byte 0xFF; anything else is a marker.
+                      let next = pos + 1;
+                      while (load<u8>(next) == 0xff) next++;
+                      if (load<u8>(next) == 0) {
+                        pos = next + 1;
+                      } else {
+                        byte = 0;
+                        padding += 8;
+                      }
+                    } else {
+                      pos++;
+                    }
+                    acc |= byte << <u64>(56 - count);
+                    count += 8;
+                  }
+                }
               }
-              s = rs & 15;
-              const r = rs >> 4;
+              let entry = <i32>load<u16>(table + (<usize>(acc >> (64 - LOOKAHEAD)) << 1));
+              if (entry == 0) {
+                entry = decodeLongCode(table, <i32>(acc >> 48));
+                if (entry < 0) {
+                  store<i32>(scan, STATUS_BAD_CODE, 20);
+                  return;
+                }
+              }
+              const length = entry >> 8;
+              acc <<= <u64>length;
+              count -= length;
+              const symbol = entry & 0xff;
+              // HUFF_EXTEND: the next s bits are a value of magnitude category s.
+              const s = k == 0 ? symbol : symbol & 15;
+              let value = 0;
+              if (s != 0) {
+                value = <i32>(acc >> <u64>(64 - s));
+                acc <<= <u64>s;
+                count -= s;
+                if (value < 1 << (s - 1)) value += 1 - (1 << s);
+              }
+              if (k == 0) {
+                if (c == 0) dc = dc0 = dc0 + value;
+                else if (c == 1) dc = dc1 = dc1 + value;
+                else dc = dc2 = dc2 + value;
+                table = acTable;
+                k = 1;
+                continue;
+              }
+              const r = symbol >> 4;
               if (s != 0) {
                 k += r;
-                store<i16>(coefs + (<usize>load<u8>(natural + <usize>k) << 1), <i16>receiveExtend(s));
+                store<i16>(coefs + (<usize>load<u8>(natural + <usize>k) << 1), <i16>value);
                 anyAc = true;
               } else {
                 if (r != 15) break;
                 k += 15;
               }
+              k++;
             }
             const dst = plane + (<usize>((my * v + by) * 8)) * stride + <usize>((mx * h + bx) * 8);
+            // libjpeg keeps the DC as a JCOEF (16 bits); its predictor stays an int.
             const dc16 = <i32>(<i16>dc);
             if (anyAc) {
               store<i16>(coefs, <i16>dc16);
               idctIslow8x8(coefs, quant, dst, stride, idctScratch);
-              for (let i = 0; i < 64; i += 8) v128.store(coefs + (<usize>i << 1), i16x8.splat(0));
+              for (let i: usize = 0; i < 128; i += 16) v128.store(coefs + i, i16x8.splat(0));
             } else {
               idctIslowDcOnly(dc16, <i32>load<i16>(quant), dst, stride);
             }
@@ -211,8 +215,7 @@ export function u8_jpeg_decode_scan(scan: usize): void {
       }
     }
   }
-  const end = segmentEndStatus();
-  store<i32>(scan, end, 20);
+  store<i32>(scan, segmentEndStatus(count, padding, pos), 20);
   // The marker that ends the scan: its first 0xFF.
   store<i32>(scan, <i32>pos, 24);
 }

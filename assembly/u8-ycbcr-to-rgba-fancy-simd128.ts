@@ -1,6 +1,6 @@
 // A JPEG's decoded planes to RGBA, as libjpeg-turbo's defaults make it:
 // chroma brought to full size by its "fancy" (triangle filter) upsampling
-// (jdsample.c: h2v1, h1v2 and h2v2, with their alternating +1/+2 and +8/+7
+// (jdsample.c: h2v1 and h2v2, with their alternating +1/+2 and +8/+7
 // biases and the edge samples repeated), then jdcolor.c's YCbCr->RGB with
 // its 16-bit fixed-point tables, here as arithmetic: FIX(1.40200) = 91881,
 // FIX(1.77200) = 116130, FIX(0.71414) = 46802, FIX(0.34414) = 22554,
@@ -10,8 +10,9 @@
 //   0 y plane, 4 y stride, 8 cb plane, 12 cr plane, 16 chroma stride,
 //   20 chroma width, 24 chroma height (the components' downsampled size,
 //   whose last row and column are repeated past the edge), 28 h shift,
-//   32 v shift (1: chroma is half as wide / high), 36 width, 40 output,
-//   44 scratch: 4 * (chroma width + 48) bytes, 16-aligned.
+//   32 v shift (1: chroma is half as wide / high; half as high only with
+//   half as wide), 36 width, 40 output,
+//   44 scratch: 8 * chroma width + 512 bytes, 16-aligned.
 
 /** 3 * near + far (or the one row, times 4, when there is no vertical upsampling), with one sample repeated at each end. */
 // @ts-ignore: decorator
@@ -35,37 +36,27 @@ function columnSums(near: usize, far: usize, width: i32, vertical: bool, sums: u
 }
 
 /**
- * One upsampled chroma row from its column sums: twice as wide (`half`),
- * each output 3/4 its own sum and 1/4 its neighbour's, or as wide.
- * `evenBias`/`oddBias` are libjpeg's: 8/7 after vertical upsampling, and
- * horizontal-only (sums of 4 * sample) 4/8 which is its +1/+2 times 4.
+ * One chroma row upsampled to twice its width from its column sums: each
+ * output 3/4 its own sum and 1/4 its neighbour's, with libjpeg's biases
+ * (8 and 7 after vertical upsampling; horizontal only, with sums of 4 *
+ * sample, 4 and 8, which is its +1 and +2 times 4).
  */
 // @ts-ignore: decorator
 @inline
-function upsampleRow(sums: usize, width: i32, half: bool, evenBias: i16, oddBias: i16, bias: i16, out: usize): void {
-  if (half) {
-    const even = i16x8.splat(evenBias);
-    const odd = i16x8.splat(oddBias);
-    for (let x = 0; x < width; x += 8) {
-      const p = sums + (<usize>x << 1);
-      const c = v128.load(p);
-      const c3 = i16x8.add(i16x8.shl(c, 1), c);
-      const left = v128.load(p - 2);
-      const right = v128.load(p + 2);
-      const e = i16x8.shr_u(i16x8.add(i16x8.add(c3, left), even), 4);
-      const o = i16x8.shr_u(i16x8.add(i16x8.add(c3, right), odd), 4);
-      const lo = i16x8.shuffle(e, o, 0, 8, 1, 9, 2, 10, 3, 11);
-      const hi = i16x8.shuffle(e, o, 4, 12, 5, 13, 6, 14, 7, 15);
-      v128.store(out + (<usize>x << 1), i8x16.narrow_i16x8_u(lo, hi));
-    }
-  } else {
-    const b = i16x8.splat(bias);
-    for (let x = 0; x < width; x += 16) {
-      const p = sums + (<usize>x << 1);
-      const lo = i16x8.shr_u(i16x8.add(v128.load(p), b), 2);
-      const hi = i16x8.shr_u(i16x8.add(v128.load(p, 16), b), 2);
-      v128.store(out + <usize>x, i8x16.narrow_i16x8_u(lo, hi));
-    }
+function upsampleRow(sums: usize, width: i32, evenBias: i16, oddBias: i16, out: usize): void {
+  const even = i16x8.splat(evenBias);
+  const odd = i16x8.splat(oddBias);
+  for (let x = 0; x < width; x += 8) {
+    const p = sums + (<usize>x << 1);
+    const c = v128.load(p);
+    const c3 = i16x8.add(i16x8.shl(c, 1), c);
+    const left = v128.load(p - 2);
+    const right = v128.load(p + 2);
+    const e = i16x8.shr_u(i16x8.add(i16x8.add(c3, left), even), 4);
+    const o = i16x8.shr_u(i16x8.add(i16x8.add(c3, right), odd), 4);
+    const lo = i16x8.shuffle(e, o, 0, 8, 1, 9, 2, 10, 3, 11);
+    const hi = i16x8.shuffle(e, o, 4, 12, 5, 13, 6, 14, 7, 15);
+    v128.store(out + (<usize>x << 1), i8x16.narrow_i16x8_u(lo, hi));
   }
 }
 
@@ -164,23 +155,19 @@ export function u8_ycbcr_to_rgba_fancy__simd128(frame: usize, rowStart: i32, row
   for (let row = rowStart; row < rowEnd; row++) {
     const y = yPlane + <usize>row * yStride;
     let cb: usize, cr: usize;
-    if (!hShift && !vShift) {
+    if (!hShift) {
       cb = cbPlane + <usize>row * cStride;
       cr = crPlane + <usize>row * cStride;
     } else {
       const nearRow = vShift ? row >> 1 : row;
       // Even output rows lean on the chroma row above, odd ones on the row below (jdsample.c's v = 0 and v = 1).
       const farRow = vShift ? ((row & 1) == 0 ? max(nearRow - 1, 0) : min(nearRow + 1, cHeight - 1)) : row;
-      const cbNear = cbPlane + <usize>nearRow * cStride;
-      const crNear = crPlane + <usize>nearRow * cStride;
-      columnSums(cbNear, cbPlane + <usize>farRow * cStride, cWidth, vShift, cbSums);
-      columnSums(crNear, crPlane + <usize>farRow * cStride, cWidth, vShift, crSums);
-      // Horizontal only: sums are 4 * sample, so libjpeg's (3a + b + 1|2) >> 2 is (3A + B + 4|8) >> 4.
+      columnSums(cbPlane + <usize>nearRow * cStride, cbPlane + <usize>farRow * cStride, cWidth, vShift, cbSums);
+      columnSums(crPlane + <usize>nearRow * cStride, crPlane + <usize>farRow * cStride, cWidth, vShift, crSums);
       const even: i16 = vShift ? 8 : 4;
       const odd: i16 = vShift ? 7 : 8;
-      const bias: i16 = (row & 1) == 0 ? 1 : 2;
-      upsampleRow(cbSums, cWidth, hShift, even, odd, bias, cbRow);
-      upsampleRow(crSums, cWidth, hShift, even, odd, bias, crRow);
+      upsampleRow(cbSums, cWidth, even, odd, cbRow);
+      upsampleRow(crSums, cWidth, even, odd, crRow);
       cb = cbRow;
       cr = crRow;
     }

@@ -6,7 +6,7 @@ import { alignBuffer, BUFFER_SLACK, pagesFor, RESERVED_BYTES } from '../memory-l
  * The common JPEG, decoded by kernels of our own (SIMD) to the same bytes as
  * libjpeg-turbo's defaults give: baseline (or extended sequential) Huffman,
  * 8-bit, grey or YCbCr in one interleaved scan, chroma at full, half width
- * or half height and width, restart intervals. What this does not decode,
+ * or half width and height (4:4:4, 4:2:2, 4:2:0), restart intervals. What this does not decode,
  * or where libjpeg would warn, it declines (undefined), before or during
  * the decode, and the file goes to libjpeg (mozjpeg) with its messages.
  */
@@ -155,6 +155,9 @@ function parseScan(
   if (!jfif && !(components[0].id === 1 && components[1].id === 2 && components[2].id === 3)) return false;
   const [y, cb, cr] = components;
   if (cb.h !== 1 || cb.v !== 1 || cr.h !== 1 || cr.v !== 1 || y.h < 1 || y.h > 2 || y.v < 1 || y.v > 2) return false;
+  // 4:4:0 (h1v2): the wasm mozjpeg's pixels differ from libjpeg-turbo 2's triangle filter, which
+  // dlib's libjpeg-turbo applies; such files stay with mozjpeg, as they were.
+  if (y.h === 1 && y.v === 2) return false;
   // libjpeg upsamples chroma 2 or fewer samples wide by repeating them, not by its triangle filter.
   return !(y.h === 2 && Math.ceil(width / 2) <= 2);
 }
