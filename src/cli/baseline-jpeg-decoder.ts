@@ -1,6 +1,6 @@
-import { createKernelMemory, instantiateKernels, loadKernelModule } from '../engine/kernels.js';
+import { createKernelMemory, growKernelMemory, instantiateKernels, type Kernels, loadKernelModule } from '../engine/kernels.js';
 import type { RgbImage } from '../image.js';
-import { alignBuffer, BUFFER_SLACK, pagesFor, RESERVED_BYTES } from '../memory-layout.js';
+import { alignBuffer, BUFFER_SLACK, INITIAL_PAGES, RESERVED_BYTES } from '../memory-layout.js';
 
 /**
  * The common JPEG, decoded by kernels of our own (SIMD) to the same bytes as
@@ -16,6 +16,24 @@ const NATURAL_ORDER = [
   0, 1, 8, 16, 9, 2, 3, 10, 17, 24, 32, 25, 18, 11, 4, 5, 12, 19, 26, 33, 40, 48, 41, 34, 27, 20, 13, 6, 7, 14, 21, 28, 35, 42, 49, 56, 57,
   50, 43, 36, 29, 22, 15, 23, 30, 37, 44, 51, 58, 59, 52, 45, 38, 31, 39, 46, 53, 60, 61, 54, 47, 55, 62, 63, ...new Array(16).fill(63),
 ];
+
+/**
+ * The memory is kept from one decode to the next (fresh wasm pages cost more
+ * to touch than the pixels cost to copy out), unless a large image grew it
+ * past this.
+ */
+const RETAINED_MEMORY_LIMIT = 64 * 1024 * 1024;
+
+let retained: Promise<{ memory: WebAssembly.Memory; kernels: Kernels }> | undefined;
+
+/** The kernels over the decoder's memory: the one kept from the last decode, or a new one. */
+function decoderRuntime(): Promise<{ memory: WebAssembly.Memory; kernels: Kernels }> {
+  retained ??= loadKernelModule({}, false).then(async ({ module }) => {
+    const memory = createKernelMemory(INITIAL_PAGES, false);
+    return { memory, kernels: await instantiateKernels(module, memory) };
+  });
+  return retained;
+}
 
 /** A Huffman table as u8-jpeg-decode-scan reads it (jdhuff.c's derived table): 1424 bytes. */
 const HUFFMAN_TABLE_BYTES = 1424;
@@ -166,6 +184,7 @@ function parseScan(
 function writeHuffmanTable(memory: Uint8Array, at: number, counts: Uint8Array, symbols: Uint8Array, dc: boolean): boolean {
   if (dc && symbols.some((s) => s > 15)) return false;
   const view = new DataView(memory.buffer, at, HUFFMAN_TABLE_BYTES);
+  memory.fill(0, at, at + 1024);
   let code = 0;
   let p = 0;
   for (let length = 1; length <= 16; length++) {
@@ -187,9 +206,8 @@ function writeHuffmanTable(memory: Uint8Array, at: number, counts: Uint8Array, s
 }
 
 /**
- * Decodes `bytes` if it is a JPEG this decoder takes (see above), to RGBA
- * in a WebAssembly memory of its own (the image's pixels are a view of it,
- * which is dropped with them); undefined if the file is libjpeg's to decode.
+ * Decodes `bytes` if it is a JPEG this decoder takes (see above), to RGBA;
+ * undefined if the file is libjpeg's to decode.
  */
 export async function decodeBaselineJpeg(bytes: Uint8Array): Promise<RgbImage | undefined> {
   const parsed = parseJpeg(bytes);
@@ -228,9 +246,11 @@ export async function decodeBaselineJpeg(bytes: Uint8Array): Promise<RgbImage | 
   const colourScratch = place(8 * chromaWidth + 512);
   const rgba = place(width * height * 4);
 
-  const { module } = await loadKernelModule({}, false);
-  const memory = createKernelMemory(pagesFor(top), false);
-  const kernels = await instantiateKernels(module, memory);
+  // From here on, all is synchronous: no other decode can use the memory in between.
+  const runtime = decoderRuntime();
+  const { memory, kernels } = await runtime;
+  growKernelMemory(memory, top, `the ${width}x${height} JPEG`);
+  if (memory.buffer.byteLength > RETAINED_MEMORY_LIMIT && retained === runtime) retained = undefined;
   const u8 = new Uint8Array(memory.buffer);
   const i32 = new Int32Array(memory.buffer);
   u8.set(bytes, file);
@@ -275,5 +295,5 @@ export async function decodeBaselineJpeg(bytes: Uint8Array): Promise<RgbImage | 
     );
     kernels.u8_ycbcr_to_rgba_fancy__simd128(colour, 0, height);
   }
-  return { width, height, data: new Uint8Array(memory.buffer, rgba, width * height * 4) };
+  return { width, height, data: u8.slice(rgba, rgba + width * height * 4) };
 }
