@@ -35,8 +35,8 @@ function decoderRuntime(): Promise<{ memory: WebAssembly.Memory; kernels: Kernel
   return retained;
 }
 
-/** A Huffman table as u8-jpeg-decode-scan reads it (jdhuff.c's derived table): 1424 bytes. */
-const HUFFMAN_TABLE_BYTES = 1424;
+/** A Huffman table as u8-jpeg-decode-scan reads it (jdhuff.c's derived table, and for AC a table of short codes with their values). */
+const HUFFMAN_TABLE_BYTES = 3472;
 const LOOKAHEAD = 9;
 
 interface Component {
@@ -202,7 +202,33 @@ function writeHuffmanTable(memory: Uint8Array, at: number, counts: Uint8Array, s
     code <<= 1;
   }
   memory.set(symbols, at + 1168);
+  if (!dc) writeFastAcTable(view, counts, symbols);
   return true;
+}
+
+/**
+ * Each 9-bit lookahead that starts with an AC code and all its value bits:
+ * (value << 16) | (run << 8) | bits used, the value extended as HUFF_EXTEND
+ * does; 0 for the rest (longer, or no value: EOB and ZRL).
+ */
+function writeFastAcTable(view: DataView, counts: Uint8Array, symbols: Uint8Array): void {
+  for (let entry = 0; entry < 1 << LOOKAHEAD; entry++) view.setInt32(1424 + 4 * entry, 0, true);
+  let code = 0;
+  let p = 0;
+  for (let length = 1; length <= LOOKAHEAD; length++) {
+    for (let k = 0; k < counts[length - 1]; k++, code++, p++) {
+      const size = symbols[p] & 15;
+      const bits = length + size;
+      if (size === 0 || bits > LOOKAHEAD) continue;
+      for (let extra = 0; extra < 1 << size; extra++) {
+        const value = extra < 1 << (size - 1) ? extra - (1 << size) + 1 : extra;
+        const first = ((code << size) | extra) << (LOOKAHEAD - bits);
+        const entry = value * 65536 + ((symbols[p] >> 4) << 8) + bits;
+        for (let fill = 0; fill < 1 << (LOOKAHEAD - bits); fill++) view.setInt32(1424 + 4 * (first + fill), entry, true);
+      }
+    }
+    code <<= 1;
+  }
 }
 
 /**
