@@ -52,6 +52,28 @@ describe('the baseline JPEG decoder', () => {
     expect(first && Buffer.from(first.data).equals(copy)).toBe(true);
   });
 
+  it('with a bit flipped anywhere, decodes exactly what mozjpeg decodes without a warning, and leaves it the rest', async () => {
+    const jpeg = fixture('jpeg/h2v2-q75-restart7blocks.jpg');
+    const outcomes = { ours: 0, mozjpeg: 0 };
+    for (let at = 2; at < jpeg.length - 2; at += 29) {
+      const flipped = jpeg.slice();
+      flipped[at] ^= 1 << (at % 8);
+      const ours = await decodeBaselineJpeg(flipped);
+      const theirs = await decodeJpeg(flipped, true).catch(() => undefined);
+      if (ours) {
+        outcomes.ours++;
+        expect(theirs?.warnings, `byte ${at}`).toEqual([]);
+        expect(Buffer.from(ours.data).equals(Buffer.from(theirs?.image.data ?? [])), `byte ${at}`).toBe(true);
+      } else {
+        outcomes.mozjpeg++;
+        // Declined only where libjpeg warns or fails, or for what this decoder does not take (the headers).
+        if (at > jpegMarkerAt(jpeg, 0xda) + 14) expect(theirs?.warnings ?? ['failed'], `byte ${at}`).not.toEqual([]);
+      }
+    }
+    expect(outcomes.ours).toBeGreaterThan(0);
+    expect(outcomes.mozjpeg).toBeGreaterThan(0);
+  });
+
   describe('leaves a file to mozjpeg when its data is not sound, and mozjpeg warns of it', () => {
     const jpeg = fixture('jpeg/h2v2-q75-restart7blocks.jpg');
     const sos = jpegMarkerAt(jpeg, 0xda);
