@@ -147,7 +147,13 @@ export function idctIslow8x8(coefs: usize, quant: usize, dst: usize, stride: usi
   const ws = scratch;
   // ws: columns 0..3 as 8 rows of 4 i32 (128 bytes), then columns 4..7.
   columnPass(coefs, quant, false, acZero, ws);
-  columnPass(coefs, quant, true, acZero, ws + 128);
+  if (i64x2.extract_lane(v128.or(acRows, v128.load(coefs)), 1) == 0) {
+    // Columns 4..7 all zero (common: the high frequencies quantized away) give zeros, by the shortcut.
+    const zero = i32x4.splat(0);
+    for (let r: usize = 0; r < 128; r += 16) v128.store(ws + 128 + r, zero);
+  } else {
+    columnPass(coefs, quant, true, acZero, ws + 128);
+  }
   const out = scratch + 256;
   // out: rows 0..3 as 8 output columns of 4 lanes (128 bytes), then rows 4..7.
   rowPass(ws, 0, out);
