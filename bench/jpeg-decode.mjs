@@ -17,7 +17,8 @@ import { fixed, formatTable } from './support/table.mjs';
 
 const { values, positionals } = parseArgs({ options: { rounds: { type: 'string', default: '15' } }, allowPositionals: true });
 const rounds = Number(values.rounds);
-const photos = positionals.length > 0 ? positionals : ['sample1.jpg', 'sample5.jpg', 'bald_guys.jpg'].map((f) => `test/fixtures/photos/${f}`);
+const photos =
+  positionals.length > 0 ? positionals : ['sample1.jpg', 'sample5.jpg', 'bald_guys.jpg'].map((f) => `test/fixtures/photos/${f}`);
 
 const decoders = {
   ours: async (bytes) => {
@@ -61,5 +62,9 @@ for (const photo of photos) {
   console.log(`${photo}: ${formatForeignCpu(foreign)}`);
 }
 console.log(
-  formatTable(`JPEG decode alone, median of ${rounds} alternating calls per decoder, 1 thread, Node ${process.versions.node}`, ['photo', 'ours wall ms', 'mozjpeg wall ms', 'ours CPU ms', 'mozjpeg CPU ms', 'speed-up (CPU)', 'others\' CPU'], rows),
+  formatTable(
+    `JPEG decode alone, median of ${rounds} alternating calls per decoder, 1 thread, Node ${process.versions.node}`,
+    ['photo', 'ours wall ms', 'mozjpeg wall ms', 'ours CPU ms', 'mozjpeg CPU ms', 'speed-up (CPU)', "others' CPU"],
+    rows,
+  ),
 );

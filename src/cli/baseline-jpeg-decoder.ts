@@ -13,8 +13,71 @@ import { alignBuffer, BUFFER_SLACK, INITIAL_PAGES, RESERVED_BYTES } from '../mem
 
 /** jpeg_natural_order, with libjpeg's 16 extra entries: a coefficient run past the block's end lands on 63. */
 const NATURAL_ORDER = [
-  0, 1, 8, 16, 9, 2, 3, 10, 17, 24, 32, 25, 18, 11, 4, 5, 12, 19, 26, 33, 40, 48, 41, 34, 27, 20, 13, 6, 7, 14, 21, 28, 35, 42, 49, 56, 57,
-  50, 43, 36, 29, 22, 15, 23, 30, 37, 44, 51, 58, 59, 52, 45, 38, 31, 39, 46, 53, 60, 61, 54, 47, 55, 62, 63, ...new Array(16).fill(63),
+  0,
+  1,
+  8,
+  16,
+  9,
+  2,
+  3,
+  10,
+  17,
+  24,
+  32,
+  25,
+  18,
+  11,
+  4,
+  5,
+  12,
+  19,
+  26,
+  33,
+  40,
+  48,
+  41,
+  34,
+  27,
+  20,
+  13,
+  6,
+  7,
+  14,
+  21,
+  28,
+  35,
+  42,
+  49,
+  56,
+  57,
+  50,
+  43,
+  36,
+  29,
+  22,
+  15,
+  23,
+  30,
+  37,
+  44,
+  51,
+  58,
+  59,
+  52,
+  45,
+  38,
+  31,
+  39,
+  46,
+  53,
+  60,
+  61,
+  54,
+  47,
+  55,
+  62,
+  63,
+  ...new Array(16).fill(63),
 ];
 
 /**
@@ -128,14 +191,23 @@ function parseJpeg(bytes: Uint8Array): ParsedJpeg | undefined {
       restartInterval = (bytes[body] << 8) | bytes[body + 1];
     } else if (marker === 0xe0) {
       // JFIF: libjpeg warns of a major version other than 1.
-      if (length >= 16 && bytes[body] === 0x4a && bytes[body + 1] === 0x46 && bytes[body + 2] === 0x49 && bytes[body + 3] === 0x46 && bytes[body + 4] === 0) {
+      if (
+        length >= 16 &&
+        bytes[body] === 0x4a &&
+        bytes[body + 1] === 0x46 &&
+        bytes[body + 2] === 0x49 &&
+        bytes[body + 3] === 0x46 &&
+        bytes[body + 4] === 0
+      ) {
         if (bytes[body + 5] !== 1) return undefined;
         jfif = true;
       }
     } else if (marker === 0xee) {
       return undefined; // Adobe: its transform flag decides the colour space.
     } else if (marker === 0xda) {
-      return frame && parseScan(bytes, body, end, frame, quant, huffman, jfif) ? { frame, quant, huffman, restartInterval, dataStart: end } : undefined;
+      return frame && parseScan(bytes, body, end, frame, quant, huffman, jfif)
+        ? { frame, quant, huffman, restartInterval, dataStart: end }
+        : undefined;
     } else if (!((marker >= 0xe1 && marker <= 0xef) || marker === 0xfe)) {
       return undefined; // another frame type, DAC, DNL, EOI, RSTn, a second SOI...
     }
@@ -240,8 +312,8 @@ export async function decodeBaselineJpeg(bytes: Uint8Array): Promise<RgbImage | 
   if (!parsed) return undefined;
   const { frame, quant, huffman, restartInterval, dataStart } = parsed;
   const { width, height, components } = frame;
-  const maxH = Math.max(...components.map((c) => c.h));
-  const maxV = Math.max(...components.map((c) => c.v));
+  // Luma has the largest sampling factors (parseScan takes chroma at 1x1 only).
+  const { h: maxH, v: maxV } = components[0];
   const single = components.length === 1;
   // A single-component scan has one block per MCU, whatever its sampling factors say.
   const mcusX = single ? Math.ceil(width / 8) : Math.ceil(width / (8 * maxH));
