@@ -74,6 +74,17 @@ describe('the baseline JPEG decoder', () => {
     expect(outcomes.mozjpeg).toBeGreaterThan(0);
   });
 
+  it('leaves a Huffman table with more codes than fit their lengths to mozjpeg, which rejects it', async () => {
+    const jpeg = fixture('jpeg/h2v1-q85.jpg');
+    const dht = jpegMarkerAt(jpeg, 0xc4);
+    const counts = jpeg.subarray(dht + 5, dht + 21);
+    const bogus = jpeg.slice();
+    // All of the first table's codes 1 bit long (its symbol count, so its segment's length, unchanged).
+    bogus.set([counts.reduce((a, b) => a + b, 0), ...new Array(15).fill(0)], dht + 5);
+    expect(await decodeBaselineJpeg(bogus)).toBeUndefined();
+    await expect(decodeImage(bogus)).rejects.toThrow(/an invalid Huffman table \(libjpeg: "Bogus Huffman table definition"\)/);
+  });
+
   describe('leaves a file to mozjpeg when its data is not sound, and mozjpeg warns of it', () => {
     const jpeg = fixture('jpeg/h2v2-q75-restart7blocks.jpg');
     const sos = jpegMarkerAt(jpeg, 0xda);

@@ -263,14 +263,15 @@ function writeHuffmanTable(memory: Uint8Array, at: number, counts: Uint8Array, s
     const n = counts[length - 1];
     view.setInt32(1024 + 4 * length, n ? code + n - 1 : -1, true);
     view.setInt32(1096 + 4 * length, p - code, true);
+    // No code may be all ones (jdhuff.c checks this for every length from the first used); checked
+    // before the lookahead is filled, which a longer list of codes would overrun.
+    if (n > 0 && code + n >= 1 << length) return false;
     for (let k = 0; k < n; k++, code++, p++) {
       if (length <= LOOKAHEAD) {
         const first = code << (LOOKAHEAD - length);
         for (let fill = 0; fill < 1 << (LOOKAHEAD - length); fill++) view.setUint16(2 * (first + fill), (length << 8) | symbols[p], true);
       }
     }
-    // No code may be all ones (jdhuff.c checks this for every length from the first used).
-    if (code >= 1 << length) return false;
     code <<= 1;
   }
   memory.set(symbols, at + 1168);
