@@ -151,6 +151,11 @@ export function u8_jpeg_decode_scan(scan: usize): void {
                       if (load<u8>(next) == 0) {
                         pos = next + 1;
                       } else {
+                        // Made-up bits already used: libjpeg warns, so decoding on (perhaps a whole frame from nothing) is wasted.
+                        if (count < padding) {
+                          store<i32>(scan, STATUS_HIT_MARKER, 20);
+                          return;
+                        }
                         byte = 0;
                         padding += 8;
                       }
