@@ -245,8 +245,8 @@ function parseScan(
   if (!jfif && !(components[0].id === 1 && components[1].id === 2 && components[2].id === 3)) return false;
   const [y, cb, cr] = components;
   if (cb.h !== 1 || cb.v !== 1 || cr.h !== 1 || cr.v !== 1 || y.h < 1 || y.h > 2 || y.v < 1 || y.v > 2) return false;
-  // 4:4:0 (h1v2): the wasm mozjpeg's pixels differ from libjpeg-turbo 2's triangle filter, which
-  // dlib's libjpeg-turbo applies; such files stay with mozjpeg, as they were.
+  // 4:4:0 (h1v2): the wasm mozjpeg (of 2017's libjpeg-turbo) adds +1 to every row of its triangle
+  // filter, libjpeg-turbo 2 (dlib's) +1 and +2 by turns; such files stay with mozjpeg, as they were.
   if (y.h === 1 && y.v === 2) return false;
   // libjpeg upsamples chroma 2 or fewer samples wide by repeating them, not by its triangle filter.
   return !(y.h === 2 && Math.ceil(width / 2) <= 2);
