@@ -24,8 +24,9 @@ import { idctIslow8x8, idctIslowDcOnly } from './s16-idct-islow-8x8-simd128';
 //     9 bits, indexed by the next 9 bits; 0 for a longer code
 //   1024 maxcode: 18 i32, the largest code of each length (-1: none)
 //   1096 valoffset: 17 i32; 1168 values: 256 u8
-//   1424 (AC tables) fast: 512 i32, (value << 16) | (run << 8) | bits for
-//     a code and its value bits together of up to 9 bits; 0 for others
+//   1424 fast: 512 i32, (value << 16) | (run << 8) | bits for an AC code
+//     and its value bits together of up to 9 bits; 0 for others (and all 0
+//     in a DC table)
 
 const LOOKAHEAD = 9;
 
@@ -168,19 +169,17 @@ export function u8_jpeg_decode_scan(scan: usize): void {
                 }
               }
               const peek = <usize>(acc >> (64 - LOOKAHEAD));
-              if (k != 0) {
-                // A short AC code and its value bits, decoded at once.
-                const fast = load<i32>(table + 1424 + (peek << 2));
-                if (fast != 0) {
-                  const bits = fast & 0xff;
-                  acc <<= <u64>bits;
-                  count -= bits;
-                  k += (fast >> 8) & 0xff;
-                  store<i16>(coefs + (<usize>load<u8>(natural + <usize>k) << 1), <i16>(fast >> 16));
-                  anyAc = true;
-                  k++;
-                  continue;
-                }
+              // A short AC code and its value bits, decoded at once (a DC table's are all 0).
+              const fast = load<i32>(table + 1424 + (peek << 2));
+              if (fast != 0) {
+                const bits = fast & 0xff;
+                acc <<= <u64>bits;
+                count -= bits;
+                k += (fast >> 8) & 0xff;
+                store<i16>(coefs + (<usize>load<u8>(natural + <usize>k) << 1), <i16>(fast >> 16));
+                anyAc = true;
+                k++;
+                continue;
               }
               let entry = <i32>load<u16>(table + (peek << 1));
               if (entry == 0) {

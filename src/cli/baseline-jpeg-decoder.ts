@@ -275,17 +275,19 @@ function writeHuffmanTable(memory: Uint8Array, at: number, counts: Uint8Array, s
     code <<= 1;
   }
   memory.set(symbols, at + 1168);
-  if (!dc) writeFastAcTable(view, counts, symbols);
+  writeFastTable(view, counts, symbols, dc);
   return true;
 }
 
 /**
  * Each 9-bit lookahead that starts with an AC code and all its value bits:
  * (value << 16) | (run << 8) | bits used, the value extended as HUFF_EXTEND
- * does; 0 for the rest (longer, or no value: EOB and ZRL).
+ * does; 0 for the rest (longer, or no value: EOB and ZRL), and all 0 for a
+ * DC table (whose symbols are not run/size pairs).
  */
-function writeFastAcTable(view: DataView, counts: Uint8Array, symbols: Uint8Array): void {
+function writeFastTable(view: DataView, counts: Uint8Array, symbols: Uint8Array, dc: boolean): void {
   for (let entry = 0; entry < 1 << LOOKAHEAD; entry++) view.setInt32(1424 + 4 * entry, 0, true);
+  if (dc) return;
   let code = 0;
   let p = 0;
   for (let length = 1; length <= LOOKAHEAD; length++) {
