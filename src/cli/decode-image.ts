@@ -1,5 +1,6 @@
 import { InputError } from '../errors.js';
 import { checkImageSize, type RgbImage } from '../image.js';
+import { decodeBaselineJpeg } from './baseline-jpeg-decoder.js';
 import { decodeJpeg } from './jpeg-decoder.js';
 import { jpegFrameSize, minimumJpegBytes } from './jpeg-frame.js';
 import { decodePng, isPng } from './png-decoder.js';
@@ -20,9 +21,10 @@ export interface DecodedImage extends RgbImage {
 const checkSize = (width: number, height: number) => checkImageSize(width, height, 'the image');
 
 /**
- * Decodes a PNG (pngjs) or JPEG (mozjpeg in wasm) file's bytes to RGBA. Both
- * are pure JavaScript/wasm, so `npm ci` needs no native build. Every failure
- * is an InputError.
+ * Decodes a PNG (pngjs) or JPEG file's bytes to RGBA. A baseline JPEG goes
+ * to our own SIMD decoder, every other one (and any it declines) to mozjpeg
+ * in wasm, with the same pixels either way: all pure JavaScript/wasm, so
+ * `npm ci` needs no native build. Every failure is an InputError.
  */
 export async function decodeImage(bytes: Uint8Array, options: DecodeOptions = {}): Promise<DecodedImage> {
   try {
@@ -35,6 +37,8 @@ export async function decodeImage(bytes: Uint8Array, options: DecodeOptions = {}
           `the JPEG's ${width}x${height} frame needs at least ${minimumJpegBytes(width, height)} bytes (a bit per 8x8 block), and the file has ${bytes.length}: it is cut short, or its size field is wrong`,
         );
       }
+      const baseline = await decodeBaselineJpeg(bytes);
+      if (baseline) return { ...baseline, warnings: [] };
       const { image, warnings } = await decodeJpeg(bytes, options.allowDamaged ?? false);
       return { ...image, warnings };
     }

@@ -1,0 +1,116 @@
+import { readdirSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { decodeBaselineJpeg } from '../src/cli/baseline-jpeg-decoder.js';
+import { decodeImage } from '../src/cli/decode-image.js';
+import { decodeJpeg } from '../src/cli/jpeg-decoder.js';
+import { concatBytes, fixture } from './support/helpers.js';
+import { jpegMarkerAt } from './support/image-files.js';
+
+const fixtures = fileURLToPath(new URL('fixtures/', import.meta.url));
+const jpegsIn = (folder: string) =>
+  readdirSync(`${fixtures}${folder}`, { recursive: true, encoding: 'utf8' })
+    .filter((f) => f.endsWith('.jpg'))
+    .sort()
+    .map((f) => `${folder}/${f}`);
+// Every JPEG the repository has: dlib's and face-api's photos, dlib's car photos, the LFW subset, and the sampling variants of jpeg/ (see fixtures/README.md).
+const allJpegs = [...jpegsIn('photos'), ...jpegsIn('dlib-models/mmod'), ...jpegsIn('lfw/deepfunneled_250'), ...jpegsIn('jpeg')];
+
+/** The files the decoder leaves to mozjpeg: progressive ones, 4:4:0, and chroma too narrow for libjpeg's triangle filter. */
+const LEFT_TO_MOZJPEG = [
+  'photos/Tom_Cruise_avp_2014_4.jpg',
+  'photos/dogs.jpg',
+  'dlib-models/mmod/mmod_cars_test_image2.jpg',
+  'jpeg/h1v2-q90.jpg',
+  'jpeg/h2v1-3x9.jpg',
+  'jpeg/h2v2-q80-progressive.jpg',
+];
+
+const mozjpegPixels = async (bytes: Uint8Array) => (await decodeJpeg(bytes, true)).image;
+
+describe('the baseline JPEG decoder', () => {
+  it(`decodes each baseline JPEG of the fixtures (${allJpegs.length} files) to exactly mozjpeg's pixels, and leaves the others to it`, async () => {
+    const declined: string[] = [];
+    for (const file of allJpegs) {
+      const bytes = fixture(file);
+      const ours = await decodeBaselineJpeg(bytes);
+      if (!ours) {
+        declined.push(file);
+        continue;
+      }
+      const theirs = await mozjpegPixels(bytes);
+      expect([ours.width, ours.height], file).toEqual([theirs.width, theirs.height]);
+      expect(Buffer.from(ours.data).equals(Buffer.from(theirs.data)), file).toBe(true);
+    }
+    expect(declined).toEqual(LEFT_TO_MOZJPEG);
+  });
+
+  it('gives each decode a memory of its own: an earlier image keeps its pixels', async () => {
+    const first = await decodeBaselineJpeg(fixture('jpeg/h2v1-q85.jpg'));
+    const copy = Uint8Array.from(first?.data ?? []);
+    await decodeBaselineJpeg(fixture('jpeg/grey-q90-restart3blocks.jpg'));
+    expect(first && Buffer.from(first.data).equals(copy)).toBe(true);
+  });
+
+  it('with a bit flipped anywhere, decodes exactly what mozjpeg decodes without a warning, and leaves it the rest', async () => {
+    const jpeg = fixture('jpeg/h2v2-q75-restart7blocks.jpg');
+    const outcomes = { ours: 0, mozjpeg: 0 };
+    for (let at = 2; at < jpeg.length - 2; at += 29) {
+      const flipped = jpeg.slice();
+      flipped[at] ^= 1 << (at % 8);
+      const ours = await decodeBaselineJpeg(flipped);
+      const theirs = await decodeJpeg(flipped, true).catch(() => undefined);
+      if (ours) {
+        outcomes.ours++;
+        expect(theirs?.warnings, `byte ${at}`).toEqual([]);
+        expect(Buffer.from(ours.data).equals(Buffer.from(theirs?.image.data ?? [])), `byte ${at}`).toBe(true);
+      } else {
+        outcomes.mozjpeg++;
+        // Declined only where libjpeg warns or fails, or for what this decoder does not take (the headers).
+        if (at > jpegMarkerAt(jpeg, 0xda) + 14) expect(theirs?.warnings ?? ['failed'], `byte ${at}`).not.toEqual([]);
+      }
+    }
+    expect(outcomes.ours).toBeGreaterThan(0);
+    expect(outcomes.mozjpeg).toBeGreaterThan(0);
+  });
+
+  it('leaves a Huffman table with more codes than fit their lengths to mozjpeg, which rejects it', async () => {
+    const jpeg = fixture('jpeg/h2v1-q85.jpg');
+    const dht = jpegMarkerAt(jpeg, 0xc4);
+    const counts = jpeg.subarray(dht + 5, dht + 21);
+    const bogus = jpeg.slice();
+    // All of the first table's codes 1 bit long (its symbol count, so its segment's length, unchanged).
+    bogus.set([counts.reduce((a, b) => a + b, 0), ...new Array(15).fill(0)], dht + 5);
+    expect(await decodeBaselineJpeg(bogus)).toBeUndefined();
+    await expect(decodeImage(bogus)).rejects.toThrow(/an invalid Huffman table \(libjpeg: "Bogus Huffman table definition"\)/);
+  });
+
+  describe('leaves a file to mozjpeg when its data is not sound, and mozjpeg warns of it', () => {
+    const jpeg = fixture('jpeg/h2v2-q75-restart7blocks.jpg');
+    const sos = jpegMarkerAt(jpeg, 0xda);
+    const data = sos + 2 + ((jpeg[sos + 2] << 8) | jpeg[sos + 3]);
+    const eoi = jpeg.length - 2;
+    expect([jpeg[eoi], jpeg[eoi + 1]]).toEqual([0xff, 0xd9]);
+    const firstRestart = jpegMarkerAt(jpeg, 0xd0);
+    expect(firstRestart).toBeGreaterThan(data);
+    const outOfSequence = jpeg.slice();
+    outOfSequence[firstRestart + 1] = 0xd1;
+    const badCode = jpeg.slice();
+    // Sixteen 1 bits and more (0xFF 0x00 is a data byte 0xFF): no Huffman code is all ones.
+    badCode.set([0xff, 0, 0xff, 0, 0xff, 0, 0xff, 0], data + 40);
+
+    it.each([
+      ['truncated', jpeg.subarray(0, Math.floor(jpeg.length * 0.6))],
+      ['a restart marker out of sequence', outOfSequence],
+      ['a bad Huffman code', badCode],
+      ['bytes left over before EOI', concatBytes(jpeg.subarray(0, eoi), [0x12, 0x34], jpeg.subarray(eoi))],
+      ['no EOI after the scan', jpeg.subarray(0, eoi)],
+    ])('%s', async (_, bytes) => {
+      expect(await decodeBaselineJpeg(bytes)).toBeUndefined();
+      const decoded = await decodeImage(bytes, { allowDamaged: true });
+      const { image, warnings } = await decodeJpeg(bytes, true);
+      expect(Buffer.from(decoded.data).equals(Buffer.from(image.data))).toBe(true);
+      expect(decoded.warnings).toEqual(warnings);
+    });
+  });
+});
