@@ -1,7 +1,7 @@
 // A JPEG's decoded planes to RGBA, as libjpeg-turbo's defaults make it:
 // chroma brought to full size by its "fancy" (triangle filter) upsampling
-// (jdsample.c: h2v1 and h2v2, with their alternating +1/+2 and +8/+7
-// biases and the edge samples repeated), then jdcolor.c's YCbCr->RGB with
+// (jdsample.c: h2v1, h2v2 and h1v2, with their alternating +1/+2 and +8/+7
+// biases, h1v2's +1/+2 by rows, and the edge samples repeated), then jdcolor.c's YCbCr->RGB with
 // its 16-bit fixed-point tables, here as arithmetic: FIX(1.40200) = 91881,
 // FIX(1.77200) = 116130, FIX(0.71414) = 46802, FIX(0.34414) = 22554,
 // rounded with ONE_HALF and clamped to 0..255.
@@ -10,8 +10,7 @@
 //   0 y plane, 4 y stride, 8 cb plane, 12 cr plane, 16 chroma stride,
 //   20 chroma width, 24 chroma height (the components' downsampled size,
 //   whose last row and column are repeated past the edge), 28 h shift,
-//   32 v shift (1: chroma is half as wide / high; half as high only with
-//   half as wide), 36 width, 40 output,
+//   32 v shift (1: chroma is half as wide / high), 36 width, 40 output,
 //   44 scratch: 8 * chroma width + 512 bytes, 16-aligned.
 
 /** 3 * near + far (or the one row, times 4, when there is no vertical upsampling), with one sample repeated at each end. */
@@ -33,6 +32,19 @@ function columnSums(near: usize, far: usize, width: i32, vertical: bool, sums: u
   }
   store<i16>(sums - 2, load<i16>(sums));
   store<i16>(sums + (<usize>width << 1), load<i16>(sums + (<usize>(width - 1) << 1)));
+}
+
+/** One chroma row of column sums (3 * near + far) to samples: (sum + bias) >> 2, 16 samples a step, the last past the row's end. */
+// @ts-ignore: decorator
+@inline
+function verticalRow(sums: usize, width: i32, bias: i16, out: usize): void {
+  const b = i16x8.splat(bias);
+  for (let x = 0; x < width; x += 16) {
+    const p = sums + (<usize>x << 1);
+    const lo = i16x8.shr_u(i16x8.add(v128.load(p), b), 2);
+    const hi = i16x8.shr_u(i16x8.add(v128.load(p, 16), b), 2);
+    v128.store(out + <usize>x, i8x16.narrow_i16x8_u(lo, hi));
+  }
 }
 
 /**
@@ -155,7 +167,7 @@ export function u8_ycbcr_to_rgba_fancy__simd128(frame: usize, rowStart: i32, row
   for (let row = rowStart; row < rowEnd; row++) {
     const y = yPlane + <usize>row * yStride;
     let cb: usize, cr: usize;
-    if (!hShift) {
+    if (!hShift && !vShift) {
       cb = cbPlane + <usize>row * cStride;
       cr = crPlane + <usize>row * cStride;
     } else {
@@ -164,10 +176,17 @@ export function u8_ycbcr_to_rgba_fancy__simd128(frame: usize, rowStart: i32, row
       const farRow = vShift ? ((row & 1) == 0 ? max(nearRow - 1, 0) : min(nearRow + 1, cHeight - 1)) : row;
       columnSums(cbPlane + <usize>nearRow * cStride, cbPlane + <usize>farRow * cStride, cWidth, vShift, cbSums);
       columnSums(crPlane + <usize>nearRow * cStride, crPlane + <usize>farRow * cStride, cWidth, vShift, crSums);
-      const even: i16 = vShift ? 8 : 4;
-      const odd: i16 = vShift ? 7 : 8;
-      upsampleRow(cbSums, cWidth, even, odd, cbRow);
-      upsampleRow(crSums, cWidth, even, odd, crRow);
+      if (hShift) {
+        const even: i16 = vShift ? 8 : 4;
+        const odd: i16 = vShift ? 7 : 8;
+        upsampleRow(cbSums, cWidth, even, odd, cbRow);
+        upsampleRow(crSums, cWidth, even, odd, crRow);
+      } else {
+        // h1v2: +1 leaning on the row above, +2 on the row below (libjpeg-turbo 2's h1v2_fancy_upsample).
+        const bias: i16 = (row & 1) == 0 ? 1 : 2;
+        verticalRow(cbSums, cWidth, bias, cbRow);
+        verticalRow(crSums, cWidth, bias, crRow);
+      }
       cb = cbRow;
       cr = crRow;
     }

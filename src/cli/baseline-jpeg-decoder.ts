@@ -5,8 +5,9 @@ import { alignBuffer, BUFFER_SLACK, INITIAL_PAGES, RESERVED_BYTES } from '../mem
 /**
  * The common JPEG, decoded by kernels of our own (SIMD) to the same bytes as
  * libjpeg-turbo's defaults give: baseline (or extended sequential) Huffman,
- * 8-bit, grey or YCbCr in one interleaved scan, chroma at full, half width
- * or half width and height (4:4:4, 4:2:2, 4:2:0), restart intervals. What this does not decode,
+ * 8-bit, grey or YCbCr in one interleaved scan, chroma at full, half width,
+ * half height or half width and height (4:4:4, 4:2:2, 4:4:0, 4:2:0),
+ * restart intervals. What this does not decode,
  * or where libjpeg would warn, it declines (undefined), before or during
  * the decode, and the file goes to libjpeg (mozjpeg) with its messages.
  */
@@ -246,9 +247,6 @@ function parseScan(
   if (!jfif && !(components[0].id === 1 && components[1].id === 2 && components[2].id === 3)) return false;
   const [y, cb, cr] = components;
   if (cb.h !== 1 || cb.v !== 1 || cr.h !== 1 || cr.v !== 1 || y.h < 1 || y.h > 2 || y.v < 1 || y.v > 2) return false;
-  // 4:4:0 (h1v2): the wasm mozjpeg (of 2017's libjpeg-turbo) adds +1 to every row of its triangle
-  // filter, libjpeg-turbo 2 (dlib's) +1 and +2 by turns; such files stay with mozjpeg, as they were.
-  if (y.h === 1 && y.v === 2) return false;
   // libjpeg upsamples chroma 2 or fewer samples wide by repeating them, not by its triangle filter.
   return !(y.h === 2 && Math.ceil(width / 2) <= 2);
 }
