@@ -1,8 +1,8 @@
 /**
  * The Winograd filter transform U = G g Gᵀ of F(2x2, 3x3) (alpha 4: 4x4
  * tiles, points 0, ±1, ∞), F(2x2, 5x5) or F(4x4, 3x3) (alpha 6: 6x6 tiles,
- * points 0, ±1, ±2, ∞) or F(4x4, 5x5) (alpha 8: 8x8 tiles, points 0, ±1,
- * ±2, ±½, ∞), packed for the igemm: alpha² matrices
+ * points 0, ±1, ±2, ∞) or F(4x4, 5x5) and F(6x6, 3x3) (alpha 8: 8x8 tiles,
+ * points 0, ±1, ±2, ±½, ∞), packed for the igemm: alpha² matrices
  * `[blocks][channels][8]`, matrixBytes apart (position ξ = alpha*i + j),
  * filter o in lane o % 8 of block o / 8, each value times `scale[o]` (or 1
  * where scale is 0). g is `[filters][channels][r][r]`, r = kernelSize (3 or

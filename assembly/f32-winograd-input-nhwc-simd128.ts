@@ -2,8 +2,8 @@ import { f32x4_muladd } from './f32-vector';
 
 /**
  * The input transform of a Winograd convolution of alpha x alpha input tiles
- * (stride 1; alpha 6: F(2x2, 5x5) or F(4x4, 3x3), alpha 8: F(4x4, 5x5), by
- * outputTile 2 or 4) of an NHWC tensor, vectorized over channels. Tile t
+ * (stride 1; alpha 6: F(2x2, 5x5) or F(4x4, 3x3), alpha 8: F(4x4, 5x5) or
+ * F(6x6, 3x3), by outputTile 2, 4 or 6) of an NHWC tensor, vectorized over channels. Tile t
  * covers alpha x alpha input pixels whose top left is (outputTile*ty - padY,
  * outputTile*tx - padX) of its sample; pixels outside the image read as
  * zeros from `zero` (a row of at least `channels` rounded up to 4 zeros).

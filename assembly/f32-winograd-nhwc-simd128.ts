@@ -8,8 +8,9 @@ import { f32_winograd_output_nhwc__simd128 } from './f32-winograd-output-nhwc-si
 const GROUPS_PER_PASS = 4;
 
 /**
- * A whole Winograd F(2x2, 3x3), F(4x4, 3x3), F(2x2, 5x5) or F(4x4, 5x5)
- * convolution (outputTile 2 or 4, kernelSize 3 or 5), a few tiles at a time:
+ * A whole Winograd F(2x2, 3x3), F(4x4, 3x3), F(6x6, 3x3), F(2x2, 5x5) or
+ * F(4x4, 5x5) convolution (outputTile 2, 4 or 6, kernelSize 3 or 5), a few
+ * tiles at a time:
  * the input transform of 16 tiles into V, the 16 (4x4 input tiles), 36 (6x6)
  * or 64 (8x8) transform-domain GEMMs of their rows into M (the batched igemm,
  * weights w + ξ*wMatrixBytes, no bias), the output transform of those rows

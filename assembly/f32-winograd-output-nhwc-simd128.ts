@@ -2,8 +2,8 @@ import { f32x4_relu_if, f32x4_store_first } from './f32-vector';
 
 /**
  * The output transform of a Winograd convolution of alpha x alpha tiles
- * (alpha 6: F(2x2, 5x5) or F(4x4, 3x3), alpha 8: F(4x4, 5x5); outputTile 2
- * or 4) into an NHWC tensor, vectorized over channels. Tile t's alpha x
+ * (alpha 6: F(2x2, 5x5) or F(4x4, 3x3), outputTile 2 or 4; alpha 8: F(4x4,
+ * 5x5) or F(6x6, 3x3), outputTile 4 or 6) into an NHWC tensor, vectorized over channels. Tile t's alpha x
  * alpha transform-domain products are row t of alpha² matrices (position ξ
  * = alpha*i + j at m + ξ*mMatrixBytes, rows of `channels` rounded up to 4
  * floats); per channel it computes the outputTile² outputs Y = Aᵀ M A, Aᵀ
@@ -13,6 +13,8 @@ import { f32x4_relu_if, f32x4_store_first } from './f32-vector';
  *            | 0  1 -1  2 -2  0 |             | 0  1 -1  2 -2  1/2 -1/2  0 |
  *            | 0  1  1  4  4  0 |             | 0  1  1  4  4  1/4  1/4  0 |
  *            | 0  1 -1  8 -8  0 |             | 0  1 -1  8 -8  1/8 -1/8  0 |
+ *                                               | 0  1  1 16 16  1/16 1/16 0 |
+ *                                               | 0  1 -1 32 -32 1/32 -1/32 0 |
  *
  * with a 1 in the last column of the last row taken; then adds the bias
  * (after the sum, as a direct convolution that sums its products before
@@ -30,7 +32,9 @@ export function f32_winograd_output_nhwc__simd128(
   tileStart: i32, tileEnd: i32,
 ): void {
   // Each tile size compiled on its own: the loops over its rows and columns unroll.
-  if (alpha == 8) {
+  if (alpha == 8 && outputTile == 6) {
+    outputTransform(8, 6, m, mMatrixBytes, bias, channels, height, width, tilesY, tilesX, y, relu, tileStart, tileEnd);
+  } else if (alpha == 8) {
     outputTransform(8, 4, m, mMatrixBytes, bias, channels, height, width, tilesY, tilesX, y, relu, tileStart, tileEnd);
   } else if (outputTile == 4) {
     outputTransform(6, 4, m, mMatrixBytes, bias, channels, height, width, tilesY, tilesX, y, relu, tileStart, tileEnd);
@@ -92,6 +96,10 @@ export function f32_winograd_output_nhwc__simd128(
         f32x4_store_first(at + 2 * outRowBytes, f32x4_relu_if(f32x4.add(aRow(alpha, size, 2, m0, s1, d1, s2, d2, s3, d3, last), b), relu), lanes);
         if (rows < 4) continue;
         f32x4_store_first(at + 3 * outRowBytes, f32x4_relu_if(f32x4.add(aRow(alpha, size, 3, m0, s1, d1, s2, d2, s3, d3, last), b), relu), lanes);
+        if (size == 4 || rows < 5) continue;
+        f32x4_store_first(at + 4 * outRowBytes, f32x4_relu_if(f32x4.add(aRow(alpha, size, 4, m0, s1, d1, s2, d2, s3, d3, last), b), relu), lanes);
+        if (rows < 6) continue;
+        f32x4_store_first(at + 5 * outRowBytes, f32x4_relu_if(f32x4.add(aRow(alpha, size, 5, m0, s1, d1, s2, d2, s3, d3, last), b), relu), lanes);
       }
     }
   }
@@ -112,6 +120,9 @@ export function f32_winograd_output_nhwc__simd128(
   if (size == 2) return;
   v128.store(to + 2 * toStride, aRow(alpha, size, 2, m0, s1, d1, s2, d2, s3, d3, last));
   v128.store(to + 3 * toStride, aRow(alpha, size, 3, m0, s1, d1, s2, d2, s3, d3, last));
+  if (size == 4) return;
+  v128.store(to + 4 * toStride, aRow(alpha, size, 4, m0, s1, d1, s2, d2, s3, d3, last));
+  v128.store(to + 5 * toStride, aRow(alpha, size, 5, m0, s1, d1, s2, d2, s3, d3, last));
 }
 
 /**

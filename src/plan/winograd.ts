@@ -3,19 +3,20 @@ import type { Shape } from './graph.js';
 import { foldedBias, IGEMM_MR, IGEMM_NR, type PackedWeights } from './pack-weights.js';
 
 /**
- * Winograd F(2x2, 3x3), F(4x4, 3x3), F(2x2, 5x5) and F(4x4, 5x5)
- * convolutions (Lavin and Gray, "Fast Algorithms for Convolutional Neural
- * Networks", 2015): each tile of alpha x alpha input pixels (alpha = m + r -
- * 1: 4, 6, 6, 8) gives m x m outputs of an r x r stride-1 convolution, as
- * Aᵀ [(G g Gᵀ) ⊙ (Bᵀ d B)] A. Summed over input channels, the elementwise
- * products become alpha² GEMMs, one per position of the transform domain:
- * per output and channel pair, 16/4 = 4, 36/16 = 2.25, 36/4 = 9 and 64/16 =
- * 4 multiply-adds where the direct convolution has 9, 9, 25 and 25.
+ * Winograd F(2x2, 3x3), F(4x4, 3x3), F(6x6, 3x3), F(2x2, 5x5) and F(4x4,
+ * 5x5) convolutions (Lavin and Gray, "Fast Algorithms for Convolutional
+ * Neural Networks", 2015): each tile of alpha x alpha input pixels (alpha =
+ * m + r - 1: 4, 6, 8, 6, 8) gives m x m outputs of an r x r stride-1
+ * convolution, as Aᵀ [(G g Gᵀ) ⊙ (Bᵀ d B)] A. Summed over input channels,
+ * the elementwise products become alpha² GEMMs, one per position of the
+ * transform domain: per output and channel pair, 16/4 = 4, 36/16 = 2.25,
+ * 64/36 = 1.78, 36/4 = 9 and 64/16 = 4 multiply-adds where the direct
+ * convolution has 9, 9, 9, 25 and 25.
  */
-export type WinogradTile = 2 | 4;
+export type WinogradTile = 2 | 4 | 6;
 
 /** The output tiles of each kernel size with a Winograd transform (kernels of their own). */
-const TILES: Record<number, WinogradTile[]> = { 3: [2, 4], 5: [2, 4] };
+const TILES: Record<number, WinogradTile[]> = { 3: [2, 4, 6], 5: [2, 4] };
 
 /** Positions of a layer's transform domain: alpha². */
 export function winogradPositions(layer: ConLayer, tile: WinogradTile): number {
@@ -103,7 +104,8 @@ function foldsToSpaceToDepth(layer: ConLayer): boolean {
  * convolution's window, for m = 4 rows -2 .. alpha - 2 around the row's own
  * (alpha + 1 rows). Over its input's space to depth (a row of which is 2 of
  * the layer's input rows), a 5x5 stride-2 layer's row reads 6 input rows in
- * F(2x2, 3x3) tiles, the 6th with a zero weight, and 14 in F(4x4, 3x3) ones.
+ * F(2x2, 3x3) tiles, the 6th with a zero weight, 14 in F(4x4, 3x3) ones and
+ * 22 in F(6x6, 3x3) ones.
  */
 export function winogradRows(layer: ConLayer): { size: number; together: number; pad: number } {
   const { kernelRows, padY, strideY } = layer;
@@ -180,7 +182,7 @@ export function spaceToDepthLayer(layer: ConLayer): ConLayer | undefined {
  * the price of the copy and the transforms (measured on the face detector's
  * 16- and 32-channel layers: 20-40% faster than the direct igemm, once the
  * Winograd step kept its transform-domain rows in cache; as three steps it
- * gained nothing); F(4x4, 3x3) 36 per 4x4 outputs.
+ * gained nothing); F(4x4, 3x3) 36 per 4x4 outputs, F(6x6, 3x3) 64 per 6x6.
  */
 export function spaceToDepthWinogradTile(layer: ConLayer, folded: ConLayer, output: Shape, batch: number): WinogradTile | undefined {
   // The folded layer has 4 input channels for each of the layer's.

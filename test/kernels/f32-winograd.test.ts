@@ -6,8 +6,8 @@ import { type WinogradTile, winogradPositions, winogradTiles, winogradWeightMatr
 import { expectExact, expectWithin, KERNEL_BUILDS, KernelHarness } from '../support/kernel-harness.js';
 import { floats, outputSize, random, randomCon, referenceConv } from '../support/reference-conv.js';
 
-// The Winograd F(2x2, 3x3), F(4x4, 3x3), F(2x2, 5x5) and F(4x4, 5x5) kernels
-// called one by one (filter pack, input transform, the 16 or 36 batched igemms, output
+// The Winograd F(2x2, 3x3), F(4x4, 3x3), F(6x6, 3x3), F(2x2, 5x5) and F(4x4,
+// 5x5) kernels called one by one (filter pack, input transform, the 16 or 36 batched igemms, output
 // transform), against the direct convolution in float64; and
 // f32_winograd_nhwc, which the plan calls, against them.
 //
@@ -16,13 +16,14 @@ import { floats, outputSize, random, randomCon, referenceConv } from '../support
 // that sum; for F(2x2, 3x3) the transforms add and subtract up to 4 values at
 // each of three stages (B, the GEMM, A) and G's halves, which multiplies the
 // bound by at most 16 (measured: under 0.3 of the direct bound on these
-// inputs). F(2x2, 5x5)'s and F(4x4, 3x3)'s larger coefficients (up to 5 in B,
-// 8 in A) are held to the same 16 (measured: under 0.41 and 2.3 of the direct bound).
+// inputs). F(2x2, 5x5)'s, F(4x4, 3x3)'s, F(4x4, 5x5)'s and F(6x6, 3x3)'s larger
+// coefficients (up to 5 in B, 8 in A; in 8x8 tiles 21/4 in B, 8 or 32 in A) are
+// held to the same 16 (measured: under 0.41, 2.3, 1.3 and 7.5 of the direct bound).
 
 const U = 2 ** -23;
 const round4 = (n: number) => Math.ceil(n / 4) * 4;
 
-/** Lavin and Gray's G for 4x4 tiles (r = 3), 6x6 tiles (r = 3 or 5: the first r columns) and 8x8 tiles (r = 5). */
+/** Lavin and Gray's G for 4x4 tiles (r = 3), 6x6 and 8x8 tiles (r = 3 or 5: the first r columns, the last row's 1 in column r - 1). */
 const G4 = [
   [1, 0, 0],
   [0.5, 0.5, 0.5],
@@ -51,7 +52,8 @@ const G8 = [
 /** G g Gᵀ of one r x r filter in float64, straight from the matrices; position ξ = alpha*i + j. */
 function transformFilter(g: ArrayLike<number>, r: number, tile: WinogradTile): number[] {
   const alpha = tile + r - 1;
-  const G = alpha === 4 ? G4 : alpha === 8 ? G8 : G6.map((row, i) => (i === 5 ? [...new Array(r - 1).fill(0), 1] : row.slice(0, r)));
+  const last = (rows: number[][]) => rows.map((row, i) => (i === rows.length - 1 ? [...new Array(r - 1).fill(0), 1] : row.slice(0, r)));
+  const G = alpha === 4 ? G4 : last(alpha === 8 ? G8 : G6);
   const columns = [...new Array(r).keys()];
   const gg = G.map((row) => columns.map((j) => row.reduce((s, gik, k) => s + gik * g[k * r + j], 0)));
   return gg.flatMap((row) => G.map((grow) => grow.reduce((s, gjk, k) => s + row[k] * gjk, 0)));
@@ -102,6 +104,8 @@ describe.each(KERNEL_BUILDS)('Winograd kernels (%s build)', (build) => {
     { size: 5, tile: 4 as const, c: 1, f: 1 },
     { size: 5, tile: 4 as const, c: 3, f: 9 },
     { size: 5, tile: 4 as const, c: 2, f: 17 },
+    { size: 3, tile: 6 as const, c: 3, f: 9 },
+    { size: 3, tile: 6 as const, c: 2, f: 17 },
   ])(
     'the $size x $size filter pack for $tile x $tile tiles of $c channels, $f filters is G g Gᵀ in float64 rounded once, lanes past the last filter zero, with and without scale',
     ({ size, tile, c, f }) => {
@@ -177,6 +181,15 @@ describe.each(KERNEL_BUILDS)('Winograd kernels (%s build)', (build) => {
     { size: 5, tile: 4, hh: 8, ww: 8, c: 4, f: 8, pad: [0, 0] },
     { size: 5, tile: 4, hh: 7, ww: 10, c: 6, f: 17, pad: [4, 0] },
     { size: 5, tile: 4, hh: 3, ww: 9, c: 2, f: 9, pad: [1, 3] },
+    // F(6x6, 3x3): outputs of every remainder by 6.
+    ...[
+      [1, 2],
+      [3, 4],
+      [5, 6],
+      [7, 11],
+      [13, 9],
+    ].flatMap(([hh, ww]) => [1, 5].map((c) => ({ size: 3, tile: 6, hh, ww, c, f: 2 * c + 3, pad: [1, 1] }))),
+    { size: 3, tile: 6, hh: 8, ww: 8, c: 4, f: 8, pad: [0, 0] },
   ];
   it.each(cases)(
     '$size x $size in $tile x $tile tiles: a $hh x $ww x $c input, $f filters, padding $pad, 2 samples: pack, transforms and GEMMs against the direct conv',
