@@ -56,6 +56,8 @@ const WEIGHT_READ_MACS = 12;
  */
 const MIN_CHANNELS = 16;
 
+const gcd = (a: number, b: number): number => (b === 0 ? a : gcd(b, a % b));
+
 /** The tile x tile output tiles of one sample (the last row and column may stick out of the output). */
 export function winogradTiles(output: Shape, tile: WinogradTile): { tilesY: number; tilesX: number } {
   return { tilesY: Math.ceil(output.h / tile), tilesX: Math.ceil(output.w / tile) };
@@ -111,12 +113,14 @@ export function winogradRows(layer: ConLayer): { size: number; together: number;
   const { kernelRows, padY, strideY } = layer;
   const foldedCapable = foldsToSpaceToDepth(layer) && 4 * layer.inputChannels >= MIN_CHANNELS && layer.numFilters >= MIN_CHANNELS;
   if (!winogradCapable(layer) && !foldedCapable) return { size: kernelRows, together: 1, pad: padY };
-  // The largest tile (TILES lists them ascending) of the kernel size Winograd runs at: the layer's, or 3 over the space to depth.
+  // The tiles of the kernel size Winograd runs at (the layer's, or 3 over the space to depth), ascending: the largest
+  // reads the most rows; a band must start at a tile's first row whichever the planner takes.
   const r = foldedCapable ? 3 : kernelRows;
   const tile = TILES[r].at(-1) as WinogradTile;
+  const together = TILES[r].reduce((multiple: number, t) => (multiple * t) / gcd(multiple, t), 1);
   // A tile's last output row reads from tile - 2 rows above its own window.
   const above = tile - 2;
-  return { size: (tile + r - 2 + above) * strideY, together: tile, pad: padY + above * strideY };
+  return { size: (tile + r - 2 + above) * strideY, together, pad: padY + above * strideY };
 }
 
 /** The estimated cost of a layer as Winograd, per input channel and filter of the layer given. */
