@@ -103,8 +103,8 @@ function foldsToSpaceToDepth(layer: ConLayer): boolean {
  * point ∞ in the last column); Bᵀ's rows of those M rows weight the same
  * input rows. So output row k of the tile reads tile rows 0 .. alpha - 2
  * (k = 0), 1 .. alpha - 2 or 1 .. alpha - 1 (k = m - 1): for m = 2 the
- * convolution's window, for m = 4 rows -2 .. alpha - 2 around the row's own
- * (alpha + 1 rows). Over its input's space to depth (a row of which is 2 of
+ * convolution's window, for m = 4 or 6 rows 2 - m .. alpha - 2 around the
+ * row's own (alpha + m - 3 rows). Over its input's space to depth (a row of which is 2 of
  * the layer's input rows), a 5x5 stride-2 layer's row reads 6 input rows in
  * F(2x2, 3x3) tiles, the 6th with a zero weight, 14 in F(4x4, 3x3) ones and
  * 22 in F(6x6, 3x3) ones.
