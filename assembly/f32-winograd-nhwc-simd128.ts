@@ -1,17 +1,17 @@
 import { f32_igemm_4x8_batched__simd128 } from './f32-igemm-4x8-simd128';
 import { f32_winograd_2x2_3x3_input_nhwc__simd128 } from './f32-winograd-2x2-3x3-input-nhwc-simd128';
 import { f32_winograd_2x2_3x3_output_nhwc__simd128 } from './f32-winograd-2x2-3x3-output-nhwc-simd128';
-import { f32_winograd_6x6_input_nhwc__simd128 } from './f32-winograd-6x6-input-nhwc-simd128';
-import { f32_winograd_6x6_output_nhwc__simd128 } from './f32-winograd-6x6-output-nhwc-simd128';
+import { f32_winograd_input_nhwc__simd128 } from './f32-winograd-input-nhwc-simd128';
+import { f32_winograd_output_nhwc__simd128 } from './f32-winograd-output-nhwc-simd128';
 
 /** Groups of 4 tiles per pass of the three stages: their V and M rows stay in cache from one stage to the next. */
 const GROUPS_PER_PASS = 4;
 
 /**
- * A whole Winograd F(2x2, 3x3), F(4x4, 3x3) or F(2x2, 5x5) convolution
- * (outputTile 2 or 4, kernelSize 3 or 5), a few tiles at a time: the input
- * transform of 16 tiles into V, the 16 (4x4 input tiles) or 36 (6x6)
- * transform-domain GEMMs of their rows into M (the batched igemm,
+ * A whole Winograd F(2x2, 3x3), F(4x4, 3x3), F(6x6, 3x3), F(2x2, 5x5) or
+ * F(4x4, 5x5) convolution (outputTile 2, 4 or 6, kernelSize 3 or 5), a few
+ * tiles at a time: the input transform of 16 tiles into V, the 16 (4x4 input
+ * tiles), 36 (6x6) or 64 (8x8) transform-domain GEMMs of their rows into M (the batched igemm,
  * weights w + ξ*wMatrixBytes, no bias), the output transform of those rows
  * with the bias; then the next 16 tiles. M's rows hold the filters rounded
  * up to 4; the output is the input's size padded, less the kernel's, plus 1.
@@ -49,8 +49,8 @@ export function f32_winograd_nhwc__simd128(
     const behind = <usize>(tileStart - (groupStart << 2));
     const v = vAll - behind * vRowBytes;
     const m = mAll - behind * mRowBytes;
-    if (alpha == 6) {
-      f32_winograd_6x6_input_nhwc__simd128(outputTile, x, zero, height, width, channels, padY, padX, tilesY, tilesX, v, vMatrixBytes, tileStart, tileEnd);
+    if (alpha > 4) {
+      f32_winograd_input_nhwc__simd128(alpha, outputTile, x, zero, height, width, channels, padY, padX, tilesY, tilesX, v, vMatrixBytes, tileStart, tileEnd);
     } else {
       f32_winograd_2x2_3x3_input_nhwc__simd128(x, zero, height, width, channels, padY, padX, tilesY, tilesX, v, vMatrixBytes, tileStart, tileEnd);
     }
@@ -58,8 +58,8 @@ export function f32_winograd_nhwc__simd128(
       v, zero, indirection, 1, channels, w, zeroBias, m, mChannels, tiles, false,
       positions, vMatrixBytes, wMatrixBytes, mMatrixBytes, group, passEnd, 0, (mChannels + 7) >> 3,
     );
-    if (alpha == 6) {
-      f32_winograd_6x6_output_nhwc__simd128(outputTile, m, mMatrixBytes, bias, filters, outHeight, outWidth, tilesY, tilesX, y, relu, tileStart, tileEnd);
+    if (alpha > 4) {
+      f32_winograd_output_nhwc__simd128(alpha, outputTile, m, mMatrixBytes, bias, filters, outHeight, outWidth, tilesY, tilesX, y, relu, tileStart, tileEnd);
     } else {
       f32_winograd_2x2_3x3_output_nhwc__simd128(m, mMatrixBytes, bias, filters, outHeight, outWidth, tilesY, tilesX, y, relu, tileStart, tileEnd);
     }

@@ -5,8 +5,8 @@ export { f32_igemm_4x8__simd128, f32_igemm_4x8_batched__simd128 } from './f32-ig
 export { f32_igemm_4x1c4__simd128 } from './f32-igemm-4x1c4-simd128';
 export { f32_winograd_2x2_3x3_input_nhwc__simd128 } from './f32-winograd-2x2-3x3-input-nhwc-simd128';
 export { f32_winograd_2x2_3x3_output_nhwc__simd128 } from './f32-winograd-2x2-3x3-output-nhwc-simd128';
-export { f32_winograd_6x6_input_nhwc__simd128 } from './f32-winograd-6x6-input-nhwc-simd128';
-export { f32_winograd_6x6_output_nhwc__simd128 } from './f32-winograd-6x6-output-nhwc-simd128';
+export { f32_winograd_input_nhwc__simd128 } from './f32-winograd-input-nhwc-simd128';
+export { f32_winograd_output_nhwc__simd128 } from './f32-winograd-output-nhwc-simd128';
 export { f32_winograd_nhwc__simd128 } from './f32-winograd-nhwc-simd128';
 export { f32_space_to_depth_2x2_nhwc } from './f32-space-to-depth-2x2-nhwc';
 export { f32_pool2d_nhwc__simd128 } from './f32-pool2d-nhwc-simd128';

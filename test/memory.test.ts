@@ -29,9 +29,9 @@ describe('memory', () => {
     const chip = fixturePng('chips/faces/sample1_f00.png');
     await model.computeFaceDescriptors(Array(8).fill(chip));
     const settled = model.network.memoryBytes;
-    // 22.5 MB of weights (more as Winograd's: 16/9 of them in 4x4 tiles, 36/9 in the 6x6 tiles of the 32- to
-    // 128-channel layers, 49.0 MiB in all against 44.6 with 4x4 tiles only); a batch of 8 at 150x150 needs under
-    // 20 MB of activations.
+    // 22.5 MB of weights (more as Winograd's: 16/9 of them in 4x4 tiles, 64/9 in the 8x8 tiles of the 32- and
+    // 64-channel layers, 36/9 in the 6x6 tiles of the 128-channel ones, 51.6 MiB in all against 44.6 with 4x4 tiles
+    // only); a batch of 8 at 150x150 needs under 20 MB of activations.
     expect(settled).toBeLessThan(52 * 1024 * 1024);
     for (let i = 0; i < 20; i++) await model.computeFaceDescriptors(Array((i % 8) + 1).fill(chip));
     expect(model.network.memoryBytes).toBe(settled);

@@ -73,8 +73,8 @@ describe('the op registry', () => {
           )
         : undefined;
     expect(call?.kernel).toBe('f32_winograd_filter_pack');
-    // 6x6 tiles (the 32-channel layers' 4x4 output tiles), 3x3 filters, the filters, filter count, channels, the folded affine's scale, the target.
-    expect(call?.args.slice(0, 7)).toEqual([6, 3, 2 << 20, 32, 32, 3 << 20, 1 << 20]);
+    // 8x8 tiles (the 32-channel layers' 6x6 output tiles), 3x3 filters, the filters, filter count, channels, the folded affine's scale, the target.
+    expect(call?.args.slice(0, 7)).toEqual([8, 3, 2 << 20, 32, 32, 3 << 20, 1 << 20]);
   });
 });
 

@@ -3,19 +3,20 @@ import type { Shape } from './graph.js';
 import { foldedBias, IGEMM_MR, IGEMM_NR, type PackedWeights } from './pack-weights.js';
 
 /**
- * Winograd F(2x2, 3x3), F(4x4, 3x3) and F(2x2, 5x5) convolutions (Lavin and
- * Gray, "Fast Algorithms for Convolutional Neural Networks", 2015): each
- * tile of alpha x alpha input pixels (alpha = m + r - 1: 4, 6, 6) gives m x m
- * outputs of an r x r stride-1 convolution, as Aᵀ [(G g Gᵀ) ⊙ (Bᵀ d B)] A.
- * Summed over input channels, the elementwise products become alpha² GEMMs,
- * one per position of the transform domain: per output and channel pair,
- * 16/4 = 4, 36/16 = 2.25 and 36/4 = 9 multiply-adds where the direct
- * convolution has 9, 9 and 25.
+ * Winograd F(2x2, 3x3), F(4x4, 3x3), F(6x6, 3x3), F(2x2, 5x5) and F(4x4,
+ * 5x5) convolutions (Lavin and Gray, "Fast Algorithms for Convolutional
+ * Neural Networks", 2015): each tile of alpha x alpha input pixels (alpha =
+ * m + r - 1: 4, 6, 8, 6, 8) gives m x m outputs of an r x r stride-1
+ * convolution, as Aᵀ [(G g Gᵀ) ⊙ (Bᵀ d B)] A. Summed over input channels,
+ * the elementwise products become alpha² GEMMs, one per position of the
+ * transform domain: per output and channel pair, 16/4 = 4, 36/16 = 2.25,
+ * 64/36 = 1.78, 36/4 = 9 and 64/16 = 4 multiply-adds where the direct
+ * convolution has 9, 9, 9, 25 and 25.
  */
-export type WinogradTile = 2 | 4;
+export type WinogradTile = 2 | 4 | 6;
 
 /** The output tiles of each kernel size with a Winograd transform (kernels of their own). */
-const TILES: Record<number, WinogradTile[]> = { 3: [2, 4], 5: [2] };
+const TILES: Record<number, WinogradTile[]> = { 3: [2, 4, 6], 5: [2, 4] };
 
 /** Positions of a layer's transform domain: alpha². */
 export function winogradPositions(layer: ConLayer, tile: WinogradTile): number {
@@ -54,6 +55,8 @@ const WEIGHT_READ_MACS = 12;
  * against 6.94), the direct igemm running it at 80% of the SIMD peak.
  */
 const MIN_CHANNELS = 16;
+
+const gcd = (a: number, b: number): number => (b === 0 ? a : gcd(b, a % b));
 
 /** The tile x tile output tiles of one sample (the last row and column may stick out of the output). */
 export function winogradTiles(output: Shape, tile: WinogradTile): { tilesY: number; tilesX: number } {
@@ -94,21 +97,30 @@ function foldsToSpaceToDepth(layer: ConLayer): boolean {
  * as Winograd: a tile's output rows are computed together (each row's
  * arithmetic depends on its place in the tile). The rows a tile's output row
  * reads are those Aᵀ and Bᵀ do not weight by zero, whether or not their
- * weights cancel in exact arithmetic (in float they do not): for F(2x2, 3x3)
- * and F(2x2, 5x5) the convolution's window, for row k of an F(4x4, 3x3) tile
- * rows 0-4, 1-4, 1-4 and 1-5 of the tile's 6, so rows -2 .. 4 around the
- * row's own. Over its input's space to depth (a row of which is 2 of the
- * layer's input rows), a 5x5 stride-2 layer's row reads 6 input rows in
- * F(2x2, 3x3) tiles, the 6th with a zero weight, and 14 in F(4x4, 3x3) ones.
+ * weights cancel in exact arithmetic (in float they do not). In an alpha x
+ * alpha tile of m x m outputs, Aᵀ's first row weights tile rows 0 .. alpha -
+ * 2 of M, its middle rows 1 .. alpha - 2, its last one 1 .. alpha - 1 (the
+ * point ∞ in the last column); Bᵀ's rows of those M rows weight the same
+ * input rows. So output row k of the tile reads tile rows 0 .. alpha - 2
+ * (k = 0), 1 .. alpha - 2 or 1 .. alpha - 1 (k = m - 1): for m = 2 the
+ * convolution's window, for m = 4 or 6 rows 2 - m .. alpha - 2 around the
+ * row's own (alpha + m - 3 rows). Over its input's space to depth (a row of which is 2 of
+ * the layer's input rows), a 5x5 stride-2 layer's row reads 6 input rows in
+ * F(2x2, 3x3) tiles, the 6th with a zero weight, 14 in F(4x4, 3x3) ones and
+ * 22 in F(6x6, 3x3) ones.
  */
 export function winogradRows(layer: ConLayer): { size: number; together: number; pad: number } {
   const { kernelRows, padY, strideY } = layer;
   const foldedCapable = foldsToSpaceToDepth(layer) && 4 * layer.inputChannels >= MIN_CHANNELS && layer.numFilters >= MIN_CHANNELS;
   if (!winogradCapable(layer) && !foldedCapable) return { size: kernelRows, together: 1, pad: padY };
-  // The largest tile (TILES lists them ascending) of the kernel size Winograd runs at: the layer's, or 3 over the space to depth.
-  const tile = TILES[foldedCapable ? 3 : kernelRows].at(-1) as WinogradTile;
-  if (tile === 2) return { size: foldedCapable ? 6 : kernelRows, together: tile, pad: padY };
-  return { size: 7 * strideY, together: tile, pad: padY + 2 * strideY };
+  // The tiles of the kernel size Winograd runs at (the layer's, or 3 over the space to depth), ascending: the largest
+  // reads the most rows; a band must start at a tile's first row whichever the planner takes.
+  const r = foldedCapable ? 3 : kernelRows;
+  const tile = TILES[r].at(-1) as WinogradTile;
+  const together = TILES[r].reduce((multiple: number, t) => (multiple * t) / gcd(multiple, t), 1);
+  // A tile's last output row reads from tile - 2 rows above its own window.
+  const above = tile - 2;
+  return { size: (tile + r - 2 + above) * strideY, together, pad: padY + above * strideY };
 }
 
 /** The estimated cost of a layer as Winograd, per input channel and filter of the layer given. */
@@ -174,7 +186,7 @@ export function spaceToDepthLayer(layer: ConLayer): ConLayer | undefined {
  * the price of the copy and the transforms (measured on the face detector's
  * 16- and 32-channel layers: 20-40% faster than the direct igemm, once the
  * Winograd step kept its transform-domain rows in cache; as three steps it
- * gained nothing); F(4x4, 3x3) 36 per 4x4 outputs.
+ * gained nothing); F(4x4, 3x3) 36 per 4x4 outputs, F(6x6, 3x3) 64 per 6x6.
  */
 export function spaceToDepthWinogradTile(layer: ConLayer, folded: ConLayer, output: Shape, batch: number): WinogradTile | undefined {
   // The folded layer has 4 input channels for each of the layer's.
@@ -182,9 +194,9 @@ export function spaceToDepthWinogradTile(layer: ConLayer, folded: ConLayer, outp
 }
 
 /**
- * Bytes from one of a layer's 16 weight matrices to the next: an odd number
- * of cache lines past the matrix, so that the 16 values the filter transform
- * stores at once fall in different cache sets (at a multiple of 4 KiB they
+ * Bytes from one of a layer's alpha² weight matrices to the next: an odd
+ * number of cache lines past the matrix, so that the alpha² values the filter
+ * transform stores at once fall in different cache sets (at a multiple of 4 KiB they
  * all fell in one, and the 256-channel layers packed 5x slower).
  */
 export function winogradWeightMatrixBytes(layer: ConLayer): number {

@@ -6,8 +6,8 @@ import { type WinogradTile, winogradPositions, winogradTiles, winogradWeightMatr
 import { expectExact, expectWithin, KERNEL_BUILDS, KernelHarness } from '../support/kernel-harness.js';
 import { floats, outputSize, random, randomCon, referenceConv } from '../support/reference-conv.js';
 
-// The Winograd F(2x2, 3x3), F(4x4, 3x3) and F(2x2, 5x5) kernels called one
-// by one (filter pack, input transform, the 16 or 36 batched igemms, output
+// The Winograd F(2x2, 3x3), F(4x4, 3x3), F(6x6, 3x3), F(2x2, 5x5) and F(4x4,
+// 5x5) kernels called one by one (filter pack, input transform, the 16 or 36 batched igemms, output
 // transform), against the direct convolution in float64; and
 // f32_winograd_nhwc, which the plan calls, against them.
 //
@@ -16,13 +16,14 @@ import { floats, outputSize, random, randomCon, referenceConv } from '../support
 // that sum; for F(2x2, 3x3) the transforms add and subtract up to 4 values at
 // each of three stages (B, the GEMM, A) and G's halves, which multiplies the
 // bound by at most 16 (measured: under 0.3 of the direct bound on these
-// inputs). F(2x2, 5x5)'s and F(4x4, 3x3)'s larger coefficients (up to 5 in B,
-// 8 in A) are held to the same 16 (measured: under 0.41 and 2.3 of the direct bound).
+// inputs). F(2x2, 5x5)'s, F(4x4, 3x3)'s, F(4x4, 5x5)'s and F(6x6, 3x3)'s larger
+// coefficients (up to 5 in B, 8 in A; in 8x8 tiles 21/4 in B, 8 or 32 in A) are
+// held to the same 16 (measured: under 0.41, 2.3, 1.3 and 7.5 of the direct bound).
 
 const U = 2 ** -23;
 const round4 = (n: number) => Math.ceil(n / 4) * 4;
 
-/** Lavin and Gray's G for 4x4 tiles (r = 3) and 6x6 tiles (r = 3 or 5: the first r columns). */
+/** Lavin and Gray's G for 4x4 tiles (r = 3), 6x6 and 8x8 tiles (r = 3 or 5: the first r columns, the last row's 1 in column r - 1). */
 const G4 = [
   [1, 0, 0],
   [0.5, 0.5, 0.5],
@@ -37,10 +38,22 @@ const G6 = [
   [1 / 24, -1 / 12, 1 / 6, -1 / 3, 2 / 3],
   [0, 0, 0, 0, 1],
 ];
+const G8 = [
+  [1, 0, 0, 0, 0],
+  [-2 / 9, -2 / 9, -2 / 9, -2 / 9, -2 / 9],
+  [-2 / 9, 2 / 9, -2 / 9, 2 / 9, -2 / 9],
+  [1 / 90, 1 / 45, 2 / 45, 4 / 45, 8 / 45],
+  [1 / 90, -1 / 45, 2 / 45, -4 / 45, 8 / 45],
+  [32 / 45, 16 / 45, 8 / 45, 4 / 45, 2 / 45],
+  [32 / 45, -16 / 45, 8 / 45, -4 / 45, 2 / 45],
+  [0, 0, 0, 0, 1],
+];
 
 /** G g Gᵀ of one r x r filter in float64, straight from the matrices; position ξ = alpha*i + j. */
 function transformFilter(g: ArrayLike<number>, r: number, tile: WinogradTile): number[] {
-  const G = tile + r - 1 === 4 ? G4 : G6.map((row, i) => (i === 5 ? [...new Array(r - 1).fill(0), 1] : row.slice(0, r)));
+  const alpha = tile + r - 1;
+  const last = (rows: number[][]) => rows.map((row, i) => (i === rows.length - 1 ? [...new Array(r - 1).fill(0), 1] : row.slice(0, r)));
+  const G = alpha === 4 ? G4 : last(alpha === 8 ? G8 : G6);
   const columns = [...new Array(r).keys()];
   const gg = G.map((row) => columns.map((j) => row.reduce((s, gik, k) => s + gik * g[k * r + j], 0)));
   return gg.flatMap((row) => G.map((grow) => grow.reduce((s, gjk, k) => s + row[k] * gjk, 0)));
@@ -88,6 +101,11 @@ describe.each(KERNEL_BUILDS)('Winograd kernels (%s build)', (build) => {
     { size: 3, tile: 4 as const, c: 2, f: 17 },
     { size: 5, tile: 2 as const, c: 1, f: 1 },
     { size: 5, tile: 2 as const, c: 3, f: 9 },
+    { size: 5, tile: 4 as const, c: 1, f: 1 },
+    { size: 5, tile: 4 as const, c: 3, f: 9 },
+    { size: 5, tile: 4 as const, c: 2, f: 17 },
+    { size: 3, tile: 6 as const, c: 3, f: 9 },
+    { size: 3, tile: 6 as const, c: 2, f: 17 },
   ])(
     'the $size x $size filter pack for $tile x $tile tiles of $c channels, $f filters is G g Gᵀ in float64 rounded once, lanes past the last filter zero, with and without scale',
     ({ size, tile, c, f }) => {
@@ -153,6 +171,25 @@ describe.each(KERNEL_BUILDS)('Winograd kernels (%s build)', (build) => {
     { size: 5, tile: 2, hh: 6, ww: 6, c: 4, f: 8, pad: [0, 0] },
     { size: 5, tile: 2, hh: 7, ww: 5, c: 1, f: 3, pad: [4, 1] },
     { size: 5, tile: 2, hh: 9, ww: 8, c: 6, f: 17, pad: [2, 0] },
+    // F(4x4, 5x5): outputs of every remainder by 4, tiles sticking out to the bottom and right.
+    ...[
+      [1, 1],
+      [3, 6],
+      [5, 7],
+      [9, 8],
+    ].flatMap(([hh, ww]) => [1, 3, 5].map((c) => ({ size: 5, tile: 4, hh, ww, c, f: 2 * c + 3, pad: [2, 2] }))),
+    { size: 5, tile: 4, hh: 8, ww: 8, c: 4, f: 8, pad: [0, 0] },
+    { size: 5, tile: 4, hh: 7, ww: 10, c: 6, f: 17, pad: [4, 0] },
+    { size: 5, tile: 4, hh: 3, ww: 9, c: 2, f: 9, pad: [1, 3] },
+    // F(6x6, 3x3): outputs of every remainder by 6.
+    ...[
+      [1, 2],
+      [3, 4],
+      [5, 6],
+      [7, 11],
+      [13, 9],
+    ].flatMap(([hh, ww]) => [1, 5].map((c) => ({ size: 3, tile: 6, hh, ww, c, f: 2 * c + 3, pad: [1, 1] }))),
+    { size: 3, tile: 6, hh: 8, ww: 8, c: 4, f: 8, pad: [0, 0] },
   ];
   it.each(cases)(
     '$size x $size in $tile x $tile tiles: a $hh x $ww x $c input, $f filters, padding $pad, 2 samples: pack, transforms and GEMMs against the direct conv',
@@ -164,11 +201,11 @@ describe.each(KERNEL_BUILDS)('Winograd kernels (%s build)', (build) => {
       const oh = outputSize(cc.hh, cc.size, 1, py);
       const ow = outputSize(cc.ww, cc.size, 1, px);
       const positions = winogradPositions(layer, tile);
-      const sixBySix = positions === 36;
+      const alpha = Math.sqrt(positions);
       const inputTransform = (...args: Parameters<typeof h.k.f32_winograd_2x2_3x3_input_nhwc__simd128>) =>
-        sixBySix ? h.k.f32_winograd_6x6_input_nhwc__simd128(tile, ...args) : h.k.f32_winograd_2x2_3x3_input_nhwc__simd128(...args);
+        alpha > 4 ? h.k.f32_winograd_input_nhwc__simd128(alpha, tile, ...args) : h.k.f32_winograd_2x2_3x3_input_nhwc__simd128(...args);
       const outputTransform = (...args: Parameters<typeof h.k.f32_winograd_2x2_3x3_output_nhwc__simd128>) =>
-        sixBySix ? h.k.f32_winograd_6x6_output_nhwc__simd128(tile, ...args) : h.k.f32_winograd_2x2_3x3_output_nhwc__simd128(...args);
+        alpha > 4 ? h.k.f32_winograd_output_nhwc__simd128(alpha, tile, ...args) : h.k.f32_winograd_2x2_3x3_output_nhwc__simd128(...args);
       const samples = [floats(cc.hh * cc.ww * cc.c, next), floats(cc.hh * cc.ww * cc.c, next)];
       const { tilesY, tilesX } = winogradTiles({ h: oh, w: ow, c: cc.f }, tile);
       const tiles = 2 * tilesY * tilesX;
@@ -192,7 +229,7 @@ describe.each(KERNEL_BUILDS)('Winograd kernels (%s build)', (build) => {
       const gemmBias = h.zeros(blocks * IGEMM_NR * 4);
 
       inputTransform(x, zero, cc.hh, cc.ww, cc.c, py, px, tilesY, tilesX, v, vMatrixBytes, 0, tiles);
-      // Into M, again before each output transform: the 6x6 one writes M A over M.
+      // Into M, again before each output transform: the 6x6 and 8x8 ones write M A over M.
       const gemm = () =>
         h.k.f32_igemm_4x8_batched__simd128(
           v,

@@ -45,8 +45,8 @@ function matrixStride(bytes: number): number {
 }
 
 /**
- * A 3x3 (5x5) stride-1 convolution as Winograd F(tile x tile, 3x3) (F(2x2,
- * 5x5)), one step of f32_winograd_nhwc: the input transform into V
+ * A 3x3 or 5x5 stride-1 convolution as Winograd F(tile x tile, 3x3) or
+ * F(tile x tile, 5x5), one step of f32_winograd_nhwc: the input transform into V
  * `[alpha²][tiles][C]`, the alpha² transform-domain GEMMs into M
  * `[alpha²][tiles][K]`, the output transform with the bias and ReLU, a few
  * tiles at a time. V and M are

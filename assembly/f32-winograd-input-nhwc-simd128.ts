@@ -1,0 +1,176 @@
+import { f32x4_muladd } from './f32-vector';
+
+/**
+ * The input transform of a Winograd convolution of alpha x alpha input tiles
+ * (stride 1; alpha 6: F(2x2, 5x5) or F(4x4, 3x3), alpha 8: F(4x4, 5x5) or
+ * F(6x6, 3x3), by outputTile 2, 4 or 6) of an NHWC tensor, vectorized over channels. Tile t
+ * covers alpha x alpha input pixels whose top left is (outputTile*ty - padY,
+ * outputTile*tx - padX) of its sample; pixels outside the image read as
+ * zeros from `zero` (a row of at least `channels` rounded up to 4 zeros).
+ * Per channel it computes V = Bᵀ d B with, for alpha 6 (the points 0, ±1,
+ * ±2 and ∞),
+ *
+ *   Bᵀ = | 4  0 -5  0  1  0 |
+ *        | 0 -4 -4  1  1  0 |
+ *        | 0  4 -4 -1  1  0 |
+ *        | 0 -2 -1  2  1  0 |
+ *        | 0  2 -1 -2  1  0 |
+ *        | 0  4  0 -5  0  1 |
+ *
+ * and for alpha 8 (the points 0, ±1, ±2, ±½ and ∞)
+ *
+ *   Bᵀ = | 1   0   -21/4  0      21/4   0     -1  0 |
+ *        | 0   1    1    -17/4  -17/4   1      1  0 |
+ *        | 0  -1    1     17/4  -17/4  -1      1  0 |
+ *        | 0   1/2  1/4  -5/2   -5/4    2      1  0 |
+ *        | 0  -1/2  1/4   5/2   -5/4   -2      1  0 |
+ *        | 0   2    4    -5/2   -5      1/2    1  0 |
+ *        | 0  -2    4     5/2   -5     -1/2    1  0 |
+ *        | 0  -1    0     21/4   0     -21/4   0  1 |
+ *
+ * and writes V as alpha² matrices, one per position ξ = alpha*i + j:
+ * element (i, j) of tile t goes to row t of matrix ξ, at v + ξ*vMatrixBytes.
+ * A row holds `channels` rounded up to 4 floats (the padding lanes hold
+ * whatever the loads past the last channel read). Bᵀ d is written to V's
+ * rows first, then read back and multiplied by B in place: the alpha²
+ * intermediate vectors would not fit in registers.
+ *
+ * Work: tiles [tileStart, tileEnd), counted over all samples, tilesY*tilesX per sample.
+ */
+export function f32_winograd_input_nhwc__simd128(
+  alpha: i32, outputTile: i32, x: usize, zero: usize, height: i32, width: i32, channels: i32, padY: i32, padX: i32,
+  tilesY: i32, tilesX: i32, v: usize, vMatrixBytes: usize,
+  tileStart: i32, tileEnd: i32,
+): void {
+  // Each tile size compiled on its own: its loads and Bᵀ unroll.
+  if (alpha == 8) {
+    inputTransform(8, outputTile, x, zero, height, width, channels, padY, padX, tilesY, tilesX, v, vMatrixBytes, tileStart, tileEnd);
+  } else {
+    inputTransform(6, outputTile, x, zero, height, width, channels, padY, padX, tilesY, tilesX, v, vMatrixBytes, tileStart, tileEnd);
+  }
+}
+
+// @ts-ignore: decorator
+@inline function inputTransform(
+  alpha: i32, outputTile: i32, x: usize, zero: usize, height: i32, width: i32, channels: i32, padY: i32, padX: i32,
+  tilesY: i32, tilesX: i32, v: usize, vMatrixBytes: usize,
+  tileStart: i32, tileEnd: i32,
+): void {
+  const pixelBytes = <usize>channels << 2;
+  const rowBytes = <usize>((channels + 3) & ~3) << 2;
+  const plane = tilesY * tilesX;
+  const rowStride = <usize>width * pixelBytes;
+  const positionRowBytes = <usize>alpha * vMatrixBytes;
+  for (let t = tileStart; t < tileEnd; t++) {
+    const sample = t / plane;
+    const q = t - sample * plane;
+    const ty = q / tilesX;
+    const y0 = outputTile * ty - padY;
+    const x0 = outputTile * (q - ty * tilesX) - padX;
+    const image = x + <usize>(sample * height * width) * pixelBytes;
+    const out = v + <usize>t * rowBytes;
+    // Bᵀ d, column by column: column j of d to positions j, alpha + j, ....
+    for (let j = 0; j < alpha; j++) {
+      const p0 = pixelAt(image, y0, x0 + j, height, width, rowStride, pixelBytes, zero);
+      const p1 = pixelAt(image, y0 + 1, x0 + j, height, width, rowStride, pixelBytes, zero);
+      const p2 = pixelAt(image, y0 + 2, x0 + j, height, width, rowStride, pixelBytes, zero);
+      const p3 = pixelAt(image, y0 + 3, x0 + j, height, width, rowStride, pixelBytes, zero);
+      const p4 = pixelAt(image, y0 + 4, x0 + j, height, width, rowStride, pixelBytes, zero);
+      const p5 = pixelAt(image, y0 + 5, x0 + j, height, width, rowStride, pixelBytes, zero);
+      const column = out + <usize>j * vMatrixBytes;
+      if (alpha == 8) {
+        const p6 = pixelAt(image, y0 + 6, x0 + j, height, width, rowStride, pixelBytes, zero);
+        const p7 = pixelAt(image, y0 + 7, x0 + j, height, width, rowStride, pixelBytes, zero);
+        for (let c: usize = 0; c < rowBytes; c += 16) {
+          storeBt8(
+            v128.load(p0 + c), v128.load(p1 + c), v128.load(p2 + c), v128.load(p3 + c),
+            v128.load(p4 + c), v128.load(p5 + c), v128.load(p6 + c), v128.load(p7 + c),
+            column + c, positionRowBytes,
+          );
+        }
+      } else {
+        for (let c: usize = 0; c < rowBytes; c += 16) {
+          storeBt6(
+            v128.load(p0 + c), v128.load(p1 + c), v128.load(p2 + c), v128.load(p3 + c), v128.load(p4 + c), v128.load(p5 + c),
+            column + c, positionRowBytes,
+          );
+        }
+      }
+    }
+    // (Bᵀ d) B, row by row, in place: row i at positions alpha*i .. alpha*i + alpha - 1.
+    for (let i = 0; i < alpha; i++) {
+      const row = out + <usize>i * positionRowBytes;
+      for (let c: usize = 0; c < rowBytes; c += 16) {
+        const p = row + c;
+        if (alpha == 8) {
+          storeBt8(
+            v128.load(p), v128.load(p + vMatrixBytes), v128.load(p + 2 * vMatrixBytes), v128.load(p + 3 * vMatrixBytes),
+            v128.load(p + 4 * vMatrixBytes), v128.load(p + 5 * vMatrixBytes), v128.load(p + 6 * vMatrixBytes),
+            v128.load(p + 7 * vMatrixBytes), p, vMatrixBytes,
+          );
+        } else {
+          storeBt6(
+            v128.load(p), v128.load(p + vMatrixBytes), v128.load(p + 2 * vMatrixBytes),
+            v128.load(p + 3 * vMatrixBytes), v128.load(p + 4 * vMatrixBytes), v128.load(p + 5 * vMatrixBytes),
+            p, vMatrixBytes,
+          );
+        }
+      }
+    }
+  }
+}
+
+/** The address of pixel (y, x) of an image, or of a row of zeros outside it. */
+// @ts-ignore: decorator
+@inline function pixelAt(
+  image: usize, y: i32, x: i32, height: i32, width: i32, rowStride: usize, pixelBytes: usize, zero: usize,
+): usize {
+  const inside = y >= 0 && y < height && x >= 0 && x < width;
+  return inside ? image + <usize>y * rowStride + <usize>x * pixelBytes : zero;
+}
+
+/** alpha 6's Bᵀ times (d0 .. d5), stored at `ptr` + k * stride for k = 0..5. */
+// @ts-ignore: decorator
+@inline function storeBt6(d0: v128, d1: v128, d2: v128, d3: v128, d4: v128, d5: v128, ptr: usize, stride: usize): void {
+  const four = f32x4.splat(4), five = f32x4.splat(5), two = f32x4.splat(2);
+  const t1 = f32x4.sub(d4, f32x4.mul(four, d2));
+  const t2 = f32x4.sub(d3, f32x4.mul(four, d1));
+  const t3 = f32x4.sub(d4, d2);
+  const t4 = f32x4.mul(two, f32x4.sub(d3, d1));
+  v128.store(ptr, f32x4.add(f32x4.sub(f32x4.mul(four, d0), f32x4.mul(five, d2)), d4));
+  v128.store(ptr + stride, f32x4.add(t1, t2));
+  v128.store(ptr + 2 * stride, f32x4.sub(t1, t2));
+  v128.store(ptr + 3 * stride, f32x4.add(t3, t4));
+  v128.store(ptr + 4 * stride, f32x4.sub(t3, t4));
+  v128.store(ptr + 5 * stride, f32x4.add(f32x4.sub(f32x4.mul(four, d1), f32x4.mul(five, d3)), d5));
+}
+
+/**
+ * alpha 8's Bᵀ times (d0 .. d7), stored at `ptr` + k * stride for k = 0..7:
+ * rows 1-6 in pairs (the points ±p), the sum and difference of their even
+ * and odd columns' parts.
+ */
+// @ts-ignore: decorator
+@inline function storeBt8(
+  d0: v128, d1: v128, d2: v128, d3: v128, d4: v128, d5: v128, d6: v128, d7: v128, ptr: usize, stride: usize,
+): void {
+  const c21 = f32x4.splat(5.25), c17 = f32x4.splat(-4.25), c5 = f32x4.splat(-1.25), c10 = f32x4.splat(-2.5);
+  const half = f32x4.splat(0.5), two = f32x4.splat(2);
+  // Rows 1 and 2 (the points ±1): d2 + d6 - 17/4 d4 ± (d1 + d5 - 17/4 d3).
+  const e1 = f32x4_muladd(c17, d4, f32x4.add(d2, d6));
+  const o1 = f32x4_muladd(c17, d3, f32x4.add(d1, d5));
+  // Rows 3 and 4 (±2): 1/4 d2 - 5/4 d4 + d6 ± (1/2 d1 - 5/2 d3 + 2 d5).
+  const e3 = f32x4_muladd(c5, d4, f32x4_muladd(f32x4.splat(0.25), d2, d6));
+  const o3 = f32x4_muladd(two, d5, f32x4_muladd(c10, d3, f32x4.mul(half, d1)));
+  // Rows 5 and 6 (±1/2): 4 d2 - 5 d4 + d6 ± (2 d1 - 5/2 d3 + 1/2 d5).
+  const e5 = f32x4_muladd(f32x4.splat(4), f32x4_muladd(c5, d4, d2), d6);
+  const o5 = f32x4_muladd(half, d5, f32x4_muladd(c10, d3, f32x4.mul(two, d1)));
+  v128.store(ptr, f32x4_muladd(c21, f32x4.sub(d4, d2), f32x4.sub(d0, d6)));
+  v128.store(ptr + stride, f32x4.add(e1, o1));
+  v128.store(ptr + 2 * stride, f32x4.sub(e1, o1));
+  v128.store(ptr + 3 * stride, f32x4.add(e3, o3));
+  v128.store(ptr + 4 * stride, f32x4.sub(e3, o3));
+  v128.store(ptr + 5 * stride, f32x4.add(e5, o5));
+  v128.store(ptr + 6 * stride, f32x4.sub(e5, o5));
+  v128.store(ptr + 7 * stride, f32x4_muladd(c21, f32x4.sub(d3, d5), f32x4.sub(d7, d1)));
+}

@@ -1,0 +1,153 @@
+import { f32x4_relu_if, f32x4_store_first } from './f32-vector';
+
+/**
+ * The output transform of a Winograd convolution of alpha x alpha tiles
+ * (alpha 6: F(2x2, 5x5) or F(4x4, 3x3), outputTile 2 or 4; alpha 8: F(4x4,
+ * 5x5) or F(6x6, 3x3), outputTile 4 or 6) into an NHWC tensor, vectorized over channels. Tile t's alpha x
+ * alpha transform-domain products are row t of alpha² matrices (position ξ
+ * = alpha*i + j at m + ξ*mMatrixBytes, rows of `channels` rounded up to 4
+ * floats); per channel it computes the outputTile² outputs Y = Aᵀ M A, Aᵀ
+ * the first outputTile rows of (the points 0, ±1, ±2, for alpha 8 ±½, and ∞)
+ *
+ *   alpha 6: | 1  1  1  1  1  0 |    alpha 8: | 1  1  1  1  1  1    1    0 |
+ *            | 0  1 -1  2 -2  0 |             | 0  1 -1  2 -2  1/2 -1/2  0 |
+ *            | 0  1  1  4  4  0 |             | 0  1  1  4  4  1/4  1/4  0 |
+ *            | 0  1 -1  8 -8  0 |             | 0  1 -1  8 -8  1/8 -1/8  0 |
+ *                                               | 0  1  1 16 16  1/16 1/16 0 |
+ *                                               | 0  1 -1 32 -32 1/32 -1/32 0 |
+ *
+ * with a 1 in the last column of the last row taken; then adds the bias
+ * (after the sum, as a direct convolution that sums its products before
+ * adding the bias rounds it) and ReLU if asked. Tile t covers outputs from
+ * (outputTile*ty, outputTile*tx) of its sample; those past the bottom or
+ * right edge are not stored. M A is written over M's rows of the tile (the
+ * alpha * outputTile vectors would not fit in registers), then read back
+ * column by column. `bias` holds `channels` rounded up to 4 floats.
+ *
+ * Work: tiles [tileStart, tileEnd), counted over all samples, tilesY*tilesX per sample.
+ */
+export function f32_winograd_output_nhwc__simd128(
+  alpha: i32, outputTile: i32, m: usize, mMatrixBytes: usize, bias: usize, channels: i32, height: i32, width: i32,
+  tilesY: i32, tilesX: i32, y: usize, relu: bool,
+  tileStart: i32, tileEnd: i32,
+): void {
+  // Each tile size compiled on its own: the loops over its rows and columns unroll.
+  if (alpha == 8 && outputTile == 6) {
+    outputTransform(8, 6, m, mMatrixBytes, bias, channels, height, width, tilesY, tilesX, y, relu, tileStart, tileEnd);
+  } else if (alpha == 8) {
+    outputTransform(8, 4, m, mMatrixBytes, bias, channels, height, width, tilesY, tilesX, y, relu, tileStart, tileEnd);
+  } else if (outputTile == 4) {
+    outputTransform(6, 4, m, mMatrixBytes, bias, channels, height, width, tilesY, tilesX, y, relu, tileStart, tileEnd);
+  } else {
+    outputTransform(6, 2, m, mMatrixBytes, bias, channels, height, width, tilesY, tilesX, y, relu, tileStart, tileEnd);
+  }
+}
+
+// @ts-ignore: decorator
+@inline function outputTransform(
+  alpha: i32, size: i32, m: usize, mMatrixBytes: usize, bias: usize, channels: i32, height: i32, width: i32,
+  tilesY: i32, tilesX: i32, y: usize, relu: bool,
+  tileStart: i32, tileEnd: i32,
+): void {
+  const pixelBytes = <usize>channels << 2;
+  const rowBytes = <usize>((channels + 3) & ~3) << 2;
+  const plane = tilesY * tilesX;
+  const outRowBytes = <usize>width * pixelBytes;
+  const positionRowBytes = <usize>alpha * mMatrixBytes;
+  for (let t = tileStart; t < tileEnd; t++) {
+    const sample = t / plane;
+    const q = t - sample * plane;
+    const ty = q / tilesX;
+    const oy = size * ty;
+    const ox = size * (q - ty * tilesX);
+    const rows = min(size, height - oy);
+    const columns = min(size, width - ox);
+    const out = y + <usize>((sample * height + oy) * width + ox) * pixelBytes;
+    const tile = m + <usize>t * rowBytes;
+    // P = M A, row by row, in place: row i's `size` values at positions alpha*i .. alpha*i + size - 1.
+    for (let i = 0; i < alpha; i++) {
+      const row = tile + <usize>i * positionRowBytes;
+      for (let c: usize = 0; c < rowBytes; c += 16) {
+        const p = row + c;
+        storeAt(alpha, size, p, mMatrixBytes, p, mMatrixBytes);
+      }
+    }
+    // Y = Aᵀ P, column by column, plus the bias, into the output's pixels.
+    for (let j = 0; j < columns; j++) {
+      const column = tile + <usize>j * mMatrixBytes;
+      const pixel = out + <usize>j * pixelBytes;
+      for (let c: usize = 0; c < rowBytes; c += 16) {
+        const p = column + c;
+        const m0 = v128.load(p), m1 = v128.load(p + positionRowBytes), m2 = v128.load(p + 2 * positionRowBytes);
+        const m3 = v128.load(p + 3 * positionRowBytes), m4 = v128.load(p + 4 * positionRowBytes);
+        const m5 = v128.load(p + 5 * positionRowBytes);
+        const m6 = alpha == 8 ? v128.load(p + 6 * positionRowBytes) : m0;
+        const m7 = alpha == 8 ? v128.load(p + 7 * positionRowBytes) : m0;
+        const b = v128.load(bias + c);
+        const lanes = min(4, channels - <i32>(c >> 2));
+        const at = pixel + c;
+        const s1 = f32x4.add(m1, m2), d1 = f32x4.sub(m1, m2), s2 = f32x4.add(m3, m4), d2 = f32x4.sub(m3, m4);
+        const s3 = f32x4.add(m5, m6), d3 = f32x4.sub(m5, m6);
+        const last = alpha == 8 ? m7 : m5;
+        f32x4_store_first(at, f32x4_relu_if(f32x4.add(aRow(alpha, size, 0, m0, s1, d1, s2, d2, s3, d3, last), b), relu), lanes);
+        if (rows < 2) continue;
+        f32x4_store_first(at + outRowBytes, f32x4_relu_if(f32x4.add(aRow(alpha, size, 1, m0, s1, d1, s2, d2, s3, d3, last), b), relu), lanes);
+        if (size == 2 || rows < 3) continue;
+        f32x4_store_first(at + 2 * outRowBytes, f32x4_relu_if(f32x4.add(aRow(alpha, size, 2, m0, s1, d1, s2, d2, s3, d3, last), b), relu), lanes);
+        if (rows < 4) continue;
+        f32x4_store_first(at + 3 * outRowBytes, f32x4_relu_if(f32x4.add(aRow(alpha, size, 3, m0, s1, d1, s2, d2, s3, d3, last), b), relu), lanes);
+        if (size == 4 || rows < 5) continue;
+        f32x4_store_first(at + 4 * outRowBytes, f32x4_relu_if(f32x4.add(aRow(alpha, size, 4, m0, s1, d1, s2, d2, s3, d3, last), b), relu), lanes);
+        if (rows < 6) continue;
+        f32x4_store_first(at + 5 * outRowBytes, f32x4_relu_if(f32x4.add(aRow(alpha, size, 5, m0, s1, d1, s2, d2, s3, d3, last), b), relu), lanes);
+      }
+    }
+  }
+}
+
+/** Aᵀ's `size` rows times the alpha values at `from` + k * fromStride, stored at `to` + k * toStride. */
+// @ts-ignore: decorator
+@inline function storeAt(alpha: i32, size: i32, from: usize, fromStride: usize, to: usize, toStride: usize): void {
+  const m0 = v128.load(from), m1 = v128.load(from + fromStride), m2 = v128.load(from + 2 * fromStride);
+  const m3 = v128.load(from + 3 * fromStride), m4 = v128.load(from + 4 * fromStride), m5 = v128.load(from + 5 * fromStride);
+  const m6 = alpha == 8 ? v128.load(from + 6 * fromStride) : m0;
+  const m7 = alpha == 8 ? v128.load(from + 7 * fromStride) : m0;
+  const s1 = f32x4.add(m1, m2), d1 = f32x4.sub(m1, m2), s2 = f32x4.add(m3, m4), d2 = f32x4.sub(m3, m4);
+  const s3 = f32x4.add(m5, m6), d3 = f32x4.sub(m5, m6);
+  const last = alpha == 8 ? m7 : m5;
+  v128.store(to, aRow(alpha, size, 0, m0, s1, d1, s2, d2, s3, d3, last));
+  v128.store(to + toStride, aRow(alpha, size, 1, m0, s1, d1, s2, d2, s3, d3, last));
+  if (size == 2) return;
+  v128.store(to + 2 * toStride, aRow(alpha, size, 2, m0, s1, d1, s2, d2, s3, d3, last));
+  v128.store(to + 3 * toStride, aRow(alpha, size, 3, m0, s1, d1, s2, d2, s3, d3, last));
+  if (size == 4) return;
+  v128.store(to + 4 * toStride, aRow(alpha, size, 4, m0, s1, d1, s2, d2, s3, d3, last));
+  v128.store(to + 5 * toStride, aRow(alpha, size, 5, m0, s1, d1, s2, d2, s3, d3, last));
+}
+
+/**
+ * Row k of Aᵀ in terms of s1 = m1 + m2, d1 = m1 - m2 (the points ±1), s2,
+ * d2 (±2) and, for alpha 8, s3, d3 (±½): row 0 m0 + s1 + s2 (+ s3), an even
+ * row s1 + 2^k s2 (+ 2^-k s3), an odd one d1 + 2^k d2 (+ 2^-k d3); plus the
+ * last value (the point ∞) in the last row. Multiplying by powers of two is
+ * exact, so the sums' order alone sets the rounding.
+ */
+// @ts-ignore: decorator
+@inline function aRow(
+  alpha: i32, size: i32, k: i32, m0: v128, s1: v128, d1: v128, s2: v128, d2: v128, s3: v128, d3: v128, last: v128,
+): v128 {
+  const up = f32x4.splat(<f32>(1 << k));
+  const down = f32x4.splat(<f32>1 / <f32>(1 << k));
+  let sum: v128;
+  if (k == 0) {
+    sum = f32x4.add(f32x4.add(m0, s1), s2);
+    if (alpha == 8) sum = f32x4.add(sum, s3);
+  } else if (k & 1) {
+    sum = f32x4.add(d1, f32x4.mul(up, d2));
+    if (alpha == 8) sum = f32x4.add(sum, f32x4.mul(down, d3));
+  } else {
+    sum = f32x4.add(s1, f32x4.mul(up, s2));
+    if (alpha == 8) sum = f32x4.add(sum, f32x4.mul(down, s3));
+  }
+  return k == size - 1 ? f32x4.add(sum, last) : sum;
+}
