@@ -82,6 +82,19 @@ export function fhogHistogramRows(g: FhogGeometry): number {
   return g.cellRows + 2;
 }
 
+/** Histogram columns: the cells and a border column on each side, rounded up to whole vectors of 4 (the cell kernel adds 4 at a time). */
+export function fhogHistogramCols(g: FhogGeometry): number {
+  return Math.ceil((g.cellCols + 2) / 4) * 4;
+}
+
+/** Bytes of the cell kernel's vote sums for one cell column: 18 bins of f32x4. */
+const VOTE_CELL_BYTES = 288;
+
+/** Bytes of the cell kernel's vote sums for one thread: a cell column's for each histogram column and one more. */
+export function fhogVoteBytes(g: FhogGeometry): number {
+  return (fhogHistogramCols(g) + 1) * VOTE_CELL_BYTES;
+}
+
 /**
  * dlib's snapping of a gradient to one of 18 orientations, for every integer
  * gradient: the first direction whose dot product (in f32) beats the best so
@@ -130,7 +143,7 @@ export interface FhogCellTables {
  */
 export function fhogCellTables(g: FhogGeometry, cellSize: number): FhogCellTables {
   const f32 = Math.fround;
-  const histRowBytes = (g.cellCols + 2) * 4;
+  const histRowBytes = fhogHistogramCols(g) * 4;
   const rows = new Uint8Array(g.visibleRows * FHOG_TABLE_ENTRY_BYTES);
   const rowView = new DataView(rows.buffer);
   const firstPixelRows = new Int32Array(fhogHistogramRows(g) + 2).fill(g.visibleRows);
@@ -164,6 +177,7 @@ export function fhogCellTables(g: FhogGeometry, cellSize: number): FhogCellTable
     const vx1 = f32(1 - vx0);
     const at = x * FHOG_TABLE_ENTRY_BYTES;
     columnView.setInt32(at, (cell + 1) * 4, true);
+    columnView.setInt32(at + 4, (cell + 1) * VOTE_CELL_BYTES, true);
     [vx1, vx0, vx1, vx0].forEach((w, k) => columnView.setFloat32(at + 16 + 4 * k, w, true));
   }
   return { rows, columns, firstPixelRows };
