@@ -90,9 +90,9 @@ export function fhogHistogramCols(g: FhogGeometry): number {
 /** Bytes of the cell kernel's vote sums for one cell column: 18 bins of f32x4. */
 const VOTE_CELL_BYTES = 288;
 
-/** Bytes of the cell kernel's vote sums for one thread: a cell column's for each histogram column and one more. */
+/** Bytes of the cell kernel's scratch for one thread: a cell column's vote sums for each histogram column and one more, then a row's gradients. */
 export function fhogVoteBytes(g: FhogGeometry): number {
-  return (fhogHistogramCols(g) + 1) * VOTE_CELL_BYTES;
+  return (fhogHistogramCols(g) + 1) * VOTE_CELL_BYTES + (g.visibleCols + 7) * 12;
 }
 
 /**
@@ -134,8 +134,8 @@ export interface FhogCellTables {
 /**
  * The cell kernel's tables: for each pixel row, the byte offset of the upper
  * of its two histogram rows and the weights [vy1, vy1, vy0, vy0]; for each
- * pixel column, the byte offset of the left of its two histogram columns and
- * [vx1, vx0, vx1, vx0]. dlib computes the column position two ways (in its
+ * pixel column, the byte offset of the left of its two histogram columns, that
+ * column's offset in the kernel's vote sums and [vx1, vx1, vx0, vx0]. dlib computes the column position two ways (in its
  * 8-wide loop and in its one-at-a-time loop); both are reproduced. And for c
  * from 0 to the histogram's rows + 1, the first pixel row whose lower
  * histogram row is c or later: histogram rows [start, end) need pixel rows
@@ -178,7 +178,7 @@ export function fhogCellTables(g: FhogGeometry, cellSize: number): FhogCellTable
     const at = x * FHOG_TABLE_ENTRY_BYTES;
     columnView.setInt32(at, (cell + 1) * 4, true);
     columnView.setInt32(at + 4, (cell + 1) * VOTE_CELL_BYTES, true);
-    [vx1, vx0, vx1, vx0].forEach((w, k) => columnView.setFloat32(at + 16 + 4 * k, w, true));
+    [vx1, vx1, vx0, vx0].forEach((w, k) => columnView.setFloat32(at + 16 + 4 * k, w, true));
   }
   return { rows, columns, firstPixelRows };
 }

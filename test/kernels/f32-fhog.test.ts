@@ -59,7 +59,8 @@ function referenceCells(img: Image, g: FhogGeometry, cellSize: number): Float32A
       const bin = orientations[(best.gy + 255) * 511 + best.gx + 255];
       const v = f(Math.sqrt(best.len));
       const column = colView.getInt32(x * FHOG_TABLE_ENTRY_BYTES, true) / 4;
-      const C = [0, 1, 2, 3].map((k) => colView.getFloat32(x * FHOG_TABLE_ENTRY_BYTES + 16 + 4 * k, true));
+      // The table holds [vx1, vx1, vx0, vx0]; dlib weighs the four cells by [vx1, vx0, vx1, vx0].
+      const C = [0, 2, 0, 2].map((k) => colView.getFloat32(x * FHOG_TABLE_ENTRY_BYTES + 16 + 4 * k, true));
       const w = [0, 1, 2, 3].map((k) => (laterWins ? f(R[k] * f(C[k] * v)) : f(f(R[k] * C[k]) * v)));
       const base = bin * histPlane + upper + column;
       [base, base + 1, base + histCols, base + histCols + 1].forEach((i, k) => {
