@@ -104,10 +104,10 @@ export function f32_fhog_cells__simd128(
       const kLenHigh = i32x4.dot_i16x8_s(kHigh, kHigh);
       const takeLow = laterWins ? i32x4.ge_s(kLenLow, lenLow) : i32x4.gt_s(kLenLow, lenLow);
       const takeHigh = laterWins ? i32x4.ge_s(kLenHigh, lenHigh) : i32x4.gt_s(kLenHigh, lenHigh);
-      low = v128.bitselect(kLow, low, takeLow);
-      high = v128.bitselect(kHigh, high, takeHigh);
-      lenLow = v128.bitselect(kLenLow, lenLow, takeLow);
-      lenHigh = v128.bitselect(kLenHigh, lenHigh, takeHigh);
+      low = select(kLow, low, takeLow);
+      high = select(kHigh, high, takeHigh);
+      lenLow = i32x4.max_s(kLenLow, lenLow);
+      lenHigh = i32x4.max_s(kLenHigh, lenHigh);
     }
     // The orientation table's index, (gy + 255) * 511 + gx + 255, as a dot product with (1, 511).
     const weights = i32x4.splat(511 << 16 | 1);
@@ -118,6 +118,13 @@ export function f32_fhog_cells__simd128(
     storeWeighted(m, f32x4.sqrt(f32x4.convert_i32x4_s(lenLow)), upperWeight, lowerWeight);
     storeWeighted(m + 32, f32x4.sqrt(f32x4.convert_i32x4_s(lenHigh)), upperWeight, lowerWeight);
   }
+}
+
+/** a's lanes where the mask (whole 32-bit lanes, all ones or all zeros) is set, else b's: one blend with relaxed SIMD. */
+// @ts-ignore: decorator
+@inline function select(a: v128, b: v128, mask: v128): v128 {
+  if (ASC_FEATURE_RELAXED_SIMD) return i32x4.relaxed_laneselect(a, b, mask);
+  return v128.bitselect(a, b, mask);
 }
 
 /** Four pixels' (v * ry1, v * ry0) pairs. */
