@@ -78,12 +78,30 @@ export function u8_planar_resize_bilinear__simd128(
   const bottom = v128.load(b);
   // Signed conversions are single instructions on x64 (the values are 0..255).
   let v = f32x4.add(
-    f32x4.mul(tlf, f32x4.convert_i32x4_s(i8x16.swizzle(top, left))),
-    f32x4.mul(trf, f32x4.convert_i32x4_s(i8x16.swizzle(top, right))),
+    f32x4.mul(tlf, f32x4.convert_i32x4_s(gather(top, left))),
+    f32x4.mul(trf, f32x4.convert_i32x4_s(gather(top, right))),
   );
-  v = f32x4.add(v, f32x4.mul(blf, f32x4.convert_i32x4_s(i8x16.swizzle(bottom, left))));
-  v = f32x4.add(v, f32x4.mul(brf, f32x4.convert_i32x4_s(i8x16.swizzle(bottom, right))));
+  v = f32x4.add(v, f32x4.mul(blf, f32x4.convert_i32x4_s(gather(bottom, left))));
+  v = f32x4.add(v, f32x4.mul(brf, f32x4.convert_i32x4_s(gather(bottom, right))));
+  if (ASC_FEATURE_RELAXED_SIMD) {
+    // 0 <= v < 256: truncation is exact, and packing with saturation keeps each byte.
+    const whole = i32x4.relaxed_trunc_f32x4_s(v);
+    const halves = i16x8.narrow_i32x4_s(whole, whole);
+    v128.store32_lane(o, i8x16.narrow_i16x8_u(halves, halves), 0);
+    return;
+  }
   // trunc(v) + 2^23 holds the integer in its low mantissa bits: byte 0 of each lane.
   const bits = f32x4.add(f32x4.trunc(v), f32x4.splat(8388608));
   v128.store32_lane(o, i8x16.shuffle(bits, bits, 0, 4, 8, 12, 0, 4, 8, 12, 0, 4, 8, 12, 0, 4, 8, 12), 0);
+}
+
+/**
+ * Bytes of `row` at the mask's indices (each 0..15, or 0x80 for 0): one
+ * shuffle under relaxed SIMD, whose result for such indices is the same on
+ * every engine (x64's pshufb and Arm's tbl both give 0 for 0x80).
+ */
+// @ts-ignore: decorator
+@inline function gather(row: v128, mask: v128): v128 {
+  if (ASC_FEATURE_RELAXED_SIMD) return i8x16.relaxed_swizzle(row, mask);
+  return i8x16.swizzle(row, mask);
 }

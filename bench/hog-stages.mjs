@@ -56,7 +56,8 @@ const MACS_OF = {
 };
 
 // The detector's kernels, each call timed: a wrapper object over the module's exports.
-const cpuClock = detector.threads === 1;
+const threads = detector.threads;
+const cpuClock = threads === 1;
 const now = cpuClock
   ? () => {
       const { user, system } = process.cpuUsage();
@@ -113,7 +114,7 @@ for (const photo of photos) {
 detector.dispose();
 console.log(
   formatTable(
-    `HOG detector stages, upsample ${upsample}, ${detector.threads} thread(s) requested ${values.threads}, medians of ${runs} runs after a warm-up, ${cpuClock ? 'CPU' : 'wall'} ms`,
+    `HOG detector stages, upsample ${upsample}, ${threads} thread(s) requested ${values.threads}, medians of ${runs} runs after a warm-up, ${cpuClock ? 'CPU' : 'wall'} ms`,
     ['photo', 'faces', 'stage', 'ms', 'M multiply-adds', 'GFLOP/s'],
     rows,
   ),

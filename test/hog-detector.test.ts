@@ -44,10 +44,11 @@ function dlibDetections(): Array<[string, DlibDetection[]]> {
 
 /**
  * How close a confidence must be to dlib's, relative to the window's score (the confidence
- * plus the filter's threshold, ~3-4), which is what the detector sums. The scores sum the
- * same products as dlib's, in another order and with fused multiply-adds where the runtime
- * has relaxed SIMD (for speed), so their last bits differ: by up to 1.4e-6 (3 units in the
- * last place of a score near 4) over the reference photos. Relative to the confidence
+ * plus the filter's threshold, ~3-4), which is what the detector sums. The fHOG cell
+ * histograms are summed band by band rather than in dlib's pixel order, and the scores sum the
+ * same products as dlib's in another order, with fused multiply-adds where the runtime has
+ * relaxed SIMD (for speed), so their last bits differ: by up to 1.4e-6 (3 units in the last
+ * place of a score near 4) over the reference photos. Relative to the confidence
  * itself, one unit in the last place of the score is already 1e-4 of a confidence of 0.005.
  * Rects, filters and their order must be dlib's.
  */

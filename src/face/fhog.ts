@@ -82,6 +82,19 @@ export function fhogHistogramRows(g: FhogGeometry): number {
   return g.cellRows + 2;
 }
 
+/** Histogram columns: the cells and a border column on each side, rounded up to whole vectors of 4 (the cell kernel adds 4 at a time). */
+export function fhogHistogramCols(g: FhogGeometry): number {
+  return Math.ceil((g.cellCols + 2) / 4) * 4;
+}
+
+/** Bytes of the cell kernel's vote sums for one cell column: 18 bins of f32x4. */
+const VOTE_CELL_BYTES = 288;
+
+/** Bytes of the cell kernel's scratch for one thread: a cell column's vote sums for each histogram column and one more, then a row's gradients. */
+export function fhogVoteBytes(g: FhogGeometry): number {
+  return (fhogHistogramCols(g) + 1) * VOTE_CELL_BYTES + (g.visibleCols + 7) * 12;
+}
+
 /**
  * dlib's snapping of a gradient to one of 18 orientations, for every integer
  * gradient: the first direction whose dot product (in f32) beats the best so
@@ -121,8 +134,8 @@ export interface FhogCellTables {
 /**
  * The cell kernel's tables: for each pixel row, the byte offset of the upper
  * of its two histogram rows and the weights [vy1, vy1, vy0, vy0]; for each
- * pixel column, the byte offset of the left of its two histogram columns and
- * [vx1, vx0, vx1, vx0]. dlib computes the column position two ways (in its
+ * pixel column, the byte offset of the left of its two histogram columns, that
+ * column's offset in the kernel's vote sums and [vx1, vx1, vx0, vx0]. dlib computes the column position two ways (in its
  * 8-wide loop and in its one-at-a-time loop); both are reproduced. And for c
  * from 0 to the histogram's rows + 1, the first pixel row whose lower
  * histogram row is c or later: histogram rows [start, end) need pixel rows
@@ -130,7 +143,7 @@ export interface FhogCellTables {
  */
 export function fhogCellTables(g: FhogGeometry, cellSize: number): FhogCellTables {
   const f32 = Math.fround;
-  const histRowBytes = (g.cellCols + 2) * 4;
+  const histRowBytes = fhogHistogramCols(g) * 4;
   const rows = new Uint8Array(g.visibleRows * FHOG_TABLE_ENTRY_BYTES);
   const rowView = new DataView(rows.buffer);
   const firstPixelRows = new Int32Array(fhogHistogramRows(g) + 2).fill(g.visibleRows);
@@ -164,7 +177,8 @@ export function fhogCellTables(g: FhogGeometry, cellSize: number): FhogCellTable
     const vx1 = f32(1 - vx0);
     const at = x * FHOG_TABLE_ENTRY_BYTES;
     columnView.setInt32(at, (cell + 1) * 4, true);
-    [vx1, vx0, vx1, vx0].forEach((w, k) => columnView.setFloat32(at + 16 + 4 * k, w, true));
+    columnView.setInt32(at + 4, (cell + 1) * VOTE_CELL_BYTES, true);
+    [vx1, vx1, vx0, vx0].forEach((w, k) => columnView.setFloat32(at + 16 + 4 * k, w, true));
   }
   return { rows, columns, firstPixelRows };
 }

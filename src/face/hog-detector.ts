@@ -8,7 +8,16 @@ import { DisposedError, InputError } from '../errors.js';
 import type { Rectangle } from '../geometry/point-transforms.js';
 import { describeRgbImage, type RgbImage } from '../image.js';
 import { readModelSource, type ModelSource } from '../model-source.js';
-import { FHOG_BINS, fhogHistogramRows, fhogRectToImage, orientationTable, type FhogCellTables, type FhogGeometry } from './fhog.js';
+import {
+  FHOG_BINS,
+  fhogHistogramCols,
+  fhogHistogramRows,
+  fhogVoteBytes,
+  fhogRectToImage,
+  orientationTable,
+  type FhogCellTables,
+  type FhogGeometry,
+} from './fhog.js';
 import { separableTerms, usesSeparableTerms } from './fhog-filterbank.js';
 import { planHogWorkspace, SCORE_STEP_BYTES, workspaceKey, type ChainImage, type HogWorkspace } from './hog-workspace.js';
 import { rectDownFromUpsampled, rectUpFromLevel } from './image-pyramid.js';
@@ -393,11 +402,13 @@ function resize(rt: Runtime, ws: HogWorkspace, from: ChainImage, to: ChainImage)
 function extractFhog(rt: Runtime, ws: HogWorkspace, image: ChainImage, g: FhogGeometry, tables: FhogCellTables, cellSize: number): void {
   const { memory } = rt;
   const histRows = fhogHistogramRows(g);
-  const histCols = g.cellCols + 2;
+  const histCols = fhogHistogramCols(g);
   const histPlaneBytes = histRows * histCols * 4;
   const bytes = new Uint8Array(memory.buffer);
   bytes.fill(0, ws.histogram, ws.histogram + FHOG_BINS * histPlaneBytes);
   bytes.set(tables.rows, ws.cellRowTable);
+  const chunkRows = Math.ceil(histRows / (rt.team?.threads ?? 1));
+  const chunks = Math.ceil(histRows / chunkRows);
   bytes.set(tables.columns, ws.cellColumnTable);
   new Int32Array(memory.buffer, ws.cellFirstPixelRows, tables.firstPixelRows.length).set(tables.firstPixelRows);
   run(rt, {
@@ -415,8 +426,13 @@ function extractFhog(rt: Runtime, ws: HogWorkspace, image: ChainImage, g: FhogGe
       ws.histogram,
       histPlaneBytes,
       histCols * 4,
+      histRows,
+      ws.votes,
+      fhogVoteBytes(g),
+      chunkRows,
     ],
-    split: rows(0, histRows, cellSize * g.visibleCols * FHOG_MACS_PER_PIXEL),
+    // One chunk of rows per thread, each summing in its own slice of the votes.
+    split: { first: 0, items: chunks, macs: histRows * cellSize * g.visibleCols * FHOG_MACS_PER_PIXEL },
   });
   const featureArgs = [
     ws.histogram,

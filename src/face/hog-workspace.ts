@@ -12,7 +12,9 @@ import {
   FHOG_TABLE_ENTRY_BYTES,
   fhogCellTables,
   fhogGeometry,
+  fhogHistogramCols,
   fhogHistogramRows,
+  fhogVoteBytes,
   type FhogCellTables,
   type FhogGeometry,
 } from './fhog.js';
@@ -59,6 +61,8 @@ export interface HogWorkspace {
   cellColumnTable: number;
   cellFirstPixelRows: number;
   histogram: number;
+  /** The cell kernel's vote sums, one slice per thread. */
+  votes: number;
   energy: number;
   blockNorm: number;
   blockScale: number;
@@ -137,7 +141,8 @@ export function planHogWorkspace(
   const cellRowTable = take(level0.height * FHOG_TABLE_ENTRY_BYTES);
   const cellColumnTable = take(level0.width * FHOG_TABLE_ENTRY_BYTES);
   const cellFirstPixelRows = take((g ? fhogHistogramRows(g) + 2 : 0) * 4);
-  const histogram = take(FHOG_BINS * (g ? fhogHistogramRows(g) : 0) * (cellCols + 2) * 4);
+  const histogram = take(FHOG_BINS * (g ? fhogHistogramRows(g) * fhogHistogramCols(g) : 0) * 4);
+  const votes = take(threads * (g ? fhogVoteBytes(g) : 0));
   const energy = take(cellRows * normStride * 4);
   const blockNorm = take(cellRows * normStride * 4);
   const blockScale = take(cellRows * normStride * 4);
@@ -162,6 +167,7 @@ export function planHogWorkspace(
     cellColumnTable,
     cellFirstPixelRows,
     histogram,
+    votes,
     energy,
     blockNorm,
     blockScale,
