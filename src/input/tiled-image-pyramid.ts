@@ -1,8 +1,10 @@
 import type { InputRgbImagePyramid } from '../dlib/network-description.js';
 import type { Size } from '../face/image-pyramid.js';
 import { type Rectangle, rectHeight, rectWidth } from '../geometry/point-transforms.js';
-import type { FloatTensor, FloatTensorRows, RgbImage } from '../image.js';
+import type { ParallelCall } from '../engine/parallel-call.js';
+import type { FloatTensor, KernelWrittenRows, RgbImage } from '../image.js';
 import { ImageRows, type LevelRows, ResizedRows } from './pyramid-level-rows.js';
+import { tiledPyramidPlan, writeTiledPyramid } from './tiled-pyramid-writer.js';
 
 /**
  * dlib's `input_rgb_image_pyramid<pyramid_down<N>>`: the image and its
@@ -110,7 +112,7 @@ export function tiledPyramidRows(
   image: RgbImage,
   input: InputRgbImagePyramid,
   keptLevelBytes = KEPT_LEVEL_BYTES,
-): { tensor: FloatTensorRows; layout: TiledPyramidLayout } {
+): { tensor: KernelWrittenRows; layout: TiledPyramidLayout } {
   const layout = tiledPyramidLayout(image, input);
   const { width: cols, height: rows, levels } = layout;
   // dlib tiles an image of a few pixels into a tensor that may not even hold it: no net's window fits there.
@@ -127,7 +129,7 @@ export function tiledPyramidTensor(image: RgbImage, input: InputRgbImagePyramid)
   return { tensor: tensor.readRows(0, tensor.rows), layout };
 }
 
-class TiledPyramidRows implements FloatTensorRows {
+class TiledPyramidRows implements KernelWrittenRows {
   readonly channels = 3;
   readonly rows: number;
   readonly cols: number;
@@ -146,6 +148,14 @@ class TiledPyramidRows implements FloatTensorRows {
   ) {
     this.rows = layout.height;
     this.cols = layout.width;
+  }
+
+  get workBytes(): number {
+    return tiledPyramidPlan(this.image, this.layout).workBytes;
+  }
+
+  writeTensor(memory: WebAssembly.Memory, at: number, work: number, run: (call: ParallelCall) => void): void {
+    writeTiledPyramid(this.image, this.input, this.layout, tiledPyramidPlan(this.image, this.layout), memory, at, work, run);
   }
 
   /** Level `l`, the kept one, or a new one made down from the image. */

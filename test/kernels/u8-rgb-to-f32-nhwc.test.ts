@@ -33,8 +33,9 @@ describe.each(KERNEL_BUILDS)('u8_rgb_to_f32_nhwc (%s build)', (build) => {
         const s = h.u8(src);
         const y = h.alloc(pixels * 12);
         const split = Math.floor(pixels / 2);
-        h.k.u8_rgb_to_f32_nhwc(s, stride, ...mean, y, split, pixels);
-        h.k.u8_rgb_to_f32_nhwc(s, stride, ...mean, y, 0, split);
+        // A row a pixel: the rows split as the pixels were.
+        h.k.u8_rgb_to_f32_nhwc(s, stride, stride, 1, ...mean, y, 12, split, pixels);
+        h.k.u8_rgb_to_f32_nhwc(s, stride, stride, 1, ...mean, y, 12, 0, split);
         expectExact(h.readF32(y, pixels * 3), expected, `means ${mean}`);
         h.expectGuardsIntact();
       }

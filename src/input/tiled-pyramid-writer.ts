@@ -1,0 +1,115 @@
+import type { InputRgbImagePyramid } from '../dlib/network-description.js';
+import type { ParallelCall } from '../engine/parallel-call.js';
+import { bilinearResizeTables } from '../face/bilinear-resize.js';
+import { rectHeight, rectWidth } from '../geometry/point-transforms.js';
+import type { RgbImage } from '../image.js';
+import { alignBuffer } from '../memory-layout.js';
+import type { TiledPyramidLayout } from './tiled-image-pyramid.js';
+
+/**
+ * The tiled pyramid written by kernels where the net reads it: dlib builds
+ * the pyramid in its input tensor, each level resized from the one before
+ * it there, and so do these kernel calls, a level at a time, each split by
+ * rows over the engine's threads. The same values as the rows made in
+ * JavaScript (pyramid-level-rows.ts), bit for bit: the same tables and the
+ * same f32 and f64 arithmetic.
+ */
+
+/** One level's resize tables, as bytes of the work memory. */
+interface LevelTables {
+  rows: Uint8Array;
+  groups: Uint8Array;
+  groupCount: number;
+  tail: Uint8Array;
+  tailCount: number;
+}
+
+/** What a layout needs beside the image: each level's tables and the stretches of the tensor no level covers. */
+export interface TiledPyramidPlan {
+  tables: LevelTables[];
+  /** [start, end) float offsets of the tensor that hold zeros, in order. */
+  zeros: Float64Array;
+  /** Bytes of work memory: the image's bytes, then each level's tables, each from a buffer boundary on. */
+  workBytes: number;
+}
+
+/** The tables and zero stretches of a layout, made once per image size, pixel stride aside (a detector sees many photos of one size). */
+let lastPlan: { key: string; plan: TiledPyramidPlan } | undefined;
+
+export function tiledPyramidPlan(image: RgbImage, layout: TiledPyramidLayout): TiledPyramidPlan {
+  const key = `${image.data.length} ${image.width}x${image.height} ${JSON.stringify(layout)}`;
+  if (lastPlan?.key === key) return lastPlan.plan;
+  const { levels, width: cols } = layout;
+  const tables: LevelTables[] = [];
+  let workBytes = alignBuffer(image.data.length);
+  for (let l = 1; l < levels.length; l++) {
+    const from = { width: rectWidth(levels[l - 1]), height: rectHeight(levels[l - 1]) };
+    const t = bilinearResizeTables(from, { width: rectWidth(levels[l]), height: rectHeight(levels[l]) });
+    tables.push(t);
+    workBytes += alignBuffer(t.rows.length) + alignBuffer(t.groups.length) + alignBuffer(t.tail.length);
+  }
+  // Each level row's floats, in order: the stretches between them are the zeros.
+  const covered: number[] = [];
+  for (const r of levels) for (let y = r.top; y <= r.bottom; y++) covered.push(3 * (y * cols + r.left), 3 * (y * cols + r.right + 1));
+  const starts = Array.from({ length: covered.length / 2 }, (_, i) => i).sort((a, b) => covered[2 * a] - covered[2 * b]);
+  const zeros: number[] = [];
+  let at = 0;
+  for (const i of starts) {
+    if (covered[2 * i] > at) zeros.push(at, covered[2 * i]);
+    at = covered[2 * i + 1];
+  }
+  if (3 * layout.width * layout.height > at) zeros.push(at, 3 * layout.width * layout.height);
+  const plan = { tables, zeros: Float64Array.from(zeros), workBytes };
+  lastPlan = { key, plan };
+  return plan;
+}
+
+/**
+ * Writes the tiled tensor (NHWC f32, `layout.width` pixels a row) at byte
+ * `at` of `memory`, using `plan.workBytes` bytes at `work`; `run` runs each
+ * kernel call (on the engine's threads).
+ */
+export function writeTiledPyramid(
+  image: RgbImage,
+  { mean }: InputRgbImagePyramid,
+  layout: TiledPyramidLayout,
+  plan: TiledPyramidPlan,
+  memory: WebAssembly.Memory,
+  at: number,
+  work: number,
+  run: (call: ParallelCall) => void,
+): void {
+  const { levels, width: cols } = layout;
+  const rowBytes = 12 * cols;
+  const tensor = new Float32Array(memory.buffer, at, 3 * cols * layout.height);
+  for (let i = 0; i < plan.zeros.length; i += 2) tensor.fill(0, plan.zeros[i], plan.zeros[i + 1]);
+  const bytes = new Uint8Array(memory.buffer);
+  const place = (data: ArrayLike<number>) => {
+    const address = work;
+    bytes.set(data, address);
+    work += alignBuffer(data.length);
+    return address;
+  };
+  const pixelStride = image.data.length / (image.width * image.height);
+  const source = place(image.data);
+  const levelAt = (l: number) => at + levels[l].top * rowBytes + 12 * levels[l].left;
+  run({
+    kernel: 'u8_rgb_to_f32_nhwc',
+    args: [source, image.width * pixelStride, pixelStride, image.width, mean[0], mean[1], mean[2], levelAt(0), rowBytes],
+    split: { first: 0, items: image.height, macs: 3 * image.width * image.height },
+    label: 'the tiled pyramid: level 0',
+  });
+  plan.tables.forEach((t, i) => {
+    const l = i + 1;
+    const rowTable = place(t.rows);
+    const groupTable = place(t.groups);
+    const tailTable = place(t.tail);
+    const height = rectHeight(levels[l]);
+    run({
+      kernel: 'f32_rgb_resize_bilinear_nhwc__simd128',
+      args: [levelAt(l - 1), rowBytes, levelAt(l), rowBytes, rowTable, groupTable, t.groupCount, tailTable, t.tailCount],
+      split: { first: 0, items: height, macs: 12 * rectWidth(levels[l]) * height },
+      label: `the tiled pyramid: level ${l}`,
+    });
+  });
+}
