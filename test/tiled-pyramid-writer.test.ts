@@ -14,8 +14,10 @@ import { expectSameValues, fixture } from './support/helpers.js';
 // thread and split over two, wherever the memory held something before.
 
 const net = readDlibNetwork(fixture('dlib-models/mmod_human_face_detector.dat'));
-const input = net.input;
-if (input.kind !== 'input_rgb_image_pyramid') throw new Error('the face detector has a pyramid input');
+const input = (() => {
+  if (net.input.kind !== 'input_rgb_image_pyramid') throw new Error('the face detector has a pyramid input');
+  return net.input;
+})();
 
 /** A deterministic image (`stride` 3 or 4 bytes a pixel) with edges and texture everywhere. */
 function texturedImage(width: number, height: number, stride: number): RgbImage {
