@@ -27,9 +27,9 @@ interface LevelTables {
 /** What a layout needs beside the image: each level's tables and the stretches of the tensor no level covers. */
 export interface TiledPyramidPlan {
   tables: LevelTables[];
-  /** [start, end) float offsets of the tensor that hold zeros, in order. */
-  zeros: Float64Array;
-  /** Bytes of work memory: the image's bytes, then each level's tables, each from a buffer boundary on. */
+  /** The stretches of the tensor that hold zeros, as u8_zero_spans reads them: (byte offset, bytes) pairs. */
+  zeros: Uint32Array;
+  /** Bytes of work memory: the image's bytes, the zeros' spans, then each level's tables, each from a buffer boundary on. */
   workBytes: number;
 }
 
@@ -48,18 +48,19 @@ export function tiledPyramidPlan(image: RgbImage, layout: TiledPyramidLayout): T
     tables.push(t);
     workBytes += alignBuffer(t.rows.length) + alignBuffer(t.groups.length) + alignBuffer(t.tail.length);
   }
-  // Each level row's floats, in order: the stretches between them are the zeros.
+  // Each level row's bytes, in order: the stretches between them are the zeros.
   const covered: number[] = [];
-  for (const r of levels) for (let y = r.top; y <= r.bottom; y++) covered.push(3 * (y * cols + r.left), 3 * (y * cols + r.right + 1));
+  for (const r of levels) for (let y = r.top; y <= r.bottom; y++) covered.push(12 * (y * cols + r.left), 12 * (y * cols + r.right + 1));
   const starts = Array.from({ length: covered.length / 2 }, (_, i) => i).sort((a, b) => covered[2 * a] - covered[2 * b]);
   const zeros: number[] = [];
   let at = 0;
   for (const i of starts) {
-    if (covered[2 * i] > at) zeros.push(at, covered[2 * i]);
+    if (covered[2 * i] > at) zeros.push(at, covered[2 * i] - at);
     at = covered[2 * i + 1];
   }
-  if (3 * layout.width * layout.height > at) zeros.push(at, 3 * layout.width * layout.height);
-  const plan = { tables, zeros: Float64Array.from(zeros), workBytes };
+  if (12 * layout.width * layout.height > at) zeros.push(at, 12 * layout.width * layout.height - at);
+  workBytes += alignBuffer(4 * zeros.length);
+  const plan = { tables, zeros: Uint32Array.from(zeros), workBytes };
   lastPlan = { key, plan };
   return plan;
 }
@@ -81,15 +82,19 @@ export function writeTiledPyramid(
 ): void {
   const { levels, width: cols } = layout;
   const rowBytes = 12 * cols;
-  const tensor = new Float32Array(memory.buffer, at, 3 * cols * layout.height);
-  for (let i = 0; i < plan.zeros.length; i += 2) tensor.fill(0, plan.zeros[i], plan.zeros[i + 1]);
   const bytes = new Uint8Array(memory.buffer);
-  const place = (data: ArrayLike<number>) => {
+  const place = (data: ArrayBufferView) => {
     const address = work;
-    bytes.set(data, address);
-    work += alignBuffer(data.length);
+    bytes.set(new Uint8Array(data.buffer, data.byteOffset, data.byteLength), address);
+    work += alignBuffer(data.byteLength);
     return address;
   };
+  run({
+    kernel: 'u8_zero_spans',
+    args: [at, place(plan.zeros)],
+    split: { first: 0, items: plan.zeros.length / 2, macs: 0 },
+    label: 'the tiled pyramid: padding',
+  });
   const pixelStride = image.data.length / (image.width * image.height);
   const source = place(image.data);
   const levelAt = (l: number) => at + levels[l].top * rowBytes + 12 * levels[l].left;
