@@ -5,7 +5,7 @@ import { type ParallelCall, runWhole } from '../src/engine/parallel-call.js';
 import { loadKernelsForThreads, ThreadTeam } from '../src/engine/thread-team.js';
 import type { RgbImage } from '../src/image.js';
 import { readDlibNetwork } from '../src/index.js';
-import { tiledPyramidRows } from '../src/input/tiled-image-pyramid.js';
+import { KEPT_LEVEL_BYTES, tiledPyramidRows } from '../src/input/tiled-image-pyramid.js';
 import { WASM_PAGE_BYTES } from '../src/memory-layout.js';
 import { expectSameValues, fixture } from './support/helpers.js';
 
@@ -31,8 +31,8 @@ function texturedImage(width: number, height: number, stride: number): RgbImage 
 }
 
 /** The rows read whole in JavaScript, as the net reads them: pixel-major (NHWC). */
-function rowsInNhwc(image: RgbImage): Float32Array {
-  const { tensor } = tiledPyramidRows(image, input);
+function rowsInNhwc(image: RgbImage, upsample: number): Float32Array {
+  const { tensor } = tiledPyramidRows(image, input, KEPT_LEVEL_BYTES, upsample);
   const { data, rows, cols } = tensor.readRows(0, tensor.rows);
   const out = new Float32Array(data.length);
   for (let c = 0; c < 3; c++) for (let p = 0; p < rows * cols; p++) out[3 * p + c] = data[c * rows * cols + p];
@@ -40,16 +40,19 @@ function rowsInNhwc(image: RgbImage): Float32Array {
 }
 
 describe('the tiled pyramid written by kernels', () => {
-  // 300x220: tail columns in most levels, the largest split over both threads; 241x97 RGB: other tails, every level on one.
+  // 300x220: tail columns in most levels, the largest split over both threads; 241x97 RGB: other tails, every level on one;
+  // up-sampled (dlib's pyramid_up in 8 bits, then the pyramid of it) once and twice.
   it.each([
-    [300, 220, 4, 3],
-    [241, 97, 3, 0],
+    [300, 220, 4, 0, 3],
+    [241, 97, 3, 0, 0],
+    [150, 110, 4, 1, 3],
+    [61, 47, 3, 2, 2],
   ])(
-    '%ix%i (%i bytes a pixel), on one thread and on two, is the rows made in JavaScript bit for bit',
-    async (width, height, stride, shared) => {
+    '%ix%i (%i bytes a pixel) up-sampled %i times, on one thread and on two, is the rows made in JavaScript bit for bit',
+    async (width, height, stride, upsample, shared) => {
       const image = texturedImage(width, height, stride);
-      const expected = rowsInNhwc(image);
-      const { tensor } = tiledPyramidRows(image, input);
+      const expected = rowsInNhwc(image, upsample);
+      const { tensor, layout } = tiledPyramidRows(image, input, KEPT_LEVEL_BYTES, upsample);
       const at = WASM_PAGE_BYTES;
       const work = at + expected.length * 4 + 64;
       const pages = Math.ceil((work + tensor.workBytes) / WASM_PAGE_BYTES) + 1;
@@ -80,7 +83,8 @@ describe('the tiled pyramid written by kernels', () => {
       }
       // Level 0 and each level's resize a call, the largest shared by both threads (team.split's rule: 200k multiply-adds).
       const resizes = calls.filter((c) => c.kernel === 'f32_rgb_resize_bilinear_nhwc__simd128');
-      expect(resizes.length).toBe(tiledPyramidRows(image, input).layout.levels.length - 1);
+      expect(resizes.length).toBe(layout.levels.length - 1);
+      expect(calls.filter((c) => c.kernel === 'u8_planar_resize_bilinear__simd128').length).toBe(upsample);
       expect(resizes.filter((c) => c.split.macs >= 200_000).length).toBe(shared);
     },
   );

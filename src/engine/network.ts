@@ -617,6 +617,7 @@ export class DlibNetwork {
           staging,
           shape.w * pixelStride,
           pixelStride,
+          1,
           shape.w,
           meanR,
           meanG,
