@@ -56,6 +56,10 @@ export interface EngineOptions {
    * rows around it that its output rows need, its plan for one sample taking
    * at most this much where bands tall enough to cover the output allow.
    * The output is the same, bit for bit. Other nets always run whole.
+   * An input whose kernels write it whole (a detector's tiled pyramid) and
+   * that takes no more than this is written once beside the bands' arena,
+   * each band's rows copied from there (up to this much more memory); a
+   * larger one is made by rows in JavaScript as the bands ask.
    * Default DEFAULT_MAX_ARENA_BYTES (256 MiB).
    */
   maxArenaBytes?: number;
