@@ -57,11 +57,9 @@ export interface EngineOptions {
    * at most this much where bands tall enough to cover the output allow.
    * The output is the same, bit for bit. Other nets always run whole.
    * An input whose kernels write it whole (a detector's tiled pyramid) and
-   * that takes no more than twice this is written once beside the bands'
-   * arena, each band's rows copied from there (up to that much more memory:
-   * by default 512 MiB, as much as the JavaScript rows of a tiled pyramid
-   * keep of its levels); a larger one is made by rows in JavaScript as the
-   * bands ask.
+   * that takes no more than this is written once beside the bands' arena,
+   * each band's rows copied from there (up to this much more memory); a
+   * larger one is made by rows in JavaScript as the bands ask.
    * Default DEFAULT_MAX_ARENA_BYTES (256 MiB).
    */
   maxArenaBytes?: number;
@@ -497,15 +495,14 @@ export class DlibNetwork {
 
   /**
    * Runs one input band by band, each band's exact rows copied into the whole
-   * output. Kernel-written rows no larger than twice the arena may be are
-   * written whole once, past the bands' arena, and each band's rows copied
-   * from there.
+   * output. Kernel-written rows no larger than the arena may be are written
+   * whole once, past the bands' arena, and each band's rows copied from there.
    */
   private runBands(input: RunInput, cols: number, { bands, output, wholeInput }: BandLayout): Float32Array {
     const { memory } = this.live();
     const result = new Float32Array(sizeOf(output));
     let stored: number | undefined;
-    if (isKernelWrittenRows(input) && 12 * input.rows * cols <= 2 * this.maxArenaBytes) {
+    if (isKernelWrittenRows(input) && 12 * input.rows * cols <= this.maxArenaBytes) {
       const tensorBytes = 12 * input.rows * cols;
       // Every band's plan first: placing their constants moves the arena, which the stored tensor follows.
       let arenaBytes = 0;
