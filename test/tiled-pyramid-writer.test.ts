@@ -7,6 +7,7 @@ import type { RgbImage } from '../src/image.js';
 import { readDlibNetwork } from '../src/index.js';
 import { KEPT_LEVEL_BYTES, tiledPyramidRows } from '../src/input/tiled-image-pyramid.js';
 import { WASM_PAGE_BYTES } from '../src/memory-layout.js';
+import { layoutBands } from '../src/plan/bands.js';
 import { expectSameValues, fixture } from './support/helpers.js';
 
 // The tiled pyramid written by kernels in wasm memory (writeTensor) against
@@ -117,6 +118,8 @@ describe('a detector run on kernel-written rows', () => {
     // 4 MiB: bands, the 322x828 tiled tensor (3.2 MB) written whole past them; 1 byte: bands of rows made in JavaScript.
     const stored = await detectorOutput(4 * 2 ** 20);
     const javascriptRows = await detectorOutput(1);
+    const { tensor } = tiledPyramidRows(image, input);
+    expect(layoutBands(net, tensor.rows, tensor.cols, { batch: 1, maxArenaBytes: 4 * 2 ** 20 })!.bands.length).toBeGreaterThan(1);
     expect(whole.rowsRead).toBe(0);
     expect(stored.rowsRead).toBe(0);
     expect(javascriptRows.rowsRead).toBeGreaterThan(0);
