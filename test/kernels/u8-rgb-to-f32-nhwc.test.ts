@@ -37,6 +37,23 @@ describe.each(KERNEL_BUILDS)('u8_rgb_to_f32_nhwc (%s build)', (build) => {
   });
 
   describe.each([3, 4])('pixel stride %i', (stride) => {
+    it.each([1, 4, 7, 17])('3 rows of %i pixels (four at a time, then one by one), split by rows', (width) => {
+      const rows = 3;
+      const src = randomInts(random(width * 13 + stride), rows * width * stride, 256);
+      src[0] = 255;
+      const mean = means[1];
+      const expected = new Float32Array(rows * width * 3);
+      for (let p = 0; p < rows * width; p++) {
+        for (let k = 0; k < 3; k++) expected[p * 3 + k] = Math.fround(src[p * stride + k] - Math.fround(mean[k])) / 256;
+      }
+      const s = h.u8(src);
+      const y = h.alloc(rows * width * 12);
+      h.k.u8_rgb_to_f32_nhwc(s, width * stride, stride, 1, width, ...mean, y, 12 * width, 1, rows);
+      h.k.u8_rgb_to_f32_nhwc(s, width * stride, stride, 1, width, ...mean, y, 12 * width, 0, 1);
+      expectExact(h.readF32(y, rows * width * 3), expected);
+      h.expectGuardsIntact();
+    });
+
     it.each([1, 2, 5, 17])("%i pixels, means 0, dlib's and odd ones, split", (pixels) => {
       const src = randomInts(random(pixels * stride), pixels * stride, 256);
       // The extremes of a byte included.
