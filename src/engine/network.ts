@@ -1,14 +1,24 @@
 import type { NetworkDescription } from '../dlib/network-description.js';
 import { describeValue, optionsObject } from '../arguments.js';
 import { DisposedError, InputError } from '../errors.js';
-import { checkImageSize, describeInput, inputRows, isFloatTensor, isFloatTensorRows, type NetworkInput, type RunInput } from '../image.js';
+import {
+  checkImageSize,
+  describeInput,
+  inputRows,
+  isFloatTensor,
+  isFloatTensorRows,
+  isKernelWrittenRows,
+  type KernelWrittenRows,
+  type NetworkInput,
+  type RunInput,
+} from '../image.js';
 import { alignBuffer, ArenaAllocator, INITIAL_PAGES, RESERVED_BYTES, WASM32_MAX_BYTES } from '../memory-layout.js';
 import type { PlanConstant } from '../plan/constant.js';
 import { type BandLayout, layoutBands } from '../plan/bands.js';
 import { buildExecutionPlan, type ExecutionPlan } from '../plan/execution-plan.js';
 import type { PlanStep } from '../plan/plan-step.js';
 import { stepCall, withConstants } from './step-call.js';
-import { runWhole } from './parallel-call.js';
+import { type ParallelCall, runWhole } from './parallel-call.js';
 import { buildGraph, fuseGraph, sizeOf, type Shape } from '../plan/graph.js';
 import { planarToPixelMajor } from '../plan/pack-weights.js';
 import { growKernelMemory, instantiateKernels, type Kernels, type WasmSource } from './kernels.js';
@@ -46,6 +56,10 @@ export interface EngineOptions {
    * rows around it that its output rows need, its plan for one sample taking
    * at most this much where bands tall enough to cover the output allow.
    * The output is the same, bit for bit. Other nets always run whole.
+   * An input whose kernels write it whole (a detector's tiled pyramid) and
+   * that takes no more than this is written once beside the bands' arena,
+   * each band's rows copied from there (up to this much more memory); a
+   * larger one is made by rows in JavaScript as the bands ask.
    * Default DEFAULT_MAX_ARENA_BYTES (256 MiB).
    */
   maxArenaBytes?: number;
@@ -127,6 +141,13 @@ interface PlacedConstant {
 
 /** A plan whose constants are placed: its steps hold their addresses. */
 type PlacedPlan = Omit<ExecutionPlan, 'steps' | 'constants'> & { steps: PlanStep[] };
+
+/**
+ * An input as a run writes it into the arena: an image or float tensor
+ * (copied and converted there), or kernel-written rows, with the bytes past
+ * the arena that they work in.
+ */
+type ArenaInput = NetworkInput | KernelWrittenRows | { storedRows: [start: number, end: number]; storedAt: number; cols: number };
 
 /** A cached plan and the plan-lifetime constants it uses, released with it. */
 interface CachedPlan {
@@ -374,11 +395,18 @@ export class DlibNetwork {
     return this.network;
   }
 
-  /** An input as a whole: a FloatTensorRows made whole, where its size is one that may be. */
-  private wholeInput(input: RunInput, what: string): NetworkInput {
+  /** An input as a whole: a FloatTensorRows made whole (by kernels where it can be), where its size is one that may be. */
+  private wholeInput(input: RunInput, what: string): ArenaInput {
     if (!isFloatTensorRows(input)) return input;
     checkImageSize(input.cols, input.rows, `${what} (not run in bands: the net is not row-local)`);
-    return input.readRows(0, input.rows);
+    return isKernelWrittenRows(input) ? input : input.readRows(0, input.rows);
+  }
+
+  /** Runs a kernel call on the team's threads, or on this one alone. */
+  private runCall(call: ParallelCall): void {
+    const { kernels } = this.live();
+    if (this.team) this.team.run(kernels, call);
+    else runWhole(kernels, call);
   }
 
   private checkInput(input: RunInput, what: string): { rows: number; cols: number } {
@@ -465,13 +493,33 @@ export class DlibNetwork {
     return layoutBands(this.live().description, rows, cols, { batch: this.batchSize, maxArenaBytes: this.maxArenaBytes });
   }
 
-  /** Runs one input band by band, each band's exact rows copied into the whole output. */
+  /**
+   * Runs one input band by band, each band's exact rows copied into the whole
+   * output. Kernel-written rows no larger than the arena may be are written
+   * whole once, past the bands' arena, and each band's rows copied from there.
+   */
   private runBands(input: RunInput, cols: number, { bands, output, wholeInput }: BandLayout): Float32Array {
     const { memory } = this.live();
     const result = new Float32Array(sizeOf(output));
+    let stored: number | undefined;
+    if (isKernelWrittenRows(input) && 12 * input.rows * cols <= this.maxArenaBytes) {
+      const tensorBytes = 12 * input.rows * cols;
+      // Every band's plan first: placing their constants moves the arena, which the stored tensor follows.
+      let arenaBytes = 0;
+      for (const { start, end } of bands) arenaBytes = Math.max(arenaBytes, this.plan(end - start, cols, wholeInput).arenaBytes);
+      stored = alignBuffer(this.constantsEnd + arenaBytes);
+      const work = alignBuffer(stored + tensorBytes);
+      this.ensureBytes(work + input.workBytes);
+      this.dirtyEnd = Math.max(this.dirtyEnd, work + input.workBytes);
+      input.writeTensor(memory, stored, work, (call) => this.runCall(call));
+    }
+    const planned = this.constantsEnd;
     for (const { start, end, keepFrom, keepTo, outputRow } of bands) {
       const plan = this.plan(end - start, cols, wholeInput);
-      const base = this.execute(plan, [inputRows(input, start, end)]);
+      if (stored !== undefined && this.constantsEnd !== planned) throw new Error('a band plan placed constants over the stored input');
+      const bandInput: ArenaInput =
+        stored === undefined ? inputRows(input, start, end) : { storedRows: [start, end], storedAt: stored, cols };
+      const base = this.execute(plan, [bandInput]);
       copyPlanarRows(memory, base + plan.output.offset, plan.output.shape, [keepFrom, keepTo], result, output.h, outputRow);
     }
     return result;
@@ -543,30 +591,49 @@ export class DlibNetwork {
   }
 
   /** Writes the inputs into the arena and runs the plan; returns the arena's base address. */
-  private execute(plan: PlacedPlan, inputs: NetworkInput[], timing?: { times: number[]; repeats: number }): number {
+  private execute(plan: PlacedPlan, inputs: ArenaInput[], timing?: { times: number[]; repeats: number }): number {
     // The arena sits after all constants placed so far; its contents do not outlive a run.
     const base = this.constantsEnd;
     const { kernels } = this.live();
-    const memory = this.ensureBytes(base + plan.arenaBytes);
-    this.dirtyEnd = Math.max(this.dirtyEnd, base + plan.arenaBytes);
+    // Kernel-written rows work past the arena.
+    const work = alignBuffer(base + plan.arenaBytes);
+    let workBytes = 0;
+    for (const input of inputs) if (isKernelWrittenRows(input)) workBytes = Math.max(workBytes, input.workBytes);
+    const memory = this.ensureBytes(work + workBytes);
+    this.dirtyEnd = Math.max(this.dirtyEnd, work + workBytes);
     const { shape } = plan.input;
     const pixels = shape.h * shape.w;
     const [meanR, meanG, meanB] = this.input.mean;
     inputs.forEach((input, s) => {
       const target = base + plan.input.offset + s * 3 * pixels * 4;
-      if (isFloatTensor(input)) {
+      if ('storedRows' in input) {
+        const [start, end] = input.storedRows;
+        new Uint8Array(memory.buffer).copyWithin(target, input.storedAt + 12 * start * input.cols, input.storedAt + 12 * end * input.cols);
+      } else if (isKernelWrittenRows(input)) {
+        input.writeTensor(memory, target, work, (call) => this.runCall(call));
+      } else if (isFloatTensor(input)) {
         planarToPixelMajor(input.data, 3, pixels, new Float32Array(memory.buffer, target, 3 * pixels));
       } else {
         const staging = base + plan.staging;
+        const pixelStride = input.data.length / pixels;
         new Uint8Array(memory.buffer, staging, input.data.length).set(input.data);
-        kernels.u8_rgb_to_f32_nhwc(staging, input.data.length / pixels, meanR, meanG, meanB, target, 0, pixels);
+        kernels.u8_rgb_to_f32_nhwc(
+          staging,
+          shape.w * pixelStride,
+          pixelStride,
+          1,
+          shape.w,
+          meanR,
+          meanG,
+          meanB,
+          target,
+          12 * shape.w,
+          0,
+          shape.h,
+        );
       }
     });
-    const run = (step: PlanStep) => {
-      const call = stepCall(step, base, inputs.length);
-      if (this.team) this.team.run(kernels, call);
-      else runWhole(kernels, call);
-    };
+    const run = (step: PlanStep) => this.runCall(stepCall(step, base, inputs.length));
     for (const step of plan.steps) {
       if (!timing) {
         run(step);

@@ -26,7 +26,11 @@ export interface CnnFaceDetector {
   readonly description: NetworkDescription;
   /** The threads it really uses (1 where the runtime cannot share memory with workers). */
   readonly threads: number;
-  /** Bytes of WebAssembly memory it holds (weights and the largest band's tensors); 0 once disposed. */
+  /**
+   * Bytes of WebAssembly memory it holds (weights, the largest band's
+   * tensors, and a banded photo's tiled pyramid where it is written whole);
+   * 0 once disposed.
+   */
   readonly memoryBytes: number;
   /** Frees the detector's memory; any later call throws DisposedError. */
   dispose(): void;

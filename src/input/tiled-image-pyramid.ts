@@ -1,8 +1,11 @@
 import type { InputRgbImagePyramid } from '../dlib/network-description.js';
-import type { Size } from '../face/image-pyramid.js';
+import { pyramidUpSize, type Size } from '../face/image-pyramid.js';
 import { type Rectangle, rectHeight, rectWidth } from '../geometry/point-transforms.js';
-import type { FloatTensor, FloatTensorRows, RgbImage } from '../image.js';
+import type { ParallelCall } from '../engine/parallel-call.js';
+import type { FloatTensor, KernelWrittenRows, RgbImage } from '../image.js';
 import { ImageRows, type LevelRows, ResizedRows } from './pyramid-level-rows.js';
+import { resizeRgbImage } from './resize-image.js';
+import { tiledPyramidPlan, writeTiledPyramid } from './tiled-pyramid-writer.js';
 
 /**
  * dlib's `input_rgb_image_pyramid<pyramid_down<N>>`: the image and its
@@ -98,27 +101,32 @@ export function tiledPyramidLayout(
 export const KEPT_LEVEL_BYTES = 512 * 2 ** 20;
 
 /**
- * The net's input for an image, as dlib's `to_tensor` makes it: zeros, the
- * image normalized (`(value - mean) / 256`, in f32) at level 0, and each
- * level resized in floats from the one before it (dlib builds the pyramid
- * in the tensor, not in pixels). Its rows are made as they are asked for
- * (going down, as the bands of a banded run are), so that the whole tiled
- * tensor, which for a large photo is larger than a tensor may be, never
- * exists at once.
+ * The net's input for an image up-sampled `upsample` times (dlib's
+ * `pyramid_up`: `resize_image` to pyramidUpSize), as dlib's `to_tensor`
+ * makes it: zeros, the image normalized (`(value - mean) / 256`, in f32) at
+ * level 0, and each level resized in floats from the one before it (dlib
+ * builds the pyramid in the tensor, not in pixels). Kernels write it whole
+ * where the engine holds it whole (see KernelWrittenRows); else its rows are
+ * made as they are asked for (going down, as the bands of a banded run are),
+ * so that the whole tiled tensor, which for a large photo is larger than a
+ * tensor may be, never exists at once.
  */
 export function tiledPyramidRows(
   image: RgbImage,
   input: InputRgbImagePyramid,
   keptLevelBytes = KEPT_LEVEL_BYTES,
-): { tensor: FloatTensorRows; layout: TiledPyramidLayout } {
-  const layout = tiledPyramidLayout(image, input);
+  upsample = 0,
+): { tensor: KernelWrittenRows; layout: TiledPyramidLayout } {
+  let size: Size = image;
+  for (let i = 0; i < upsample && size.width * size.height > 0; i++) size = pyramidUpSize(size);
+  const layout = tiledPyramidLayout(size, input);
   const { width: cols, height: rows, levels } = layout;
   // dlib tiles an image of a few pixels into a tensor that may not even hold it: no net's window fits there.
   const holds = levels.length > 0 && levels.every((r) => r.left >= 0 && r.top >= 0 && r.right < cols && r.bottom < rows);
-  if (!holds) return { tensor: new TiledPyramidRows(image, input, { width: 0, height: 0, levels: [] }, true), layout };
+  if (!holds) return { tensor: new TiledPyramidRows(image, upsample, input, { width: 0, height: 0, levels: [] }, true), layout };
   let levelBytes = 0;
   for (let l = 1; l < levels.length; l++) levelBytes += 12 * rectWidth(levels[l]) * rectHeight(levels[l]);
-  return { tensor: new TiledPyramidRows(image, input, layout, levelBytes <= keptLevelBytes), layout };
+  return { tensor: new TiledPyramidRows(image, upsample, input, layout, levelBytes <= keptLevelBytes), layout };
 }
 
 /** The whole tiled tensor of tiledPyramidRows at once. */
@@ -127,7 +135,7 @@ export function tiledPyramidTensor(image: RgbImage, input: InputRgbImagePyramid)
   return { tensor: tensor.readRows(0, tensor.rows), layout };
 }
 
-class TiledPyramidRows implements FloatTensorRows {
+class TiledPyramidRows implements KernelWrittenRows {
   readonly channels = 3;
   readonly rows: number;
   readonly cols: number;
@@ -138,14 +146,36 @@ class TiledPyramidRows implements FloatTensorRows {
   /** The rows last asked for (at the start of `buffer`): the next band's first rows are the last ones of these. */
   private previous: { start: number; rows: number; buffer: Float32Array } | undefined;
 
+  /** The image up-sampled, for the rows made in JavaScript. */
+  private upsampled: RgbImage | undefined;
+
   constructor(
     private readonly image: RgbImage,
+    private readonly upsample: number,
     private readonly input: InputRgbImagePyramid,
     private readonly layout: TiledPyramidLayout,
     private readonly keepAll: boolean,
   ) {
     this.rows = layout.height;
     this.cols = layout.width;
+  }
+
+  get workBytes(): number {
+    return tiledPyramidPlan(this.image, this.upsample, this.layout).workBytes;
+  }
+
+  writeTensor(memory: WebAssembly.Memory, at: number, work: number, run: (call: ParallelCall) => void): void {
+    const plan = tiledPyramidPlan(this.image, this.upsample, this.layout);
+    writeTiledPyramid(this.image, this.input, this.layout, plan, memory, at, work, run);
+  }
+
+  private upsampledImage(): RgbImage {
+    if (!this.upsampled) {
+      let scaled = this.image;
+      for (let i = 0; i < this.upsample; i++) scaled = resizeRgbImage(scaled, pyramidUpSize(scaled));
+      this.upsampled = scaled;
+    }
+    return this.upsampled;
   }
 
   /** Level `l`, the kept one, or a new one made down from the image. */
@@ -156,7 +186,7 @@ class TiledPyramidRows implements FloatTensorRows {
     if (known) return known;
     const rows =
       l === 0
-        ? new ImageRows(this.image, this.input.mean)
+        ? new ImageRows(this.upsampledImage(), this.input.mean)
         : new ResizedRows(this.level(l - 1), { width: rectWidth(levels[l]), height: rectHeight(levels[l]) }, keep);
     if (keep) this.kept[l] = rows;
     return rows;

@@ -1,11 +1,10 @@
 import type { InputRgbImagePyramid, LossDescription, NetworkDescription } from '../dlib/network-description.js';
 import { InputError } from '../errors.js';
 import { checkDetectOptions } from '../face/detect-options.js';
-import { pyramidUpSize, rectDownFromUpsampled } from '../face/image-pyramid.js';
+import { rectDownFromUpsampled } from '../face/image-pyramid.js';
 import type { Rectangle } from '../geometry/point-transforms.js';
 import { describeRgbImage, type FloatTensorRows, type RgbImage } from '../image.js';
-import { resizeRgbImage } from '../input/resize-image.js';
-import { tiledPyramidRows, tiledPyramidToImage } from '../input/tiled-image-pyramid.js';
+import { KEPT_LEVEL_BYTES, tiledPyramidRows, tiledPyramidToImage } from '../input/tiled-image-pyramid.js';
 import { buildGraph } from '../plan/graph.js';
 import { mmodDetections, type MmodDetection, type ScoreMaps } from './mmod-detections.js';
 
@@ -70,9 +69,7 @@ export async function detectObjects(
   const { loss, input, layers } = net;
   const { upsample, adjustThreshold } = checkDetectOptions(options, 0, 'detect options');
   describeRgbImage(image, 'the image', 0);
-  let scaled = image;
-  for (let i = 0; i < upsample && scaled.width * scaled.height > 0; i++) scaled = resizeRgbImage(scaled, pyramidUpSize(scaled));
-  const { tensor, layout } = tiledPyramidRows(scaled, input);
+  const { tensor, layout } = tiledPyramidRows(image, input, KEPT_LEVEL_BYTES, upsample);
   if (tensor.rows === 0) return [];
   let shape: { c: number; h: number; w: number };
   try {

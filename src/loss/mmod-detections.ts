@@ -64,6 +64,18 @@ export function outputToInputPoint(layers: LayerDescription[], x: number, y: num
 }
 
 /**
+ * The indices of the values above `threshold`, in order. The scan of every
+ * score on its own, reading no object: V8 re-optimized and dropped the scan
+ * when it also read the detector window's fields (a deprecated hidden
+ * class), every call, 1.5-4 ms a call of the face detector's 10.7k scores.
+ */
+function indicesAbove(data: Float32Array, threshold: number): number[] {
+  const found: number[] = [];
+  for (let i = 0; i < data.length; i++) if (data[i] > threshold) found.push(i);
+  return found;
+}
+
+/**
  * dlib's `loss_mmod_::to_label` for one sample: every score above
  * `adjustThreshold`, its window centered at the point the score maps to in
  * the input tensor, mapped to the image by `tensorToImage` and rounded; then,
@@ -85,19 +97,17 @@ export function mmodDetections(
   }
   const { rows, cols, data } = scores;
   const candidates: MmodDetection[] = [];
-  options.detectorWindows.forEach((window, k) => {
+  for (const i of indicesAbove(data.subarray(0, options.detectorWindows.length * rows * cols), adjustThreshold)) {
+    const k = Math.floor(i / (rows * cols));
+    const r = Math.floor(i / cols) % rows;
+    const c = i % cols;
+    const window = options.detectorWindows[k];
     const halfWidth = (window.width - 1) / 2;
     const halfHeight = (window.height - 1) / 2;
-    for (let r = 0; r < rows; r++) {
-      for (let c = 0; c < cols; c++) {
-        const score = data[(k * rows + r) * cols + c];
-        if (!(score > adjustThreshold)) continue;
-        const [x, y] = outputToInputPoint(layers, c, r);
-        const rect = tensorToImage({ left: x - halfWidth, top: y - halfHeight, right: x + halfWidth, bottom: y + halfHeight });
-        candidates.push({ rect: roundRect(rect), confidence: score, label: window.label, windowIndex: k });
-      }
-    }
-  });
+    const [x, y] = outputToInputPoint(layers, c, r);
+    const rect = tensorToImage({ left: x - halfWidth, top: y - halfHeight, right: x + halfWidth, bottom: y + halfHeight });
+    candidates.push({ rect: roundRect(rect), confidence: data[i], label: window.label, windowIndex: k });
+  }
   candidates.sort((a, b) => b.confidence - a.confidence);
   return suppressOverlaps(candidates, options.overlapsNms);
 }
