@@ -235,6 +235,24 @@ describe('npx dlib-wasm faces and cluster', () => {
     }
   });
 
+  it('faces --threads 1 (photos located on the calling thread) prints and saves what the locate workers do', async () => {
+    const photos = ['bald_guys.jpg', 'dogs.jpg', '2008_001322.jpg'].map((name) => `test/fixtures/photos/${name}`);
+    const [one, two] = [mkdtempSync(join(tmpdir(), 'dlib-wasm-chips-')), mkdtempSync(join(tmpdir(), 'dlib-wasm-chips-'))];
+    const [onThread, onWorkers] = await Promise.all([
+      run('faces', ...photos, 'package.json', '--gender', '--chips', one, '--threads', '1'),
+      run('faces', ...photos, 'package.json', '--gender', '--chips', two, '--threads', '2'),
+    ]);
+    expect(onThread.code).toBe(1);
+    expect(onThread.stderr).toContain('package.json: not a PNG or JPEG file');
+    expect(onThread.stderr).toBe(onWorkers.stderr);
+    expect(onThread.stdout.split('\n')).toHaveLength(24 + 3 + 1);
+    expect(onThread.stdout.replaceAll(one, 'CHIPS')).toBe(onWorkers.stdout.replaceAll(two, 'CHIPS'));
+    const chips = readdirSync(one).sort();
+    expect(chips).toHaveLength(27);
+    expect(readdirSync(two).sort()).toEqual(chips);
+    for (const name of chips) expect(readFileSync(join(one, name)).equals(readFileSync(join(two, name)))).toBe(true);
+  });
+
   it("cluster: a landmark model that is not one is the user's error, not a crash of a worker", async () => {
     const out = mkdtempSync(join(tmpdir(), 'dlib-wasm-cluster-'));
     const { code, stderr } = await run('cluster', 'test/fixtures/photos/2008_001009.jpg', '--out', out, '--landmarks', 'package.json');

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { landmarkCacheFolder, readLandmarkModel } from '../src/cli/landmark-model-cache.js';
 import { DatFormatError } from '../src/index.js';
+import { RESERVED_BYTES } from '../src/memory-layout.js';
 import { LANDMARK_MODEL_68, landmarkModel68Bytes } from './support/face-fixtures.js';
 
 const made: string[] = [];
@@ -37,7 +38,7 @@ describe("the CLI's cache of large landmark models", () => {
     expect(entries).toHaveLength(1);
     expect(entries[0]).toMatch(/^[0-9a-f]{64}\.landmarks$/);
     const entry = join(folder, entries[0]);
-    // Smaller than the file: its arrays, not dlib's encoding.
+    // Smaller than the file: its trees as laid out, not dlib's encoding.
     expect(statSync(entry).size).toBeLessThan(0.7 * statSync(model).size);
 
     // The file's bytes zeroed, its size and time kept: only the entry can give the model now.
@@ -61,10 +62,9 @@ describe("the CLI's cache of large landmark models", () => {
     const fresh = await readLandmarkModel(model, folder);
     const [newEntry] = readdirSync(folder).filter((name) => name !== entries[0]);
     const bytes = readFileSync(join(folder, newEntry));
-    const headerLength = bytes.readUInt32LE(0);
-    const header = JSON.parse(bytes.subarray(4, 4 + headerLength).toString());
-    const dataStart = Math.ceil((4 + headerLength) / 8) * 8;
-    bytes.writeUInt32LE(0xffff, dataStart + header.levels[3].idx1[0] + 4 * 17);
+    const treesStart = Math.ceil((4 + bytes.readUInt32LE(0)) / 8) * 8;
+    // The trees as laid out in kernel memory from RESERVED_BYTES on: the 18th split's first feature pixel's byte offset.
+    bytes.writeInt32LE(4 * 0xffff, treesStart + fresh.levels[3].splitFeatureBytes - RESERVED_BYTES + 8 * 17);
     writeFileSync(join(folder, newEntry), bytes);
     const afterDamage = await readLandmarkModel(model, folder);
     expect(Buffer.from(afterDamage.trees).equals(Buffer.from(fresh.trees))).toBe(true);

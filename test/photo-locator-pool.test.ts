@@ -16,7 +16,7 @@ describe("the CLI's locate workers and the network share the cores they are give
     expect(shareCores(36, 2, false)).toEqual({ workers: 2, detectorThreads: 1, networkThreads: 2, useCores: 0 });
   });
 
-  it('on one thread, no photo is located while the calling thread uses the one before', async () => {
+  it('on one thread, the calling thread locates the photos itself, never while it uses the one before', async () => {
     const photo = 'test/fixtures/photos/bald_guys.jpg';
     const pool = await PhotoLocatorPool.start(
       {
@@ -44,6 +44,8 @@ describe("the CLI's locate workers and the network share the cores they are give
     } finally {
       await pool.close();
     }
+    // A worker would only ever run while this thread waits: none is started.
+    expect(pool.workerThreads).toBe(0);
     expect(faces).toEqual([24, 24]);
     expect(cpuMsWhileUsing[0]).toBeLessThan(200);
   }, 60_000);

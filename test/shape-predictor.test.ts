@@ -4,12 +4,14 @@ import { MessageChannel } from 'node:worker_threads';
 import {
   createShapePredictor,
   loadPackedShapePredictor,
+  packedShapePredictorOf,
   packShapePredictor,
   type PackedShapePredictor,
 } from '../src/face/shape-predictor.js';
 import { DatFormatError, InputError, loadShapePredictor, type Point, type RgbImage, type ShapePredictor } from '../src/index.js';
 import { faceFixtures, landmarkModel5Bytes, landmarkModel68Bytes, photo, type FaceFixture } from './support/face-fixtures.js';
 import { fixture } from './support/helpers.js';
+import { RESERVED_BYTES } from '../src/memory-layout.js';
 import { dlibColumn, dlibFloat, dlibInt, writeShapePredictor, type TestShapePredictor } from './support/shape-predictor-writer.js';
 
 // dlib's landmarks are integer pixels: parity "within 0.01 px" means equal.
@@ -150,6 +152,34 @@ describe.each([
       const image = await photo(face.image);
       expect(fromPacked.predict(image, face.detection.rect), face.id).toEqual(face.landmarks);
     }
+  });
+
+  it('packed trees kept elsewhere (the CLI cache) are taken back only where every index keeps the forest kernel within them', () => {
+    const packed = packShapePredictor(model);
+    const trees = () => packed.trees.slice();
+    const { trees: taken, ...layout } = packedShapePredictorOf(packed, trees())!;
+    const { trees: _, ...packedLayout } = packed;
+    expect(layout).toEqual(packedLayout);
+    expect(Buffer.from(taken).equals(Buffer.from(packed.trees))).toBe(true);
+    const level = packed.levels[1];
+    const at = (address: number) => address - RESERVED_BYTES;
+    const damaged = (offset: number, value: number) => {
+      const copy = trees();
+      new DataView(copy.buffer).setInt32(offset, value, true);
+      return packedShapePredictorOf(packed, copy);
+    };
+    // A feature pixel past the level's, or between two; a tree's splits past the next tree's, or not a whole tree; its leaves elsewhere.
+    expect(damaged(at(level.splitFeatureBytes) + 8 * 3, 4 * level.anchors.length)).toBeUndefined();
+    expect(damaged(at(level.splitFeatureBytes) + 4, 2)).toBeUndefined();
+    expect(damaged(at(level.splitStarts) + 4 * 2, 10 ** 6)).toBeUndefined();
+    expect(
+      damaged(at(level.splitStarts) + 4 * 2, new DataView(packed.trees.buffer).getInt32(at(level.splitStarts) + 4 * 2, true) + 1),
+    ).toBeUndefined();
+    expect(damaged(at(level.leafStarts) + 4, -1)).toBeUndefined();
+    // Cut short, or sizes that place the trees elsewhere.
+    expect(packedShapePredictorOf(packed, trees().subarray(0, packed.trees.length - 4))).toBeUndefined();
+    const levels = packed.levels.map((l, i) => (i === 1 ? { ...l, treeCount: l.treeCount - 1, leafCount: l.leafCount - 1 } : l));
+    expect(packedShapePredictorOf({ ...packed, levels }, trees())).toBeUndefined();
   });
 
   it('reads RGBA and RGB pixels alike', async () => {

@@ -1,22 +1,21 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, open, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { CascadeLevel, ShapePredictorModel } from '../dlib/shape-predictor-reader.js';
 import { readShapePredictor } from '../dlib/shape-predictor-reader.js';
-import { packShapePredictor, type PackedShapePredictor } from '../face/shape-predictor.js';
+import { type PackedShapePredictor, packedShapePredictorOf, packShapePredictor } from '../face/shape-predictor.js';
 import { readRegularFile } from './regular-file.js';
 
 /**
  * Landmark models at least this large are read from the cache once it holds
- * them: dlib's 68-point model (100 MB) takes about half a second to read,
- * its cache entry (65 MB of arrays) a tenth of that. The bundled 5-point
- * model (9 MB) reads about as fast as its entry would.
+ * them: dlib's 68-point model (100 MB) takes about half a second to read and
+ * lay out, its cache entry (its 65 MB of trees as laid out) a read. The
+ * bundled 5-point model (9 MB) reads about as fast as its entry would.
  */
 const CACHED_FROM_BYTES = 32 * 2 ** 20;
-/** Names the entries' layout: a change to it (or to ShapePredictorModel) must change this. */
-const FORMAT = 'dlib-wasm shape predictor arrays 1';
+/** Names the entries' layout: a change to it (or to the packed trees' layout) must change this. */
+const FORMAT = 'dlib-wasm packed shape predictor 2';
 
 /** Where the CLI keeps read landmark models: $XDG_CACHE_HOME/dlib-wasm (~/.cache/dlib-wasm), none with DLIB_WASM_CACHE=off. */
 export function landmarkCacheFolder(env: NodeJS.ProcessEnv = process.env): string | undefined {
@@ -24,133 +23,75 @@ export function landmarkCacheFolder(env: NodeJS.ProcessEnv = process.env): strin
   return join(env.XDG_CACHE_HOME || join(homedir(), '.cache'), 'dlib-wasm');
 }
 
-type ArrayName = 'splitCounts' | 'idx1' | 'idx2' | 'thresholds' | 'leaves' | 'anchors' | 'deltas';
-/** Where each of a level's arrays is in the entry: its byte offset in the data and its length in elements. */
-type LevelIndex = Record<ArrayName, [offset: number, length: number]>;
+/** An entry's header: the model's sizes (ShapePredictorSizes), its arrays as JSON's numbers. */
 interface EntryHeader {
   format: string;
   initialShape: number[];
-  levels: LevelIndex[];
-}
-const FLOAT_ARRAYS = new Set<ArrayName>(['thresholds', 'leaves', 'deltas']);
-
-/** A level's trees as seven arrays: their split counts, then every tree's splits and leaves one after another. */
-function levelArrays({ trees, anchors, deltas }: CascadeLevel): Record<ArrayName, Uint32Array | Float32Array> {
-  const concat = <T extends Uint32Array | Float32Array>(Type: new (length: number) => T, parts: T[]) => {
-    const all = new Type(parts.reduce((sum, part) => sum + part.length, 0));
-    let at = 0;
-    for (const part of parts) {
-      all.set(part, at);
-      at += part.length;
-    }
-    return all;
-  };
-  return {
-    splitCounts: Uint32Array.from(trees, (tree) => tree.thresholds.length),
-    idx1: concat(
-      Uint32Array,
-      trees.map((tree) => tree.idx1),
-    ),
-    idx2: concat(
-      Uint32Array,
-      trees.map((tree) => tree.idx2),
-    ),
-    thresholds: concat(
-      Float32Array,
-      trees.map((tree) => tree.thresholds),
-    ),
-    leaves: concat(
-      Float32Array,
-      trees.map((tree) => tree.leaves),
-    ),
-    anchors,
-    deltas,
-  };
+  levels: { anchors: number[]; deltas: number[]; treeCount: number; splitCount: number; leafCount: number }[];
 }
 
-/** The entry of a model: a 4-byte header length, the header (JSON), the arrays from the next multiple of 8. */
-function encodeEntry(model: ShapePredictorModel): Uint8Array {
-  const arrays = model.levels.map(levelArrays);
-  let offset = 0;
-  const levels = arrays.map(
-    (level) =>
-      Object.fromEntries(
-        Object.entries(level).map(([name, array]) => {
-          const at = offset;
-          offset += array.byteLength;
-          return [name, [at, array.length]];
-        }),
-      ) as LevelIndex,
-  );
-  const header: EntryHeader = { format: FORMAT, initialShape: Array.from(model.initialShape), levels };
+/** Where an entry's trees start: after the 4-byte length of its header and the header, at the next multiple of 8. */
+const treesStart = (headerLength: number) => Math.ceil((4 + headerLength) / 8) * 8;
+
+/** The entry of a packed model: a 4-byte header length, the header (JSON), then the trees as they are laid out. */
+function encodeEntry(packed: PackedShapePredictor): Uint8Array {
+  const header: EntryHeader = {
+    format: FORMAT,
+    initialShape: Array.from(packed.initialShape),
+    levels: packed.levels.map(({ anchors, deltas, treeCount, splitCount, leafCount }) => ({
+      anchors: Array.from(anchors),
+      deltas: Array.from(deltas),
+      treeCount,
+      splitCount,
+      leafCount,
+    })),
+  };
   const json = new TextEncoder().encode(JSON.stringify(header));
-  const dataStart = Math.ceil((4 + json.length) / 8) * 8;
-  const entry = new Uint8Array(dataStart + offset);
+  const entry = new Uint8Array(treesStart(json.length) + packed.trees.length);
   new DataView(entry.buffer).setUint32(0, json.length, true);
   entry.set(json, 4);
-  arrays.forEach((level, l) => {
-    for (const [name, array] of Object.entries(level)) {
-      entry.set(new Uint8Array(array.buffer, array.byteOffset, array.byteLength), dataStart + levels[l][name as ArrayName][0]);
-    }
-  });
+  entry.set(packed.trees, treesStart(json.length));
   return entry;
 }
 
 /**
- * The model an entry holds, its arrays views of `entry`, or undefined if it
- * is not a whole entry of this format. Every array is checked to lie in the
- * entry, and the trees to be what readShapePredictor lets through (complete,
- * their feature pixels among the level's, the anchors among the parts): a
- * damaged entry is read again from the model, never walked out of bounds.
+ * The packed model an entry holds, its trees a view of `entry`, or undefined
+ * if it is not a whole entry of this format. The trees are checked as
+ * packedShapePredictorOf checks them: a damaged entry is read again from the
+ * model, never walked out of bounds.
  */
-function decodeEntry(entry: Uint8Array): ShapePredictorModel | undefined {
+function decodeEntry(entry: Uint8Array): PackedShapePredictor | undefined {
   try {
-    if (entry.byteOffset % 8 !== 0) entry = entry.slice();
-    const jsonLength = new DataView(entry.buffer, entry.byteOffset).getUint32(0, true);
-    const header = JSON.parse(new TextDecoder().decode(entry.subarray(4, 4 + jsonLength))) as EntryHeader;
+    const headerLength = new DataView(entry.buffer, entry.byteOffset).getUint32(0, true);
+    const header = JSON.parse(new TextDecoder().decode(entry.subarray(4, 4 + headerLength))) as EntryHeader;
     if (header.format !== FORMAT) return undefined;
-    const dataStart = entry.byteOffset + Math.ceil((4 + jsonLength) / 8) * 8;
-    const initialShape = Float32Array.from(header.initialShape);
-    const shapeLength = initialShape.length;
-    if (shapeLength === 0 || shapeLength % 2 !== 0) return undefined;
-    const levels: CascadeLevel[] = [];
-    for (const index of header.levels) {
-      const view = (name: ArrayName) => {
-        const [offset, length] = index[name];
-        const Type = FLOAT_ARRAYS.has(name) ? Float32Array : Uint32Array;
-        if (!Number.isSafeInteger(offset) || !Number.isSafeInteger(length) || offset < 0 || length < 0 || offset % 4 !== 0) {
-          throw new RangeError(`${name} is misplaced`);
-        }
-        return new Type(entry.buffer as ArrayBuffer, dataStart + offset, length);
-      };
-      const [splitCounts, idx1, idx2, thresholds, leaves, anchors, deltas] = (
-        ['splitCounts', 'idx1', 'idx2', 'thresholds', 'leaves', 'anchors', 'deltas'] as const
-      ).map(view);
-      if (deltas.length !== 2 * anchors.length || anchors.some((part) => part >= shapeLength / 2)) return undefined;
-      if (idx1.length !== thresholds.length || idx2.length !== thresholds.length) return undefined;
-      const trees = [];
-      let split = 0;
-      let leaf = 0;
-      for (const count of splitCounts) {
-        const leafValues = (count + 1) * shapeLength;
-        if (((count + 1) & count) !== 0 || split + count > thresholds.length || leaf + leafValues > leaves.length) return undefined;
-        const tree = {
-          idx1: idx1.subarray(split, split + count) as Uint32Array,
-          idx2: idx2.subarray(split, split + count) as Uint32Array,
-          thresholds: thresholds.subarray(split, split + count) as Float32Array,
-          leaves: leaves.subarray(leaf, leaf + leafValues) as Float32Array,
-        };
-        if (tree.idx1.some((i) => i >= anchors.length) || tree.idx2.some((i) => i >= anchors.length)) return undefined;
-        trees.push(tree);
-        split += count;
-        leaf += leafValues;
-      }
-      if (split !== thresholds.length || leaf !== leaves.length) return undefined;
-      levels.push({ trees, anchors: anchors as Uint32Array, deltas: deltas as Float32Array });
-    }
-    return { initialShape, levels };
+    const sizes = {
+      initialShape: Float32Array.from(header.initialShape),
+      levels: header.levels.map(({ anchors, deltas, treeCount, splitCount, leafCount }) => ({
+        anchors: Uint32Array.from(anchors),
+        deltas: Float32Array.from(deltas),
+        treeCount,
+        splitCount,
+        leafCount,
+      })),
+    };
+    return packedShapePredictorOf(sizes, entry.subarray(treesStart(headerLength)));
   } catch {
     return undefined;
+  }
+}
+
+/** A file's bytes in shared memory: an entry's trees go to the locate workers without a copy. */
+async function readShared(file: string): Promise<Uint8Array> {
+  const handle = await open(file);
+  try {
+    const { size } = await handle.stat();
+    const bytes = new Uint8Array(new SharedArrayBuffer(size));
+    let read = 0;
+    for (let n = 1; read < size && n > 0; read += n) ({ bytesRead: n } = await handle.read(bytes, read, size - read, read));
+    return bytes.subarray(0, read);
+  } finally {
+    await handle.close();
   }
 }
 
@@ -171,17 +112,17 @@ export async function readLandmarkModel(file: string | URL, cacheFolder = landma
     .update(JSON.stringify([FORMAT, path, stats.size, stats.mtimeMs, stats.ino, stats.dev]))
     .digest('hex');
   const entryFile = join(cacheFolder, `${key}.landmarks`);
-  const cached = await readFile(entryFile).then(
+  const cached = await readShared(entryFile).then(
     (entry) => decodeEntry(entry),
     () => undefined,
   );
-  if (cached) return packShapePredictor(cached);
-  const model = readShapePredictor(await readRegularFile(file));
+  if (cached) return cached;
+  const packed = packShapePredictor(readShapePredictor(await readRegularFile(file)));
   const temporary = `${entryFile}.${randomBytes(6).toString('hex')}.tmp`;
   await mkdir(cacheFolder, { recursive: true })
-    .then(() => writeFile(temporary, encodeEntry(model)))
+    .then(() => writeFile(temporary, encodeEntry(packed)))
     // Whole or not at all: another run reading the entry meanwhile sees the old one or none.
     .then(() => rename(temporary, entryFile))
     .catch(() => rm(temporary, { force: true }));
-  return packShapePredictor(model);
+  return packed;
 }

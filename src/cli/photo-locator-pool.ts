@@ -6,6 +6,7 @@ import type { RgbImage } from '../image.js';
 import type { FaceDetectorKind } from '../face/face-pipeline.js';
 import type { PackedShapePredictor } from '../face/shape-predictor.js';
 import { reportFailure, reportWarnings } from './each-image.js';
+import type { PhotoLocator } from './photo-locator.js';
 
 /** Photos handed to the workers ahead of the one being used: keeps them busy, bounds memory. */
 const LOCATE_AHEAD_PER_WORKER = 2;
@@ -109,44 +110,89 @@ interface Waiter {
   failed: (error: Error) => void;
 }
 
+/** Where the pool's photos are located: a worker thread, or the calling thread in a worker's stead. */
+interface LocatorThread {
+  /** Starts locating a photo; its reply comes to LocatorEvents.replied. */
+  post(job: LocateJob): void;
+  close(): Promise<void>;
+}
+
+/** What a locator thread tells the pool: a photo's reply, or that it crashed. */
+interface LocatorEvents {
+  replied(thread: LocatorThread, reply: LocateReply): void;
+  failed(error: Error): void;
+}
+
+/** A started worker (its ready message seen) as a locator thread. */
+function workerThread(worker: Worker, events: LocatorEvents): LocatorThread {
+  const thread: LocatorThread = {
+    post: (job) => worker.postMessage(job),
+    async close() {
+      worker.removeAllListeners('exit');
+      await worker.terminate();
+    },
+  };
+  worker.on('message', (reply: LocateReply) => events.replied(thread, reply));
+  worker.on('error', (error: Error) => events.failed(error));
+  worker.on('exit', (code) => events.failed(new Error(`a locate worker exited (code ${code})`)));
+  return thread;
+}
+
+/** The calling thread locating the photos itself, as a worker would. */
+function callingThread(locator: PhotoLocator, events: LocatorEvents): LocatorThread {
+  const thread: LocatorThread = {
+    post: (job) => {
+      locator.locate(job).then(
+        (reply) => events.replied(thread, reply),
+        (error: Error) => events.failed(error),
+      );
+    },
+    close: async () => undefined,
+  };
+  return thread;
+}
+
 /**
- * Worker threads that each find, align and save the faces of one photo at a
- * time (decoding, detector, landmarks, chips, PNG): the photos of the
- * `cluster` and `faces` commands, in parallel (see forEachPhoto); each photo
- * goes to the next free worker.
+ * Finds, aligns and saves the faces of one photo at a time per locator
+ * (decoding, detector, landmarks, chips, PNG): the photos of the `cluster` and
+ * `faces` commands, in parallel on worker threads (see forEachPhoto); each
+ * photo goes to the next free one. Where a single worker could never run
+ * beside the calling thread's use of a photo, the calling thread locates them.
  */
 export class PhotoLocatorPool {
-  private readonly idle: Worker[];
+  private readonly threads: LocatorThread[];
+  private readonly idle: LocatorThread[];
   private readonly queue: (Waiter & { job: LocateJob })[] = [];
   private readonly pending = new Map<number, Waiter>();
   private failure: Error | undefined;
-  /** Cores not taken by a worker's photo or by the calling thread's use of one (see shareCores). */
+  /** Cores not taken by a locator's photo or by the calling thread's use of one (see shareCores). */
   private freeCores: number;
   /** The calling thread waiting for cores to use a photo's faces: it goes before the photos queued. */
   private user: { cores: number; granted: () => void } | undefined;
 
   private constructor(
-    private readonly workers: Worker[],
+    connect: (events: LocatorEvents) => LocatorThread[],
+    /** The worker threads the pool runs: none where the calling thread locates the photos. */
+    readonly workerThreads: number,
     cores: number,
     private readonly detectorThreads: number,
     /** The cores the calling thread's use of a photo takes: the network's threads, if it describes there. */
     private readonly useCores: number,
   ) {
     this.freeCores = cores;
-    for (const worker of workers) {
-      worker.on('message', (reply: LocateReply) => {
+    this.threads = connect({
+      replied: (thread, reply) => {
         const waiting = this.pending.get(reply.job)!;
         this.pending.delete(reply.job);
-        this.idle.push(worker);
+        this.idle.push(thread);
         this.freeCores += this.detectorThreads;
         waiting.done(reply);
         // After the caller has seen the reply: if it waits for this photo, its use goes first.
         setImmediate(() => this.dispatch());
-      });
-      worker.on('error', (error: Error) => this.fail(error));
-      worker.on('exit', (code) => this.fail(new Error(`a locate worker exited (code ${code})`)));
-    }
-    this.idle = workers.slice();
+      },
+      failed: (error) => this.fail(error),
+    });
+    this.idle = this.threads.slice();
   }
 
   /**
@@ -154,6 +200,11 @@ export class PhotoLocatorPool {
    * reports), but no more than `photos`, and waits until they are ready. Fewer
    * workers than threads (fewer photos) share the rest: their detectors split
    * each photo's rows among them. See shareCores for `describesWhileLocating`.
+   * A single worker whose photo and the calling thread's use of one would
+   * take more than the cores together only ever runs while the calling thread
+   * waits (--threads 1): there the calling thread locates the photos itself,
+   * without a thread to start, the code and models to load twice, and each
+   * photo's faces to copy across.
    */
   static async start(
     init: PhotoLocatorInit,
@@ -162,9 +213,15 @@ export class PhotoLocatorPool {
     describesWhileLocating = false,
   ): Promise<PhotoLocatorPool> {
     const { workers: count, detectorThreads, useCores } = shareCores(photos, threads, describesWhileLocating);
+    const { landmarks, ...rest } = init;
+    if (count === 1 && detectorThreads + useCores > threads) {
+      // Imported here: a pool of workers does not run the pipeline on this thread.
+      const { loadPhotoLocator } = await import('./photo-locator.js');
+      const locator = await loadPhotoLocator({ ...rest, detectorThreads }, landmarks);
+      return new PhotoLocatorPool((events) => [callingThread(locator, events)], 0, threads, detectorThreads, useCores);
+    }
     const url = new URL('./photo-locator-worker.js', import.meta.url);
     // The detector's file once in shared memory, not copied into every worker.
-    const { landmarks, ...rest } = init;
     const workerData: PhotoLocatorWorkerData = {
       ...rest,
       detector: toShared(init.detector),
@@ -196,7 +253,13 @@ export class PhotoLocatorPool {
       await Promise.all(workers.map((worker) => worker.terminate()));
       throw error;
     }
-    return new PhotoLocatorPool(workers, threads, detectorThreads, useCores);
+    return new PhotoLocatorPool(
+      (events) => workers.map((worker) => workerThread(worker, events)),
+      count,
+      threads,
+      detectorThreads,
+      useCores,
+    );
   }
 
   private locate(job: LocateJob): Promise<LocateReply> {
@@ -225,7 +288,7 @@ export class PhotoLocatorPool {
     let failures = 0;
     const ahead: Promise<LocateReply>[] = [];
     for (let i = 0; i < photos.length; i++) {
-      while (ahead.length < LOCATE_AHEAD_PER_WORKER * this.workers.length && i + ahead.length < photos.length) {
+      while (ahead.length < LOCATE_AHEAD_PER_WORKER * this.threads.length && i + ahead.length < photos.length) {
         const job = i + ahead.length;
         const reply = this.locate({ job, file: photos[job] });
         // Awaited in turn below; if a worker dies, the replies behind the first are not.
@@ -255,12 +318,7 @@ export class PhotoLocatorPool {
 
   async close(): Promise<void> {
     this.failure ??= new Error('the locate workers are closed');
-    await Promise.all(
-      this.workers.map((worker) => {
-        worker.removeAllListeners('exit');
-        return worker.terminate();
-      }),
-    );
+    await Promise.all(this.threads.map((thread) => thread.close()));
   }
 
   /** Waits until the calling thread's use of a photo has its cores; no photo is handed out meanwhile. */
@@ -282,7 +340,7 @@ export class PhotoLocatorPool {
       const { job, done, failed } = this.queue.shift()!;
       this.pending.set(job.job, { done, failed });
       this.freeCores -= this.detectorThreads;
-      this.idle.pop()!.postMessage(job);
+      this.idle.pop()!.post(job);
     }
   }
 

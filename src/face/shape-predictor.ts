@@ -111,11 +111,17 @@ export interface ShapePredictorOptions {
   wasm?: WasmSource;
 }
 
-/** A level's trees in wasm memory (addresses), as the forest kernel reads them, and what places its feature pixels. */
-interface PlacedLevel {
+/** A level's sizes, which place its trees in memory (layOut): its trees, their splits and their leaves in all. */
+interface LevelSizes {
   anchors: Uint32Array;
   deltas: Float32Array;
   treeCount: number;
+  splitCount: number;
+  leafCount: number;
+}
+
+/** A level's trees in wasm memory (addresses), as the forest kernel reads them, and what places its feature pixels. */
+interface PlacedLevel extends LevelSizes {
   /** Per split, the byte offsets of its two feature pixels in the features buffer (i32). */
   splitFeatureBytes: number;
   /** Per split, the floor of its threshold (i32): the features are whole intensities, so `>` compares the same. */
@@ -161,9 +167,14 @@ export interface PackedShapePredictor {
   trees: Uint8Array;
 }
 
+/** What places a packed predictor's trees and buffers (layOut): its initial shape and each level's sizes. */
+export interface ShapePredictorSizes {
+  initialShape: Float32Array;
+  levels: LevelSizes[];
+}
+
 /** Where each level's trees and each buffer of a prediction go in kernel memory, and where they end. */
-function layOut(model: ShapePredictorModel): Omit<PackedShapePredictor, 'trees'> {
-  const { initialShape } = model;
+function layOut({ initialShape, levels: sizes }: ShapePredictorSizes): Omit<PackedShapePredictor, 'trees'> {
   const shapeLength = initialShape.length;
   const leafLength = Math.ceil(shapeLength / 4) * 4;
   let end = RESERVED_BYTES;
@@ -172,27 +183,38 @@ function layOut(model: ShapePredictorModel): Omit<PackedShapePredictor, 'trees'>
     end += alignBuffer(bytes) + BUFFER_SLACK;
     return at;
   };
-  const levels = model.levels.map(({ trees, anchors, deltas }): PlacedLevel => {
-    const splits = trees.reduce((sum, tree) => sum + tree.thresholds.length, 0);
-    const leaves = trees.reduce((sum, tree) => sum + tree.leaves.length / shapeLength, 0);
-    return {
-      anchors,
-      deltas,
-      treeCount: trees.length,
-      splitFeatureBytes: place(8 * splits),
-      thresholds: place(4 * splits),
-      splitStarts: place(4 * (trees.length + 1)),
-      leafStarts: place(4 * trees.length),
-      leaves: place(4 * leaves * leafLength),
-    };
-  });
-  const mostFeatures = model.levels.reduce((most, level) => Math.max(most, level.anchors.length), 0);
+  const levels = sizes.map(
+    (level): PlacedLevel => ({
+      ...level,
+      splitFeatureBytes: place(8 * level.splitCount),
+      thresholds: place(4 * level.splitCount),
+      splitStarts: place(4 * (level.treeCount + 1)),
+      leafStarts: place(4 * level.treeCount),
+      leaves: place(4 * level.leafCount * leafLength),
+    }),
+  );
+  const mostFeatures = sizes.reduce((most, level) => Math.max(most, level.anchors.length), 0);
   const buffers = {
     features: place(4 * mostFeatures),
-    leafAddresses: place(4 * model.levels.reduce((most, level) => Math.max(most, level.trees.length), 0)),
+    leafAddresses: place(4 * sizes.reduce((most, level) => Math.max(most, level.treeCount), 0)),
     shape: place(4 * leafLength),
   };
   return { initialShape, levels, leafLength, buffers, mostFeatures, end };
+}
+
+/** A read model's sizes. */
+function modelSizes({ initialShape, levels }: ShapePredictorModel): ShapePredictorSizes {
+  const shapeLength = initialShape.length;
+  return {
+    initialShape,
+    levels: levels.map(({ trees, anchors, deltas }) => ({
+      anchors,
+      deltas,
+      treeCount: trees.length,
+      splitCount: trees.reduce((sum, tree) => sum + tree.thresholds.length, 0),
+      leafCount: trees.reduce((sum, tree) => sum + tree.leaves.length / shapeLength, 0),
+    })),
+  };
 }
 
 /** Writes the model's trees where `layout` puts them, into `memory`: bytes from RESERVED_BYTES on. */
@@ -259,7 +281,7 @@ export function createShapePredictor(
   model: ShapePredictorModel,
   { memory, kernels }: { memory: WebAssembly.Memory; kernels: Kernels } = loadKernelsOnOwnMemoryNow(),
 ): ShapePredictor {
-  const layout = layOut(model);
+  const layout = layOut(modelSizes(model));
   growKernelMemory(memory, layout.end, 'the shape predictor');
   writeTrees(model, layout, new Uint8Array(memory.buffer, RESERVED_BYTES, layout.end - RESERVED_BYTES));
   return placedPredictor(layout, memory, kernels);
@@ -267,13 +289,51 @@ export function createShapePredictor(
 
 /** Lays a read model's trees out once, in shared memory where there is any (see PackedShapePredictor). */
 export function packShapePredictor(model: ShapePredictorModel): PackedShapePredictor {
-  const layout = layOut(model);
+  const layout = layOut(modelSizes(model));
   const length = layout.end - RESERVED_BYTES;
   const trees = new Uint8Array(typeof SharedArrayBuffer === 'function' ? new SharedArrayBuffer(length) : new ArrayBuffer(length));
   writeTrees(model, layout, trees);
   // Copies of their own: a view into a larger buffer (a cache entry's) would take all of it along to every worker.
   const levels = layout.levels.map((level) => ({ ...level, anchors: level.anchors.slice(), deltas: level.deltas.slice() }));
   return { ...layout, levels, trees };
+}
+
+/**
+ * A packed predictor from its sizes and its trees as packShapePredictor laid
+ * them out (kept elsewhere, a cache's), or undefined where they do not fit:
+ * the trees' size, or an index in them that would lead the forest kernel
+ * outside the level's features or leaves, or a tree that is not whole. Only
+ * the leaves and thresholds are taken as they are: any value is safe there.
+ */
+export function packedShapePredictorOf(sizes: ShapePredictorSizes, trees: Uint8Array): PackedShapePredictor | undefined {
+  const shapeLength = sizes.initialShape.length;
+  if (shapeLength === 0 || shapeLength % 2 !== 0 || trees.byteOffset % 4 !== 0) return undefined;
+  for (const { anchors, deltas, treeCount, splitCount, leafCount } of sizes.levels) {
+    if (![treeCount, splitCount, leafCount].every((n) => Number.isSafeInteger(n) && n >= 0)) return undefined;
+    if (leafCount !== splitCount + treeCount || deltas.length !== 2 * anchors.length) return undefined;
+    if (anchors.some((part) => part >= shapeLength / 2)) return undefined;
+  }
+  const layout = layOut(sizes);
+  if (trees.length !== layout.end - RESERVED_BYTES) return undefined;
+  const view = (at: number, length: number) => new Int32Array(trees.buffer, trees.byteOffset + at - RESERVED_BYTES, length);
+  for (const level of layout.levels) {
+    const { treeCount, splitCount } = level;
+    const featureBytes = 4 * level.anchors.length;
+    const splitStarts = view(level.splitStarts, treeCount + 1);
+    const leafStarts = view(level.leafStarts, treeCount);
+    if (splitStarts[0] !== 0 || splitStarts[treeCount] !== splitCount) return undefined;
+    for (let t = 0; t < treeCount; t++) {
+      const splits = splitStarts[t + 1] - splitStarts[t];
+      // A whole tree (2^depth - 1 splits) ends every walk on one of its splits + 1 leaves, which start here.
+      if (splits < 0 || ((splits + 1) & splits) !== 0 || leafStarts[t] !== layout.leafLength * (splitStarts[t] + t)) return undefined;
+    }
+    const splitFeatureBytes = view(level.splitFeatureBytes, 2 * splitCount);
+    for (let i = 0; i < splitFeatureBytes.length; i++) {
+      const byte = splitFeatureBytes[i];
+      if (byte < 0 || byte >= featureBytes || byte % 4 !== 0) return undefined;
+    }
+  }
+  return { ...layout, trees };
 }
 
 /** A predictor of a packed model (packShapePredictor), on kernels of its own: its trees copied, not laid out again. */

@@ -1,0 +1,56 @@
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { faceDetectorLoader, locateFaces } from '../face/face-pipeline.js';
+import { genderChipDetails } from '../face/gender-classifier.js';
+import { loadImageChipExtractor } from '../face/image-chip-extractor.js';
+import { loadPackedShapePredictor, type PackedShapePredictor } from '../face/shape-predictor.js';
+import { decodeImage } from './decode-image.js';
+import { isUserFacing } from './each-image.js';
+import { encodePng } from './encode-png.js';
+import type { LocatedPhotoFace, LocateJob, LocateReply, PhotoLocatorWorkerData } from './photo-locator-pool.js';
+import { readRegularFile } from './regular-file.js';
+
+/** An error as a locate reply or start message carries it: a user-facing one's message, else its stack. */
+export const describeLocateError = (error: unknown) =>
+  isUserFacing(error) ? (error as Error).message : String((error as Error)?.stack ?? error);
+
+/** Finds, aligns and saves the faces of one photo at a time: what a locate worker does (or the calling thread, in its stead). */
+export interface PhotoLocator {
+  locate(job: LocateJob): Promise<LocateReply>;
+}
+
+/**
+ * Loads the detector and chips, then the landmark model once `landmarks`
+ * comes (a worker is sent it while the detector loads).
+ */
+export async function loadPhotoLocator(
+  { detector, detectorKind, upsample, chipDir, genderChips, detectorThreads, allowDamaged }: PhotoLocatorWorkerData,
+  landmarks: Promise<PackedShapePredictor>,
+): Promise<PhotoLocator> {
+  const [loadedDetector, chips] = await Promise.all([
+    faceDetectorLoader(detectorKind)(detector, { threads: detectorThreads }),
+    loadImageChipExtractor(),
+  ]);
+  const parts = { detector: loadedDetector, shapePredictor: await loadPackedShapePredictor(await landmarks), chips };
+  return {
+    async locate({ job, file }) {
+      try {
+        const image = await decodeImage(await readRegularFile(file), { allowDamaged });
+        const faces = await Promise.all(
+          (await locateFaces(parts, image, { upsample })).map(async ({ rect, confidence, landmarks, chip }, k) => {
+            const face: LocatedPhotoFace = { rect, confidence, landmarks, chip };
+            if (genderChips) face.genderChip = chips.extractImageChip(image, genderChipDetails(landmarks));
+            if (chipDir !== undefined) {
+              face.chipFile = join(chipDir, `${job}-${k}.png`);
+              await writeFile(face.chipFile, encodePng(chip));
+            }
+            return face;
+          }),
+        );
+        return { job, faces, warnings: image.warnings };
+      } catch (error) {
+        return isUserFacing(error) ? { job, failure: describeLocateError(error) } : { job, bug: describeLocateError(error) };
+      }
+    },
+  };
+}
