@@ -36,10 +36,11 @@ describe("the CLI's cache of large landmark models", () => {
     const parsed = await readLandmarkModel(model, folder);
     const entries = readdirSync(folder);
     expect(entries).toHaveLength(1);
-    expect(entries[0]).toMatch(/^[0-9a-f]{64}\.landmarks$/);
+    expect(entries[0]).toMatch(/^[0-9a-f]{16}-[0-9a-f]{64}\.landmarks$/);
     const entry = join(folder, entries[0]);
     // Smaller than the file: its trees as laid out, not dlib's encoding.
-    expect(statSync(entry).size).toBeLessThan(0.7 * statSync(model).size);
+    const entrySize = statSync(entry).size;
+    expect(entrySize).toBeLessThan(0.7 * statSync(model).size);
 
     // The file's bytes zeroed, its size and time kept: only the entry can give the model now.
     writeFileSync(model, new Uint8Array(statSync(model).size));
@@ -57,10 +58,18 @@ describe("the CLI's cache of large landmark models", () => {
     utimesSync(model, new Date(mtime.getTime() + 5000), new Date(mtime.getTime() + 5000));
     await expect(readLandmarkModel(model, folder)).rejects.toThrow(DatFormatError);
 
+    // An entry of an earlier release (named by its key alone) and another file's entry, beside this file's.
+    const earlierRelease = `${'0'.repeat(64)}.landmarks`;
+    const otherFile = `${'f'.repeat(16)}-${'0'.repeat(64)}.landmarks`;
+    for (const name of [earlierRelease, otherFile]) writeFileSync(join(folder, name), 'entry');
+
     // A damaged entry (a split reading a feature pixel the level does not have, then a cut one) is read again.
     copyFileSync(LANDMARK_MODEL_68, model);
     const fresh = await readLandmarkModel(model, folder);
-    const [newEntry] = readdirSync(folder).filter((name) => name !== entries[0]);
+    // The file's new entry replaces its old one and the earlier release's; another file's stays.
+    expect(readdirSync(folder).filter((name) => name !== otherFile)).toHaveLength(1);
+    expect(readdirSync(folder)).not.toContain(entries[0]);
+    const [newEntry] = readdirSync(folder).filter((name) => name !== otherFile);
     const bytes = readFileSync(join(folder, newEntry));
     const treesStart = Math.ceil((4 + bytes.readUInt32LE(0)) / 8) * 8;
     // The trees as laid out in kernel memory from RESERVED_BYTES on: the 18th split's first feature pixel's byte offset.
@@ -72,8 +81,8 @@ describe("the CLI's cache of large landmark models", () => {
     writeFileSync(join(folder, newEntry), bytes.subarray(0, bytes.length >> 1));
     expect(Buffer.from((await readLandmarkModel(model, folder)).trees).equals(Buffer.from(fresh.trees))).toBe(true);
     // Rewritten whole each time, and no temporary file left.
-    expect(readdirSync(folder).sort()).toEqual([entries[0], newEntry].sort());
-    expect(statSync(join(folder, newEntry)).size).toBe(statSync(entry).size);
+    expect(readdirSync(folder).sort()).toEqual([newEntry, otherFile].sort());
+    expect(statSync(join(folder, newEntry)).size).toBe(entrySize);
   }, 60_000);
 
   it('reads a small model (the bundled 5-point one) each time, and writes nothing', async () => {

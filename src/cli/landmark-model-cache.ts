@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdir, open, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, open, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -111,7 +111,8 @@ export async function readLandmarkModel(file: string | URL, cacheFolder = landma
   const key = createHash('sha256')
     .update(JSON.stringify([FORMAT, path, stats.size, stats.mtimeMs, stats.ino, stats.dev]))
     .digest('hex');
-  const entryFile = join(cacheFolder, `${key}.landmarks`);
+  const ofPath = createHash('sha256').update(path).digest('hex').slice(0, 16);
+  const entryFile = join(cacheFolder, `${ofPath}-${key}.landmarks`);
   const cached = await readShared(entryFile).then(
     (entry) => decodeEntry(entry),
     () => undefined,
@@ -123,6 +124,20 @@ export async function readLandmarkModel(file: string | URL, cacheFolder = landma
     .then(() => writeFile(temporary, encodeEntry(packed)))
     // Whole or not at all: another run reading the entry meanwhile sees the old one or none.
     .then(() => rename(temporary, entryFile))
+    .then(() => removeStaleEntries(cacheFolder, ofPath, entryFile))
     .catch(() => rm(temporary, { force: true }));
   return packed;
+}
+
+/**
+ * Entries of 65 MB would pile up otherwise: the same file's entries for its
+ * earlier versions (another size, time or format), and those of earlier
+ * releases, named by their key alone.
+ */
+async function removeStaleEntries(cacheFolder: string, ofPath: string, kept: string): Promise<void> {
+  const stale = (name: string) => name.startsWith(`${ofPath}-`) || /^[0-9a-f]{64}\.landmarks$/.test(name);
+  for (const name of await readdir(cacheFolder)) {
+    const file = join(cacheFolder, name);
+    if (file !== kept && name.endsWith('.landmarks') && stale(name)) await rm(file, { force: true });
+  }
 }
