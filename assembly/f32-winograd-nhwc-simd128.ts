@@ -21,12 +21,14 @@ const GROUPS_PER_PASS = 4;
  * never touched, so never resident. Run as three steps, each over all
  * tiles, V and M went to memory and back: measured 15-25% slower on the
  * face detector's 5x5 layers, the same on the face model's 3x3 ones. The
- * arguments are the three kernels', `tiles` the count over all samples.
+ * arguments are the three kernels', `tiles` the count over all samples;
+ * `fold` 2 (the input transform's, for outputTile 4 or 6) reads the tiles of
+ * x's space to depth without a copy of it.
  *
  * Work: groups of 4 tiles [groupStart, groupEnd), counted over all samples.
  */
 export function f32_winograd_nhwc__simd128(
-  outputTile: i32, kernelSize: i32, x: usize, zero: usize, height: i32, width: i32, channels: i32, padY: i32, padX: i32,
+  outputTile: i32, kernelSize: i32, fold: i32, x: usize, zero: usize, height: i32, width: i32, channels: i32, padY: i32, padX: i32,
   tilesY: i32, tilesX: i32, tiles: i32, vAll: usize, vMatrixBytes: usize, indirection: usize,
   w: usize, wMatrixBytes: usize, zeroBias: usize, mAll: usize, mMatrixBytes: usize,
   bias: usize, filters: i32, y: usize, relu: bool,
@@ -34,11 +36,13 @@ export function f32_winograd_nhwc__simd128(
 ): void {
   const alpha = outputTile + kernelSize - 1;
   const positions = alpha * alpha;
-  // M's rows: the filters in whole vectors; the output: the input's size, padded, less the kernel's.
+  // M's rows: the filters in whole vectors; the output: the (folded) input's size, padded, less the kernel's.
   const mChannels = (filters + 3) & ~3;
-  const outHeight = height + 2 * padY - kernelSize + 1;
-  const outWidth = width + 2 * padX - kernelSize + 1;
-  const vRowBytes = <usize>((channels + 3) & ~3) << 2;
+  const outHeight = (height + fold - 1) / fold + 2 * padY - kernelSize + 1;
+  const outWidth = (width + fold - 1) / fold + 2 * padX - kernelSize + 1;
+  // The GEMMs' K: the channels of the tiles (x's, or 4 times x's folded).
+  const k = fold * fold * channels;
+  const vRowBytes = <usize>((k + 3) & ~3) << 2;
   const mRowBytes = <usize>mChannels << 2;
   for (let group = groupStart; group < groupEnd; group += GROUPS_PER_PASS) {
     const passEnd = min(group + GROUPS_PER_PASS, groupEnd);
@@ -50,12 +54,12 @@ export function f32_winograd_nhwc__simd128(
     const v = vAll - behind * vRowBytes;
     const m = mAll - behind * mRowBytes;
     if (alpha > 4) {
-      f32_winograd_input_nhwc__simd128(alpha, outputTile, x, zero, height, width, channels, padY, padX, tilesY, tilesX, v, vMatrixBytes, tileStart, tileEnd);
+      f32_winograd_input_nhwc__simd128(alpha, outputTile, fold, x, zero, height, width, channels, padY, padX, tilesY, tilesX, v, vMatrixBytes, tileStart, tileEnd);
     } else {
       f32_winograd_2x2_3x3_input_nhwc__simd128(x, zero, height, width, channels, padY, padX, tilesY, tilesX, v, vMatrixBytes, tileStart, tileEnd);
     }
     f32_igemm_4x8_batched__simd128(
-      v, zero, indirection, 1, channels, w, zeroBias, m, mChannels, tiles, false,
+      v, zero, indirection, 1, k, w, zeroBias, m, mChannels, tiles, false,
       positions, vMatrixBytes, wMatrixBytes, mMatrixBytes, group, passEnd, 0, (mChannels + 7) >> 3,
     );
     if (alpha > 4) {
