@@ -19,7 +19,7 @@ export const SLOT_ARG_COUNT = 4;
  * passes the kernel what the caller would.
  */
 export const SLOT_ARGS = 6;
-export const MAX_ARGS = 28;
+export const MAX_ARGS = 24;
 export const SLOT_RANGES = SLOT_ARGS + 2 * MAX_ARGS;
 export const RANGE_SLOTS = 5;
 export const RANGE_TAKEN = 4;

@@ -300,6 +300,9 @@ describe.each(KERNEL_BUILDS)('Winograd kernels (%s build)', (build) => {
 
       // The whole convolution in one kernel, a few tiles at a time, in any ranges of groups of 4 tiles: the same bits.
       const groups = ind.tiles;
+      // Its V and M: alpha² rows for every tile of whole groups of 4, each range laying out its passes in its groups' part.
+      const vGroups = h.alloc(positions * groups * 4 * vRow * 4);
+      const mGroups = h.alloc(positions * groups * 4 * mRow * 4);
       for (const cut of [groups, Math.floor(groups / 2)]) {
         new Float32Array(h.memory.buffer, y, 2 * oh * ow * cc.f).fill(Number.NaN);
         for (const [a, b] of [
@@ -320,14 +323,12 @@ describe.each(KERNEL_BUILDS)('Winograd kernels (%s build)', (build) => {
             tilesY,
             tilesX,
             tiles,
-            v2,
-            vMatrixBytes,
+            vGroups,
             indirection,
             w,
             matrixBytes,
             gemmBias,
-            m,
-            mMatrixBytes,
+            mGroups,
             biasAt,
             cc.f,
             y,

@@ -35,24 +35,14 @@ const MAX_PER_OUTPUT_FILTERS = 2;
 const vectorFloats = (n: number) => Math.ceil(n / 4) * 4;
 
 /**
- * Bytes from one of the alpha² transform-domain matrices to the next: an odd
- * number of cache lines, so that the rows a tile's transform reads or
- * writes fall in different cache sets (a multiple of 4 KiB would put them
- * all in one set, more than its ways).
- */
-function matrixStride(bytes: number): number {
-  return Math.ceil(bytes / 128) * 128 + 64;
-}
-
-/**
  * A 3x3 or 5x5 stride-1 convolution as Winograd F(tile x tile, 3x3) or
  * F(tile x tile, 5x5), one step of f32_winograd_nhwc: the input transform into V
- * `[alpha²][tiles][C]`, the alpha² transform-domain GEMMs into M
- * `[alpha²][tiles][K]`, the output transform with the bias and ReLU, a few
+ * (alpha² matrices of C-float rows), the alpha² transform-domain GEMMs into M
+ * (of K-float rows), the output transform with the bias and ReLU, a few
  * tiles at a time. V and M are
- * scratch buffers of the arena, dead after the conv; their matrices are laid
- * out for the plan's batch, so that their offsets do not depend on the
- * samples in a run.
+ * scratch buffers of the arena, dead after the conv, alpha² rows for every
+ * tile of the plan's batch (a thread's range uses its own tiles' part), so
+ * that their offsets do not depend on the samples in a run.
  */
 function winogradStep(
   node: ConvNode,
@@ -71,11 +61,11 @@ function winogradStep(
   const tiles = tilesPerSample * ctx.batch;
   const vRowFloats = vectorFloats(l.inputChannels);
   const mRowFloats = vectorFloats(l.numFilters);
-  const vMatrixBytes = matrixStride(tiles * vRowFloats * F32);
-  const mMatrixBytes = matrixStride(tiles * mRowFloats * F32);
+  // Every group of 4 tiles' rows (f32_winograd_nhwc lays out each range's passes in its groups' part).
+  const rows = Math.ceil(tiles / IGEMM_MR) * IGEMM_MR;
   const positions = winogradPositions(l, tile);
-  const v = ctx.arena.allocate(positions * vMatrixBytes);
-  const m = ctx.arena.allocate(positions * mMatrixBytes);
+  const v = ctx.arena.allocate(positions * rows * vRowFloats * F32);
+  const m = ctx.arena.allocate(positions * rows * mRowFloats * F32);
   // Free again at once: these steps run before any later node's that may reuse the space.
   ctx.arena.free(v);
   ctx.arena.free(m);
@@ -111,13 +101,11 @@ function winogradStep(
       tilesX,
       { perSample: tilesPerSample },
       { arena: v },
-      vMatrixBytes,
       indirection,
       w,
       winogradWeightMatrixBytes(l),
       gemmBias,
       { arena: m },
-      mMatrixBytes,
       bias,
       l.numFilters,
       { arena: ctx.offsets[node.y] },
