@@ -35,29 +35,39 @@ import { f32x4_muladd } from './f32-vector';
  * rows first, then read back and multiplied by B in place: the alpha²
  * intermediate vectors would not fit in registers.
  *
+ * With `fold` 2 the tiles are those of x's space to depth by 2x2 (as
+ * f32_space_to_depth_2x2_nhwc lays it out: pixel (Y, X) holds x's pixels (2Y
+ * + dy, 2X + dx), dy then dx, `channels` each, zeros past x's edges), read
+ * from x itself: tile coordinates, padding and `tilesY` x `tilesX` are the
+ * space to depth's, `height`, `width` and `channels` x's, and V's rows hold
+ * 4 * `channels` floats (`channels` a multiple of 4). Fold 1 reads x as it is.
+ *
  * Work: tiles [tileStart, tileEnd), counted over all samples, tilesY*tilesX per sample.
  */
 export function f32_winograd_input_nhwc__simd128(
-  alpha: i32, outputTile: i32, x: usize, zero: usize, height: i32, width: i32, channels: i32, padY: i32, padX: i32,
+  alpha: i32, outputTile: i32, fold: i32, x: usize, zero: usize, height: i32, width: i32, channels: i32, padY: i32, padX: i32,
   tilesY: i32, tilesX: i32, v: usize, vMatrixBytes: usize,
   tileStart: i32, tileEnd: i32,
 ): void {
   // Each tile size compiled on its own: its loads and Bᵀ unroll.
   if (alpha == 8) {
-    inputTransform(8, outputTile, x, zero, height, width, channels, padY, padX, tilesY, tilesX, v, vMatrixBytes, tileStart, tileEnd);
+    inputTransform(8, outputTile, fold, x, zero, height, width, channels, padY, padX, tilesY, tilesX, v, vMatrixBytes, tileStart, tileEnd);
   } else {
-    inputTransform(6, outputTile, x, zero, height, width, channels, padY, padX, tilesY, tilesX, v, vMatrixBytes, tileStart, tileEnd);
+    inputTransform(6, outputTile, fold, x, zero, height, width, channels, padY, padX, tilesY, tilesX, v, vMatrixBytes, tileStart, tileEnd);
   }
 }
 
 // @ts-ignore: decorator
 @inline function inputTransform(
-  alpha: i32, outputTile: i32, x: usize, zero: usize, height: i32, width: i32, channels: i32, padY: i32, padX: i32,
+  alpha: i32, outputTile: i32, fold: i32, x: usize, zero: usize, height: i32, width: i32, channels: i32, padY: i32, padX: i32,
   tilesY: i32, tilesX: i32, v: usize, vMatrixBytes: usize,
   tileStart: i32, tileEnd: i32,
 ): void {
   const pixelBytes = <usize>channels << 2;
-  const rowBytes = <usize>((channels + 3) & ~3) << 2;
+  // A V row: fold² blocks of x's channels; unfolded, one block of whole vectors (its last lanes read past the pixel).
+  const blocks = fold * fold;
+  const rowBytes = <usize>((blocks * channels + 3) & ~3) << 2;
+  const blockBytes = fold == 1 ? rowBytes : pixelBytes;
   const plane = tilesY * tilesX;
   const rowStride = <usize>width * pixelBytes;
   const positionRowBytes = <usize>alpha * vMatrixBytes;
@@ -65,35 +75,40 @@ export function f32_winograd_input_nhwc__simd128(
     const sample = t / plane;
     const q = t - sample * plane;
     const ty = q / tilesX;
-    const y0 = outputTile * ty - padY;
-    const x0 = outputTile * (q - ty * tilesX) - padX;
+    const y0 = fold * (outputTile * ty - padY);
+    const x0 = fold * (outputTile * (q - ty * tilesX) - padX);
     const image = x + <usize>(sample * height * width) * pixelBytes;
     const out = v + <usize>t * rowBytes;
-    // Bᵀ d, column by column: column j of d to positions j, alpha + j, ....
+    // Bᵀ d, column by column: column j of d to positions j, alpha + j, ...; a block of channels at a time.
     for (let j = 0; j < alpha; j++) {
-      const p0 = pixelAt(image, y0, x0 + j, height, width, rowStride, pixelBytes, zero);
-      const p1 = pixelAt(image, y0 + 1, x0 + j, height, width, rowStride, pixelBytes, zero);
-      const p2 = pixelAt(image, y0 + 2, x0 + j, height, width, rowStride, pixelBytes, zero);
-      const p3 = pixelAt(image, y0 + 3, x0 + j, height, width, rowStride, pixelBytes, zero);
-      const p4 = pixelAt(image, y0 + 4, x0 + j, height, width, rowStride, pixelBytes, zero);
-      const p5 = pixelAt(image, y0 + 5, x0 + j, height, width, rowStride, pixelBytes, zero);
-      const column = out + <usize>j * vMatrixBytes;
-      if (alpha == 8) {
-        const p6 = pixelAt(image, y0 + 6, x0 + j, height, width, rowStride, pixelBytes, zero);
-        const p7 = pixelAt(image, y0 + 7, x0 + j, height, width, rowStride, pixelBytes, zero);
-        for (let c: usize = 0; c < rowBytes; c += 16) {
-          storeBt8(
-            v128.load(p0 + c), v128.load(p1 + c), v128.load(p2 + c), v128.load(p3 + c),
-            v128.load(p4 + c), v128.load(p5 + c), v128.load(p6 + c), v128.load(p7 + c),
-            column + c, positionRowBytes,
-          );
-        }
-      } else {
-        for (let c: usize = 0; c < rowBytes; c += 16) {
-          storeBt6(
-            v128.load(p0 + c), v128.load(p1 + c), v128.load(p2 + c), v128.load(p3 + c), v128.load(p4 + c), v128.load(p5 + c),
-            column + c, positionRowBytes,
-          );
+      for (let block = 0; block < blocks; block++) {
+        const dy = block / fold;
+        const top = y0 + dy;
+        const left = x0 + fold * j + block - dy * fold;
+        const p0 = pixelAt(image, top, left, height, width, rowStride, pixelBytes, zero);
+        const p1 = pixelAt(image, top + fold, left, height, width, rowStride, pixelBytes, zero);
+        const p2 = pixelAt(image, top + 2 * fold, left, height, width, rowStride, pixelBytes, zero);
+        const p3 = pixelAt(image, top + 3 * fold, left, height, width, rowStride, pixelBytes, zero);
+        const p4 = pixelAt(image, top + 4 * fold, left, height, width, rowStride, pixelBytes, zero);
+        const p5 = pixelAt(image, top + 5 * fold, left, height, width, rowStride, pixelBytes, zero);
+        const column = out + <usize>j * vMatrixBytes + <usize>block * blockBytes;
+        if (alpha == 8) {
+          const p6 = pixelAt(image, top + 6 * fold, left, height, width, rowStride, pixelBytes, zero);
+          const p7 = pixelAt(image, top + 7 * fold, left, height, width, rowStride, pixelBytes, zero);
+          for (let c: usize = 0; c < blockBytes; c += 16) {
+            storeBt8(
+              v128.load(p0 + c), v128.load(p1 + c), v128.load(p2 + c), v128.load(p3 + c),
+              v128.load(p4 + c), v128.load(p5 + c), v128.load(p6 + c), v128.load(p7 + c),
+              column + c, positionRowBytes,
+            );
+          }
+        } else {
+          for (let c: usize = 0; c < blockBytes; c += 16) {
+            storeBt6(
+              v128.load(p0 + c), v128.load(p1 + c), v128.load(p2 + c), v128.load(p3 + c), v128.load(p4 + c), v128.load(p5 + c),
+              column + c, positionRowBytes,
+            );
+          }
         }
       }
     }

@@ -203,7 +203,7 @@ describe.each(KERNEL_BUILDS)('Winograd kernels (%s build)', (build) => {
       const positions = winogradPositions(layer, tile);
       const alpha = Math.sqrt(positions);
       const inputTransform = (...args: Parameters<typeof h.k.f32_winograd_2x2_3x3_input_nhwc__simd128>) =>
-        alpha > 4 ? h.k.f32_winograd_input_nhwc__simd128(alpha, tile, ...args) : h.k.f32_winograd_2x2_3x3_input_nhwc__simd128(...args);
+        alpha > 4 ? h.k.f32_winograd_input_nhwc__simd128(alpha, tile, 1, ...args) : h.k.f32_winograd_2x2_3x3_input_nhwc__simd128(...args);
       const outputTransform = (...args: Parameters<typeof h.k.f32_winograd_2x2_3x3_output_nhwc__simd128>) =>
         alpha > 4 ? h.k.f32_winograd_output_nhwc__simd128(alpha, tile, ...args) : h.k.f32_winograd_2x2_3x3_output_nhwc__simd128(...args);
       const samples = [floats(cc.hh * cc.ww * cc.c, next), floats(cc.hh * cc.ww * cc.c, next)];
@@ -300,6 +300,9 @@ describe.each(KERNEL_BUILDS)('Winograd kernels (%s build)', (build) => {
 
       // The whole convolution in one kernel, a few tiles at a time, in any ranges of groups of 4 tiles: the same bits.
       const groups = ind.tiles;
+      // Its V and M: alpha² rows for every tile of whole groups of 4, each range laying out its passes in its groups' part.
+      const vGroups = h.alloc(positions * groups * 4 * vRow * 4);
+      const mGroups = h.alloc(positions * groups * 4 * mRow * 4);
       for (const cut of [groups, Math.floor(groups / 2)]) {
         new Float32Array(h.memory.buffer, y, 2 * oh * ow * cc.f).fill(Number.NaN);
         for (const [a, b] of [
@@ -309,6 +312,7 @@ describe.each(KERNEL_BUILDS)('Winograd kernels (%s build)', (build) => {
           h.k.f32_winograd_nhwc__simd128(
             tile,
             cc.size,
+            1,
             x,
             zero,
             cc.hh,
@@ -319,14 +323,12 @@ describe.each(KERNEL_BUILDS)('Winograd kernels (%s build)', (build) => {
             tilesY,
             tilesX,
             tiles,
-            v2,
-            vMatrixBytes,
+            vGroups,
             indirection,
             w,
             matrixBytes,
             gemmBias,
-            m,
-            mMatrixBytes,
+            mGroups,
             biasAt,
             cc.f,
             y,
@@ -337,6 +339,78 @@ describe.each(KERNEL_BUILDS)('Winograd kernels (%s build)', (build) => {
         }
         expectExact(h.readF32(y, 2 * oh * ow * cc.f), whole, `f32_winograd_nhwc, groups split at ${cut}`);
       }
+      h.expectGuardsIntact();
+    },
+  );
+  // Fold 2: the input transform reads x's space to depth by 2x2 from x itself, the same V as over the copy.
+  it.each([
+    { alpha: 8, tile: 6, hh: 13, ww: 11, c: 4, pad: [0, 0] },
+    { alpha: 8, tile: 4, hh: 9, ww: 14, c: 8, pad: [1, 0] },
+    { alpha: 6, tile: 4, hh: 7, ww: 7, c: 4, pad: [0, 1] },
+    { alpha: 8, tile: 6, hh: 2, ww: 3, c: 12, pad: [1, 1] },
+  ])(
+    "fold 2: alpha $alpha, $tile x $tile tiles of a $hh x $ww x $c input's space to depth, padding $pad, 2 samples: V as over f32_space_to_depth_2x2_nhwc",
+    (cc) => {
+      const [py, px] = cc.pad;
+      const sh = Math.ceil(cc.hh / 2);
+      const sw = Math.ceil(cc.ww / 2);
+      const folded = 4 * cc.c;
+      // The folded 3x3 layer's output, in whole tiles.
+      const tilesY = Math.ceil((sh + 2 * py - 2) / cc.tile);
+      const tilesX = Math.ceil((sw + 2 * px - 2) / cc.tile);
+      const tiles = 2 * tilesY * tilesX;
+      const positions = cc.alpha * cc.alpha;
+      const vMatrixBytes = tiles * folded * 4 + 80;
+      const x = h.f32(floats(2 * cc.hh * cc.ww * cc.c, random(cc.hh * 100 + cc.ww * 10 + cc.c)));
+      const zero = h.zeros(folded * 4);
+      const copy = h.alloc(2 * sh * sw * folded * 4);
+      h.k.f32_space_to_depth_2x2_nhwc(x, cc.hh, cc.ww, cc.c, copy, 0, 2 * sh);
+      const want = h.alloc(positions * vMatrixBytes);
+      const got = h.alloc(positions * vMatrixBytes);
+      h.k.f32_winograd_input_nhwc__simd128(
+        cc.alpha,
+        cc.tile,
+        1,
+        copy,
+        zero,
+        sh,
+        sw,
+        folded,
+        py,
+        px,
+        tilesY,
+        tilesX,
+        want,
+        vMatrixBytes,
+        0,
+        tiles,
+      );
+      h.k.f32_winograd_input_nhwc__simd128(
+        cc.alpha,
+        cc.tile,
+        2,
+        x,
+        zero,
+        cc.hh,
+        cc.ww,
+        cc.c,
+        py,
+        px,
+        tilesY,
+        tilesX,
+        got,
+        vMatrixBytes,
+        0,
+        tiles,
+      );
+      for (let xi = 0; xi < positions; xi++) {
+        expectExact(
+          h.readF32(got + xi * vMatrixBytes, tiles * folded),
+          h.readF32(want + xi * vMatrixBytes, tiles * folded),
+          `V matrix ${xi}`,
+        );
+      }
+      expect(h.readF32(want, positions * (vMatrixBytes / 4)).some((value) => value !== 0)).toBe(true);
       h.expectGuardsIntact();
     },
   );
