@@ -22,7 +22,8 @@ const CELL_BYTES: usize = BINS * 16;
  * The pixel rows that share their two cell rows (a band) are summed first in
  * the scratch, per left cell column and bin, then added to the histogram's
  * rows four cells at a time, so the sums are not in pixel order: a bin differs
- * from dlib's in-order sum by rounding only. hist holds 18 f32 planes,
+ * from dlib's in-order sum by rounding only; the kernel writes every cell of
+ * its rows (no need to clear them first). hist holds 18 f32 planes,
  * `histPlaneBytes` apart, `histRowBytes` a cell row (a multiple of 16; the
  * cells past the image's get zeros added), `histRows` rows. Tables: per pixel
  * row 32 bytes (byte offset of its first cell row i32, [ry1, ry1, ry0, ry0]
@@ -57,6 +58,8 @@ export function f32_fhog_cells__simd128(
     if (ownStart >= ownEnd) continue;
     const rowEnd = load<i32>(firstPixelRows + (<usize>(ownEnd + 1) << 2));
     let y = load<i32>(firstPixelRows + (<usize>ownStart << 2));
+    // Own rows [ownStart, written) hold sums; the rest are not written yet (bands come in row order).
+    let written = ownStart;
     while (y < rowEnd) {
       const upperRow = load<i32>(rowTable + (<usize>y << 5));
       let bandEnd = y + 1;
@@ -66,9 +69,36 @@ export function f32_fhog_cells__simd128(
         voteRow(columnEnd, columnTable, cells, gradients, magnitudes);
       }
       const upper = upperRow / histRowBytes;
-      addBand(cells, hist + <usize>upperRow, <usize>histPlaneBytes, <usize>histRowBytes, histCols, upper >= ownStart && upper < ownEnd, upper + 1 >= ownStart && upper + 1 < ownEnd);
+      // Each own row is stored by the first band that votes into it (rows no band reaches are zeroed), then added to.
+      let upperMode = SKIP;
+      if (upper >= ownStart && upper < ownEnd) {
+        upperMode = upper < written ? ADD : STORE;
+        if (upperMode == STORE) written = zeroRows(hist, histPlaneBytes, histRowBytes, written, upper);
+      }
+      let lowerMode = SKIP;
+      if (upper + 1 >= ownStart && upper + 1 < ownEnd) {
+        lowerMode = upper + 1 < written ? ADD : STORE;
+        if (lowerMode == STORE) written = zeroRows(hist, histPlaneBytes, histRowBytes, written, upper + 1);
+      }
+      addBand(cells, hist + <usize>upperRow, <usize>histPlaneBytes, <usize>histRowBytes, histCols, upperMode, lowerMode);
+    }
+    zeroRows(hist, histPlaneBytes, histRowBytes, written, ownEnd);
+  }
+}
+
+/** What a band does with one of its two histogram rows. */
+const SKIP = 0;
+const ADD = 1;
+const STORE = 2;
+
+/** Zeros histogram rows [start, end) (rows no band votes into) and returns end + 1, the rows written once row end is stored. */
+function zeroRows(hist: usize, histPlaneBytes: i32, histRowBytes: i32, start: i32, end: i32): i32 {
+  if (start < end) {
+    for (let b: usize = 0; b < BINS; b++) {
+      memory.fill(hist + b * <usize>histPlaneBytes + <usize>start * <usize>histRowBytes, 0, <usize>(end - start) * <usize>histRowBytes);
     }
   }
+  return end + 1;
 }
 
 /**
@@ -164,12 +194,13 @@ export function f32_fhog_cells__simd128(
 }
 
 /**
- * A band's sums into its two histogram rows (those it owns), four cells at a
- * time: cell c of the upper row gets the upper-left sum of its own column and
- * the upper-right one of the column before; the lower row likewise. The sums
- * are left zero.
+ * A band's sums into its two histogram rows, four cells at a time, each row
+ * skipped, added to or stored (its first band) by `upperMode` and
+ * `lowerMode`: cell c of the upper row gets the upper-left sum of its own
+ * column and the upper-right one of the column before; the lower row
+ * likewise. The sums are left zero.
  */
-function addBand(cells: usize, upper: usize, histPlane: usize, histRow: usize, histCols: i32, addUpper: bool, addLower: bool): void {
+function addBand(cells: usize, upper: usize, histPlane: usize, histRow: usize, histCols: i32, upperMode: i32, lowerMode: i32): void {
   for (let j = 0; j < histCols; j += 4) {
     const g = cells + <usize>j * CELL_BYTES;
     const h = upper + (<usize>j << 2);
@@ -188,8 +219,12 @@ function addBand(cells: usize, upper: usize, histPlane: usize, histRow: usize, h
       const t0 = v128.shuffle<f32>(s0, s1, 0, 4, 1, 5);
       const t1 = v128.shuffle<f32>(s2, s3, 0, 4, 1, 5);
       const cellsAt = h + b * histPlane;
-      if (addUpper) v128.store(cellsAt, f32x4.add(v128.load(cellsAt), v128.shuffle<f32>(t0, t1, 0, 1, 4, 5)));
-      if (addLower) v128.store(cellsAt + histRow, f32x4.add(v128.load(cellsAt + histRow), v128.shuffle<f32>(t0, t1, 2, 3, 6, 7)));
+      const upperSums = v128.shuffle<f32>(t0, t1, 0, 1, 4, 5);
+      const lowerSums = v128.shuffle<f32>(t0, t1, 2, 3, 6, 7);
+      if (upperMode == STORE) v128.store(cellsAt, upperSums);
+      else if (upperMode == ADD) v128.store(cellsAt, f32x4.add(v128.load(cellsAt), upperSums));
+      if (lowerMode == STORE) v128.store(cellsAt + histRow, lowerSums);
+      else if (lowerMode == ADD) v128.store(cellsAt + histRow, f32x4.add(v128.load(cellsAt + histRow), lowerSums));
     }
   }
   memory.fill(cells, 0, <usize>histCols * CELL_BYTES);
