@@ -114,8 +114,19 @@ function zeroRows(hist: usize, histPlaneBytes: i32, histRowBytes: i32, start: i3
   const upperWeight = v128.shuffle<f32>(rowWeights, rowWeights, 0, 0, 0, 0);
   const lowerWeight = v128.shuffle<f32>(rowWeights, rowWeights, 2, 2, 2, 2);
   const centre = i32x4.splat(255 * 511 + 255 + <i32>orientations);
-  for (let x = 1; x < columnEnd; x += 8) {
-    const laterWins = x < laterWinsEnd;
+  // Two loops, so that each compiles with its tie rule fixed.
+  const split = min(laterWinsEnd, columnEnd);
+  let x = 1;
+  for (; x < split; x += 8) gradients8(x, true, rowPixels, stride, plane, centre, upperWeight, lowerWeight, gradients, magnitudes);
+  for (; x < columnEnd; x += 8) gradients8(x, false, rowPixels, stride, plane, centre, upperWeight, lowerWeight, gradients, magnitudes);
+}
+
+/** Pixels x to x + 7 of gradientRow, the later plane winning ties when `laterWins`. */
+// @ts-ignore: decorator
+@inline function gradients8(
+  x: i32, laterWins: bool, rowPixels: usize, stride: usize, plane: usize, centre: v128, upperWeight: v128, lowerWeight: v128, gradients: usize, magnitudes: usize,
+): void {
+  {
     const p = rowPixels + <usize>x;
     // Each pixel's gradient as an (gx, gy) pair of i16 lanes: dot products give gx^2 + gy^2 per i32 lane.
     let gx = i16x8.sub(v128.load8x8_u(p + 1), v128.load8x8_u(p - 1));
