@@ -126,39 +126,37 @@ function zeroRows(hist: usize, histPlaneBytes: i32, histRowBytes: i32, start: i3
 @inline function gradients8(
   x: i32, laterWins: bool, rowPixels: usize, stride: usize, plane: usize, centre: v128, upperWeight: v128, lowerWeight: v128, gradients: usize, magnitudes: usize,
 ): void {
-  {
-    const p = rowPixels + <usize>x;
-    // Each pixel's gradient as an (gx, gy) pair of i16 lanes: dot products give gx^2 + gy^2 per i32 lane.
-    let gx = i16x8.sub(v128.load8x8_u(p + 1), v128.load8x8_u(p - 1));
-    let gy = i16x8.sub(v128.load8x8_u(p + stride), v128.load8x8_u(p - stride));
-    let low = i8x16.shuffle(gx, gy, 0, 1, 16, 17, 2, 3, 18, 19, 4, 5, 20, 21, 6, 7, 22, 23);
-    let high = i8x16.shuffle(gx, gy, 8, 9, 24, 25, 10, 11, 26, 27, 12, 13, 28, 29, 14, 15, 30, 31);
-    let lenLow = i32x4.dot_i16x8_s(low, low);
-    let lenHigh = i32x4.dot_i16x8_s(high, high);
-    for (let k: usize = 1; k < 3; k++) {
-      const q = p + k * plane;
-      gx = i16x8.sub(v128.load8x8_u(q + 1), v128.load8x8_u(q - 1));
-      gy = i16x8.sub(v128.load8x8_u(q + stride), v128.load8x8_u(q - stride));
-      const kLow = i8x16.shuffle(gx, gy, 0, 1, 16, 17, 2, 3, 18, 19, 4, 5, 20, 21, 6, 7, 22, 23);
-      const kHigh = i8x16.shuffle(gx, gy, 8, 9, 24, 25, 10, 11, 26, 27, 12, 13, 28, 29, 14, 15, 30, 31);
-      const kLenLow = i32x4.dot_i16x8_s(kLow, kLow);
-      const kLenHigh = i32x4.dot_i16x8_s(kHigh, kHigh);
-      const takeLow = laterWins ? i32x4.ge_s(kLenLow, lenLow) : i32x4.gt_s(kLenLow, lenLow);
-      const takeHigh = laterWins ? i32x4.ge_s(kLenHigh, lenHigh) : i32x4.gt_s(kLenHigh, lenHigh);
-      low = select(kLow, low, takeLow);
-      high = select(kHigh, high, takeHigh);
-      lenLow = i32x4.max_s(kLenLow, lenLow);
-      lenHigh = i32x4.max_s(kLenHigh, lenHigh);
-    }
-    // The orientation table's index, (gy + 255) * 511 + gx + 255, as a dot product with (1, 511).
-    const weights = i32x4.splat(511 << 16 | 1);
-    const at = gradients + (<usize>(x - 1) << 2);
-    v128.store(at, i32x4.add(i32x4.dot_i16x8_s(low, weights), centre));
-    v128.store(at, i32x4.add(i32x4.dot_i16x8_s(high, weights), centre), 16);
-    const m = magnitudes + (<usize>(x - 1) << 3);
-    storeWeighted(m, f32x4.sqrt(f32x4.convert_i32x4_s(lenLow)), upperWeight, lowerWeight);
-    storeWeighted(m + 32, f32x4.sqrt(f32x4.convert_i32x4_s(lenHigh)), upperWeight, lowerWeight);
+  const p = rowPixels + <usize>x;
+  // Each pixel's gradient as an (gx, gy) pair of i16 lanes: dot products give gx^2 + gy^2 per i32 lane.
+  let gx = i16x8.sub(v128.load8x8_u(p + 1), v128.load8x8_u(p - 1));
+  let gy = i16x8.sub(v128.load8x8_u(p + stride), v128.load8x8_u(p - stride));
+  let low = i8x16.shuffle(gx, gy, 0, 1, 16, 17, 2, 3, 18, 19, 4, 5, 20, 21, 6, 7, 22, 23);
+  let high = i8x16.shuffle(gx, gy, 8, 9, 24, 25, 10, 11, 26, 27, 12, 13, 28, 29, 14, 15, 30, 31);
+  let lenLow = i32x4.dot_i16x8_s(low, low);
+  let lenHigh = i32x4.dot_i16x8_s(high, high);
+  for (let k: usize = 1; k < 3; k++) {
+    const q = p + k * plane;
+    gx = i16x8.sub(v128.load8x8_u(q + 1), v128.load8x8_u(q - 1));
+    gy = i16x8.sub(v128.load8x8_u(q + stride), v128.load8x8_u(q - stride));
+    const kLow = i8x16.shuffle(gx, gy, 0, 1, 16, 17, 2, 3, 18, 19, 4, 5, 20, 21, 6, 7, 22, 23);
+    const kHigh = i8x16.shuffle(gx, gy, 8, 9, 24, 25, 10, 11, 26, 27, 12, 13, 28, 29, 14, 15, 30, 31);
+    const kLenLow = i32x4.dot_i16x8_s(kLow, kLow);
+    const kLenHigh = i32x4.dot_i16x8_s(kHigh, kHigh);
+    const takeLow = laterWins ? i32x4.ge_s(kLenLow, lenLow) : i32x4.gt_s(kLenLow, lenLow);
+    const takeHigh = laterWins ? i32x4.ge_s(kLenHigh, lenHigh) : i32x4.gt_s(kLenHigh, lenHigh);
+    low = select(kLow, low, takeLow);
+    high = select(kHigh, high, takeHigh);
+    lenLow = i32x4.max_s(kLenLow, lenLow);
+    lenHigh = i32x4.max_s(kLenHigh, lenHigh);
   }
+  // The orientation table's index, (gy + 255) * 511 + gx + 255, as a dot product with (1, 511).
+  const weights = i32x4.splat(511 << 16 | 1);
+  const at = gradients + (<usize>(x - 1) << 2);
+  v128.store(at, i32x4.add(i32x4.dot_i16x8_s(low, weights), centre));
+  v128.store(at, i32x4.add(i32x4.dot_i16x8_s(high, weights), centre), 16);
+  const m = magnitudes + (<usize>(x - 1) << 3);
+  storeWeighted(m, f32x4.sqrt(f32x4.convert_i32x4_s(lenLow)), upperWeight, lowerWeight);
+  storeWeighted(m + 32, f32x4.sqrt(f32x4.convert_i32x4_s(lenHigh)), upperWeight, lowerWeight);
 }
 
 /** a's lanes where the mask (whole 32-bit lanes, all ones or all zeros) is set, else b's: one blend with relaxed SIMD. */
