@@ -80,7 +80,9 @@ export function f32_fhog_cells__simd128(
         lowerMode = upper + 1 < written ? ADD : STORE;
         if (lowerMode == STORE) written = zeroRows(hist, histPlaneBytes, histRowBytes, written, upper + 1);
       }
-      addBand(cells, hist + <usize>upperRow, <usize>histPlaneBytes, <usize>histRowBytes, histCols, upperMode, lowerMode);
+      // Every band but a chunk's first adds to its upper row and stores its lower one: a loop compiled for that.
+      if (upperMode == ADD && lowerMode == STORE) addBand(cells, hist + <usize>upperRow, <usize>histPlaneBytes, <usize>histRowBytes, histCols, ADD, STORE);
+      else addBand(cells, hist + <usize>upperRow, <usize>histPlaneBytes, <usize>histRowBytes, histCols, upperMode, lowerMode);
     }
     zeroRows(hist, histPlaneBytes, histRowBytes, written, ownEnd);
   }
@@ -209,7 +211,8 @@ function zeroRows(hist: usize, histPlaneBytes: i32, histRowBytes: i32, start: i3
  * column and the upper-right one of the column before; the lower row
  * likewise. The sums are left zero.
  */
-function addBand(cells: usize, upper: usize, histPlane: usize, histRow: usize, histCols: i32, upperMode: i32, lowerMode: i32): void {
+// @ts-ignore: decorator
+@inline function addBand(cells: usize, upper: usize, histPlane: usize, histRow: usize, histCols: i32, upperMode: i32, lowerMode: i32): void {
   for (let j = 0; j < histCols; j += 4) {
     const g = cells + <usize>j * CELL_BYTES;
     const h = upper + (<usize>j << 2);
