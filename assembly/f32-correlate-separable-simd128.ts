@@ -80,6 +80,17 @@ export function f32_correlate_columns__simd128(
   src: usize, dst: usize, stride: i32, taps: usize, tapCount: i32, anchor: i32, accumulate: bool,
   columnStart: i32, columnEnd: i32, rowStart: i32, rowEnd: i32,
 ): void {
+  // A copy compiled for each, rather than the choice made at every store.
+  if (accumulate) correlateColumns(src, dst, stride, taps, tapCount, anchor, true, columnStart, columnEnd, rowStart, rowEnd);
+  else correlateColumns(src, dst, stride, taps, tapCount, anchor, false, columnStart, columnEnd, rowStart, rowEnd);
+}
+
+/** f32_correlate_columns__simd128, inlined where `accumulate` is a constant. */
+// @ts-ignore: decorator
+@inline function correlateColumns(
+  src: usize, dst: usize, stride: i32, taps: usize, tapCount: i32, anchor: i32, accumulate: bool,
+  columnStart: i32, columnEnd: i32, rowStart: i32, rowEnd: i32,
+): void {
   const rowBytes = <usize>stride << 2;
   let r = rowStart;
   for (; r + 2 <= rowEnd; r += 2) {
