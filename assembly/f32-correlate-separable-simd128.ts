@@ -45,28 +45,38 @@ export function f32_correlate_rows__simd128(
   columnStart: i32, columnEnd: i32, rowStart: i32, rowEnd: i32, pair: bool,
 ): void {
   const rowBytes = <usize>stride << 2;
+  // Whole groups of 16 columns in a loop of their own, compiled for them; then the last, partial one.
+  const whole = columnEnd - ((columnEnd - columnStart) & 15);
   for (let r = rowStart; r < rowEnd; r++) {
     const s = src + <usize>r * rowBytes - (<usize>anchor << 2);
     const row = <usize>r * rowBytes;
-    for (let c = columnStart; c < columnEnd; c += 16) {
-      let q = s + (<usize>c << 2);
-      let a0 = f32x4.splat(0), a1 = f32x4.splat(0), a2 = f32x4.splat(0), a3 = f32x4.splat(0);
-      let b0 = f32x4.splat(0), b1 = f32x4.splat(0), b2 = f32x4.splat(0), b3 = f32x4.splat(0);
-      for (let n = 0; n < tapCount; n++, q += 4) {
-        const tap = <usize>n << 2;
-        const v0 = v128.load(q), v1 = v128.load(q, 16), v2 = v128.load(q, 32), v3 = v128.load(q, 48);
-        const f = v128.load32_splat(tapsA + tap);
-        a0 = f32x4_muladd(v0, f, a0); a1 = f32x4_muladd(v1, f, a1); a2 = f32x4_muladd(v2, f, a2); a3 = f32x4_muladd(v3, f, a3);
-        if (pair) {
-          const g = v128.load32_splat(tapsB + tap);
-          b0 = f32x4_muladd(v0, g, b0); b1 = f32x4_muladd(v1, g, b1); b2 = f32x4_muladd(v2, g, b2); b3 = f32x4_muladd(v3, g, b3);
-        }
-      }
-      const at = row + (<usize>c << 2);
-      f32x4x4_store_first(dstA + at, a0, a1, a2, a3, columnEnd - c);
-      if (pair) f32x4x4_store_first(dstB + at, b0, b1, b2, b3, columnEnd - c);
+    let c = columnStart;
+    for (; c < whole; c += 16) rowColumns(s, row, dstA, dstB, tapsA, tapsB, tapCount, pair, c, 16);
+    if (c < columnEnd) rowColumns(s, row, dstA, dstB, tapsA, tapsB, tapCount, pair, c, columnEnd - c);
+  }
+}
+
+/** Columns c to c + count - 1 (count <= 16) of correlateRows's row at `row` bytes, from the source at s. */
+// @ts-ignore: decorator
+@inline function rowColumns(
+  s: usize, row: usize, dstA: usize, dstB: usize, tapsA: usize, tapsB: usize, tapCount: i32, pair: bool, c: i32, count: i32,
+): void {
+  let q = s + (<usize>c << 2);
+  let a0 = f32x4.splat(0), a1 = f32x4.splat(0), a2 = f32x4.splat(0), a3 = f32x4.splat(0);
+  let b0 = f32x4.splat(0), b1 = f32x4.splat(0), b2 = f32x4.splat(0), b3 = f32x4.splat(0);
+  for (let n = 0; n < tapCount; n++, q += 4) {
+    const tap = <usize>n << 2;
+    const v0 = v128.load(q), v1 = v128.load(q, 16), v2 = v128.load(q, 32), v3 = v128.load(q, 48);
+    const f = v128.load32_splat(tapsA + tap);
+    a0 = f32x4_muladd(v0, f, a0); a1 = f32x4_muladd(v1, f, a1); a2 = f32x4_muladd(v2, f, a2); a3 = f32x4_muladd(v3, f, a3);
+    if (pair) {
+      const g = v128.load32_splat(tapsB + tap);
+      b0 = f32x4_muladd(v0, g, b0); b1 = f32x4_muladd(v1, g, b1); b2 = f32x4_muladd(v2, g, b2); b3 = f32x4_muladd(v3, g, b3);
     }
   }
+  const at = row + (<usize>c << 2);
+  f32x4x4_store_first(dstA + at, a0, a1, a2, a3, count);
+  if (pair) f32x4x4_store_first(dstB + at, b0, b1, b2, b3, count);
 }
 
 /**
@@ -80,53 +90,77 @@ export function f32_correlate_columns__simd128(
   src: usize, dst: usize, stride: i32, taps: usize, tapCount: i32, anchor: i32, accumulate: bool,
   columnStart: i32, columnEnd: i32, rowStart: i32, rowEnd: i32,
 ): void {
+  // A copy compiled for each, rather than the choice made at every store.
+  if (accumulate) correlateColumns(src, dst, stride, taps, tapCount, anchor, true, columnStart, columnEnd, rowStart, rowEnd);
+  else correlateColumns(src, dst, stride, taps, tapCount, anchor, false, columnStart, columnEnd, rowStart, rowEnd);
+}
+
+/** f32_correlate_columns__simd128, inlined where `accumulate` is a constant. */
+// @ts-ignore: decorator
+@inline function correlateColumns(
+  src: usize, dst: usize, stride: i32, taps: usize, tapCount: i32, anchor: i32, accumulate: bool,
+  columnStart: i32, columnEnd: i32, rowStart: i32, rowEnd: i32,
+): void {
   const rowBytes = <usize>stride << 2;
+  // Whole groups of 16 columns in a loop of their own, compiled for them; then the last, partial one.
+  const whole = columnEnd - ((columnEnd - columnStart) & 15);
   let r = rowStart;
   for (; r + 2 <= rowEnd; r += 2) {
     const s = src + <usize>(r - anchor) * rowBytes;
     const d = dst + <usize>r * rowBytes;
-    for (let c = columnStart; c < columnEnd; c += 16) {
-      const count = columnEnd - c;
-      const oa = d + (<usize>c << 2);
-      const ob = oa + rowBytes;
-      // Source row m feeds the top row's tap m and the bottom row's tap m - 1.
-      let q = s + (<usize>c << 2);
-      let f = v128.load32_splat(taps);
-      let a0 = f32x4.mul(v128.load(q), f), a1 = f32x4.mul(v128.load(q, 16), f);
-      let a2 = f32x4.mul(v128.load(q, 32), f), a3 = f32x4.mul(v128.load(q, 48), f);
-      let b0 = f32x4.splat(0), b1 = f32x4.splat(0), b2 = f32x4.splat(0), b3 = f32x4.splat(0);
-      let t = taps;
-      for (let m = 1; m < tapCount; m++, t += 4) {
-        q += rowBytes;
-        const v0 = v128.load(q), v1 = v128.load(q, 16), v2 = v128.load(q, 32), v3 = v128.load(q, 48);
-        const g = v128.load32_splat(t);
-        f = v128.load32_splat(t, 4);
-        a0 = f32x4_muladd(v0, f, a0); a1 = f32x4_muladd(v1, f, a1); a2 = f32x4_muladd(v2, f, a2); a3 = f32x4_muladd(v3, f, a3);
-        b0 = f32x4_muladd(v0, g, b0); b1 = f32x4_muladd(v1, g, b1); b2 = f32x4_muladd(v2, g, b2); b3 = f32x4_muladd(v3, g, b3);
-      }
-      storeSums(oa, a0, a1, a2, a3, count, accumulate);
-      q += rowBytes;
-      f = v128.load32_splat(t);
-      b0 = f32x4_muladd(v128.load(q), f, b0); b1 = f32x4_muladd(v128.load(q, 16), f, b1);
-      b2 = f32x4_muladd(v128.load(q, 32), f, b2); b3 = f32x4_muladd(v128.load(q, 48), f, b3);
-      storeSums(ob, b0, b1, b2, b3, count, accumulate);
-    }
+    let c = columnStart;
+    for (; c < whole; c += 16) columnsTwoRows(s, d, rowBytes, taps, tapCount, accumulate, c, 16);
+    if (c < columnEnd) columnsTwoRows(s, d, rowBytes, taps, tapCount, accumulate, c, columnEnd - c);
   }
   if (r < rowEnd) {
     const s = src + <usize>(r - anchor) * rowBytes;
     const d = dst + <usize>r * rowBytes;
-    for (let c = columnStart; c < columnEnd; c += 16) {
-      const o = d + (<usize>c << 2);
-      let a0 = f32x4.splat(0), a1 = f32x4.splat(0), a2 = f32x4.splat(0), a3 = f32x4.splat(0);
-      let q = s + (<usize>c << 2);
-      for (let m = 0; m < tapCount; m++, q += rowBytes) {
-        const f = v128.load32_splat(taps + (<usize>m << 2));
-        a0 = f32x4_muladd(v128.load(q), f, a0); a1 = f32x4_muladd(v128.load(q, 16), f, a1);
-        a2 = f32x4_muladd(v128.load(q, 32), f, a2); a3 = f32x4_muladd(v128.load(q, 48), f, a3);
-      }
-      storeSums(o, a0, a1, a2, a3, columnEnd - c, accumulate);
-    }
+    let c = columnStart;
+    for (; c < whole; c += 16) columnsOneRow(s, d, rowBytes, taps, tapCount, accumulate, c, 16);
+    if (c < columnEnd) columnsOneRow(s, d, rowBytes, taps, tapCount, accumulate, c, columnEnd - c);
   }
+}
+
+/** Columns c to c + count - 1 (count <= 16) of two output rows, from the source rows at s (the first row's first). */
+// @ts-ignore: decorator
+@inline function columnsTwoRows(s: usize, d: usize, rowBytes: usize, taps: usize, tapCount: i32, accumulate: bool, c: i32, count: i32): void {
+  const oa = d + (<usize>c << 2);
+  const ob = oa + rowBytes;
+  // Source row m feeds the top row's tap m and the bottom row's tap m - 1.
+  let q = s + (<usize>c << 2);
+  let f = v128.load32_splat(taps);
+  let a0 = f32x4.mul(v128.load(q), f), a1 = f32x4.mul(v128.load(q, 16), f);
+  let a2 = f32x4.mul(v128.load(q, 32), f), a3 = f32x4.mul(v128.load(q, 48), f);
+  let b0 = f32x4.splat(0), b1 = f32x4.splat(0), b2 = f32x4.splat(0), b3 = f32x4.splat(0);
+  let t = taps;
+  for (let m = 1; m < tapCount; m++, t += 4) {
+    q += rowBytes;
+    const v0 = v128.load(q), v1 = v128.load(q, 16), v2 = v128.load(q, 32), v3 = v128.load(q, 48);
+    const g = v128.load32_splat(t);
+    f = v128.load32_splat(t, 4);
+    a0 = f32x4_muladd(v0, f, a0); a1 = f32x4_muladd(v1, f, a1); a2 = f32x4_muladd(v2, f, a2); a3 = f32x4_muladd(v3, f, a3);
+    b0 = f32x4_muladd(v0, g, b0); b1 = f32x4_muladd(v1, g, b1); b2 = f32x4_muladd(v2, g, b2); b3 = f32x4_muladd(v3, g, b3);
+  }
+  storeSums(oa, a0, a1, a2, a3, count, accumulate);
+  q += rowBytes;
+  f = v128.load32_splat(t);
+  b0 = f32x4_muladd(v128.load(q), f, b0); b1 = f32x4_muladd(v128.load(q, 16), f, b1);
+  b2 = f32x4_muladd(v128.load(q, 32), f, b2); b3 = f32x4_muladd(v128.load(q, 48), f, b3);
+  storeSums(ob, b0, b1, b2, b3, count, accumulate);
+}
+
+/** Columns c to c + count - 1 (count <= 16) of one output row, from the source rows at s. */
+// @ts-ignore: decorator
+@inline function columnsOneRow(s: usize, d: usize, rowBytes: usize, taps: usize, tapCount: i32, accumulate: bool, c: i32, count: i32): void {
+  const o = d + (<usize>c << 2);
+  let a0 = f32x4.splat(0), a1 = f32x4.splat(0), a2 = f32x4.splat(0), a3 = f32x4.splat(0);
+  let q = s + (<usize>c << 2);
+  for (let m = 0; m < tapCount; m++, q += rowBytes) {
+    const f = v128.load32_splat(taps + (<usize>m << 2));
+    a0 = f32x4_muladd(v128.load(q), f, a0); a1 = f32x4_muladd(v128.load(q, 16), f, a1);
+    a2 = f32x4_muladd(v128.load(q, 32), f, a2); a3 = f32x4_muladd(v128.load(q, 48), f, a3);
+  }
+  storeSums(o, a0, a1, a2, a3, count, accumulate);
 }
 
 /** Four sums from o on (the first `count` floats), added to the old values when accumulating. */

@@ -22,7 +22,8 @@ const CELL_BYTES: usize = BINS * 16;
  * The pixel rows that share their two cell rows (a band) are summed first in
  * the scratch, per left cell column and bin, then added to the histogram's
  * rows four cells at a time, so the sums are not in pixel order: a bin differs
- * from dlib's in-order sum by rounding only. hist holds 18 f32 planes,
+ * from dlib's in-order sum by rounding only; the kernel writes every cell of
+ * its rows (no need to clear them first). hist holds 18 f32 planes,
  * `histPlaneBytes` apart, `histRowBytes` a cell row (a multiple of 16; the
  * cells past the image's get zeros added), `histRows` rows. Tables: per pixel
  * row 32 bytes (byte offset of its first cell row i32, [ry1, ry1, ry0, ry0]
@@ -57,6 +58,8 @@ export function f32_fhog_cells__simd128(
     if (ownStart >= ownEnd) continue;
     const rowEnd = load<i32>(firstPixelRows + (<usize>(ownEnd + 1) << 2));
     let y = load<i32>(firstPixelRows + (<usize>ownStart << 2));
+    // Own rows [ownStart, written) hold sums; the rest are not written yet (bands come in row order).
+    let written = ownStart;
     while (y < rowEnd) {
       const upperRow = load<i32>(rowTable + (<usize>y << 5));
       let bandEnd = y + 1;
@@ -66,9 +69,38 @@ export function f32_fhog_cells__simd128(
         voteRow(columnEnd, columnTable, cells, gradients, magnitudes);
       }
       const upper = upperRow / histRowBytes;
-      addBand(cells, hist + <usize>upperRow, <usize>histPlaneBytes, <usize>histRowBytes, histCols, upper >= ownStart && upper < ownEnd, upper + 1 >= ownStart && upper + 1 < ownEnd);
+      // Each own row is stored by the first band that votes into it (rows no band reaches are zeroed), then added to.
+      let upperMode = SKIP;
+      if (upper >= ownStart && upper < ownEnd) {
+        upperMode = upper < written ? ADD : STORE;
+        if (upperMode == STORE) written = zeroRows(hist, histPlaneBytes, histRowBytes, written, upper);
+      }
+      let lowerMode = SKIP;
+      if (upper + 1 >= ownStart && upper + 1 < ownEnd) {
+        lowerMode = upper + 1 < written ? ADD : STORE;
+        if (lowerMode == STORE) written = zeroRows(hist, histPlaneBytes, histRowBytes, written, upper + 1);
+      }
+      // Every band but a chunk's first adds to its upper row and stores its lower one: a loop compiled for that.
+      if (upperMode == ADD && lowerMode == STORE) addBand(cells, hist + <usize>upperRow, <usize>histPlaneBytes, <usize>histRowBytes, histCols, ADD, STORE);
+      else addBand(cells, hist + <usize>upperRow, <usize>histPlaneBytes, <usize>histRowBytes, histCols, upperMode, lowerMode);
+    }
+    zeroRows(hist, histPlaneBytes, histRowBytes, written, ownEnd);
+  }
+}
+
+/** What a band does with one of its two histogram rows. */
+const SKIP = 0;
+const ADD = 1;
+const STORE = 2;
+
+/** Zeros histogram rows [start, end) (rows no band votes into) and returns end + 1, the rows written once row end is stored. */
+function zeroRows(hist: usize, histPlaneBytes: i32, histRowBytes: i32, start: i32, end: i32): i32 {
+  if (start < end) {
+    for (let b: usize = 0; b < BINS; b++) {
+      memory.fill(hist + b * <usize>histPlaneBytes + <usize>start * <usize>histRowBytes, 0, <usize>(end - start) * <usize>histRowBytes);
     }
   }
+  return end + 1;
 }
 
 /**
@@ -84,40 +116,49 @@ export function f32_fhog_cells__simd128(
   const upperWeight = v128.shuffle<f32>(rowWeights, rowWeights, 0, 0, 0, 0);
   const lowerWeight = v128.shuffle<f32>(rowWeights, rowWeights, 2, 2, 2, 2);
   const centre = i32x4.splat(255 * 511 + 255 + <i32>orientations);
-  for (let x = 1; x < columnEnd; x += 8) {
-    const laterWins = x < laterWinsEnd;
-    const p = rowPixels + <usize>x;
-    // Each pixel's gradient as an (gx, gy) pair of i16 lanes: dot products give gx^2 + gy^2 per i32 lane.
-    let gx = i16x8.sub(v128.load8x8_u(p + 1), v128.load8x8_u(p - 1));
-    let gy = i16x8.sub(v128.load8x8_u(p + stride), v128.load8x8_u(p - stride));
-    let low = i8x16.shuffle(gx, gy, 0, 1, 16, 17, 2, 3, 18, 19, 4, 5, 20, 21, 6, 7, 22, 23);
-    let high = i8x16.shuffle(gx, gy, 8, 9, 24, 25, 10, 11, 26, 27, 12, 13, 28, 29, 14, 15, 30, 31);
-    let lenLow = i32x4.dot_i16x8_s(low, low);
-    let lenHigh = i32x4.dot_i16x8_s(high, high);
-    for (let k: usize = 1; k < 3; k++) {
-      const q = p + k * plane;
-      gx = i16x8.sub(v128.load8x8_u(q + 1), v128.load8x8_u(q - 1));
-      gy = i16x8.sub(v128.load8x8_u(q + stride), v128.load8x8_u(q - stride));
-      const kLow = i8x16.shuffle(gx, gy, 0, 1, 16, 17, 2, 3, 18, 19, 4, 5, 20, 21, 6, 7, 22, 23);
-      const kHigh = i8x16.shuffle(gx, gy, 8, 9, 24, 25, 10, 11, 26, 27, 12, 13, 28, 29, 14, 15, 30, 31);
-      const kLenLow = i32x4.dot_i16x8_s(kLow, kLow);
-      const kLenHigh = i32x4.dot_i16x8_s(kHigh, kHigh);
-      const takeLow = laterWins ? i32x4.ge_s(kLenLow, lenLow) : i32x4.gt_s(kLenLow, lenLow);
-      const takeHigh = laterWins ? i32x4.ge_s(kLenHigh, lenHigh) : i32x4.gt_s(kLenHigh, lenHigh);
-      low = select(kLow, low, takeLow);
-      high = select(kHigh, high, takeHigh);
-      lenLow = i32x4.max_s(kLenLow, lenLow);
-      lenHigh = i32x4.max_s(kLenHigh, lenHigh);
-    }
-    // The orientation table's index, (gy + 255) * 511 + gx + 255, as a dot product with (1, 511).
-    const weights = i32x4.splat(511 << 16 | 1);
-    const at = gradients + (<usize>(x - 1) << 2);
-    v128.store(at, i32x4.add(i32x4.dot_i16x8_s(low, weights), centre));
-    v128.store(at, i32x4.add(i32x4.dot_i16x8_s(high, weights), centre), 16);
-    const m = magnitudes + (<usize>(x - 1) << 3);
-    storeWeighted(m, f32x4.sqrt(f32x4.convert_i32x4_s(lenLow)), upperWeight, lowerWeight);
-    storeWeighted(m + 32, f32x4.sqrt(f32x4.convert_i32x4_s(lenHigh)), upperWeight, lowerWeight);
+  // Two loops, so that each compiles with its tie rule fixed.
+  const split = min(laterWinsEnd, columnEnd);
+  let x = 1;
+  for (; x < split; x += 8) gradients8(x, true, rowPixels, stride, plane, centre, upperWeight, lowerWeight, gradients, magnitudes);
+  for (; x < columnEnd; x += 8) gradients8(x, false, rowPixels, stride, plane, centre, upperWeight, lowerWeight, gradients, magnitudes);
+}
+
+/** Pixels x to x + 7 of gradientRow, the later plane winning ties when `laterWins`. */
+// @ts-ignore: decorator
+@inline function gradients8(
+  x: i32, laterWins: bool, rowPixels: usize, stride: usize, plane: usize, centre: v128, upperWeight: v128, lowerWeight: v128, gradients: usize, magnitudes: usize,
+): void {
+  const p = rowPixels + <usize>x;
+  // Each pixel's gradient as an (gx, gy) pair of i16 lanes: dot products give gx^2 + gy^2 per i32 lane.
+  let gx = i16x8.sub(v128.load8x8_u(p + 1), v128.load8x8_u(p - 1));
+  let gy = i16x8.sub(v128.load8x8_u(p + stride), v128.load8x8_u(p - stride));
+  let low = i8x16.shuffle(gx, gy, 0, 1, 16, 17, 2, 3, 18, 19, 4, 5, 20, 21, 6, 7, 22, 23);
+  let high = i8x16.shuffle(gx, gy, 8, 9, 24, 25, 10, 11, 26, 27, 12, 13, 28, 29, 14, 15, 30, 31);
+  let lenLow = i32x4.dot_i16x8_s(low, low);
+  let lenHigh = i32x4.dot_i16x8_s(high, high);
+  for (let k: usize = 1; k < 3; k++) {
+    const q = p + k * plane;
+    gx = i16x8.sub(v128.load8x8_u(q + 1), v128.load8x8_u(q - 1));
+    gy = i16x8.sub(v128.load8x8_u(q + stride), v128.load8x8_u(q - stride));
+    const kLow = i8x16.shuffle(gx, gy, 0, 1, 16, 17, 2, 3, 18, 19, 4, 5, 20, 21, 6, 7, 22, 23);
+    const kHigh = i8x16.shuffle(gx, gy, 8, 9, 24, 25, 10, 11, 26, 27, 12, 13, 28, 29, 14, 15, 30, 31);
+    const kLenLow = i32x4.dot_i16x8_s(kLow, kLow);
+    const kLenHigh = i32x4.dot_i16x8_s(kHigh, kHigh);
+    const takeLow = laterWins ? i32x4.ge_s(kLenLow, lenLow) : i32x4.gt_s(kLenLow, lenLow);
+    const takeHigh = laterWins ? i32x4.ge_s(kLenHigh, lenHigh) : i32x4.gt_s(kLenHigh, lenHigh);
+    low = select(kLow, low, takeLow);
+    high = select(kHigh, high, takeHigh);
+    lenLow = i32x4.max_s(kLenLow, lenLow);
+    lenHigh = i32x4.max_s(kLenHigh, lenHigh);
   }
+  // The orientation table's index, (gy + 255) * 511 + gx + 255, as a dot product with (1, 511).
+  const weights = i32x4.splat(511 << 16 | 1);
+  const at = gradients + (<usize>(x - 1) << 2);
+  v128.store(at, i32x4.add(i32x4.dot_i16x8_s(low, weights), centre));
+  v128.store(at, i32x4.add(i32x4.dot_i16x8_s(high, weights), centre), 16);
+  const m = magnitudes + (<usize>(x - 1) << 3);
+  storeWeighted(m, f32x4.sqrt(f32x4.convert_i32x4_s(lenLow)), upperWeight, lowerWeight);
+  storeWeighted(m + 32, f32x4.sqrt(f32x4.convert_i32x4_s(lenHigh)), upperWeight, lowerWeight);
 }
 
 /** a's lanes where the mask (whole 32-bit lanes, all ones or all zeros) is set, else b's: one blend with relaxed SIMD. */
@@ -164,12 +205,14 @@ export function f32_fhog_cells__simd128(
 }
 
 /**
- * A band's sums into its two histogram rows (those it owns), four cells at a
- * time: cell c of the upper row gets the upper-left sum of its own column and
- * the upper-right one of the column before; the lower row likewise. The sums
- * are left zero.
+ * A band's sums into its two histogram rows, four cells at a time, each row
+ * skipped, added to or stored (its first band) by `upperMode` and
+ * `lowerMode`: cell c of the upper row gets the upper-left sum of its own
+ * column and the upper-right one of the column before; the lower row
+ * likewise. The sums are left zero.
  */
-function addBand(cells: usize, upper: usize, histPlane: usize, histRow: usize, histCols: i32, addUpper: bool, addLower: bool): void {
+// @ts-ignore: decorator
+@inline function addBand(cells: usize, upper: usize, histPlane: usize, histRow: usize, histCols: i32, upperMode: i32, lowerMode: i32): void {
   for (let j = 0; j < histCols; j += 4) {
     const g = cells + <usize>j * CELL_BYTES;
     const h = upper + (<usize>j << 2);
@@ -188,8 +231,12 @@ function addBand(cells: usize, upper: usize, histPlane: usize, histRow: usize, h
       const t0 = v128.shuffle<f32>(s0, s1, 0, 4, 1, 5);
       const t1 = v128.shuffle<f32>(s2, s3, 0, 4, 1, 5);
       const cellsAt = h + b * histPlane;
-      if (addUpper) v128.store(cellsAt, f32x4.add(v128.load(cellsAt), v128.shuffle<f32>(t0, t1, 0, 1, 4, 5)));
-      if (addLower) v128.store(cellsAt + histRow, f32x4.add(v128.load(cellsAt + histRow), v128.shuffle<f32>(t0, t1, 2, 3, 6, 7)));
+      const upperSums = v128.shuffle<f32>(t0, t1, 0, 1, 4, 5);
+      const lowerSums = v128.shuffle<f32>(t0, t1, 2, 3, 6, 7);
+      if (upperMode == STORE) v128.store(cellsAt, upperSums);
+      else if (upperMode == ADD) v128.store(cellsAt, f32x4.add(v128.load(cellsAt), upperSums));
+      if (lowerMode == STORE) v128.store(cellsAt + histRow, lowerSums);
+      else if (lowerMode == ADD) v128.store(cellsAt + histRow, f32x4.add(v128.load(cellsAt + histRow), lowerSums));
     }
   }
   memory.fill(cells, 0, <usize>histCols * CELL_BYTES);

@@ -13,9 +13,9 @@
  *     in f64.
  *
  * Tables: rows 32 bytes each (top i32, bottom i32, itb f32, tb f32, tb f64);
- * groups 64 bytes each (base i32 at 0; at 16 a swizzle mask whose byte 4k is
+ * groups 80 bytes each (base i32 at 0; at 16 a swizzle mask whose byte 4k is
  * offset[k] <= 14 and whose other bytes are 0x80; ilr f32x4 at 32; lr f32x4
- * at 48); tail columns 16 bytes each (left i32, right i32, lr f64).
+ * at 48; at 64 the mask of the right neighbours, offset[k] + 1); tail columns 16 bytes each (left i32, right i32, lr f64).
  * Source planes are `srcWidth` bytes a row and `srcPlaneBytes` apart, and 16
  * bytes after each group's base must be readable.
  *
@@ -27,7 +27,6 @@ export function u8_planar_resize_bilinear__simd128(
 ): void {
   const srcPlane = <usize>srcPlaneBytes;
   const dstPlane = <usize>dstPlaneBytes;
-  const one = i8x16.splat(1);
   for (let r = rowStart; r < rowEnd; r++) {
     const row = rowTable + (<usize>r << 5);
     const top = src + <usize>(load<i32>(row) * srcWidth);
@@ -36,10 +35,10 @@ export function u8_planar_resize_bilinear__simd128(
     const tb = f32x4.splat(load<f32>(row, 12));
     const out = dst + <usize>(r * dstWidth);
     for (let g = 0; g < groups; g++) {
-      const e = groupTable + (<usize>g << 6);
+      const e = groupTable + <usize>g * 80;
       const base = <usize>load<i32>(e);
       const left = v128.load(e, 16);
-      const right = i8x16.add(left, one);
+      const right = v128.load(e, 64);
       const ilr = v128.load(e, 32);
       const lr = v128.load(e, 48);
       const tlf = f32x4.mul(itb, ilr);

@@ -2,7 +2,7 @@ import type { Size } from './image-pyramid.js';
 
 /** Bytes per entry of the resize kernel's tables. */
 export const RESIZE_ROW_BYTES = 32;
-export const RESIZE_GROUP_BYTES = 64;
+export const RESIZE_GROUP_BYTES = 80;
 export const RESIZE_TAIL_BYTES = 16;
 
 /** The sample positions and weights of one resize, as `u8_planar_resize_bilinear__simd128` reads them. */
@@ -59,6 +59,7 @@ export function bilinearResizeTables(from: Size, to: Size): BilinearResizeTables
       if (offset > 14)
         throw new RangeError(`bilinear resize from ${from.width} to ${to.width} columns samples too sparsely for the kernel`);
       groupView.setUint32(at + 16 + 4 * k, 0x80808000 | offset, true);
+      groupView.setUint32(at + 64 + 4 * k, 0x80808000 | (offset + 1), true);
       const lr = f32(lanes[k] - left[k]);
       groupView.setFloat32(at + 32 + 4 * k, f32(1 - lr), true);
       groupView.setFloat32(at + 48 + 4 * k, lr, true);

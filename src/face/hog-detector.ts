@@ -9,7 +9,6 @@ import type { Rectangle } from '../geometry/point-transforms.js';
 import { describeRgbImage, type RgbImage } from '../image.js';
 import { readModelSource, type ModelSource } from '../model-source.js';
 import {
-  FHOG_BINS,
   fhogHistogramCols,
   fhogHistogramRows,
   fhogVoteBytes,
@@ -405,7 +404,6 @@ function extractFhog(rt: Runtime, ws: HogWorkspace, image: ChainImage, g: FhogGe
   const histCols = fhogHistogramCols(g);
   const histPlaneBytes = histRows * histCols * 4;
   const bytes = new Uint8Array(memory.buffer);
-  bytes.fill(0, ws.histogram, ws.histogram + FHOG_BINS * histPlaneBytes);
   bytes.set(tables.rows, ws.cellRowTable);
   const chunkRows = Math.ceil(histRows / (rt.team?.threads ?? 1));
   const chunks = Math.ceil(histRows / chunkRows);
