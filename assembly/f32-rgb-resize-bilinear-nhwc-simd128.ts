@@ -1,9 +1,11 @@
+import { RESIZE_GROUP_BYTES } from './u8-planar-resize-bilinear-simd128';
+
 /**
  * Bilinear resampling of a float RGB image (NHWC: three f32 a pixel) into
  * another, each a region of a wider tensor or an image of its own (rows
  * `srcRowBytes` and `dstRowBytes` apart), with every sample position and
  * weight read from the tables of `u8_planar_resize_bilinear__simd128` (same
- * layout), so that the caller decides how they are rounded. Output row r
+ * layout, RESIZE_GROUP_BYTES a group), so that the caller decides how they are rounded. Output row r
  * reads source rows top and bottom with weights itb = 1 - tb and tb; output
  * columns come first in groups of 4, then one by one ("tail" columns); each
  * channel of a pixel takes the same weights:
@@ -32,7 +34,7 @@ export function f32_rgb_resize_bilinear_nhwc__simd128(
     const tb = f32x4.splat(load<f32>(row, 12));
     let out = dst + <usize>r * <usize>dstRowBytes;
     for (let g = 0; g < groups; g++, out += 48) {
-      const e = groupTable + (<usize>g << 6);
+      const e = groupTable + <usize>g * RESIZE_GROUP_BYTES;
       const base = <usize>load<i32>(e) * 12;
       const ilr = v128.load(e, 32);
       const lr = v128.load(e, 48);

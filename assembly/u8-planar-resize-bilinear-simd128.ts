@@ -21,6 +21,9 @@
  *
  * Work: output rows [rowStart, rowEnd).
  */
+/** A column group's bytes in the tables (src/face/bilinear-resize.ts writes them). */
+export const RESIZE_GROUP_BYTES: usize = 80;
+
 export function u8_planar_resize_bilinear__simd128(
   src: usize, srcWidth: i32, srcPlaneBytes: i32, dst: usize, dstWidth: i32, dstPlaneBytes: i32,
   rowTable: usize, groupTable: usize, groups: i32, tailTable: usize, tailColumns: i32, rowStart: i32, rowEnd: i32,
@@ -35,7 +38,7 @@ export function u8_planar_resize_bilinear__simd128(
     const tb = f32x4.splat(load<f32>(row, 12));
     const out = dst + <usize>(r * dstWidth);
     for (let g = 0; g < groups; g++) {
-      const e = groupTable + <usize>g * 80;
+      const e = groupTable + <usize>g * RESIZE_GROUP_BYTES;
       const base = <usize>load<i32>(e);
       const left = v128.load(e, 16);
       const right = v128.load(e, 64);
