@@ -30,5 +30,3 @@ export { f32_winograd_filter_pack } from './f32-winograd-filter-pack';
 export { f32_distances_interleaved_4__simd128 } from './f32-distances-interleaved-4-simd128';
 export { f32_close_pairs_4x8__simd128 } from './f32-close-pairs-4x8-simd128';
 export { f32_forest_leaf_sum__simd128 } from './f32-forest-leaf-sum-simd128';
-export { u8_jpeg_decode_scan } from './u8-jpeg-decode-scan';
-export { u8_ycbcr_to_rgba_fancy__simd128, u8_grey_to_rgba__simd128 } from './u8-ycbcr-to-rgba-fancy-simd128';

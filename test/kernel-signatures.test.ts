@@ -32,6 +32,14 @@ describe('the kernel interface generated from assembly/', () => {
     expect(generated).toBe(kernelSignaturesModule(readKernelSignatures(`${root}assembly`)));
   });
 
+  it("is up to date with assembly/jpeg-index.ts for the CLI's JPEG decoder, whose kernels the library's builds do not carry", () => {
+    const generated = readFileSync(`${root}src/cli/jpeg-kernel-signatures.generated.ts`, 'utf8');
+    const jpegKernels = readKernelSignatures(`${root}assembly`, 'jpeg-index.ts');
+    expect(generated).toBe(kernelSignaturesModule(jpegKernels, { entry: 'jpeg-index.ts', prefix: 'JpegKernel' }));
+    expect(jpegKernels.map((k) => k.name)).toContain('u8_jpeg_decode_scan');
+    for (const { name } of jpegKernels) expect(KERNEL_NAMES).not.toContain(name);
+  });
+
   it('names every kernel the module exports, in the order of assembly/index.ts', async () => {
     const { module } = await loadKernelModule({}, false);
     const exported = WebAssembly.Module.exports(module).filter((e) => e.kind === 'function');

@@ -1,4 +1,6 @@
-import { createKernelMemory, growKernelMemory, instantiateKernels, type Kernels, loadKernelModule } from '../engine/kernels.js';
+import { createKernelMemory, growKernelMemory } from '../engine/kernels.js';
+import { JPEG_KERNEL_PARAMETER_KINDS, type JpegKernelSignatures } from './jpeg-kernel-signatures.generated.js';
+import { JPEG_KERNELS_BASE64 } from './jpeg-kernels-wasm.generated.js';
 import type { RgbImage } from '../image.js';
 import { alignBuffer, BUFFER_SLACK, INITIAL_PAGES, RESERVED_BYTES } from '../memory-layout.js';
 
@@ -89,13 +91,20 @@ const NATURAL_ORDER = [
  */
 const RETAINED_MEMORY_LIMIT = 128 * 1024 * 1024;
 
-let retained: Promise<{ memory: WebAssembly.Memory; kernels: Kernels }> | undefined;
+let retained: Promise<{ memory: WebAssembly.Memory; kernels: JpegKernelSignatures }> | undefined;
+/** The decoder's kernel module (assembly/jpeg-index.ts), compiled once. */
+let jpegModule: Promise<WebAssembly.Module> | undefined;
 
 /** The kernels over the decoder's memory: the one kept from the last decode, or a new one. */
-function decoderRuntime(): Promise<{ memory: WebAssembly.Memory; kernels: Kernels }> {
-  retained ??= loadKernelModule({}, false).then(async ({ module }) => {
+function decoderRuntime(): Promise<{ memory: WebAssembly.Memory; kernels: JpegKernelSignatures }> {
+  jpegModule ??= WebAssembly.compile(Buffer.from(JPEG_KERNELS_BASE64, 'base64'));
+  retained ??= jpegModule.then(async (module) => {
     const memory = createKernelMemory(INITIAL_PAGES, false);
-    return { memory, kernels: await instantiateKernels(module, memory) };
+    const { exports } = await WebAssembly.instantiate(module, { env: { memory } });
+    for (const name of Object.keys(JPEG_KERNEL_PARAMETER_KINDS)) {
+      if (typeof exports[name] !== 'function') throw new Error(`the JPEG kernel build lacks ${name}: rebuild (npm run build)`);
+    }
+    return { memory, kernels: exports as unknown as JpegKernelSignatures };
   });
   return retained;
 }
