@@ -41,18 +41,20 @@ export function f32_winograd_filter_pack(
   for (let block = blockStart; block < blockEnd; block++) {
     const last = min(filterCount, (block + 1) << 3);
     for (let channel = 0; channel < channels; channel++) {
-      for (let o = block << 3; o < last; o++) {
-        const s: f64 = scale != 0 ? <f64>load<f32>(scale + (<usize>o << 2)) : 1.0;
-        const f = filters + <usize>(o * channels + channel) * filterBytes;
-        let at = w + ((<usize>(block * channels + channel) << 3) + <usize>(o - (block << 3)) << 2);
-        for (let i = 0; i < alpha; i++) {
-          // G's row i, chosen among the call's constants.
-          const a0 = i == 0 ? g00 : i == 1 ? g10 : i == 2 ? g20 : i == 3 ? g30 : i == 4 ? g40 : i == 5 ? g50 : i == 6 ? g60 : g70;
-          const a1 = i == 0 ? g01 : i == 1 ? g11 : i == 2 ? g21 : i == 3 ? g31 : i == 4 ? g41 : i == 5 ? g51 : i == 6 ? g61 : g71;
-          const a2 = i == 0 ? g02 : i == 1 ? g12 : i == 2 ? g22 : i == 3 ? g32 : i == 4 ? g42 : i == 5 ? g52 : i == 6 ? g62 : g72;
-          const a3 = i == 0 ? g03 : i == 1 ? g13 : i == 2 ? g23 : i == 3 ? g33 : i == 4 ? g43 : i == 5 ? g53 : i == 6 ? g63 : g73;
-          const a4 = i == 0 ? g04 : i == 1 ? g14 : i == 2 ? g24 : i == 3 ? g34 : i == 4 ? g44 : i == 5 ? g54 : i == 6 ? g64 : g74;
-          at = transformRow(r, alpha, f, rowBytes, a0, a1, a2, a3, a4, g00, g01, g02, g03, g04, g10, g11, g12, g13, g14, g20, g21, g22, g23, g24, g30, g31, g32, g33, g34, g40, g41, g42, g43, g44, g50, g51, g52, g53, g54, g60, g61, g62, g63, g64, g70, g71, g72, g73, g74, s, at, matrixBytes);
+      const lane0 = w + (<usize>(block * channels + channel) << 5);
+      // Row i outside the filters: G's row is chosen once for the block's 8 (per filter, the choice took most of the time).
+      for (let i = 0; i < alpha; i++) {
+        // G's row i, chosen among the call's constants.
+        const a0 = i == 0 ? g00 : i == 1 ? g10 : i == 2 ? g20 : i == 3 ? g30 : i == 4 ? g40 : i == 5 ? g50 : i == 6 ? g60 : g70;
+        const a1 = i == 0 ? g01 : i == 1 ? g11 : i == 2 ? g21 : i == 3 ? g31 : i == 4 ? g41 : i == 5 ? g51 : i == 6 ? g61 : g71;
+        const a2 = i == 0 ? g02 : i == 1 ? g12 : i == 2 ? g22 : i == 3 ? g32 : i == 4 ? g42 : i == 5 ? g52 : i == 6 ? g62 : g72;
+        const a3 = i == 0 ? g03 : i == 1 ? g13 : i == 2 ? g23 : i == 3 ? g33 : i == 4 ? g43 : i == 5 ? g53 : i == 6 ? g63 : g73;
+        const a4 = i == 0 ? g04 : i == 1 ? g14 : i == 2 ? g24 : i == 3 ? g34 : i == 4 ? g44 : i == 5 ? g54 : i == 6 ? g64 : g74;
+        const row = lane0 + <usize>(alpha * i) * matrixBytes;
+        for (let o = block << 3; o < last; o++) {
+          const s: f64 = scale != 0 ? <f64>load<f32>(scale + (<usize>o << 2)) : 1.0;
+          const f = filters + <usize>(o * channels + channel) * filterBytes;
+          transformRow(r, alpha, f, rowBytes, a0, a1, a2, a3, a4, g00, g01, g02, g03, g04, g10, g11, g12, g13, g14, g20, g21, g22, g23, g24, g30, g31, g32, g33, g34, g40, g41, g42, g43, g44, g50, g51, g52, g53, g54, g60, g61, g62, g63, g64, g70, g71, g72, g73, g74, s, row + (<usize>(o - (block << 3)) << 2), matrixBytes);
         }
       }
     }
@@ -61,8 +63,7 @@ export function f32_winograd_filter_pack(
 
 /**
  * Row i of G g (G's row i is a0 .. a4), then that row through each row j of
- * G: positions alpha*i .. alpha*i + alpha - 1, `step` bytes apart, times s.
- * Returns the next row's first position.
+ * G: positions alpha*i .. alpha*i + alpha - 1 (from `at`), `step` bytes apart, times s.
  */
 // @ts-ignore: decorator
 @inline function transformRow(
@@ -70,7 +71,7 @@ export function f32_winograd_filter_pack(
   g00: f64, g01: f64, g02: f64, g03: f64, g04: f64, g10: f64, g11: f64, g12: f64, g13: f64, g14: f64, g20: f64, g21: f64, g22: f64, g23: f64, g24: f64, g30: f64, g31: f64, g32: f64, g33: f64, g34: f64, g40: f64, g41: f64, g42: f64, g43: f64, g44: f64, g50: f64, g51: f64, g52: f64, g53: f64, g54: f64,
   g60: f64, g61: f64, g62: f64, g63: f64, g64: f64, g70: f64, g71: f64, g72: f64, g73: f64, g74: f64,
   s: f64, at: usize, step: usize,
-): usize {
+): void {
   const h0 = columnTimes(r, f, rowBytes, 0, a0, a1, a2, a3, a4);
   const h1 = columnTimes(r, f, rowBytes, 4, a0, a1, a2, a3, a4);
   const h2 = columnTimes(r, f, rowBytes, 8, a0, a1, a2, a3, a4);
@@ -84,7 +85,6 @@ export function f32_winograd_filter_pack(
   if (alpha > 4) store<f32>(at + 5 * step, <f32>(dotG(r, h0, h1, h2, h3, h4, g50, g51, g52, g53, g54) * s));
   if (alpha > 6) store<f32>(at + 6 * step, <f32>(dotG(r, h0, h1, h2, h3, h4, g60, g61, g62, g63, g64) * s));
   if (alpha > 6) store<f32>(at + 7 * step, <f32>(dotG(r, h0, h1, h2, h3, h4, g70, g71, g72, g73, g74) * s));
-  return at + <usize>alpha * step;
 }
 
 /** (a0 .. a4) times column b (at byte `column`) of the r x r filter at f, summed in order from 0. */
