@@ -1,6 +1,6 @@
 import type { InputRgbImagePyramid } from '../dlib/network-description.js';
 import type { ParallelCall } from '../engine/parallel-call.js';
-import { bilinearResizeTables } from '../face/bilinear-resize.js';
+import { type BilinearResizeTables, bilinearResizeTables } from '../face/bilinear-resize.js';
 import { pyramidUpSize, type Size } from '../face/image-pyramid.js';
 import { rectHeight, rectWidth } from '../geometry/point-transforms.js';
 import type { RgbImage } from '../image.js';
@@ -16,20 +16,11 @@ import type { TiledPyramidLayout } from './tiled-image-pyramid.js';
  * same f32 and f64 arithmetic.
  */
 
-/** One level's resize tables, as bytes of the work memory. */
-interface LevelTables {
-  rows: Uint8Array;
-  groups: Uint8Array;
-  groupCount: number;
-  tail: Uint8Array;
-  tailCount: number;
-}
-
 /** What a layout needs beside the image: each resize's tables and the stretches of the tensor no level covers. */
 export interface TiledPyramidPlan {
   /** The image's `pyramid_up`s (8-bit, three planes), each from the size before to its size. */
-  ups: { from: Size; to: Size; tables: LevelTables }[];
-  tables: LevelTables[];
+  ups: { from: Size; to: Size; tables: BilinearResizeTables }[];
+  tables: BilinearResizeTables[];
   /** The stretches of the tensor that hold zeros, as u8_zero_spans reads them: (byte offset, bytes) pairs. */
   zeros: Uint32Array;
   /**
@@ -46,12 +37,15 @@ let lastPlan: { key: string; plan: TiledPyramidPlan } | undefined;
 /** Bytes of an image's three planes, and the 16 past them its resize reads. */
 const planesBytes = ({ width, height }: Size) => alignBuffer(3 * width * height + 16);
 
+/** Bytes of a resize's tables, each placed from a buffer boundary on. */
+const tablesBytes = (t: BilinearResizeTables) => alignBuffer(t.rows.length) + alignBuffer(t.groups.length) + alignBuffer(t.tail.length);
+
 /** The plan of a layout of `image` up-sampled `upsample` times (dlib's `pyramid_up`). */
 export function tiledPyramidPlan(image: RgbImage, upsample: number, layout: TiledPyramidLayout): TiledPyramidPlan {
   const key = `${image.data.length} ${image.width}x${image.height} up ${upsample} ${JSON.stringify(layout)}`;
   if (lastPlan?.key === key) return lastPlan.plan;
   const { levels, width: cols } = layout;
-  const tables: LevelTables[] = [];
+  const tables: BilinearResizeTables[] = [];
   let workBytes = alignBuffer(image.data.length);
   const ups: TiledPyramidPlan['ups'] = [];
   let size: Size = image;
@@ -60,14 +54,14 @@ export function tiledPyramidPlan(image: RgbImage, upsample: number, layout: Tile
     const to = pyramidUpSize(size);
     const t = bilinearResizeTables(size, to);
     ups.push({ from: size, to, tables: t });
-    workBytes += planesBytes(to) + alignBuffer(t.rows.length) + alignBuffer(t.groups.length) + alignBuffer(t.tail.length);
+    workBytes += planesBytes(to) + tablesBytes(t);
     size = to;
   }
   for (let l = 1; l < levels.length; l++) {
     const from = { width: rectWidth(levels[l - 1]), height: rectHeight(levels[l - 1]) };
     const t = bilinearResizeTables(from, { width: rectWidth(levels[l]), height: rectHeight(levels[l]) });
     tables.push(t);
-    workBytes += alignBuffer(t.rows.length) + alignBuffer(t.groups.length) + alignBuffer(t.tail.length);
+    workBytes += tablesBytes(t);
   }
   // Each level row's bytes, in order: the stretches between them are the zeros.
   const covered: number[] = [];
@@ -117,7 +111,7 @@ export function writeTiledPyramid(
     split: { first: 0, items: plan.zeros.length / 2, macs: 0 },
     label: 'the tiled pyramid: padding',
   });
-  const placeTables = (t: LevelTables) => [place(t.rows), place(t.groups), t.groupCount, place(t.tail), t.tailCount] as const;
+  const placeTables = (t: BilinearResizeTables) => [place(t.rows), place(t.groups), t.groupCount, place(t.tail), t.tailCount] as const;
   const interleaved = place(image.data);
   const { width, height } = levels.length > 0 ? { width: rectWidth(levels[0]), height: rectHeight(levels[0]) } : image;
   // Level 0: the image, or its last pyramid_up, in 8 bits; pixels `pixelStride` bytes apart, channels `channelBytes`.
