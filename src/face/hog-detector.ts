@@ -405,10 +405,10 @@ function extractFhog(rt: Runtime, ws: HogWorkspace, image: ChainImage, g: FhogGe
   const histPlaneBytes = histRows * histCols * 4;
   const bytes = new Uint8Array(memory.buffer);
   bytes.set(tables.rows, ws.cellRowTable);
-  const chunkRows = Math.ceil(histRows / (rt.team?.threads ?? 1));
-  const chunks = Math.ceil(histRows / chunkRows);
   bytes.set(tables.columns, ws.cellColumnTable);
   new Int32Array(memory.buffer, ws.cellFirstPixelRows, tables.firstPixelRows.length).set(tables.firstPixelRows);
+  const chunkRows = Math.ceil(histRows / (rt.team?.threads ?? 1));
+  const chunks = Math.ceil(histRows / chunkRows);
   run(rt, {
     kernel: 'f32_fhog_cells__simd128',
     args: [

@@ -225,7 +225,7 @@ function writeTrees(model: ShapePredictorModel, layout: Omit<PackedShapePredicto
     new Type(memory.buffer, memory.byteOffset + at - RESERVED_BYTES, length);
   model.levels.forEach(({ trees }, l) => {
     const level = layout.levels[l];
-    const splitCount = trees.reduce((sum, tree) => sum + tree.thresholds.length, 0);
+    const { splitCount } = level;
     const splitFeatureBytes = view(Int32Array, level.splitFeatureBytes, 2 * splitCount);
     const thresholds = view(Int32Array, level.thresholds, splitCount);
     const splitStarts = view(Int32Array, level.splitStarts, trees.length + 1);
