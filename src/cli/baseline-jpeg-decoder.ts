@@ -1,4 +1,4 @@
-import { createKernelMemory, growKernelMemory } from '../engine/kernels.js';
+import { checkKernelExports, createKernelMemory, growKernelMemory } from '../engine/kernels.js';
 import { JPEG_KERNEL_PARAMETER_KINDS, type JpegKernelSignatures } from './jpeg-kernel-signatures.generated.js';
 import { JPEG_KERNELS_BASE64 } from './jpeg-kernels-wasm.generated.js';
 import type { RgbImage } from '../image.js';
@@ -101,10 +101,7 @@ function decoderRuntime(): Promise<{ memory: WebAssembly.Memory; kernels: JpegKe
   retained ??= jpegModule.then(async (module) => {
     const memory = createKernelMemory(INITIAL_PAGES, false);
     const { exports } = await WebAssembly.instantiate(module, { env: { memory } });
-    for (const name of Object.keys(JPEG_KERNEL_PARAMETER_KINDS)) {
-      if (typeof exports[name] !== 'function') throw new Error(`the JPEG kernel build lacks ${name}: rebuild (npm run build)`);
-    }
-    return { memory, kernels: exports as unknown as JpegKernelSignatures };
+    return { memory, kernels: checkKernelExports<JpegKernelSignatures>(exports, JPEG_KERNEL_PARAMETER_KINDS) };
   });
   return retained;
 }

@@ -201,15 +201,23 @@ export async function instantiateKernels(module: WebAssembly.Module, memory: Web
   return checkKernelExports((await instantiateKernelModule(module, { env: { memory } })).exports);
 }
 
-function checkKernelExports(exports: WebAssembly.Exports): Kernels {
-  for (const name of KERNEL_NAMES) {
+/**
+ * A kernel module's exports as the interface whose parameter kinds `kinds`
+ * lists (by default the library's kernels), each kernel checked there with
+ * its number of parameters.
+ */
+export function checkKernelExports<T = Kernels>(
+  exports: WebAssembly.Exports,
+  kinds: Record<string, readonly string[]> = KERNEL_PARAMETER_KINDS,
+): T {
+  for (const [name, parameterKinds] of Object.entries(kinds)) {
     const kernel = exports[name];
-    const parameters = KERNEL_PARAMETER_KINDS[name].length;
+    const parameters = parameterKinds.length;
     const wrong =
       typeof kernel !== 'function'
         ? `lacks the kernel ${name}`
         : kernel.length !== parameters && `has a ${name} of ${kernel.length} parameters, not ${parameters}`;
     if (wrong) throw new InputError(`the kernel module ${wrong}; build it from this version of assembly/`);
   }
-  return exports as unknown as Kernels;
+  return exports as unknown as T;
 }
