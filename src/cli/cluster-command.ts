@@ -1,10 +1,11 @@
 import { mkdir, rm } from 'node:fs/promises';
 import { join, sep } from 'node:path';
 import { chineseWhispers } from '../face/chinese-whispers.js';
-import type { RgbImage } from '../image.js';
 import { detectorOption, parseArgs, threadsOption, upsampleOption, UsageError } from './args.js';
 import { writeClusterReport, type ClusteredFace } from './cluster-report.js';
+import { FaceBatchQueue } from './face-batch-queue.js';
 import { listPhotos } from './photo-files.js';
+import type { LocatedPhotoFace } from './photo-locator-pool.js';
 import { startPhotoPipeline } from './pipeline-models.js';
 import { Progress } from './progress.js';
 import { realLocation, StagedFolder } from './staged-folder.js';
@@ -81,27 +82,29 @@ export async function clusterCommand(args: string[]): Promise<number> {
       { describesWhileLocating: true },
     );
     const faces: Omit<ClusteredFace, 'cluster'>[] = [];
-    let waiting: (Omit<ClusteredFace, 'cluster' | 'descriptor'> & { chip: RgbImage })[] = [];
-    const describeWaiting = async () => {
-      const descriptors = await recognition.computeFaceDescriptors(waiting.map((w) => w.chip));
-      waiting.forEach(({ chip, ...face }, i) => faces.push({ ...face, descriptor: descriptors[i] }));
-      waiting = [];
-    };
+    let located = 0;
+    const queue = new FaceBatchQueue<string, LocatedPhotoFace, Float32Array>(
+      recognition.network.batchSize,
+      (waiting) => recognition.computeFaceDescriptors(waiting.map((f) => f.chip)),
+      async (photo, described, descriptors) => {
+        described.forEach(({ rect, chipFile }, i) => faces.push({ photo, rect, chipFile: chipFile!, descriptor: descriptors[i] }));
+      },
+    );
     const progress = new Progress(photos.length, parsed.options.has('--quiet'));
     let failures: number;
     try {
       failures = await workers.forEachPhoto(
         photos,
-        async (located, photo) => {
-          for (const { rect, chipFile, chip } of located) waiting.push({ photo, rect, chipFile: chipFile!, chip });
-          if (waiting.length >= recognition.network.batchSize) await describeWaiting();
+        async (found, photo) => {
+          located += found.length;
+          await queue.add(photo, found);
         },
         {
-          update: (done) => progress.update(done, faces.length + waiting.length),
+          update: (done) => progress.update(done, located),
           drawingBar: progress.drawingBar,
         },
       );
-      await describeWaiting();
+      await queue.finish();
     } finally {
       await workers.close();
       recognition.dispose();

@@ -1,10 +1,12 @@
 import { writeFile } from 'node:fs/promises';
 import { basename, extname, join } from 'node:path';
 import { InputError } from '../errors.js';
-import { loadGenderClassifier } from '../face/gender-classifier.js';
+import { type GenderEstimate, loadGenderClassifier } from '../face/gender-classifier.js';
 import { detectorOption, parseArgs, threadsOption, upsampleOption, UsageError } from './args.js';
 import { encodePng } from './encode-png.js';
+import { FaceBatchQueue } from './face-batch-queue.js';
 import { BUNDLED_GENDER } from './paths.js';
+import type { LocatedPhotoFace } from './photo-locator-pool.js';
 import { startPhotoPipeline } from './pipeline-models.js';
 import { makeFolders, readRegularFile } from './regular-file.js';
 
@@ -24,11 +26,25 @@ export function chipStems(photos: string[]): string[] {
   });
 }
 
+/** A photo of the run: its file as given, and its place among them. */
+interface PhotoOfRun {
+  file: string;
+  index: number;
+}
+
+/** What the faces command adds to a located face: its descriptor, and its gender with --gender. */
+interface DescribedFace {
+  descriptor: Float32Array;
+  gender: GenderEstimate | undefined;
+}
+
 /**
  * `faces photo... [--detector hog|cnn] [--upsample 1] [--landmarks model.dat] [--model face.dat] [--chips DIR] [--gender] [--threads N]`:
  * one JSON line per face found: its rect, confidence, landmarks and descriptor
  * (its gender with --gender, its chip's file with --chips). Photos are found
- * and aligned on worker threads, in parallel; the lines come in photo order.
+ * and aligned on worker threads, in parallel; their faces are described in
+ * full batches across photos (FaceBatchQueue), and the lines come in photo
+ * order, each photo's once its last face is described.
  */
 export async function facesCommand(args: string[]): Promise<number> {
   const parsed = parseArgs(
@@ -70,25 +86,33 @@ export async function facesCommand(args: string[]): Promise<number> {
         })
     : undefined;
   try {
-    const failures = await workers.forEachPhoto(photos, async (faces, file, index) => {
-      const descriptors = await recognition.computeFaceDescriptors(faces.map((f) => f.chip));
-      const genders = await gender?.classifyChips(faces.map((f) => f.genderChip!));
-      for (const [i, face] of faces.entries()) {
-        const chip = chipsDir === undefined ? undefined : join(chipsDir, `${stems[index]}_f${String(i).padStart(2, '0')}.png`);
-        if (chip !== undefined) await writeFile(chip, encodePng(face.chip));
-        process.stdout.write(
-          `${JSON.stringify({
-            file,
-            rect: face.rect,
-            confidence: face.confidence,
-            landmarks: face.landmarks,
-            descriptor: Array.from(descriptors[i]),
-            gender: genders?.[i],
-            chip,
-          })}\n`,
-        );
-      }
-    });
+    const queue = new FaceBatchQueue<PhotoOfRun, LocatedPhotoFace, DescribedFace>(
+      recognition.network.batchSize,
+      async (faces) => {
+        const descriptors = await recognition.computeFaceDescriptors(faces.map((f) => f.chip));
+        const genders = await gender?.classifyChips(faces.map((f) => f.genderChip!));
+        return descriptors.map((descriptor, i) => ({ descriptor, gender: genders?.[i] }));
+      },
+      async ({ file, index }, faces, described) => {
+        for (const [i, face] of faces.entries()) {
+          const chip = chipsDir === undefined ? undefined : join(chipsDir, `${stems[index]}_f${String(i).padStart(2, '0')}.png`);
+          if (chip !== undefined) await writeFile(chip, encodePng(face.chip));
+          process.stdout.write(
+            `${JSON.stringify({
+              file,
+              rect: face.rect,
+              confidence: face.confidence,
+              landmarks: face.landmarks,
+              descriptor: Array.from(described[i].descriptor),
+              gender: described[i].gender,
+              chip,
+            })}\n`,
+          );
+        }
+      },
+    );
+    const failures = await workers.forEachPhoto(photos, (faces, file, index) => queue.add({ file, index }, faces));
+    await queue.finish();
     return failures === 0 ? 0 : 1;
   } finally {
     await workers.close();

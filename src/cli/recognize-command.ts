@@ -3,7 +3,9 @@ import { basename, extname, join } from 'node:path';
 import { FaceMatcher, UNKNOWN_PERSON } from '../face/face-matcher.js';
 import { SAME_PERSON_THRESHOLD } from '../face/descriptor-distance.js';
 import { detectorOption, parseArgs, threadsOption, upsampleOption, UsageError } from './args.js';
+import { FaceBatchQueue } from './face-batch-queue.js';
 import { isPhotoName, listPhotos } from './photo-files.js';
+import type { LocatedPhotoFace } from './photo-locator-pool.js';
 import { startPhotoPipeline } from './pipeline-models.js';
 
 /** A photo of a known person. */
@@ -80,32 +82,40 @@ export async function recognizeCommand(args: string[]): Promise<number> {
       { describesWhileLocating: true },
     );
     try {
+      // Known photos' first faces and the others' faces described in full batches across photos, handed on in photo order.
+      const queue = new FaceBatchQueue<{ photo: string; index: number }, LocatedPhotoFace, Float32Array>(
+        recognition.network.batchSize,
+        (faces) => recognition.computeFaceDescriptors(faces.map((f) => f.chip)),
+        async ({ photo, index }, faces, descriptors) => {
+          if (index < known.length) {
+            if (faces.length > 0) matcher.add(known[index].name, descriptors[0]);
+            return;
+          }
+          if (index === known.length && matcher.size === 0) {
+            process.stderr.write(`dlib-wasm: warning: no faces found in the known photos: every face is ${UNKNOWN_PERSON}\n`);
+          }
+          if (faces.length === 0) {
+            process.stdout.write(`${photo},no_persons_found\n`);
+            return;
+          }
+          for (const { name, distance } of matcher.findBestMatches(descriptors, tolerance)) {
+            process.stdout.write(showDistance ? `${photo},${name},${distance}\n` : `${photo},${name}\n`);
+          }
+        },
+      );
       const failures = await workers.forEachPhoto(photos, async (faces, photo, index) => {
         if (index < known.length) {
           // As face_recognition's scan_known_people: the first face of a known photo, with a warning if it has others or none.
-          if (faces.length === 0) {
-            process.stderr.write(`dlib-wasm: warning: no faces found in ${photo}: ignoring the file\n`);
-            return;
-          }
+          if (faces.length === 0) process.stderr.write(`dlib-wasm: warning: no faces found in ${photo}: ignoring the file\n`);
           if (faces.length > 1) {
             process.stderr.write(`dlib-wasm: warning: more than one face found in ${photo}: only the first is considered\n`);
           }
-          const [descriptor] = await recognition.computeFaceDescriptors([faces[0].chip]);
-          matcher.add(known[index].name, descriptor);
+          await queue.add({ photo, index }, faces.slice(0, 1));
           return;
         }
-        if (index === known.length && matcher.size === 0) {
-          process.stderr.write(`dlib-wasm: warning: no faces found in the known photos: every face is ${UNKNOWN_PERSON}\n`);
-        }
-        if (faces.length === 0) {
-          process.stdout.write(`${photo},no_persons_found\n`);
-          return;
-        }
-        const descriptors = await recognition.computeFaceDescriptors(faces.map((f) => f.chip));
-        for (const { name, distance } of matcher.findBestMatches(descriptors, tolerance)) {
-          process.stdout.write(showDistance ? `${photo},${name},${distance}\n` : `${photo},${name}\n`);
-        }
+        await queue.add({ photo, index }, faces);
       });
+      await queue.finish();
       return failures === 0 ? 0 : 1;
     } finally {
       await workers.close();
