@@ -47,10 +47,13 @@ export function bilinearResizeTables(from: Size, to: Size): BilinearResizeTables
   const x0 = -4 * xScale;
   const lanes = [f32(x0), f32(x0 + xScale), f32(x0 + 2 * xScale), f32(x0 + 3 * xScale)];
   const step = f32(4 * xScale);
+  const left = new Int32Array(4);
   let groupCount = 0;
   for (; (groupCount + 1) * 4 <= to.width; groupCount++) {
-    for (let k = 0; k < 4; k++) lanes[k] = f32(lanes[k] + step);
-    const left = lanes.map(Math.trunc);
+    for (let k = 0; k < 4; k++) {
+      lanes[k] = f32(lanes[k] + step);
+      left[k] = Math.trunc(lanes[k]);
+    }
     if (left[3] + 1 >= from.width) break;
     const at = groupCount * RESIZE_GROUP_BYTES;
     groupView.setInt32(at, left[0], true);

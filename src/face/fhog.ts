@@ -124,6 +124,14 @@ export function orientationTable(): Uint8Array {
   return table;
 }
 
+/** A table entry's weights [w1, w1, w0, w0], written without an array per entry (the tables are rebuilt for each image size). */
+function writeWeights(view: DataView, at: number, w1: number, w0: number): void {
+  view.setFloat32(at, w1, true);
+  view.setFloat32(at + 4, w1, true);
+  view.setFloat32(at + 8, w0, true);
+  view.setFloat32(at + 12, w0, true);
+}
+
 /** The cell kernel's tables of a level (see fhogCellTables). */
 export interface FhogCellTables {
   rows: Uint8Array;
@@ -155,7 +163,7 @@ export function fhogCellTables(g: FhogGeometry, cellSize: number): FhogCellTable
     const vy1 = f32(1 - vy0);
     const at = y * FHOG_TABLE_ENTRY_BYTES;
     rowView.setInt32(at, (cell + 1) * histRowBytes, true);
-    [vy1, vy1, vy0, vy0].forEach((w, k) => rowView.setFloat32(at + 16 + 4 * k, w, true));
+    writeWeights(rowView, at + 16, vy1, vy0);
     // Its histogram rows are cell + 1 and cell + 2: it is the first pixel row for the rows up to cell + 2 not yet reached.
     for (; firstPixelRowsSet <= cell + 2; firstPixelRowsSet++) firstPixelRows[firstPixelRowsSet] = y;
   }
@@ -178,7 +186,7 @@ export function fhogCellTables(g: FhogGeometry, cellSize: number): FhogCellTable
     const at = x * FHOG_TABLE_ENTRY_BYTES;
     columnView.setInt32(at, (cell + 1) * 4, true);
     columnView.setInt32(at + 4, (cell + 1) * VOTE_CELL_BYTES, true);
-    [vx1, vx1, vx0, vx0].forEach((w, k) => columnView.setFloat32(at + 16 + 4 * k, w, true));
+    writeWeights(columnView, at + 16, vx1, vx0);
   }
   return { rows, columns, firstPixelRows };
 }
