@@ -1,4 +1,6 @@
-import { readFileSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
 // The pool starts its workers from the built file beside it: the CLI as `npm run build` builds it.
@@ -48,5 +50,36 @@ describe("the CLI's locate workers and the network share the cores they are give
     expect(pool.workerThreads).toBe(0);
     expect(faces).toEqual([24, 24]);
     expect(cpuMsWhileUsing[0]).toBeLessThan(200);
+  }, 60_000);
+
+  it("on one thread, the next photo's file is read while the one before is located and used", async () => {
+    // The second photo's file is gone by the time it is located: only a read ahead of it still has its bytes.
+    const folder = mkdtempSync(join(tmpdir(), 'dlib-wasm-read-ahead-'));
+    const next = join(folder, 'next.jpg');
+    copyFileSync('test/fixtures/photos/2008_001322.jpg', next);
+    const pool = await PhotoLocatorPool.start(
+      {
+        detector: readFileSync('models/frontal_face_detector.dat'),
+        detectorKind: 'hog',
+        landmarks: readLandmarkModel('models/shape_predictor_5_face_landmarks_lfw.dat'),
+        upsample: 1,
+      },
+      2,
+      1,
+      true,
+    );
+    const faces: number[] = [];
+    try {
+      // bald_guys.jpg takes most of a second to locate: the read of the next file, started as it was queued, is done.
+      const failures = await pool.forEachPhoto(['test/fixtures/photos/bald_guys.jpg', next], async (located) => {
+        faces.push(located.length);
+        rmSync(next, { force: true });
+      });
+      expect(failures).toBe(0);
+    } finally {
+      await pool.close();
+      rmSync(folder, { recursive: true, force: true });
+    }
+    expect(faces).toEqual([24, 3]);
   }, 60_000);
 });

@@ -7,6 +7,7 @@ import type { FaceDetectorKind } from '../face/face-pipeline.js';
 import type { PackedShapePredictor } from '../face/shape-predictor.js';
 import { reportFailure, reportWarnings } from './each-image.js';
 import type { PhotoLocator } from './photo-locator.js';
+import { readRegularFile } from './regular-file.js';
 
 /** Photos handed to the workers ahead of the one being used: keeps them busy, bounds memory. */
 const LOCATE_AHEAD_PER_WORKER = 2;
@@ -114,6 +115,8 @@ interface Waiter {
 interface LocatorThread {
   /** Starts locating a photo; its reply comes to LocatorEvents.replied. */
   post(job: LocateJob): void;
+  /** Told of a photo queued for the pool's threads before it is posted. */
+  queued?(job: LocateJob): void;
   close(): Promise<void>;
 }
 
@@ -138,11 +141,24 @@ function workerThread(worker: Worker, events: LocatorEvents): LocatorThread {
   return thread;
 }
 
-/** The calling thread locating the photos itself, as a worker would. */
+/**
+ * The calling thread locating the photos itself, as a worker would. The file
+ * of each photo queued is read meanwhile, while this thread locates or
+ * describes the ones before it: it never waits for a file.
+ */
 function callingThread(locator: PhotoLocator, events: LocatorEvents): LocatorThread {
+  const reads = new Map<number, Promise<Uint8Array>>();
   const thread: LocatorThread = {
+    queued: ({ job, file }) => {
+      const read = readRegularFile(file);
+      // Met by locate, as its own read's failure would be.
+      read.catch(() => undefined);
+      reads.set(job, read);
+    },
     post: (job) => {
-      locator.locate(job).then(
+      const read = reads.get(job.job);
+      reads.delete(job.job);
+      locator.locate(job, read).then(
         (reply) => events.replied(thread, reply),
         (error: Error) => events.failed(error),
       );
@@ -269,6 +285,7 @@ export class PhotoLocatorPool {
         return;
       }
       this.queue.push({ job, done, failed });
+      for (const thread of this.threads) thread.queued?.(job);
       this.dispatch();
     });
   }

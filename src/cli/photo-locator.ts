@@ -16,7 +16,8 @@ export const describeLocateError = (error: unknown) =>
 
 /** Finds, aligns and saves the faces of one photo at a time: what a locate worker does (or the calling thread, in its stead). */
 export interface PhotoLocator {
-  locate(job: LocateJob): Promise<LocateReply>;
+  /** Locates a job's photo, from `bytes` if its file is already being read (read-ahead), else reading it first. */
+  locate(job: LocateJob, bytes?: Promise<Uint8Array>): Promise<LocateReply>;
 }
 
 /**
@@ -33,9 +34,9 @@ export async function loadPhotoLocator(
   ]);
   const parts = { detector: loadedDetector, shapePredictor: await loadPackedShapePredictor(await landmarks), chips };
   return {
-    async locate({ job, file }) {
+    async locate({ job, file }, bytes) {
       try {
-        const image = await decodeImage(await readRegularFile(file), { allowDamaged });
+        const image = await decodeImage(await (bytes ?? readRegularFile(file)), { allowDamaged });
         const faces = await Promise.all(
           (await locateFaces(parts, image, { upsample })).map(async ({ rect, confidence, landmarks, chip }, k) => {
             const face: LocatedPhotoFace = { rect, confidence, landmarks, chip };
