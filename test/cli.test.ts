@@ -254,14 +254,16 @@ describe('npx dlib-wasm faces and cluster', () => {
   });
 
   it("faces: faces described in batches across photos give each photo's lines as a run of that photo alone, in photo order", async () => {
-    // 6, 3 and 2 faces: the first batch of 8 ends inside the second photo, whose last face waits for the last batch.
-    const photos = ['2008_002079.jpg', '2008_001322.jpg', '2008_001009.jpg'].map((name) => `test/fixtures/photos/${name}`);
+    // 6 faces (the first photo, alone), then 3, 6 and 2: the batch of 8 ends inside the third photo, whose last face waits for the last batch.
+    const photos = ['2008_002079.jpg', '2008_001322.jpg', '2008_002470.jpg', '2008_001009.jpg'].map(
+      (name) => `test/fixtures/photos/${name}`,
+    );
     const [together, ...alone] = await Promise.all([
       run('faces', ...photos, '--threads', '1'),
       ...photos.map((photo) => run('faces', photo, '--threads', '1')),
     ]);
     expect(together.code).toBe(0);
-    expect(alone.map((r) => r.stdout.trim().split('\n').length)).toEqual([6, 3, 2]);
+    expect(alone.map((r) => r.stdout.trim().split('\n').length)).toEqual([6, 3, 6, 2]);
     expect(together.stdout).toBe(alone.map((r) => r.stdout).join(''));
   });
 

@@ -22,6 +22,12 @@ function recordingQueue(batchSize: number) {
 describe("the CLI's face batches across photos", () => {
   it('describes full batches across photos and hands each photo on, in order, once its last face is described', async () => {
     const { queue, batches, done } = recordingQueue(4);
+    // The first photo alone, at once: the run's first lines as early as ever.
+    await queue.add('first', ['f0']);
+    expect(batches).toEqual([['f0']]);
+    expect(done.map((d) => d.photo)).toEqual(['first']);
+    batches.length = 0;
+    done.length = 0;
     await queue.add('p0', ['a0', 'a1', 'a2']);
     expect(batches).toEqual([]);
     // No face: it waits behind p0, whose faces are not described yet.
@@ -53,7 +59,8 @@ describe("the CLI's face batches across photos", () => {
   it('a photo without faces and nothing waiting before it goes at once; finish with nothing waiting describes nothing', async () => {
     const { queue, batches, done } = recordingQueue(8);
     await queue.add('p0', []);
-    expect(done.map((d) => d.photo)).toEqual(['p0']);
+    await queue.add('p1', []);
+    expect(done.map((d) => d.photo)).toEqual(['p0', 'p1']);
     await queue.finish();
     expect(batches).toEqual([]);
   });
@@ -66,7 +73,6 @@ describe("the CLI's face batches across photos", () => {
       },
       async () => undefined,
     );
-    await queue.add('p0', ['a0']);
-    await expect(queue.add('p1', ['b0'])).rejects.toThrow('the network failed');
+    await expect(queue.add('p0', ['a0'])).rejects.toThrow('the network failed');
   });
 });

@@ -13,12 +13,15 @@ interface QueuedPhoto<P, F, R> {
  * batch. At most a batch less one face waits between photos (a photo of many
  * faces is described at once, as alone), so memory stays bounded however many
  * photos come; `finish` describes the faces left once the last photo is in.
+ * The first photo is described as it comes: a run's first lines come as soon
+ * as they did one photo at a time.
  */
 export class FaceBatchQueue<P, F, R> {
   /** The photos not handed on yet, in order. */
   private readonly photos: QueuedPhoto<P, F, R>[] = [];
   /** Their faces not described yet, in photo order then face order. */
   private readonly waiting: { queued: QueuedPhoto<P, F, R>; face: number }[] = [];
+  private first = true;
 
   constructor(
     private readonly batchSize: number,
@@ -33,7 +36,9 @@ export class FaceBatchQueue<P, F, R> {
     const queued: QueuedPhoto<P, F, R> = { photo, faces, results: new Array<R>(faces.length) };
     this.photos.push(queued);
     for (let face = 0; face < faces.length; face++) this.waiting.push({ queued, face });
-    await this.describeWaiting(this.waiting.length - (this.waiting.length % this.batchSize));
+    const whole = this.first ? this.waiting.length : this.waiting.length - (this.waiting.length % this.batchSize);
+    this.first = false;
+    await this.describeWaiting(whole);
   }
 
   /** Describes every face still waiting and hands on the photos left: once the last photo is added. */
