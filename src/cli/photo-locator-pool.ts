@@ -6,6 +6,7 @@ import type { RgbImage } from '../image.js';
 import type { FaceDetectorKind } from '../face/face-pipeline.js';
 import type { PackedShapePredictor } from '../face/shape-predictor.js';
 import { reportFailure, reportWarnings } from './each-image.js';
+import { type LandmarkModelSource, loadLandmarkModel, packedLandmarkModel } from './landmark-model-cache.js';
 import type { PhotoLocator } from './photo-locator.js';
 
 /** Photos handed to the workers ahead of the one being used: keeps them busy, bounds memory. */
@@ -14,8 +15,8 @@ const LOCATE_AHEAD_PER_WORKER = 2;
 export interface PhotoLocatorInit {
   detector: Uint8Array;
   detectorKind: FaceDetectorKind;
-  /** The landmark model, read and laid out (readLandmarkModel) while the workers start. */
-  landmarks: Promise<PackedShapePredictor>;
+  /** The landmark model (openLandmarkModel), found while the workers start. */
+  landmarks: Promise<LandmarkModelSource>;
   upsample: number;
   /** Use damaged JPEGs as far as they decode (decodeImage's allowDamaged), with a warning. */
   allowDamaged?: boolean;
@@ -217,7 +218,10 @@ export class PhotoLocatorPool {
     if (count === 1 && detectorThreads + useCores > threads) {
       // Imported here: a pool of workers does not run the pipeline on this thread.
       const { loadPhotoLocator } = await import('./photo-locator.js');
-      const locator = await loadPhotoLocator({ ...rest, detectorThreads }, landmarks);
+      // Its trees read into the predictor's memory while the detector loads.
+      const shapePredictor = landmarks.then(loadLandmarkModel);
+      shapePredictor.catch(() => undefined); // awaited by loadPhotoLocator once the detector is loaded
+      const locator = await loadPhotoLocator({ ...rest, detectorThreads }, shapePredictor);
       return new PhotoLocatorPool((events) => [callingThread(locator, events)], 0, threads, detectorThreads, useCores);
     }
     const url = new URL('./photo-locator-worker.js', import.meta.url);
@@ -246,7 +250,7 @@ export class PhotoLocatorPool {
       ready.catch(() => undefined);
       // Read while the workers start: dlib's 68-point model can take longer to read (100 MB) than a
       // worker to start, and is read once, not once per worker, its trees shared by all of them.
-      const delivery: ShapePredictorDelivery = { landmarks: await landmarks };
+      const delivery: ShapePredictorDelivery = { landmarks: await packedLandmarkModel(await landmarks) };
       for (const worker of workers) worker.postMessage(delivery);
       await ready;
     } catch (error) {

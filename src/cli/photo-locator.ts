@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { faceDetectorLoader, locateFaces } from '../face/face-pipeline.js';
 import { genderChipDetails } from '../face/gender-classifier.js';
 import { loadImageChipExtractor } from '../face/image-chip-extractor.js';
-import { loadPackedShapePredictor, type PackedShapePredictor } from '../face/shape-predictor.js';
+import type { ShapePredictor } from '../face/shape-predictor.js';
 import { decodeImage } from './decode-image.js';
 import { isUserFacing } from './each-image.js';
 import { encodePng } from './encode-png.js';
@@ -20,18 +20,18 @@ export interface PhotoLocator {
 }
 
 /**
- * Loads the detector and chips, then the landmark model once `landmarks`
- * comes (a worker is sent it while the detector loads).
+ * Loads the detector and chips while `shapePredictor` loads (a worker is
+ * sent the landmark model meanwhile; the calling thread reads it meanwhile).
  */
 export async function loadPhotoLocator(
   { detector, detectorKind, upsample, chipDir, genderChips, detectorThreads, allowDamaged }: PhotoLocatorWorkerData,
-  landmarks: Promise<PackedShapePredictor>,
+  shapePredictor: Promise<ShapePredictor>,
 ): Promise<PhotoLocator> {
   const [loadedDetector, chips] = await Promise.all([
     faceDetectorLoader(detectorKind)(detector, { threads: detectorThreads }),
     loadImageChipExtractor(),
   ]);
-  const parts = { detector: loadedDetector, shapePredictor: await loadPackedShapePredictor(await landmarks), chips };
+  const parts = { detector: loadedDetector, shapePredictor: await shapePredictor, chips };
   return {
     async locate({ job, file }) {
       try {

@@ -3,7 +3,7 @@ import { availableParallelism } from 'node:os';
 import { PhotoLocatorPool, shareCores, type PhotoLocatorInit } from './photo-locator-pool.js';
 import type { FaceDetectorKind } from '../face/face-pipeline.js';
 import { BUNDLED_CNN_DETECTOR, BUNDLED_DETECTOR, BUNDLED_LANDMARKS, BUNDLED_MODEL } from './paths.js';
-import { readLandmarkModel } from './landmark-model-cache.js';
+import { openLandmarkModel } from './landmark-model-cache.js';
 import { readRegularFile } from './regular-file.js';
 
 /** Which models the pipeline runs: the bundled detector of a kind (default hog), the user's landmark or recognition model files. */
@@ -38,7 +38,7 @@ export async function startPhotoPipeline(
   threads = availableParallelism(),
   { describesWhileLocating = false } = {},
 ): Promise<{ workers: PhotoLocatorPool; recognition: FaceRecognitionModel }> {
-  const landmarks = readLandmarkModel(files.landmarks ?? BUNDLED_LANDMARKS);
+  const landmarks = openLandmarkModel(files.landmarks ?? BUNDLED_LANDMARKS);
   // Met by the pool, which waits for it once its workers are starting.
   landmarks.catch(() => undefined);
   const { detector, recognition: model } = await readNetworkModels(files);
