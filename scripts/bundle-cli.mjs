@@ -8,13 +8,31 @@
 // from tsc's dist/cli/. The other modules of dist/cli stay as tsc wrote them:
 // the tests and benchmarks import them. Packages and Node's modules stay
 // imports, resolved at run time as before.
+import { createHash } from 'node:crypto';
+import { readdirSync, readFileSync } from 'node:fs';
 import { rolldown } from 'rolldown';
+
+/**
+ * The build, for the CLI's caches of what it packs (network-constants-cache.ts):
+ * a hash of every module and kernel build in dist/ as tsc and build-wasm wrote them.
+ */
+function buildHash() {
+  const hash = createHash('sha256');
+  for (const file of readdirSync('dist', { recursive: true, withFileTypes: true })
+    .filter((entry) => entry.isFile() && /\.(js|wasm)$/.test(entry.name))
+    .map((entry) => `${entry.parentPath}/${entry.name}`)
+    .sort()) {
+    hash.update(file).update(readFileSync(file));
+  }
+  return hash.digest('hex');
+}
 
 const ENTRIES = { main: 'dist/cli/main.js', 'photo-locator-worker': 'dist/cli/photo-locator-worker.js' };
 
 const build = await rolldown({
   input: ENTRIES,
   platform: 'node',
+  transform: { define: { DLIB_WASM_BUILD: JSON.stringify(buildHash()) } },
   // A bare specifier (node:fs, pngjs, pg...) is a package's: left to Node.
   external: (id, importer) => importer !== undefined && !id.startsWith('.') && !id.startsWith('/'),
   onLog(level, log) {

@@ -1,6 +1,5 @@
-import { createHash, randomBytes } from 'node:crypto';
-import { mkdir, open, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+import { stat } from 'node:fs/promises';
+import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { readShapePredictor } from '../dlib/shape-predictor-reader.js';
 import {
@@ -12,6 +11,7 @@ import {
   type ShapePredictor,
   type ShapePredictorSizes,
 } from '../face/shape-predictor.js';
+import { cacheEntry, readEntryHeader, readInto, writeEntry } from './cache-entry.js';
 import { cacheFolder as cliCacheFolder } from './cache-folder.js';
 import { readRegularFile } from './regular-file.js';
 
@@ -25,19 +25,16 @@ const CACHED_FROM_BYTES = 32 * 2 ** 20;
 /** Names the entries' layout: a change to it (or to the packed trees' layout) must change this. */
 const FORMAT = 'dlib-wasm packed shape predictor 2';
 
-/** An entry's header: the model's sizes (ShapePredictorSizes), its arrays as JSON's numbers. */
+/** An entry's header: the model's sizes (ShapePredictorSizes), its arrays as JSON's numbers; the trees follow it. */
 interface EntryHeader {
   format: string;
   initialShape: number[];
   levels: { anchors: number[]; deltas: number[]; treeCount: number; splitCount: number; leafCount: number }[];
 }
 
-/** Where an entry's trees start: after the 4-byte length of its header and the header, at the next multiple of 8. */
-const treesStart = (headerLength: number) => Math.ceil((4 + headerLength) / 8) * 8;
-
-/** The entry of a packed model: a 4-byte header length, the header (JSON), then the trees as they are laid out. */
-function encodeEntry(packed: PackedShapePredictor): Uint8Array {
-  const header: EntryHeader = {
+/** The header of a packed model's entry. */
+function entryHeader(packed: PackedShapePredictor): EntryHeader {
+  return {
     format: FORMAT,
     initialShape: Array.from(packed.initialShape),
     levels: packed.levels.map(({ anchors, deltas, treeCount, splitCount, leafCount }) => ({
@@ -48,19 +45,11 @@ function encodeEntry(packed: PackedShapePredictor): Uint8Array {
       leafCount,
     })),
   };
-  const json = new TextEncoder().encode(JSON.stringify(header));
-  const entry = new Uint8Array(treesStart(json.length) + packed.trees.length);
-  new DataView(entry.buffer).setUint32(0, json.length, true);
-  entry.set(json, 4);
-  entry.set(packed.trees, treesStart(json.length));
-  return entry;
 }
 
-/** The model sizes an entry's header gives, or undefined if it is not a header of this format. */
-function decodeHeader(json: Uint8Array): ShapePredictorSizes | undefined {
+/** The model sizes an entry's header gives, or undefined if they are not numbers. */
+function headerSizes(header: EntryHeader): ShapePredictorSizes | undefined {
   try {
-    const header = JSON.parse(new TextDecoder().decode(json)) as EntryHeader;
-    if (header.format !== FORMAT) return undefined;
     return {
       initialShape: Float32Array.from(header.initialShape),
       levels: header.levels.map(({ anchors, deltas, treeCount, splitCount, leafCount }) => ({
@@ -73,37 +62,6 @@ function decodeHeader(json: Uint8Array): ShapePredictorSizes | undefined {
     };
   } catch {
     return undefined;
-  }
-}
-
-/** Reads `file` from byte `at` into `into`; says whether it filled it. */
-async function readInto(file: string, at: number, into: Uint8Array): Promise<boolean> {
-  const handle = await open(file);
-  try {
-    let read = 0;
-    for (let n = 1; read < into.length && n > 0; read += n)
-      ({ bytesRead: n } = await handle.read(into, read, into.length - read, at + read));
-    return read === into.length;
-  } finally {
-    await handle.close();
-  }
-}
-
-/** An entry's model sizes, and where its trees are, or undefined if `file` is no whole header of this format. */
-async function readEntryHeader(file: string): Promise<{ sizes: ShapePredictorSizes; treesAt: number; treesLength: number } | undefined> {
-  const handle = await open(file);
-  try {
-    const { size } = await handle.stat();
-    const length = new Uint8Array(4);
-    if ((await handle.read(length, 0, 4, 0)).bytesRead !== 4) return undefined;
-    const headerLength = new DataView(length.buffer).getUint32(0, true);
-    if (treesStart(headerLength) > size) return undefined;
-    const json = new Uint8Array(headerLength);
-    if ((await handle.read(json, 0, headerLength, 4)).bytesRead !== headerLength) return undefined;
-    const sizes = decodeHeader(json);
-    return sizes && { sizes, treesAt: treesStart(headerLength), treesLength: size - treesStart(headerLength) };
-  } finally {
-    await handle.close();
   }
 }
 
@@ -140,24 +98,17 @@ export async function openLandmarkModel(file: string | URL, cacheFolder = cliCac
   if (cacheFolder === undefined || !stats?.isFile() || stats.size < CACHED_FROM_BYTES) {
     return { packed: packShapePredictor(readShapePredictor(await readRegularFile(file))) };
   }
-  const key = createHash('sha256')
-    .update(JSON.stringify([FORMAT, path, stats.size, stats.mtimeMs, stats.ino, stats.dev]))
-    .digest('hex');
-  const ofPath = createHash('sha256').update(path).digest('hex').slice(0, 16);
-  const entryFile = join(cacheFolder, `${ofPath}-${key}.landmarks`);
+  const entry = cacheEntry(cacheFolder, path, stats, FORMAT, '.landmarks');
   const readModel = async () => {
     const packed = packShapePredictor(readShapePredictor(await readRegularFile(file)));
-    const temporary = `${entryFile}.${randomBytes(6).toString('hex')}.tmp`;
-    await mkdir(cacheFolder, { recursive: true })
-      .then(() => writeFile(temporary, encodeEntry(packed)))
-      // Whole or not at all: another run reading the entry meanwhile sees the old one or none.
-      .then(() => rename(temporary, entryFile))
-      .then(() => removeStaleEntries(cacheFolder, ofPath, entryFile))
-      .catch(() => rm(temporary, { force: true }));
+    await writeEntry(entry, entryHeader(packed), packed.trees);
     return packed;
   };
-  const header = await readEntryHeader(entryFile).catch(() => undefined);
-  return header ? { entry: { ...header, file: entryFile, readModel } } : { packed: await readModel() };
+  const found = await readEntryHeader<EntryHeader>(entry, FORMAT);
+  const sizes = found && headerSizes(found.header);
+  return found && sizes
+    ? { entry: { sizes, file: entry.file, treesAt: found.dataAt, treesLength: found.dataLength, readModel } }
+    : { packed: await readModel() };
 }
 
 /** A file's bytes from `at` on in shared memory, whole or undefined: an entry's trees go to the locate workers without a copy. */
@@ -186,17 +137,4 @@ export async function loadLandmarkModel(source: LandmarkModelSource): Promise<Sh
     trees.length === treesLength ? readInto(file, treesAt, trees).catch(() => false) : Promise.resolve(false),
   );
   return predictor ?? loadPackedShapePredictor(await readModel());
-}
-
-/**
- * Entries of 65 MB would pile up otherwise: the same file's entries for its
- * earlier versions (another size, time or format), and those of earlier
- * releases, named by their key alone.
- */
-async function removeStaleEntries(cacheFolder: string, ofPath: string, kept: string): Promise<void> {
-  const stale = (name: string) => name.startsWith(`${ofPath}-`) || /^[0-9a-f]{64}\.landmarks$/.test(name);
-  for (const name of await readdir(cacheFolder)) {
-    const file = join(cacheFolder, name);
-    if (file !== kept && name.endsWith('.landmarks') && stale(name)) await rm(file, { force: true });
-  }
 }

@@ -4,6 +4,7 @@ import { PhotoLocatorPool, shareCores, type PhotoLocatorInit } from './photo-loc
 import type { FaceDetectorKind } from '../face/face-pipeline.js';
 import { BUNDLED_CNN_DETECTOR, BUNDLED_DETECTOR, BUNDLED_LANDMARKS, BUNDLED_MODEL } from './paths.js';
 import { openLandmarkModel } from './landmark-model-cache.js';
+import { openNetworkConstantsCache } from './network-constants-cache.js';
 import { readRegularFile } from './regular-file.js';
 
 /** Which models the pipeline runs: the bundled detector of a kind (default hog), the user's landmark or recognition model files. */
@@ -41,7 +42,11 @@ export async function startPhotoPipeline(
   const landmarks = openLandmarkModel(files.landmarks ?? BUNDLED_LANDMARKS);
   // Met by the pool, which waits for it once its workers are starting.
   landmarks.catch(() => undefined);
-  const { detector, recognition: model } = await readNetworkModels(files);
+  const { networkThreads } = shareCores(photos, threads, describesWhileLocating);
+  const [{ detector, recognition: model }, constants] = await Promise.all([
+    readNetworkModels(files),
+    openNetworkConstantsCache(files.model ?? BUNDLED_MODEL),
+  ]);
   const [workers, recognition] = await Promise.allSettled([
     PhotoLocatorPool.start(
       { ...init, detector, detectorKind: files.detector ?? 'hog', landmarks },
@@ -49,7 +54,11 @@ export async function startPhotoPipeline(
       threads,
       describesWhileLocating,
     ),
-    loadFaceRecognitionModel(model, { threads: shareCores(photos, threads, describesWhileLocating).networkThreads }),
+    loadFaceRecognitionModel(model, { threads: networkThreads, constants: constants.image }).then((loaded) => {
+      // Written while the photos are located: the first photo does not wait for it.
+      constants.keep(loaded.network).catch(() => undefined);
+      return loaded;
+    }),
   ]);
   if (workers.status === 'fulfilled' && recognition.status === 'fulfilled')
     return { workers: workers.value, recognition: recognition.value };
