@@ -1,7 +1,8 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdir, open, readdir, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Stats } from 'node:fs';
+import { closeSync, openSync, read, type Stats } from 'node:fs';
+import { promisify } from 'node:util';
 
 /**
  * An entry of the CLI's cache folder (cacheFolder): what the CLI made of a
@@ -43,16 +44,22 @@ export function cacheEntry(
 /** Where an entry's data start: after the 4-byte length of its header and the header, at the next multiple of 8. */
 const dataStart = (headerLength: number) => Math.ceil((4 + headerLength) / 8) * 8;
 
-/** Reads `file` from byte `at` into `into`; says whether it filled it. */
+const readAt = promisify(read);
+
+/**
+ * Reads `file` from byte `at` into `into`; says whether it filled it. The
+ * file is opened at once, not in a callback: the read starts before whatever
+ * this thread does next (a model's tables, tens of ms), and runs beside it.
+ */
 export async function readInto(file: string, at: number, into: Uint8Array): Promise<boolean> {
-  const handle = await open(file);
+  const fd = openSync(file, 'r');
   try {
-    let read = 0;
-    for (let n = 1; read < into.length && n > 0; read += n)
-      ({ bytesRead: n } = await handle.read(into, read, into.length - read, at + read));
-    return read === into.length;
+    let done = 0;
+    for (let n = 1; done < into.length && n > 0; done += n)
+      ({ bytesRead: n } = await readAt(fd, into, done, into.length - done, at + done));
+    return done === into.length;
   } finally {
-    await handle.close();
+    closeSync(fd);
   }
 }
 

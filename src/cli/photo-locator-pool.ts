@@ -216,11 +216,11 @@ export class PhotoLocatorPool {
     const { workers: count, detectorThreads, useCores } = shareCores(photos, threads, describesWhileLocating);
     const { landmarks, ...rest } = init;
     if (count === 1 && detectorThreads + useCores > threads) {
-      // Imported here: a pool of workers does not run the pipeline on this thread.
-      const { loadPhotoLocator } = await import('./photo-locator.js');
-      // Its trees read into the predictor's memory while the detector loads.
+      // Its trees read into the predictor's memory (65 MB for dlib's 68-point model) while the detector loads: started first.
       const shapePredictor = landmarks.then(loadLandmarkModel);
       shapePredictor.catch(() => undefined); // awaited by loadPhotoLocator once the detector is loaded
+      // Imported here: a pool of workers does not run the pipeline on this thread.
+      const { loadPhotoLocator } = await import('./photo-locator.js');
       const locator = await loadPhotoLocator({ ...rest, detectorThreads }, shapePredictor);
       return new PhotoLocatorPool((events) => [callingThread(locator, events)], 0, threads, detectorThreads, useCores);
     }
