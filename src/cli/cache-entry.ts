@@ -99,13 +99,13 @@ export async function readEntryHeader<T extends { format: string }>(
  */
 export async function writeEntry(entry: CacheEntry, header: { format: string }, data: Uint8Array): Promise<void> {
   const json = new TextEncoder().encode(JSON.stringify(header));
-  const bytes = new Uint8Array(dataStart(json.length) + data.length);
-  new DataView(bytes.buffer).setUint32(0, json.length, true);
-  bytes.set(json, 4);
-  bytes.set(data, dataStart(json.length));
+  const head = new Uint8Array(dataStart(json.length));
+  new DataView(head.buffer).setUint32(0, json.length, true);
+  head.set(json, 4);
   const temporary = `${entry.file}.${randomBytes(6).toString('hex')}.tmp`;
   await mkdir(entry.folder, { recursive: true })
-    .then(() => writeFile(temporary, bytes))
+    // The head, then the data as they are: tens of MB not copied once more.
+    .then(() => writeFile(temporary, [head, data]))
     .then(() => rename(temporary, entry.file))
     .then(() => removeStaleEntries(entry))
     .catch(() => rm(temporary, { force: true }));
