@@ -72,6 +72,7 @@ export {
   type DetectFacesOptions,
 } from './face/hog-detector.js';
 export { readHogDetector, type HogDetectorDescription, type HogFilter } from './dlib/hog-detector-reader.js';
+export type { SeparableTerm } from './face/fhog-filterbank.js';
 export { jitterImage, drawJitter, type JitterParameters } from './face/jitter.js';
 export type { DescriptorOptions } from './face/face-recognition-model.js';
 export {

@@ -180,6 +180,24 @@ describe('HOG face detector', () => {
     expect(found.map((d) => d.rect)).toEqual([{ left: 39, top: 286, right: 485, bottom: 732 }]);
   });
 
+  it('takes its filterbank back (a cache of it) instead of splitting the filters again: the same detections; one of another shape is an InputError', async () => {
+    const { filterbank } = detector;
+    expect(filterbank).toHaveLength(5);
+    expect(filterbank.flat()).toHaveLength(305);
+    const image = await photo('2008_002470.jpg');
+    const given = await loadFrontalFaceDetector(detectorBytes, { threads: 1, filterbank });
+    expect(given.detectFaces(image)).toEqual(detector.detectFaces(image));
+    // Taken as given: a filter's terms scaled give other scores.
+    const scaled = filterbank.map((terms, f) => (f === 0 ? terms.map((t) => ({ ...t, row: t.row.map((v) => 2 * v) })) : terms));
+    const changed = await loadFrontalFaceDetector(detectorBytes, { threads: 1, filterbank: scaled });
+    expect(changed.detectFaces(image)).not.toEqual(detector.detectFaces(image));
+    for (const malformed of [filterbank.slice(1), [filterbank[0].map((t) => ({ ...t, row: t.row.subarray(1) })), ...filterbank.slice(1)]]) {
+      await expect(loadFrontalFaceDetector(detectorBytes, { threads: 1, filterbank: malformed })).rejects.toThrow(InputError);
+    }
+    given.dispose();
+    changed.dispose();
+  });
+
   it("up-samples once unless told, as the face pipeline and dlib's examples detect", async () => {
     const image = await photo('2008_002470.jpg');
     const once = detector.detectFaces(image, { upsample: 1 });

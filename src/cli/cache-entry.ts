@@ -5,6 +5,14 @@ import { closeSync, openSync, read, type Stats } from 'node:fs';
 import { promisify } from 'node:util';
 
 /**
+ * The build the CLI runs, set by scripts/bundle-cli.mjs (a hash of dist's
+ * modules and kernels): any change to how a model is packed changes it.
+ * Unbundled there is none, and what depends on it is not cached: nothing would tell two builds apart.
+ */
+declare const DLIB_WASM_BUILD: string | undefined;
+export const CLI_BUILD = typeof DLIB_WASM_BUILD === 'string' ? DLIB_WASM_BUILD : undefined;
+
+/**
  * An entry of the CLI's cache folder (cacheFolder): what the CLI made of a
  * model file (dlib's 68-point model laid out, the face network's constants
  * packed), kept for the next run. An entry is a 4-byte header length, the

@@ -3,19 +3,11 @@ import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { runtimeHasRelaxedSimd } from '../engine/kernels.js';
 import type { DlibNetwork, PlacedConstantEntry, PlacedConstantsImage } from '../engine/network.js';
-import { cacheEntry, readEntryHeader, readInto, writeEntry } from './cache-entry.js';
+import { CLI_BUILD, cacheEntry, readEntryHeader, readInto, writeEntry } from './cache-entry.js';
 import { cacheFolder as cliCacheFolder } from './cache-folder.js';
 
 /** Names the entries' layout: a change to it must change this. */
 const FORMAT = 'dlib-wasm network constants 1';
-
-/**
- * The build the CLI runs, set by scripts/bundle-cli.mjs (a hash of dist's
- * modules and kernels): any change to how constants are packed changes it.
- * Unbundled there is none, and nothing is cached: nothing would tell two builds apart.
- */
-declare const DLIB_WASM_BUILD: string | undefined;
-export const CLI_BUILD = typeof DLIB_WASM_BUILD === 'string' ? DLIB_WASM_BUILD : undefined;
 
 /** An entry's header; the memory's image follows it. */
 interface EntryHeader {

@@ -5,6 +5,7 @@ import type { Point, Rectangle } from '../geometry/point-transforms.js';
 import type { RgbImage } from '../image.js';
 import type { FaceDetectorKind } from '../face/face-pipeline.js';
 import type { PackedShapePredictor } from '../face/shape-predictor.js';
+import type { FilterbankCache } from './detector-filterbank-cache.js';
 import { reportFailure, reportWarnings } from './each-image.js';
 import { type LandmarkModelSource, loadLandmarkModel, packedLandmarkModel } from './landmark-model-cache.js';
 import type { PhotoLocator } from './photo-locator.js';
@@ -15,6 +16,8 @@ const LOCATE_AHEAD_PER_WORKER = 2;
 export interface PhotoLocatorInit {
   detector: Uint8Array;
   detectorKind: FaceDetectorKind;
+  /** The HOG detector's filterbank in the CLI's cache (openFilterbankCache): taken if there, kept if not. */
+  filterbank?: FilterbankCache;
   /** The landmark model (openLandmarkModel), found while the workers start. */
   landmarks: Promise<LandmarkModelSource>;
   upsample: number;

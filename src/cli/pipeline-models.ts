@@ -3,6 +3,7 @@ import { availableParallelism } from 'node:os';
 import { PhotoLocatorPool, shareCores, type PhotoLocatorInit } from './photo-locator-pool.js';
 import type { FaceDetectorKind } from '../face/face-pipeline.js';
 import { BUNDLED_CNN_DETECTOR, BUNDLED_DETECTOR, BUNDLED_LANDMARKS, BUNDLED_MODEL } from './paths.js';
+import { openFilterbankCache } from './detector-filterbank-cache.js';
 import { openLandmarkModel } from './landmark-model-cache.js';
 import { openNetworkConstantsCache } from './network-constants-cache.js';
 import { readRegularFile } from './regular-file.js';
@@ -34,7 +35,7 @@ async function readNetworkModels(files: PipelineModelFiles) {
  */
 export async function startPhotoPipeline(
   files: PipelineModelFiles,
-  init: Omit<PhotoLocatorInit, 'detector' | 'detectorKind' | 'landmarks'>,
+  init: Omit<PhotoLocatorInit, 'detector' | 'detectorKind' | 'filterbank' | 'landmarks'>,
   photos: number,
   threads = availableParallelism(),
   { describesWhileLocating = false } = {},
@@ -43,17 +44,14 @@ export async function startPhotoPipeline(
   // Met by the pool, which waits for it once its workers are starting.
   landmarks.catch(() => undefined);
   const { networkThreads } = shareCores(photos, threads, describesWhileLocating);
-  const [{ detector, recognition: model }, constants] = await Promise.all([
+  const detectorKind = files.detector ?? 'hog';
+  const [{ detector, recognition: model }, constants, filterbank] = await Promise.all([
     readNetworkModels(files),
     openNetworkConstantsCache(files.model ?? BUNDLED_MODEL),
+    detectorKind === 'hog' ? openFilterbankCache(BUNDLED_DETECTOR) : undefined,
   ]);
   const [workers, recognition] = await Promise.allSettled([
-    PhotoLocatorPool.start(
-      { ...init, detector, detectorKind: files.detector ?? 'hog', landmarks },
-      photos,
-      threads,
-      describesWhileLocating,
-    ),
+    PhotoLocatorPool.start({ ...init, detector, detectorKind, filterbank, landmarks }, photos, threads, describesWhileLocating),
     loadFaceRecognitionModel(model, { threads: networkThreads, constants: constants.image }).then((loaded) => {
       // Written while the photos are located: the first photo does not wait for it.
       constants.keep(loaded.network).catch(() => undefined);
