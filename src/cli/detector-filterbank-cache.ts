@@ -53,7 +53,10 @@ export async function openFilterbankCache(
     return { entry };
   }
   let at = 0;
-  const take = (n: number) => taps.slice(at, (at += n));
+  const take = (n: number) => {
+    at += n;
+    return taps.slice(at - n, at);
+  };
   const terms = planes.map((filter) => filter.map((plane) => ({ plane, row: take(rowTaps), column: take(columnTaps) })));
   return { terms, entry };
 }
