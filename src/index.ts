@@ -9,7 +9,15 @@ export {
   type FaceRecognitionModel,
   type FaceRecognitionOptions,
 } from './face/face-recognition-model.js';
-export { DlibNetwork, type BackendInfo, type EngineOptions, type LayerOutput, type StepTiming } from './engine/network.js';
+export {
+  DlibNetwork,
+  type BackendInfo,
+  type EngineOptions,
+  type LayerOutput,
+  type PlacedConstantEntry,
+  type PlacedConstantsImage,
+  type StepTiming,
+} from './engine/network.js';
 export { classifyLogits, type Classification } from './loss/multiclass-log.js';
 export type { DetectObjectsOptions, ObjectDetection } from './loss/detect-objects.js';
 export { loadCnnFaceDetector, type CnnFaceDetector, type CnnFaceDetectorOptions } from './face/cnn-face-detector.js';
@@ -64,6 +72,7 @@ export {
   type DetectFacesOptions,
 } from './face/hog-detector.js';
 export { readHogDetector, type HogDetectorDescription, type HogFilter } from './dlib/hog-detector-reader.js';
+export type { SeparableTerm } from './face/fhog-filterbank.js';
 export { jitterImage, drawJitter, type JitterParameters } from './face/jitter.js';
 export type { DescriptorOptions } from './face/face-recognition-model.js';
 export {

@@ -5,6 +5,7 @@ import { decodeImage } from '../src/cli/decode-image.js';
 import { SIMD_SHARED_KERNELS_BASE64 } from '../src/engine/kernels-wasm.generated.js';
 import { hardwareThreads } from '../src/engine/spawn-workers.js';
 import { MAX_WORKERS } from '../src/engine/thread-protocol.js';
+import { orientationTable } from '../src/face/fhog.js';
 import {
   DatFormatError,
   DEFAULT_UPSAMPLE,
@@ -99,6 +100,40 @@ function photo(name: string): Promise<RgbImage> {
   return decoded.get(name)!;
 }
 
+describe("the HOG detector's orientation table", () => {
+  it("snaps every integer gradient as dlib does (half of it computed, the other half its negation's)", () => {
+    const f32 = Math.fround;
+    // dlib's unit vectors of the 9 orientations, as fhog.h stores them (floats).
+    const directions = [
+      [1.0, 0.0],
+      [0.9397, 0.342],
+      [0.766, 0.6428],
+      [0.5, 0.866],
+      [0.1736, 0.9848],
+      [-0.1736, 0.9848],
+      [-0.5, 0.866],
+      [-0.766, 0.6428],
+      [-0.9397, 0.342],
+    ].map(([x, y]) => [f32(x), f32(y)]);
+    const table = orientationTable();
+    let wrong = 0;
+    for (let gy = -255; gy <= 255; gy++) {
+      for (let gx = -255; gx <= 255; gx++) {
+        // dlib's loop in fhog.h: the first direction whose f32 dot product beats the best so far, or its negation's.
+        let best = 0;
+        let bin = 0;
+        directions.forEach(([x, y], o) => {
+          const dot = f32(f32(x * gx) + f32(y * gy));
+          if (dot > best) [best, bin] = [dot, o];
+          else if (-dot > best) [best, bin] = [-dot, o + 9];
+        });
+        if (table[(gy + 255) * 511 + gx + 255] !== bin) wrong++;
+      }
+    }
+    expect(wrong).toBe(0);
+  });
+});
+
 describe('HOG face detector', () => {
   let detector: FrontalFaceDetector;
   beforeAll(async () => {
@@ -143,6 +178,24 @@ describe('HOG face detector', () => {
     const image = await photo('Tom_Cruise_avp_2014_4.jpg');
     const found = detector.detectFaces(image, { upsample: 0 });
     expect(found.map((d) => d.rect)).toEqual([{ left: 39, top: 286, right: 485, bottom: 732 }]);
+  });
+
+  it('takes its filterbank back (a cache of it) instead of splitting the filters again: the same detections; one of another shape is an InputError', async () => {
+    const { filterbank } = detector;
+    expect(filterbank).toHaveLength(5);
+    expect(filterbank.flat()).toHaveLength(305);
+    const image = await photo('2008_002470.jpg');
+    const given = await loadFrontalFaceDetector(detectorBytes, { threads: 1, filterbank });
+    expect(given.detectFaces(image)).toEqual(detector.detectFaces(image));
+    // Taken as given: a filter's terms scaled give other scores.
+    const scaled = filterbank.map((terms, f) => (f === 0 ? terms.map((t) => ({ ...t, row: t.row.map((v) => 2 * v) })) : terms));
+    const changed = await loadFrontalFaceDetector(detectorBytes, { threads: 1, filterbank: scaled });
+    expect(changed.detectFaces(image)).not.toEqual(detector.detectFaces(image));
+    for (const malformed of [filterbank.slice(1), [filterbank[0].map((t) => ({ ...t, row: t.row.subarray(1) })), ...filterbank.slice(1)]]) {
+      await expect(loadFrontalFaceDetector(detectorBytes, { threads: 1, filterbank: malformed })).rejects.toThrow(InputError);
+    }
+    given.dispose();
+    changed.dispose();
   });
 
   it("up-samples once unless told, as the face pipeline and dlib's examples detect", async () => {

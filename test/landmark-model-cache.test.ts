@@ -2,10 +2,14 @@ import { copyFileSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync,
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { landmarkCacheFolder, readLandmarkModel } from '../src/cli/landmark-model-cache.js';
+import { cacheFolder } from '../src/cli/cache-folder.js';
+import { loadLandmarkModel, openLandmarkModel, packedLandmarkModel } from '../src/cli/landmark-model-cache.js';
 import { DatFormatError } from '../src/index.js';
 import { RESERVED_BYTES } from '../src/memory-layout.js';
-import { LANDMARK_MODEL_68, landmarkModel68Bytes } from './support/face-fixtures.js';
+import { faceFixtures, LANDMARK_MODEL_68, landmarkModel68Bytes, photo } from './support/face-fixtures.js';
+
+/** The model as the locate workers get it: laid out in shared memory. */
+const readLandmarkModel = async (file: string, folder: string) => packedLandmarkModel(await openLandmarkModel(file, folder));
 
 const made: string[] = [];
 const temporary = (what: string) => {
@@ -19,9 +23,9 @@ afterAll(() => {
 
 describe("the CLI's cache of large landmark models", () => {
   it('is in $XDG_CACHE_HOME/dlib-wasm, else ~/.cache/dlib-wasm, and none with DLIB_WASM_CACHE=off', () => {
-    expect(landmarkCacheFolder({ XDG_CACHE_HOME: '/x/cache' })).toBe('/x/cache/dlib-wasm');
-    expect(landmarkCacheFolder({})).toMatch(/\/\.cache\/dlib-wasm$/);
-    expect(landmarkCacheFolder({ XDG_CACHE_HOME: '/x/cache', DLIB_WASM_CACHE: 'off' })).toBeUndefined();
+    expect(cacheFolder({ XDG_CACHE_HOME: '/x/cache' })).toBe('/x/cache/dlib-wasm');
+    expect(cacheFolder({})).toMatch(/\/\.cache\/dlib-wasm$/);
+    expect(cacheFolder({ XDG_CACHE_HOME: '/x/cache', DLIB_WASM_CACHE: 'off' })).toBeUndefined();
   });
 
   it("gives dlib's 68-point model laid out as read, from this very file only, and reads a damaged entry's model again", async () => {
@@ -83,6 +87,37 @@ describe("the CLI's cache of large landmark models", () => {
     // Rewritten whole each time, and no temporary file left.
     expect(readdirSync(folder).sort()).toEqual([newEntry, otherFile].sort());
     expect(statSync(join(folder, newEntry)).size).toBe(entrySize);
+  }, 60_000);
+
+  it("loads a predictor on this thread with the entry's trees read straight into its memory; a damaged entry's model is read again", async () => {
+    landmarkModel68Bytes(); // missing, it fails saying how to install it
+    const folder = join(temporary('cache'), 'dlib-wasm');
+    const model = join(temporary('model'), 'landmarks.dat');
+    copyFileSync(LANDMARK_MODEL_68, model);
+    const faces = faceFixtures('faces').slice(0, 3);
+    const expectLandmarks = async (source: Parameters<typeof loadLandmarkModel>[0]) => {
+      const predictor = await loadLandmarkModel(source);
+      for (const face of faces) expect(predictor.predict(await photo(face.image), face.detection.rect), face.id).toEqual(face.landmarks);
+    };
+
+    // The first run reads the model and writes its entry; the next finds the entry, its trees not read yet.
+    const first = await openLandmarkModel(model, folder);
+    if (!('packed' in first)) throw new Error('an entry found before any was written');
+    await expectLandmarks(first);
+    const [entryName] = readdirSync(folder);
+    const entryBytes = readFileSync(join(folder, entryName));
+    const second = await openLandmarkModel(model, folder);
+    if (!('entry' in second)) throw new Error('no cache entry found');
+    expect(second.entry.treesAt + second.entry.treesLength).toBe(entryBytes.length);
+    await expectLandmarks(second);
+
+    // A split reading a feature pixel its level does not have: the model is read again and its entry rewritten.
+    const damaged = Buffer.from(entryBytes);
+    const level = second.entry.sizes.levels[2];
+    damaged.writeInt32LE(4 * level.anchors.length, second.entry.treesAt + first.packed.levels[2].splitFeatureBytes - RESERVED_BYTES);
+    writeFileSync(join(folder, entryName), damaged);
+    await expectLandmarks(await openLandmarkModel(model, folder));
+    expect(readFileSync(join(folder, entryName)).equals(entryBytes)).toBe(true);
   }, 60_000);
 
   it('reads a small model (the bundled 5-point one) each time, and writes nothing', async () => {

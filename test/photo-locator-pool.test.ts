@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
 // The pool starts its workers from the built file beside it: the CLI as `npm run build` builds it.
-import { readLandmarkModel } from '../dist/cli/landmark-model-cache.js';
+import { openLandmarkModel } from '../dist/cli/landmark-model-cache.js';
 import { PhotoLocatorPool, shareCores } from '../dist/cli/photo-locator-pool.js';
 
 describe("the CLI's locate workers and the network share the cores they are given", () => {
@@ -24,7 +24,7 @@ describe("the CLI's locate workers and the network share the cores they are give
       {
         detector: readFileSync('models/frontal_face_detector.dat'),
         detectorKind: 'hog',
-        landmarks: readLandmarkModel('models/shape_predictor_5_face_landmarks_lfw.dat'),
+        landmarks: openLandmarkModel('models/shape_predictor_5_face_landmarks_lfw.dat'),
         upsample: 1,
       },
       2,

@@ -4,6 +4,7 @@ import { MessageChannel } from 'node:worker_threads';
 import {
   createShapePredictor,
   loadPackedShapePredictor,
+  loadShapePredictorWrittenBy,
   packedShapePredictorOf,
   packShapePredictor,
   type PackedShapePredictor,
@@ -152,6 +153,43 @@ describe.each([
       const image = await photo(face.image);
       expect(fromPacked.predict(image, face.detection.rect), face.id).toEqual(face.landmarks);
     }
+  });
+
+  it("written straight into the predictor's memory (the CLI's cache read there), finds the same landmarks; trees not whole or damaged give none", async () => {
+    const packed = packShapePredictor(model);
+    const written = await loadShapePredictorWrittenBy(packed, async (trees) => {
+      expect(trees.length).toBe(packed.trees.length);
+      trees.set(packed.trees);
+      return true;
+    });
+    expect(written!.numParts).toBe(predictor.numParts);
+    for (const face of faces) {
+      const image = await photo(face.image);
+      expect(written!.predict(image, face.detection.rect), face.id).toEqual(face.landmarks);
+    }
+    // Said to be cut short, though every byte is there: not taken.
+    const cutShort = await loadShapePredictorWrittenBy(packed, async (trees) => {
+      trees.set(packed.trees);
+      return false;
+    });
+    expect(cutShort).toBeUndefined();
+    // A split's feature pixel past its level's: not taken.
+    const level = packed.levels[1];
+    const damaged = await loadShapePredictorWrittenBy(packed, async (trees) => {
+      trees.set(packed.trees);
+      new DataView(trees.buffer, trees.byteOffset).setInt32(level.splitFeatureBytes - RESERVED_BYTES, 4 * level.anchors.length, true);
+      return true;
+    });
+    expect(damaged).toBeUndefined();
+    // Sizes that are no model's are refused before anything is written.
+    let asked = false;
+    const levels = packed.levels.map((l, i) => (i === 1 ? { ...l, leafCount: l.leafCount + 1 } : l));
+    const noModel = await loadShapePredictorWrittenBy({ ...packed, levels }, async () => {
+      asked = true;
+      return true;
+    });
+    expect(noModel).toBeUndefined();
+    expect(asked).toBe(false);
   });
 
   it('packed trees kept elsewhere (the CLI cache) are taken back only where every index keeps the forest kernel within them', () => {

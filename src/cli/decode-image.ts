@@ -1,10 +1,10 @@
 import { InputError } from '../errors.js';
 import { checkImageSize, type RgbImage } from '../image.js';
 import { decodeBaselineJpeg } from './baseline-jpeg-decoder.js';
-import { decodeJpeg } from './jpeg-decoder.js';
 import { jpegFrameSize, minimumJpegBytes } from './jpeg-frame.js';
-import { decodePng, isPng } from './png-decoder.js';
 
+const PNG_SIGNATURE = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
+const isPng = (b: Uint8Array) => b.length >= 8 && PNG_SIGNATURE.every((v, i) => b[i] === v);
 const isJpeg = (b: Uint8Array) => b.length > 3 && b[0] === 0xff && b[1] === 0xd8 && b[2] === 0xff;
 
 export interface DecodeOptions {
@@ -28,7 +28,8 @@ const checkSize = (width: number, height: number) => checkImageSize(width, heigh
  */
 export async function decodeImage(bytes: Uint8Array, options: DecodeOptions = {}): Promise<DecodedImage> {
   try {
-    if (isPng(bytes)) return { ...decodePng(bytes, checkSize), warnings: [] };
+    // The PNG decoder (pngjs) and mozjpeg are imported only for a photo that needs them: 10 ms of a start that does not.
+    if (isPng(bytes)) return { ...(await import('./png-decoder.js')).decodePng(bytes, checkSize), warnings: [] };
     if (isJpeg(bytes)) {
       const { width, height } = jpegFrameSize(bytes);
       checkSize(width, height);
@@ -39,6 +40,7 @@ export async function decodeImage(bytes: Uint8Array, options: DecodeOptions = {}
       }
       const baseline = await decodeBaselineJpeg(bytes);
       if (baseline) return { ...baseline, warnings: [] };
+      const { decodeJpeg } = await import('./jpeg-decoder.js');
       const { image, warnings } = await decodeJpeg(bytes, options.allowDamaged ?? false);
       return { ...image, warnings };
     }

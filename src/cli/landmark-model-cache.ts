@@ -1,10 +1,18 @@
-import { createHash, randomBytes } from 'node:crypto';
-import { mkdir, open, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
-import { homedir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { stat } from 'node:fs/promises';
+import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { readShapePredictor } from '../dlib/shape-predictor-reader.js';
-import { type PackedShapePredictor, packedShapePredictorOf, packShapePredictor } from '../face/shape-predictor.js';
+import {
+  loadPackedShapePredictor,
+  loadShapePredictorWrittenBy,
+  type PackedShapePredictor,
+  packedShapePredictorOf,
+  packShapePredictor,
+  type ShapePredictor,
+  type ShapePredictorSizes,
+} from '../face/shape-predictor.js';
+import { cacheEntry, readEntryHeader, readInto, writeEntry } from './cache-entry.js';
+import { cacheFolder as cliCacheFolder } from './cache-folder.js';
 import { readRegularFile } from './regular-file.js';
 
 /**
@@ -17,25 +25,16 @@ const CACHED_FROM_BYTES = 32 * 2 ** 20;
 /** Names the entries' layout: a change to it (or to the packed trees' layout) must change this. */
 const FORMAT = 'dlib-wasm packed shape predictor 2';
 
-/** Where the CLI keeps read landmark models: $XDG_CACHE_HOME/dlib-wasm (~/.cache/dlib-wasm), none with DLIB_WASM_CACHE=off. */
-export function landmarkCacheFolder(env: NodeJS.ProcessEnv = process.env): string | undefined {
-  if (env.DLIB_WASM_CACHE === 'off') return undefined;
-  return join(env.XDG_CACHE_HOME || join(homedir(), '.cache'), 'dlib-wasm');
-}
-
-/** An entry's header: the model's sizes (ShapePredictorSizes), its arrays as JSON's numbers. */
+/** An entry's header: the model's sizes (ShapePredictorSizes), its arrays as JSON's numbers; the trees follow it. */
 interface EntryHeader {
   format: string;
   initialShape: number[];
   levels: { anchors: number[]; deltas: number[]; treeCount: number; splitCount: number; leafCount: number }[];
 }
 
-/** Where an entry's trees start: after the 4-byte length of its header and the header, at the next multiple of 8. */
-const treesStart = (headerLength: number) => Math.ceil((4 + headerLength) / 8) * 8;
-
-/** The entry of a packed model: a 4-byte header length, the header (JSON), then the trees as they are laid out. */
-function encodeEntry(packed: PackedShapePredictor): Uint8Array {
-  const header: EntryHeader = {
+/** The header of a packed model's entry. */
+function entryHeader(packed: PackedShapePredictor): EntryHeader {
+  return {
     format: FORMAT,
     initialShape: Array.from(packed.initialShape),
     levels: packed.levels.map(({ anchors, deltas, treeCount, splitCount, leafCount }) => ({
@@ -46,26 +45,12 @@ function encodeEntry(packed: PackedShapePredictor): Uint8Array {
       leafCount,
     })),
   };
-  const json = new TextEncoder().encode(JSON.stringify(header));
-  const entry = new Uint8Array(treesStart(json.length) + packed.trees.length);
-  new DataView(entry.buffer).setUint32(0, json.length, true);
-  entry.set(json, 4);
-  entry.set(packed.trees, treesStart(json.length));
-  return entry;
 }
 
-/**
- * The packed model an entry holds, its trees a view of `entry`, or undefined
- * if it is not a whole entry of this format. The trees are checked as
- * packedShapePredictorOf checks them: a damaged entry is read again from the
- * model, never walked out of bounds.
- */
-function decodeEntry(entry: Uint8Array): PackedShapePredictor | undefined {
+/** The model sizes an entry's header gives, or undefined if they are not numbers. */
+function headerSizes(header: EntryHeader): ShapePredictorSizes | undefined {
   try {
-    const headerLength = new DataView(entry.buffer, entry.byteOffset).getUint32(0, true);
-    const header = JSON.parse(new TextDecoder().decode(entry.subarray(4, 4 + headerLength))) as EntryHeader;
-    if (header.format !== FORMAT) return undefined;
-    const sizes = {
+    return {
       initialShape: Float32Array.from(header.initialShape),
       levels: header.levels.map(({ anchors, deltas, treeCount, splitCount, leafCount }) => ({
         anchors: Uint32Array.from(anchors),
@@ -75,69 +60,81 @@ function decodeEntry(entry: Uint8Array): PackedShapePredictor | undefined {
         leafCount,
       })),
     };
-    return packedShapePredictorOf(sizes, entry.subarray(treesStart(headerLength)));
   } catch {
     return undefined;
   }
 }
 
-/** A file's bytes in shared memory: an entry's trees go to the locate workers without a copy. */
-async function readShared(file: string): Promise<Uint8Array> {
-  const handle = await open(file);
-  try {
-    const { size } = await handle.stat();
-    const bytes = new Uint8Array(new SharedArrayBuffer(size));
-    let read = 0;
-    for (let n = 1; read < size && n > 0; read += n) ({ bytesRead: n } = await handle.read(bytes, read, size - read, read));
-    return bytes.subarray(0, read);
-  } finally {
-    await handle.close();
-  }
+/**
+ * A landmark model as the CLI found it: read and laid out, or a cache entry
+ * whose trees are still in its file, read where they are used: into the one
+ * predictor's memory on the calling thread (loadLandmarkModel), into shared
+ * memory for the locate workers (packedLandmarkModel).
+ */
+export type LandmarkModelSource = { packed: PackedShapePredictor } | { entry: CachedLandmarkModel };
+
+/** A cache entry whose header is read. */
+export interface CachedLandmarkModel {
+  sizes: ShapePredictorSizes;
+  file: string;
+  /** Where the trees start in the entry's file, and their bytes from there to its end. */
+  treesAt: number;
+  treesLength: number;
+  /** The model read from its own file again and its entry written anew: for trees found damaged. */
+  readModel(): Promise<PackedShapePredictor>;
 }
 
 /**
- * The landmark model `file`, read and laid out for the locate workers
- * (packShapePredictor). A large one (dlib's 68-point model) is read from the
- * dlib-wasm cache folder when an entry for this very file (its path, size,
- * modification time and inode) is there, else read and its entry written for
- * the next run; a cache that cannot be read or written is passed by.
+ * The landmark model `file`, for the locate threads. A large one (dlib's
+ * 68-point model) is taken from the dlib-wasm cache folder when an entry for
+ * this very file (its path, size, modification time and inode) is there,
+ * its trees left to read where they are used; else it is read and laid out
+ * (packShapePredictor) and its entry written for the next run. A cache that
+ * cannot be read or written is passed by.
  */
-export async function readLandmarkModel(file: string | URL, cacheFolder = landmarkCacheFolder()): Promise<PackedShapePredictor> {
+export async function openLandmarkModel(file: string | URL, cacheFolder = cliCacheFolder()): Promise<LandmarkModelSource> {
   const path = resolve(typeof file === 'string' ? file : fileURLToPath(file));
   const stats = await stat(path).catch(() => undefined);
   if (cacheFolder === undefined || !stats?.isFile() || stats.size < CACHED_FROM_BYTES) {
-    return packShapePredictor(readShapePredictor(await readRegularFile(file)));
+    return { packed: packShapePredictor(readShapePredictor(await readRegularFile(file))) };
   }
-  const key = createHash('sha256')
-    .update(JSON.stringify([FORMAT, path, stats.size, stats.mtimeMs, stats.ino, stats.dev]))
-    .digest('hex');
-  const ofPath = createHash('sha256').update(path).digest('hex').slice(0, 16);
-  const entryFile = join(cacheFolder, `${ofPath}-${key}.landmarks`);
-  const cached = await readShared(entryFile).then(
-    (entry) => decodeEntry(entry),
-    () => undefined,
-  );
-  if (cached) return cached;
-  const packed = packShapePredictor(readShapePredictor(await readRegularFile(file)));
-  const temporary = `${entryFile}.${randomBytes(6).toString('hex')}.tmp`;
-  await mkdir(cacheFolder, { recursive: true })
-    .then(() => writeFile(temporary, encodeEntry(packed)))
-    // Whole or not at all: another run reading the entry meanwhile sees the old one or none.
-    .then(() => rename(temporary, entryFile))
-    .then(() => removeStaleEntries(cacheFolder, ofPath, entryFile))
-    .catch(() => rm(temporary, { force: true }));
-  return packed;
+  const entry = cacheEntry(cacheFolder, path, stats, FORMAT, '.landmarks');
+  const readModel = async () => {
+    const packed = packShapePredictor(readShapePredictor(await readRegularFile(file)));
+    await writeEntry(entry, entryHeader(packed), packed.trees);
+    return packed;
+  };
+  const found = await readEntryHeader<EntryHeader>(entry, FORMAT);
+  const sizes = found && headerSizes(found.header);
+  return found && sizes
+    ? { entry: { sizes, file: entry.file, treesAt: found.dataAt, treesLength: found.dataLength, readModel } }
+    : { packed: await readModel() };
+}
+
+/** A file's bytes from `at` on in shared memory, whole or undefined: an entry's trees go to the locate workers without a copy. */
+async function readShared(file: string, at: number, length: number): Promise<Uint8Array | undefined> {
+  const bytes = new Uint8Array(new SharedArrayBuffer(length));
+  return (await readInto(file, at, bytes).catch(() => false)) ? bytes : undefined;
+}
+
+/** The model laid out in shared memory (packShapePredictor's), for the locate workers: a cache entry's trees read there. */
+export async function packedLandmarkModel(source: LandmarkModelSource): Promise<PackedShapePredictor> {
+  if ('packed' in source) return source.packed;
+  const { sizes, file, treesAt, treesLength, readModel } = source.entry;
+  const trees = await readShared(file, treesAt, treesLength);
+  return (trees && packedShapePredictorOf(sizes, trees)) ?? readModel();
 }
 
 /**
- * Entries of 65 MB would pile up otherwise: the same file's entries for its
- * earlier versions (another size, time or format), and those of earlier
- * releases, named by their key alone.
+ * The predictor of the model on this thread: a cache entry's trees read
+ * straight into its kernels' memory (loadShapePredictorWrittenBy), with no
+ * copy of them made first.
  */
-async function removeStaleEntries(cacheFolder: string, ofPath: string, kept: string): Promise<void> {
-  const stale = (name: string) => name.startsWith(`${ofPath}-`) || /^[0-9a-f]{64}\.landmarks$/.test(name);
-  for (const name of await readdir(cacheFolder)) {
-    const file = join(cacheFolder, name);
-    if (file !== kept && name.endsWith('.landmarks') && stale(name)) await rm(file, { force: true });
-  }
+export async function loadLandmarkModel(source: LandmarkModelSource): Promise<ShapePredictor> {
+  if ('packed' in source) return loadPackedShapePredictor(source.packed);
+  const { sizes, file, treesAt, treesLength, readModel } = source.entry;
+  const predictor = await loadShapePredictorWrittenBy(sizes, (trees) =>
+    trees.length === treesLength ? readInto(file, treesAt, trees).catch(() => false) : Promise.resolve(false),
+  );
+  return predictor ?? loadPackedShapePredictor(await readModel());
 }

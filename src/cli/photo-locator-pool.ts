@@ -5,7 +5,9 @@ import type { Point, Rectangle } from '../geometry/point-transforms.js';
 import type { RgbImage } from '../image.js';
 import type { FaceDetectorKind } from '../face/face-pipeline.js';
 import type { PackedShapePredictor } from '../face/shape-predictor.js';
+import type { FilterbankCache } from './detector-filterbank-cache.js';
 import { reportFailure, reportWarnings } from './each-image.js';
+import { type LandmarkModelSource, loadLandmarkModel, packedLandmarkModel } from './landmark-model-cache.js';
 import type { PhotoLocator } from './photo-locator.js';
 import { readRegularFile } from './regular-file.js';
 
@@ -15,8 +17,10 @@ const LOCATE_AHEAD_PER_WORKER = 2;
 export interface PhotoLocatorInit {
   detector: Uint8Array;
   detectorKind: FaceDetectorKind;
-  /** The landmark model, read and laid out (readLandmarkModel) while the workers start. */
-  landmarks: Promise<PackedShapePredictor>;
+  /** The HOG detector's filterbank in the CLI's cache (openFilterbankCache): taken if there, kept if not. */
+  filterbank?: FilterbankCache;
+  /** The landmark model (openLandmarkModel), found while the workers start. */
+  landmarks: Promise<LandmarkModelSource>;
   upsample: number;
   /** Use damaged JPEGs as far as they decode (decodeImage's allowDamaged), with a warning. */
   allowDamaged?: boolean;
@@ -231,9 +235,12 @@ export class PhotoLocatorPool {
     const { workers: count, detectorThreads, useCores } = shareCores(photos, threads, describesWhileLocating);
     const { landmarks, ...rest } = init;
     if (count === 1 && detectorThreads + useCores > threads) {
+      // Its trees read into the predictor's memory (65 MB for dlib's 68-point model) while the detector loads: started first.
+      const shapePredictor = landmarks.then(loadLandmarkModel);
+      shapePredictor.catch(() => undefined); // awaited by loadPhotoLocator once the detector is loaded
       // Imported here: a pool of workers does not run the pipeline on this thread.
       const { loadPhotoLocator } = await import('./photo-locator.js');
-      const locator = await loadPhotoLocator({ ...rest, detectorThreads }, landmarks);
+      const locator = await loadPhotoLocator({ ...rest, detectorThreads }, shapePredictor);
       return new PhotoLocatorPool((events) => [callingThread(locator, events)], 0, threads, detectorThreads, useCores);
     }
     const url = new URL('./photo-locator-worker.js', import.meta.url);
@@ -262,7 +269,7 @@ export class PhotoLocatorPool {
       ready.catch(() => undefined);
       // Read while the workers start: dlib's 68-point model can take longer to read (100 MB) than a
       // worker to start, and is read once, not once per worker, its trees shared by all of them.
-      const delivery: ShapePredictorDelivery = { landmarks: await landmarks };
+      const delivery: ShapePredictorDelivery = { landmarks: await packedLandmarkModel(await landmarks) };
       for (const worker of workers) worker.postMessage(delivery);
       await ready;
     } catch (error) {

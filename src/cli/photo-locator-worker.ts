@@ -2,6 +2,7 @@
 // the faces of the photos it is sent (see photo-locator-pool.ts), so that photos
 // are detected in parallel while the calling thread describes their chips.
 import { parentPort, workerData } from 'node:worker_threads';
+import { loadPackedShapePredictor } from '../face/shape-predictor.js';
 import { isUserFacing } from './each-image.js';
 import { describeLocateError, loadPhotoLocator } from './photo-locator.js';
 import type { LocateJob, PhotoLocatorWorkerData, PhotoLocatorWorkerStart, ShapePredictorDelivery } from './photo-locator-pool.js';
@@ -13,7 +14,7 @@ try {
   const delivered = new Promise<ShapePredictorDelivery>((resolve) => port.once('message', resolve));
   const locator = await loadPhotoLocator(
     workerData as PhotoLocatorWorkerData,
-    delivered.then(({ landmarks }) => landmarks),
+    delivered.then(({ landmarks }) => loadPackedShapePredictor(landmarks)),
   );
   port.on('message', async (job: LocateJob) => port.postMessage(await locator.locate(job)));
   port.postMessage({ ready: true } satisfies PhotoLocatorWorkerStart);

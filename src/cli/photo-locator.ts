@@ -1,10 +1,12 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { faceDetectorLoader, locateFaces } from '../face/face-pipeline.js';
+import { loadFrontalFaceDetector } from '../face/hog-detector.js';
 import { genderChipDetails } from '../face/gender-classifier.js';
 import { loadImageChipExtractor } from '../face/image-chip-extractor.js';
-import { loadPackedShapePredictor, type PackedShapePredictor } from '../face/shape-predictor.js';
+import type { ShapePredictor } from '../face/shape-predictor.js';
 import { decodeImage } from './decode-image.js';
+import { keepFilterbank } from './detector-filterbank-cache.js';
 import { isUserFacing } from './each-image.js';
 import { encodePng } from './encode-png.js';
 import type { LocatedPhotoFace, LocateJob, LocateReply, PhotoLocatorWorkerData } from './photo-locator-pool.js';
@@ -21,18 +23,24 @@ export interface PhotoLocator {
 }
 
 /**
- * Loads the detector and chips, then the landmark model once `landmarks`
- * comes (a worker is sent it while the detector loads).
+ * Loads the detector and chips while `shapePredictor` loads (a worker is
+ * sent the landmark model meanwhile; the calling thread reads it meanwhile).
  */
 export async function loadPhotoLocator(
-  { detector, detectorKind, upsample, chipDir, genderChips, detectorThreads, allowDamaged }: PhotoLocatorWorkerData,
-  landmarks: Promise<PackedShapePredictor>,
+  { detector, detectorKind, upsample, chipDir, genderChips, detectorThreads, allowDamaged, filterbank }: PhotoLocatorWorkerData,
+  shapePredictor: Promise<ShapePredictor>,
 ): Promise<PhotoLocator> {
   const [loadedDetector, chips] = await Promise.all([
-    faceDetectorLoader(detectorKind)(detector, { threads: detectorThreads }),
+    detectorKind === 'hog'
+      ? loadFrontalFaceDetector(detector, { threads: detectorThreads, filterbank: filterbank?.terms }).then((hog) => {
+          // Kept for the next run where the cache had none (every worker writes the same entry, whole).
+          if (filterbank?.entry && !filterbank.terms) keepFilterbank(filterbank.entry, hog.filterbank).catch(() => undefined);
+          return hog;
+        })
+      : faceDetectorLoader(detectorKind)(detector, { threads: detectorThreads }),
     loadImageChipExtractor(),
   ]);
-  const parts = { detector: loadedDetector, shapePredictor: await loadPackedShapePredictor(await landmarks), chips };
+  const parts = { detector: loadedDetector, shapePredictor: await shapePredictor, chips };
   return {
     async locate({ job, file }, bytes) {
       try {

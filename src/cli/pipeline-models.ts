@@ -3,7 +3,9 @@ import { availableParallelism } from 'node:os';
 import { PhotoLocatorPool, shareCores, type PhotoLocatorInit } from './photo-locator-pool.js';
 import type { FaceDetectorKind } from '../face/face-pipeline.js';
 import { BUNDLED_CNN_DETECTOR, BUNDLED_DETECTOR, BUNDLED_LANDMARKS, BUNDLED_MODEL } from './paths.js';
-import { readLandmarkModel } from './landmark-model-cache.js';
+import { openFilterbankCache } from './detector-filterbank-cache.js';
+import { openLandmarkModel } from './landmark-model-cache.js';
+import { openNetworkConstantsCache } from './network-constants-cache.js';
 import { readRegularFile } from './regular-file.js';
 
 /** Which models the pipeline runs: the bundled detector of a kind (default hog), the user's landmark or recognition model files. */
@@ -33,23 +35,28 @@ async function readNetworkModels(files: PipelineModelFiles) {
  */
 export async function startPhotoPipeline(
   files: PipelineModelFiles,
-  init: Omit<PhotoLocatorInit, 'detector' | 'detectorKind' | 'landmarks'>,
+  init: Omit<PhotoLocatorInit, 'detector' | 'detectorKind' | 'filterbank' | 'landmarks'>,
   photos: number,
   threads = availableParallelism(),
   { describesWhileLocating = false } = {},
 ): Promise<{ workers: PhotoLocatorPool; recognition: FaceRecognitionModel }> {
-  const landmarks = readLandmarkModel(files.landmarks ?? BUNDLED_LANDMARKS);
+  const landmarks = openLandmarkModel(files.landmarks ?? BUNDLED_LANDMARKS);
   // Met by the pool, which waits for it once its workers are starting.
   landmarks.catch(() => undefined);
-  const { detector, recognition: model } = await readNetworkModels(files);
+  const { networkThreads } = shareCores(photos, threads, describesWhileLocating);
+  const detectorKind = files.detector ?? 'hog';
+  const [{ detector, recognition: model }, constants, filterbank] = await Promise.all([
+    readNetworkModels(files),
+    openNetworkConstantsCache(files.model ?? BUNDLED_MODEL),
+    detectorKind === 'hog' ? openFilterbankCache(BUNDLED_DETECTOR) : undefined,
+  ]);
   const [workers, recognition] = await Promise.allSettled([
-    PhotoLocatorPool.start(
-      { ...init, detector, detectorKind: files.detector ?? 'hog', landmarks },
-      photos,
-      threads,
-      describesWhileLocating,
-    ),
-    loadFaceRecognitionModel(model, { threads: shareCores(photos, threads, describesWhileLocating).networkThreads }),
+    PhotoLocatorPool.start({ ...init, detector, detectorKind, filterbank, landmarks }, photos, threads, describesWhileLocating),
+    loadFaceRecognitionModel(model, { threads: networkThreads, constants: constants.image }).then((loaded) => {
+      // Written while the photos are located: the first photo does not wait for it.
+      constants.keep(loaded.network).catch(() => undefined);
+      return loaded;
+    }),
   ]);
   if (workers.status === 'fulfilled' && recognition.status === 'fulfilled')
     return { workers: workers.value, recognition: recognition.value };

@@ -135,8 +135,35 @@ export const CACHED_PLAN_SIZES = 4;
 /** A constant in the kernels' memory, and how many plans use it if it is one of theirs (see ConstantLifetime). */
 interface PlacedConstant {
   address: number;
+  bytes: number;
   /** Plans using a plan-lifetime constant; undefined for one that lives as long as the network. */
   users?: number;
+}
+
+/** Where a network placed a constant (see DlibNetwork.placedConstants). */
+export interface PlacedConstantEntry {
+  key: string;
+  address: number;
+  bytes: number;
+}
+
+/**
+ * A network's constants as DlibNetwork.placedConstants gave them, kept
+ * elsewhere (the CLI's cache), for DlibNetwork.create to take instead of
+ * packing them again: the same net's description and options (batch size,
+ * build), or what it gives is that net's no longer. Taken only where the
+ * batch size and build match and each constant falls where it went before.
+ */
+export interface PlacedConstantsImage {
+  entries: PlacedConstantEntry[];
+  batchSize: number;
+  relaxedSimd: boolean;
+  /**
+   * Writes the memory's bytes from RESERVED_BYTES to the constants' end, as
+   * placedConstants' `memory` held them, into `memory` (as long as they);
+   * says whether it wrote them whole.
+   */
+  write(memory: Uint8Array): Promise<boolean>;
 }
 
 /** A plan whose constants are placed: its steps hold their addresses. */
@@ -178,6 +205,8 @@ export class DlibNetwork {
   private readonly plans = new Map<string, CachedPlan>();
   /** The plan-lifetime constants of the plan being built. */
   private building = new Set<string>();
+  /** While create plans: the constants an image put in memory (PlacedConstantsImage), by key. */
+  private imaged: Map<string, PlacedConstantEntry> | undefined;
 
   private constructor(
     description: NetworkDescription,
@@ -201,7 +230,11 @@ export class DlibNetwork {
     return this.live().description;
   }
 
-  static async create(description: NetworkDescription, options?: EngineOptions): Promise<DlibNetwork> {
+  /**
+   * `constants`: this very net's constants as placedConstants gave them for
+   * the same options (the CLI's cache), put in memory instead of packed again.
+   */
+  static async create(description: NetworkDescription, options?: EngineOptions, constants?: PlacedConstantsImage): Promise<DlibNetwork> {
     if (typeof description?.input !== 'object' || !Array.isArray(description.layers) || typeof description.loss !== 'object') {
       throw new InputError(`DlibNetwork.create takes a NetworkDescription (readDlibNetwork's result), got ${describeValue(description)}`);
     }
@@ -237,8 +270,10 @@ export class DlibNetwork {
     );
     const { rows, cols } = description.input;
     try {
+      if (constants && constants.batchSize === batchSize && constants.relaxedSimd === relaxedSimd) await network.takeImage(constants);
       // Pack the weights now, so that the first run pays for none of it.
       if (rows !== undefined && cols !== undefined) network.plan(rows, cols);
+      network.imaged = undefined;
     } catch (error) {
       (await starting?.catch(() => undefined))?.dispose();
       throw error;
@@ -248,6 +283,37 @@ export class DlibNetwork {
       network.backend.threads = network.team.threads;
     }
     return network;
+  }
+
+  /**
+   * The constants placed so far (by create, the weights and the fixed input
+   * size's tables): where each is, and a copy of the memory from
+   * RESERVED_BYTES to their end. What a cache keeps to give create again
+   * (PlacedConstantsImage), for a later load of the same net to skip packing.
+   */
+  placedConstants(): { entries: PlacedConstantEntry[]; memory: Uint8Array } {
+    const { memory } = this.live();
+    const entries = [...this.constants].map(([key, { address, bytes }]) => ({ key, address, bytes }));
+    const end = entries.reduce((most, { address, bytes }) => Math.max(most, address + bytes), RESERVED_BYTES);
+    return { entries, memory: new Uint8Array(memory.buffer, RESERVED_BYTES, end - RESERVED_BYTES).slice() };
+  }
+
+  /**
+   * Puts an image's constants in memory, for placeConstant to find each
+   * where it went before; if its write fails, the memory is only dirty.
+   */
+  private async takeImage({ entries, write }: PlacedConstantsImage): Promise<void> {
+    let end = RESERVED_BYTES;
+    for (const { address, bytes } of entries) {
+      if (!Number.isSafeInteger(address) || !Number.isSafeInteger(bytes) || address < RESERVED_BYTES || bytes < 0) return;
+      end = Math.max(end, address + bytes);
+    }
+    if (end > WASM32_MAX_BYTES) return;
+    const memory = this.ensureBytes(end);
+    this.dirtyEnd = Math.max(this.dirtyEnd, end);
+    if (await write(new Uint8Array(memory.buffer, RESERVED_BYTES, end - RESERVED_BYTES))) {
+      this.imaged = new Map(entries.map((entry) => [entry.key, entry]));
+    }
   }
 
   /** Bytes of WebAssembly memory the network holds (weights and arena); 0 once disposed. */
@@ -447,6 +513,12 @@ export class DlibNetwork {
       }
       return known.address;
     }
+    const imaged = this.imaged?.get(key);
+    if (imaged) {
+      const address = RESERVED_BYTES + this.constantSpace.allocate(imaged.bytes);
+      if (address === imaged.address) return this.placed(key, lifetime, address, imaged.bytes);
+      this.constantSpace.free(address - RESERVED_BYTES);
+    }
     const { kernels } = this.live();
     const values = make();
     const bytes = 'floats' in values ? values.floats * 4 : values.byteLength;
@@ -479,11 +551,16 @@ export class DlibNetwork {
       }
     }
     this.dirtyEnd = Math.max(this.dirtyEnd, address + bytes);
+    return this.placed(key, lifetime, address, bytes);
+  }
+
+  /** Records a constant placed at `address`; returns the address. */
+  private placed(key: string, lifetime: PlanConstant['lifetime'], address: number, bytes: number): number {
     if (lifetime === 'plan') {
-      this.constants.set(key, { address, users: 1 });
+      this.constants.set(key, { address, bytes, users: 1 });
       this.building.add(key);
     } else {
-      this.constants.set(key, { address });
+      this.constants.set(key, { address, bytes });
     }
     return address;
   }

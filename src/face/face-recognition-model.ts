@@ -1,6 +1,6 @@
 import { faceRecognitionTopology } from '../dlib/face-model-topology.js';
 import { readDlibNetwork } from '../dlib/network-reader.js';
-import { DlibNetwork, type BackendInfo, type EngineOptions } from '../engine/network.js';
+import { DlibNetwork, type BackendInfo, type EngineOptions, type PlacedConstantsImage } from '../engine/network.js';
 import { DlibRand } from '../dlib/dlib-rand.js';
 import { InputError, TopologyError } from '../errors.js';
 import type { RgbImage } from '../image.js';
@@ -21,7 +21,10 @@ export const DESCRIPTOR_LENGTH = 128;
  */
 export const MAX_JITTERS = 1000;
 
-export type FaceRecognitionOptions = EngineOptions;
+export interface FaceRecognitionOptions extends EngineOptions {
+  /** This very model's constants as its network's placedConstants gave them, for the same options: a cache's (see DlibNetwork.create). */
+  constants?: PlacedConstantsImage;
+}
 
 export interface DescriptorOptions {
   /**
@@ -55,7 +58,8 @@ export interface FaceRecognitionModel {
 export async function loadFaceRecognitionModel(source: ModelSource, options: FaceRecognitionOptions = {}): Promise<FaceRecognitionModel> {
   const description = readDlibNetwork(await readModelSource(source), { printout: faceRecognitionTopology() });
   if (description.loss.kind !== 'loss_metric') throw new TopologyError('the face model must end in loss_metric', 0);
-  const network = await DlibNetwork.create(description, options);
+  const { constants, ...engineOptions } = options;
+  const network = await DlibNetwork.create(description, engineOptions, constants);
   let extractor: Promise<ImageChipExtractor> | undefined;
 
   /** The mean descriptor of n jittered copies: summed in float32 in crop order, times float(1/n), as dlib. */

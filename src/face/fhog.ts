@@ -100,16 +100,24 @@ export function fhogVoteBytes(g: FhogGeometry): number {
  * gradient: the first direction whose dot product (in f32) beats the best so
  * far, its negation counting as the direction + 9. Indexed by
  * (gy + 255) * 511 + gx + 255.
+ *
+ * Half of it is computed: f32 rounding is symmetric, so -g's dot products are
+ * g's negated, beat the best at the same directions, and each time as the
+ * other sign: -g's bin is g's + 9 (mod 18), but for g = 0 (bin 0).
  */
 export function orientationTable(): Uint8Array {
   const f32 = Math.fround;
   const table = new Uint8Array(GRADIENT_SIDE * GRADIENT_SIDE);
-  for (let gy = -GRADIENT_RANGE; gy <= GRADIENT_RANGE; gy++) {
-    for (let gx = -GRADIENT_RANGE; gx <= GRADIENT_RANGE; gx++) {
+  const center = GRADIENT_RANGE * GRADIENT_SIDE + GRADIENT_RANGE;
+  const dx = DIRECTIONS.map(([x]) => x);
+  const dy = DIRECTIONS.map(([, y]) => y);
+  // Rows gy < 0, and the row gy = 0 up to g = 0: the rest are their negations.
+  for (let gy = -GRADIENT_RANGE; gy <= 0; gy++) {
+    for (let gx = -GRADIENT_RANGE; gx <= (gy < 0 ? GRADIENT_RANGE : 0); gx++) {
       let best = 0;
       let bin = 0;
       for (let o = 0; o < 9; o++) {
-        const dot = f32(f32(DIRECTIONS[o][0] * gx) + f32(DIRECTIONS[o][1] * gy));
+        const dot = f32(f32(dx[o] * gx) + f32(dy[o] * gy));
         if (dot > best) {
           best = dot;
           bin = o;
@@ -118,7 +126,9 @@ export function orientationTable(): Uint8Array {
           bin = o + 9;
         }
       }
-      table[(gy + GRADIENT_RANGE) * GRADIENT_SIDE + gx + GRADIENT_RANGE] = bin;
+      const at = (gy + GRADIENT_RANGE) * GRADIENT_SIDE + gx + GRADIENT_RANGE;
+      table[at] = bin;
+      if (at !== center) table[2 * center - at] = (bin + 9) % 18;
     }
   }
   return table;

@@ -299,41 +299,59 @@ export function packShapePredictor(model: ShapePredictorModel): PackedShapePredi
 }
 
 /**
- * A packed predictor from its sizes and its trees as packShapePredictor laid
- * them out (kept elsewhere, a cache's), or undefined where they do not fit:
- * the trees' size, or an index in them that would lead the forest kernel
- * outside the level's features or leaves, or a tree that is not whole. Only
- * the leaves and thresholds are taken as they are: any value is safe there.
+ * Where a packed predictor of these sizes places its trees and buffers, or
+ * undefined where the sizes cannot be a model's (counts that are not whole, a
+ * level's leaves not one more than its splits per tree, an anchor past the shape).
  */
-export function packedShapePredictorOf(sizes: ShapePredictorSizes, trees: Uint8Array): PackedShapePredictor | undefined {
+function checkedLayout(sizes: ShapePredictorSizes): Omit<PackedShapePredictor, 'trees'> | undefined {
   const shapeLength = sizes.initialShape.length;
-  if (shapeLength === 0 || shapeLength % 2 !== 0 || trees.byteOffset % 4 !== 0) return undefined;
+  if (shapeLength === 0 || shapeLength % 2 !== 0) return undefined;
   for (const { anchors, deltas, treeCount, splitCount, leafCount } of sizes.levels) {
     if (![treeCount, splitCount, leafCount].every((n) => Number.isSafeInteger(n) && n >= 0)) return undefined;
     if (leafCount !== splitCount + treeCount || deltas.length !== 2 * anchors.length) return undefined;
     if (anchors.some((part) => part >= shapeLength / 2)) return undefined;
   }
-  const layout = layOut(sizes);
-  if (trees.length !== layout.end - RESERVED_BYTES) return undefined;
+  return layOut(sizes);
+}
+
+/**
+ * Whether trees laid out as `layout` says keep the forest kernel within them:
+ * no index in them leads it outside the level's features or leaves, and every
+ * tree is whole. Only the leaves and thresholds are taken as they are: any value is safe there.
+ */
+function treesFit(layout: Omit<PackedShapePredictor, 'trees'>, trees: Uint8Array): boolean {
+  if (trees.byteOffset % 4 !== 0 || trees.length !== layout.end - RESERVED_BYTES) return false;
   const view = (at: number, length: number) => new Int32Array(trees.buffer, trees.byteOffset + at - RESERVED_BYTES, length);
   for (const level of layout.levels) {
     const { treeCount, splitCount } = level;
     const featureBytes = 4 * level.anchors.length;
     const splitStarts = view(level.splitStarts, treeCount + 1);
     const leafStarts = view(level.leafStarts, treeCount);
-    if (splitStarts[0] !== 0 || splitStarts[treeCount] !== splitCount) return undefined;
+    if (splitStarts[0] !== 0 || splitStarts[treeCount] !== splitCount) return false;
     for (let t = 0; t < treeCount; t++) {
       const splits = splitStarts[t + 1] - splitStarts[t];
       // A whole tree (2^depth - 1 splits) ends every walk on one of its splits + 1 leaves, which start here.
-      if (splits < 0 || ((splits + 1) & splits) !== 0 || leafStarts[t] !== layout.leafLength * (splitStarts[t] + t)) return undefined;
+      if (splits < 0 || ((splits + 1) & splits) !== 0 || leafStarts[t] !== layout.leafLength * (splitStarts[t] + t)) return false;
     }
     const splitFeatureBytes = view(level.splitFeatureBytes, 2 * splitCount);
     for (let i = 0; i < splitFeatureBytes.length; i++) {
       const byte = splitFeatureBytes[i];
-      if (byte < 0 || byte >= featureBytes || byte % 4 !== 0) return undefined;
+      if (byte < 0 || byte >= featureBytes || byte % 4 !== 0) return false;
     }
   }
-  return { ...layout, trees };
+  return true;
+}
+
+/**
+ * A packed predictor from its sizes and its trees as packShapePredictor laid
+ * them out (kept elsewhere, a cache's), or undefined where they do not fit
+ * (checkedLayout, treesFit): the trees' size, or an index in them that would
+ * lead the forest kernel outside the level's features or leaves, or a tree
+ * that is not whole.
+ */
+export function packedShapePredictorOf(sizes: ShapePredictorSizes, trees: Uint8Array): PackedShapePredictor | undefined {
+  const layout = checkedLayout(sizes);
+  return layout && treesFit(layout, trees) ? { ...layout, trees } : undefined;
 }
 
 /** A predictor of a packed model (packShapePredictor), on kernels of its own: its trees copied, not laid out again. */
@@ -342,4 +360,25 @@ export async function loadPackedShapePredictor(packed: PackedShapePredictor, opt
   growKernelMemory(memory, packed.end, 'the shape predictor');
   new Uint8Array(memory.buffer).set(packed.trees, RESERVED_BYTES);
   return placedPredictor(packed, memory, kernels);
+}
+
+/**
+ * loadPackedShapePredictor's predictor where `writeTrees` puts the trees (as
+ * packShapePredictor laid them out for `sizes`) straight into the kernels'
+ * memory, given as the bytes they take: the CLI reads its cache's file there,
+ * and 65 MB of dlib's 68-point model are not copied once more. writeTrees
+ * says whether it wrote them whole. Undefined where it did not, or where they
+ * or the sizes do not fit (as for packedShapePredictorOf): the memory is dropped.
+ */
+export async function loadShapePredictorWrittenBy(
+  sizes: ShapePredictorSizes,
+  writeTrees: (trees: Uint8Array) => Promise<boolean>,
+  options: ShapePredictorOptions = {},
+): Promise<ShapePredictor | undefined> {
+  const layout = checkedLayout(sizes);
+  if (!layout) return undefined;
+  const { memory, kernels } = await loadKernelsOnOwnMemory(options.wasm ?? {});
+  growKernelMemory(memory, layout.end, 'the shape predictor');
+  const trees = new Uint8Array(memory.buffer, RESERVED_BYTES, layout.end - RESERVED_BYTES);
+  return (await writeTrees(trees)) && treesFit(layout, trees) ? placedPredictor(layout, memory, kernels) : undefined;
 }

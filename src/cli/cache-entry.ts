@@ -1,0 +1,134 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { mkdir, open, readdir, rename, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { closeSync, openSync, read, type Stats } from 'node:fs';
+import { promisify } from 'node:util';
+
+/**
+ * The build the CLI runs, set by scripts/bundle-cli.mjs (a hash of dist's
+ * modules and kernels): any change to how a model is packed changes it.
+ * Unbundled there is none, and what depends on it is not cached: nothing would tell two builds apart.
+ */
+declare const DLIB_WASM_BUILD: string | undefined;
+export const CLI_BUILD = typeof DLIB_WASM_BUILD === 'string' ? DLIB_WASM_BUILD : undefined;
+
+/**
+ * An entry of the CLI's cache folder (cacheFolder): what the CLI made of a
+ * model file (dlib's 68-point model laid out, the face network's constants
+ * packed), kept for the next run. An entry is a 4-byte header length, the
+ * header (JSON, its `format` first), then the data, from the next multiple of 8.
+ */
+export interface CacheEntry {
+  folder: string;
+  /** The entry's file: named by the model file's path, then by everything the entry depends on. */
+  file: string;
+  /** The start of the entries of this model file (of every version), for removing stale ones. */
+  ofModel: string;
+  /** `.landmarks`, `.network`: what the entries of this kind end with. */
+  extension: string;
+}
+
+/**
+ * The entry for the model file at `path` (`stats` its stat: its size,
+ * modification time and inode, so that a changed file has another) in the
+ * `format`, depending also on `build` (the CLI's). A `variant` (what the
+ * runtime runs) has entries of its own, beside the other variants'.
+ */
+export function cacheEntry(
+  folder: string,
+  path: string,
+  stats: Stats,
+  format: string,
+  extension: string,
+  { build, variant }: { build?: string; variant?: string } = {},
+): CacheEntry {
+  const key = createHash('sha256')
+    .update(JSON.stringify([format, path, stats.size, stats.mtimeMs, stats.ino, stats.dev, ...(build === undefined ? [] : [build])]))
+    .digest('hex');
+  const ofModel = `${createHash('sha256').update(path).digest('hex').slice(0, 16)}-${variant === undefined ? '' : `${variant}-`}`;
+  return { folder, file: join(folder, `${ofModel}${key}${extension}`), ofModel, extension };
+}
+
+/** Where an entry's data start: after the 4-byte length of its header and the header, at the next multiple of 8. */
+const dataStart = (headerLength: number) => Math.ceil((4 + headerLength) / 8) * 8;
+
+const readAt = promisify(read);
+
+/**
+ * Reads `file` from byte `at` into `into`; says whether it filled it. The
+ * file is opened at once, not in a callback: the read starts before whatever
+ * this thread does next (a model's tables, tens of ms), and runs beside it.
+ */
+export async function readInto(file: string, at: number, into: Uint8Array): Promise<boolean> {
+  const fd = openSync(file, 'r');
+  try {
+    let done = 0;
+    for (let n = 1; done < into.length && n > 0; done += n)
+      ({ bytesRead: n } = await readAt(fd, into, done, into.length - done, at + done));
+    return done === into.length;
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/**
+ * An entry's header (parsed JSON of the `format`) and where its data are in
+ * its file, or undefined if there is no such entry or it is not whole.
+ */
+export async function readEntryHeader<T extends { format: string }>(
+  entry: CacheEntry,
+  format: string,
+): Promise<{ header: T; dataAt: number; dataLength: number } | undefined> {
+  try {
+    const handle = await open(entry.file);
+    try {
+      const { size } = await handle.stat();
+      const length = new Uint8Array(4);
+      if ((await handle.read(length, 0, 4, 0)).bytesRead !== 4) return undefined;
+      const headerLength = new DataView(length.buffer).getUint32(0, true);
+      if (dataStart(headerLength) > size) return undefined;
+      const json = new Uint8Array(headerLength);
+      if ((await handle.read(json, 0, headerLength, 4)).bytesRead !== headerLength) return undefined;
+      const header = JSON.parse(new TextDecoder().decode(json)) as T;
+      if (header?.format !== format) return undefined;
+      return { header, dataAt: dataStart(headerLength), dataLength: size - dataStart(headerLength) };
+    } finally {
+      await handle.close();
+    }
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Writes an entry, whole or not at all (another run reading it meanwhile sees
+ * the old one or none), and removes the model file's stale entries of this
+ * kind; a cache that cannot be written is passed by.
+ */
+export async function writeEntry(entry: CacheEntry, header: { format: string }, data: Uint8Array): Promise<void> {
+  const json = new TextEncoder().encode(JSON.stringify(header));
+  const head = new Uint8Array(dataStart(json.length));
+  new DataView(head.buffer).setUint32(0, json.length, true);
+  head.set(json, 4);
+  const temporary = `${entry.file}.${randomBytes(6).toString('hex')}.tmp`;
+  await mkdir(entry.folder, { recursive: true })
+    // The head, then the data as they are: tens of MB not copied once more.
+    .then(() => writeFile(temporary, [head, data]))
+    .then(() => rename(temporary, entry.file))
+    .then(() => removeStaleEntries(entry))
+    .catch(() => rm(temporary, { force: true }));
+}
+
+/**
+ * Entries of tens of MB would pile up otherwise: the same file's entries for
+ * its earlier versions (another size, time, format or build), and those of
+ * earlier releases, named by their key alone.
+ */
+async function removeStaleEntries({ folder, file, ofModel, extension }: CacheEntry): Promise<void> {
+  const keyOnly = new RegExp(`^[0-9a-f]{64}\\${extension}$`);
+  const stale = (name: string) => name.startsWith(ofModel) || keyOnly.test(name);
+  for (const name of await readdir(folder)) {
+    const other = join(folder, name);
+    if (other !== file && name.endsWith(extension) && stale(name)) await rm(other, { force: true });
+  }
+}
