@@ -61,7 +61,7 @@ describe("the CLI's locate workers and the network share the cores they are give
       {
         detector: readFileSync('models/frontal_face_detector.dat'),
         detectorKind: 'hog',
-        landmarks: readLandmarkModel('models/shape_predictor_5_face_landmarks_lfw.dat'),
+        landmarks: openLandmarkModel('models/shape_predictor_5_face_landmarks_lfw.dat'),
         upsample: 1,
       },
       2,
