@@ -3,7 +3,8 @@ import { f32x4_muladd } from './f32-vector';
 /**
  * The input transform of a Winograd convolution of alpha x alpha input tiles
  * (stride 1; alpha 6: F(2x2, 5x5) or F(4x4, 3x3), alpha 8: F(4x4, 5x5) or
- * F(6x6, 3x3), by outputTile 2, 4 or 6) of an NHWC tensor, vectorized over channels. Tile t
+ * F(6x6, 3x3), alpha 10: F(6x6, 5x5), by outputTile 2, 4 or 6) of an NHWC
+ * tensor, vectorized over channels. Tile t
  * covers alpha x alpha input pixels whose top left is (outputTile*ty - padY,
  * outputTile*tx - padX) of its sample; pixels outside the image read as
  * zeros from `zero` (a row of at least `channels` rounded up to 4 zeros).
@@ -28,7 +29,8 @@ import { f32x4_muladd } from './f32-vector';
  *        | 0  -2    4     5/2   -5     -1/2    1  0 |
  *        | 0  -1    0     21/4   0     -21/4   0  1 |
  *
- * and writes V as alpha² matrices, one per position ξ = alpha*i + j:
+ * and for alpha 10 (the points 0, ±½, ±¾, ±5/4, ±5/2 and ∞) the one of
+ * storeBt10, and writes V as alpha² matrices, one per position ξ = alpha*i + j:
  * element (i, j) of tile t goes to row t of matrix ξ, at v + ξ*vMatrixBytes.
  * A row holds `channels` rounded up to 4 floats (the padding lanes hold
  * whatever the loads past the last channel read). Bᵀ d is written to V's
@@ -50,7 +52,9 @@ export function f32_winograd_input_nhwc__simd128(
   tileStart: i32, tileEnd: i32,
 ): void {
   // Each tile size compiled on its own: its loads and Bᵀ unroll.
-  if (alpha == 8) {
+  if (alpha == 10) {
+    inputTransform(10, outputTile, fold, x, zero, height, width, channels, padY, padX, tilesY, tilesX, v, vMatrixBytes, tileStart, tileEnd);
+  } else if (alpha == 8) {
     inputTransform(8, outputTile, fold, x, zero, height, width, channels, padY, padX, tilesY, tilesX, v, vMatrixBytes, tileStart, tileEnd);
   } else {
     inputTransform(6, outputTile, fold, x, zero, height, width, channels, padY, padX, tilesY, tilesX, v, vMatrixBytes, tileStart, tileEnd);
@@ -92,7 +96,19 @@ export function f32_winograd_input_nhwc__simd128(
         const p4 = pixelAt(image, top + 4 * fold, left, height, width, rowStride, pixelBytes, zero);
         const p5 = pixelAt(image, top + 5 * fold, left, height, width, rowStride, pixelBytes, zero);
         const column = out + <usize>j * vMatrixBytes + <usize>block * blockBytes;
-        if (alpha == 8) {
+        if (alpha == 10) {
+          const p6 = pixelAt(image, top + 6 * fold, left, height, width, rowStride, pixelBytes, zero);
+          const p7 = pixelAt(image, top + 7 * fold, left, height, width, rowStride, pixelBytes, zero);
+          const p8 = pixelAt(image, top + 8 * fold, left, height, width, rowStride, pixelBytes, zero);
+          const p9 = pixelAt(image, top + 9 * fold, left, height, width, rowStride, pixelBytes, zero);
+          for (let c: usize = 0; c < blockBytes; c += 16) {
+            storeBt10(
+              v128.load(p0 + c), v128.load(p1 + c), v128.load(p2 + c), v128.load(p3 + c), v128.load(p4 + c),
+              v128.load(p5 + c), v128.load(p6 + c), v128.load(p7 + c), v128.load(p8 + c), v128.load(p9 + c),
+              column + c, positionRowBytes,
+            );
+          }
+        } else if (alpha == 8) {
           const p6 = pixelAt(image, top + 6 * fold, left, height, width, rowStride, pixelBytes, zero);
           const p7 = pixelAt(image, top + 7 * fold, left, height, width, rowStride, pixelBytes, zero);
           for (let c: usize = 0; c < blockBytes; c += 16) {
@@ -117,7 +133,13 @@ export function f32_winograd_input_nhwc__simd128(
       const row = out + <usize>i * positionRowBytes;
       for (let c: usize = 0; c < rowBytes; c += 16) {
         const p = row + c;
-        if (alpha == 8) {
+        if (alpha == 10) {
+          storeBt10(
+            v128.load(p), v128.load(p + vMatrixBytes), v128.load(p + 2 * vMatrixBytes), v128.load(p + 3 * vMatrixBytes),
+            v128.load(p + 4 * vMatrixBytes), v128.load(p + 5 * vMatrixBytes), v128.load(p + 6 * vMatrixBytes),
+            v128.load(p + 7 * vMatrixBytes), v128.load(p + 8 * vMatrixBytes), v128.load(p + 9 * vMatrixBytes), p, vMatrixBytes,
+          );
+        } else if (alpha == 8) {
           storeBt8(
             v128.load(p), v128.load(p + vMatrixBytes), v128.load(p + 2 * vMatrixBytes), v128.load(p + 3 * vMatrixBytes),
             v128.load(p + 4 * vMatrixBytes), v128.load(p + 5 * vMatrixBytes), v128.load(p + 6 * vMatrixBytes),
@@ -188,4 +210,41 @@ export function f32_winograd_input_nhwc__simd128(
   v128.store(ptr + 5 * stride, f32x4.add(e5, o5));
   v128.store(ptr + 6 * stride, f32x4.sub(e5, o5));
   v128.store(ptr + 7 * stride, f32x4_muladd(c21, f32x4.sub(d3, d5), f32x4.sub(d7, d1)));
+}
+
+/**
+ * alpha 10's Bᵀ times (d0 .. d9), stored at `ptr` + k * stride for k =
+ * 0..9. Row i is the coefficients of prod_{j != i} (x - p_j) (the points 0,
+ * ±½, ±¾, ±5/4, ±5/2; the last row, for ∞, those of prod_j (x - p_j)): with
+ * Q(x²) = prod (x² - p²) over the four pairs, row 0 is Q's coefficients on
+ * the even d's, row 9 on the odd ones; the pair ±p's rows are E ± p O,
+ * E and O the coefficients of Q(x²) / (x² - p²) on d2, d4, d6, d8 and on d1,
+ * d3, d5, d7.
+ */
+// @ts-ignore: decorator
+@inline function storeBt10(
+  d0: v128, d1: v128, d2: v128, d3: v128, d4: v128, d5: v128, d6: v128, d7: v128, d8: v128, d9: v128, ptr: usize, stride: usize,
+): void {
+  // Q: 5625/4096 - 4625/512 x² + 4161/256 x⁴ - 69/8 x⁶ + x⁸.
+  const q0 = f32x4.splat(5625.0 / 4096), q1 = f32x4.splat(-4625.0 / 512), q2 = f32x4.splat(4161.0 / 256), q3 = f32x4.splat(-69.0 / 8);
+  v128.store(ptr, f32x4_muladd(q0, d0, f32x4_muladd(q1, d2, f32x4_muladd(q2, d4, f32x4_muladd(q3, d6, d8)))));
+  v128.store(ptr + 9 * stride, f32x4_muladd(q0, d1, f32x4_muladd(q1, d3, f32x4_muladd(q2, d5, f32x4_muladd(q3, d7, d9)))));
+  storePairBt10(1.0 / 2, -5625.0 / 1024, 3625.0 / 256, -67.0 / 8, d1, d2, d3, d4, d5, d6, d7, d8, ptr + stride, stride);
+  storePairBt10(3.0 / 4, -625.0 / 256, 375.0 / 32, -129.0 / 16, d1, d2, d3, d4, d5, d6, d7, d8, ptr + 3 * stride, stride);
+  storePairBt10(5.0 / 4, -225.0 / 256, 167.0 / 32, -113.0 / 16, d1, d2, d3, d4, d5, d6, d7, d8, ptr + 5 * stride, stride);
+  storePairBt10(5.0 / 2, -225.0 / 1024, 361.0 / 256, -19.0 / 8, d1, d2, d3, d4, d5, d6, d7, d8, ptr + 7 * stride, stride);
+}
+
+/** The rows of the pair ±p: E ± p O with Q(x²) / (x² - p²) = r0 + r1 x² + r2 x⁴ + x⁶; stored at `ptr` and `ptr` + stride. */
+// @ts-ignore: decorator
+@inline function storePairBt10(
+  p: f32, r0: f32, r1: f32, r2: f32, d1: v128, d2: v128, d3: v128, d4: v128, d5: v128, d6: v128, d7: v128, d8: v128,
+  ptr: usize, stride: usize,
+): void {
+  const c0 = f32x4.splat(r0), c1 = f32x4.splat(r1), c2 = f32x4.splat(r2);
+  const even = f32x4_muladd(c0, d2, f32x4_muladd(c1, d4, f32x4_muladd(c2, d6, d8)));
+  const odd = f32x4_muladd(c0, d1, f32x4_muladd(c1, d3, f32x4_muladd(c2, d5, d7)));
+  const point = f32x4.splat(p);
+  v128.store(ptr, f32x4_muladd(point, odd, even));
+  v128.store(ptr + stride, f32x4_muladd(f32x4.splat(-p), odd, even));
 }

@@ -8,10 +8,10 @@ import { f32_winograd_output_nhwc__simd128 } from './f32-winograd-output-nhwc-si
 const GROUPS_PER_PASS = 4;
 
 /**
- * A whole Winograd F(2x2, 3x3), F(4x4, 3x3), F(6x6, 3x3), F(2x2, 5x5) or
- * F(4x4, 5x5) convolution (outputTile 2, 4 or 6, kernelSize 3 or 5), a few
- * tiles at a time: the input transform of 16 tiles into V, the 16 (4x4 input
- * tiles), 36 (6x6) or 64 (8x8) transform-domain GEMMs of their rows into M (the batched igemm,
+ * A whole Winograd F(2x2, 3x3), F(4x4, 3x3), F(6x6, 3x3), F(2x2, 5x5),
+ * F(4x4, 5x5) or F(6x6, 5x5) convolution (outputTile 2, 4 or 6, kernelSize 3
+ * or 5), a few tiles at a time: the input transform of 16 tiles into V, the
+ * 16 (4x4 input tiles), 36 (6x6), 64 (8x8) or 100 (10x10) transform-domain GEMMs of their rows into M (the batched igemm,
  * weights w + ξ*wMatrixBytes, no bias), the output transform of those rows
  * with the bias; then the next 16 tiles. M's rows hold the filters rounded
  * up to 4; the output is the input's size padded, less the kernel's, plus 1.

@@ -1,9 +1,10 @@
-import { f32x4_relu_if, f32x4_store_first } from './f32-vector';
+import { f32x4_muladd, f32x4_relu_if, f32x4_store_first } from './f32-vector';
 
 /**
  * The output transform of a Winograd convolution of alpha x alpha tiles
  * (alpha 6: F(2x2, 5x5) or F(4x4, 3x3), outputTile 2 or 4; alpha 8: F(4x4,
- * 5x5) or F(6x6, 3x3), outputTile 4 or 6) into an NHWC tensor, vectorized over channels. Tile t's alpha x
+ * 5x5) or F(6x6, 3x3), outputTile 4 or 6; alpha 10: F(6x6, 5x5), outputTile
+ * 6) into an NHWC tensor, vectorized over channels. Tile t's alpha x
  * alpha transform-domain products are row t of alpha² matrices (position ξ
  * = alpha*i + j at m + ξ*mMatrixBytes, rows of `channels` rounded up to 4
  * floats); per channel it computes the outputTile² outputs Y = Aᵀ M A, Aᵀ
@@ -16,6 +17,8 @@ import { f32x4_relu_if, f32x4_store_first } from './f32-vector';
  *                                               | 0  1  1 16 16  1/16 1/16 0 |
  *                                               | 0  1 -1 32 -32 1/32 -1/32 0 |
  *
+ * and for alpha 10 (the points 0, ±½, ±¾, ±5/4, ±5/2 and ∞) row k is p^k
+ * at the point p's column (1 at 0's for k = 0),
  * with a 1 in the last column of the last row taken; then adds the bias
  * (after the sum, as a direct convolution that sums its products before
  * adding the bias rounds it) and ReLU if asked. Tile t covers outputs from
@@ -32,7 +35,9 @@ export function f32_winograd_output_nhwc__simd128(
   tileStart: i32, tileEnd: i32,
 ): void {
   // Each tile size compiled on its own: the loops over its rows and columns unroll.
-  if (alpha == 8 && outputTile == 6) {
+  if (alpha == 10) {
+    outputTransform(10, 6, m, mMatrixBytes, bias, channels, height, width, tilesY, tilesX, y, relu, tileStart, tileEnd);
+  } else if (alpha == 8 && outputTile == 6) {
     outputTransform(8, 6, m, mMatrixBytes, bias, channels, height, width, tilesY, tilesX, y, relu, tileStart, tileEnd);
   } else if (alpha == 8) {
     outputTransform(8, 4, m, mMatrixBytes, bias, channels, height, width, tilesY, tilesX, y, relu, tileStart, tileEnd);
@@ -81,25 +86,26 @@ export function f32_winograd_output_nhwc__simd128(
         const m0 = v128.load(p), m1 = v128.load(p + positionRowBytes), m2 = v128.load(p + 2 * positionRowBytes);
         const m3 = v128.load(p + 3 * positionRowBytes), m4 = v128.load(p + 4 * positionRowBytes);
         const m5 = v128.load(p + 5 * positionRowBytes);
-        const m6 = alpha == 8 ? v128.load(p + 6 * positionRowBytes) : m0;
-        const m7 = alpha == 8 ? v128.load(p + 7 * positionRowBytes) : m0;
+        const m6 = alpha > 6 ? v128.load(p + 6 * positionRowBytes) : m0;
+        const m7 = alpha > 6 ? v128.load(p + 7 * positionRowBytes) : m0;
+        const m8 = alpha > 8 ? v128.load(p + 8 * positionRowBytes) : m0;
+        const last = alpha > 8 ? v128.load(p + 9 * positionRowBytes) : alpha > 6 ? m7 : m5;
         const b = v128.load(bias + c);
         const lanes = min(4, channels - <i32>(c >> 2));
         const at = pixel + c;
         const s1 = f32x4.add(m1, m2), d1 = f32x4.sub(m1, m2), s2 = f32x4.add(m3, m4), d2 = f32x4.sub(m3, m4);
-        const s3 = f32x4.add(m5, m6), d3 = f32x4.sub(m5, m6);
-        const last = alpha == 8 ? m7 : m5;
-        f32x4_store_first(at, f32x4_relu_if(f32x4.add(aRow(alpha, size, 0, m0, s1, d1, s2, d2, s3, d3, last), b), relu), lanes);
+        const s3 = f32x4.add(m5, m6), d3 = f32x4.sub(m5, m6), s4 = f32x4.add(m7, m8), d4 = f32x4.sub(m7, m8);
+        f32x4_store_first(at, f32x4_relu_if(f32x4.add(aRow(alpha, size, 0, m0, s1, d1, s2, d2, s3, d3, s4, d4, last), b), relu), lanes);
         if (rows < 2) continue;
-        f32x4_store_first(at + outRowBytes, f32x4_relu_if(f32x4.add(aRow(alpha, size, 1, m0, s1, d1, s2, d2, s3, d3, last), b), relu), lanes);
+        f32x4_store_first(at + outRowBytes, f32x4_relu_if(f32x4.add(aRow(alpha, size, 1, m0, s1, d1, s2, d2, s3, d3, s4, d4, last), b), relu), lanes);
         if (size == 2 || rows < 3) continue;
-        f32x4_store_first(at + 2 * outRowBytes, f32x4_relu_if(f32x4.add(aRow(alpha, size, 2, m0, s1, d1, s2, d2, s3, d3, last), b), relu), lanes);
+        f32x4_store_first(at + 2 * outRowBytes, f32x4_relu_if(f32x4.add(aRow(alpha, size, 2, m0, s1, d1, s2, d2, s3, d3, s4, d4, last), b), relu), lanes);
         if (rows < 4) continue;
-        f32x4_store_first(at + 3 * outRowBytes, f32x4_relu_if(f32x4.add(aRow(alpha, size, 3, m0, s1, d1, s2, d2, s3, d3, last), b), relu), lanes);
+        f32x4_store_first(at + 3 * outRowBytes, f32x4_relu_if(f32x4.add(aRow(alpha, size, 3, m0, s1, d1, s2, d2, s3, d3, s4, d4, last), b), relu), lanes);
         if (size == 4 || rows < 5) continue;
-        f32x4_store_first(at + 4 * outRowBytes, f32x4_relu_if(f32x4.add(aRow(alpha, size, 4, m0, s1, d1, s2, d2, s3, d3, last), b), relu), lanes);
+        f32x4_store_first(at + 4 * outRowBytes, f32x4_relu_if(f32x4.add(aRow(alpha, size, 4, m0, s1, d1, s2, d2, s3, d3, s4, d4, last), b), relu), lanes);
         if (rows < 6) continue;
-        f32x4_store_first(at + 5 * outRowBytes, f32x4_relu_if(f32x4.add(aRow(alpha, size, 5, m0, s1, d1, s2, d2, s3, d3, last), b), relu), lanes);
+        f32x4_store_first(at + 5 * outRowBytes, f32x4_relu_if(f32x4.add(aRow(alpha, size, 5, m0, s1, d1, s2, d2, s3, d3, s4, d4, last), b), relu), lanes);
       }
     }
   }
@@ -110,19 +116,20 @@ export function f32_winograd_output_nhwc__simd128(
 @inline function storeAt(alpha: i32, size: i32, from: usize, fromStride: usize, to: usize, toStride: usize): void {
   const m0 = v128.load(from), m1 = v128.load(from + fromStride), m2 = v128.load(from + 2 * fromStride);
   const m3 = v128.load(from + 3 * fromStride), m4 = v128.load(from + 4 * fromStride), m5 = v128.load(from + 5 * fromStride);
-  const m6 = alpha == 8 ? v128.load(from + 6 * fromStride) : m0;
-  const m7 = alpha == 8 ? v128.load(from + 7 * fromStride) : m0;
+  const m6 = alpha > 6 ? v128.load(from + 6 * fromStride) : m0;
+  const m7 = alpha > 6 ? v128.load(from + 7 * fromStride) : m0;
+  const m8 = alpha > 8 ? v128.load(from + 8 * fromStride) : m0;
+  const last = alpha > 8 ? v128.load(from + 9 * fromStride) : alpha > 6 ? m7 : m5;
   const s1 = f32x4.add(m1, m2), d1 = f32x4.sub(m1, m2), s2 = f32x4.add(m3, m4), d2 = f32x4.sub(m3, m4);
-  const s3 = f32x4.add(m5, m6), d3 = f32x4.sub(m5, m6);
-  const last = alpha == 8 ? m7 : m5;
-  v128.store(to, aRow(alpha, size, 0, m0, s1, d1, s2, d2, s3, d3, last));
-  v128.store(to + toStride, aRow(alpha, size, 1, m0, s1, d1, s2, d2, s3, d3, last));
+  const s3 = f32x4.add(m5, m6), d3 = f32x4.sub(m5, m6), s4 = f32x4.add(m7, m8), d4 = f32x4.sub(m7, m8);
+  v128.store(to, aRow(alpha, size, 0, m0, s1, d1, s2, d2, s3, d3, s4, d4, last));
+  v128.store(to + toStride, aRow(alpha, size, 1, m0, s1, d1, s2, d2, s3, d3, s4, d4, last));
   if (size == 2) return;
-  v128.store(to + 2 * toStride, aRow(alpha, size, 2, m0, s1, d1, s2, d2, s3, d3, last));
-  v128.store(to + 3 * toStride, aRow(alpha, size, 3, m0, s1, d1, s2, d2, s3, d3, last));
+  v128.store(to + 2 * toStride, aRow(alpha, size, 2, m0, s1, d1, s2, d2, s3, d3, s4, d4, last));
+  v128.store(to + 3 * toStride, aRow(alpha, size, 3, m0, s1, d1, s2, d2, s3, d3, s4, d4, last));
   if (size == 4) return;
-  v128.store(to + 4 * toStride, aRow(alpha, size, 4, m0, s1, d1, s2, d2, s3, d3, last));
-  v128.store(to + 5 * toStride, aRow(alpha, size, 5, m0, s1, d1, s2, d2, s3, d3, last));
+  v128.store(to + 4 * toStride, aRow(alpha, size, 4, m0, s1, d1, s2, d2, s3, d3, s4, d4, last));
+  v128.store(to + 5 * toStride, aRow(alpha, size, 5, m0, s1, d1, s2, d2, s3, d3, s4, d4, last));
 }
 
 /**
@@ -130,15 +137,29 @@ export function f32_winograd_output_nhwc__simd128(
  * d2 (±2) and, for alpha 8, s3, d3 (±½): row 0 m0 + s1 + s2 (+ s3), an even
  * row s1 + 2^k s2 (+ 2^-k s3), an odd one d1 + 2^k d2 (+ 2^-k d3); plus the
  * last value (the point ∞) in the last row. Multiplying by powers of two is
- * exact, so the sums' order alone sets the rounding.
+ * exact, so the sums' order alone sets the rounding. For alpha 10 the pairs
+ * s1 .. s4, d1 .. d4 are the points ±½, ±¾, ±5/4, ±5/2, each weighted by p^k
+ * (multiply-adds: the powers of ¾ and 5/4 round anyway).
  */
 // @ts-ignore: decorator
 @inline function aRow(
-  alpha: i32, size: i32, k: i32, m0: v128, s1: v128, d1: v128, s2: v128, d2: v128, s3: v128, d3: v128, last: v128,
+  alpha: i32, size: i32, k: i32, m0: v128, s1: v128, d1: v128, s2: v128, d2: v128, s3: v128, d3: v128, s4: v128, d4: v128, last: v128,
 ): v128 {
+  let sum: v128;
+  if (alpha == 10) {
+    const odd = (k & 1) != 0;
+    if (k == 0) {
+      sum = f32x4.add(f32x4.add(f32x4.add(f32x4.add(m0, s1), s2), s3), s4);
+    } else {
+      sum = f32x4.mul(f32x4.splat(power(1.0 / 2, k)), odd ? d1 : s1);
+      sum = f32x4_muladd(f32x4.splat(power(3.0 / 4, k)), odd ? d2 : s2, sum);
+      sum = f32x4_muladd(f32x4.splat(power(5.0 / 4, k)), odd ? d3 : s3, sum);
+      sum = f32x4_muladd(f32x4.splat(power(5.0 / 2, k)), odd ? d4 : s4, sum);
+    }
+    return k == size - 1 ? f32x4.add(sum, last) : sum;
+  }
   const up = f32x4.splat(<f32>(1 << k));
   const down = f32x4.splat(<f32>1 / <f32>(1 << k));
-  let sum: v128;
   if (k == 0) {
     sum = f32x4.add(f32x4.add(m0, s1), s2);
     if (alpha == 8) sum = f32x4.add(sum, s3);
@@ -150,4 +171,10 @@ export function f32_winograd_output_nhwc__simd128(
     if (alpha == 8) sum = f32x4.add(sum, f32x4.mul(down, s3));
   }
   return k == size - 1 ? f32x4.add(sum, last) : sum;
+}
+
+/** p^k for k = 1 .. 5 (exact in float for the points used). */
+// @ts-ignore: decorator
+@inline function power(p: f32, k: i32): f32 {
+  return k == 1 ? p : k == 2 ? p * p : k == 3 ? p * p * p : k == 4 ? p * p * p * p : p * p * p * p * p;
 }

@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { decodeImage } from '../src/cli/decode-image.js';
 import { type FloatTensor, inputRows, MAX_IMAGE_SIDE } from '../src/image.js';
 import { DlibNetwork, InputError, readDlibNetwork, type NetworkDescription, type RgbImage } from '../src/index.js';
+import { runtimeHasRelaxedSimd } from '../src/engine/kernels.js';
 import { layoutBands } from '../src/plan/bands.js';
 import { expectSameValues, fixture, fixtureJson, relativeDiff } from './support/helpers.js';
 import { QUICK } from './support/suite.js';
@@ -54,9 +55,9 @@ describe('banded execution', () => {
     // 640 rows and its first 260 again (its stride-2 layers read their input's space to depth without a copy: 20 MB
     // gave bands of 672 and 768 rows).
     ['in several bands', 16_000_000, 900, 3, 576],
-    // The least bands, each as short as its Winograd tiles allow (F(6x6, 3x3) over the space to depth and F(4x4, 5x5):
-    // 480 rows, 96 apart).
-    ['in the least bands', 1, 640, 3, 480],
+    // The least bands, each as short as its Winograd tiles allow (F(6x6, 3x3) over the space to depth and F(6x6, 5x5),
+    // which the bands allow for whether the kernels run it or F(4x4, 5x5): 576 rows, 96 apart).
+    ['in the least bands', 1, 760, 3, 576],
   ])(
     'the face detector over a photo %s, a short one last, equals the whole-image run bit for bit',
     async (_, budget, rows, least, height) => {
@@ -174,19 +175,24 @@ describe('banded execution', () => {
     expect(steps.filter((s) => / \(winograd \dx\d\)$/.test(s.label)).length).toBe(3);
   });
 
-  it("the face detector's 5x5 stride-2 convs of 16 and 32 channels run as F(6x6, 3x3) over space to depth and its 5x5 stride-1 ones as F(4x4, 5x5), as the banded run above assumes", async () => {
-    const network = await DlibNetwork.create(detectorNet());
-    const steps = await network.profile([syntheticImage(500, 400)]);
-    network.dispose();
-    const winograd = steps.map((s) => s.label.match(/con 5x5\/(\d) .* \(winograd (\dx\d)\)$/)?.slice(1)).filter((m) => m !== undefined);
-    expect(winograd).toEqual([
-      ['2', '6x6'],
-      ['2', '6x6'],
-      ['1', '4x4'],
-      ['1', '4x4'],
-      ['1', '4x4'],
-    ]);
-  });
+  // vitest.config.ts turns relaxed SIMD on where Node needs a flag for it.
+  it.each(runtimeHasRelaxedSimd() ? [false, true] : [false])(
+    "the face detector's 5x5 stride-2 convs of 16 and 32 channels run as F(6x6, 3x3) over space to depth and its 5x5 stride-1 ones as F(6x6, 5x5) with relaxed SIMD (%s), else as F(4x4, 5x5)",
+    async (relaxedSimd) => {
+      const network = await DlibNetwork.create(detectorNet(), { wasm: { relaxedSimd } });
+      const steps = await network.profile([syntheticImage(500, 400)]);
+      network.dispose();
+      const winograd = steps.map((s) => s.label.match(/con 5x5\/(\d) .* \(winograd (\dx\d)\)$/)?.slice(1)).filter((m) => m !== undefined);
+      const stride1 = relaxedSimd ? '6x6' : '4x4';
+      expect(winograd).toEqual([
+        ['2', '6x6'],
+        ['2', '6x6'],
+        ['1', stride1],
+        ['1', stride1],
+        ['1', stride1],
+      ]);
+    },
+  );
 
   it('a net whose add_prev sums tensors of two strides is not banded, and runs whole whatever the budget', async () => {
     const net = zooTrunk('add_prev_mismatch', 3);

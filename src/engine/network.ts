@@ -571,7 +571,11 @@ export class DlibNetwork {
    */
   private bandsFor(rows: number, cols: number): BandLayout | undefined {
     if (this.plans.has(`${rows}x${cols}`)) return undefined;
-    return layoutBands(this.live().description, rows, cols, { batch: this.batchSize, maxArenaBytes: this.maxArenaBytes });
+    return layoutBands(this.live().description, rows, cols, {
+      batch: this.batchSize,
+      maxArenaBytes: this.maxArenaBytes,
+      fusedMultiplyAdd: this.backend.relaxedSimd,
+    });
   }
 
   /**
@@ -649,6 +653,7 @@ export class DlibNetwork {
         keepAll,
         constantKey: keepAll ? 'layers' : 'fused',
         wholeInput,
+        fusedMultiplyAdd: this.backend.relaxedSimd,
       });
       const addresses = new Map(constants.map((constant) => [constant.key, this.placeConstant(constant)]));
       return { plan: { ...plan, steps: steps.map((step) => withConstants(step, addresses)) }, constants: this.building };

@@ -158,14 +158,15 @@ export function layoutBands(
   net: NetworkDescription,
   rows: number,
   cols: number,
-  { batch, maxArenaBytes }: { batch: number; maxArenaBytes: number },
+  { batch, maxArenaBytes, fusedMultiplyAdd }: { batch: number; maxArenaBytes: number; fusedMultiplyAdd?: boolean },
 ): BandLayout | undefined {
   const whole = fuseGraph(buildGraph(net, rows, cols));
   const geometry = rowGeometry(whole);
   if (!geometry) return undefined;
   const largest = whole.shapes.reduce((most, shape) => Math.max(most, sizeOf(shape)), 0) * 4 * batch;
   // The largest tensor may tell without laying out all of them.
-  if (largest <= maxArenaBytes && buildExecutionPlan(whole, { batch, constantKey: 'fused' }).arenaBytes <= maxArenaBytes) return undefined;
+  if (largest <= maxArenaBytes && buildExecutionPlan(whole, { batch, constantKey: 'fused', fusedMultiplyAdd }).arenaBytes <= maxArenaBytes)
+    return undefined;
   const wholeInput = { shapes: whole.shapes, batch };
   const { alignment } = geometry;
   const output = whole.shapes[whole.output];
@@ -185,7 +186,10 @@ export function layoutBands(
   }
   const fits = (k: number) => {
     const graph = bandGraph(net, heightOf(k), cols);
-    return graph !== undefined && buildExecutionPlan(graph, { batch: 1, constantKey: 'fused', wholeInput }).arenaBytes <= maxArenaBytes;
+    return (
+      graph !== undefined &&
+      buildExecutionPlan(graph, { batch: 1, constantKey: 'fused', wholeInput, fusedMultiplyAdd }).arenaBytes <= maxArenaBytes
+    );
   };
   // The tallest height that fits, if the least does.
   let tallest = low;

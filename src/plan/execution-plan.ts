@@ -44,6 +44,8 @@ export interface PlanOptions {
    * computed as the whole input's plan computes it.
    */
   wholeInput?: { shapes: Shape[]; batch: number };
+  /** The kernels fuse multiply-adds (the relaxed-SIMD build); by default not. */
+  fusedMultiplyAdd?: boolean;
 }
 
 const F32 = 4;
@@ -80,6 +82,7 @@ export function buildExecutionPlan(graph: Graph, options: PlanOptions): Executio
     planKey: `${shapes[graph.input].h}x${shapes[graph.input].w}x${batch}`,
     algorithmShapes: options.wholeInput?.shapes ?? shapes,
     algorithmBatch: options.wholeInput?.batch ?? batch,
+    fusedMultiplyAdd: options.fusedMultiplyAdd ?? false,
     zero: constant(`zeros:${zeroFloats}`, () => new Float32Array(zeroFloats)),
     // An unfused plan's weights are packed for it alone (see DlibNetwork.layerOutputs).
     weights: options.keepAll ? 'plan' : 'network',

@@ -3,20 +3,34 @@ import type { Shape } from './graph.js';
 import { foldedBias, IGEMM_MR, IGEMM_NR, type PackedWeights } from './pack-weights.js';
 
 /**
- * Winograd F(2x2, 3x3), F(4x4, 3x3), F(6x6, 3x3), F(2x2, 5x5) and F(4x4,
- * 5x5) convolutions (Lavin and Gray, "Fast Algorithms for Convolutional
- * Neural Networks", 2015): each tile of alpha x alpha input pixels (alpha =
- * m + r - 1: 4, 6, 8, 6, 8) gives m x m outputs of an r x r stride-1
- * convolution, as Aᵀ [(G g Gᵀ) ⊙ (Bᵀ d B)] A. Summed over input channels,
- * the elementwise products become alpha² GEMMs, one per position of the
- * transform domain: per output and channel pair, 16/4 = 4, 36/16 = 2.25,
- * 64/36 = 1.78, 36/4 = 9 and 64/16 = 4 multiply-adds where the direct
- * convolution has 9, 9, 9, 25 and 25.
+ * Winograd F(2x2, 3x3), F(4x4, 3x3), F(6x6, 3x3), F(2x2, 5x5), F(4x4, 5x5)
+ * and F(6x6, 5x5) convolutions (Lavin and Gray, "Fast Algorithms for
+ * Convolutional Neural Networks", 2015): each tile of alpha x alpha input
+ * pixels (alpha = m + r - 1: 4, 6, 8, 6, 8, 10) gives m x m outputs of an r x
+ * r stride-1 convolution, as Aᵀ [(G g Gᵀ) ⊙ (Bᵀ d B)] A. Summed over input
+ * channels, the elementwise products become alpha² GEMMs, one per position
+ * of the transform domain: per output and channel pair, 16/4 = 4, 36/16 =
+ * 2.25, 64/36 = 1.78, 36/4 = 9, 64/16 = 4 and 100/36 = 2.78 multiply-adds
+ * where the direct convolution has 9, 9, 9, 25, 25 and 25.
  */
 export type WinogradTile = 2 | 4 | 6;
 
 /** The output tiles of each kernel size with a Winograd transform (kernels of their own). */
-const TILES: Record<number, WinogradTile[]> = { 3: [2, 4, 6], 5: [2, 4] };
+const TILES: Record<number, WinogradTile[]> = { 3: [2, 4, 6], 5: [2, 4, 6] };
+
+/**
+ * The output tiles a layer of `kernelSize` may run in. F(6x6, 5x5) needs two
+ * more points than F(4x4, 5x5) and rounds 3-4x more (the face detector's
+ * scores: up to 1.6e-5 of their largest magnitude from dlib's, against
+ * 5e-6): with the kernels' multiply-adds fused (relaxed SIMD), dlib-models'
+ * MMOD detectors' confidences stay within 5.5e-5 of dlib's (relative; the
+ * parity tests allow 1e-4; the face detector's weakest detection of the
+ * photos at upsample 1, 0.129, within 7.6e-5), with them separate (plain
+ * SIMD) one was 1.2e-4 off. So plain SIMD keeps F(4x4, 5x5).
+ */
+function tilesOf(kernelSize: number, fusedMultiplyAdd: boolean): WinogradTile[] {
+  return kernelSize === 5 && !fusedMultiplyAdd ? [2, 4] : TILES[kernelSize];
+}
 
 /** Positions of a layer's transform domain: alpha². */
 export function winogradPositions(layer: ConLayer, tile: WinogradTile): number {
@@ -135,20 +149,28 @@ function winogradCost(layer: ConLayer, output: Shape, batch: number, tile: Winog
  * over its input's space to depth (`inputsPerChannel` 4: each of its input
  * channels is a quarter of one of the layer's).
  */
-function savingTile(layer: ConLayer, winograd: ConLayer, output: Shape, batch: number, inputsPerChannel: number): WinogradTile | undefined {
+function savingTile(
+  layer: ConLayer,
+  winograd: ConLayer,
+  output: Shape,
+  batch: number,
+  inputsPerChannel: number,
+  fusedMultiplyAdd: boolean,
+): WinogradTile | undefined {
   if (!winogradCapable(winograd)) return undefined;
   const direct = cost(layer.kernelRows * layer.kernelCols, batch * output.h * output.w);
-  const costs = TILES[winograd.kernelRows].map((tile) => ({ tile, cost: winogradCost(winograd, output, batch, tile) }));
+  const costs = tilesOf(winograd.kernelRows, fusedMultiplyAdd).map((tile) => ({ tile, cost: winogradCost(winograd, output, batch, tile) }));
   const best = costs.reduce((cheapest, next) => (next.cost < cheapest.cost ? next : cheapest));
   return direct >= MIN_SAVING * inputsPerChannel * best.cost ? best.tile : undefined;
 }
 
 /**
  * The output tile with which the plan computes a convolution as Winograd
- * (any padding), for batches of `batch`; undefined to compute it directly.
+ * (any padding), for batches of `batch`, with the kernels' multiply-adds
+ * fused or not; undefined to compute it directly.
  */
-export function winogradTile(layer: ConLayer, output: Shape, batch: number): WinogradTile | undefined {
-  return savingTile(layer, layer, output, batch, 1);
+export function winogradTile(layer: ConLayer, output: Shape, batch: number, fusedMultiplyAdd: boolean): WinogradTile | undefined {
+  return savingTile(layer, layer, output, batch, 1, fusedMultiplyAdd);
 }
 
 /**
@@ -190,7 +212,7 @@ export function spaceToDepthLayer(layer: ConLayer): ConLayer | undefined {
  */
 export function spaceToDepthWinogradTile(layer: ConLayer, folded: ConLayer, output: Shape, batch: number): WinogradTile | undefined {
   // The folded layer has 4 input channels for each of the layer's.
-  return savingTile(layer, folded, output, batch, 4);
+  return savingTile(layer, folded, output, batch, 4, false);
 }
 
 /**

@@ -179,7 +179,7 @@ export const conv: OpLowering<'conv'> = {
     const ys = ctx.shapes[node.y];
     const label = `layer<${l.index}> con ${l.kernelRows}x${l.kernelCols}/${l.strideY} ${l.inputChannels}${node.scale ? ' +affine' : ''}${node.relu ? ' +relu' : ''} ${outputLabel(node, ctx.shapes)}`;
     const key = `${ctx.key}:${l.index}`;
-    const tile = winogradTile(l, ctx.algorithmShapes[node.y], ctx.algorithmBatch);
+    const tile = winogradTile(l, ctx.algorithmShapes[node.y], ctx.algorithmBatch, ctx.fusedMultiplyAdd);
     if (tile) return [winogradStep(node, l, tile, { offset: ctx.offsets[node.x], shape: xs }, label, key, ctx)];
     const folded = spaceToDepthLayer(l);
     const foldedTile = folded && spaceToDepthWinogradTile(l, folded, ctx.algorithmShapes[node.y], ctx.algorithmBatch);

@@ -24,6 +24,8 @@ export interface LoweringContext {
    */
   algorithmShapes: Shape[];
   algorithmBatch: number;
+  /** The kernels fuse multiply-adds (the relaxed-SIMD build): some algorithms round close enough to dlib only then. */
+  fusedMultiplyAdd: boolean;
   /** The lifetime of the layers' weights. */
   weights: ConstantLifetime;
   /** A constant of the plan: the engine places it and gives the steps its address. */
