@@ -61,7 +61,7 @@ for (const { cols, rows } of sizes) {
   // One row per layer: a Winograd convolution's three steps summed.
   const layers = [];
   profiles[0][0].forEach((step, s) => {
-    const label = step.label.replace(/ \((winograd \dx\d|space to depth)\)$/, '').replace(/ \+affine/, '');
+    const label = step.label.replace(/ \((winograd \dx\d|space to depth|taps)\)$/, '').replace(/ \+affine/, '');
     let layer = layers.at(-1);
     if (layer?.label !== label) {
       layer = { label, steps: [], macs: 0, layerMacs: step.layerMacs, winograd: false };

@@ -70,7 +70,7 @@ const nets = await Promise.all(
 );
 const image = syntheticImage(cols, rows);
 const profiles = await takeTurns((i) => nets[i].profile([image]));
-const layerOf = (label) => label.replace(/ \((winograd \dx\d|space to depth)\)$/, '').replace(/ \+affine/, '');
+const layerOf = (label) => label.replace(/ \((winograd \dx\d|space to depth|taps)\)$/, '').replace(/ \+affine/, '');
 /** Per build, its layers in order: label, algorithm, dlib's multiply-adds and each run's time. */
 const layers = profiles.results.map((buildRuns) => {
   const byLabel = new Map();
