@@ -79,7 +79,7 @@ const layers = profiles.results.map((buildRuns) => {
     if (!byLabel.has(label)) byLabel.set(label, { label, algorithm: 'direct', layerMacs: step.layerMacs, steps: [] });
     const layer = byLabel.get(label);
     layer.steps.push(s);
-    layer.algorithm = step.label.match(/\((winograd \dx\d)\)/)?.[1] ?? layer.algorithm;
+    layer.algorithm = step.label.match(/\((winograd \dx\d)\)/)?.[1] ?? (step.label.endsWith(' (taps)') ? 'tap sum' : layer.algorithm);
   });
   return [...byLabel.values()].map((layer) => ({
     ...layer,
