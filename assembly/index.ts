@@ -3,6 +3,7 @@
 // layer); they allocate nothing and know nothing of dlib.
 export { f32_igemm_4x8__simd128, f32_igemm_4x8_batched__simd128 } from './f32-igemm-4x8-simd128';
 export { f32_igemm_4x1c4__simd128 } from './f32-igemm-4x1c4-simd128';
+export { f32_tap_sum_nhwc__simd128 } from './f32-tap-sum-nhwc-simd128';
 export { f32_winograd_2x2_3x3_input_nhwc__simd128 } from './f32-winograd-2x2-3x3-input-nhwc-simd128';
 export { f32_winograd_2x2_3x3_output_nhwc__simd128 } from './f32-winograd-2x2-3x3-output-nhwc-simd128';
 export { f32_winograd_input_nhwc__simd128 } from './f32-winograd-input-nhwc-simd128';

@@ -58,17 +58,17 @@ for (const { cols, rows } of sizes) {
       if (run >= WARMUP_RUNS) profiles[i].push(profile);
     }
   }
-  // One row per layer: a Winograd convolution's three steps summed.
+  // One row per layer: a Winograd convolution's three steps summed, a tap sum's two.
   const layers = [];
   profiles[0][0].forEach((step, s) => {
-    const label = step.label.replace(/ \((winograd \dx\d|space to depth)\)$/, '').replace(/ \+affine/, '');
+    const label = step.label.replace(/ \((winograd \dx\d|space to depth|taps)\)$/, '').replace(/ \+affine/, '');
     let layer = layers.at(-1);
     if (layer?.label !== label) {
       layer = { label, steps: [], macs: 0, layerMacs: step.layerMacs, winograd: false };
       layers.push(layer);
     }
     layer.steps.push(s);
-    layer.winograd ||= step.label.match(/\((winograd \dx\d)\)/)?.[1];
+    layer.winograd ||= step.label.match(/\((winograd \dx\d)\)/)?.[1] ?? (step.label.endsWith(' (taps)') ? 'tap sum' : undefined);
     layer.macs += step.macs;
   });
   // Per network, per run: each layer's time; the medians per layer and of the runs' totals.

@@ -70,7 +70,7 @@ const nets = await Promise.all(
 );
 const image = syntheticImage(cols, rows);
 const profiles = await takeTurns((i) => nets[i].profile([image]));
-const layerOf = (label) => label.replace(/ \((winograd \dx\d|space to depth)\)$/, '').replace(/ \+affine/, '');
+const layerOf = (label) => label.replace(/ \((winograd \dx\d|space to depth|taps)\)$/, '').replace(/ \+affine/, '');
 /** Per build, its layers in order: label, algorithm, dlib's multiply-adds and each run's time. */
 const layers = profiles.results.map((buildRuns) => {
   const byLabel = new Map();
@@ -79,7 +79,7 @@ const layers = profiles.results.map((buildRuns) => {
     if (!byLabel.has(label)) byLabel.set(label, { label, algorithm: 'direct', layerMacs: step.layerMacs, steps: [] });
     const layer = byLabel.get(label);
     layer.steps.push(s);
-    layer.algorithm = step.label.match(/\((winograd \dx\d)\)/)?.[1] ?? layer.algorithm;
+    layer.algorithm = step.label.match(/\((winograd \dx\d)\)/)?.[1] ?? (step.label.endsWith(' (taps)') ? 'tap sum' : layer.algorithm);
   });
   return [...byLabel.values()].map((layer) => ({
     ...layer,

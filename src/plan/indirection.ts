@@ -74,7 +74,7 @@ export function convIndirection(layer: ConLayer, input: Shape, output: Shape, ba
 }
 
 /** Whether kernel offset k reads inside the input (of `size`) for any of `outputs` positions. */
-function reachesInput(k: number, outputs: number, stride: number, pad: number, size: number): boolean {
+export function reachesInput(k: number, outputs: number, stride: number, pad: number, size: number): boolean {
   for (let o = 0; o < outputs; o++) {
     const i = o * stride - pad + k;
     if (i >= 0 && i < size) return true;

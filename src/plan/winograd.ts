@@ -66,7 +66,11 @@ const WEIGHT_READ_MACS = 12;
  * The face detector's 3-channel first layer over its space to depth (12
  * channels) as F(4x4, 3x3) lost: 1.39 ms to copy and 5.68 for the Winograd
  * step against 5.54 direct (Node 22, 1 thread, 720x620; Node 20: 1.33 + 6.39
- * against 6.94), the direct igemm running it at 80% of the SIMD peak.
+ * against 6.94), the direct igemm running it at 80% of the SIMD peak. As
+ * F(6x6, 3x3) with the input transform reading the space to depth in place
+ * (pairs of RGB pixels, no copy), it ran as fast as directly (1.12 against
+ * 1.115 ms at 262x352, least of 81 turns, Node 22): not worth the taller
+ * bands its tiles need.
  */
 const MIN_CHANNELS = 16;
 

@@ -16,6 +16,7 @@ import {
   winogradWeightMatrixBytes,
 } from '../winograd.js';
 import { directStep } from './igemm.js';
+import { MIN_TAP_SUM_TAPS, tapSumConvSteps } from './tap-sum-conv.js';
 import { type LoweringContext, type NodeOf, type OpLowering, outputLabel } from './op-lowering.js';
 
 type ConvNode = NodeOf<'conv'>;
@@ -24,10 +25,11 @@ const F32 = 4;
 
 /**
  * Most outputs for which a direct convolution runs as f32_igemm_4x1c4 (vectors
- * along K) rather than f32_igemm_4x8 (vectors along 8 outputs, the rest
- * padding). Measured on the face detector's last layer (9x9, 45 channels,
- * 1 output, plain SIMD): 4x1c4 at 19 GFLOP/s, 4x8 at 5.3, a quarter of its
- * rate on full blocks; at 2 outputs 4x8 would still reach only half of that.
+ * along K), or with enough taps as a tap sum (see tap-sum-conv.ts), rather
+ * than f32_igemm_4x8 (vectors along 8 outputs, the rest padding). Measured on
+ * the face detector's last layer (9x9, 45 channels, 1 output, plain SIMD):
+ * 4x1c4 at 19 GFLOP/s, 4x8 at 5.3, a quarter of its rate on full blocks; at 2
+ * outputs 4x8 would still reach only half of that.
  */
 const MAX_PER_OUTPUT_FILTERS = 2;
 
@@ -188,6 +190,7 @@ export const conv: OpLowering<'conv'> = {
     const indirection = convIndirection(l, xs, ys, ctx.batch);
     const allTaps = indirection.positions.length === l.kernelRows * l.kernelCols;
     const perOutput = l.numFilters <= MAX_PER_OUTPUT_FILTERS;
+    if (perOutput && l.numFilters * indirection.positions.length >= MIN_TAP_SUM_TAPS) return tapSumConvSteps(node, label, key, ctx);
     return [
       directStep(
         {
