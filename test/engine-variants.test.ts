@@ -1,9 +1,10 @@
 import { execFile } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { loadFaceRecognitionModel, loadNetwork } from '../src/index.js';
-import { runtimeHasRelaxedSimd } from '../src/engine/kernels.js';
+import { runtimeFusesRelaxedMadd, runtimeHasRelaxedSimd } from '../src/engine/kernels.js';
 import { faceModelBytes, fixture, fixtureJson, fixturePng, maxAbsDiff, relativeDiff } from './support/helpers.js';
 
 const { items } = fixtureJson<{ items: { chip: string; descriptor: number[] }[] }>('descriptors.json');
@@ -58,5 +59,15 @@ describe('threads in the process', () => {
     const model = await loadFaceRecognitionModel(faceModelBytes(), { threads: 1 });
     expect(model.backend.threads).toBe(1);
     model.dispose();
+  });
+});
+
+describe('runtimeFusesRelaxedMadd', () => {
+  // Relaxed SIMD lets V8 round a multiply-add once (x64 with FMA3, arm64) or twice (x64 without FMA).
+  // Where the CPU's flags cannot be read (not Linux), the test has nothing to compare with.
+  const x64Flags = process.arch === 'x64' && process.platform === 'linux' ? readFileSync('/proc/cpuinfo', 'utf8') : undefined;
+  const cpuHasFma = process.arch === 'arm64' ? true : x64Flags === undefined ? undefined : /^flags\s*:.*\bfma\b/m.test(x64Flags);
+  it.skipIf(!relaxed || cpuHasFma === undefined)('says whether relaxed multiply-adds round once, as the CPU does', () => {
+    expect(runtimeFusesRelaxedMadd()).toBe(cpuHasFma);
   });
 });

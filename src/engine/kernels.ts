@@ -48,14 +48,29 @@ function decodeBase64(text: string): Uint8Array<ArrayBuffer> {
   return bytes;
 }
 
-// (module (func (result v128) v128.const f32x4 0 0 0 0 ... f32x4.relaxed_madd))
-const RELAXED_SIMD_PROBE = new Uint8Array([
-  0, 97, 115, 109, 1, 0, 0, 0, 1, 5, 1, 96, 0, 1, 123, 3, 2, 1, 0, 10, 61, 1, 59, 0, 253, 12, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-  0, 253, 12, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 253, 12, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 253, 133, 2, 11,
+// (module (func (export "f") (result f32) (f32x4.extract_lane 0 (f32x4.relaxed_madd a a c))))
+// with a = 1 + 2^-12 and c = -(1 + 2^-11) in every lane: a * a + c is 2^-24 exactly, which a
+// multiply rounded before the add loses (a * a rounds to 1 + 2^-11), so it gives 0 unfused.
+const RELAXED_MADD_PROBE = new Uint8Array([
+  0, 97, 115, 109, 1, 0, 0, 0, 1, 5, 1, 96, 0, 1, 125, 3, 2, 1, 0, 7, 5, 1, 1, 102, 0, 0, 10, 64, 1, 62, 0, 253, 12, 0, 8, 128, 63, 0, 8,
+  128, 63, 0, 8, 128, 63, 0, 8, 128, 63, 253, 12, 0, 8, 128, 63, 0, 8, 128, 63, 0, 8, 128, 63, 0, 8, 128, 63, 253, 12, 0, 16, 128, 191, 0,
+  16, 128, 191, 0, 16, 128, 191, 0, 16, 128, 191, 253, 133, 2, 253, 31, 0, 11,
 ]);
 
 export function runtimeHasRelaxedSimd(): boolean {
-  return WebAssembly.validate(RELAXED_SIMD_PROBE);
+  return WebAssembly.validate(RELAXED_MADD_PROBE);
+}
+
+let fusesRelaxedMadd: boolean | undefined;
+
+/**
+ * Whether this runtime's relaxed multiply-add rounds once (the CPU has FMA): relaxed SIMD
+ * lets a runtime round twice instead, which some plans' accuracy cannot afford.
+ */
+export function runtimeFusesRelaxedMadd(): boolean {
+  fusesRelaxedMadd ??=
+    runtimeHasRelaxedSimd() && (new WebAssembly.Instance(new WebAssembly.Module(RELAXED_MADD_PROBE)).exports.f as () => number)() !== 0;
+  return fusesRelaxedMadd;
 }
 
 /** Whether this runtime can share a WebAssembly memory between threads. */

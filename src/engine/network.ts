@@ -21,7 +21,7 @@ import { stepCall, withConstants } from './step-call.js';
 import { type ParallelCall, runWhole } from './parallel-call.js';
 import { buildGraph, fuseGraph, sizeOf, type Shape } from '../plan/graph.js';
 import { planarToPixelMajor } from '../plan/pack-weights.js';
-import { growKernelMemory, instantiateKernels, type Kernels, type WasmSource } from './kernels.js';
+import { growKernelMemory, instantiateKernels, type Kernels, runtimeFusesRelaxedMadd, type WasmSource } from './kernels.js';
 import { hardwareThreads } from './spawn-workers.js';
 import { loadKernelsAndMemory, ThreadTeam } from './thread-team.js';
 import { median } from '../math/median.js';
@@ -316,6 +316,11 @@ export class DlibNetwork {
     }
   }
 
+  /** Whether the kernels' multiply-adds round once: plans that need it for accuracy (6x6 tiles of 5x5 filters) only then. */
+  private get fusedMultiplyAdd(): boolean {
+    return this.backend.relaxedSimd && runtimeFusesRelaxedMadd();
+  }
+
   /** Bytes of WebAssembly memory the network holds (weights and arena); 0 once disposed. */
   get memoryBytes(): number {
     return this.network?.memory.buffer.byteLength ?? 0;
@@ -574,7 +579,7 @@ export class DlibNetwork {
     return layoutBands(this.live().description, rows, cols, {
       batch: this.batchSize,
       maxArenaBytes: this.maxArenaBytes,
-      fusedMultiplyAdd: this.backend.relaxedSimd,
+      fusedMultiplyAdd: this.fusedMultiplyAdd,
     });
   }
 
@@ -653,7 +658,7 @@ export class DlibNetwork {
         keepAll,
         constantKey: keepAll ? 'layers' : 'fused',
         wholeInput,
-        fusedMultiplyAdd: this.backend.relaxedSimd,
+        fusedMultiplyAdd: this.fusedMultiplyAdd,
       });
       const addresses = new Map(constants.map((constant) => [constant.key, this.placeConstant(constant)]));
       return { plan: { ...plan, steps: steps.map((step) => withConstants(step, addresses)) }, constants: this.building };
