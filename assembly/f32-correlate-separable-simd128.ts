@@ -236,29 +236,29 @@ export function f32_correlate_columns__simd128(
   let v0 = v128.load(q), v1 = v128.load(q, 16), v2 = v128.load(q, 32);
   a0 = f32x4_muladd(v0, f, a0); a1 = f32x4_muladd(v1, f, a1); a2 = f32x4_muladd(v2, f, a2);
   b0 = f32x4_muladd(v0, g, b0); b1 = f32x4_muladd(v1, g, b1); b2 = f32x4_muladd(v2, g, b2);
+  // Each tap serves three source rows in turn: one new one a row.
+  let h = g;
+  g = f;
   let t = taps;
   for (let m = 2; m < tapCount; m++, t += 4) {
     q += rowBytes;
-    const h = v128.load32_splat(t);
     const w0 = v128.load(q);
-    g = v128.load32_splat(t, 4);
     f = v128.load32_splat(t, 8);
     a0 = f32x4_muladd(w0, f, a0); b0 = f32x4_muladd(w0, g, b0); e0 = f32x4_muladd(w0, h, e0);
     const w1 = v128.load(q, 16);
     a1 = f32x4_muladd(w1, f, a1); b1 = f32x4_muladd(w1, g, b1); e1 = f32x4_muladd(w1, h, e1);
     const w2 = v128.load(q, 32);
     a2 = f32x4_muladd(w2, f, a2); b2 = f32x4_muladd(w2, g, b2); e2 = f32x4_muladd(w2, h, e2);
+    h = g;
+    g = f;
   }
   storeSums3(oa, a0, a1, a2, count, accumulate);
   q += rowBytes;
-  const h = v128.load32_splat(t);
-  g = v128.load32_splat(t, 4);
   v0 = v128.load(q); v1 = v128.load(q, 16); v2 = v128.load(q, 32);
   b0 = f32x4_muladd(v0, g, b0); b1 = f32x4_muladd(v1, g, b1); b2 = f32x4_muladd(v2, g, b2);
   e0 = f32x4_muladd(v0, h, e0); e1 = f32x4_muladd(v1, h, e1); e2 = f32x4_muladd(v2, h, e2);
   storeSums3(oa + rowBytes, b0, b1, b2, count, accumulate);
   q += rowBytes;
-  g = v128.load32_splat(t, 4);
   e0 = f32x4_muladd(v128.load(q), g, e0); e1 = f32x4_muladd(v128.load(q, 16), g, e1); e2 = f32x4_muladd(v128.load(q, 32), g, e2);
   storeSums3(oa + (rowBytes << 1), e0, e1, e2, count, accumulate);
 }
