@@ -206,14 +206,14 @@ export function f32_correlate_columns__simd128(
   for (let m = 1; m < tapCount; m++, t += 4) {
     q += rowBytes;
     const v0 = v128.load(q), v1 = v128.load(q, 16), v2 = v128.load(q, 32), v3 = v128.load(q, 48);
-    const g = v128.load32_splat(t);
+    // The top row's last tap is the bottom row's now.
+    const g = f;
     f = v128.load32_splat(t, 4);
     a0 = f32x4_muladd(v0, f, a0); a1 = f32x4_muladd(v1, f, a1); a2 = f32x4_muladd(v2, f, a2); a3 = f32x4_muladd(v3, f, a3);
     b0 = f32x4_muladd(v0, g, b0); b1 = f32x4_muladd(v1, g, b1); b2 = f32x4_muladd(v2, g, b2); b3 = f32x4_muladd(v3, g, b3);
   }
   storeSums(oa, a0, a1, a2, a3, count, accumulate);
   q += rowBytes;
-  f = v128.load32_splat(t);
   b0 = f32x4_muladd(v128.load(q), f, b0); b1 = f32x4_muladd(v128.load(q, 16), f, b1);
   b2 = f32x4_muladd(v128.load(q, 32), f, b2); b3 = f32x4_muladd(v128.load(q, 48), f, b3);
   storeSums(ob, b0, b1, b2, b3, count, accumulate);
