@@ -22,16 +22,16 @@ import { f32x4_muladd, f32x4x3_store_first, f32x4x4_store_first } from './f32-ve
 // bank's rows pass of three terms of one source, the columns pass three rows.
 // Whichever path computes an output, it sums the same way.
 //
-// A row's last block computes 16 (or 12) columns, stores those before
-// columnEnd: 64 bytes past what each row needs (rows: past column columnEnd - anchor +
-// tapCount - 2; columns: past columnEnd - 1) must be readable. Images are
-// `stride` floats a row.
+// A row's last block computes 16 (or 12) columns and stores those before
+// columnEnd: 64 bytes past what each row needs (rows: past column
+// columnEnd - anchor + tapCount - 2; columns: past columnEnd - 1) must be
+// readable. Images are `stride` floats a row.
 
 /**
  * Whether loads feed three sums (three rows, or three terms) rather than two:
  * nine sums of three vectors cover a fused multiply-add's latency better
- * than eight of four, but a separate multiply and add needs a register more
- * than the fused one, which nine sums, three taps and three loads leave none for.
+ * than eight of four. Not with a separate multiply and add, whose product
+ * needs a register of its own: there threes ran slower than twos (bench/RESULTS.md, session hogcorr).
  */
 export const THREE_WAY: bool = ASC_FEATURE_RELAXED_SIMD;
 
