@@ -1,5 +1,5 @@
 import { f32_correlate_2d__simd128 } from './f32-correlate-2d-simd128';
-import { correlateRows, f32_correlate_columns__simd128 } from './f32-correlate-separable-simd128';
+import { correlateRows, correlateRowsThree, f32_correlate_columns__simd128, THREE_WAY } from './f32-correlate-separable-simd128';
 
 /** Bytes of a step of the bank's table. */
 const STEP_BYTES: usize = 24;
@@ -12,17 +12,18 @@ const STEP_BYTES: usize = 24;
  * correlation, `tapCols` row taps at `taps` through `f32_correlate_rows`
  * into the band's scratch rows, then `tapRows` column taps at `columnTaps`
  * through `f32_correlate_columns` into dst; kind 1 a full `tapRows` x
- * `tapCols` filter (row-major taps) through `f32_correlate_2d`. Two rank-1
- * steps in a row with the same src share their rows pass (each loaded
- * vector feeds both), into scratch rows of their own. Each output value sums
- * as those kernels sum it, the steps in table order, whatever the bands.
+ * `tapCols` filter (row-major taps) through `f32_correlate_2d`. Rank-1
+ * steps in a row with the same src share their rows pass by twos, or by
+ * threes where the build fuses multiply-adds (each loaded vector feeds all;
+ * see THREE_WAY), into scratch rows of their own. Each output value sums as
+ * those kernels sum it, the steps in table order, whatever the bands.
  *
  * Images are `stride` floats a row. Outputs are rows [rowStart, rowEnd)
  * (rowStart >= anchorRow), columns [columnStart, columnEnd); 64 bytes past
  * what each row needs must be readable (see the kernels). Source rows
  * outside [srcRowStart, srcRowEnd) count as zero (not read). Band b has its
- * own two sets of bandRows + tapRows - 1 rows of `stride` floats of scratch,
- * from scratch + 2b * (bandRows + tapRows - 1) rows; its row sums for the
+ * own three sets of bandRows + tapRows - 1 rows of `stride` floats of scratch,
+ * from scratch + 3b * (bandRows + tapRows - 1) rows; its row sums for the
  * rows above and below the band are computed by it too.
  *
  * Work: bands [bandStart, bandEnd) of `bandRows` output rows from rowStart
@@ -41,8 +42,9 @@ export function f32_correlate_bank__simd128(
     // Row sums [s0, s1) are read; those of zero rows stay zero.
     const s0 = r0 - anchorRow;
     const s1 = r1 - anchorRow + tapRows - 1;
-    const sumsA = scratch + <usize>(2 * band) * scratchBytes - <usize>s0 * rowBytes;
+    const sumsA = scratch + <usize>(3 * band) * scratchBytes - <usize>s0 * rowBytes;
     const sumsB = sumsA + scratchBytes;
+    const sumsC = sumsB + scratchBytes;
     const computed0 = max(s0, srcRowStart);
     const computed1 = max(computed0, min(s1, srcRowEnd));
     for (let s = s0; s < s1; s++) {
@@ -51,6 +53,7 @@ export function f32_correlate_bank__simd128(
       const bytes = <usize>(columnEnd - columnStart) << 2;
       memory.fill(sumsA + at, 0, bytes);
       memory.fill(sumsB + at, 0, bytes);
+      memory.fill(sumsC + at, 0, bytes);
     }
     for (let k = 0; k < stepCount; k++) {
       const step = steps + <usize>k * STEP_BYTES;
@@ -64,13 +67,27 @@ export function f32_correlate_bank__simd128(
       }
       const columnTaps = <usize>load<i32>(step, 20);
       const next = step + STEP_BYTES;
-      if (k + 1 < stepCount && load<i32>(next, 12) == 0 && <usize>load<i32>(next) == src) {
+      const third = next + STEP_BYTES;
+      // The run of rank-1 steps of this source from here (counted up to five), taken by threes,
+      // but a run of four by twos: a lone step's rows pass is the slowest.
+      let run = 1;
+      while (run < 5 && k + run < stepCount && sharesRows(step + <usize>run * STEP_BYTES, src)) run++;
+      if (THREE_WAY && run >= 3 && run != 4) {
+        correlateRowsThree(
+          src, sumsA, sumsB, sumsC, stride, taps, <usize>load<i32>(next, 16), <usize>load<i32>(third, 16), tapCols, anchorCol,
+          columnStart, columnEnd, computed0, computed1,
+        );
+        f32_correlate_columns__simd128(sumsA, dst, stride, columnTaps, tapRows, anchorRow, accumulate, columnStart, columnEnd, r0, r1);
+        columnsOfStep(next, sumsB, stride, tapRows, anchorRow, columnStart, columnEnd, r0, r1);
+        columnsOfStep(third, sumsC, stride, tapRows, anchorRow, columnStart, columnEnd, r0, r1);
+        k += 2;
+        continue;
+      }
+      if (run >= 2) {
         const tapsB = <usize>load<i32>(next, 16);
         correlateRows(src, sumsA, sumsB, stride, taps, tapsB, tapCols, anchorCol, columnStart, columnEnd, computed0, computed1, true);
         f32_correlate_columns__simd128(sumsA, dst, stride, columnTaps, tapRows, anchorRow, accumulate, columnStart, columnEnd, r0, r1);
-        const dstB = <usize>load<i32>(next, 4);
-        const accumulateB = load<i32>(next, 8) != 0;
-        f32_correlate_columns__simd128(sumsB, dstB, stride, <usize>load<i32>(next, 20), tapRows, anchorRow, accumulateB, columnStart, columnEnd, r0, r1);
+        columnsOfStep(next, sumsB, stride, tapRows, anchorRow, columnStart, columnEnd, r0, r1);
         k++;
         continue;
       }
@@ -78,4 +95,20 @@ export function f32_correlate_bank__simd128(
       f32_correlate_columns__simd128(sumsA, dst, stride, columnTaps, tapRows, anchorRow, accumulate, columnStart, columnEnd, r0, r1);
     }
   }
+}
+
+/** Whether the table's step at `step` is a rank-1 one of source `src` (one whose rows pass can be shared). */
+// @ts-ignore: decorator
+@inline function sharesRows(step: usize, src: usize): bool {
+  return load<i32>(step, 12) == 0 && <usize>load<i32>(step) == src;
+}
+
+/** The columns pass of the rank-1 step at `step`, from its row sums at `sums`. */
+// @ts-ignore: decorator
+@inline function columnsOfStep(
+  step: usize, sums: usize, stride: i32, tapRows: i32, anchorRow: i32, columnStart: i32, columnEnd: i32, r0: i32, r1: i32,
+): void {
+  const dst = <usize>load<i32>(step, 4);
+  const accumulate = load<i32>(step, 8) != 0;
+  f32_correlate_columns__simd128(sums, dst, stride, <usize>load<i32>(step, 20), tapRows, anchorRow, accumulate, columnStart, columnEnd, r0, r1);
 }

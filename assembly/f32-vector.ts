@@ -24,6 +24,20 @@
   if (count > 2) store<f32>(ptr, f32x4.extract_lane(v, 2), 8);
 }
 
+/** Stores three vectors from `ptr` on, only their first `count` floats (all when count >= 12). */
+// @ts-ignore: decorator
+@inline export function f32x4x3_store_first(ptr: usize, a0: v128, a1: v128, a2: v128, count: i32): void {
+  if (count >= 12) {
+    v128.store(ptr, a0);
+    v128.store(ptr, a1, 16);
+    v128.store(ptr, a2, 32);
+    return;
+  }
+  f32x4_store_first(ptr, a0, count);
+  if (count > 4) f32x4_store_first(ptr + 16, a1, count - 4);
+  if (count > 8) f32x4_store_first(ptr + 32, a2, count - 8);
+}
+
 /** Stores four vectors from `ptr` on, only their first `count` floats (all when count >= 16). */
 // @ts-ignore: decorator
 @inline export function f32x4x4_store_first(ptr: usize, a0: v128, a1: v128, a2: v128, a3: v128, count: i32): void {

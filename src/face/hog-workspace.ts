@@ -147,10 +147,10 @@ export function planHogWorkspace(
   const blockNorm = take(cellRows * normStride * 4);
   const blockScale = take(cellRows * normStride * 4);
   const features = take(FHOG_PLANES * planeBytes);
-  // The bank's row sums: each thread's band of output rows and the filter's rows - 1 around it, twice
-  // (two terms of a plane at a time).
+  // The bank's row sums: each thread's band of output rows and the filter's rows - 1 around it, three
+  // times (up to three terms of a plane at a time).
   const bandRows = Math.ceil((g ? g.hogRows : 0) / threads);
-  const correlation = take(threads * 2 * (bandRows + detector.filterRows - 1) * (g?.planeCols ?? 0) * 4);
+  const correlation = take(threads * 3 * (bandRows + detector.filterRows - 1) * (g?.planeCols ?? 0) * 4);
   const scores = detector.filters.map(() => take(planeBytes));
   const scoreHits = take(4 + planeBytes);
   const scoreSteps = take(scoreStepCount * SCORE_STEP_BYTES);

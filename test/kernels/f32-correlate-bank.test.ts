@@ -3,12 +3,12 @@ import { expectExact, KERNEL_BUILDS, KernelHarness } from '../support/kernel-har
 import { floats, random } from '../support/reference-conv.js';
 
 // f32_correlate_bank: a table of correlations (rank-1 ones through scratch
-// rows of their own per band, two of the same source at a time; full 2-D
+// rows of their own per band, two or three of the same source at a time; full 2-D
 // ones), each written over or added to its output, run band of output rows by
 // band. Every output must be bit for bit what the single kernels give when
 // run one after the other over whole images (they are checked against exact
-// sums in f32-correlate.test.ts): the paired rows pass and the columns pass's
-// rows two by two sum each output as the single kernels do, whatever the band
+// sums in f32-correlate.test.ts): the shared rows passes and the columns pass's
+// rows three by three sum each output as the single kernels do, whatever the band
 // height and however the bands are split between calls.
 
 const STEP_INTS = 6;
@@ -47,16 +47,34 @@ describe.each(KERNEL_BUILDS)('f32 correlation bank (%s build)', (build) => {
     const fullTaps = floats(tapRows * tapCols, next);
     const old = [0, 1].map(() => floats(planeFloats, next));
     const bytes = planeFloats * 4 + 64;
-    // Steps: [kind, source, output, accumulate, which taps]. The first two and the
-    // fourth and fifth share a source (rows passes in pairs), the third and the last do not.
+    // Steps: [kind, source, output, accumulate, which taps]. Runs of rank-1 steps of one
+    // source share their rows pass by threes, a run of four by twos: here runs of 2, 1, 3, 4
+    // (two pairs), then a full filter, then runs of 5 (three and two) and 1.
+    const rank1 = (source: number, output: number, accumulate: boolean, taps: number) => ({
+      full: false,
+      source,
+      output,
+      accumulate,
+      taps,
+    });
     const plan = [
-      { full: false, source: 0, output: 0, accumulate: false, taps: 0 },
-      { full: false, source: 0, output: 1, accumulate: true, taps: 2 },
-      { full: false, source: 1, output: 1, accumulate: true, taps: 1 },
-      { full: false, source: 0, output: 0, accumulate: true, taps: 1 },
-      { full: false, source: 0, output: 0, accumulate: true, taps: 0 },
+      rank1(0, 0, false, 0),
+      rank1(0, 1, true, 2),
+      rank1(1, 1, true, 1),
+      rank1(0, 0, true, 1),
+      rank1(0, 0, true, 0),
+      rank1(0, 1, true, 2),
+      rank1(1, 0, true, 2),
+      rank1(1, 1, true, 0),
+      rank1(1, 0, true, 1),
+      rank1(1, 1, true, 1),
       { full: true, source: 1, output: 0, accumulate: true, taps: 0 },
-      { full: false, source: 0, output: 1, accumulate: true, taps: 2 },
+      rank1(0, 1, true, 0),
+      rank1(0, 0, true, 2),
+      rank1(0, 1, true, 1),
+      rank1(0, 0, true, 0),
+      rank1(0, 1, true, 2),
+      rank1(1, 1, true, 2),
     ];
 
     // The single kernels, step after step, over whole images.
@@ -118,7 +136,7 @@ describe.each(KERNEL_BUILDS)('f32 correlation bank (%s build)', (build) => {
       const bands = Math.ceil(outRows / bandRows);
       const outputs = old.map((plane) => h.f32(plane, bytes));
       // Poisoned, as the kernel must zero the row sums of zero rows itself.
-      const bankScratch = h.alloc(bands * 2 * (bandRows + tapRows - 1) * stride * 4 + 64);
+      const bankScratch = h.alloc(bands * 3 * (bandRows + tapRows - 1) * stride * 4 + 64);
       const table = plan.flatMap((step) => [
         src[step.source],
         outputs[step.output],
