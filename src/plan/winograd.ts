@@ -47,19 +47,23 @@ export function winogradPositions(layer: ConLayer, tile: WinogradTile): number {
  */
 const MIN_SAVING = 1.2;
 /**
- * The cost of reading a weight from beyond the L2 cache (where a whole net's
- * weights are when a layer starts), in multiply-adds: Winograd's weights are
- * 16/9 of the direct convolution's (36/9 in 6x6 tiles), and in a small batch
- * the layers of 256 filters are bound by reading them (measured in the face
- * model at batch 1: 4x4 outputs as fast either way, 3x3 outputs 20% slower
- * as Winograd). With the one-step kernel, measured again (Node 22, 1
- * thread): at 4, the face model's 256-channel layers ran as F(4x4, 3x3) at
- * batch 8 (1.14 ms against 1.66 direct for 3x3 outputs, 2.15 against 3.4 as
- * F(2x2, 3x3) for 4x4 ones) and as F(2x2, 3x3) at batch 1 (0.46 against 0.82
- * direct), 0.4 ms a face faster in all; but their 6x6-tile weights took the
- * model's memory from 49 to 76 MiB at batch 8 (40 MiB at batch 1, 27 at 12).
+ * What the cost model charges for each weight of a run, in multiply-adds: a
+ * price for the memory a layer's weights take far more than the time to read
+ * them (Winograd's weights are 16/9 of the direct convolution's, 36/9 in 4x4
+ * tiles, 64/9 in 6x6 ones). Reading them is about 1-2 (fitted to the face
+ * model's 256-channel layers, Node 22, 1 thread, one face in the batch-8
+ * plan: 4x4 outputs in 0.83-0.96 ms as F(2x2, 3x3), 1.5 direct, 1.7-2.0 as
+ * F(4x4, 3x3); in batches of 8, F(4x4, 3x3) ran them in 0.6-0.65 of F(2x2,
+ * 3x3)'s time). At 12, the face model at batch 8 runs those layers as F(2x2,
+ * 3x3) (4x4 outputs) and directly (3x3): 51.6 MiB. Priced at their read,
+ * they ran as F(4x4, 3x3) (what batch 16 picks): 7% less time a face in full
+ * batches, but 78.3 MiB, and a single face, which runs the batch's plan,
+ * 1.2-1.4 ms slower (bench/winograd-tile-probe.mjs; bench/RESULTS.md, session
+ * facetile). The price weighs most in small batches: batch 1 picks 4x4 tiles
+ * for 64 channels, 2x2 for 128 and direct for 256 (27 MiB), 1.3 ms a face
+ * slower than batch 8's tiles run one face.
  */
-const WEIGHT_READ_MACS = 12;
+const WEIGHT_MACS = 12;
 /**
  * Fewer input channels or filters than this leave the GEMMs too short to pay
  * for the transforms (measured: 8 loses, 12 gains a little, 16 gains 15-25%).
@@ -90,10 +94,10 @@ export function winogradMacs(layer: ConLayer, output: Shape, tile: WinogradTile)
 /**
  * Estimated cost of a convolution, per input channel and filter: a
  * multiply-add per weight for each row of the GEMM (pixels, or tiles for
- * Winograd, in whole igemm tiles) and the weight's read.
+ * Winograd, in whole igemm tiles) and WEIGHT_MACS.
  */
 function cost(weights: number, rows: number): number {
-  return weights * (Math.ceil(rows / IGEMM_MR) * IGEMM_MR + WEIGHT_READ_MACS);
+  return weights * (Math.ceil(rows / IGEMM_MR) * IGEMM_MR + WEIGHT_MACS);
 }
 
 /** A stride-1 convolution with a Winograd transform, of enough channels to pay for it. */
