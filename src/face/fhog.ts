@@ -144,8 +144,11 @@ export interface FhogCellTables {
 export function fhogCellTables(g: FhogGeometry, cellSize: number): FhogCellTables {
   const f32 = Math.fround;
   const histRowBytes = fhogHistogramCols(g) * 4;
+  // Every field sits at a multiple of its size: written through typed views (an entry is 8 words).
+  const words = FHOG_TABLE_ENTRY_BYTES / 4;
   const rows = new Uint8Array(g.visibleRows * FHOG_TABLE_ENTRY_BYTES);
-  const rowView = new DataView(rows.buffer);
+  const rowInts = new Int32Array(rows.buffer);
+  const rowFloats = new Float32Array(rows.buffer);
   const firstPixelRows = new Int32Array(fhogHistogramRows(g) + 2).fill(g.visibleRows);
   let firstPixelRowsSet = 0;
   for (let y = 1; y < g.visibleRows; y++) {
@@ -153,14 +156,18 @@ export function fhogCellTables(g: FhogGeometry, cellSize: number): FhogCellTable
     const cell = Math.floor(yp);
     const vy0 = f32(yp - cell);
     const vy1 = f32(1 - vy0);
-    const at = y * FHOG_TABLE_ENTRY_BYTES;
-    rowView.setInt32(at, (cell + 1) * histRowBytes, true);
-    [vy1, vy1, vy0, vy0].forEach((w, k) => rowView.setFloat32(at + 16 + 4 * k, w, true));
+    const at = y * words;
+    rowInts[at] = (cell + 1) * histRowBytes;
+    rowFloats[at + 4] = vy1;
+    rowFloats[at + 5] = vy1;
+    rowFloats[at + 6] = vy0;
+    rowFloats[at + 7] = vy0;
     // Its histogram rows are cell + 1 and cell + 2: it is the first pixel row for the rows up to cell + 2 not yet reached.
     for (; firstPixelRowsSet <= cell + 2; firstPixelRowsSet++) firstPixelRows[firstPixelRowsSet] = y;
   }
   const columns = new Uint8Array(g.visibleCols * FHOG_TABLE_ENTRY_BYTES);
-  const columnView = new DataView(columns.buffer);
+  const columnInts = new Int32Array(columns.buffer);
+  const columnFloats = new Float32Array(columns.buffer);
   for (let x = 1; x < g.visibleCols; x++) {
     let cell: number;
     let vx0: number;
@@ -175,10 +182,13 @@ export function fhogCellTables(g: FhogGeometry, cellSize: number): FhogCellTable
       vx0 = f32(xp - cell);
     }
     const vx1 = f32(1 - vx0);
-    const at = x * FHOG_TABLE_ENTRY_BYTES;
-    columnView.setInt32(at, (cell + 1) * 4, true);
-    columnView.setInt32(at + 4, (cell + 1) * VOTE_CELL_BYTES, true);
-    [vx1, vx1, vx0, vx0].forEach((w, k) => columnView.setFloat32(at + 16 + 4 * k, w, true));
+    const at = x * words;
+    columnInts[at] = (cell + 1) * 4;
+    columnInts[at + 1] = (cell + 1) * VOTE_CELL_BYTES;
+    columnFloats[at + 4] = vx1;
+    columnFloats[at + 5] = vx1;
+    columnFloats[at + 6] = vx0;
+    columnFloats[at + 7] = vx0;
   }
   return { rows, columns, firstPixelRows };
 }
