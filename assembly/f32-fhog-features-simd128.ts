@@ -106,7 +106,7 @@ function featureRows(
     const s = blockScale + <usize>y * scratchRow;
     const h = hist + <usize>(y + 2) * histRow + 8;
     const o = out + <usize>(y + padTop) * outRow + (<usize>padLeft << 2);
-    // Each triple written out, so that each compiles with its part fixed.
+    // The triples in order: the texture sums take them one after the other.
     triple(0, TEXTURE_FIRST, true, h, histPlane, n, s, scratchRow, o, outPlane, cols);
     triple(3, TEXTURE_ADD, true, h, histPlane, n, s, scratchRow, o, outPlane, cols);
     triple(6, TEXTURE_ADD, true, h, histPlane, n, s, scratchRow, o, outPlane, cols);
@@ -126,8 +126,7 @@ const TEXTURE_LAST = 2;
  * b + 9 to b + 11 when `sums`), with their part of the texture sums: t =
  * (t + (q(b) + q(b+1))) + q(b+2) per block, from zero.
  */
-// @ts-ignore: decorator
-@inline function triple(
+function triple(
   b: usize, texture: i32, sums: bool, h: usize, histPlane: usize, n: usize, s: usize, scratchRow: usize, o: usize, outPlane: usize, cols: i32,
 ): void {
   const scale = f32x4.splat(TEXTURE_SCALE);
