@@ -157,10 +157,10 @@ const CHAINED = 2;
 // @ts-ignore: decorator
 @inline function storeBytes(o: usize, v: v128): void {
   if (ASC_FEATURE_RELAXED_SIMD) {
-    // Truncation is exact, and packing with saturation keeps each byte.
+    // Truncation is exact, and each lane's low byte is its value: one byte shuffle (not two packs) gathers
+    // them; the other bytes' indices (0x80) may give anything, as they are not stored.
     const whole = i32x4.relaxed_trunc_f32x4_s(v);
-    const halves = i16x8.narrow_i32x4_s(whole, whole);
-    v128.store32_lane(o, i8x16.narrow_i16x8_u(halves, halves), 0);
+    v128.store32_lane(o, i8x16.relaxed_swizzle(whole, i8x16(0, 4, 8, 12, -128, -128, -128, -128, -128, -128, -128, -128, -128, -128, -128, -128)), 0);
     return;
   }
   // trunc(v) + 2^23 holds the integer in its low mantissa bits: byte 0 of each lane.
