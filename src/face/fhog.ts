@@ -90,9 +90,9 @@ export function fhogHistogramCols(g: FhogGeometry): number {
 /** Bytes of the cell kernel's vote sums for one cell column: 18 bins of f32x4. */
 const VOTE_CELL_BYTES = 288;
 
-/** Bytes of the cell kernel's scratch for one thread: a cell column's vote sums for each histogram column and one more, then a row's gradients. */
+/** Bytes of the cell kernel's scratch for one thread: a cell column's vote sums for each histogram column and one more, then a row's gradients (a table address and a magnitude each). */
 export function fhogVoteBytes(g: FhogGeometry): number {
-  return (fhogHistogramCols(g) + 1) * VOTE_CELL_BYTES + (g.visibleCols + 7) * 12;
+  return (fhogHistogramCols(g) + 1) * VOTE_CELL_BYTES + (g.visibleCols + 7) * 8;
 }
 
 /**
