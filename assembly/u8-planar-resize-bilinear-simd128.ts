@@ -73,11 +73,12 @@ const CHAINED = 2;
   const bottom = src + <usize>load<i32>(row, 4) * width;
   // The second row's bottom: the first's for SAME, the row after it for CHAINED.
   const last = mode == CHAINED ? src + <usize>load<i32>(row, 36) * width : bottom;
-  const itb = f32x4.splat(load<f32>(row, 8));
-  const tb = f32x4.splat(load<f32>(row, 12));
+  // Splats from memory: a load each, where a register splat would be a shuffle in the loop (the engine sinks it there).
+  const itb = v128.load32_splat(row + 8);
+  const tb = v128.load32_splat(row + 12);
   // The second row's weights (read only when there is one).
-  const itb1 = mode == SINGLE ? itb : f32x4.splat(load<f32>(row, 40));
-  const tb1 = mode == SINGLE ? tb : f32x4.splat(load<f32>(row, 44));
+  const itb1 = mode == SINGLE ? itb : v128.load32_splat(row + 40);
+  const tb1 = mode == SINGLE ? tb : v128.load32_splat(row + 44);
   for (let g = 0; g < groups; g++) {
     const e = groupTable + <usize>g * RESIZE_GROUP_BYTES;
     const base = <usize>load<i32>(e);
