@@ -38,7 +38,7 @@ const CELL_BYTES: usize = BINS * 16;
  * thread adds only to its own cell rows (the pixel rows at the edges of its
  * range, which also vote into a neighbour's rows, are read by both) and sums
  * in the `votesBytes` of scratch at `votes + chunkStart * votesBytes`, which
- * must hold (histRowBytes / 4 + 1) * 288 + (columnEnd + 7) * 12 bytes
+ * must hold (histRowBytes / 4 + 1) * 288 + (columnEnd + 7) * 8 bytes
  * (the sums, then a row's gradients).
  */
 export function f32_fhog_cells__simd128(
@@ -65,8 +65,8 @@ export function f32_fhog_cells__simd128(
       let bandEnd = y + 1;
       while (bandEnd < rowEnd && load<i32>(rowTable + (<usize>bandEnd << 5)) == upperRow) bandEnd++;
       for (; y < bandEnd; y++) {
-        gradientRow(src + <usize>y * <usize>width, <usize>width, <usize>planeBytes, orientations, columnEnd, laterWinsEnd, v128.load(rowTable + (<usize>y << 5), 16), gradients, magnitudes);
-        voteRow(columnEnd, columnTable, cells, gradients, magnitudes);
+        gradientRow(src + <usize>y * <usize>width, <usize>width, <usize>planeBytes, orientations, columnEnd, laterWinsEnd, gradients, magnitudes);
+        voteRow(columnEnd, columnTable, cells, gradients, magnitudes, v128.load(rowTable + (<usize>y << 5), 16));
       }
       const upper = upperRow / histRowBytes;
       // Each own row is stored by the first band that votes into it (rows no band reaches are zeroed), then added to.
@@ -106,59 +106,92 @@ function zeroRows(hist: usize, histPlaneBytes: i32, histRowBytes: i32, start: i3
 /**
  * One pixel row's gradients: for pixel x (1 <= x < columnEnd + 7), the
  * address of its bin in the orientation table at `gradients + 4 * (x - 1)`
- * (i32) and, at `magnitudes + 8 * (x - 1)`, its magnitude times the row's
- * weights, (v * ry1, v * ry0) (f32).
+ * (i32) and its magnitude v at `magnitudes + 4 * (x - 1)` (f32).
  */
 // @ts-ignore: decorator
 @inline function gradientRow(
-  rowPixels: usize, stride: usize, plane: usize, orientations: usize, columnEnd: i32, laterWinsEnd: i32, rowWeights: v128, gradients: usize, magnitudes: usize,
+  rowPixels: usize, stride: usize, plane: usize, orientations: usize, columnEnd: i32, laterWinsEnd: i32, gradients: usize, magnitudes: usize,
 ): void {
-  const upperWeight = v128.shuffle<f32>(rowWeights, rowWeights, 0, 0, 0, 0);
-  const lowerWeight = v128.shuffle<f32>(rowWeights, rowWeights, 2, 2, 2, 2);
   const centre = i32x4.splat(255 * 511 + 255 + <i32>orientations);
   // Two loops, so that each compiles with its tie rule fixed.
   const split = min(laterWinsEnd, columnEnd);
   let x = 1;
-  for (; x < split; x += 8) gradients8(x, true, rowPixels, stride, plane, centre, upperWeight, lowerWeight, gradients, magnitudes);
-  for (; x < columnEnd; x += 8) gradients8(x, false, rowPixels, stride, plane, centre, upperWeight, lowerWeight, gradients, magnitudes);
+  for (; x < split; x += 8) gradients8(x, true, rowPixels, stride, plane, centre, gradients, magnitudes);
+  for (; x < columnEnd; x += 8) gradients8(x, false, rowPixels, stride, plane, centre, gradients, magnitudes);
 }
 
 /** Pixels x to x + 7 of gradientRow, the later plane winning ties when `laterWins`. */
 // @ts-ignore: decorator
 @inline function gradients8(
-  x: i32, laterWins: bool, rowPixels: usize, stride: usize, plane: usize, centre: v128, upperWeight: v128, lowerWeight: v128, gradients: usize, magnitudes: usize,
+  x: i32, laterWins: bool, rowPixels: usize, stride: usize, plane: usize, centre: v128, gradients: usize, magnitudes: usize,
 ): void {
   const p = rowPixels + <usize>x;
   // Each pixel's gradient as an (gx, gy) pair of i16 lanes: dot products give gx^2 + gy^2 per i32 lane.
-  let gx = i16x8.sub(v128.load8x8_u(p + 1), v128.load8x8_u(p - 1));
-  let gy = i16x8.sub(v128.load8x8_u(p + stride), v128.load8x8_u(p - stride));
-  let low = i8x16.shuffle(gx, gy, 0, 1, 16, 17, 2, 3, 18, 19, 4, 5, 20, 21, 6, 7, 22, 23);
-  let high = i8x16.shuffle(gx, gy, 8, 9, 24, 25, 10, 11, 26, 27, 12, 13, 28, 29, 14, 15, 30, 31);
-  let lenLow = i32x4.dot_i16x8_s(low, low);
-  let lenHigh = i32x4.dot_i16x8_s(high, high);
-  for (let k: usize = 1; k < 3; k++) {
-    const q = p + k * plane;
-    gx = i16x8.sub(v128.load8x8_u(q + 1), v128.load8x8_u(q - 1));
-    gy = i16x8.sub(v128.load8x8_u(q + stride), v128.load8x8_u(q - stride));
-    const kLow = i8x16.shuffle(gx, gy, 0, 1, 16, 17, 2, 3, 18, 19, 4, 5, 20, 21, 6, 7, 22, 23);
-    const kHigh = i8x16.shuffle(gx, gy, 8, 9, 24, 25, 10, 11, 26, 27, 12, 13, 28, 29, 14, 15, 30, 31);
-    const kLenLow = i32x4.dot_i16x8_s(kLow, kLow);
-    const kLenHigh = i32x4.dot_i16x8_s(kHigh, kHigh);
-    const takeLow = laterWins ? i32x4.ge_s(kLenLow, lenLow) : i32x4.gt_s(kLenLow, lenLow);
-    const takeHigh = laterWins ? i32x4.ge_s(kLenHigh, lenHigh) : i32x4.gt_s(kLenHigh, lenHigh);
-    low = select(kLow, low, takeLow);
-    high = select(kHigh, high, takeHigh);
-    lenLow = i32x4.max_s(kLenLow, lenLow);
-    lenHigh = i32x4.max_s(kLenHigh, lenHigh);
-  }
+  // The planes written out: a loop would compute each plane's address with a multiply.
+  let gx = gradientX(p), gy = gradientY(p, stride);
+  let low = pairsLow(gx, gy), high = pairsHigh(gx, gy);
+  let lenLow = i32x4.dot_i16x8_s(low, low), lenHigh = i32x4.dot_i16x8_s(high, high);
+  // The second plane, then the third.
+  gx = gradientX(p + plane);
+  gy = gradientY(p + plane, stride);
+  let kLow = pairsLow(gx, gy), kHigh = pairsHigh(gx, gy);
+  let kLenLow = i32x4.dot_i16x8_s(kLow, kLow), kLenHigh = i32x4.dot_i16x8_s(kHigh, kHigh);
+  low = stronger(laterWins, kLow, kLenLow, low, lenLow);
+  high = stronger(laterWins, kHigh, kLenHigh, high, lenHigh);
+  lenLow = i32x4.max_s(kLenLow, lenLow);
+  lenHigh = i32x4.max_s(kLenHigh, lenHigh);
+  gx = gradientX(p + 2 * plane);
+  gy = gradientY(p + 2 * plane, stride);
+  kLow = pairsLow(gx, gy);
+  kHigh = pairsHigh(gx, gy);
+  kLenLow = i32x4.dot_i16x8_s(kLow, kLow);
+  kLenHigh = i32x4.dot_i16x8_s(kHigh, kHigh);
+  low = stronger(laterWins, kLow, kLenLow, low, lenLow);
+  high = stronger(laterWins, kHigh, kLenHigh, high, lenHigh);
+  lenLow = i32x4.max_s(kLenLow, lenLow);
+  lenHigh = i32x4.max_s(kLenHigh, lenHigh);
   // The orientation table's index, (gy + 255) * 511 + gx + 255, as a dot product with (1, 511).
   const weights = i32x4.splat(511 << 16 | 1);
   const at = gradients + (<usize>(x - 1) << 2);
   v128.store(at, i32x4.add(i32x4.dot_i16x8_s(low, weights), centre));
   v128.store(at, i32x4.add(i32x4.dot_i16x8_s(high, weights), centre), 16);
-  const m = magnitudes + (<usize>(x - 1) << 3);
-  storeWeighted(m, f32x4.sqrt(f32x4.convert_i32x4_s(lenLow)), upperWeight, lowerWeight);
-  storeWeighted(m + 32, f32x4.sqrt(f32x4.convert_i32x4_s(lenHigh)), upperWeight, lowerWeight);
+  const m = magnitudes + (<usize>(x - 1) << 2);
+  v128.store(m, f32x4.sqrt(f32x4.convert_i32x4_s(lenLow)));
+  v128.store(m, f32x4.sqrt(f32x4.convert_i32x4_s(lenHigh)), 16);
+}
+
+/** Pixels q to q + 7 of a plane: I[y][x+1] - I[y][x-1] as i16 lanes. */
+// @ts-ignore: decorator
+@inline function gradientX(q: usize): v128 {
+  return i16x8.sub(v128.load8x8_u(q + 1), v128.load8x8_u(q - 1));
+}
+
+/** Pixels q to q + 7 of a plane: I[y+1][x] - I[y-1][x] as i16 lanes. */
+// @ts-ignore: decorator
+@inline function gradientY(q: usize, stride: usize): v128 {
+  return i16x8.sub(v128.load8x8_u(q + stride), v128.load8x8_u(q - stride));
+}
+
+/** The first four pixels' (gx, gy) pairs. */
+// @ts-ignore: decorator
+@inline function pairsLow(gx: v128, gy: v128): v128 {
+  return i8x16.shuffle(gx, gy, 0, 1, 16, 17, 2, 3, 18, 19, 4, 5, 20, 21, 6, 7, 22, 23);
+}
+
+/** The last four pixels' (gx, gy) pairs. */
+// @ts-ignore: decorator
+@inline function pairsHigh(gx: v128, gy: v128): v128 {
+  return i8x16.shuffle(gx, gy, 8, 9, 24, 25, 10, 11, 26, 27, 12, 13, 28, 29, 14, 15, 30, 31);
+}
+
+/**
+ * Per lane, a later plane's pairs where its squared length beats the best
+ * so far (or equals it, if `laterWins`), else the best's. One compare either
+ * way: x64 has no i32 "greater or equal", whose complement best > later is.
+ */
+// @ts-ignore: decorator
+@inline function stronger(laterWins: bool, later: v128, laterLen: v128, best: v128, bestLen: v128): v128 {
+  return laterWins ? select(best, later, i32x4.gt_s(bestLen, laterLen)) : select(later, best, i32x4.gt_s(laterLen, bestLen));
 }
 
 /** a's lanes where the mask (whole 32-bit lanes, all ones or all zeros) is set, else b's: one blend with relaxed SIMD. */
@@ -168,38 +201,38 @@ function zeroRows(hist: usize, histPlaneBytes: i32, histRowBytes: i32, start: i3
   return v128.bitselect(a, b, mask);
 }
 
-/** Four pixels' (v * ry1, v * ry0) pairs. */
+/**
+ * One pixel row's votes into the band's sums, from its gradients (pixel x's
+ * at gradients + 4 * (x - 1) and magnitudes + 4 * (x - 1)) and the row's
+ * weights [ry1, ry1, ry0, ry0].
+ */
 // @ts-ignore: decorator
-@inline function storeWeighted(at: usize, v: v128, upperWeight: v128, lowerWeight: v128): void {
-  const upper = f32x4.mul(v, upperWeight);
-  const lower = f32x4.mul(v, lowerWeight);
-  v128.store(at, v128.shuffle<f32>(upper, lower, 0, 4, 1, 5));
-  v128.store(at, v128.shuffle<f32>(upper, lower, 2, 6, 3, 7), 16);
+@inline function voteRow(columnEnd: i32, columnTable: usize, cells: usize, gradients: usize, magnitudes: usize, rowWeights: v128): void {
+  const upperLower = v128.shuffle<f32>(rowWeights, rowWeights, 0, 2, 0, 2);
+  // Pointers stepped rather than indices scaled: each load's address is a register and a constant.
+  let column = columnTable + 32;
+  let g = gradients;
+  let m = magnitudes;
+  const end = gradients + (<usize>(columnEnd - 1) << 2);
+  for (; g + 16 <= end; g += 16, m += 16, column += 128) {
+    vote(cells, column, g, m, upperLower);
+    vote(cells, column + 32, g + 4, m + 4, upperLower);
+    vote(cells, column + 64, g + 8, m + 8, upperLower);
+    vote(cells, column + 96, g + 12, m + 12, upperLower);
+  }
+  for (; g < end; g += 4, m += 4, column += 32) vote(cells, column, g, m, upperLower);
 }
 
 /**
- * One pixel row's votes into the band's sums, from its gradients. Pixels x
- * and x + 8 take turns: neighbours often vote into the same bin of the same
- * cells, and a vote's add would wait for the one before to be stored.
+ * A pixel's vote, ((v ry1) cx1, (v ry0) cx1, (v ry1) cx0, (v ry0) cx0), added to
+ * its left cell column's sums for its bin: the row's weights are applied here
+ * (a multiply) rather than by the gradient pass (two multiplies and two
+ * shuffles for four pixels, on the ports its other shuffles need).
  */
 // @ts-ignore: decorator
-@inline function voteRow(columnEnd: i32, columnTable: usize, cells: usize, gradients: usize, magnitudes: usize): void {
-  let x = 1;
-  for (; x + 4 <= columnEnd; x += 4) {
-    vote(cells, columnTable, x, gradients, magnitudes);
-    vote(cells, columnTable, x + 1, gradients, magnitudes);
-    vote(cells, columnTable, x + 2, gradients, magnitudes);
-    vote(cells, columnTable, x + 3, gradients, magnitudes);
-  }
-  for (; x < columnEnd; x++) vote(cells, columnTable, x, gradients, magnitudes);
-}
-
-/** Pixel x's vote, (v ry1 cx1, v ry0 cx1, v ry1 cx0, v ry0 cx0), added to its left cell column's sums for its bin. */
-// @ts-ignore: decorator
-@inline function vote(cells: usize, columnTable: usize, x: i32, gradients: usize, magnitudes: usize): void {
-  const column = columnTable + (<usize>x << 5);
-  const w = f32x4.mul(v128.load(column, 16), v128.load64_splat(magnitudes + (<usize>(x - 1) << 3)));
-  const bin = <usize>load<u8>(<usize>load<i32>(gradients + (<usize>(x - 1) << 2)));
+@inline function vote(cells: usize, column: usize, g: usize, m: usize, upperLower: v128): void {
+  const w = f32x4.mul(v128.load(column, 16), f32x4.mul(v128.load32_splat(m), upperLower));
+  const bin = <usize>load<u8>(<usize>load<i32>(g));
   const at = cells + <usize>load<i32>(column, 4) + (bin << 4);
   v128.store(at, f32x4.add(v128.load(at), w));
 }

@@ -89,9 +89,10 @@ function blockRows(
 
 /**
  * Phase 2, feature rows of [0, cellRows - 2): the 31 features of each cell,
- * plane by plane along the row (three histogram planes at a time), so that
- * few memory streams are live at once; the texture sums build up in their
- * own output planes, scaled last.
+ * plane by plane along the row (three histogram planes at a time, and with
+ * the first three triples the planes 18 + o of their sums with the planes
+ * o + 9), so that few memory streams are live at once; the texture sums
+ * build up in their own output planes, scaled by the last triple.
  */
 function featureRows(
   hist: usize, histRow: usize, histPlane: usize, cellCols: i32, blockNorm: usize, blockScale: usize, scratchRow: usize,
@@ -101,61 +102,81 @@ function featureRows(
   const outRow = <usize>outCols << 2;
   const cols = cellCols - 2;
   for (let y = rowStart; y < rowEnd; y++) {
-    const n0 = blockNorm + <usize>y * scratchRow;
-    const s0 = blockScale + <usize>y * scratchRow;
+    const n = blockNorm + <usize>y * scratchRow;
+    const s = blockScale + <usize>y * scratchRow;
     const h = hist + <usize>(y + 2) * histRow + 8;
-    const o0 = out + <usize>(y + padTop) * outRow + (<usize>padLeft << 2);
-    const texture = o0 + 27 * outPlane;
-    for (let b: usize = 0; b < 18; b += 3) {
-      for (let x = 0; x < cols; x += 4) {
-        const at = <usize>x << 2;
-        // The last group of a row stores only its cells: past them may be the next row (no right
-        // padding), another thread's, or past the last plane's end (no bottom padding).
-        const lanes = min(cols - x, 4);
-        // Lane k of each: the block Bk of four neighbouring feature cells.
-        const n3 = v128.load(n0 + at), n1 = v128.load(n0 + at + 4);
-        const n2 = v128.load(n0 + scratchRow + at), nb0 = v128.load(n0 + scratchRow + at + 4);
-        const s3 = v128.load(s0 + at), s1 = v128.load(s0 + at + 4);
-        const s2 = v128.load(s0 + scratchRow + at), sb0 = v128.load(s0 + scratchRow + at + 4);
-        const o = o0 + at;
-        const u = v128.load(h + b * histPlane + at);
-        const v = v128.load(h + (b + 1) * histPlane + at);
-        const w = v128.load(h + (b + 2) * histPlane + at);
-        const u0 = clip(u, nb0, sb0), u1 = clip(u, n1, s1), u2 = clip(u, n2, s2), u3 = clip(u, n3, s3);
-        const v0 = clip(v, nb0, sb0), v1 = clip(v, n1, s1), v2 = clip(v, n2, s2), v3 = clip(v, n3, s3);
-        const w0 = clip(w, nb0, sb0), w1 = clip(w, n1, s1), w2 = clip(w, n2, s2), w3 = clip(w, n3, s3);
-        storeLanes(o + b * outPlane, f32x4.add(f32x4.add(u0, u1), f32x4.add(u2, u3)), lanes);
-        storeLanes(o + (b + 1) * outPlane, f32x4.add(f32x4.add(v0, v1), f32x4.add(v2, v3)), lanes);
-        storeLanes(o + (b + 2) * outPlane, f32x4.add(f32x4.add(w0, w1), f32x4.add(w2, w3)), lanes);
-        // t += (q(b) + q(b+1)) + q(b+2), block by block, from zero.
-        const t = texture + at;
-        const first = b == 0;
-        addLanes(t, first, f32x4.add(f32x4.add(u0, v0), w0), lanes);
-        addLanes(t + outPlane, first, f32x4.add(f32x4.add(u1, v1), w1), lanes);
-        addLanes(t + 2 * outPlane, first, f32x4.add(f32x4.add(u2, v2), w2), lanes);
-        addLanes(t + 3 * outPlane, first, f32x4.add(f32x4.add(u3, v3), w3), lanes);
-      }
-    }
-    for (let b: usize = 0; b < 9; b++) {
-      for (let x = 0; x < cols; x += 4) {
-        const at = <usize>x << 2;
-        const n3 = v128.load(n0 + at), n1 = v128.load(n0 + at + 4);
-        const n2 = v128.load(n0 + scratchRow + at), nb0 = v128.load(n0 + scratchRow + at + 4);
-        const s3 = v128.load(s0 + at), s1 = v128.load(s0 + at + 4);
-        const s2 = v128.load(s0 + scratchRow + at), sb0 = v128.load(s0 + scratchRow + at + 4);
-        const v = f32x4.add(v128.load(h + b * histPlane + at), v128.load(h + (b + 9) * histPlane + at));
-        storeLanes(o0 + at + (18 + b) * outPlane,
-          f32x4.add(f32x4.add(clip(v, nb0, sb0), clip(v, n1, s1)), f32x4.add(clip(v, n2, s2), clip(v, n3, s3))), min(cols - x, 4));
-      }
-    }
-    const scale = f32x4.splat(TEXTURE_SCALE);
-    for (let k: usize = 0; k < 4; k++) {
-      for (let x = 0; x < cols; x += 4) {
-        const t = texture + k * outPlane + (<usize>x << 2);
-        storeLanes(t, f32x4.mul(v128.load(t), scale), min(cols - x, 4));
-      }
+    const o = out + <usize>(y + padTop) * outRow + (<usize>padLeft << 2);
+    // The triples in order: the texture sums take them one after the other.
+    triple(0, TEXTURE_FIRST, true, h, histPlane, n, s, scratchRow, o, outPlane, cols);
+    triple(3, TEXTURE_ADD, true, h, histPlane, n, s, scratchRow, o, outPlane, cols);
+    triple(6, TEXTURE_ADD, true, h, histPlane, n, s, scratchRow, o, outPlane, cols);
+    triple(9, TEXTURE_ADD, false, h, histPlane, n, s, scratchRow, o, outPlane, cols);
+    triple(12, TEXTURE_ADD, false, h, histPlane, n, s, scratchRow, o, outPlane, cols);
+    triple(15, TEXTURE_LAST, false, h, histPlane, n, s, scratchRow, o, outPlane, cols);
+  }
+}
+
+/** What a triple does with the texture sums: start them, add to them, or add and scale them. */
+const TEXTURE_FIRST = 0;
+const TEXTURE_ADD = 1;
+const TEXTURE_LAST = 2;
+
+/**
+ * Planes b to b + 2 of a feature row (and 18 + b to 20 + b from the planes
+ * b + 9 to b + 11 when `sums`), with their part of the texture sums: t =
+ * (t + (q(b) + q(b+1))) + q(b+2) per block, from zero.
+ */
+function triple(
+  b: usize, texture: i32, sums: bool, h: usize, histPlane: usize, n: usize, s: usize, scratchRow: usize, o: usize, outPlane: usize, cols: i32,
+): void {
+  const scale = f32x4.splat(TEXTURE_SCALE);
+  for (let x = 0; x < cols; x += 4) {
+    const at = <usize>x << 2;
+    // The last group of a row stores only its cells: past them may be the next row (no right
+    // padding), another thread's, or past the last plane's end (no bottom padding).
+    const lanes = min(cols - x, 4);
+    // Lane k of each: the block Bk of four neighbouring feature cells.
+    const n3 = v128.load(n + at), n1 = v128.load(n + at + 4);
+    const n2 = v128.load(n + scratchRow + at), n0 = v128.load(n + scratchRow + at + 4);
+    const s3 = v128.load(s + at), s1 = v128.load(s + at + 4);
+    const s2 = v128.load(s + scratchRow + at), s0 = v128.load(s + scratchRow + at + 4);
+    const hb = h + b * histPlane + at;
+    const ob = o + b * outPlane + at;
+    const u = v128.load(hb);
+    const v = v128.load(hb + histPlane);
+    const w = v128.load(hb + 2 * histPlane);
+    const u0 = clip(u, n0, s0), u1 = clip(u, n1, s1), u2 = clip(u, n2, s2), u3 = clip(u, n3, s3);
+    const v0 = clip(v, n0, s0), v1 = clip(v, n1, s1), v2 = clip(v, n2, s2), v3 = clip(v, n3, s3);
+    const w0 = clip(w, n0, s0), w1 = clip(w, n1, s1), w2 = clip(w, n2, s2), w3 = clip(w, n3, s3);
+    storeLanes(ob, f32x4.add(f32x4.add(u0, u1), f32x4.add(u2, u3)), lanes);
+    storeLanes(ob + outPlane, f32x4.add(f32x4.add(v0, v1), f32x4.add(v2, v3)), lanes);
+    storeLanes(ob + 2 * outPlane, f32x4.add(f32x4.add(w0, w1), f32x4.add(w2, w3)), lanes);
+    const t = o + 27 * outPlane + at;
+    textureLanes(t, texture, f32x4.add(f32x4.add(u0, v0), w0), scale, lanes);
+    textureLanes(t + outPlane, texture, f32x4.add(f32x4.add(u1, v1), w1), scale, lanes);
+    textureLanes(t + 2 * outPlane, texture, f32x4.add(f32x4.add(u2, v2), w2), scale, lanes);
+    textureLanes(t + 3 * outPlane, texture, f32x4.add(f32x4.add(u3, v3), w3), scale, lanes);
+    if (sums) {
+      const sb = ob + 18 * outPlane;
+      sumPlane(sb, f32x4.add(u, v128.load(hb + 9 * histPlane)), n0, n1, n2, n3, s0, s1, s2, s3, lanes);
+      sumPlane(sb + outPlane, f32x4.add(v, v128.load(hb + 10 * histPlane)), n0, n1, n2, n3, s0, s1, s2, s3, lanes);
+      sumPlane(sb + 2 * outPlane, f32x4.add(w, v128.load(hb + 11 * histPlane)), n0, n1, n2, n3, s0, s1, s2, s3, lanes);
     }
   }
+}
+
+/** A texture sum's lanes: q, or the sum so far plus q, or that scaled, by `texture`. */
+// @ts-ignore: decorator
+@inline function textureLanes(at: usize, texture: i32, q: v128, scale: v128, lanes: i32): void {
+  if (texture == TEXTURE_FIRST) storeLanes(at, q, lanes);
+  else if (texture == TEXTURE_ADD) storeLanes(at, f32x4.add(v128.load(at), q), lanes);
+  else storeLanes(at, f32x4.mul(f32x4.add(v128.load(at), q), scale), lanes);
+}
+
+/** A plane 18 + o feature from h[o] + h[o + 9]. */
+// @ts-ignore: decorator
+@inline function sumPlane(at: usize, v: v128, n0: v128, n1: v128, n2: v128, n3: v128, s0: v128, s1: v128, s2: v128, s3: v128, lanes: i32): void {
+  storeLanes(at, f32x4.add(f32x4.add(clip(v, n0, s0), clip(v, n1, s1)), f32x4.add(clip(v, n2, s2), clip(v, n3, s3))), lanes);
 }
 
 /** Phase 3: the zeros all round. */
@@ -197,12 +218,6 @@ function fillPadding(
   store<f32>(at, f32x4.extract_lane(v, 0));
   if (lanes > 1) store<f32>(at, f32x4.extract_lane(v, 1), 4);
   if (lanes > 2) store<f32>(at, f32x4.extract_lane(v, 2), 8);
-}
-
-/** Stores the first `lanes` floats of v added to those at `at` (to zero when `first`). */
-// @ts-ignore: decorator
-@inline function addLanes(at: usize, first: bool, v: v128, lanes: i32): void {
-  storeLanes(at, f32x4.add(first ? f32x4.splat(0) : v128.load(at), v), lanes);
 }
 
 /** A histogram value normalized by one block: min(h, n) * s. */

@@ -30,66 +30,138 @@ export function u8_planar_resize_bilinear__simd128(
 ): void {
   const srcPlane = <usize>srcPlaneBytes;
   const dstPlane = <usize>dstPlaneBytes;
-  for (let r = rowStart; r < rowEnd; r++) {
+  const width = <usize>srcWidth;
+  // Two output rows at a time where they share source rows (an enlargement's pairs read the same
+  // two; a reduction's neighbours often share the middle one): each shared row is gathered and
+  // converted once for both. A pair of the same rows is preferred to a chained one.
+  let r = rowStart;
+  while (r < rowEnd) {
     const row = rowTable + (<usize>r << 5);
-    const top = src + <usize>(load<i32>(row) * srcWidth);
-    const bottom = src + <usize>(load<i32>(row, 4) * srcWidth);
-    const itb = f32x4.splat(load<f32>(row, 8));
-    const tb = f32x4.splat(load<f32>(row, 12));
-    const out = dst + <usize>(r * dstWidth);
-    for (let g = 0; g < groups; g++) {
-      const e = groupTable + <usize>g * RESIZE_GROUP_BYTES;
-      const base = <usize>load<i32>(e);
-      const left = v128.load(e, 16);
-      const right = v128.load(e, 64);
-      const ilr = v128.load(e, 32);
-      const lr = v128.load(e, 48);
-      const tlf = f32x4.mul(itb, ilr);
-      const trf = f32x4.mul(itb, lr);
-      const blf = f32x4.mul(tb, ilr);
-      const brf = f32x4.mul(tb, lr);
-      const o = out + (<usize>g << 2);
-      blendGroup(top + base, bottom + base, left, right, tlf, trf, blf, brf, o);
-      blendGroup(top + srcPlane + base, bottom + srcPlane + base, left, right, tlf, trf, blf, brf, o + dstPlane);
-      blendGroup(top + 2 * srcPlane + base, bottom + 2 * srcPlane + base, left, right, tlf, trf, blf, brf, o + 2 * dstPlane);
+    let mode = SINGLE;
+    if (r + 1 < rowEnd) {
+      if (sameRows(row, row + 32)) mode = SAME;
+      else if (load<i32>(row + 32) == load<i32>(row, 4) && !(r + 2 < rowEnd && sameRows(row + 32, row + 64))) mode = CHAINED;
     }
-    const tbd = load<f64>(row, 16);
-    const itbd = 1 - tbd;
-    for (let j = 0; j < tailColumns; j++) {
-      const e = tailTable + (<usize>j << 4);
-      const left = <usize>load<i32>(e);
-      const right = <usize>load<i32>(e, 4);
-      const lr = load<f64>(e, 8);
-      const ilr = 1 - lr;
-      const o = out + <usize>(groups * 4 + j);
-      for (let p: usize = 0; p < 3; p++) {
-        const t = top + p * srcPlane;
-        const b = bottom + p * srcPlane;
-        const v = itbd * (ilr * <f64>load<u8>(t + left) + lr * <f64>load<u8>(t + right))
-          + tbd * (ilr * <f64>load<u8>(b + left) + lr * <f64>load<u8>(b + right));
-        store<u8>(o + p * dstPlane, <u8><i32>v);
-      }
+    const out = dst + <usize>(r * dstWidth);
+    if (mode == SAME) groupRows(SAME, src, width, srcPlane, out, <usize>dstWidth, dstPlane, row, groupTable, groups);
+    else if (mode == CHAINED) groupRows(CHAINED, src, width, srcPlane, out, <usize>dstWidth, dstPlane, row, groupTable, groups);
+    else groupRows(SINGLE, src, width, srcPlane, out, <usize>dstWidth, dstPlane, row, groupTable, groups);
+    const rows = mode == SINGLE ? 1 : 2;
+    for (let k = 0; k < rows; k++) {
+      tailRow(src, width, srcPlane, out + <usize>(k * dstWidth) + (<usize>groups << 2), dstPlane, row + (<usize>k << 5), tailTable, tailColumns);
+    }
+    r += rows;
+  }
+}
+
+/** How groupRows takes its rows: one; two that read the same source rows; two whose first's bottom is the second's top. */
+const SINGLE = 0;
+const SAME = 1;
+const CHAINED = 2;
+
+// @ts-ignore: decorator
+@inline function sameRows(a: usize, b: usize): bool {
+  return load<i64>(a) == load<i64>(b);
+}
+
+/** The groups of the row at `row` in the table (and of the next, unless `mode` is SINGLE), all three planes. */
+// @ts-ignore: decorator
+@inline function groupRows(
+  mode: i32, src: usize, width: usize, srcPlane: usize, out: usize, dstWidth: usize, dstPlane: usize, row: usize, groupTable: usize, groups: i32,
+): void {
+  const top = src + <usize>load<i32>(row) * width;
+  const bottom = src + <usize>load<i32>(row, 4) * width;
+  // The second row's bottom: the first's for SAME, the row after it for CHAINED.
+  const last = mode == CHAINED ? src + <usize>load<i32>(row, 36) * width : bottom;
+  // Splats from memory: a load each, where a register splat would be a shuffle in the loop (the engine sinks it there).
+  const itb = v128.load32_splat(row + 8);
+  const tb = v128.load32_splat(row + 12);
+  // The second row's weights (read only when there is one).
+  const itb1 = mode == SINGLE ? itb : v128.load32_splat(row + 40);
+  const tb1 = mode == SINGLE ? tb : v128.load32_splat(row + 44);
+  for (let g = 0; g < groups; g++) {
+    const e = groupTable + <usize>g * RESIZE_GROUP_BYTES;
+    const base = <usize>load<i32>(e);
+    const left = v128.load(e, 16);
+    const right = v128.load(e, 64);
+    const ilr = v128.load(e, 32);
+    const lr = v128.load(e, 48);
+    // Each weight one f32 product: itb*ilr, itb*lr, tb*ilr, tb*lr, and the second row's.
+    const tl = f32x4.mul(itb, ilr), tr = f32x4.mul(itb, lr), bl = f32x4.mul(tb, ilr), br = f32x4.mul(tb, lr);
+    const tl1 = f32x4.mul(itb1, ilr), tr1 = f32x4.mul(itb1, lr), bl1 = f32x4.mul(tb1, ilr), br1 = f32x4.mul(tb1, lr);
+    const o = out + (<usize>g << 2);
+    // The planes written out: a loop would have the engine recompute the weights in it.
+    groupPlane(mode, top + base, bottom + base, last + base, left, right, tl, tr, bl, br, tl1, tr1, bl1, br1, o, dstWidth);
+    groupPlane(mode, top + srcPlane + base, bottom + srcPlane + base, last + srcPlane + base, left, right, tl, tr, bl, br, tl1, tr1, bl1, br1, o + dstPlane, dstWidth);
+    groupPlane(mode, top + 2 * srcPlane + base, bottom + 2 * srcPlane + base, last + 2 * srcPlane + base, left, right, tl, tr, bl, br, tl1, tr1, bl1, br1, o + 2 * dstPlane, dstWidth);
+  }
+}
+
+/** One plane's group: the first row's four values at o and, unless SINGLE, the second's at o + dstWidth (its bottom row at n when CHAINED). */
+// @ts-ignore: decorator
+@inline function groupPlane(
+  mode: i32, t: usize, b: usize, n: usize, left: v128, right: v128,
+  tl: v128, tr: v128, bl: v128, br: v128, tl1: v128, tr1: v128, bl1: v128, br1: v128, o: usize, dstWidth: usize,
+): void {
+  const top = v128.load(t);
+  const bottom = v128.load(b);
+  const tLeft = convert(gather(top, left));
+  const tRight = convert(gather(top, right));
+  const bLeft = convert(gather(bottom, left));
+  const bRight = convert(gather(bottom, right));
+  storeBytes(o, blend(tLeft, tRight, bLeft, bRight, tl, tr, bl, br));
+  if (mode == SAME) {
+    storeBytes(o + dstWidth, blend(tLeft, tRight, bLeft, bRight, tl1, tr1, bl1, br1));
+  } else if (mode == CHAINED) {
+    const next = v128.load(n);
+    storeBytes(o + dstWidth, blend(bLeft, bRight, convert(gather(next, left)), convert(gather(next, right)), tl1, tr1, bl1, br1));
+  }
+}
+
+/** Four output values from the converted samples and their weights, summed in the stated order. */
+// @ts-ignore: decorator
+@inline function blend(tLeft: v128, tRight: v128, bLeft: v128, bRight: v128, tl: v128, tr: v128, bl: v128, br: v128): v128 {
+  const v = f32x4.add(f32x4.mul(tl, tLeft), f32x4.mul(tr, tRight));
+  return f32x4.add(f32x4.add(v, f32x4.mul(bl, bLeft)), f32x4.mul(br, bRight));
+}
+
+/** The tail columns of one output row, in f64. */
+// @ts-ignore: decorator
+@inline function tailRow(src: usize, width: usize, srcPlane: usize, out: usize, dstPlane: usize, row: usize, tailTable: usize, tailColumns: i32): void {
+  const top = src + <usize>load<i32>(row) * width;
+  const bottom = src + <usize>load<i32>(row, 4) * width;
+  const tbd = load<f64>(row, 16);
+  const itbd = 1 - tbd;
+  for (let j = 0; j < tailColumns; j++) {
+    const e = tailTable + (<usize>j << 4);
+    const left = <usize>load<i32>(e);
+    const right = <usize>load<i32>(e, 4);
+    const lr = load<f64>(e, 8);
+    const ilr = 1 - lr;
+    for (let p: usize = 0; p < 3; p++) {
+      const t = top + p * srcPlane;
+      const b = bottom + p * srcPlane;
+      const v = itbd * (ilr * <f64>load<u8>(t + left) + lr * <f64>load<u8>(t + right))
+        + tbd * (ilr * <f64>load<u8>(b + left) + lr * <f64>load<u8>(b + right));
+      store<u8>(out + <usize>j + p * dstPlane, <u8><i32>v);
     }
   }
 }
 
-/** Four output pixels of one plane from the 16 source bytes at t (top row) and b (bottom row). */
+/** Byte lanes (0..255 in the low byte of each 32-bit lane, zeros above) as f32: a signed conversion, one instruction on x64. */
 // @ts-ignore: decorator
-@inline function blendGroup(t: usize, b: usize, left: v128, right: v128, tlf: v128, trf: v128, blf: v128, brf: v128, o: usize): void {
-  const top = v128.load(t);
-  const bottom = v128.load(b);
-  // Signed conversions are single instructions on x64 (the values are 0..255).
-  let v = f32x4.add(
-    f32x4.mul(tlf, f32x4.convert_i32x4_s(gather(top, left))),
-    f32x4.mul(trf, f32x4.convert_i32x4_s(gather(top, right))),
-  );
-  v = f32x4.add(v, f32x4.mul(blf, f32x4.convert_i32x4_s(gather(bottom, left))));
-  v = f32x4.add(v, f32x4.mul(brf, f32x4.convert_i32x4_s(gather(bottom, right))));
+@inline function convert(lanes: v128): v128 {
+  return f32x4.convert_i32x4_s(lanes);
+}
+
+/** The four values (0 <= v < 256), truncated, as four bytes at o. */
+// @ts-ignore: decorator
+@inline function storeBytes(o: usize, v: v128): void {
   if (ASC_FEATURE_RELAXED_SIMD) {
-    // 0 <= v < 256: truncation is exact, and packing with saturation keeps each byte.
+    // Truncation is exact, and each lane's low byte is its value: one byte shuffle (not two packs) gathers
+    // them; the other bytes' indices (0x80) may give anything, as they are not stored.
     const whole = i32x4.relaxed_trunc_f32x4_s(v);
-    const halves = i16x8.narrow_i32x4_s(whole, whole);
-    v128.store32_lane(o, i8x16.narrow_i16x8_u(halves, halves), 0);
+    v128.store32_lane(o, i8x16.relaxed_swizzle(whole, i8x16(0, 4, 8, 12, -128, -128, -128, -128, -128, -128, -128, -128, -128, -128, -128, -128)), 0);
     return;
   }
   // trunc(v) + 2^23 holds the integer in its low mantissa bits: byte 0 of each lane.

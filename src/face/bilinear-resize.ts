@@ -27,60 +27,64 @@ export function bilinearResizeTables(from: Size, to: Size): BilinearResizeTables
   const xScale = (from.width - 1) / Math.max(to.width - 1, 1);
   const yScale = (from.height - 1) / Math.max(to.height - 1, 1);
 
+  // Every field sits at a multiple of its size: written through typed views.
   const rows = new Uint8Array(to.height * RESIZE_ROW_BYTES);
-  const rowView = new DataView(rows.buffer);
+  const rowInts = new Int32Array(rows.buffer);
+  const rowFloats = new Float32Array(rows.buffer);
+  const rowDoubles = new Float64Array(rows.buffer);
   let y = -yScale;
   for (let r = 0; r < to.height; r++) {
     y += yScale;
     const top = Math.floor(y);
     const tb = y - top;
-    const at = r * RESIZE_ROW_BYTES;
-    rowView.setInt32(at, top, true);
-    rowView.setInt32(at + 4, Math.min(top + 1, from.height - 1), true);
-    rowView.setFloat32(at + 8, f32(1 - tb), true);
-    rowView.setFloat32(at + 12, f32(tb), true);
-    rowView.setFloat64(at + 16, tb, true);
+    const at = r * (RESIZE_ROW_BYTES / 4);
+    rowInts[at] = top;
+    rowInts[at + 1] = Math.min(top + 1, from.height - 1);
+    rowFloats[at + 2] = 1 - tb;
+    rowFloats[at + 3] = tb;
+    rowDoubles[at / 2 + 2] = tb;
   }
 
   const groups = new Uint8Array(Math.ceil(to.width / 4) * RESIZE_GROUP_BYTES);
-  const groupView = new DataView(groups.buffer);
+  const groupInts = new Uint32Array(groups.buffer);
+  const groupFloats = new Float32Array(groups.buffer);
   const x0 = -4 * xScale;
-  const lanes = [f32(x0), f32(x0 + xScale), f32(x0 + 2 * xScale), f32(x0 + 3 * xScale)];
+  const lanes = new Float32Array([x0, x0 + xScale, x0 + 2 * xScale, x0 + 3 * xScale]);
+  const lefts = new Int32Array(4);
   const step = f32(4 * xScale);
-  const left = new Int32Array(4);
   let groupCount = 0;
   for (; (groupCount + 1) * 4 <= to.width; groupCount++) {
     for (let k = 0; k < 4; k++) {
-      lanes[k] = f32(lanes[k] + step);
-      left[k] = Math.trunc(lanes[k]);
+      lanes[k] += step;
+      lefts[k] = Math.trunc(lanes[k]);
     }
-    if (left[3] + 1 >= from.width) break;
-    const at = groupCount * RESIZE_GROUP_BYTES;
-    groupView.setInt32(at, left[0], true);
+    if (lefts[3] + 1 >= from.width) break;
+    const at = groupCount * (RESIZE_GROUP_BYTES / 4);
+    groupInts[at] = lefts[0];
     for (let k = 0; k < 4; k++) {
-      const offset = left[k] - left[0];
+      const offset = lefts[k] - lefts[0];
       if (offset > 14)
         throw new RangeError(`bilinear resize from ${from.width} to ${to.width} columns samples too sparsely for the kernel`);
-      groupView.setUint32(at + 16 + 4 * k, 0x80808000 | offset, true);
-      groupView.setUint32(at + 64 + 4 * k, 0x80808000 | (offset + 1), true);
-      const lr = f32(lanes[k] - left[k]);
-      groupView.setFloat32(at + 32 + 4 * k, f32(1 - lr), true);
-      groupView.setFloat32(at + 48 + 4 * k, lr, true);
+      groupInts[at + 4 + k] = 0x80808000 | offset;
+      groupInts[at + 16 + k] = 0x80808000 | (offset + 1);
+      const lr = f32(lanes[k] - lefts[k]);
+      groupFloats[at + 8 + k] = 1 - lr;
+      groupFloats[at + 12 + k] = lr;
     }
   }
 
   const first = groupCount * 4;
   const tailCount = to.width - first;
   const tail = new Uint8Array(tailCount * RESIZE_TAIL_BYTES);
-  const tailView = new DataView(tail.buffer);
+  const tailInts = new Int32Array(tail.buffer);
+  const tailDoubles = new Float64Array(tail.buffer);
   let x = -xScale + first * xScale;
   for (let j = 0; j < tailCount; j++) {
     x += xScale;
     const left = Math.floor(x);
-    const at = j * RESIZE_TAIL_BYTES;
-    tailView.setInt32(at, left, true);
-    tailView.setInt32(at + 4, Math.min(left + 1, from.width - 1), true);
-    tailView.setFloat64(at + 8, x - left, true);
+    tailInts[j * 4] = left;
+    tailInts[j * 4 + 1] = Math.min(left + 1, from.width - 1);
+    tailDoubles[j * 2 + 1] = x - left;
   }
   return { rows, groups: groups.subarray(0, groupCount * RESIZE_GROUP_BYTES), groupCount, tail, tailCount };
 }

@@ -90,9 +90,9 @@ export function fhogHistogramCols(g: FhogGeometry): number {
 /** Bytes of the cell kernel's vote sums for one cell column: 18 bins of f32x4. */
 const VOTE_CELL_BYTES = 288;
 
-/** Bytes of the cell kernel's scratch for one thread: a cell column's vote sums for each histogram column and one more, then a row's gradients. */
+/** Bytes of the cell kernel's scratch for one thread: a cell column's vote sums for each histogram column and one more, then a row's gradients (a table address and a magnitude each). */
 export function fhogVoteBytes(g: FhogGeometry): number {
-  return (fhogHistogramCols(g) + 1) * VOTE_CELL_BYTES + (g.visibleCols + 7) * 12;
+  return (fhogHistogramCols(g) + 1) * VOTE_CELL_BYTES + (g.visibleCols + 7) * 8;
 }
 
 /**
@@ -134,14 +134,6 @@ export function orientationTable(): Uint8Array {
   return table;
 }
 
-/** A table entry's weights [w1, w1, w0, w0], written without an array per entry (the tables are rebuilt for each image size). */
-function writeWeights(view: DataView, at: number, w1: number, w0: number): void {
-  view.setFloat32(at, w1, true);
-  view.setFloat32(at + 4, w1, true);
-  view.setFloat32(at + 8, w0, true);
-  view.setFloat32(at + 12, w0, true);
-}
-
 /** The cell kernel's tables of a level (see fhogCellTables). */
 export interface FhogCellTables {
   rows: Uint8Array;
@@ -162,8 +154,11 @@ export interface FhogCellTables {
 export function fhogCellTables(g: FhogGeometry, cellSize: number): FhogCellTables {
   const f32 = Math.fround;
   const histRowBytes = fhogHistogramCols(g) * 4;
+  // Every field sits at a multiple of its size: written through typed views (an entry is 8 words).
+  const words = FHOG_TABLE_ENTRY_BYTES / 4;
   const rows = new Uint8Array(g.visibleRows * FHOG_TABLE_ENTRY_BYTES);
-  const rowView = new DataView(rows.buffer);
+  const rowInts = new Int32Array(rows.buffer);
+  const rowFloats = new Float32Array(rows.buffer);
   const firstPixelRows = new Int32Array(fhogHistogramRows(g) + 2).fill(g.visibleRows);
   let firstPixelRowsSet = 0;
   for (let y = 1; y < g.visibleRows; y++) {
@@ -171,14 +166,18 @@ export function fhogCellTables(g: FhogGeometry, cellSize: number): FhogCellTable
     const cell = Math.floor(yp);
     const vy0 = f32(yp - cell);
     const vy1 = f32(1 - vy0);
-    const at = y * FHOG_TABLE_ENTRY_BYTES;
-    rowView.setInt32(at, (cell + 1) * histRowBytes, true);
-    writeWeights(rowView, at + 16, vy1, vy0);
+    const at = y * words;
+    rowInts[at] = (cell + 1) * histRowBytes;
+    rowFloats[at + 4] = vy1;
+    rowFloats[at + 5] = vy1;
+    rowFloats[at + 6] = vy0;
+    rowFloats[at + 7] = vy0;
     // Its histogram rows are cell + 1 and cell + 2: it is the first pixel row for the rows up to cell + 2 not yet reached.
     for (; firstPixelRowsSet <= cell + 2; firstPixelRowsSet++) firstPixelRows[firstPixelRowsSet] = y;
   }
   const columns = new Uint8Array(g.visibleCols * FHOG_TABLE_ENTRY_BYTES);
-  const columnView = new DataView(columns.buffer);
+  const columnInts = new Int32Array(columns.buffer);
+  const columnFloats = new Float32Array(columns.buffer);
   for (let x = 1; x < g.visibleCols; x++) {
     let cell: number;
     let vx0: number;
@@ -193,10 +192,13 @@ export function fhogCellTables(g: FhogGeometry, cellSize: number): FhogCellTable
       vx0 = f32(xp - cell);
     }
     const vx1 = f32(1 - vx0);
-    const at = x * FHOG_TABLE_ENTRY_BYTES;
-    columnView.setInt32(at, (cell + 1) * 4, true);
-    columnView.setInt32(at + 4, (cell + 1) * VOTE_CELL_BYTES, true);
-    writeWeights(columnView, at + 16, vx1, vx0);
+    const at = x * words;
+    columnInts[at] = (cell + 1) * 4;
+    columnInts[at + 1] = (cell + 1) * VOTE_CELL_BYTES;
+    columnFloats[at + 4] = vx1;
+    columnFloats[at + 5] = vx1;
+    columnFloats[at + 6] = vx0;
+    columnFloats[at + 7] = vx0;
   }
   return { rows, columns, firstPixelRows };
 }

@@ -67,6 +67,9 @@ const sizes: [number, number, number, number][] = [
   [20, 20, 40, 40],
   [7, 3, 9, 5],
   [48, 10, 17, 3],
+  // pyramid_down<6>'s 5/6 (rows sharing their middle source row, and not) and pyramid_up's 2x (rows sharing both).
+  [60, 48, 50, 40],
+  [31, 23, 61, 45],
 ];
 
 describe.each(KERNEL_BUILDS)('u8_planar_resize_bilinear (%s build)', (build) => {
@@ -91,6 +94,8 @@ describe.each(KERNEL_BUILDS)('u8_planar_resize_bilinear (%s build)', (build) => 
     for (const splits of [
       [0, dh],
       [0, Math.floor(dh / 2), dh],
+      // Ranges starting on odd rows: the kernel takes rows in pairs where they share source rows.
+      [0, Math.min(1, dh), Math.min(Math.floor(dh / 2) + 1, dh), dh],
     ]) {
       const dst = h.alloc(3 * dPlane);
       const want = h.readU8(dst, 3 * dPlane);
