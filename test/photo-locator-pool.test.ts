@@ -7,6 +7,20 @@ import { describe, expect, it } from 'vitest';
 import { openLandmarkModel } from '../dist/cli/landmark-model-cache.js';
 import { PhotoLocatorPool, shareCores } from '../dist/cli/photo-locator-pool.js';
 
+/** A pool on one thread (--threads 1) with the bundled HOG detector and 5-point model, upsample 1. */
+const startOneThreadPool = () =>
+  PhotoLocatorPool.start(
+    {
+      detector: readFileSync('models/frontal_face_detector.dat'),
+      detectorKind: 'hog',
+      landmarks: openLandmarkModel('models/shape_predictor_5_face_landmarks_lfw.dat'),
+      upsample: 1,
+    },
+    2,
+    1,
+    true,
+  );
+
 describe("the CLI's locate workers and the network share the cores they are given", () => {
   it('a worker per core (no more than the photos); the network on one thread beside several, on all of them beside one or after them', () => {
     // faces, cluster, recognize: each photo described as it comes.
@@ -20,17 +34,7 @@ describe("the CLI's locate workers and the network share the cores they are give
 
   it('on one thread, the calling thread locates the photos itself, never while it uses the one before', async () => {
     const photo = 'test/fixtures/photos/bald_guys.jpg';
-    const pool = await PhotoLocatorPool.start(
-      {
-        detector: readFileSync('models/frontal_face_detector.dat'),
-        detectorKind: 'hog',
-        landmarks: openLandmarkModel('models/shape_predictor_5_face_landmarks_lfw.dat'),
-        upsample: 1,
-      },
-      2,
-      1,
-      true,
-    );
+    const pool = await startOneThreadPool();
     const cpuMsWhileUsing: number[] = [];
     const faces: number[] = [];
     try {
@@ -57,17 +61,7 @@ describe("the CLI's locate workers and the network share the cores they are give
     const folder = mkdtempSync(join(tmpdir(), 'dlib-wasm-read-ahead-'));
     const next = join(folder, 'next.jpg');
     copyFileSync('test/fixtures/photos/2008_001322.jpg', next);
-    const pool = await PhotoLocatorPool.start(
-      {
-        detector: readFileSync('models/frontal_face_detector.dat'),
-        detectorKind: 'hog',
-        landmarks: openLandmarkModel('models/shape_predictor_5_face_landmarks_lfw.dat'),
-        upsample: 1,
-      },
-      2,
-      1,
-      true,
-    );
+    const pool = await startOneThreadPool();
     const faces: number[] = [];
     try {
       // bald_guys.jpg takes most of a second to locate: the read of the next file, started as it was queued, is done.
