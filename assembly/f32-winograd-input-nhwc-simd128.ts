@@ -84,18 +84,23 @@ export function f32_winograd_input_nhwc__simd128(
     const image = x + <usize>(sample * height * width) * pixelBytes;
     const out = v + <usize>t * rowBytes;
     // Bᵀ d, column by column: column j of d to positions j, alpha + j, ...; a run of blocks at a time (a row dy of the
-    // fold x fold pixels, contiguous in x), block by block where the run straddles the right edge.
+    // fold x fold pixels, contiguous in x), block by block where the run straddles the right edge. A tile inside the
+    // image steps from pixel to pixel unchecked.
+    const interior = y0 >= 0 && y0 + fold * alpha <= height && x0 >= 0 && x0 + fold * alpha <= width;
     for (let j = 0; j < alpha; j++) {
       const left = x0 + fold * j;
       const straddles = fold > 1 && left < width && left + fold > width;
       for (let dy = 0; dy < fold; dy++) {
         const column = out + <usize>j * vMatrixBytes + <usize>(dy * fold) * blockBytes;
-        if (!straddles) {
-          columnBt(alpha, fold, image, y0 + dy, left, height, width, rowStride, pixelBytes, zero, column, <usize>fold * blockBytes, positionRowBytes);
+        const runBytes = <usize>fold * blockBytes;
+        if (interior) {
+          columnBt(alpha, fold, true, image, y0 + dy, left, height, width, rowStride, pixelBytes, zero, column, runBytes, positionRowBytes);
+        } else if (!straddles) {
+          columnBt(alpha, fold, false, image, y0 + dy, left, height, width, rowStride, pixelBytes, zero, column, runBytes, positionRowBytes);
         } else {
           for (let dx = 0; dx < fold; dx++) {
             const at = column + <usize>dx * blockBytes;
-            columnBt(alpha, fold, image, y0 + dy, left + dx, height, width, rowStride, pixelBytes, zero, at, blockBytes, positionRowBytes);
+            columnBt(alpha, fold, false, image, y0 + dy, left + dx, height, width, rowStride, pixelBytes, zero, at, blockBytes, positionRowBytes);
           }
         }
       }
@@ -131,24 +136,26 @@ export function f32_winograd_input_nhwc__simd128(
 
 /**
  * Bᵀ times the alpha pixels (`top` + fold * k, `left`), `bytes` of each from
- * the pixel on (zeros outside the image), stored at `column` + k * stride.
+ * the pixel on (zeros outside the image, unless `inside` says all are in it),
+ * stored at `column` + k * stride.
  */
 // @ts-ignore: decorator
 @inline function columnBt(
-  alpha: i32, fold: i32, image: usize, top: i32, left: i32, height: i32, width: i32, rowStride: usize, pixelBytes: usize,
-  zero: usize, column: usize, bytes: usize, stride: usize,
+  alpha: i32, fold: i32, inside: bool, image: usize, top: i32, left: i32, height: i32, width: i32, rowStride: usize,
+  pixelBytes: usize, zero: usize, column: usize, bytes: usize, stride: usize,
 ): void {
-  const p0 = pixelAt(image, top, left, height, width, rowStride, pixelBytes, zero);
-  const p1 = pixelAt(image, top + fold, left, height, width, rowStride, pixelBytes, zero);
-  const p2 = pixelAt(image, top + 2 * fold, left, height, width, rowStride, pixelBytes, zero);
-  const p3 = pixelAt(image, top + 3 * fold, left, height, width, rowStride, pixelBytes, zero);
-  const p4 = pixelAt(image, top + 4 * fold, left, height, width, rowStride, pixelBytes, zero);
-  const p5 = pixelAt(image, top + 5 * fold, left, height, width, rowStride, pixelBytes, zero);
+  const step = <usize>fold * rowStride;
+  const p0 = inside ? image + <usize>top * rowStride + <usize>left * pixelBytes : pixelAt(image, top, left, height, width, rowStride, pixelBytes, zero);
+  const p1 = inside ? p0 + step : pixelAt(image, top + fold, left, height, width, rowStride, pixelBytes, zero);
+  const p2 = inside ? p1 + step : pixelAt(image, top + 2 * fold, left, height, width, rowStride, pixelBytes, zero);
+  const p3 = inside ? p2 + step : pixelAt(image, top + 3 * fold, left, height, width, rowStride, pixelBytes, zero);
+  const p4 = inside ? p3 + step : pixelAt(image, top + 4 * fold, left, height, width, rowStride, pixelBytes, zero);
+  const p5 = inside ? p4 + step : pixelAt(image, top + 5 * fold, left, height, width, rowStride, pixelBytes, zero);
+  const p6 = alpha <= 6 ? p5 : inside ? p5 + step : pixelAt(image, top + 6 * fold, left, height, width, rowStride, pixelBytes, zero);
+  const p7 = alpha <= 6 ? p5 : inside ? p6 + step : pixelAt(image, top + 7 * fold, left, height, width, rowStride, pixelBytes, zero);
+  const p8 = alpha <= 8 ? p5 : inside ? p7 + step : pixelAt(image, top + 8 * fold, left, height, width, rowStride, pixelBytes, zero);
+  const p9 = alpha <= 8 ? p5 : inside ? p8 + step : pixelAt(image, top + 9 * fold, left, height, width, rowStride, pixelBytes, zero);
   if (alpha == 10) {
-    const p6 = pixelAt(image, top + 6 * fold, left, height, width, rowStride, pixelBytes, zero);
-    const p7 = pixelAt(image, top + 7 * fold, left, height, width, rowStride, pixelBytes, zero);
-    const p8 = pixelAt(image, top + 8 * fold, left, height, width, rowStride, pixelBytes, zero);
-    const p9 = pixelAt(image, top + 9 * fold, left, height, width, rowStride, pixelBytes, zero);
     for (let c: usize = 0; c < bytes; c += 16) {
       storeBt10(
         v128.load(p0 + c), v128.load(p1 + c), v128.load(p2 + c), v128.load(p3 + c), v128.load(p4 + c),
@@ -157,8 +164,6 @@ export function f32_winograd_input_nhwc__simd128(
       );
     }
   } else if (alpha == 8) {
-    const p6 = pixelAt(image, top + 6 * fold, left, height, width, rowStride, pixelBytes, zero);
-    const p7 = pixelAt(image, top + 7 * fold, left, height, width, rowStride, pixelBytes, zero);
     for (let c: usize = 0; c < bytes; c += 16) {
       storeBt8(
         v128.load(p0 + c), v128.load(p1 + c), v128.load(p2 + c), v128.load(p3 + c),
