@@ -152,7 +152,7 @@ export function f32_winograd_output_nhwc__simd128(
  * d2 (±2) and, for alpha 8, s3, d3 (±½): row 0 m0 + s1 + s2 (+ s3), an even
  * row s1 + 2^k s2 (+ 2^-k s3), an odd one d1 + 2^k d2 (+ 2^-k d3); plus the
  * last value (the point ∞) in the last row. Multiplying by powers of two is
- * exact, so the sums' order alone sets the rounding. For alpha 10 the pairs
+ * exact, so the sums' order alone sets the rounding (fused or not). For alpha 10 the pairs
  * s1 .. s4, d1 .. d4 are the points ±½, ±¾, ±5/4, ±5/2, each weighted by p^k
  * (multiply-adds: the powers of ¾ and 5/4 round anyway).
  */
@@ -179,11 +179,11 @@ export function f32_winograd_output_nhwc__simd128(
     sum = f32x4.add(f32x4.add(m0, s1), s2);
     if (alpha == 8) sum = f32x4.add(sum, s3);
   } else if (k & 1) {
-    sum = f32x4.add(d1, f32x4.mul(up, d2));
-    if (alpha == 8) sum = f32x4.add(sum, f32x4.mul(down, d3));
+    sum = f32x4_muladd(up, d2, d1);
+    if (alpha == 8) sum = f32x4_muladd(down, d3, sum);
   } else {
-    sum = f32x4.add(s1, f32x4.mul(up, s2));
-    if (alpha == 8) sum = f32x4.add(sum, f32x4.mul(down, s3));
+    sum = f32x4_muladd(up, s2, s1);
+    if (alpha == 8) sum = f32x4_muladd(down, s3, sum);
   }
   return k == size - 1 ? f32x4.add(sum, last) : sum;
 }
