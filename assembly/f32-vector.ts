@@ -9,7 +9,9 @@
 
 // @ts-ignore: decorator
 @inline export function f32x4_relu_if(v: v128, relu: bool): v128 {
-  return relu ? f32x4.max(v, f32x4.splat(0)) : v;
+  // v < 0 ? 0 : v: one maxps, where V8 lowers f32x4.max (exact for NaNs and signed zeros) to 8 instructions. NaN
+  // stays NaN, as with max; -0 stays -0, as dlib's relu (lowerbound: v >= 0 ? v : 0) keeps it.
+  return relu ? f32x4.pmax(v, f32x4.splat(0)) : v;
 }
 
 /** Stores the first `count` (0..4) lanes of `v` at `ptr`. */

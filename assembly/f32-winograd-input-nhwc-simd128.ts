@@ -7,7 +7,7 @@ import { f32x4_muladd } from './f32-vector';
  * tensor, vectorized over channels. Tile t
  * covers alpha x alpha input pixels whose top left is (outputTile*ty - padY,
  * outputTile*tx - padX) of its sample; pixels outside the image read as
- * zeros from `zero` (a row of at least `channels` rounded up to 4 zeros).
+ * zeros from `zero` (a row of at least `fold` * `channels` rounded up to 4 zeros).
  * Per channel it computes V = Bᵀ d B with, for alpha 6 (the points 0, ±1,
  * ±2 and ∞),
  *
@@ -83,47 +83,24 @@ export function f32_winograd_input_nhwc__simd128(
     const x0 = fold * (outputTile * (q - ty * tilesX) - padX);
     const image = x + <usize>(sample * height * width) * pixelBytes;
     const out = v + <usize>t * rowBytes;
-    // Bᵀ d, column by column: column j of d to positions j, alpha + j, ...; a block of channels at a time.
+    // Bᵀ d, column by column: column j of d to positions j, alpha + j, ...; a run of blocks at a time (a row dy of the
+    // fold x fold pixels, contiguous in x), block by block where the run straddles the right edge. A tile inside the
+    // image steps from pixel to pixel unchecked.
+    const interior = y0 >= 0 && y0 + fold * alpha <= height && x0 >= 0 && x0 + fold * alpha <= width;
     for (let j = 0; j < alpha; j++) {
-      for (let block = 0; block < blocks; block++) {
-        const dy = block / fold;
-        const top = y0 + dy;
-        const left = x0 + fold * j + block - dy * fold;
-        const p0 = pixelAt(image, top, left, height, width, rowStride, pixelBytes, zero);
-        const p1 = pixelAt(image, top + fold, left, height, width, rowStride, pixelBytes, zero);
-        const p2 = pixelAt(image, top + 2 * fold, left, height, width, rowStride, pixelBytes, zero);
-        const p3 = pixelAt(image, top + 3 * fold, left, height, width, rowStride, pixelBytes, zero);
-        const p4 = pixelAt(image, top + 4 * fold, left, height, width, rowStride, pixelBytes, zero);
-        const p5 = pixelAt(image, top + 5 * fold, left, height, width, rowStride, pixelBytes, zero);
-        const column = out + <usize>j * vMatrixBytes + <usize>block * blockBytes;
-        if (alpha == 10) {
-          const p6 = pixelAt(image, top + 6 * fold, left, height, width, rowStride, pixelBytes, zero);
-          const p7 = pixelAt(image, top + 7 * fold, left, height, width, rowStride, pixelBytes, zero);
-          const p8 = pixelAt(image, top + 8 * fold, left, height, width, rowStride, pixelBytes, zero);
-          const p9 = pixelAt(image, top + 9 * fold, left, height, width, rowStride, pixelBytes, zero);
-          for (let c: usize = 0; c < blockBytes; c += 16) {
-            storeBt10(
-              v128.load(p0 + c), v128.load(p1 + c), v128.load(p2 + c), v128.load(p3 + c), v128.load(p4 + c),
-              v128.load(p5 + c), v128.load(p6 + c), v128.load(p7 + c), v128.load(p8 + c), v128.load(p9 + c),
-              column + c, positionRowBytes,
-            );
-          }
-        } else if (alpha == 8) {
-          const p6 = pixelAt(image, top + 6 * fold, left, height, width, rowStride, pixelBytes, zero);
-          const p7 = pixelAt(image, top + 7 * fold, left, height, width, rowStride, pixelBytes, zero);
-          for (let c: usize = 0; c < blockBytes; c += 16) {
-            storeBt8(
-              v128.load(p0 + c), v128.load(p1 + c), v128.load(p2 + c), v128.load(p3 + c),
-              v128.load(p4 + c), v128.load(p5 + c), v128.load(p6 + c), v128.load(p7 + c),
-              column + c, positionRowBytes,
-            );
-          }
+      const left = x0 + fold * j;
+      const straddles = fold > 1 && left < width && left + fold > width;
+      for (let dy = 0; dy < fold; dy++) {
+        const column = out + <usize>j * vMatrixBytes + <usize>(dy * fold) * blockBytes;
+        const runBytes = <usize>fold * blockBytes;
+        if (interior) {
+          columnBt(alpha, fold, true, image, y0 + dy, left, height, width, rowStride, pixelBytes, zero, column, runBytes, positionRowBytes);
+        } else if (!straddles) {
+          columnBt(alpha, fold, false, image, y0 + dy, left, height, width, rowStride, pixelBytes, zero, column, runBytes, positionRowBytes);
         } else {
-          for (let c: usize = 0; c < blockBytes; c += 16) {
-            storeBt6(
-              v128.load(p0 + c), v128.load(p1 + c), v128.load(p2 + c), v128.load(p3 + c), v128.load(p4 + c), v128.load(p5 + c),
-              column + c, positionRowBytes,
-            );
+          for (let dx = 0; dx < fold; dx++) {
+            const at = column + <usize>dx * blockBytes;
+            columnBt(alpha, fold, false, image, y0 + dy, left + dx, height, width, rowStride, pixelBytes, zero, at, blockBytes, positionRowBytes);
           }
         }
       }
@@ -153,6 +130,53 @@ export function f32_winograd_input_nhwc__simd128(
           );
         }
       }
+    }
+  }
+}
+
+/**
+ * Bᵀ times the alpha pixels (`top` + fold * k, `left`), `bytes` of each from
+ * the pixel on (zeros outside the image, unless `inside` says all are in it),
+ * stored at `column` + k * stride.
+ */
+// @ts-ignore: decorator
+@inline function columnBt(
+  alpha: i32, fold: i32, inside: bool, image: usize, top: i32, left: i32, height: i32, width: i32, rowStride: usize,
+  pixelBytes: usize, zero: usize, column: usize, bytes: usize, stride: usize,
+): void {
+  const step = <usize>fold * rowStride;
+  const p0 = inside ? image + <usize>top * rowStride + <usize>left * pixelBytes : pixelAt(image, top, left, height, width, rowStride, pixelBytes, zero);
+  const p1 = inside ? p0 + step : pixelAt(image, top + fold, left, height, width, rowStride, pixelBytes, zero);
+  const p2 = inside ? p1 + step : pixelAt(image, top + 2 * fold, left, height, width, rowStride, pixelBytes, zero);
+  const p3 = inside ? p2 + step : pixelAt(image, top + 3 * fold, left, height, width, rowStride, pixelBytes, zero);
+  const p4 = inside ? p3 + step : pixelAt(image, top + 4 * fold, left, height, width, rowStride, pixelBytes, zero);
+  const p5 = inside ? p4 + step : pixelAt(image, top + 5 * fold, left, height, width, rowStride, pixelBytes, zero);
+  const p6 = alpha <= 6 ? p5 : inside ? p5 + step : pixelAt(image, top + 6 * fold, left, height, width, rowStride, pixelBytes, zero);
+  const p7 = alpha <= 6 ? p5 : inside ? p6 + step : pixelAt(image, top + 7 * fold, left, height, width, rowStride, pixelBytes, zero);
+  const p8 = alpha <= 8 ? p5 : inside ? p7 + step : pixelAt(image, top + 8 * fold, left, height, width, rowStride, pixelBytes, zero);
+  const p9 = alpha <= 8 ? p5 : inside ? p8 + step : pixelAt(image, top + 9 * fold, left, height, width, rowStride, pixelBytes, zero);
+  if (alpha == 10) {
+    for (let c: usize = 0; c < bytes; c += 16) {
+      storeBt10(
+        v128.load(p0 + c), v128.load(p1 + c), v128.load(p2 + c), v128.load(p3 + c), v128.load(p4 + c),
+        v128.load(p5 + c), v128.load(p6 + c), v128.load(p7 + c), v128.load(p8 + c), v128.load(p9 + c),
+        column + c, stride,
+      );
+    }
+  } else if (alpha == 8) {
+    for (let c: usize = 0; c < bytes; c += 16) {
+      storeBt8(
+        v128.load(p0 + c), v128.load(p1 + c), v128.load(p2 + c), v128.load(p3 + c),
+        v128.load(p4 + c), v128.load(p5 + c), v128.load(p6 + c), v128.load(p7 + c),
+        column + c, stride,
+      );
+    }
+  } else {
+    for (let c: usize = 0; c < bytes; c += 16) {
+      storeBt6(
+        v128.load(p0 + c), v128.load(p1 + c), v128.load(p2 + c), v128.load(p3 + c), v128.load(p4 + c), v128.load(p5 + c),
+        column + c, stride,
+      );
     }
   }
 }

@@ -56,6 +56,8 @@ export function f32_winograd_output_nhwc__simd128(
 ): void {
   const pixelBytes = <usize>channels << 2;
   const rowBytes = <usize>((channels + 3) & ~3) << 2;
+  const wholeBytes = <usize>(channels & ~3) << 2;
+  const tailLanes = channels & 3;
   const plane = tilesY * tilesX;
   const outRowBytes = <usize>width * pixelBytes;
   const positionRowBytes = <usize>alpha * mMatrixBytes;
@@ -77,38 +79,51 @@ export function f32_winograd_output_nhwc__simd128(
         storeAt(alpha, size, p, mMatrixBytes, p, mMatrixBytes);
       }
     }
-    // Y = Aᵀ P, column by column, plus the bias, into the output's pixels.
+    // Y = Aᵀ P, column by column, plus the bias, into the output's pixels: whole vectors of channels, then the last
+    // channels. The addresses advance in loop-carried pointers: V8 would otherwise recompute `out` at each store.
+    let column = tile, pixel = out;
     for (let j = 0; j < columns; j++) {
-      const column = tile + <usize>j * mMatrixBytes;
-      const pixel = out + <usize>j * pixelBytes;
-      for (let c: usize = 0; c < rowBytes; c += 16) {
-        const p = column + c;
-        const m0 = v128.load(p), m1 = v128.load(p + positionRowBytes), m2 = v128.load(p + 2 * positionRowBytes);
-        const m3 = v128.load(p + 3 * positionRowBytes), m4 = v128.load(p + 4 * positionRowBytes);
-        const m5 = v128.load(p + 5 * positionRowBytes);
-        const m6 = alpha > 6 ? v128.load(p + 6 * positionRowBytes) : m0;
-        const m7 = alpha > 6 ? v128.load(p + 7 * positionRowBytes) : m0;
-        const m8 = alpha > 8 ? v128.load(p + 8 * positionRowBytes) : m0;
-        const last = alpha > 8 ? v128.load(p + 9 * positionRowBytes) : alpha > 6 ? m7 : m5;
-        const b = v128.load(bias + c);
-        const lanes = min(4, channels - <i32>(c >> 2));
-        const at = pixel + c;
-        const s1 = f32x4.add(m1, m2), d1 = f32x4.sub(m1, m2), s2 = f32x4.add(m3, m4), d2 = f32x4.sub(m3, m4);
-        const s3 = f32x4.add(m5, m6), d3 = f32x4.sub(m5, m6), s4 = f32x4.add(m7, m8), d4 = f32x4.sub(m7, m8);
-        f32x4_store_first(at, f32x4_relu_if(f32x4.add(aRow(alpha, size, 0, m0, s1, d1, s2, d2, s3, d3, s4, d4, last), b), relu), lanes);
-        if (rows < 2) continue;
-        f32x4_store_first(at + outRowBytes, f32x4_relu_if(f32x4.add(aRow(alpha, size, 1, m0, s1, d1, s2, d2, s3, d3, s4, d4, last), b), relu), lanes);
-        if (size == 2 || rows < 3) continue;
-        f32x4_store_first(at + 2 * outRowBytes, f32x4_relu_if(f32x4.add(aRow(alpha, size, 2, m0, s1, d1, s2, d2, s3, d3, s4, d4, last), b), relu), lanes);
-        if (rows < 4) continue;
-        f32x4_store_first(at + 3 * outRowBytes, f32x4_relu_if(f32x4.add(aRow(alpha, size, 3, m0, s1, d1, s2, d2, s3, d3, s4, d4, last), b), relu), lanes);
-        if (size == 4 || rows < 5) continue;
-        f32x4_store_first(at + 4 * outRowBytes, f32x4_relu_if(f32x4.add(aRow(alpha, size, 4, m0, s1, d1, s2, d2, s3, d3, s4, d4, last), b), relu), lanes);
-        if (rows < 6) continue;
-        f32x4_store_first(at + 5 * outRowBytes, f32x4_relu_if(f32x4.add(aRow(alpha, size, 5, m0, s1, d1, s2, d2, s3, d3, s4, d4, last), b), relu), lanes);
+      let from = column, to = pixel, b = bias;
+      for (let c: usize = 0; c < wholeBytes; c += 16) {
+        storeColumnAt(alpha, size, from, positionRowBytes, v128.load(b), to, outRowBytes, rows, relu, 4);
+        from += 16;
+        to += 16;
+        b += 16;
       }
+      if (tailLanes > 0) storeColumnAt(alpha, size, from, positionRowBytes, v128.load(b), to, outRowBytes, rows, relu, tailLanes);
+      column += mMatrixBytes;
+      pixel += pixelBytes;
     }
   }
+}
+
+/**
+ * Aᵀ's first `rows` rows times the alpha values at `from` + k * fromStride,
+ * plus the bias and ReLU if asked, their first `lanes` stored at `to` + k * toStride.
+ */
+// @ts-ignore: decorator
+@inline function storeColumnAt(
+  alpha: i32, size: i32, from: usize, fromStride: usize, b: v128, to: usize, toStride: usize, rows: i32, relu: bool, lanes: i32,
+): void {
+  const m0 = v128.load(from), m1 = v128.load(from + fromStride), m2 = v128.load(from + 2 * fromStride);
+  const m3 = v128.load(from + 3 * fromStride), m4 = v128.load(from + 4 * fromStride), m5 = v128.load(from + 5 * fromStride);
+  const m6 = alpha > 6 ? v128.load(from + 6 * fromStride) : m0;
+  const m7 = alpha > 6 ? v128.load(from + 7 * fromStride) : m0;
+  const m8 = alpha > 8 ? v128.load(from + 8 * fromStride) : m0;
+  const last = alpha > 8 ? v128.load(from + 9 * fromStride) : alpha > 6 ? m7 : m5;
+  const s1 = f32x4.add(m1, m2), d1 = f32x4.sub(m1, m2), s2 = f32x4.add(m3, m4), d2 = f32x4.sub(m3, m4);
+  const s3 = f32x4.add(m5, m6), d3 = f32x4.sub(m5, m6), s4 = f32x4.add(m7, m8), d4 = f32x4.sub(m7, m8);
+  f32x4_store_first(to, f32x4_relu_if(f32x4.add(aRow(alpha, size, 0, m0, s1, d1, s2, d2, s3, d3, s4, d4, last), b), relu), lanes);
+  if (rows < 2) return;
+  f32x4_store_first(to + toStride, f32x4_relu_if(f32x4.add(aRow(alpha, size, 1, m0, s1, d1, s2, d2, s3, d3, s4, d4, last), b), relu), lanes);
+  if (size == 2 || rows < 3) return;
+  f32x4_store_first(to + 2 * toStride, f32x4_relu_if(f32x4.add(aRow(alpha, size, 2, m0, s1, d1, s2, d2, s3, d3, s4, d4, last), b), relu), lanes);
+  if (rows < 4) return;
+  f32x4_store_first(to + 3 * toStride, f32x4_relu_if(f32x4.add(aRow(alpha, size, 3, m0, s1, d1, s2, d2, s3, d3, s4, d4, last), b), relu), lanes);
+  if (size == 4 || rows < 5) return;
+  f32x4_store_first(to + 4 * toStride, f32x4_relu_if(f32x4.add(aRow(alpha, size, 4, m0, s1, d1, s2, d2, s3, d3, s4, d4, last), b), relu), lanes);
+  if (rows < 6) return;
+  f32x4_store_first(to + 5 * toStride, f32x4_relu_if(f32x4.add(aRow(alpha, size, 5, m0, s1, d1, s2, d2, s3, d3, s4, d4, last), b), relu), lanes);
 }
 
 /** Aᵀ's `size` rows times the alpha values at `from` + k * fromStride, stored at `to` + k * toStride. */
@@ -137,7 +152,7 @@ export function f32_winograd_output_nhwc__simd128(
  * d2 (±2) and, for alpha 8, s3, d3 (±½): row 0 m0 + s1 + s2 (+ s3), an even
  * row s1 + 2^k s2 (+ 2^-k s3), an odd one d1 + 2^k d2 (+ 2^-k d3); plus the
  * last value (the point ∞) in the last row. Multiplying by powers of two is
- * exact, so the sums' order alone sets the rounding. For alpha 10 the pairs
+ * exact, so the sums' order alone sets the rounding (fused or not). For alpha 10 the pairs
  * s1 .. s4, d1 .. d4 are the points ±½, ±¾, ±5/4, ±5/2, each weighted by p^k
  * (multiply-adds: the powers of ¾ and 5/4 round anyway).
  */
@@ -164,11 +179,11 @@ export function f32_winograd_output_nhwc__simd128(
     sum = f32x4.add(f32x4.add(m0, s1), s2);
     if (alpha == 8) sum = f32x4.add(sum, s3);
   } else if (k & 1) {
-    sum = f32x4.add(d1, f32x4.mul(up, d2));
-    if (alpha == 8) sum = f32x4.add(sum, f32x4.mul(down, d3));
+    sum = f32x4_muladd(up, d2, d1);
+    if (alpha == 8) sum = f32x4_muladd(down, d3, sum);
   } else {
-    sum = f32x4.add(s1, f32x4.mul(up, s2));
-    if (alpha == 8) sum = f32x4.add(sum, f32x4.mul(down, s3));
+    sum = f32x4_muladd(up, s2, s1);
+    if (alpha == 8) sum = f32x4_muladd(down, s3, sum);
   }
   return k == size - 1 ? f32x4.add(sum, last) : sum;
 }

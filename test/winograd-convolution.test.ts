@@ -86,6 +86,9 @@ const cases = [
   { size: 5 as const, stride: 2, channels: 16, filters: 17, h: 19, w: 20, pad: [0, 0] as [number, number], threads: 1, tile: '4x4' },
   { size: 5 as const, stride: 2, channels: 9, filters: 20, h: 20, w: 19, pad: [0, 0] as [number, number], threads: 2, tile: '4x4' },
   { size: 5 as const, stride: 2, channels: 16, filters: 17, h: 39, w: 38, pad: [0, 0] as [number, number], threads: 1, tile: '6x6' },
+  // An odd width and height: the space to depth's last column and row are half outside x (the input transform reads
+  // rows of two pixels as one run, pixel by pixel where the run straddles x's right edge).
+  { size: 5 as const, stride: 2, channels: 16, filters: 17, h: 41, w: 39, pad: [0, 0] as [number, number], threads: 1, tile: '6x6' },
 ];
 
 /**
