@@ -33,26 +33,17 @@ export function f32_rgb_resize_bilinear_nhwc__simd128(
     const itb = f32x4.splat(load<f32>(row, 8));
     const tb = f32x4.splat(load<f32>(row, 12));
     let out = dst + <usize>r * <usize>dstRowBytes;
-    for (let g = 0; g < groups; g++, out += 48) {
-      const e = groupTable + <usize>g * RESIZE_GROUP_BYTES;
-      const base = <usize>load<i32>(e) * 12;
-      const ilr = v128.load(e, 32);
-      const lr = v128.load(e, 48);
-      const tl = f32x4.mul(itb, ilr);
-      const tr = f32x4.mul(itb, lr);
-      const bl = f32x4.mul(tb, ilr);
-      const br = f32x4.mul(tb, lr);
-      // Lanes 0-2 store four floats, the fourth written over by the next pixel; lane 3 stores three.
-      v128.store(out, blendPixel(top + base + <usize>load<u8>(e, 16) * 12, bottom + base + <usize>load<u8>(e, 16) * 12,
-        i32x4.shuffle(tl, tl, 0, 0, 0, 0), i32x4.shuffle(tr, tr, 0, 0, 0, 0), i32x4.shuffle(bl, bl, 0, 0, 0, 0), i32x4.shuffle(br, br, 0, 0, 0, 0)));
-      v128.store(out + 12, blendPixel(top + base + <usize>load<u8>(e, 20) * 12, bottom + base + <usize>load<u8>(e, 20) * 12,
-        i32x4.shuffle(tl, tl, 1, 1, 1, 1), i32x4.shuffle(tr, tr, 1, 1, 1, 1), i32x4.shuffle(bl, bl, 1, 1, 1, 1), i32x4.shuffle(br, br, 1, 1, 1, 1)));
-      v128.store(out + 24, blendPixel(top + base + <usize>load<u8>(e, 24) * 12, bottom + base + <usize>load<u8>(e, 24) * 12,
-        i32x4.shuffle(tl, tl, 2, 2, 2, 2), i32x4.shuffle(tr, tr, 2, 2, 2, 2), i32x4.shuffle(bl, bl, 2, 2, 2, 2), i32x4.shuffle(br, br, 2, 2, 2, 2)));
-      const last = blendPixel(top + base + <usize>load<u8>(e, 28) * 12, bottom + base + <usize>load<u8>(e, 28) * 12,
-        i32x4.shuffle(tl, tl, 3, 3, 3, 3), i32x4.shuffle(tr, tr, 3, 3, 3, 3), i32x4.shuffle(bl, bl, 3, 3, 3, 3), i32x4.shuffle(br, br, 3, 3, 3, 3));
+    // A group's last pixel stores four floats too where a pixel of the row follows it (its first float written over next);
+    // the row's last group without tail columns stores three.
+    const wholeStores = tailColumns > 0 || groups == 0 ? groups : groups - 1;
+    for (let g = 0; g < wholeStores; g++, out += 48) {
+      v128.store(out + 36, blendGroup(groupTable + <usize>g * RESIZE_GROUP_BYTES, top, bottom, itb, tb, out));
+    }
+    if (wholeStores < groups) {
+      const last = blendGroup(groupTable + <usize>wholeStores * RESIZE_GROUP_BYTES, top, bottom, itb, tb, out);
       v128.store64_lane(out + 36, last, 0);
       v128.store32_lane(out + 44, last, 2);
+      out += 48;
     }
     const tbd = load<f64>(row, 16);
     const itbd = 1 - tbd;
@@ -69,6 +60,26 @@ export function f32_rgb_resize_bilinear_nhwc__simd128(
       }
     }
   }
+}
+
+/** Stores a group's first three pixels (four floats each, the fourth written over by the next pixel) at `out`; returns its last pixel (lanes 0-2). */
+// @ts-ignore: decorator
+@inline function blendGroup(e: usize, top: usize, bottom: usize, itb: v128, tb: v128, out: usize): v128 {
+  const base = <usize>load<i32>(e) * 12;
+  const ilr = v128.load(e, 32);
+  const lr = v128.load(e, 48);
+  const tl = f32x4.mul(itb, ilr);
+  const tr = f32x4.mul(itb, lr);
+  const bl = f32x4.mul(tb, ilr);
+  const br = f32x4.mul(tb, lr);
+  v128.store(out, blendPixel(top + base + <usize>load<u8>(e, 16) * 12, bottom + base + <usize>load<u8>(e, 16) * 12,
+    i32x4.shuffle(tl, tl, 0, 0, 0, 0), i32x4.shuffle(tr, tr, 0, 0, 0, 0), i32x4.shuffle(bl, bl, 0, 0, 0, 0), i32x4.shuffle(br, br, 0, 0, 0, 0)));
+  v128.store(out + 12, blendPixel(top + base + <usize>load<u8>(e, 20) * 12, bottom + base + <usize>load<u8>(e, 20) * 12,
+    i32x4.shuffle(tl, tl, 1, 1, 1, 1), i32x4.shuffle(tr, tr, 1, 1, 1, 1), i32x4.shuffle(bl, bl, 1, 1, 1, 1), i32x4.shuffle(br, br, 1, 1, 1, 1)));
+  v128.store(out + 24, blendPixel(top + base + <usize>load<u8>(e, 24) * 12, bottom + base + <usize>load<u8>(e, 24) * 12,
+    i32x4.shuffle(tl, tl, 2, 2, 2, 2), i32x4.shuffle(tr, tr, 2, 2, 2, 2), i32x4.shuffle(bl, bl, 2, 2, 2, 2), i32x4.shuffle(br, br, 2, 2, 2, 2)));
+  return blendPixel(top + base + <usize>load<u8>(e, 28) * 12, bottom + base + <usize>load<u8>(e, 28) * 12,
+    i32x4.shuffle(tl, tl, 3, 3, 3, 3), i32x4.shuffle(tr, tr, 3, 3, 3, 3), i32x4.shuffle(bl, bl, 3, 3, 3, 3), i32x4.shuffle(br, br, 3, 3, 3, 3));
 }
 
 /** One output pixel (lanes 0-2) from its left source pixel in the top row (t) and the bottom row (b), each weight in every lane. */

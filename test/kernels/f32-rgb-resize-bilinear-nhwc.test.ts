@@ -1,4 +1,4 @@
-import { beforeAll, beforeEach, describe, it } from 'vitest';
+import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { bilinearResizeTables } from '../../src/face/bilinear-resize.js';
 import { floatRowResizer } from '../../src/input/resize-image.js';
 import { expectSameValues } from '../support/helpers.js';
@@ -25,12 +25,22 @@ describe.each(KERNEL_BUILDS)('f32_rgb_resize_bilinear_nhwc (%s build)', (build) 
   });
   beforeEach(() => h.reset());
 
-  it.each(sizes)('%ix%i to %ix%i, in regions of wider tensors, rows split', (sw, sh, dw, dh) => {
+  it.each(sizes)('%ix%i to %ix%i, in regions of wider tensors, rows split', (sw, sh, dw, dh) => checkResize(sw, sh, dw, dh, Number.NaN));
+
+  // Finite values around the source region: a float the kernel stored past a row's last pixel would then show (NaN over the NaN poison would not).
+  it('23x9 to 20x7, every column in a group (no tail column): nothing stored past the rows', () => {
+    const t = bilinearResizeTables({ width: 23, height: 9 }, { width: 20, height: 7 });
+    expect([t.groupCount, t.tailCount]).toEqual([5, 0]);
+    checkResize(23, 9, 20, 7, 7);
+  });
+
+  /** The kernel on `sw`x`sh` to `dw`x`dh`, its source region amid `outside` values, against floatRowResizer. */
+  function checkResize(sw: number, sh: number, dw: number, dh: number, outside: number): void {
     const next = random(sw * 31 + dh);
     const planes = Float32Array.from({ length: 3 * sw * sh }, () => next() * 4 - 2);
     // Source tensor 3 pixels wider, region from column 2; output tensor 5 wider, region from column 1 of row 1.
     const [srcCols, dstCols] = [sw + 3, dw + 5];
-    const src = new Float32Array(3 * srcCols * sh).fill(Number.NaN);
+    const src = new Float32Array(3 * srcCols * sh).fill(outside);
     for (let y = 0; y < sh; y++)
       for (let x = 0; x < sw; x++) for (let c = 0; c < 3; c++) src[3 * (y * srcCols + x + 2) + c] = planes[(c * sh + y) * sw + x];
     const dstFloats = 3 * dstCols * (dh + 1);
@@ -63,5 +73,5 @@ describe.each(KERNEL_BUILDS)('f32_rgb_resize_bilinear_nhwc (%s build)', (build) 
     }
     expectSameValues(h.readF32(dst, dstFloats), expected, `${sw}x${sh} to ${dw}x${dh}`);
     h.expectGuardsIntact();
-  });
+  }
 });
