@@ -76,7 +76,7 @@ export function f32_winograd_output_nhwc__simd128(
       const row = tile + <usize>i * positionRowBytes;
       for (let c: usize = 0; c < rowBytes; c += 16) {
         const p = row + c;
-        storeAt(alpha, size, p, mMatrixBytes, p, mMatrixBytes);
+        storeRowsAt(alpha, size, p, mMatrixBytes, p, mMatrixBytes, size, 4, f32x4.splat(0), false, false);
       }
     }
     // Y = Aᵀ P, column by column, plus the bias, into the output's pixels: whole vectors of channels, then the last
@@ -85,12 +85,12 @@ export function f32_winograd_output_nhwc__simd128(
     for (let j = 0; j < columns; j++) {
       let from = column, to = pixel, b = bias;
       for (let c: usize = 0; c < wholeBytes; c += 16) {
-        storeColumnAt(alpha, size, from, positionRowBytes, v128.load(b), to, outRowBytes, rows, relu, 4);
+        storeRowsAt(alpha, size, from, positionRowBytes, to, outRowBytes, rows, 4, v128.load(b), true, relu);
         from += 16;
         to += 16;
         b += 16;
       }
-      if (tailLanes > 0) storeColumnAt(alpha, size, from, positionRowBytes, v128.load(b), to, outRowBytes, rows, relu, tailLanes);
+      if (tailLanes > 0) storeRowsAt(alpha, size, from, positionRowBytes, to, outRowBytes, rows, tailLanes, v128.load(b), true, relu);
       column += mMatrixBytes;
       pixel += pixelBytes;
     }
@@ -99,11 +99,13 @@ export function f32_winograd_output_nhwc__simd128(
 
 /**
  * Aᵀ's first `rows` rows times the alpha values at `from` + k * fromStride,
- * plus the bias and ReLU if asked, their first `lanes` stored at `to` + k * toStride.
+ * plus the bias `b` if `addBias` and ReLU if asked, their first `lanes` stored
+ * at `to` + k * toStride.
  */
 // @ts-ignore: decorator
-@inline function storeColumnAt(
-  alpha: i32, size: i32, from: usize, fromStride: usize, b: v128, to: usize, toStride: usize, rows: i32, relu: bool, lanes: i32,
+@inline function storeRowsAt(
+  alpha: i32, size: i32, from: usize, fromStride: usize, to: usize, toStride: usize, rows: i32, lanes: i32,
+  b: v128, addBias: bool, relu: bool,
 ): void {
   const m0 = v128.load(from), m1 = v128.load(from + fromStride), m2 = v128.load(from + 2 * fromStride);
   const m3 = v128.load(from + 3 * fromStride), m4 = v128.load(from + 4 * fromStride), m5 = v128.load(from + 5 * fromStride);
@@ -113,38 +115,23 @@ export function f32_winograd_output_nhwc__simd128(
   const last = alpha > 8 ? v128.load(from + 9 * fromStride) : alpha > 6 ? m7 : m5;
   const s1 = f32x4.add(m1, m2), d1 = f32x4.sub(m1, m2), s2 = f32x4.add(m3, m4), d2 = f32x4.sub(m3, m4);
   const s3 = f32x4.add(m5, m6), d3 = f32x4.sub(m5, m6), s4 = f32x4.add(m7, m8), d4 = f32x4.sub(m7, m8);
-  f32x4_store_first(to, f32x4_relu_if(f32x4.add(aRow(alpha, size, 0, m0, s1, d1, s2, d2, s3, d3, s4, d4, last), b), relu), lanes);
+  f32x4_store_first(to, finish(aRow(alpha, size, 0, m0, s1, d1, s2, d2, s3, d3, s4, d4, last), b, addBias, relu), lanes);
   if (rows < 2) return;
-  f32x4_store_first(to + toStride, f32x4_relu_if(f32x4.add(aRow(alpha, size, 1, m0, s1, d1, s2, d2, s3, d3, s4, d4, last), b), relu), lanes);
+  f32x4_store_first(to + toStride, finish(aRow(alpha, size, 1, m0, s1, d1, s2, d2, s3, d3, s4, d4, last), b, addBias, relu), lanes);
   if (size == 2 || rows < 3) return;
-  f32x4_store_first(to + 2 * toStride, f32x4_relu_if(f32x4.add(aRow(alpha, size, 2, m0, s1, d1, s2, d2, s3, d3, s4, d4, last), b), relu), lanes);
+  f32x4_store_first(to + 2 * toStride, finish(aRow(alpha, size, 2, m0, s1, d1, s2, d2, s3, d3, s4, d4, last), b, addBias, relu), lanes);
   if (rows < 4) return;
-  f32x4_store_first(to + 3 * toStride, f32x4_relu_if(f32x4.add(aRow(alpha, size, 3, m0, s1, d1, s2, d2, s3, d3, s4, d4, last), b), relu), lanes);
+  f32x4_store_first(to + 3 * toStride, finish(aRow(alpha, size, 3, m0, s1, d1, s2, d2, s3, d3, s4, d4, last), b, addBias, relu), lanes);
   if (size == 4 || rows < 5) return;
-  f32x4_store_first(to + 4 * toStride, f32x4_relu_if(f32x4.add(aRow(alpha, size, 4, m0, s1, d1, s2, d2, s3, d3, s4, d4, last), b), relu), lanes);
+  f32x4_store_first(to + 4 * toStride, finish(aRow(alpha, size, 4, m0, s1, d1, s2, d2, s3, d3, s4, d4, last), b, addBias, relu), lanes);
   if (rows < 6) return;
-  f32x4_store_first(to + 5 * toStride, f32x4_relu_if(f32x4.add(aRow(alpha, size, 5, m0, s1, d1, s2, d2, s3, d3, s4, d4, last), b), relu), lanes);
+  f32x4_store_first(to + 5 * toStride, finish(aRow(alpha, size, 5, m0, s1, d1, s2, d2, s3, d3, s4, d4, last), b, addBias, relu), lanes);
 }
 
-/** Aᵀ's `size` rows times the alpha values at `from` + k * fromStride, stored at `to` + k * toStride. */
+/** An output value: plus the bias if `addBias`, then ReLU if asked. */
 // @ts-ignore: decorator
-@inline function storeAt(alpha: i32, size: i32, from: usize, fromStride: usize, to: usize, toStride: usize): void {
-  const m0 = v128.load(from), m1 = v128.load(from + fromStride), m2 = v128.load(from + 2 * fromStride);
-  const m3 = v128.load(from + 3 * fromStride), m4 = v128.load(from + 4 * fromStride), m5 = v128.load(from + 5 * fromStride);
-  const m6 = alpha > 6 ? v128.load(from + 6 * fromStride) : m0;
-  const m7 = alpha > 6 ? v128.load(from + 7 * fromStride) : m0;
-  const m8 = alpha > 8 ? v128.load(from + 8 * fromStride) : m0;
-  const last = alpha > 8 ? v128.load(from + 9 * fromStride) : alpha > 6 ? m7 : m5;
-  const s1 = f32x4.add(m1, m2), d1 = f32x4.sub(m1, m2), s2 = f32x4.add(m3, m4), d2 = f32x4.sub(m3, m4);
-  const s3 = f32x4.add(m5, m6), d3 = f32x4.sub(m5, m6), s4 = f32x4.add(m7, m8), d4 = f32x4.sub(m7, m8);
-  v128.store(to, aRow(alpha, size, 0, m0, s1, d1, s2, d2, s3, d3, s4, d4, last));
-  v128.store(to + toStride, aRow(alpha, size, 1, m0, s1, d1, s2, d2, s3, d3, s4, d4, last));
-  if (size == 2) return;
-  v128.store(to + 2 * toStride, aRow(alpha, size, 2, m0, s1, d1, s2, d2, s3, d3, s4, d4, last));
-  v128.store(to + 3 * toStride, aRow(alpha, size, 3, m0, s1, d1, s2, d2, s3, d3, s4, d4, last));
-  if (size == 4) return;
-  v128.store(to + 4 * toStride, aRow(alpha, size, 4, m0, s1, d1, s2, d2, s3, d3, s4, d4, last));
-  v128.store(to + 5 * toStride, aRow(alpha, size, 5, m0, s1, d1, s2, d2, s3, d3, s4, d4, last));
+@inline function finish(v: v128, b: v128, addBias: bool, relu: bool): v128 {
+  return f32x4_relu_if(addBias ? f32x4.add(v, b) : v, relu);
 }
 
 /**
