@@ -144,25 +144,37 @@ describe.each(KERNEL_BUILDS)('Winograd kernels (%s build)', (build) => {
     },
   );
 
+  /** Output sizes of every remainder by 4 (F(4x4) tiles sticking out to the bottom and right). */
+  const REMAINDERS_BY_4 = [
+    [1, 1],
+    [3, 6],
+    [5, 7],
+    [9, 8],
+  ];
+  /** A case for each output size and channel count: `filters(c)` filters of a `size` x `size` conv in `tile` x `tile` tiles. */
+  const sweep = (size: number, tile: number, outputs: number[][], channels: number[], pad: number[], filters = (c: number) => 2 * c + 3) =>
+    outputs.flatMap(([hh, ww]) => channels.map((c) => ({ size, tile, hh, ww, c, f: filters(c), pad })));
   const cases = [
-    ...[
+    ...sweep(
+      3,
+      2,
+      [
+        [1, 1],
+        [1, 5],
+        [3, 3],
+        [5, 7],
+      ],
+      [1, 3, 4, 5],
       [1, 1],
-      [1, 5],
-      [3, 3],
-      [5, 7],
-    ].flatMap(([hh, ww]) => [1, 3, 4, 5].map((c) => ({ size: 3, tile: 2, hh, ww, c, f: c === 4 ? 8 : 2 * c + 3, pad: [1, 1] }))),
+      (c) => (c === 4 ? 8 : 2 * c + 3),
+    ),
     { size: 3, tile: 2, hh: 3, ww: 3, c: 3, f: 5, pad: [0, 0] },
     { size: 3, tile: 2, hh: 5, ww: 7, c: 5, f: 9, pad: [0, 0] },
     { size: 3, tile: 2, hh: 5, ww: 7, c: 4, f: 1, pad: [2, 0] },
     { size: 3, tile: 2, hh: 1, ww: 5, c: 1, f: 7, pad: [2, 2] },
     { size: 3, tile: 2, hh: 6, ww: 4, c: 3, f: 33, pad: [0, 1] },
     // F(4x4, 3x3): outputs of every remainder by 4, tiles sticking out to the bottom and right.
-    ...[
-      [1, 1],
-      [3, 6],
-      [5, 7],
-      [9, 8],
-    ].flatMap(([hh, ww]) => [1, 3, 5].map((c) => ({ size: 3, tile: 4, hh, ww, c, f: 2 * c + 3, pad: [1, 1] }))),
+    ...sweep(3, 4, REMAINDERS_BY_4, [1, 3, 5], [1, 1]),
     { size: 3, tile: 4, hh: 6, ww: 6, c: 4, f: 8, pad: [0, 0] },
     { size: 3, tile: 4, hh: 7, ww: 10, c: 6, f: 17, pad: [2, 0] },
     { size: 3, tile: 4, hh: 3, ww: 9, c: 2, f: 9, pad: [0, 2] },
@@ -172,23 +184,24 @@ describe.each(KERNEL_BUILDS)('Winograd kernels (%s build)', (build) => {
     { size: 5, tile: 2, hh: 7, ww: 5, c: 1, f: 3, pad: [4, 1] },
     { size: 5, tile: 2, hh: 9, ww: 8, c: 6, f: 17, pad: [2, 0] },
     // F(4x4, 5x5): outputs of every remainder by 4, tiles sticking out to the bottom and right.
-    ...[
-      [1, 1],
-      [3, 6],
-      [5, 7],
-      [9, 8],
-    ].flatMap(([hh, ww]) => [1, 3, 5].map((c) => ({ size: 5, tile: 4, hh, ww, c, f: 2 * c + 3, pad: [2, 2] }))),
+    ...sweep(5, 4, REMAINDERS_BY_4, [1, 3, 5], [2, 2]),
     { size: 5, tile: 4, hh: 8, ww: 8, c: 4, f: 8, pad: [0, 0] },
     { size: 5, tile: 4, hh: 7, ww: 10, c: 6, f: 17, pad: [4, 0] },
     { size: 5, tile: 4, hh: 3, ww: 9, c: 2, f: 9, pad: [1, 3] },
     // F(6x6, 3x3): outputs of every remainder by 6.
-    ...[
-      [1, 2],
-      [3, 4],
-      [5, 6],
-      [7, 11],
-      [13, 9],
-    ].flatMap(([hh, ww]) => [1, 5].map((c) => ({ size: 3, tile: 6, hh, ww, c, f: 2 * c + 3, pad: [1, 1] }))),
+    ...sweep(
+      3,
+      6,
+      [
+        [1, 2],
+        [3, 4],
+        [5, 6],
+        [7, 11],
+        [13, 9],
+      ],
+      [1, 5],
+      [1, 1],
+    ),
     { size: 3, tile: 6, hh: 8, ww: 8, c: 4, f: 8, pad: [0, 0] },
   ];
   it.each(cases)(
