@@ -1,7 +1,8 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdir, open, readdir, rename, rm, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
-import { closeSync, openSync, read, type Stats } from 'node:fs';
+import { mkdir, open, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { closeSync, openSync, read } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 
 /**
@@ -29,19 +30,23 @@ export interface CacheEntry {
 }
 
 /**
- * The entry for the model file at `path` (`stats` its stat: its size,
- * modification time and inode, so that a changed file has another) in the
- * `format`, depending also on `build` (the CLI's). A `variant` (what the
- * runtime runs) has entries of its own, beside the other variants'.
+ * The entry for the model file `file` in the `format`, depending also on the
+ * file's size, modification time and inode (a changed file has another), and
+ * on `build` (the CLI's); a `variant` (what the runtime runs) has entries of
+ * its own, beside the other variants'. Undefined where there is no cache
+ * folder, or `file` is not a regular file of at least `minBytes`.
  */
-export function cacheEntry(
-  folder: string,
-  path: string,
-  stats: Stats,
+export async function modelFileEntry(
+  folder: string | undefined,
+  file: string | URL,
   format: string,
   extension: string,
-  { build, variant }: { build?: string; variant?: string } = {},
-): CacheEntry {
+  { build, variant, minBytes = 0 }: { build?: string; variant?: string; minBytes?: number } = {},
+): Promise<CacheEntry | undefined> {
+  if (folder === undefined) return undefined;
+  const path = resolve(typeof file === 'string' ? file : fileURLToPath(file));
+  const stats = await stat(path).catch(() => undefined);
+  if (!stats?.isFile() || stats.size < minBytes) return undefined;
   const key = createHash('sha256')
     .update(JSON.stringify([format, path, stats.size, stats.mtimeMs, stats.ino, stats.dev, ...(build === undefined ? [] : [build])]))
     .digest('hex');

@@ -1,9 +1,6 @@
-import { stat } from 'node:fs/promises';
-import { resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { FHOG_PLANES } from '../dlib/hog-detector-reader.js';
 import type { SeparableTerm } from '../face/fhog-filterbank.js';
-import { CLI_BUILD, type CacheEntry, cacheEntry, readEntryHeader, readInto, writeEntry } from './cache-entry.js';
+import { CLI_BUILD, type CacheEntry, modelFileEntry, readEntryHeader, readInto, writeEntry } from './cache-entry.js';
 import { cacheFolder as cliCacheFolder } from './cache-folder.js';
 
 /** Names the entries' layout: a change to it must change this. */
@@ -33,10 +30,8 @@ export async function openFilterbankCache(
   file: string | URL,
   { cacheFolder = cliCacheFolder(), build = CLI_BUILD }: { cacheFolder?: string; build?: string } = {},
 ): Promise<FilterbankCache> {
-  const path = resolve(typeof file === 'string' ? file : fileURLToPath(file));
-  const stats = await stat(path).catch(() => undefined);
-  if (cacheFolder === undefined || build === undefined || !stats?.isFile()) return {};
-  const entry = cacheEntry(cacheFolder, path, stats, FORMAT, '.filterbank', { build });
+  const entry = build === undefined ? undefined : await modelFileEntry(cacheFolder, file, FORMAT, '.filterbank', { build });
+  if (!entry) return {};
   const found = await readEntryHeader<EntryHeader>(entry, FORMAT);
   if (!found) return { entry };
   const { planes, rowTaps, columnTaps } = found.header;

@@ -1,6 +1,3 @@
-import { stat } from 'node:fs/promises';
-import { resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { readShapePredictor } from '../dlib/shape-predictor-reader.js';
 import {
   loadPackedShapePredictor,
@@ -11,7 +8,7 @@ import {
   type ShapePredictor,
   type ShapePredictorSizes,
 } from '../face/shape-predictor.js';
-import { cacheEntry, readEntryHeader, readInto, writeEntry } from './cache-entry.js';
+import { modelFileEntry, readEntryHeader, readInto, writeEntry } from './cache-entry.js';
 import { cacheFolder as cliCacheFolder } from './cache-folder.js';
 import { readRegularFile } from './regular-file.js';
 
@@ -93,12 +90,8 @@ export interface CachedLandmarkModel {
  * cannot be read or written is passed by.
  */
 export async function openLandmarkModel(file: string | URL, cacheFolder = cliCacheFolder()): Promise<LandmarkModelSource> {
-  const path = resolve(typeof file === 'string' ? file : fileURLToPath(file));
-  const stats = await stat(path).catch(() => undefined);
-  if (cacheFolder === undefined || !stats?.isFile() || stats.size < CACHED_FROM_BYTES) {
-    return { packed: packShapePredictor(readShapePredictor(await readRegularFile(file))) };
-  }
-  const entry = cacheEntry(cacheFolder, path, stats, FORMAT, '.landmarks');
+  const entry = await modelFileEntry(cacheFolder, file, FORMAT, '.landmarks', { minBytes: CACHED_FROM_BYTES });
+  if (!entry) return { packed: packShapePredictor(readShapePredictor(await readRegularFile(file))) };
   const readModel = async () => {
     const packed = packShapePredictor(readShapePredictor(await readRegularFile(file)));
     await writeEntry(entry, entryHeader(packed), packed.trees);

@@ -1,9 +1,6 @@
-import { stat } from 'node:fs/promises';
-import { resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { runtimeHasRelaxedSimd } from '../engine/kernels.js';
 import type { DlibNetwork, PlacedConstantEntry, PlacedConstantsImage } from '../engine/network.js';
-import { CLI_BUILD, cacheEntry, readEntryHeader, readInto, writeEntry } from './cache-entry.js';
+import { CLI_BUILD, modelFileEntry, readEntryHeader, readInto, writeEntry } from './cache-entry.js';
 import { cacheFolder as cliCacheFolder } from './cache-folder.js';
 
 /** Names the entries' layout: a change to it must change this. */
@@ -37,11 +34,10 @@ export async function openNetworkConstantsCache(
   file: string | URL,
   { cacheFolder = cliCacheFolder(), build = CLI_BUILD }: { cacheFolder?: string; build?: string } = {},
 ): Promise<NetworkConstantsCache> {
-  const path = resolve(typeof file === 'string' ? file : fileURLToPath(file));
-  const stats = await stat(path).catch(() => undefined);
-  if (cacheFolder === undefined || build === undefined || !stats?.isFile()) return { keep: async () => undefined };
   // Node 20 and 22 pick other kernel builds (relaxed SIMD or not), whose packs differ: an entry for each.
-  const entry = cacheEntry(cacheFolder, path, stats, FORMAT, '.network', { build, variant: runtimeHasRelaxedSimd() ? 'relaxed' : 'simd' });
+  const variant = runtimeHasRelaxedSimd() ? 'relaxed' : 'simd';
+  const entry = build === undefined ? undefined : await modelFileEntry(cacheFolder, file, FORMAT, '.network', { build, variant });
+  if (!entry) return { keep: async () => undefined };
   const found = await readEntryHeader<EntryHeader>(entry, FORMAT);
   let taken = false;
   const image: PlacedConstantsImage | undefined = found && {
