@@ -22,11 +22,12 @@ const TILES: Record<number, WinogradTile[]> = { 3: [2, 4, 6], 5: [2, 4, 6] };
  * The output tiles a layer of `kernelSize` may run in. F(6x6, 5x5) needs two
  * more points than F(4x4, 5x5) and rounds 3-4x more (the face detector's
  * scores: up to 1.6e-5 of their largest magnitude from dlib's, against
- * 5e-6): with the kernels' multiply-adds fused (relaxed SIMD), dlib-models'
- * MMOD detectors' confidences stay within 5.5e-5 of dlib's (relative; the
- * parity tests allow 1e-4; the face detector's weakest detection of the
- * photos at upsample 1, 0.129, within 7.6e-5), with them separate (plain
- * SIMD) one was 1.2e-4 off. So plain SIMD keeps F(4x4, 5x5).
+ * 5e-6): with the kernels' multiply-adds fused (relaxed SIMD on a CPU with
+ * FMA: runtimeFusesRelaxedMadd), dlib-models' MMOD detectors' confidences
+ * stay within 5.5e-5 of dlib's (relative; the parity tests allow 1e-4; the
+ * face detector's weakest detection of the photos at upsample 1, 0.129,
+ * within 7.6e-5), with them separate (plain SIMD) one was 1.2e-4 off. So
+ * unfused kernels keep F(4x4, 5x5).
  */
 function tilesOf(kernelSize: number, fusedMultiplyAdd: boolean): WinogradTile[] {
   return kernelSize === 5 && !fusedMultiplyAdd ? [2, 4] : TILES[kernelSize];
