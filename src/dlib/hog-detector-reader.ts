@@ -166,7 +166,9 @@ function readFilter(r: DlibByteReader, dimensions: number, index: number): HogFi
   }
   if (rows * MIN_DOUBLE_BYTES > r.remaining) r.fail(`unexpected end of data: ${what} needs ${rows} numbers, ${r.remaining} bytes left`);
   const weights = new Float64Array(dimensions);
-  for (let i = 0; i < dimensions; i++) weights[i] = r.finiteReal(`${what} weight ${i}`);
+  // One name for all the weights (an error's byte offset says which): 15,500 names would take longer than the reading.
+  const weightWhat = `${what} weight`;
+  for (let i = 0; i < dimensions; i++) weights[i] = r.finiteReal(weightWhat);
   const threshold = r.finiteReal(`${what} threshold`);
   return { weights, threshold, offset };
 }

@@ -57,33 +57,41 @@ export class DlibByteReader {
    * low 4 bits, sign in bit 7) then the magnitude, little-endian.
    */
   int(what: string, options: { unsigned?: boolean; max?: number } = {}): number {
+    return this.varint(what, '', options.unsigned === true, options.max);
+  }
+
+  /**
+   * int, naming the field `what` + `part` in an error: the name is built only
+   * on failure, as a model holds millions of these fields.
+   */
+  private varint(what: string, part: string, unsigned: boolean, max: number | undefined): number {
     const start = this.offset;
-    this.need(1, what);
+    if (this.remaining < 1) this.need(1, what + part);
     const control = this.bytes[this.offset];
     const length = control & 0x0f;
     const negative = (control & 0x80) !== 0;
     if ((control & 0x70) !== 0 || length === 0 || length > 8) {
-      this.fail(`bad integer control byte 0x${control.toString(16).padStart(2, '0')} for ${what}`, start);
+      this.fail(`bad integer control byte 0x${control.toString(16).padStart(2, '0')} for ${what}${part}`, start);
     }
     this.offset++;
-    this.need(length, what, start);
+    if (this.remaining < length) this.need(length, what + part, start);
     let value = 0;
     for (let i = length - 1; i >= 0; i--) value = value * 256 + this.bytes[this.offset + i];
     this.offset += length;
-    if (!Number.isSafeInteger(value)) this.fail(`${what} is too large (${value})`, start);
+    if (!Number.isSafeInteger(value)) this.fail(`${what}${part} is too large (${value})`, start);
     if (negative) {
-      if (options.unsigned) this.fail(`${what} is negative but unsigned`, start);
+      if (unsigned) this.fail(`${what}${part} is negative but unsigned`, start);
       value = -value;
     }
-    if (options.max !== undefined && value > options.max) {
-      this.fail(`${what} is ${value}, more than the allowed ${options.max}`, start);
+    if (max !== undefined && value > max) {
+      this.fail(`${what}${part} is ${value}, more than the allowed ${max}`, start);
     }
     return value;
   }
 
   /** An integer that must be a size or count: unsigned and bounded. */
   count(what: string, max = 1 << 30): number {
-    return this.int(what, { unsigned: true, max });
+    return this.varint(what, '', true, max);
   }
 
   /** A version number that must be one of the given values. */
@@ -101,8 +109,8 @@ export class DlibByteReader {
     if ((this.bytes[this.offset] & 0x70) !== 0) {
       this.fail(`${what} uses dlib's old ASCII float format, which is not supported`, start);
     }
-    const mantissa = this.int(`${what} mantissa`);
-    const exponent = this.int(`${what} exponent`);
+    const mantissa = this.varint(what, ' mantissa', false, undefined);
+    const exponent = this.varint(what, ' exponent', false, undefined);
     if (exponent === 32000) return Infinity;
     if (exponent === 32001) return -Infinity;
     if (exponent === 32002) return NaN;

@@ -99,11 +99,12 @@ function readTree(r: DlibByteReader, shapeLength: number, what: string): Regress
   const thresholds = new Float32Array(splitCount);
   let maxFeature = -1;
   let maxFeatureAt = r.offset;
+  const [idx1What, idx2What, thresholdWhat] = ['idx1', 'idx2', 'threshold'].map((field) => `${what} split ${field}`);
   for (let i = 0; i < splitCount; i++) {
     const at = r.offset;
-    idx1[i] = r.count(`${what} split idx1`);
-    idx2[i] = r.count(`${what} split idx2`);
-    thresholds[i] = r.finiteReal(`${what} split threshold`);
+    idx1[i] = r.count(idx1What);
+    idx2[i] = r.count(idx2What);
+    thresholds[i] = r.finiteReal(thresholdWhat);
     if (Math.max(idx1[i], idx2[i]) > maxFeature) {
       maxFeature = Math.max(idx1[i], idx2[i]);
       maxFeatureAt = at;
