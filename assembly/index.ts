@@ -21,6 +21,7 @@ export { u8_rgb_to_planar__simd128 } from './u8-rgb-to-planar-simd128';
 export { u8_planar_resize_bilinear__simd128 } from './u8-planar-resize-bilinear-simd128';
 export { f32_rgb_resize_bilinear_nhwc__simd128 } from './f32-rgb-resize-bilinear-nhwc-simd128';
 export { u8_zero_spans } from './u8-zero-spans';
+export { u8_direction_bins__simd128 } from './u8-direction-bins-simd128';
 export { f32_fhog_cells__simd128 } from './f32-fhog-cells-simd128';
 export { f32_fhog_features__simd128 } from './f32-fhog-features-simd128';
 export { f32_correlate_rows__simd128, f32_correlate_columns__simd128 } from './f32-correlate-separable-simd128';

@@ -5,7 +5,6 @@ import { decodeImage } from '../src/cli/decode-image.js';
 import { SIMD_SHARED_KERNELS_BASE64 } from '../src/engine/kernels-wasm.generated.js';
 import { hardwareThreads } from '../src/engine/spawn-workers.js';
 import { MAX_WORKERS } from '../src/engine/thread-protocol.js';
-import { orientationTable } from '../src/face/fhog.js';
 import {
   DatFormatError,
   DEFAULT_UPSAMPLE,
@@ -99,40 +98,6 @@ function photo(name: string): Promise<RgbImage> {
   if (!decoded.has(name)) decoded.set(name, decodeImage(fixture(`photos/${name}`)));
   return decoded.get(name)!;
 }
-
-describe("the HOG detector's orientation table", () => {
-  it("snaps every integer gradient as dlib does (half of it computed, the other half its negation's)", () => {
-    const f32 = Math.fround;
-    // dlib's unit vectors of the 9 orientations, as fhog.h stores them (floats).
-    const directions = [
-      [1.0, 0.0],
-      [0.9397, 0.342],
-      [0.766, 0.6428],
-      [0.5, 0.866],
-      [0.1736, 0.9848],
-      [-0.1736, 0.9848],
-      [-0.5, 0.866],
-      [-0.766, 0.6428],
-      [-0.9397, 0.342],
-    ].map(([x, y]) => [f32(x), f32(y)]);
-    const table = orientationTable();
-    let wrong = 0;
-    for (let gy = -255; gy <= 255; gy++) {
-      for (let gx = -255; gx <= 255; gx++) {
-        // dlib's loop in fhog.h: the first direction whose f32 dot product beats the best so far, or its negation's.
-        let best = 0;
-        let bin = 0;
-        directions.forEach(([x, y], o) => {
-          const dot = f32(f32(x * gx) + f32(y * gy));
-          if (dot > best) [best, bin] = [dot, o];
-          else if (-dot > best) [best, bin] = [-dot, o + 9];
-        });
-        if (table[(gy + 255) * 511 + gx + 255] !== bin) wrong++;
-      }
-    }
-    expect(wrong).toBe(0);
-  });
-});
 
 describe('HOG face detector', () => {
   let detector: FrontalFaceDetector;

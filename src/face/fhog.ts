@@ -14,18 +14,20 @@ const GRADIENT_SIDE = 2 * GRADIENT_RANGE + 1;
 /** Bytes per row or column entry of the cell kernel's tables. */
 export const FHOG_TABLE_ENTRY_BYTES = 32;
 
-/** dlib's unit vectors for the 9 orientations of 20 degrees, rounded to f32 as dlib stores them. */
-const DIRECTIONS = [
-  [1.0, 0.0],
-  [0.9397, 0.342],
-  [0.766, 0.6428],
-  [0.5, 0.866],
-  [0.1736, 0.9848],
-  [-0.1736, 0.9848],
-  [-0.5, 0.866],
-  [-0.766, 0.6428],
-  [-0.9397, 0.342],
-].map(([x, y]) => [Math.fround(x), Math.fround(y)]);
+/** dlib's unit vectors for the 9 orientations of 20 degrees, as f32 x, y pairs (dlib stores them as floats). */
+export const FHOG_DIRECTIONS = Float32Array.from(
+  [
+    [1.0, 0.0],
+    [0.9397, 0.342],
+    [0.766, 0.6428],
+    [0.5, 0.866],
+    [0.1736, 0.9848],
+    [-0.1736, 0.9848],
+    [-0.5, 0.866],
+    [-0.766, 0.6428],
+    [-0.9397, 0.342],
+  ].flat(),
+);
 
 export interface FhogGeometry {
   /** Histogram cells (dlib's `cells_nr`, `cells_nc`): the image size over the cell size, rounded. */
@@ -96,43 +98,13 @@ export function fhogVoteBytes(g: FhogGeometry): number {
 }
 
 /**
- * dlib's snapping of a gradient to one of 18 orientations, for every integer
- * gradient: the first direction whose dot product (in f32) beats the best so
- * far, its negation counting as the direction + 9. Indexed by
- * (gy + 255) * 511 + gx + 255.
- *
- * Half of it is computed: f32 rounding is symmetric, so -g's dot products are
- * g's negated, beat the best at the same directions, and each time as the
- * other sign: -g's bin is g's + 9 (mod 18), but for g = 0 (bin 0).
+ * dlib's snapping of a gradient to one of 18 orientations is a table for every
+ * integer gradient (u8_direction_bins over FHOG_DIRECTIONS: the first
+ * direction whose f32 dot product beats the best so far, its negation
+ * counting as the direction + 9), indexed by (gy + 255) * 511 + gx + 255.
  */
-export function orientationTable(): Uint8Array {
-  const f32 = Math.fround;
-  const table = new Uint8Array(GRADIENT_SIDE * GRADIENT_SIDE);
-  const center = GRADIENT_RANGE * GRADIENT_SIDE + GRADIENT_RANGE;
-  const dx = DIRECTIONS.map(([x]) => x);
-  const dy = DIRECTIONS.map(([, y]) => y);
-  // Rows gy < 0, and the row gy = 0 up to g = 0: the rest are their negations.
-  for (let gy = -GRADIENT_RANGE; gy <= 0; gy++) {
-    for (let gx = -GRADIENT_RANGE; gx <= (gy < 0 ? GRADIENT_RANGE : 0); gx++) {
-      let best = 0;
-      let bin = 0;
-      for (let o = 0; o < 9; o++) {
-        const dot = f32(f32(dx[o] * gx) + f32(dy[o] * gy));
-        if (dot > best) {
-          best = dot;
-          bin = o;
-        } else if (-dot > best) {
-          best = -dot;
-          bin = o + 9;
-        }
-      }
-      const at = (gy + GRADIENT_RANGE) * GRADIENT_SIDE + gx + GRADIENT_RANGE;
-      table[at] = bin;
-      if (at !== center) table[2 * center - at] = (bin + 9) % 18;
-    }
-  }
-  return table;
-}
+export const ORIENTATION_RANGE = GRADIENT_RANGE;
+export const ORIENTATION_TABLE_BYTES = GRADIENT_SIDE * GRADIENT_SIDE;
 
 /** The cell kernel's tables of a level (see fhogCellTables). */
 export interface FhogCellTables {

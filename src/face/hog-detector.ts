@@ -13,7 +13,9 @@ import {
   fhogHistogramRows,
   fhogVoteBytes,
   fhogRectToImage,
-  orientationTable,
+  FHOG_DIRECTIONS,
+  ORIENTATION_RANGE,
+  ORIENTATION_TABLE_BYTES,
   type FhogCellTables,
   type FhogGeometry,
 } from './fhog.js';
@@ -96,16 +98,16 @@ export async function loadFrontalFaceDetector(source: ModelSource, options: Fron
   const { filterRows, filterCols } = description;
   const threads = options.threads ?? (await hardwareThreads());
 
-  // Constants first: the orientation table, then every filter's taps.
-  const orientations = orientationTable();
-  let constantsEnd = ORIENTATIONS + Math.ceil(orientations.length / 16) * 16;
-  const taps: Array<{ at: number; values: Float32Array }> = [];
+  // Constants first: the orientation table, then the directions it is made of, then every filter's taps.
+  let constantsEnd = ORIENTATIONS + Math.ceil(ORIENTATION_TABLE_BYTES / 16) * 16;
+  const placed: Array<{ at: number; values: Float32Array }> = [];
   const place = (values: Float32Array) => {
     const at = constantsEnd;
-    taps.push({ at, values });
+    placed.push({ at, values });
     constantsEnd += values.byteLength;
     return at;
   };
+  const directions = place(FHOG_DIRECTIONS);
   const steps: ScoreStep[] = [];
   const filterbank = options.filterbank ?? description.filters.map((f) => separableTerms(f, filterRows, filterCols));
   checkFilterbank(filterbank, description);
@@ -137,8 +139,9 @@ export async function loadFrontalFaceDetector(source: ModelSource, options: Fron
     pagesFor(constantsEnd) + 1,
   );
   const kernels = await instantiateKernels(module, memory);
-  new Uint8Array(memory.buffer).set(orientations, ORIENTATIONS);
-  for (const { at, values } of taps) new Float32Array(memory.buffer, at, values.length).set(values);
+  for (const { at, values } of placed) new Float32Array(memory.buffer, at, values.length).set(values);
+  const orientationRows = 2 * ORIENTATION_RANGE + 1;
+  kernels.u8_direction_bins__simd128(directions, FHOG_DIRECTIONS.length / 2, ORIENTATION_RANGE, ORIENTATIONS, 0, orientationRows);
   const team = sharedMemory && spawn ? await ThreadTeam.create(spawn, module, memory, threads) : undefined;
   return new HogDetector(description, steps, { memory, kernels, team }, alignBuffer(constantsEnd), filterbank);
 }

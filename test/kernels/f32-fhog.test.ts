@@ -7,11 +7,11 @@ import {
   fhogHistogramCols,
   fhogHistogramRows,
   fhogVoteBytes,
-  orientationTable,
   type FhogGeometry,
 } from '../../src/face/fhog.js';
 import { expectExact, expectWithin, KERNEL_BUILDS, KernelHarness, randomInts } from '../support/kernel-harness.js';
 import { random } from '../support/reference-conv.js';
+import { dlibOrientationTable } from '../support/dlib-orientations.js';
 
 // dlib's fHOG in two kernels, f32_fhog_cells (gradient histograms) and
 // f32_fhog_features (Felzenszwalb's 31 normalized features), with the tables
@@ -37,7 +37,7 @@ const HISTOGRAM_RELATIVE_TOLERANCE = 1e-5;
 /** The cell histograms, bordered: 18 planes of (cellRows + 2) x fhogHistogramCols. */
 function referenceCells(img: Image, g: FhogGeometry, cellSize: number): Float32Array {
   const { rows, columns } = fhogCellTables(g, cellSize);
-  const orientations = orientationTable();
+  const orientations = dlibOrientationTable();
   const rowView = new DataView(rows.buffer);
   const colView = new DataView(columns.buffer);
   const histCols = fhogHistogramCols(g);
@@ -152,7 +152,7 @@ describe.each(KERNEL_BUILDS)('fHOG kernels (%s build)', (build) => {
       const tables = fhogCellTables(g, cellSize);
       // The kernel reads 8 pixels at a time and the rows around them: slack after the planes.
       const src = h.u8(img.data, img.data.length + 2 * width + 16);
-      const orientations = h.u8(orientationTable());
+      const orientations = h.u8(dlibOrientationTable());
       const rows = h.u8(tables.rows);
       const columns = h.u8(tables.columns);
       const first = h.i32(tables.firstPixelRows);
