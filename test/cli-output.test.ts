@@ -6,7 +6,7 @@ import { availableParallelism, tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { runCli } from './support/cli.js';
+import { runCli, startCli } from './support/cli.js';
 
 // The CLI as built by `npm run build` (npm test builds first).
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -113,6 +113,14 @@ describe('cluster --out: all or nothing', () => {
 });
 
 describe("the CLI's inputs", () => {
+  it('faces | head -1: a reader that closes the pipe ends the run quietly, as SIGPIPE ends coreutils (141)', async () => {
+    const cli = startCli(['faces', photo('bald_guys.jpg'), photo('2008_001322.jpg'), '--threads', '1']);
+    cli.child.stdout!.once('data', () => cli.child.stdout!.destroy());
+    const { code, stderr } = await cli.done;
+    expect(stderr).toBe('');
+    expect(code).toBe(141);
+  });
+
   it('faces --chips: photos of the same name in two folders get chips of their own', async () => {
     const dir = tempDir();
     mkdirSync(join(dir, 'a'));

@@ -9,6 +9,13 @@ import { cacheFolder } from './cache-folder.js';
 const compiledCodeFolder = cacheFolder();
 if (compiledCodeFolder !== undefined) module.enableCompileCache?.(join(compiledCodeFolder, 'node-compile-cache'));
 
+// A reader that stops reading (`dlib-wasm faces ... | head -1`) ends the run, quietly, with the
+// status of a process killed by SIGPIPE (128 + 13) as coreutils' tools end: not with a stack trace.
+process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+  if (error.code !== 'EPIPE') throw error;
+  process.exit(141);
+});
+
 const USAGE = `usage: dlib-wasm <command> [options]
 
   cluster <photos or folders...> --out DIR [--detector hog|cnn] [--upsample 1] [--threshold 0.6] [--landmarks model.dat]
