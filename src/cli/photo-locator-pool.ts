@@ -237,7 +237,7 @@ export class PhotoLocatorPool {
     if (count === 1 && detectorThreads + useCores > threads) {
       // Its trees read into the predictor's memory (65 MB for dlib's 68-point model) while the detector loads: started first.
       const shapePredictor = landmarks.then(loadLandmarkModel);
-      shapePredictor.catch(() => undefined); // awaited by loadPhotoLocator once the detector is loaded
+      shapePredictor.catch(() => undefined); // awaited by the locator once the first photo's faces are found
       // Imported here: a pool of workers does not run the pipeline on this thread.
       const { loadPhotoLocator } = await import('./photo-locator.js');
       const locator = await loadPhotoLocator({ ...rest, detectorThreads }, shapePredictor);

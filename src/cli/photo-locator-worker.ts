@@ -12,10 +12,10 @@ const port = parentPort!;
 try {
   // The detector and chips load while the calling thread reads the landmark model, which comes next.
   const delivered = new Promise<ShapePredictorDelivery>((resolve) => port.once('message', resolve));
-  const locator = await loadPhotoLocator(
-    workerData as PhotoLocatorWorkerData,
-    delivered.then(({ landmarks }) => loadPackedShapePredictor(landmarks)),
-  );
+  const shapePredictor = delivered.then(({ landmarks }) => loadPackedShapePredictor(landmarks));
+  const locator = await loadPhotoLocator(workerData as PhotoLocatorWorkerData, shapePredictor);
+  // Ready once the model is delivered: the jobs come after it on the same port, and its failure is the start's.
+  await shapePredictor;
   port.on('message', async (job: LocateJob) => port.postMessage(await locator.locate(job)));
   port.postMessage({ ready: true } satisfies PhotoLocatorWorkerStart);
 } catch (error) {

@@ -1,9 +1,10 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { faceDetectorLoader, locateFaces } from '../face/face-pipeline.js';
+import { faceDetectorLoader, placeFaces } from '../face/face-pipeline.js';
 import { loadFrontalFaceDetector } from '../face/hog-detector.js';
 import { genderChipDetails } from '../face/gender-classifier.js';
 import { loadImageChipExtractor } from '../face/image-chip-extractor.js';
+import type { FaceDetection } from '../face/hog-detector.js';
 import type { ShapePredictor } from '../face/shape-predictor.js';
 import { decodeImage } from './decode-image.js';
 import { keepFilterbank } from './detector-filterbank-cache.js';
@@ -24,7 +25,9 @@ export interface PhotoLocator {
 
 /**
  * Loads the detector and chips while `shapePredictor` loads (a worker is
- * sent the landmark model meanwhile; the calling thread reads it meanwhile).
+ * sent the landmark model meanwhile; the calling thread reads it meanwhile),
+ * and is ready once they are: the first photo is decoded and searched while
+ * the landmark model is still read (65 MB for dlib's 68-point model).
  */
 export async function loadPhotoLocator(
   { detector, detectorKind, upsample, chipDir, genderChips, detectorThreads, allowDamaged, filterbank }: PhotoLocatorWorkerData,
@@ -40,13 +43,23 @@ export async function loadPhotoLocator(
       : faceDetectorLoader(detectorKind)(detector, { threads: detectorThreads }),
     loadImageChipExtractor(),
   ]);
-  const parts = { detector: loadedDetector, shapePredictor: await shapePredictor, chips };
+  const failed = (job: number, error: unknown): LocateReply =>
+    isUserFacing(error) ? { job, failure: describeLocateError(error) } : { job, bug: describeLocateError(error) };
   return {
     async locate({ job, file }, bytes) {
+      let image: Awaited<ReturnType<typeof decodeImage>>;
+      let detections: FaceDetection[];
       try {
-        const image = await decodeImage(await (bytes ?? readRegularFile(file)), { allowDamaged });
+        image = await decodeImage(await (bytes ?? readRegularFile(file)), { allowDamaged });
+        detections = await loadedDetector.detectFaces(image, { upsample });
+      } catch (error) {
+        return failed(job, error);
+      }
+      // Outside the photo's try: a landmark model that fails to load fails the run, not each photo.
+      const parts = { shapePredictor: await shapePredictor, chips };
+      try {
         const faces = await Promise.all(
-          (await locateFaces(parts, image, { upsample })).map(async ({ rect, confidence, landmarks, chip }, k) => {
+          placeFaces(parts, image, detections).map(async ({ rect, confidence, landmarks, chip }, k) => {
             const face: LocatedPhotoFace = { rect, confidence, landmarks, chip };
             if (genderChips) face.genderChip = chips.extractImageChip(image, genderChipDetails(landmarks));
             if (chipDir !== undefined) {
@@ -58,7 +71,7 @@ export async function loadPhotoLocator(
         );
         return { job, faces, warnings: image.warnings };
       } catch (error) {
-        return isUserFacing(error) ? { job, failure: describeLocateError(error) } : { job, bug: describeLocateError(error) };
+        return failed(job, error);
       }
     },
   };

@@ -106,7 +106,15 @@ export async function locateFaces(
   image: RgbImage,
   options?: DetectFacesOptions,
 ): Promise<LocatedFace[]> {
-  const detections: FaceDetection[] = await detector.detectFaces(image, options);
+  return placeFaces({ shapePredictor, chips }, image, await detector.detectFaces(image, options));
+}
+
+/** The detected faces' landmarks and aligned chips: the second half of locateFaces. */
+export function placeFaces(
+  { shapePredictor, chips }: Pick<FacePipeline, 'shapePredictor' | 'chips'>,
+  image: RgbImage,
+  detections: FaceDetection[],
+): LocatedFace[] {
   return detections.map((d) => {
     const landmarks = shapePredictor.predict(image, d.rect);
     // What dlib's examples cut for the network: 150x150 with 25% padding.
