@@ -71,6 +71,22 @@ describe("a network's placed constants, taken back instead of packed again (the 
     expect(asked).toBe(false);
   });
 
+  it("takes nothing of an image whose entry for one of the plan's constants has another size (a damaged header)", async () => {
+    const zeros = async () => true;
+    const middle = placed.entries.length >> 1;
+    const damagedAt = (at: number, bytes: number) => placed.entries.map((entry, i) => (i === at ? { ...entry, bytes } : entry));
+    const { key, bytes: planned } = placed.entries[middle];
+    for (const bytes of [planned / 2, planned * 2]) {
+      const damaged = image(zeros, { entries: damagedAt(middle, bytes) });
+      // Not one constant of zeros taken: every one packed from the weights.
+      expectSameValues((await describeWith(damaged))[0], expected[0], `${key} of ${bytes} bytes`);
+    }
+    // Another size for the last constant too: checked before the first is taken.
+    const last = placed.entries.length - 1;
+    const lastDamaged = image(zeros, { entries: damagedAt(last, placed.entries[last].bytes + 64) });
+    expectSameValues((await describeWith(lastDamaged))[0], expected[0], `${placed.entries[last].key} longer`);
+  });
+
   it("in the CLI's cache: written once per model file and build, then read into the network's memory; a cut entry is packed and written again", async () => {
     const folder = mkdtempSync(join(tmpdir(), 'dlib-wasm-network-cache-'));
     made.push(folder);

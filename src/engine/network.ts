@@ -152,7 +152,8 @@ export interface PlacedConstantEntry {
  * elsewhere (the CLI's cache), for DlibNetwork.create to take instead of
  * packing them again: the same net's description and options (batch size,
  * build), or what it gives is that net's no longer. Taken only where the
- * batch size and build match and each constant falls where it went before.
+ * batch size and build match, no constant of the plan is of another size
+ * than the image says (else none is taken), and each falls where it went before.
  */
 export interface PlacedConstantsImage {
   entries: PlacedConstantEntry[];
@@ -509,7 +510,7 @@ export class DlibNetwork {
    * Puts a plan's constant in the kernels' memory, or finds it there by its
    * key; returns its byte address. A constant packed by a kernel runs it here.
    */
-  private placeConstant({ key, make, lifetime }: PlanConstant): number {
+  private placeConstant({ key, bytes: planned, make, lifetime }: PlanConstant): number {
     const known = this.constants.get(key);
     if (known !== undefined) {
       if (known.users !== undefined && !this.building.has(key)) {
@@ -527,6 +528,7 @@ export class DlibNetwork {
     const { kernels } = this.live();
     const values = make();
     const bytes = 'floats' in values ? values.floats * 4 : values.byteLength;
+    if (bytes !== planned) throw new Error(`constant ${key} is ${bytes} bytes; its plan said ${planned}`);
     const address = RESERVED_BYTES + this.constantSpace.allocate(bytes);
     if (!('floats' in values)) {
       const memory = this.ensureBytes(address + bytes);
@@ -660,6 +662,7 @@ export class DlibNetwork {
         wholeInput,
         fusedMultiplyAdd: this.fusedMultiplyAdd,
       });
+      this.dropImageUnlike(constants);
       const addresses = new Map(constants.map((constant) => [constant.key, this.placeConstant(constant)]));
       return { plan: { ...plan, steps: steps.map((step) => withConstants(step, addresses)) }, constants: this.building };
     } catch (error) {
@@ -668,6 +671,16 @@ export class DlibNetwork {
     } finally {
       this.building = new Set();
     }
+  }
+
+  /**
+   * Takes none of an image that has a constant of the plan at another size
+   * than the plan's (a damaged cache entry): placed, it would be cut short or
+   * run into the next.
+   */
+  private dropImageUnlike(constants: PlanConstant[]): void {
+    const imaged = this.imaged;
+    if (imaged && constants.some(({ key, bytes }) => (imaged.get(key)?.bytes ?? bytes) !== bytes)) this.imaged = undefined;
   }
 
   /** Frees the space of the plan-lifetime constants that no other cached plan uses. */
