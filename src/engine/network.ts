@@ -160,6 +160,17 @@ export interface PlacedConstantsImage {
   batchSize: number;
   relaxedSimd: boolean;
   /**
+   * The image holds every constant of the plan for the net's fixed input
+   * size, and the description it goes with may lack the weights packed into
+   * them (its con layers' `filters` and fc layers' `weights` empty): create
+   * then takes every constant from the image, and where it cannot (another
+   * batch size or build, an image not written whole, a constant missing, of
+   * another size or elsewhere) throws an InputError instead of packing
+   * values it lacks. Such a network packs nothing later either (layerOutputs
+   * and profile are InputErrors).
+   */
+  complete?: boolean;
+  /**
    * Writes the memory's bytes from RESERVED_BYTES to the constants' end, as
    * placedConstants' `memory` held them, into `memory` (as long as they);
    * says whether it wrote them whole.
@@ -208,6 +219,8 @@ export class DlibNetwork {
   private building = new Set<string>();
   /** While create plans: the constants an image put in memory (PlacedConstantsImage), by key. */
   private imaged: Map<string, PlacedConstantEntry> | undefined;
+  /** Created from a complete image (PlacedConstantsImage.complete): its description may lack the weights, so nothing is packed. */
+  private fromImageOnly = false;
 
   private constructor(
     description: NetworkDescription,
@@ -271,7 +284,13 @@ export class DlibNetwork {
     );
     const { rows, cols } = description.input;
     try {
+      network.fromImageOnly = constants?.complete === true;
       if (constants && constants.batchSize === batchSize && constants.relaxedSimd === relaxedSimd) await network.takeImage(constants);
+      if (network.fromImageOnly && (!network.imaged || rows === undefined || cols === undefined)) {
+        throw new InputError(
+          'the complete constants image was not taken (made for another batch size or build, or not written whole, or the net has no fixed input size): load the network from its model file',
+        );
+      }
       // Pack the weights now, so that the first run pays for none of it.
       if (rows !== undefined && cols !== undefined) network.plan(rows, cols);
       network.imaged = undefined;
@@ -524,6 +543,11 @@ export class DlibNetwork {
       const address = RESERVED_BYTES + this.constantSpace.allocate(imaged.bytes);
       if (address === imaged.address) return this.placed(key, lifetime, address, imaged.bytes);
       this.constantSpace.free(address - RESERVED_BYTES);
+    }
+    if (this.fromImageOnly) {
+      throw new InputError(
+        `constant ${key} is not in the network's constants image where it goes, and the network was created without its weights (PlacedConstantsImage.complete): load it from its model file`,
+      );
     }
     const { kernels } = this.live();
     const values = make();
