@@ -1,6 +1,6 @@
 import type { BlockArgs } from '../../engine/parallel-call.js';
 import { sizeOf } from '../graph.js';
-import type { Indirection } from '../indirection.js';
+import { type Indirection, indirectionBytes } from '../indirection.js';
 import { IGEMM_MR, IGEMM_NR, type PackedWeights } from '../pack-weights.js';
 import type { ConstantRef, NodeStep, PlannedArg, StepArgs } from '../plan-step.js';
 import type { LoweringContext } from './op-lowering.js';
@@ -84,7 +84,7 @@ export function directStep(gemm: DirectGemm, ctx: LoweringContext): NodeStep {
       outputs: gemm.outputs,
       relu: gemm.relu,
       pixelsPerSample: sizeOf(ctx.shapes[gemm.y]) / gemm.outputs,
-      indirection: ctx.constant(`${key}:indirection:${ctx.planKey}`, ind.offsets.byteLength, () => ind.offsets, 'plan'),
+      indirection: ctx.constant(`${key}:indirection:${ctx.planKey}`, indirectionBytes(ind), () => ind.offsets, 'plan'),
       taps: ind.taps,
       tapChannels: ind.tapChannels,
       w: ctx.constant(`${key}:w`, weights.w.floats * 4, () => weights.w, ctx.weights),

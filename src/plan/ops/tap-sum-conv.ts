@@ -1,6 +1,6 @@
 import type { ConLayer } from '../../dlib/network-description.js';
 import { type Shape, sizeOf } from '../graph.js';
-import { convIndirection, reachesInput } from '../indirection.js';
+import { convIndirection, indirectionBytes, reachesInput } from '../indirection.js';
 import { foldedBias, IGEMM_NR, packConvWeights } from '../pack-weights.js';
 import type { NodeStep } from '../plan-step.js';
 import { igemmStep } from './igemm.js';
@@ -90,7 +90,7 @@ export function tapSumConvSteps(node: NodeOf<'conv'>, label: string, key: string
         relu: false,
         indirection: ctx.constant(
           `${windowKey}:indirection:${ctx.planKey}`,
-          indirection.offsets.byteLength,
+          indirectionBytes(indirection),
           () => indirection.offsets,
           'plan',
         ),
