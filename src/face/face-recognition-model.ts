@@ -63,6 +63,7 @@ export async function loadFaceRecognitionModel(source: ModelSource, options: Fac
   return faceRecognitionModelOf(await DlibNetwork.create(description, engineOptions, constants), options);
 }
 
+/** The net's loss_metric (its distance threshold); a TopologyError for a net of another loss. */
 function metricLoss({ loss }: NetworkDescription): Extract<LossDescription, { kind: 'loss_metric' }> {
   if (loss.kind !== 'loss_metric') throw new TopologyError('the face model must end in loss_metric', 0);
   return loss;
