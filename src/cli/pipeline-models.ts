@@ -1,11 +1,11 @@
-import { loadFaceRecognitionModel, type FaceRecognitionModel } from '../face/face-recognition-model.js';
+import { faceRecognitionModelOf, loadFaceRecognitionModel, type FaceRecognitionModel } from '../face/face-recognition-model.js';
 import { availableParallelism } from 'node:os';
 import { PhotoLocatorPool, shareCores, type PhotoLocatorInit } from './photo-locator-pool.js';
 import type { FaceDetectorKind } from '../face/face-pipeline.js';
 import { BUNDLED_CNN_DETECTOR, BUNDLED_DETECTOR, BUNDLED_LANDMARKS, BUNDLED_MODEL } from './paths.js';
 import { openFilterbankCache } from './detector-filterbank-cache.js';
 import { openLandmarkModel } from './landmark-model-cache.js';
-import { openNetworkConstantsCache } from './network-constants-cache.js';
+import { type NetworkCacheOptions, openNetworkConstantsCache } from './network-constants-cache.js';
 import { readRegularFile } from './regular-file.js';
 
 /** Which models the pipeline runs: the bundled detector of a kind (default hog), the user's landmark or recognition model files. */
@@ -15,13 +15,23 @@ export interface PipelineModelFiles {
   model?: string;
 }
 
-/** The bytes of the pipeline's detector and recognition models: the bundled ones, or the user's recognition model file. */
-async function readNetworkModels(files: PipelineModelFiles) {
-  const [detector, recognition] = await Promise.all([
-    readRegularFile(files.detector === 'cnn' ? BUNDLED_CNN_DETECTOR : BUNDLED_DETECTOR),
-    readRegularFile(files.model ?? BUNDLED_MODEL),
-  ]);
-  return { detector, recognition };
+/**
+ * The recognition model in `file` (the bundled one, or the user's), on
+ * `threads`: made from its entry in the network constants cache, the file
+ * not read at all, or else read from the file and its entry written
+ * meanwhile (`kept` settles once it is, or is passed by): the first photo
+ * does not wait for it.
+ */
+export async function loadRecognitionModel(
+  file: string | URL,
+  threads: number,
+  cache: NetworkCacheOptions = {},
+): Promise<{ model: FaceRecognitionModel; kept: Promise<void> }> {
+  const constants = await openNetworkConstantsCache(file, cache);
+  const cached = await constants.network({ threads });
+  if (cached) return { model: faceRecognitionModelOf(cached), kept: Promise.resolve() };
+  const model = await loadFaceRecognitionModel(await readRegularFile(file), { threads });
+  return { model, kept: constants.keep(model.network).catch(() => undefined) };
 }
 
 /**
@@ -45,18 +55,16 @@ export async function startPhotoPipeline(
   landmarks.catch(() => undefined);
   const { networkThreads } = shareCores(photos, threads, describesWhileLocating);
   const detectorKind = files.detector ?? 'hog';
-  const [{ detector, recognition: model }, constants, filterbank] = await Promise.all([
-    readNetworkModels(files),
-    openNetworkConstantsCache(files.model ?? BUNDLED_MODEL),
-    detectorKind === 'hog' ? openFilterbankCache(BUNDLED_DETECTOR) : undefined,
-  ]);
+  const startWorkers = async () => {
+    const [detector, filterbank] = await Promise.all([
+      readRegularFile(detectorKind === 'cnn' ? BUNDLED_CNN_DETECTOR : BUNDLED_DETECTOR),
+      detectorKind === 'hog' ? openFilterbankCache(BUNDLED_DETECTOR) : undefined,
+    ]);
+    return PhotoLocatorPool.start({ ...init, detector, detectorKind, filterbank, landmarks }, photos, threads, describesWhileLocating);
+  };
   const [workers, recognition] = await Promise.allSettled([
-    PhotoLocatorPool.start({ ...init, detector, detectorKind, filterbank, landmarks }, photos, threads, describesWhileLocating),
-    loadFaceRecognitionModel(model, { threads: networkThreads, constants: constants.image }).then((loaded) => {
-      // Written while the photos are located: the first photo does not wait for it.
-      constants.keep(loaded.network).catch(() => undefined);
-      return loaded;
-    }),
+    startWorkers(),
+    loadRecognitionModel(files.model ?? BUNDLED_MODEL, networkThreads).then(({ model }) => model),
   ]);
   if (workers.status === 'fulfilled' && recognition.status === 'fulfilled')
     return { workers: workers.value, recognition: recognition.value };

@@ -152,12 +152,24 @@ export interface PlacedConstantEntry {
  * elsewhere (the CLI's cache), for DlibNetwork.create to take instead of
  * packing them again: the same net's description and options (batch size,
  * build), or what it gives is that net's no longer. Taken only where the
- * batch size and build match and each constant falls where it went before.
+ * batch size and build match, no constant of the plan is of another size
+ * than the image says (else none is taken), and each falls where it went before.
  */
 export interface PlacedConstantsImage {
   entries: PlacedConstantEntry[];
   batchSize: number;
   relaxedSimd: boolean;
+  /**
+   * The image holds every constant of the plan for the net's fixed input
+   * size, and the description it goes with may lack the weights packed into
+   * them (its con layers' `filters` and fc layers' `weights` empty): create
+   * then takes every constant from the image, and where it cannot (another
+   * batch size or build, an image not written whole, a constant missing, of
+   * another size or elsewhere) throws an InputError instead of packing
+   * values it lacks. Such a network packs nothing later either (layerOutputs
+   * and profile are InputErrors).
+   */
+  complete?: boolean;
   /**
    * Writes the memory's bytes from RESERVED_BYTES to the constants' end, as
    * placedConstants' `memory` held them, into `memory` (as long as they);
@@ -207,6 +219,8 @@ export class DlibNetwork {
   private building = new Set<string>();
   /** While create plans: the constants an image put in memory (PlacedConstantsImage), by key. */
   private imaged: Map<string, PlacedConstantEntry> | undefined;
+  /** Created from a complete image (PlacedConstantsImage.complete): its description may lack the weights, so nothing is packed. */
+  private fromImageOnly = false;
 
   private constructor(
     description: NetworkDescription,
@@ -270,7 +284,13 @@ export class DlibNetwork {
     );
     const { rows, cols } = description.input;
     try {
+      network.fromImageOnly = constants?.complete === true;
       if (constants && constants.batchSize === batchSize && constants.relaxedSimd === relaxedSimd) await network.takeImage(constants);
+      if (network.fromImageOnly && (!network.imaged || rows === undefined || cols === undefined)) {
+        throw new InputError(
+          'the complete constants image was not taken (made for another batch size or build, or not written whole, or the net has no fixed input size): load the network from its model file',
+        );
+      }
       // Pack the weights now, so that the first run pays for none of it.
       if (rows !== undefined && cols !== undefined) network.plan(rows, cols);
       network.imaged = undefined;
@@ -509,7 +529,7 @@ export class DlibNetwork {
    * Puts a plan's constant in the kernels' memory, or finds it there by its
    * key; returns its byte address. A constant packed by a kernel runs it here.
    */
-  private placeConstant({ key, make, lifetime }: PlanConstant): number {
+  private placeConstant({ key, bytes: planned, make, lifetime }: PlanConstant): number {
     const known = this.constants.get(key);
     if (known !== undefined) {
       if (known.users !== undefined && !this.building.has(key)) {
@@ -524,9 +544,15 @@ export class DlibNetwork {
       if (address === imaged.address) return this.placed(key, lifetime, address, imaged.bytes);
       this.constantSpace.free(address - RESERVED_BYTES);
     }
+    if (this.fromImageOnly) {
+      throw new InputError(
+        `constant ${key} is not in the network's constants image where it goes, and the network was created without its weights (PlacedConstantsImage.complete): load it from its model file`,
+      );
+    }
     const { kernels } = this.live();
     const values = make();
     const bytes = 'floats' in values ? values.floats * 4 : values.byteLength;
+    if (bytes !== planned) throw new Error(`constant ${key} is ${bytes} bytes; its plan said ${planned}`);
     const address = RESERVED_BYTES + this.constantSpace.allocate(bytes);
     if (!('floats' in values)) {
       const memory = this.ensureBytes(address + bytes);
@@ -660,6 +686,7 @@ export class DlibNetwork {
         wholeInput,
         fusedMultiplyAdd: this.fusedMultiplyAdd,
       });
+      this.dropImageUnlike(constants);
       const addresses = new Map(constants.map((constant) => [constant.key, this.placeConstant(constant)]));
       return { plan: { ...plan, steps: steps.map((step) => withConstants(step, addresses)) }, constants: this.building };
     } catch (error) {
@@ -668,6 +695,16 @@ export class DlibNetwork {
     } finally {
       this.building = new Set();
     }
+  }
+
+  /**
+   * Takes none of an image that has a constant of the plan at another size
+   * than the plan's (a damaged cache entry): placed, it would be cut short or
+   * run into the next.
+   */
+  private dropImageUnlike(constants: PlanConstant[]): void {
+    const imaged = this.imaged;
+    if (imaged && constants.some(({ key, bytes }) => (imaged.get(key)?.bytes ?? bytes) !== bytes)) this.imaged = undefined;
   }
 
   /** Frees the space of the plan-lifetime constants that no other cached plan uses. */

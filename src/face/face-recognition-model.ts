@@ -1,4 +1,5 @@
 import { faceRecognitionTopology } from '../dlib/face-model-topology.js';
+import type { LossDescription, NetworkDescription } from '../dlib/network-description.js';
 import { readDlibNetwork } from '../dlib/network-reader.js';
 import { DlibNetwork, type BackendInfo, type EngineOptions, type PlacedConstantsImage } from '../engine/network.js';
 import { DlibRand } from '../dlib/dlib-rand.js';
@@ -57,9 +58,29 @@ export interface FaceRecognitionModel {
  */
 export async function loadFaceRecognitionModel(source: ModelSource, options: FaceRecognitionOptions = {}): Promise<FaceRecognitionModel> {
   const description = readDlibNetwork(await readModelSource(source), { printout: faceRecognitionTopology() });
-  if (description.loss.kind !== 'loss_metric') throw new TopologyError('the face model must end in loss_metric', 0);
+  metricLoss(description);
   const { constants, ...engineOptions } = options;
-  const network = await DlibNetwork.create(description, engineOptions, constants);
+  return faceRecognitionModelOf(await DlibNetwork.create(description, engineOptions, constants), options);
+}
+
+/** The net's loss_metric (its distance threshold); a TopologyError for a net of another loss. */
+function metricLoss({ loss }: NetworkDescription): Extract<LossDescription, { kind: 'loss_metric' }> {
+  if (loss.kind !== 'loss_metric') throw new TopologyError('the face model must end in loss_metric', 0);
+  return loss;
+}
+
+/**
+ * The face model of a face recognition network already created (the CLI
+ * creates it from a cache entry, without the model file); disposed if it is not one.
+ */
+export function faceRecognitionModelOf(network: DlibNetwork, options: Pick<EngineOptions, 'wasm'> = {}): FaceRecognitionModel {
+  let distanceThreshold: number;
+  try {
+    ({ distanceThreshold } = metricLoss(network.description));
+  } catch (error) {
+    network.dispose();
+    throw error;
+  }
   let extractor: Promise<ImageChipExtractor> | undefined;
 
   /** The mean descriptor of n jittered copies: summed in float32 in crop order, times float(1/n), as dlib. */
@@ -89,7 +110,7 @@ export async function loadFaceRecognitionModel(source: ModelSource, options: Fac
   return {
     network,
     backend: network.backend,
-    distanceThreshold: description.loss.distanceThreshold,
+    distanceThreshold,
     async computeFaceDescriptor(chip, descriptorOptions) {
       return (await descriptors([chip], descriptorOptions))[0];
     },

@@ -26,9 +26,12 @@ export type ConstantSource = Float32Array | Int32Array | WeightWriter;
  * A constant a plan uses: the engine places it (or finds it placed, by its
  * key) and puts its address where the steps refer to the key. `make` runs
  * only if it is not placed yet: packing a layer's weights costs time.
+ * Its byte length is known before.
  */
 export interface PlanConstant {
   key: string;
+  /** What `make` gives: known without making it, for a placed image's constants to be checked against it (see DlibNetwork.create). */
+  bytes: number;
   lifetime: ConstantLifetime;
   make: () => ConstantSource;
 }

@@ -67,8 +67,8 @@ export function buildExecutionPlan(graph: Graph, options: PlanOptions): Executio
   arena.free(staging);
 
   const constants = new Map<string, PlanConstant>();
-  const constant: LoweringContext['constant'] = (key, make, lifetime: ConstantLifetime = 'network') => {
-    if (!constants.has(key)) constants.set(key, { key, make, lifetime });
+  const constant: LoweringContext['constant'] = (key, bytes, make, lifetime: ConstantLifetime = 'network') => {
+    if (!constants.has(key)) constants.set(key, { key, bytes, make, lifetime });
     return { constant: key };
   };
   // The longest row of zeros a padded convolution tap, or a Winograd tile's padding (whole vectors), may read.
@@ -83,7 +83,7 @@ export function buildExecutionPlan(graph: Graph, options: PlanOptions): Executio
     algorithmShapes: options.wholeInput?.shapes ?? shapes,
     algorithmBatch: options.wholeInput?.batch ?? batch,
     fusedMultiplyAdd: options.fusedMultiplyAdd ?? false,
-    zero: constant(`zeros:${zeroFloats}`, () => new Float32Array(zeroFloats)),
+    zero: constant(`zeros:${zeroFloats}`, zeroFloats * F32, () => new Float32Array(zeroFloats)),
     // An unfused plan's weights are packed for it alone (see DlibNetwork.layerOutputs).
     weights: options.keepAll ? 'plan' : 'network',
     constant,

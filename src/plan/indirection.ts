@@ -16,6 +16,11 @@ export interface Indirection {
   tiles: number;
 }
 
+/** An indirection's offsets' bytes, known without filling them: a tile of IGEMM_MR pixels has an offset per pixel and tap. */
+export function indirectionBytes({ tiles, taps }: Indirection): number {
+  return tiles * taps * IGEMM_MR * 4;
+}
+
 /**
  * A convolution's indirection. Taps that read padding for every output pixel
  * (all but the centre of a 3x3 kernel over a 1x1 input with padding 1) are

@@ -19,23 +19,19 @@ export interface CliRun {
 /**
  * Runs `dlib-wasm ...args` in the project's folder. A run still going after
  * `timeout` ms (default a minute) is killed: a hang guard, not a timing assertion.
+ * `env`: the environment, CLI_ENV by default.
  */
-export function runCli(args: string[], { timeout = 60_000, nodeOptions = [] as string[] } = {}): Promise<CliRun> {
+export function runCli(args: string[], { timeout = 60_000, nodeOptions = [] as string[], env = CLI_ENV } = {}): Promise<CliRun> {
   return new Promise((done) => {
-    execFile(
-      process.execPath,
-      [...nodeOptions, CLI, ...args],
-      { cwd: root, timeout, maxBuffer: 1 << 26, env: CLI_ENV },
-      (error, stdout, stderr) => {
-        const failure = error as (Error & { code?: number | string; signal?: NodeJS.Signals | null }) | null;
-        done({
-          code: failure ? (typeof failure.code === 'number' ? failure.code : null) : 0,
-          signal: failure?.signal ?? null,
-          stdout,
-          stderr,
-        });
-      },
-    );
+    execFile(process.execPath, [...nodeOptions, CLI, ...args], { cwd: root, timeout, maxBuffer: 1 << 26, env }, (error, stdout, stderr) => {
+      const failure = error as (Error & { code?: number | string; signal?: NodeJS.Signals | null }) | null;
+      done({
+        code: failure ? (typeof failure.code === 'number' ? failure.code : null) : 0,
+        signal: failure?.signal ?? null,
+        stdout,
+        stderr,
+      });
+    });
   });
 }
 

@@ -1,7 +1,7 @@
 import type { ConLayer } from '../../dlib/network-description.js';
 import { type Shape, sizeOf } from '../graph.js';
 import { convIndirection, matrixIndirection } from '../indirection.js';
-import { IGEMM_MR, IGEMM_NR, packConvWeights, packConvWeightsPerOutput, type PackedWeights } from '../pack-weights.js';
+import { IGEMM_MR, IGEMM_NR, packConvWeights, packConvWeightsPerOutput } from '../pack-weights.js';
 import type { NodeStep } from '../plan-step.js';
 import {
   packWinogradWeights,
@@ -72,18 +72,19 @@ function winogradStep(
   ctx.arena.free(v);
   ctx.arena.free(m);
 
-  let packed: PackedWeights | undefined;
-  const weights = () => (packed ??= packWinogradWeights(l, tile, node.scale, node.shift));
+  // Its writer only: the filters are read when it writes them.
+  const weights = packWinogradWeights(l, tile, node.scale, node.shift);
   // Not the direct path's keys, nor the other tile's: the same layer may run otherwise at other input sizes.
-  const w = ctx.constant(`${key}:winograd-${tile}:w`, () => weights().w, ctx.weights);
-  const bias = ctx.constant(`${key}:winograd:bias`, () => weights().bias, ctx.weights);
+  const w = ctx.constant(`${key}:winograd-${tile}:w`, weights.w.floats * F32, () => weights.w, ctx.weights);
+  const bias = ctx.constant(`${key}:winograd:bias`, weights.bias.byteLength, () => weights.bias, ctx.weights);
   const blocks = Math.ceil(l.numFilters / IGEMM_NR);
   const indirection = ctx.constant(
     `${key}:winograd-${tile}:indirection:${ctx.planKey}`,
+    rows * 4,
     () => matrixIndirection(tiles, vRowFloats, l.inputChannels).offsets,
     'plan',
   );
-  const gemmBias = ctx.constant(`zeros:${blocks * IGEMM_NR}`, () => new Float32Array(blocks * IGEMM_NR));
+  const gemmBias = ctx.constant(`zeros:${blocks * IGEMM_NR}`, blocks * IGEMM_NR * F32, () => new Float32Array(blocks * IGEMM_NR));
   return {
     label: `${label} (winograd ${tile}x${tile})`,
     macs: winogradMacs(l, ys, tile),

@@ -1,6 +1,6 @@
 import type { BlockArgs } from '../../engine/parallel-call.js';
 import { sizeOf } from '../graph.js';
-import type { Indirection } from '../indirection.js';
+import { type Indirection, indirectionBytes } from '../indirection.js';
 import { IGEMM_MR, IGEMM_NR, type PackedWeights } from '../pack-weights.js';
 import type { ConstantRef, NodeStep, PlannedArg, StepArgs } from '../plan-step.js';
 import type { LoweringContext } from './op-lowering.js';
@@ -72,8 +72,8 @@ export interface DirectGemm {
 /** A convolution or fc layer as one igemm over the tensors x and y. */
 export function directStep(gemm: DirectGemm, ctx: LoweringContext): NodeStep {
   const { key, indirection: ind } = gemm;
-  let packed: PackedWeights | undefined;
-  const weights = () => (packed ??= gemm.pack());
+  // Its writer only: the weights are read when it writes them.
+  const weights = gemm.pack();
   // The offsets depend on the layer's geometry, so on the plan's input size and batch.
   return igemmStep(
     {
@@ -84,11 +84,11 @@ export function directStep(gemm: DirectGemm, ctx: LoweringContext): NodeStep {
       outputs: gemm.outputs,
       relu: gemm.relu,
       pixelsPerSample: sizeOf(ctx.shapes[gemm.y]) / gemm.outputs,
-      indirection: ctx.constant(`${key}:indirection:${ctx.planKey}`, () => ind.offsets, 'plan'),
+      indirection: ctx.constant(`${key}:indirection:${ctx.planKey}`, indirectionBytes(ind), () => ind.offsets, 'plan'),
       taps: ind.taps,
       tapChannels: ind.tapChannels,
-      w: ctx.constant(`${key}:w`, () => weights().w, ctx.weights),
-      bias: ctx.constant(`${key}:bias`, () => weights().bias, ctx.weights),
+      w: ctx.constant(`${key}:w`, weights.w.floats * 4, () => weights.w, ctx.weights),
+      bias: ctx.constant(`${key}:bias`, weights.bias.byteLength, () => weights.bias, ctx.weights),
       perOutput: gemm.perOutput,
     },
     ctx,

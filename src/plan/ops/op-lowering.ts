@@ -28,8 +28,8 @@ export interface LoweringContext {
   fusedMultiplyAdd: boolean;
   /** The lifetime of the layers' weights. */
   weights: ConstantLifetime;
-  /** A constant of the plan: the engine places it and gives the steps its address. */
-  constant(key: string, make: () => ConstantSource, lifetime?: ConstantLifetime): ConstantRef;
+  /** A constant of the plan, of `bytes`: the engine places it and gives the steps its address. */
+  constant(key: string, bytes: number, make: () => ConstantSource, lifetime?: ConstantLifetime): ConstantRef;
 }
 
 /**

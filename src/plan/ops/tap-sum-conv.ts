@@ -1,6 +1,6 @@
 import type { ConLayer } from '../../dlib/network-description.js';
 import { type Shape, sizeOf } from '../graph.js';
-import { convIndirection, reachesInput } from '../indirection.js';
+import { convIndirection, indirectionBytes, reachesInput } from '../indirection.js';
 import { foldedBias, IGEMM_NR, packConvWeights } from '../pack-weights.js';
 import type { NodeStep } from '../plan-step.js';
 import { igemmStep } from './igemm.js';
@@ -88,11 +88,21 @@ export function tapSumConvSteps(node: NodeOf<'conv'>, label: string, key: string
         outputs: taps.numFilters,
         pixelsPerSample: xs.h * xs.w,
         relu: false,
-        indirection: ctx.constant(`${windowKey}:indirection:${ctx.planKey}`, () => indirection.offsets, 'plan'),
+        indirection: ctx.constant(
+          `${windowKey}:indirection:${ctx.planKey}`,
+          indirectionBytes(indirection),
+          () => indirection.offsets,
+          'plan',
+        ),
         taps: indirection.taps,
         tapChannels: indirection.tapChannels,
-        w: ctx.constant(`${windowKey}:w`, () => packConvWeights(tapLayer(l, window, node.scale)).w, ctx.weights),
-        bias: ctx.constant(`zeros:${taps.numFilters}`, () => new Float32Array(taps.numFilters)),
+        w: ctx.constant(
+          `${windowKey}:w`,
+          packConvWeights(taps).w.floats * F32,
+          () => packConvWeights(tapLayer(l, window, node.scale)).w,
+          ctx.weights,
+        ),
+        bias: ctx.constant(`zeros:${taps.numFilters}`, taps.numFilters * F32, () => new Float32Array(taps.numFilters)),
       },
       ctx,
     ),
@@ -112,7 +122,12 @@ export function tapSumConvSteps(node: NodeOf<'conv'>, label: string, key: string
         // The window's first row and column read from its own padding on.
         l.padY - window.rows[0],
         l.padX - window.cols[0],
-        ctx.constant(`${key}:tap-sum:bias`, () => foldedBias(l.numFilters, l.bias, node.scale, node.shift), ctx.weights),
+        ctx.constant(
+          `${key}:tap-sum:bias`,
+          Math.ceil(l.numFilters / IGEMM_NR) * IGEMM_NR * F32,
+          () => foldedBias(l.numFilters, l.bias, node.scale, node.shift),
+          ctx.weights,
+        ),
         { arena: ctx.offsets[node.y] },
         ys.h,
         ys.w,
