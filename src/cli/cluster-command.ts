@@ -84,7 +84,7 @@ export async function clusterCommand(args: string[]): Promise<number> {
     const faces: Omit<ClusteredFace, 'cluster'>[] = [];
     let located = 0;
     const queue = new FaceBatchQueue<string, LocatedPhotoFace, Float32Array>(
-      recognition.network.batchSize,
+      recognition.batchSize,
       (waiting) => recognition.computeFaceDescriptors(waiting.map((f) => f.chip)),
       async (photo, described, descriptors) => {
         described.forEach(({ rect, chipFile }, i) => faces.push({ photo, rect, chipFile: chipFile!, descriptor: descriptors[i] }));
@@ -105,9 +105,11 @@ export async function clusterCommand(args: string[]): Promise<number> {
         },
       );
       await queue.finish();
+      // A model that could not load fails the run, though no face needed it.
+      await recognition.loaded();
     } finally {
       await workers.close();
-      recognition.dispose();
+      await recognition.dispose();
     }
     const { labels } = chineseWhispers({ descriptors: faces.map((f) => f.descriptor) }, { threshold });
     const { clusters } = await writeClusterReport(

@@ -81,13 +81,13 @@ export async function facesCommand(args: string[]): Promise<number> {
         .then((bytes) => loadGenderClassifier(bytes, { threads }))
         .catch(async (error: unknown) => {
           await workers.close();
-          recognition.dispose();
+          await recognition.dispose();
           throw error;
         })
     : undefined;
   try {
     const queue = new FaceBatchQueue<PhotoOfRun, LocatedPhotoFace, DescribedFace>(
-      recognition.network.batchSize,
+      recognition.batchSize,
       async (faces) => {
         const descriptors = await recognition.computeFaceDescriptors(faces.map((f) => f.chip));
         const genders = await gender?.classifyChips(faces.map((f) => f.genderChip!));
@@ -113,10 +113,12 @@ export async function facesCommand(args: string[]): Promise<number> {
     );
     const failures = await workers.forEachPhoto(photos, (faces, file, index) => queue.add({ file, index }, faces));
     await queue.finish();
+    // A model that could not load fails the run, though no face needed it.
+    await recognition.loaded();
     return failures === 0 ? 0 : 1;
   } finally {
     await workers.close();
-    recognition.dispose();
+    await recognition.dispose();
     gender?.dispose();
   }
 }

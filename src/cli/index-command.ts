@@ -126,7 +126,7 @@ export async function indexCommand(args: string[]): Promise<number> {
           }
         } finally {
           await workers.close();
-          recognition.dispose();
+          await recognition.dispose();
         }
       }
       const [totals] = await store.query<{ photos: number; faces: number }>(

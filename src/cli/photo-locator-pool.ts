@@ -202,15 +202,16 @@ export class PhotoLocatorPool {
     this.freeCores = cores;
     this.threads = connect({
       replied: (thread, reply) => {
-        const waiting = this.pending.get(reply.job)!;
+        const waiting = this.pending.get(reply.job);
         this.pending.delete(reply.job);
         this.idle.push(thread);
         this.freeCores += this.detectorThreads;
-        waiting.done(reply);
+        // None once the run was aborted: its photos have failed already.
+        waiting?.done(reply);
         // After the caller has seen the reply: if it waits for this photo, its use goes first.
         setImmediate(() => this.dispatch());
       },
-      failed: (error) => this.fail(error),
+      failed: (error) => this.abort(error),
     });
     this.idle = this.threads.slice();
   }
@@ -368,8 +369,8 @@ export class PhotoLocatorPool {
     }
   }
 
-  /** A worker crashed: everything waiting fails with its error. */
-  private fail(error: Error): void {
+  /** The run cannot go on (a worker crashed, a model the photos need failed to load): everything waiting fails with `error`. */
+  abort(error: Error): void {
     if (this.failure) return;
     this.failure = error;
     // A use waiting for cores goes on, to meet the failure at its next photo.

@@ -84,7 +84,7 @@ export async function recognizeCommand(args: string[]): Promise<number> {
     try {
       // Known photos' first faces and the others' faces described in full batches across photos, handed on in photo order.
       const queue = new FaceBatchQueue<{ photo: string; index: number }, LocatedPhotoFace, Float32Array>(
-        recognition.network.batchSize,
+        recognition.batchSize,
         (faces) => recognition.computeFaceDescriptors(faces.map((f) => f.chip)),
         async ({ photo, index }, faces, descriptors) => {
           if (index < known.length) {
@@ -116,10 +116,12 @@ export async function recognizeCommand(args: string[]): Promise<number> {
         await queue.add({ photo, index }, faces);
       });
       await queue.finish();
+      // A model that could not load fails the run, though no face needed it.
+      await recognition.loaded();
       return failures === 0 ? 0 : 1;
     } finally {
       await workers.close();
-      recognition.dispose();
+      await recognition.dispose();
     }
   } finally {
     matcher.dispose();

@@ -66,6 +66,9 @@ export interface EngineOptions {
 }
 
 /** The default of EngineOptions.maxArenaBytes. */
+/** Samples a network runs together unless told (EngineOptions.batchSize), but for a net over an image pyramid (1). */
+export const DEFAULT_BATCH_SIZE = 8;
+
 export const DEFAULT_MAX_ARENA_BYTES = 256 * 2 ** 20;
 
 /** What the engine runs on: reported, never guessed by the caller. */
@@ -254,7 +257,7 @@ export class DlibNetwork {
     }
     options = optionsObject(options, 'the engine options');
     // A pyramid net runs one image at a time: each tiles to a size of its own, so batches never fill.
-    const batchSize = options.batchSize ?? (description.input.kind === 'input_rgb_image_pyramid' ? 1 : 8);
+    const batchSize = options.batchSize ?? (description.input.kind === 'input_rgb_image_pyramid' ? 1 : DEFAULT_BATCH_SIZE);
     if (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > 1024) {
       throw new InputError(`batchSize must be an integer from 1 to 1024, got ${String(options.batchSize)}`);
     }
