@@ -74,25 +74,28 @@ export function f32_correlate_fft_spectra__simd128(
  * [0, stride) count as zero (not read). Outputs: `outputTable` holds each
  * output plane's byte address (i32), planes of `stride` floats a row.
  * `spectra`: the filters' from f32_correlate_fft_spectra__simd128 with the
- * same n = 1 << log2Size (> tapRows, tapCols); `twiddles`: n / 2 cosines then
- * n / 2 sines of 2πj / n.
+ * same n = 1 << log2Size (> tapRows, tapCols); `twiddles`: n cosines then n
+ * sines of 2πj / n.
  *
  * Work: tiles of n - tapRows + 1 output rows by n - tapCols + 1 columns,
  * row-major from (rowStart, columnStart), in groups of `tilesPerGroup`;
- * groups [groupStart, groupEnd). Group g transforms in its own scratch of
- * 8 n² (ceil(sourceCount / 2) + outputCount) bytes from
- * scratch + g times that.
+ * groups [groupStart, groupEnd). A group's tiles go by batches of
+ * `batchTiles`, transformed together so that each part of the spectra is read
+ * once a batch, not once a tile (they outgrow the caches). Group g transforms
+ * in its own scratch of 8 n² batchTiles (ceil(sourceCount / 2) + outputCount)
+ * bytes from scratch + g times that.
  */
 export function f32_correlate_fft_bank__simd128(
   sources: usize, sourceCount: i32, planeBytes: i32, stride: i32, srcRowStart: i32, srcRowEnd: i32,
   outputTable: usize, outputCount: i32, spectra: usize, log2Size: i32, twiddles: usize,
   tapRows: i32, tapCols: i32, anchorRow: i32, anchorCol: i32, rowStart: i32, rowEnd: i32, columnStart: i32, columnEnd: i32,
-  scratch: usize, tilesPerGroup: i32, groupStart: i32, groupEnd: i32,
+  scratch: usize, tilesPerGroup: i32, batchTiles: i32, groupStart: i32, groupEnd: i32,
 ): void {
   const n = 1 << log2Size;
   const tileBytes = <usize>(n * n) << 2;
+  const pairBytes = tileBytes << 1;
   const pairs = (sourceCount + 1) >> 1;
-  const groupBytes = (tileBytes << 1) * <usize>(pairs + outputCount);
+  const groupBytes = pairBytes * <usize>batchTiles * <usize>(pairs + outputCount);
   const tileRows = n - tapRows + 1;
   const tileCols = n - tapCols + 1;
   const across = (columnEnd - columnStart + tileCols - 1) / tileCols;
@@ -100,38 +103,47 @@ export function f32_correlate_fft_bank__simd128(
   const tileCount = across * down;
   for (let g = groupStart; g < groupEnd; g++) {
     const z = scratch + <usize>g * groupBytes;
-    const y = z + (tileBytes << 1) * <usize>pairs;
+    const y = z + pairBytes * <usize>(batchTiles * pairs);
     const last = min(tileCount, (g + 1) * tilesPerGroup);
-    for (let t = g * tilesPerGroup; t < last; t++) {
-      const r0 = rowStart + (t / across) * tileRows;
-      const c0 = columnStart + (t % across) * tileCols;
-      // The tile's first source row and column (its output (0, 0) is at (r0, c0)).
-      const top = r0 - anchorRow;
-      const left = c0 - anchorCol;
-      for (let q = 0; q < pairs; q++) {
-        const re = z + (tileBytes << 1) * <usize>q;
-        const second = 2 * q + 1 < sourceCount;
-        loadTile(re, sources + <usize>(2 * q) * <usize>planeBytes, n, stride, top, left, srcRowStart, srcRowEnd);
-        if (second) loadTile(re + tileBytes, sources + <usize>(2 * q + 1) * <usize>planeBytes, n, stride, top, left, srcRowStart, srcRowEnd);
-        else memory.fill(re + tileBytes, 0, tileBytes);
-        fft2d(re, re + tileBytes, log2Size, twiddles, false);
+    for (let first = g * tilesPerGroup; first < last; first += batchTiles) {
+      const batch = min(batchTiles, last - first);
+      for (let b = 0; b < batch; b++) {
+        const t = first + b;
+        // The tile's first source row and column (its output (0, 0) is at (r0, c0)).
+        const top = rowStart + (t / across) * tileRows - anchorRow;
+        const left = columnStart + (t % across) * tileCols - anchorCol;
+        for (let q = 0; q < pairs; q++) {
+          const re = z + pairBytes * <usize>(b * pairs + q);
+          loadTile(re, sources + <usize>(2 * q) * <usize>planeBytes, n, stride, top, left, srcRowStart, srcRowEnd);
+          if (2 * q + 1 < sourceCount) {
+            loadTile(re + tileBytes, sources + <usize>(2 * q + 1) * <usize>planeBytes, n, stride, top, left, srcRowStart, srcRowEnd);
+          } else {
+            zeroFloats(re + tileBytes, n * n);
+          }
+          fft2d(re, re + tileBytes, log2Size, twiddles, false);
+        }
       }
       // The outputs' spectra by threes, twos: each loaded source spectrum serves all in a group.
       let o = 0;
-      for (; o + 3 <= outputCount; o += 3) products(z, y, spectra, n, pairs, outputCount, o, 3);
+      for (; o + 3 <= outputCount; o += 3) products(z, y, spectra, n, pairs, outputCount, batch, o, 3);
       if (o + 2 <= outputCount) {
-        products(z, y, spectra, n, pairs, outputCount, o, 2);
+        products(z, y, spectra, n, pairs, outputCount, batch, o, 2);
         o += 2;
       }
-      if (o < outputCount) products(z, y, spectra, n, pairs, outputCount, o, 1);
-      const rows = min(tileRows, rowEnd - r0);
-      const cols = min(tileCols, columnEnd - c0);
-      for (o = 0; o < outputCount; o++) {
-        const re = y + (tileBytes << 1) * <usize>o;
-        fft2d(re, re + tileBytes, log2Size, twiddles, true);
-        const out = <usize>load<i32>(outputTable + (<usize>o << 2));
-        for (let i = 0; i < rows; i++) {
-          memory.copy(out + ((<usize>(r0 + i) * <usize>stride + <usize>c0) << 2), re + ((<usize>i * <usize>n) << 2), <usize>cols << 2);
+      if (o < outputCount) products(z, y, spectra, n, pairs, outputCount, batch, o, 1);
+      for (let b = 0; b < batch; b++) {
+        const t = first + b;
+        const r0 = rowStart + (t / across) * tileRows;
+        const c0 = columnStart + (t % across) * tileCols;
+        const rows = min(tileRows, rowEnd - r0);
+        const cols = min(tileCols, columnEnd - c0);
+        for (o = 0; o < outputCount; o++) {
+          const re = y + pairBytes * <usize>(b * outputCount + o);
+          fft2d(re, re + tileBytes, log2Size, twiddles, true);
+          const out = <usize>load<i32>(outputTable + (<usize>o << 2));
+          for (let i = 0; i < rows; i++) {
+            copyFloats(out + ((<usize>(r0 + i) * <usize>stride + <usize>c0) << 2), re + ((<usize>i * <usize>n) << 2), cols);
+          }
         }
       }
     }
@@ -147,61 +159,87 @@ export function f32_correlate_fft_bank__simd128(
     const row = tile + (<usize>(i * n) << 2);
     const r = top + i;
     if (r < srcRowStart || r >= srcRowEnd || c1 <= c0) {
-      memory.fill(row, 0, <usize>n << 2);
+      zeroFloats(row, n);
       continue;
     }
-    if (c0 > left) memory.fill(row, 0, <usize>(c0 - left) << 2);
-    memory.copy(row + (<usize>(c0 - left) << 2), src + ((<usize>r * <usize>stride + <usize>c0) << 2), <usize>(c1 - c0) << 2);
-    if (c1 < left + n) memory.fill(row + (<usize>(c1 - left) << 2), 0, <usize>(left + n - c1) << 2);
+    if (c0 > left) zeroFloats(row, c0 - left);
+    copyFloats(row + (<usize>(c0 - left) << 2), src + ((<usize>r * <usize>stride + <usize>c0) << 2), c1 - c0);
+    if (c1 < left + n) zeroFloats(row + (<usize>(c1 - left) << 2), left + n - c1);
   }
 }
 
+// Short rows are copied and cleared here rather than by memory.copy and memory.fill, which V8 calls out of line.
+
+/** Copies `count` floats from src to dst. */
+// @ts-ignore: decorator
+@inline function copyFloats(dst: usize, src: usize, count: i32): void {
+  let i = 0;
+  for (; i + 4 <= count; i += 4) v128.store(dst + (<usize>i << 2), v128.load(src + (<usize>i << 2)));
+  for (; i < count; i++) store<f32>(dst + (<usize>i << 2), load<f32>(src + (<usize>i << 2)));
+}
+
+/** Sets `count` floats from dst on to zero. */
+// @ts-ignore: decorator
+@inline function zeroFloats(dst: usize, count: i32): void {
+  let i = 0;
+  for (; i + 4 <= count; i += 4) v128.store(dst + (<usize>i << 2), f32x4.splat(0));
+  for (; i < count; i++) store<f32>(dst + (<usize>i << 2), 0);
+}
+
 /**
- * Outputs [o, o + count) (count 1 to 3): y_o = sum over pairs q of z_q s_qo at
- * every frequency, four at a time, each source spectrum loaded once for all.
+ * Outputs [o, o + count) (count 1 to 3) of each of a batch's tiles: y_o = sum
+ * over pairs q of z_q s_qo at every frequency, four at a time, each source
+ * spectrum loaded once for all outputs, the spectra's for them once for all
+ * tiles (then from the first level cache).
  */
 // @ts-ignore: decorator
-@inline function products(z: usize, y: usize, spectra: usize, n: i32, pairs: i32, outputCount: i32, o: i32, count: i32): void {
+@inline function products(z: usize, y: usize, spectra: usize, n: i32, pairs: i32, outputCount: i32, batch: i32, o: i32, count: i32): void {
   const tileBytes = <usize>(n * n) << 2;
   const pairBytes = tileBytes << 1;
   const groups = (n * n) >> 2;
   const outBytes = <usize>outputCount * (GROUP_FLOATS << 2);
-  let s = spectra + <usize>o * (GROUP_FLOATS << 2);
+  const frequencyBytes = outBytes * <usize>pairs;
+  const zTileBytes = pairBytes * <usize>pairs;
+  const yTileBytes = pairBytes * <usize>outputCount;
   for (let v = 0; v < groups; v++) {
     const at = <usize>v << 4;
-    let ar = f32x4.splat(0), ai = f32x4.splat(0);
-    let br = f32x4.splat(0), bi = f32x4.splat(0);
-    let cr = f32x4.splat(0), ci = f32x4.splat(0);
-    let zq = z + at;
-    for (let q = 0; q < pairs; q++, zq += pairBytes, s += outBytes) {
-      const zr = v128.load(zq), zi = v128.load(zq + tileBytes);
-      // (zr + i zi)(sr + i si) = zr sr - zi si + i(zr si + zi sr)
-      let sr = v128.load(s), si = v128.load(s, 16);
-      ar = f32x4_mulsub(zi, si, f32x4_muladd(zr, sr, ar));
-      ai = f32x4_muladd(zi, sr, f32x4_muladd(zr, si, ai));
+    const first = spectra + <usize>v * frequencyBytes + <usize>o * (GROUP_FLOATS << 2);
+    for (let b = 0; b < batch; b++) {
+      let ar = f32x4.splat(0), ai = f32x4.splat(0);
+      let br = f32x4.splat(0), bi = f32x4.splat(0);
+      let cr = f32x4.splat(0), ci = f32x4.splat(0);
+      let zq = z + <usize>b * zTileBytes + at;
+      let s = first;
+      for (let q = 0; q < pairs; q++, zq += pairBytes, s += outBytes) {
+        const zr = v128.load(zq), zi = v128.load(zq + tileBytes);
+        // (zr + i zi)(sr + i si) = zr sr - zi si + i(zr si + zi sr)
+        let sr = v128.load(s), si = v128.load(s, 16);
+        ar = f32x4_mulsub(zi, si, f32x4_muladd(zr, sr, ar));
+        ai = f32x4_muladd(zi, sr, f32x4_muladd(zr, si, ai));
+        if (count > 1) {
+          sr = v128.load(s, 32);
+          si = v128.load(s, 48);
+          br = f32x4_mulsub(zi, si, f32x4_muladd(zr, sr, br));
+          bi = f32x4_muladd(zi, sr, f32x4_muladd(zr, si, bi));
+        }
+        if (count > 2) {
+          sr = v128.load(s, 64);
+          si = v128.load(s, 80);
+          cr = f32x4_mulsub(zi, si, f32x4_muladd(zr, sr, cr));
+          ci = f32x4_muladd(zi, sr, f32x4_muladd(zr, si, ci));
+        }
+      }
+      const ya = y + <usize>b * yTileBytes + <usize>o * pairBytes + at;
+      v128.store(ya, ar);
+      v128.store(ya + tileBytes, ai);
       if (count > 1) {
-        sr = v128.load(s, 32);
-        si = v128.load(s, 48);
-        br = f32x4_mulsub(zi, si, f32x4_muladd(zr, sr, br));
-        bi = f32x4_muladd(zi, sr, f32x4_muladd(zr, si, bi));
+        v128.store(ya + pairBytes, br);
+        v128.store(ya + pairBytes + tileBytes, bi);
       }
       if (count > 2) {
-        sr = v128.load(s, 64);
-        si = v128.load(s, 80);
-        cr = f32x4_mulsub(zi, si, f32x4_muladd(zr, sr, cr));
-        ci = f32x4_muladd(zi, sr, f32x4_muladd(zr, si, ci));
+        v128.store(ya + 2 * pairBytes, cr);
+        v128.store(ya + 2 * pairBytes + tileBytes, ci);
       }
-    }
-    const ya = y + <usize>o * pairBytes + at;
-    v128.store(ya, ar);
-    v128.store(ya + tileBytes, ai);
-    if (count > 1) {
-      v128.store(ya + pairBytes, br);
-      v128.store(ya + pairBytes + tileBytes, bi);
-    }
-    if (count > 2) {
-      v128.store(ya + 2 * pairBytes, cr);
-      v128.store(ya + 2 * pairBytes + tileBytes, ci);
     }
   }
 }

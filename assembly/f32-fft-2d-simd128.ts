@@ -1,6 +1,6 @@
-import { f32x4_muladd } from './f32-vector';
+import { f32x4_muladd, f32x4_mulsub } from './f32-vector';
 
-// A 2-D complex FFT of a square tile, radix 2: each pass transforms the
+// A 2-D complex FFT of a square tile, radix 2² (two radix-2 stages a pass over the tile): each pass transforms the
 // tile's columns, four adjacent ones at a time in the four lanes (contiguous
 // in a row-major tile), so that every butterfly is plain f32x4 arithmetic on
 // two rows with one twiddle for all lanes; a transpose between the two passes
@@ -13,7 +13,7 @@ import { f32x4_muladd } from './f32-vector';
 /**
  * In place, the 2-D DFT of an n x n complex tile (n = 1 << log2Size, n >= 4):
  * real parts at `re`, imaginary parts at `im`, each row-major, n floats a row,
- * 16-byte aligned. `twiddles`: n / 2 cosines, then n / 2 sines, of 2πj / n.
+ * 16-byte aligned. `twiddles`: n cosines, then n sines, of 2πj / n.
  *
  * Forward (`inverse` false): X[u][v] = sum over r, c of x[r][c] e^(-2πi(ur + vc)/n),
  * stored transposed and bit-reversed on both axes: X[u][v] at row bitrev(v),
@@ -41,85 +41,173 @@ export function f32_fft_2d__simd128(re: usize, im: usize, log2Size: i32, twiddle
   }
 }
 
-/** The forward DFT (e^-) of every column, decimated in frequency: rows in natural order, bit-reversed out. */
+/**
+ * The forward DFT (e^-) of every column, decimated in frequency: rows in
+ * natural order, bit-reversed out. Stages go by twos (radix 2²: the same sums
+ * as two radix-2 stages, with half the loads and stores), the last one alone
+ * when log2 n is odd (its twiddles are all 1).
+ */
 function columnsInFrequency(re: usize, im: usize, n: i32, twiddles: usize): void {
   const rowBytes = <usize>n << 2;
-  const sines = twiddles + (<usize>n << 1);
-  for (let span = n >> 1; span >= 1; span >>= 1) {
-    const step = <usize>(n / (span << 1)) << 2;
-    for (let s = 0; s < n; s += span << 1) {
-      const top = <usize>s * rowBytes;
-      const bottom = top + <usize>span * rowBytes;
-      // j = 0: the twiddle is 1.
-      for (let c: usize = 0; c < rowBytes; c += 16) {
-        const ar = v128.load(re + top + c), ai = v128.load(im + top + c);
-        const br = v128.load(re + bottom + c), bi = v128.load(im + bottom + c);
-        v128.store(re + top + c, f32x4.add(ar, br));
-        v128.store(im + top + c, f32x4.add(ai, bi));
-        v128.store(re + bottom + c, f32x4.sub(ar, br));
-        v128.store(im + bottom + c, f32x4.sub(ai, bi));
-      }
-      for (let j = 1; j < span; j++) {
-        const t = <usize>j * step;
-        // (a - b) e^(-2πi j / 2span): cos w, -sin w.
-        const cw = v128.load32_splat(twiddles + t);
-        const sw = v128.load32_splat(sines + t);
-        const nsw = f32x4.neg(sw);
-        const a = top + <usize>j * rowBytes;
-        const b = bottom + <usize>j * rowBytes;
-        for (let c: usize = 0; c < rowBytes; c += 16) {
-          const ar = v128.load(re + a + c), ai = v128.load(im + a + c);
-          const br = v128.load(re + b + c), bi = v128.load(im + b + c);
-          v128.store(re + a + c, f32x4.add(ar, br));
-          v128.store(im + a + c, f32x4.add(ai, bi));
-          const dr = f32x4.sub(ar, br), di = f32x4.sub(ai, bi);
-          // (dr + i di)(cw - i sw) = dr cw + di sw + i(di cw - dr sw)
-          v128.store(re + b + c, f32x4_muladd(di, sw, f32x4.mul(dr, cw)));
-          v128.store(im + b + c, f32x4_muladd(dr, nsw, f32x4.mul(di, cw)));
-        }
-      }
+  let quarter = n >> 2;
+  for (; quarter >= 1; quarter >>= 2) {
+    const step = <usize>(n / (quarter << 2)) << 2;
+    for (let s = 0; s < n; s += quarter << 2) {
+      const block = <usize>s * rowBytes;
+      frequencyQuads(re, im, block, quarter, rowBytes, twiddles, n, 0, 0, true);
+      for (let j: usize = 1; j < <usize>quarter; j++) frequencyQuads(re, im, block, quarter, rowBytes, twiddles, n, j, j * step, false);
+    }
+  }
+  // When log2 n is odd, a last radix-2 stage of span 1.
+  if ((n & 0x55555555) == 0) {
+    for (let s = 0; s < n; s += 2) pairs(re, im, <usize>s * rowBytes, rowBytes);
+  }
+}
+
+/**
+ * The inverse DFT (e^+) of every column, decimated in time: rows bit-reversed
+ * in, natural order out; a first radix-2 stage alone when log2 n is odd, then
+ * stages by twos (radix 2²).
+ */
+function columnsInTime(re: usize, im: usize, n: i32, twiddles: usize): void {
+  const rowBytes = <usize>n << 2;
+  let quarter = 1;
+  if ((n & 0x55555555) == 0) {
+    for (let s = 0; s < n; s += 2) pairs(re, im, <usize>s * rowBytes, rowBytes);
+    quarter = 2;
+  }
+  for (; quarter < n; quarter <<= 2) {
+    const step = <usize>(n / (quarter << 2)) << 2;
+    for (let s = 0; s < n; s += quarter << 2) {
+      const block = <usize>s * rowBytes;
+      timeQuads(re, im, block, quarter, rowBytes, twiddles, n, 0, 0, true);
+      for (let j: usize = 1; j < <usize>quarter; j++) timeQuads(re, im, block, quarter, rowBytes, twiddles, n, j, j * step, false);
     }
   }
 }
 
-/** The inverse DFT (e^+) of every column, decimated in time: rows bit-reversed in, natural order out. */
-function columnsInTime(re: usize, im: usize, n: i32, twiddles: usize): void {
-  const rowBytes = <usize>n << 2;
-  const sines = twiddles + (<usize>n << 1);
-  for (let span = 1; span < n; span <<= 1) {
-    const step = <usize>(n / (span << 1)) << 2;
-    for (let s = 0; s < n; s += span << 1) {
-      const top = <usize>s * rowBytes;
-      const bottom = top + <usize>span * rowBytes;
-      for (let c: usize = 0; c < rowBytes; c += 16) {
-        const ar = v128.load(re + top + c), ai = v128.load(im + top + c);
-        const br = v128.load(re + bottom + c), bi = v128.load(im + bottom + c);
-        v128.store(re + top + c, f32x4.add(ar, br));
-        v128.store(im + top + c, f32x4.add(ai, bi));
-        v128.store(re + bottom + c, f32x4.sub(ar, br));
-        v128.store(im + bottom + c, f32x4.sub(ai, bi));
-      }
-      for (let j = 1; j < span; j++) {
-        const t = <usize>j * step;
-        // b e^(+2πi j / 2span): cos w, +sin w.
-        const cw = v128.load32_splat(twiddles + t);
-        const sw = v128.load32_splat(sines + t);
-        const nsw = f32x4.neg(sw);
-        const a = top + <usize>j * rowBytes;
-        const b = bottom + <usize>j * rowBytes;
-        for (let c: usize = 0; c < rowBytes; c += 16) {
-          const br = v128.load(re + b + c), bi = v128.load(im + b + c);
-          // (br + i bi)(cw + i sw) = br cw - bi sw + i(bi cw + br sw)
-          const tr = f32x4_muladd(bi, nsw, f32x4.mul(br, cw));
-          const ti = f32x4_muladd(br, sw, f32x4.mul(bi, cw));
-          const ar = v128.load(re + a + c), ai = v128.load(im + a + c);
-          v128.store(re + a + c, f32x4.add(ar, tr));
-          v128.store(im + a + c, f32x4.add(ai, ti));
-          v128.store(re + b + c, f32x4.sub(ar, tr));
-          v128.store(im + b + c, f32x4.sub(ai, ti));
-        }
-      }
+/** A radix-2 butterfly of span 1 (twiddle 1) on rows `top` and the next, all columns. */
+// @ts-ignore: decorator
+@inline function pairs(re: usize, im: usize, top: usize, rowBytes: usize): void {
+  const bottom = top + rowBytes;
+  for (let c: usize = 0; c < rowBytes; c += 16) {
+    const ar = v128.load(re + top + c), ai = v128.load(im + top + c);
+    const br = v128.load(re + bottom + c), bi = v128.load(im + bottom + c);
+    v128.store(re + top + c, f32x4.add(ar, br));
+    v128.store(im + top + c, f32x4.add(ai, bi));
+    v128.store(re + bottom + c, f32x4.sub(ar, br));
+    v128.store(im + bottom + c, f32x4.sub(ai, bi));
+  }
+}
+
+/**
+ * Two DIF stages on rows j, j + q, j + 2q, j + 3q of the block at `block`
+ * (q = quarter), all columns: with w = e^(-2πi j / 4q), t0 = x0 + x2,
+ * t1 = x0 - x2, t2 = x1 + x3, t3 = -i(x1 - x3): rows get t0 + t2,
+ * (t0 - t2) w², (t1 + t3) w, (t1 - t3) w³. `t` is j's twiddle offset (bytes
+ * into the table, j times its step), `one` when j = 0.
+ */
+// @ts-ignore: decorator
+@inline function frequencyQuads(
+  re: usize, im: usize, block: usize, quarter: i32, rowBytes: usize, twiddles: usize, n: i32, j: usize, t: usize, one: bool,
+): void {
+  const sines = twiddles + (<usize>n << 2);
+  const c1 = v128.load32_splat(twiddles + t), s1 = v128.load32_splat(sines + t);
+  const c2 = v128.load32_splat(twiddles + 2 * t), s2 = v128.load32_splat(sines + 2 * t);
+  const c3 = v128.load32_splat(twiddles + 3 * t), s3 = v128.load32_splat(sines + 3 * t);
+  const r0 = block + j * rowBytes;
+  const span = <usize>quarter * rowBytes;
+  const r1 = r0 + span, r2 = r1 + span, r3 = r2 + span;
+  for (let c: usize = 0; c < rowBytes; c += 16) {
+    const x0r = v128.load(re + r0 + c), x0i = v128.load(im + r0 + c);
+    const x2r = v128.load(re + r2 + c), x2i = v128.load(im + r2 + c);
+    const t0r = f32x4.add(x0r, x2r), t0i = f32x4.add(x0i, x2i);
+    const t1r = f32x4.sub(x0r, x2r), t1i = f32x4.sub(x0i, x2i);
+    const x1r = v128.load(re + r1 + c), x1i = v128.load(im + r1 + c);
+    const x3r = v128.load(re + r3 + c), x3i = v128.load(im + r3 + c);
+    const t2r = f32x4.add(x1r, x3r), t2i = f32x4.add(x1i, x3i);
+    // -i (x1 - x3): (im, -re)
+    const t3r = f32x4.sub(x1i, x3i), t3i = f32x4.sub(x3r, x1r);
+    v128.store(re + r0 + c, f32x4.add(t0r, t2r));
+    v128.store(im + r0 + c, f32x4.add(t0i, t2i));
+    storeTwiddled(re + r1 + c, im + r1 + c, f32x4.sub(t0r, t2r), f32x4.sub(t0i, t2i), c2, s2, one);
+    storeTwiddled(re + r2 + c, im + r2 + c, f32x4.add(t1r, t3r), f32x4.add(t1i, t3i), c1, s1, one);
+    storeTwiddled(re + r3 + c, im + r3 + c, f32x4.sub(t1r, t3r), f32x4.sub(t1i, t3i), c3, s3, one);
+  }
+}
+
+/** Stores (dr + i di)(cw - i sw) = dr cw + di sw + i(di cw - dr sw): e^- twiddles. */
+// @ts-ignore: decorator
+@inline function storeTwiddled(pr: usize, pi: usize, dr: v128, di: v128, cw: v128, sw: v128, one: bool): void {
+  if (one) {
+    v128.store(pr, dr);
+    v128.store(pi, di);
+    return;
+  }
+  v128.store(pr, f32x4_muladd(di, sw, f32x4.mul(dr, cw)));
+  v128.store(pi, f32x4_mulsub(dr, sw, f32x4.mul(di, cw)));
+}
+
+/** (br + i bi)(cw + i sw) = br cw - bi sw + i(bi cw + br sw): e^+ twiddles, as [re, im] (two results). */
+// @ts-ignore: decorator
+@inline function twiddledRe(br: v128, bi: v128, cw: v128, sw: v128): v128 {
+  return f32x4_mulsub(bi, sw, f32x4.mul(br, cw));
+}
+// @ts-ignore: decorator
+@inline function twiddledIm(br: v128, bi: v128, cw: v128, sw: v128): v128 {
+  return f32x4_muladd(br, sw, f32x4.mul(bi, cw));
+}
+
+/**
+ * Two DIT stages (inverse, e^+) on rows j, j + q, j + 2q, j + 3q of the block
+ * at `block` (q = quarter), all columns: with w = e^(+2πi j / 4q),
+ * a = x0 ± w² x1, b = x2 ± w² x3; rows get a+ + w b+, a- + i w b-,
+ * a+ - w b+, a- - i w b-. `t` is j's twiddle offset, `one` when j = 0.
+ */
+// @ts-ignore: decorator
+@inline function timeQuads(
+  re: usize, im: usize, block: usize, quarter: i32, rowBytes: usize, twiddles: usize, n: i32, j: usize, t: usize, one: bool,
+): void {
+  const sines = twiddles + (<usize>n << 2);
+  const c1 = v128.load32_splat(twiddles + t), s1 = v128.load32_splat(sines + t);
+  const c2 = v128.load32_splat(twiddles + 2 * t), s2 = v128.load32_splat(sines + 2 * t);
+  const r0 = block + j * rowBytes;
+  const span = <usize>quarter * rowBytes;
+  const r1 = r0 + span, r2 = r1 + span, r3 = r2 + span;
+  for (let c: usize = 0; c < rowBytes; c += 16) {
+    let x1r = v128.load(re + r1 + c), x1i = v128.load(im + r1 + c);
+    let x3r = v128.load(re + r3 + c), x3i = v128.load(im + r3 + c);
+    if (!one) {
+      const pr = twiddledRe(x1r, x1i, c2, s2), pi = twiddledIm(x1r, x1i, c2, s2);
+      x1r = pr;
+      x1i = pi;
+      const qr = twiddledRe(x3r, x3i, c2, s2), qi = twiddledIm(x3r, x3i, c2, s2);
+      x3r = qr;
+      x3i = qi;
     }
+    const x0r = v128.load(re + r0 + c), x0i = v128.load(im + r0 + c);
+    const x2r = v128.load(re + r2 + c), x2i = v128.load(im + r2 + c);
+    const a0r = f32x4.add(x0r, x1r), a0i = f32x4.add(x0i, x1i);
+    const a1r = f32x4.sub(x0r, x1r), a1i = f32x4.sub(x0i, x1i);
+    let b0r = f32x4.add(x2r, x3r), b0i = f32x4.add(x2i, x3i);
+    let b1r = f32x4.sub(x2r, x3r), b1i = f32x4.sub(x2i, x3i);
+    if (!one) {
+      const ur = twiddledRe(b0r, b0i, c1, s1), ui = twiddledIm(b0r, b0i, c1, s1);
+      b0r = ur;
+      b0i = ui;
+      const vr = twiddledRe(b1r, b1i, c1, s1), vi = twiddledIm(b1r, b1i, c1, s1);
+      b1r = vr;
+      b1i = vi;
+    }
+    // i b1: (-im, re)
+    v128.store(re + r0 + c, f32x4.add(a0r, b0r));
+    v128.store(im + r0 + c, f32x4.add(a0i, b0i));
+    v128.store(re + r2 + c, f32x4.sub(a0r, b0r));
+    v128.store(im + r2 + c, f32x4.sub(a0i, b0i));
+    v128.store(re + r1 + c, f32x4.sub(a1r, b1i));
+    v128.store(im + r1 + c, f32x4.add(a1i, b1r));
+    v128.store(re + r3 + c, f32x4.add(a1r, b1i));
+    v128.store(im + r3 + c, f32x4.sub(a1i, b1r));
   }
 }
 
