@@ -11,6 +11,20 @@ import { f32x4_muladd, f32x4_mulsub } from './f32-vector';
 // part a ⋆ h_a + b ⋆ h_b: the products stay plain complex multiply-adds over
 // the whole spectrum, and each output is the real part of its inverse.
 
+/**
+ * A complex tile's imaginary parts start this far past the end of its real
+ * parts, and the next tile twice as far past its end: the products read all
+ * pairs' tiles at once, and at multiples of 4 KB apart they would share the
+ * same sets of the first-level cache and evict each other.
+ */
+const IM_OFFSET: usize = 64;
+
+/** Bytes of a complex n x n tile in the bank's scratch, with the offsets that keep tiles off each other's cache sets. */
+// @ts-ignore: decorator
+@inline function complexTileBytes(n: i32): usize {
+  return (<usize>(n * n) << 3) + 3 * IM_OFFSET;
+}
+
 /** Floats a pair's spectrum for one output takes at each group of four frequencies: four real parts, four imaginary ones. */
 const GROUP_FLOATS: usize = 8;
 
@@ -79,71 +93,60 @@ export function f32_correlate_fft_spectra__simd128(
  *
  * Work: tiles of n - tapRows + 1 output rows by n - tapCols + 1 columns,
  * row-major from (rowStart, columnStart), in groups of `tilesPerGroup`;
- * groups [groupStart, groupEnd). A group's tiles go by batches of
- * `batchTiles`, transformed together so that each part of the spectra is read
- * once a batch, not once a tile (they outgrow the caches). Group g transforms
- * in its own scratch of 8 n² batchTiles (ceil(sourceCount / 2) + outputCount)
- * bytes from scratch + g times that.
+ * groups [groupStart, groupEnd). Group g transforms in its own scratch of
+ * (8 n² + 192) (ceil(sourceCount / 2) + outputCount) bytes from
+ * scratch + g times that.
  */
 export function f32_correlate_fft_bank__simd128(
   sources: usize, sourceCount: i32, planeBytes: i32, stride: i32, srcRowStart: i32, srcRowEnd: i32,
   outputTable: usize, outputCount: i32, spectra: usize, log2Size: i32, twiddles: usize,
   tapRows: i32, tapCols: i32, anchorRow: i32, anchorCol: i32, rowStart: i32, rowEnd: i32, columnStart: i32, columnEnd: i32,
-  scratch: usize, tilesPerGroup: i32, batchTiles: i32, groupStart: i32, groupEnd: i32,
+  scratch: usize, tilesPerGroup: i32, groupStart: i32, groupEnd: i32,
 ): void {
   const n = 1 << log2Size;
-  const tileBytes = <usize>(n * n) << 2;
-  const pairBytes = tileBytes << 1;
+  const imOffset = (<usize>(n * n) << 2) + IM_OFFSET;
+  const pairBytes = complexTileBytes(n);
   const pairs = (sourceCount + 1) >> 1;
-  const groupBytes = pairBytes * <usize>batchTiles * <usize>(pairs + outputCount);
+  const groupBytes = pairBytes * <usize>(pairs + outputCount);
   const tileRows = n - tapRows + 1;
   const tileCols = n - tapCols + 1;
   const across = (columnEnd - columnStart + tileCols - 1) / tileCols;
   const down = (rowEnd - rowStart + tileRows - 1) / tileRows;
-  const tileCount = across * down;
+  const last = across * down;
   for (let g = groupStart; g < groupEnd; g++) {
     const z = scratch + <usize>g * groupBytes;
-    const y = z + pairBytes * <usize>(batchTiles * pairs);
-    const last = min(tileCount, (g + 1) * tilesPerGroup);
-    for (let first = g * tilesPerGroup; first < last; first += batchTiles) {
-      const batch = min(batchTiles, last - first);
-      for (let b = 0; b < batch; b++) {
-        const t = first + b;
-        // The tile's first source row and column (its output (0, 0) is at (r0, c0)).
-        const top = rowStart + (t / across) * tileRows - anchorRow;
-        const left = columnStart + (t % across) * tileCols - anchorCol;
-        for (let q = 0; q < pairs; q++) {
-          const re = z + pairBytes * <usize>(b * pairs + q);
-          loadTile(re, sources + <usize>(2 * q) * <usize>planeBytes, n, stride, top, left, srcRowStart, srcRowEnd);
-          if (2 * q + 1 < sourceCount) {
-            loadTile(re + tileBytes, sources + <usize>(2 * q + 1) * <usize>planeBytes, n, stride, top, left, srcRowStart, srcRowEnd);
-          } else {
-            zeroFloats(re + tileBytes, n * n);
-          }
-          fft2d(re, re + tileBytes, log2Size, twiddles, false);
+    const y = z + pairBytes * <usize>pairs;
+    for (let t = g * tilesPerGroup; t < min(last, (g + 1) * tilesPerGroup); t++) {
+      // The tile's output (0, 0) is at (r0, c0), its first source row and column at (r0, c0) less the anchor.
+      const r0 = rowStart + (t / across) * tileRows;
+      const c0 = columnStart + (t % across) * tileCols;
+      for (let q = 0; q < pairs; q++) {
+        const re = z + pairBytes * <usize>q;
+        const first = sources + <usize>(2 * q) * <usize>planeBytes;
+        loadTile(re, first, n, stride, r0 - anchorRow, c0 - anchorCol, srcRowStart, srcRowEnd);
+        if (2 * q + 1 < sourceCount) {
+          loadTile(re + imOffset, first + <usize>planeBytes, n, stride, r0 - anchorRow, c0 - anchorCol, srcRowStart, srcRowEnd);
+        } else {
+          zeroFloats(re + imOffset, n * n);
         }
+        fft2d(re, re + imOffset, log2Size, twiddles, false);
       }
       // The outputs' spectra by threes, twos: each loaded source spectrum serves all in a group.
       let o = 0;
-      for (; o + 3 <= outputCount; o += 3) products(z, y, spectra, n, pairs, outputCount, batch, o, 3);
+      for (; o + 3 <= outputCount; o += 3) products(z, y, spectra, n, pairs, outputCount, o, 3);
       if (o + 2 <= outputCount) {
-        products(z, y, spectra, n, pairs, outputCount, batch, o, 2);
+        products(z, y, spectra, n, pairs, outputCount, o, 2);
         o += 2;
       }
-      if (o < outputCount) products(z, y, spectra, n, pairs, outputCount, batch, o, 1);
-      for (let b = 0; b < batch; b++) {
-        const t = first + b;
-        const r0 = rowStart + (t / across) * tileRows;
-        const c0 = columnStart + (t % across) * tileCols;
-        const rows = min(tileRows, rowEnd - r0);
-        const cols = min(tileCols, columnEnd - c0);
-        for (o = 0; o < outputCount; o++) {
-          const re = y + pairBytes * <usize>(b * outputCount + o);
-          fft2d(re, re + tileBytes, log2Size, twiddles, true);
-          const out = <usize>load<i32>(outputTable + (<usize>o << 2));
-          for (let i = 0; i < rows; i++) {
-            copyFloats(out + ((<usize>(r0 + i) * <usize>stride + <usize>c0) << 2), re + ((<usize>i * <usize>n) << 2), cols);
-          }
+      if (o < outputCount) products(z, y, spectra, n, pairs, outputCount, o, 1);
+      const rows = min(tileRows, rowEnd - r0);
+      const cols = min(tileCols, columnEnd - c0);
+      for (o = 0; o < outputCount; o++) {
+        const re = y + pairBytes * <usize>o;
+        fft2d(re, re + imOffset, log2Size, twiddles, true);
+        const out = <usize>load<i32>(outputTable + (<usize>o << 2));
+        for (let i = 0; i < rows; i++) {
+          copyFloats(out + ((<usize>(r0 + i) * <usize>stride + <usize>c0) << 2), re + ((<usize>i * <usize>n) << 2), cols);
         }
       }
     }
@@ -170,6 +173,7 @@ export function f32_correlate_fft_bank__simd128(
 
 // Short rows are copied and cleared here rather than by memory.copy and memory.fill, which V8 calls out of line.
 
+
 /** Copies `count` floats from src to dst. */
 // @ts-ignore: decorator
 @inline function copyFloats(dst: usize, src: usize, count: i32): void {
@@ -187,59 +191,51 @@ export function f32_correlate_fft_bank__simd128(
 }
 
 /**
- * Outputs [o, o + count) (count 1 to 3) of each of a batch's tiles: y_o = sum
- * over pairs q of z_q s_qo at every frequency, four at a time, each source
- * spectrum loaded once for all outputs, the spectra's for them once for all
- * tiles (then from the first level cache).
+ * Outputs [o, o + count) (count 1 to 3): y_o = sum over pairs q of z_q s_qo at
+ * every frequency, four at a time, each source spectrum loaded once for all.
  */
 // @ts-ignore: decorator
-@inline function products(z: usize, y: usize, spectra: usize, n: i32, pairs: i32, outputCount: i32, batch: i32, o: i32, count: i32): void {
-  const tileBytes = <usize>(n * n) << 2;
-  const pairBytes = tileBytes << 1;
+@inline function products(z: usize, y: usize, spectra: usize, n: i32, pairs: i32, outputCount: i32, o: i32, count: i32): void {
+  const imOffset = (<usize>(n * n) << 2) + IM_OFFSET;
+  const pairBytes = complexTileBytes(n);
   const groups = (n * n) >> 2;
   const outBytes = <usize>outputCount * (GROUP_FLOATS << 2);
-  const frequencyBytes = outBytes * <usize>pairs;
-  const zTileBytes = pairBytes * <usize>pairs;
-  const yTileBytes = pairBytes * <usize>outputCount;
+  let s = spectra + <usize>o * (GROUP_FLOATS << 2);
   for (let v = 0; v < groups; v++) {
     const at = <usize>v << 4;
-    const first = spectra + <usize>v * frequencyBytes + <usize>o * (GROUP_FLOATS << 2);
-    for (let b = 0; b < batch; b++) {
-      let ar = f32x4.splat(0), ai = f32x4.splat(0);
-      let br = f32x4.splat(0), bi = f32x4.splat(0);
-      let cr = f32x4.splat(0), ci = f32x4.splat(0);
-      let zq = z + <usize>b * zTileBytes + at;
-      let s = first;
-      for (let q = 0; q < pairs; q++, zq += pairBytes, s += outBytes) {
-        const zr = v128.load(zq), zi = v128.load(zq + tileBytes);
-        // (zr + i zi)(sr + i si) = zr sr - zi si + i(zr si + zi sr)
-        let sr = v128.load(s), si = v128.load(s, 16);
-        ar = f32x4_mulsub(zi, si, f32x4_muladd(zr, sr, ar));
-        ai = f32x4_muladd(zi, sr, f32x4_muladd(zr, si, ai));
-        if (count > 1) {
-          sr = v128.load(s, 32);
-          si = v128.load(s, 48);
-          br = f32x4_mulsub(zi, si, f32x4_muladd(zr, sr, br));
-          bi = f32x4_muladd(zi, sr, f32x4_muladd(zr, si, bi));
-        }
-        if (count > 2) {
-          sr = v128.load(s, 64);
-          si = v128.load(s, 80);
-          cr = f32x4_mulsub(zi, si, f32x4_muladd(zr, sr, cr));
-          ci = f32x4_muladd(zi, sr, f32x4_muladd(zr, si, ci));
-        }
-      }
-      const ya = y + <usize>b * yTileBytes + <usize>o * pairBytes + at;
-      v128.store(ya, ar);
-      v128.store(ya + tileBytes, ai);
+    let ar = f32x4.splat(0), ai = f32x4.splat(0);
+    let br = f32x4.splat(0), bi = f32x4.splat(0);
+    let cr = f32x4.splat(0), ci = f32x4.splat(0);
+    let zq = z + at;
+    for (let q = 0; q < pairs; q++, zq += pairBytes, s += outBytes) {
+      const zr = v128.load(zq), zi = v128.load(zq + imOffset);
+      // (zr + i zi)(sr + i si) = zr sr - zi si + i(zr si + zi sr)
+      let sr = v128.load(s), si = v128.load(s, 16);
+      ar = f32x4_mulsub(zi, si, f32x4_muladd(zr, sr, ar));
+      ai = f32x4_muladd(zi, sr, f32x4_muladd(zr, si, ai));
       if (count > 1) {
-        v128.store(ya + pairBytes, br);
-        v128.store(ya + pairBytes + tileBytes, bi);
+        sr = v128.load(s, 32);
+        si = v128.load(s, 48);
+        br = f32x4_mulsub(zi, si, f32x4_muladd(zr, sr, br));
+        bi = f32x4_muladd(zi, sr, f32x4_muladd(zr, si, bi));
       }
       if (count > 2) {
-        v128.store(ya + 2 * pairBytes, cr);
-        v128.store(ya + 2 * pairBytes + tileBytes, ci);
+        sr = v128.load(s, 64);
+        si = v128.load(s, 80);
+        cr = f32x4_mulsub(zi, si, f32x4_muladd(zr, sr, cr));
+        ci = f32x4_muladd(zi, sr, f32x4_muladd(zr, si, ci));
       }
+    }
+    const ya = y + <usize>o * pairBytes + at;
+    v128.store(ya, ar);
+    v128.store(ya + imOffset, ai);
+    if (count > 1) {
+      v128.store(ya + pairBytes, br);
+      v128.store(ya + pairBytes + imOffset, bi);
+    }
+    if (count > 2) {
+      v128.store(ya + 2 * pairBytes, cr);
+      v128.store(ya + 2 * pairBytes + imOffset, ci);
     }
   }
 }

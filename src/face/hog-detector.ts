@@ -152,7 +152,7 @@ export async function loadFrontalFaceDetector(source: ModelSource, options: Fron
   const filtersAt = alignBuffer(constantsEnd);
   const perPlane = planeFilters(description, filterbank);
   const spectraScratch = alignBuffer(filtersAt + perPlane.byteLength);
-  const loadingEnd = spectraScratch + Math.max(0, ...TRANSFORM_TILES.map(({ bits }) => 8 * 4 ** bits));
+  const loadingEnd = spectraScratch + TRANSFORM_TILES.reduce((most, { bits }) => Math.max(most, 8 * 4 ** bits), 0);
   const { module, sharedMemory, spawn, memory } = await loadKernelsAndMemory(
     threads,
     options.wasm ?? {},
@@ -376,7 +376,7 @@ class HogDetector implements FrontalFaceDetector {
       upsample,
       this.description,
       this.steps.length,
-      Math.max(0, ...this.transforms.map(({ bits }) => transformScratchBytes(bits, this.description.filters.length))),
+      this.transforms.reduce((most, { bits }) => Math.max(most, transformScratchBytes(bits, this.description.filters.length)), 0),
       this.threads,
       this.workspaceStart,
     );
@@ -521,7 +521,6 @@ class HogDetector implements FrontalFaceDetector {
         area.right + 1,
         ws.transformScratch,
         tilesPerGroup,
-        1,
       ],
       split: { first: 0, items: Math.ceil(scoring.tiles / tilesPerGroup), macs: scoring.tiles * bankMacs },
     });

@@ -92,15 +92,15 @@ describe.each(KERNEL_BUILDS)('f32 correlation bank by FFT (%s build)', (build) =
   });
   beforeEach(() => h.reset());
 
-  // [sources, outputs, tapRows, tapCols, tile bits, output rows, output columns, groups, tiles a batch]
+  // [sources, outputs, tapRows, tapCols, tile bits, output rows, output columns, groups]
   it.each([
-    [31, 5, 10, 10, 5, 37, 50, 3, 2],
-    [4, 2, 3, 5, 4, 13, 9, 2, 1],
-    [3, 1, 4, 7, 4, 6, 29, 1, 3],
-    [1, 4, 10, 10, 6, 20, 60, 1, 4],
+    [31, 5, 10, 10, 5, 37, 50, 3],
+    [4, 2, 3, 5, 4, 13, 9, 2],
+    [3, 1, 4, 7, 4, 6, 29, 1],
+    [1, 4, 10, 10, 6, 20, 60, 1],
   ])(
-    '%i sources into %i outputs, %i x %i taps, tiles of 2^%i, over %i x %i outputs, in %i groups over two calls, batches of %i tiles',
-    (sourceCount, outputCount, tapRows, tapCols, bits, outRows, outCols, groupCount, batchTiles) => {
+    '%i sources into %i outputs, %i x %i taps, tiles of 2^%i, over %i x %i outputs, in %i groups over two calls',
+    (sourceCount, outputCount, tapRows, tapCols, bits, outRows, outCols, groupCount) => {
       const n = 1 << bits;
       const anchorRow = Math.trunc(tapRows / 2);
       const anchorCol = Math.trunc(tapCols / 2);
@@ -125,7 +125,7 @@ describe.each(KERNEL_BUILDS)('f32 correlation bank by FFT (%s build)', (build) =
       const tileCols = n - tapCols + 1;
       const tiles = Math.ceil(outRows / tileRows) * Math.ceil(outCols / tileCols);
       const tilesPerGroup = Math.ceil(tiles / groupCount);
-      const scratch = h.zeros(groupCount * batchTiles * 8 * n * n * (pairs + outputCount));
+      const scratch = h.zeros(groupCount * (8 * n * n + 192) * (pairs + outputCount));
       const call = (groupStart: number, groupEnd: number) =>
         h.k.f32_correlate_fft_bank__simd128(
           sources,
@@ -149,7 +149,6 @@ describe.each(KERNEL_BUILDS)('f32 correlation bank by FFT (%s build)', (build) =
           anchorCol + outCols,
           scratch,
           tilesPerGroup,
-          batchTiles,
           groupStart,
           groupEnd,
         );
