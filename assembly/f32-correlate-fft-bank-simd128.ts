@@ -34,7 +34,7 @@ const GROUP_FLOATS: usize = 8;
  * taps + 4 (o sourceCount + p) tapRows tapCols. For n = 1 << log2Size
  * (>= tapRows, tapCols, and >= 4), writes ceil(sourceCount / 2) pairs x
  * outputCount spectra of n² complex values (8 n² bytes each) at `spectra`,
- * interleaved as the bank reads them. `scratch`: 8 n² bytes.
+ * interleaved as the bank reads them. `scratch`: 16 n² bytes.
  */
 export function f32_correlate_fft_spectra__simd128(
   taps: usize, sourceCount: i32, outputCount: i32, tapRows: i32, tapCols: i32, log2Size: i32, twiddles: usize,
@@ -65,7 +65,7 @@ export function f32_correlate_fft_spectra__simd128(
           }
         }
       }
-      fft2d(re, im, log2Size, twiddles, false);
+      fft2d(re, im, log2Size, twiddles, false, scratch + (tileBytes << 1));
       const groups = (n * n) >> 2;
       for (let v = 0; v < groups; v++) {
         const out = spectra + ((<usize>(v * pairs + q) * outputCount + o) * GROUP_FLOATS << 2);
@@ -94,7 +94,7 @@ export function f32_correlate_fft_spectra__simd128(
  * Work: tiles of n - tapRows + 1 output rows by n - tapCols + 1 columns,
  * row-major from (rowStart, columnStart), in groups of `tilesPerGroup`;
  * groups [groupStart, groupEnd). Group g transforms in its own scratch of
- * (8 n² + 192) (ceil(sourceCount / 2) + outputCount) bytes from
+ * (8 n² + 192) (ceil(sourceCount / 2) + outputCount + 1) bytes from
  * scratch + g times that.
  */
 export function f32_correlate_fft_bank__simd128(
@@ -107,7 +107,7 @@ export function f32_correlate_fft_bank__simd128(
   const imOffset = (<usize>(n * n) << 2) + IM_OFFSET;
   const pairBytes = complexTileBytes(n);
   const pairs = (sourceCount + 1) >> 1;
-  const groupBytes = pairBytes * <usize>(pairs + outputCount);
+  const groupBytes = pairBytes * <usize>(pairs + outputCount + 1);
   const tileRows = n - tapRows + 1;
   const tileCols = n - tapCols + 1;
   const across = (columnEnd - columnStart + tileCols - 1) / tileCols;
@@ -116,6 +116,7 @@ export function f32_correlate_fft_bank__simd128(
   for (let g = groupStart; g < groupEnd; g++) {
     const z = scratch + <usize>g * groupBytes;
     const y = z + pairBytes * <usize>pairs;
+    const fftScratch = y + pairBytes * <usize>outputCount;
     for (let t = g * tilesPerGroup; t < min(last, (g + 1) * tilesPerGroup); t++) {
       // The tile's output (0, 0) is at (r0, c0), its first source row and column at (r0, c0) less the anchor.
       const r0 = rowStart + (t / across) * tileRows;
@@ -129,7 +130,7 @@ export function f32_correlate_fft_bank__simd128(
         } else {
           zeroFloats(re + imOffset, n * n);
         }
-        fft2d(re, re + imOffset, log2Size, twiddles, false);
+        fft2d(re, re + imOffset, log2Size, twiddles, false, fftScratch);
       }
       // The outputs' spectra by threes, twos: each loaded source spectrum serves all in a group.
       let o = 0;
@@ -143,7 +144,7 @@ export function f32_correlate_fft_bank__simd128(
       const cols = min(tileCols, columnEnd - c0);
       for (o = 0; o < outputCount; o++) {
         const re = y + pairBytes * <usize>o;
-        fft2d(re, re + imOffset, log2Size, twiddles, true);
+        fft2d(re, re + imOffset, log2Size, twiddles, true, fftScratch);
         const out = <usize>load<i32>(outputTable + (<usize>o << 2));
         for (let i = 0; i < rows; i++) {
           copyFloats(out + ((<usize>(r0 + i) * <usize>stride + <usize>c0) << 2), re + ((<usize>i * <usize>n) << 2), cols);

@@ -152,7 +152,7 @@ export async function loadFrontalFaceDetector(source: ModelSource, options: Fron
   const filtersAt = alignBuffer(constantsEnd);
   const perPlane = planeFilters(description, filterbank);
   const spectraScratch = alignBuffer(filtersAt + perPlane.byteLength);
-  const loadingEnd = spectraScratch + TRANSFORM_TILES.reduce((most, { bits }) => Math.max(most, 8 * 4 ** bits), 0);
+  const loadingEnd = spectraScratch + TRANSFORM_TILES.reduce((most, { bits }) => Math.max(most, 16 * 4 ** bits), 0);
   const { module, sharedMemory, spawn, memory } = await loadKernelsAndMemory(
     threads,
     options.wasm ?? {},

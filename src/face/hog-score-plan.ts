@@ -57,7 +57,7 @@ export function transformSpectraBytes(bits: number, filters: number): number {
 
 /** Bytes of one thread's scratch for the transform bank (a batch of one tile). */
 export function transformScratchBytes(bits: number, filters: number): number {
-  return (8 * 4 ** bits + 192) * (Math.ceil(FHOG_PLANES / 2) + filters);
+  return (8 * 4 ** bits + 192) * (Math.ceil(FHOG_PLANES / 2) + filters + 1);
 }
 
 /**

@@ -38,7 +38,7 @@ describe.each(KERNEL_BUILDS)('f32 2-D FFT (%s build)', (build) => {
     const xi = floats(n * n, next);
     const re = h.f32(xr);
     const im = h.f32(xi);
-    h.k.f32_fft_2d__simd128(re, im, bits, h.f32(twiddles(n)), false);
+    h.k.f32_fft_2d__simd128(re, im, bits, h.f32(twiddles(n)), false, h.zeros(8 * n * n));
     const gotRe = h.readF32(re, n * n);
     const gotIm = h.readF32(im, n * n);
     const expectedRe = new Float64Array(n * n);
@@ -75,8 +75,9 @@ describe.each(KERNEL_BUILDS)('f32 2-D FFT (%s build)', (build) => {
     const re = h.f32(xr);
     const im = h.f32(xi);
     const t = h.f32(twiddles(n));
-    h.k.f32_fft_2d__simd128(re, im, bits, t, false);
-    h.k.f32_fft_2d__simd128(re, im, bits, t, true);
+    const scratch = h.zeros(8 * n * n);
+    h.k.f32_fft_2d__simd128(re, im, bits, t, false, scratch);
+    h.k.f32_fft_2d__simd128(re, im, bits, t, true, scratch);
     const scale = (values: Float32Array) => Array.from(values, (v) => v / (n * n));
     const bound = () => 3e-7 * bits * 2;
     expectWithin(scale(h.readF32(re, n * n)), xr, bound, 'real parts');
@@ -119,13 +120,23 @@ describe.each(KERNEL_BUILDS)('f32 correlation bank by FFT (%s build)', (build) =
       const t = h.f32(twiddles(n));
       const pairs = Math.ceil(sourceCount / 2);
       const spectra = h.zeros(8 * n * n * pairs * outputCount);
-      h.k.f32_correlate_fft_spectra__simd128(h.f32(taps), sourceCount, outputCount, tapRows, tapCols, bits, t, spectra, h.zeros(8 * n * n));
+      h.k.f32_correlate_fft_spectra__simd128(
+        h.f32(taps),
+        sourceCount,
+        outputCount,
+        tapRows,
+        tapCols,
+        bits,
+        t,
+        spectra,
+        h.zeros(16 * n * n),
+      );
 
       const tileRows = n - tapRows + 1;
       const tileCols = n - tapCols + 1;
       const tiles = Math.ceil(outRows / tileRows) * Math.ceil(outCols / tileCols);
       const tilesPerGroup = Math.ceil(tiles / groupCount);
-      const scratch = h.zeros(groupCount * (8 * n * n + 192) * (pairs + outputCount));
+      const scratch = h.zeros(groupCount * (8 * n * n + 192) * (pairs + outputCount + 1));
       const call = (groupStart: number, groupEnd: number) =>
         h.k.f32_correlate_fft_bank__simd128(
           sources,
