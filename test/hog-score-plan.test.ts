@@ -18,9 +18,10 @@ const filterbank = description.filters.map((f) => separableTerms(f, description.
 const BANK_MACS = 305 * 20;
 
 describe("the HOG detector's scoring plan", () => {
-  it('scores a small level by the bank, a large one by 32 x 32 tiles of 23 x 23 cells', () => {
+  it('scores a small level by the bank, larger ones by 32 x 32 tiles of 23 x 23 cells, the largest by 64 x 64 tiles', () => {
     expect(chooseScoring(6, 10, BANK_MACS, 10, 10)).toEqual({ kind: 'bank' });
-    expect(chooseScoring(127, 191, BANK_MACS, 10, 10)).toEqual({ kind: 'transform', bits: 5, tiles: 6 * 9 });
+    expect(chooseScoring(183, 276, BANK_MACS, 10, 10)).toEqual({ kind: 'transform', bits: 5, tiles: 8 * 12 });
+    expect(chooseScoring(318, 478, BANK_MACS, 10, 10)).toEqual({ kind: 'transform', bits: 6, tiles: 6 * 9 });
     expect(transformTiles(5, 23, 24, 10, 10)).toBe(2);
   });
 
@@ -29,6 +30,7 @@ describe("the HOG detector's scoring plan", () => {
     const kinds = ws.levels.flatMap(({ fhog: g }) => (g ? [chooseScoring(g.planeRows - 9, g.planeCols - 9, BANK_MACS, 10, 10).kind] : []));
     expect(kinds[0]).toBe('transform');
     expect(kinds[kinds.length - 1]).toBe('bank');
+    expect(kinds.filter((k) => k === 'transform').length).toBeGreaterThan(3);
   });
 
   it("gives each plane's filter as its rank-1 terms sum, or a full-rank filter's own weights", () => {

@@ -12,13 +12,16 @@ export type Scoring = { kind: 'bank' } | { kind: 'transform'; bits: number; tile
 
 /**
  * The tile sizes the detector transforms with (log2), and what a tile costs
- * as multiply-adds of the bank would (each step's row and column taps, or
- * its whole filter, a cell): measured with 31 planes into 5 filters, relaxed
- * SIMD (bench/RESULTS.md, session fftbank). A 32 x 32 tile's spectra (0.6 MB for
- * the frontal face detector) stay in a core's second-level cache; a 64 x 64
- * tile's (2.6 MB) do not, and its products wait on memory.
+ * as multiply-adds of the bank would (each step's row and column taps, or its
+ * whole filter, a cell): measured with 31 planes into 5 filters, relaxed SIMD
+ * (bench/RESULTS.md, session fftbank): ~60 us a 32 x 32 tile (23 x 23 cells),
+ * 4.4 times that a 64 x 64 one (55 x 55 cells; its spectra, 2.6 MB, outgrow a
+ * core's second-level cache), against 0.042 ns a multiply-add of the bank.
  */
-export const TRANSFORM_TILES: ReadonlyArray<{ bits: number; bankMacs: number }> = [{ bits: 5, bankMacs: 1.8e6 }];
+export const TRANSFORM_TILES: ReadonlyArray<{ bits: number; bankMacs: number }> = [
+  { bits: 5, bankMacs: 1.42e6 },
+  { bits: 6, bankMacs: 6.2e6 },
+];
 
 /** The cheaper way to score rows x cols output cells, given the bank's multiply-adds a cell. */
 export function chooseScoring(rows: number, cols: number, bankMacsPerCell: number, filterRows: number, filterCols: number): Scoring {
