@@ -51,7 +51,7 @@ function dlibDetections(): Array<[string, DlibDetection[]]> {
  * relaxed SIMD (for speed), so their last bits differ: by up to 1.4e-6 (3 units in the last
  * place of a score near 4) over the reference photos. The larger pyramid levels are scored
  * by FFT tiles, whose rounding spreads over a tile: their scores are off the bank's by up to
- * 2.4e-6 (bench/RESULTS.md, session fftbank). Relative to the confidence
+ * 2.9e-6 (bench/RESULTS.md, session fftbank). Relative to the confidence
  * itself, one unit in the last place of the score is already 1e-4 of a confidence of 0.005.
  * Rects, filters and their order must be dlib's.
  */

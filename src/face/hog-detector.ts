@@ -479,8 +479,8 @@ class HogDetector implements FrontalFaceDetector {
    * planes of the plane's correlation with the filter's plane filter (what
    * the bank's steps sum to), by overlap-save FFT tiles: the planes'
    * spectra once a tile for all filters, one inverse transform a filter. The
-   * sums round otherwise than dlib's: by 2.4e-6 at most over the reference
-   * photos' levels (bench/RESULTS.md, session fftbank). The threads take a
+   * sums round otherwise than dlib's: off the bank's by 2.9e-6 at most over
+   * the reference photos' levels (bench/RESULTS.md, session fftbank). The threads take a
    * group of tiles each.
    */
   private scoreByTransform(
