@@ -410,7 +410,7 @@ class HogDetector implements FrontalFaceDetector {
   }
 
   /** How a level of this geometry is scored. */
-  scoringOf(g: FhogGeometry): Scoring {
+  private scoringOf(g: FhogGeometry): Scoring {
     const { filterRows, filterCols } = this.description;
     return chooseScoring(g.planeRows - filterRows + 1, g.planeCols - filterCols + 1, this.scoreMacsPerCell, filterRows, filterCols);
   }

@@ -58,7 +58,7 @@ export function transformSpectraBytes(bits: number, filters: number): number {
   return 8 * 4 ** bits * Math.ceil(FHOG_PLANES / 2) * filters;
 }
 
-/** Bytes of one thread's scratch for the transform bank (a batch of one tile). */
+/** Bytes of one thread's scratch for the transform bank: a tile's planes and filters' spectra, and the FFT's second tile. */
 export function transformScratchBytes(bits: number, filters: number): number {
   return (8 * 4 ** bits + 192) * (Math.ceil(FHOG_PLANES / 2) + filters + 1);
 }
