@@ -23,6 +23,9 @@ describe("the HOG detector's scoring plan", () => {
     expect(chooseScoring(183, 276, BANK_MACS, 10, 10)).toEqual({ kind: 'transform', bits: 5, tiles: 8 * 12 });
     expect(chooseScoring(318, 478, BANK_MACS, 10, 10)).toEqual({ kind: 'transform', bits: 6, tiles: 6 * 9 });
     expect(transformTiles(5, 23, 24, 10, 10)).toBe(2);
+    // Only tiles larger than the filter: a 40 x 40 cell filter (~10 terms a plane) takes 64 x 64 ones, a 70 x 70 one the bank.
+    expect(chooseScoring(500, 500, 31 * 10 * 80, 40, 40)).toEqual({ kind: 'transform', bits: 6, tiles: 20 * 20 });
+    expect(chooseScoring(500, 500, 31 * 10 * 140, 70, 70)).toEqual({ kind: 'bank' });
   });
 
   it("takes both paths over a reference photo's pyramid (upsampled once), the largest levels by tiles", () => {

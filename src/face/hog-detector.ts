@@ -23,6 +23,7 @@ import {
   fftTwiddles,
   planeFilters,
   TRANSFORM_TILES,
+  tileFits,
   transformScratchBytes,
   transformSpectraBytes,
   type Scoring,
@@ -141,7 +142,7 @@ export async function loadFrontalFaceDetector(source: ModelSource, options: Fron
   });
   // Then each transform tile size's twiddles and the filters' spectra, computed once loaded.
   const filterCount = description.filters.length;
-  const transforms = TRANSFORM_TILES.map(({ bits }): Transform => {
+  const transforms = TRANSFORM_TILES.filter(({ bits }) => tileFits(bits, filterRows, filterCols)).map(({ bits }): Transform => {
     const twiddles = place(fftTwiddles(2 ** bits));
     constantsEnd = alignBuffer(constantsEnd);
     const spectra = constantsEnd;
@@ -152,7 +153,7 @@ export async function loadFrontalFaceDetector(source: ModelSource, options: Fron
   const filtersAt = alignBuffer(constantsEnd);
   const perPlane = planeFilters(description, filterbank);
   const spectraScratch = alignBuffer(filtersAt + perPlane.byteLength);
-  const loadingEnd = spectraScratch + TRANSFORM_TILES.reduce((most, { bits }) => Math.max(most, 16 * 4 ** bits), 0);
+  const loadingEnd = spectraScratch + transforms.reduce((most, { bits }) => Math.max(most, 16 * 4 ** bits), 0);
   const { module, sharedMemory, spawn, memory } = await loadKernelsAndMemory(
     threads,
     options.wasm ?? {},

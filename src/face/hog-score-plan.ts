@@ -28,6 +28,7 @@ export function chooseScoring(rows: number, cols: number, bankMacsPerCell: numbe
   let best: Scoring = { kind: 'bank' };
   let least = rows * cols * bankMacsPerCell;
   for (const { bits, bankMacs } of TRANSFORM_TILES) {
+    if (!tileFits(bits, filterRows, filterCols)) continue;
     const tiles = transformTiles(bits, rows, cols, filterRows, filterCols);
     if (tiles * bankMacs < least) {
       best = { kind: 'transform', bits, tiles };
@@ -35,6 +36,11 @@ export function chooseScoring(rows: number, cols: number, bankMacsPerCell: numbe
     }
   }
   return best;
+}
+
+/** Whether tiles of 2^bits x 2^bits can hold a filter's taps with a cell to score (the spectra need n > taps). */
+export function tileFits(bits: number, filterRows: number, filterCols: number): boolean {
+  return 2 ** bits > Math.max(filterRows, filterCols);
 }
 
 /** The tiles of 2^bits x 2^bits that score rows x cols output cells. */
