@@ -55,3 +55,10 @@
   if (count > 8) f32x4_store_first(ptr + 32, a2, count - 8);
   if (count > 12) f32x4_store_first(ptr + 48, a3, count - 12);
 }
+
+/** c - a*b: fused where the build enables relaxed SIMD, separate multiply and subtract otherwise. */
+// @ts-ignore: decorator
+@inline export function f32x4_mulsub(a: v128, b: v128, c: v128): v128 {
+  if (ASC_FEATURE_RELAXED_SIMD) return f32x4.relaxed_nmadd(a, b, c);
+  return f32x4.sub(c, f32x4.mul(a, b));
+}

@@ -27,6 +27,8 @@ export { f32_fhog_features__simd128 } from './f32-fhog-features-simd128';
 export { f32_correlate_rows__simd128, f32_correlate_columns__simd128 } from './f32-correlate-separable-simd128';
 export { f32_correlate_2d__simd128 } from './f32-correlate-2d-simd128';
 export { f32_correlate_bank__simd128 } from './f32-correlate-bank-simd128';
+export { f32_fft_2d__simd128 } from './f32-fft-2d-simd128';
+export { f32_correlate_fft_spectra__simd128, f32_correlate_fft_bank__simd128 } from './f32-correlate-fft-bank-simd128';
 export { f32_indices_at_least__simd128 } from './f32-indices-at-least-simd128';
 export { f32_winograd_filter_pack } from './f32-winograd-filter-pack';
 export { f32_distances_interleaved_4__simd128 } from './f32-distances-interleaved-4-simd128';

@@ -40,6 +40,7 @@ const STAGE_OF = {
   f32_correlate_columns__simd128: () => 'correlate columns',
   f32_correlate_2d__simd128: () => 'correlate 2-D',
   f32_correlate_bank__simd128: () => 'correlations (bank)',
+  f32_correlate_fft_bank__simd128: () => 'correlations (FFT tiles)',
 };
 // The multiply-adds a call issues over its rows, from its arguments (columns * taps).
 const MACS_OF = {

@@ -48,7 +48,9 @@ function dlibDetections(): Array<[string, DlibDetection[]]> {
  * histograms are summed band by band rather than in dlib's pixel order, and the scores sum the
  * same products as dlib's in another order, with fused multiply-adds where the runtime has
  * relaxed SIMD (for speed), so their last bits differ: by up to 1.4e-6 (3 units in the last
- * place of a score near 4) over the reference photos. Relative to the confidence
+ * place of a score near 4) over the reference photos. The larger pyramid levels are scored
+ * by FFT tiles, whose rounding spreads over a tile: their scores are off the bank's by up to
+ * 2.9e-6 (bench/RESULTS.md, session fftbank). Relative to the confidence
  * itself, one unit in the last place of the score is already 1e-4 of a confidence of 0.005.
  * Rects, filters and their order must be dlib's.
  */

@@ -20,6 +20,16 @@ import {
   type FhogGeometry,
 } from './fhog.js';
 import { type SeparableTerm, separableTerms, usesSeparableTerms } from './fhog-filterbank.js';
+import {
+  chooseScoring,
+  fftTwiddles,
+  planeFilters,
+  TRANSFORM_TILES,
+  tileFits,
+  transformScratchBytes,
+  transformSpectraBytes,
+  type Scoring,
+} from './hog-score-plan.js';
 import { planHogWorkspace, SCORE_STEP_BYTES, workspaceKey, type ChainImage, type HogWorkspace } from './hog-workspace.js';
 import { rectDownFromUpsampled, rectUpFromLevel } from './image-pyramid.js';
 import { suppressOverlaps } from './non-max-suppression.js';
@@ -132,18 +142,46 @@ export async function loadFrontalFaceDetector(source: ModelSource, options: Fron
       }
     }
   });
+  // Then each transform tile size's twiddles and the filters' spectra, computed once loaded.
+  const filterCount = description.filters.length;
+  const transforms = TRANSFORM_TILES.filter(({ bits }) => tileFits(bits, filterRows, filterCols)).map(({ bits }): Transform => {
+    const twiddles = place(fftTwiddles(2 ** bits));
+    constantsEnd = alignBuffer(constantsEnd);
+    const spectra = constantsEnd;
+    constantsEnd += transformSpectraBytes(bits, filterCount);
+    return { bits, twiddles, spectra };
+  });
+  // The spectra are computed from the plane filters in the memory the workspace takes later.
+  const filtersAt = alignBuffer(constantsEnd);
+  const perPlane = planeFilters(description, filterbank);
+  const spectraScratch = alignBuffer(filtersAt + perPlane.byteLength);
+  const loadingEnd = spectraScratch + transforms.reduce((most, { bits }) => Math.max(most, 16 * 4 ** bits), 0);
   const { module, sharedMemory, spawn, memory } = await loadKernelsAndMemory(
     threads,
     options.wasm ?? {},
     options.workerUrl,
-    pagesFor(constantsEnd) + 1,
+    pagesFor(Math.max(constantsEnd, loadingEnd)) + 1,
   );
   const kernels = await instantiateKernels(module, memory);
   for (const { at, values } of placed) new Float32Array(memory.buffer, at, values.length).set(values);
   const orientationRows = 2 * ORIENTATION_RANGE + 1;
   kernels.u8_direction_bins__simd128(directions, FHOG_DIRECTIONS.length / 2, ORIENTATION_RANGE, ORIENTATIONS, 0, orientationRows);
+  new Float32Array(memory.buffer, filtersAt, perPlane.length).set(perPlane);
+  for (const { bits, twiddles, spectra } of transforms) {
+    kernels.f32_correlate_fft_spectra__simd128(
+      filtersAt,
+      FHOG_PLANES,
+      filterCount,
+      filterRows,
+      filterCols,
+      bits,
+      twiddles,
+      spectra,
+      spectraScratch,
+    );
+  }
   const team = sharedMemory && spawn ? await ThreadTeam.create(spawn, module, memory, threads) : undefined;
-  return new HogDetector(description, steps, { memory, kernels, team }, alignBuffer(constantsEnd), filterbank);
+  return new HogDetector(description, steps, transforms, { memory, kernels, team }, alignBuffer(constantsEnd), filterbank);
 }
 
 /** A filterbank given in options must be one of this detector's shape: a list of terms per filter, each over a plane, with its taps. */
@@ -183,6 +221,13 @@ type ScoreStep = {
   /** The filter's first step, which writes its scores rather than adding to them. */
   first: boolean;
 } & ({ kind: 'rank-1'; rowTaps: number; columnTaps: number } | { kind: 'full'; taps: number });
+
+/** A transform tile size (log2) and where its twiddles and the filters' spectra are. */
+interface Transform {
+  bits: number;
+  twiddles: number;
+  spectra: number;
+}
 
 /** The detector's memory, the kernels instantiated over it, and its threads if it has any. */
 interface Runtime {
@@ -225,6 +270,7 @@ class HogDetector implements FrontalFaceDetector {
   constructor(
     readonly description: HogDetectorDescription,
     steps: ScoreStep[],
+    private readonly transforms: Transform[],
     runtime: Runtime,
     private readonly workspaceStart: number,
     readonly filterbank: SeparableTerm[][],
@@ -334,6 +380,7 @@ class HogDetector implements FrontalFaceDetector {
       upsample,
       this.description,
       this.steps.length,
+      this.transforms.reduce((most, { bits }) => Math.max(most, transformScratchBytes(bits, this.description.filters.length)), 0),
       this.threads,
       this.workspaceStart,
     );
@@ -349,7 +396,31 @@ class HogDetector implements FrontalFaceDetector {
   }
 
   /**
-   * Every filter's score at every cell of a level, as dlib sums it: each
+   * Every filter's score at every cell of a level: by the correlation bank
+   * (scoreByBank) or by FFT tiles (scoreByTransform), whichever costs less
+   * for the level's size (see chooseScoring). Returns the cells scored.
+   */
+  private score(rt: Runtime, ws: HogWorkspace, g: FhogGeometry): Rectangle {
+    const { filterRows, filterCols } = this.description;
+    const firstRow = Math.trunc(filterRows / 2);
+    const firstCol = Math.trunc(filterCols / 2);
+    const lastRow = g.planeRows - Math.trunc((filterRows - 1) / 2);
+    const lastCol = g.planeCols - Math.trunc((filterCols - 1) / 2);
+    const area = { left: firstCol, top: firstRow, right: lastCol - 1, bottom: lastRow - 1 };
+    const scoring = this.scoringOf(g);
+    if (scoring.kind === 'bank') this.scoreByBank(rt, ws, g, area);
+    else this.scoreByTransform(rt, ws, g, area, scoring);
+    return area;
+  }
+
+  /** How a level of this geometry is scored. */
+  private scoringOf(g: FhogGeometry): Scoring {
+    const { filterRows, filterCols } = this.description;
+    return chooseScoring(g.planeRows - filterRows + 1, g.planeCols - filterCols + 1, this.scoreMacsPerCell, filterRows, filterCols);
+  }
+
+  /**
+   * Every filter's score at every cell of `area`, as dlib sums it: each
    * step correlates its plane (a rank-1 term along rows, then down columns;
    * or the whole plane filter) and is added to its filter's scores in the
    * filter's order (each correlation's own products in the kernels' order,
@@ -357,15 +428,15 @@ class HogDetector implements FrontalFaceDetector {
    * from dlib's). Going plane by plane keeps each filter's order, reads each
    * feature plane once for all filters and lets the bank pair two terms of a
    * plane; the bank runs all steps in one call, its threads each on a band of
-   * rows. Returns the cells scored.
+   * rows.
    */
-  private score(rt: Runtime, ws: HogWorkspace, g: FhogGeometry): Rectangle {
+  private scoreByBank(rt: Runtime, ws: HogWorkspace, g: FhogGeometry, area: Rectangle): void {
     const { memory } = rt;
     const { filterRows, filterCols } = this.description;
-    const firstRow = Math.trunc(filterRows / 2);
-    const firstCol = Math.trunc(filterCols / 2);
-    const lastRow = g.planeRows - Math.trunc((filterRows - 1) / 2);
-    const lastCol = g.planeCols - Math.trunc((filterCols - 1) / 2);
+    const firstRow = area.top;
+    const firstCol = area.left;
+    const lastRow = area.bottom + 1;
+    const lastCol = area.right + 1;
     const planeBytes = g.planeRows * g.planeCols * 4;
     // Only the feature rows can give nonzero row sums; the padding rows' sums are zero.
     const featureRows = [g.padTop, g.padTop + g.hogRows];
@@ -405,7 +476,58 @@ class HogDetector implements FrontalFaceDetector {
       ],
       split: { first: 0, items: bands, macs: this.scoreMacsPerCell * (lastRow - firstRow) * (lastCol - firstCol) },
     });
-    return { left: firstCol, top: firstRow, right: lastCol - 1, bottom: lastRow - 1 };
+  }
+
+  /**
+   * Every filter's score at every cell of `area`, each the sum over the
+   * planes of the plane's correlation with the filter's plane filter (what
+   * the bank's steps sum to), by overlap-save FFT tiles: the planes'
+   * spectra once a tile for all filters, one inverse transform a filter. The
+   * sums round otherwise than dlib's: off the bank's by 2.9e-6 at most over
+   * the reference photos' levels (bench/RESULTS.md, session fftbank). The threads take a
+   * group of tiles each.
+   */
+  private scoreByTransform(
+    rt: Runtime,
+    ws: HogWorkspace,
+    g: FhogGeometry,
+    area: Rectangle,
+    scoring: Scoring & { kind: 'transform' },
+  ): void {
+    const { filterRows, filterCols, filters } = this.description;
+    const transform = this.transforms.find((t) => t.bits === scoring.bits);
+    if (!transform) throw new Error(`no spectra for tiles of 2^${scoring.bits}`);
+    new Int32Array(rt.memory.buffer, ws.scoreOutputs, filters.length).set(ws.scores);
+    const groups = Math.min(this.threads, scoring.tiles);
+    const tilesPerGroup = Math.ceil(scoring.tiles / groups);
+    const bankMacs = TRANSFORM_TILES.find((t) => t.bits === scoring.bits)?.bankMacs ?? 0;
+    run(rt, {
+      kernel: 'f32_correlate_fft_bank__simd128',
+      args: [
+        ws.features,
+        FHOG_PLANES,
+        g.planeRows * g.planeCols * 4,
+        g.planeCols,
+        g.padTop,
+        g.padTop + g.hogRows,
+        ws.scoreOutputs,
+        filters.length,
+        transform.spectra,
+        transform.bits,
+        transform.twiddles,
+        filterRows,
+        filterCols,
+        Math.trunc(filterRows / 2),
+        Math.trunc(filterCols / 2),
+        area.top,
+        area.bottom + 1,
+        area.left,
+        area.right + 1,
+        ws.transformScratch,
+        tilesPerGroup,
+      ],
+      split: { first: 0, items: Math.ceil(scoring.tiles / tilesPerGroup), macs: scoring.tiles * bankMacs },
+    });
   }
 }
 

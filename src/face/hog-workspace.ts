@@ -77,6 +77,10 @@ export interface HogWorkspace {
   scoreHits: number;
   /** The score correlations' table, rewritten for each level (SCORE_STEP_BYTES a step). */
   scoreSteps: number;
+  /** The score planes' addresses (an i32 each), for the transform bank. */
+  scoreOutputs: number;
+  /** The transform bank's scratch, one share per thread. */
+  transformScratch: number;
 }
 
 /** Bytes of a step of the correlation bank's table (f32_correlate_bank__simd128). */
@@ -89,6 +93,7 @@ export function planHogWorkspace(
   upsample: number,
   detector: HogDetectorDescription,
   scoreStepCount: number,
+  transformScratchBytes: number,
   threads: number,
   start: number,
 ): HogWorkspace {
@@ -154,6 +159,8 @@ export function planHogWorkspace(
   const scores = detector.filters.map(() => take(planeBytes));
   const scoreHits = take(4 + planeBytes);
   const scoreSteps = take(scoreStepCount * SCORE_STEP_BYTES);
+  const scoreOutputs = take(scores.length * 4);
+  const transformScratch = take(g ? threads * transformScratchBytes : 0);
   return {
     key: workspaceKey(size, pixelStride, upsample),
     end,
@@ -177,6 +184,8 @@ export function planHogWorkspace(
     scores,
     scoreHits,
     scoreSteps,
+    scoreOutputs,
+    transformScratch,
   };
 }
 
