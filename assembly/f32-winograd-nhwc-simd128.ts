@@ -4,16 +4,31 @@ import { f32_winograd_2x2_3x3_output_nhwc__simd128 } from './f32-winograd-2x2-3x
 import { f32_winograd_input_nhwc__simd128 } from './f32-winograd-input-nhwc-simd128';
 import { f32_winograd_output_nhwc__simd128 } from './f32-winograd-output-nhwc-simd128';
 
-/** Groups of 4 tiles per pass of the three stages: their V and M rows stay in cache from one stage to the next. */
+/**
+ * Groups of 4 tiles per pass of the three stages, at most: their V and M rows
+ * stay in cache from one stage to the next.
+ */
 const GROUPS_PER_PASS = 4;
+/**
+ * Bytes of a pass's V rows of one position, at most: each GEMM reads them
+ * again for every block of 8 filters while its weights stream through, and
+ * those reads stay in L1 only while the rows are few. Passes of 4 groups
+ * where channels are few, 2 from 128 channels on, 1 from 256 (the face
+ * model's 128-channel F(4x4, 3x3) layers 5% faster in passes of 2 groups
+ * than of 4, its 256-channel F(2x2, 3x3) ones 15-21% faster in passes of 1
+ * or 2; its 32- and 64-channel F(6x6, 3x3) ones 1-2% slower in passes of 1,
+ * 4-5% slower in passes of 8 or 16: Node 22, 1 thread, batch 8).
+ */
+const PASS_POSITION_V_BYTES: usize = 4096;
 
 /**
  * A whole Winograd F(2x2, 3x3), F(4x4, 3x3), F(6x6, 3x3), F(2x2, 5x5),
  * F(4x4, 5x5) or F(6x6, 5x5) convolution (outputTile 2, 4 or 6, kernelSize 3
- * or 5), a few tiles at a time: the input transform of 16 tiles into V, the
+ * or 5), a few tiles at a time: the input transform of a pass's tiles (16,
+ * or 8 or 4 where V's rows are wide: PASS_POSITION_V_BYTES) into V, the
  * 16 (4x4 input tiles), 36 (6x6), 64 (8x8) or 100 (10x10) transform-domain GEMMs of their rows into M (the batched igemm,
  * weights w + ξ*wMatrixBytes, no bias), the output transform of those rows
- * with the bias; then the next 16 tiles. M's rows hold the filters rounded
+ * with the bias; then the next pass's tiles. M's rows hold the filters rounded
  * up to 4; the output is the input's size padded, less the kernel's, plus 1.
  * Each call (a thread's range of n groups) owns the part of vAll and mAll
  * from its first group's (alpha² * 4 rows a group, `positions * 4 * row`
@@ -51,14 +66,15 @@ export function f32_winograd_nhwc__simd128(
   const k = fold * fold * channels;
   const vRowBytes = <usize>((k + 3) & ~3) << 2;
   const mRowBytes = <usize>mChannels << 2;
-  const passRows = min(GROUPS_PER_PASS, groupEnd - groupStart) << 2;
+  const groupsPerPass = <i32>max<usize>(1, min<usize>(GROUPS_PER_PASS, PASS_POSITION_V_BYTES / (vRowBytes << 2)));
+  const passRows = min(groupsPerPass, groupEnd - groupStart) << 2;
   const ownedRows = <usize>(groupEnd - groupStart) << 2;
   const vMatrixBytes = matrixStride(passRows, vRowBytes, ownedRows);
   const mMatrixBytes = matrixStride(passRows, mRowBytes, ownedRows);
   const vOwned = vAll + <usize>(groupStart << 2) * <usize>positions * vRowBytes;
   const mOwned = mAll + <usize>(groupStart << 2) * <usize>positions * mRowBytes;
-  for (let group = groupStart; group < groupEnd; group += GROUPS_PER_PASS) {
-    const passEnd = min(group + GROUPS_PER_PASS, groupEnd);
+  for (let group = groupStart; group < groupEnd; group += groupsPerPass) {
+    const passEnd = min(group + groupsPerPass, groupEnd);
     const tileStart = group << 2;
     const tileEnd = min(passEnd << 2, tiles);
     // The kernels index V and M by tile: their bases move back by the tiles before this pass (addresses wrap, as wasm's do).

@@ -39,6 +39,11 @@ const cases: { a: Dims; b: Dims }[] = [
   { a: [3, 2, 6], b: [3, 5, 6] },
   { a: [2, 7, 9], b: [4, 3, 13] },
   { a: [1, 1, 1], b: [3, 3, 5] },
+  // The channels of one input only, in vectors (a projection shortcut: 32 -> 64 channels in the face model).
+  { a: [3, 3, 16], b: [3, 3, 8] },
+  { a: [2, 3, 4], b: [2, 3, 14] },
+  { a: [3, 4, 8], b: [2, 2, 4] },
+  { a: [2, 2, 6], b: [2, 2, 17] },
 ];
 
 describe.each(KERNEL_BUILDS)('f32_add_zero_extend_nhwc (%s build)', (build) => {

@@ -203,6 +203,9 @@ describe.each(KERNEL_BUILDS)('Winograd kernels (%s build)', (build) => {
       [1, 1],
     ),
     { size: 3, tile: 6, hh: 8, ww: 8, c: 4, f: 8, pad: [0, 0] },
+    // Wide V rows, which f32_winograd_nhwc runs in passes of 2 groups (128 channels) and of 1 (256).
+    { size: 3, tile: 4, hh: 9, ww: 9, c: 128, f: 9, pad: [1, 1] },
+    { size: 3, tile: 2, hh: 9, ww: 8, c: 256, f: 9, pad: [1, 1] },
   ];
   it.each(cases)(
     '$size x $size in $tile x $tile tiles: a $hh x $ww x $c input, $f filters, padding $pad, 2 samples: pack, transforms and GEMMs against the direct conv',
