@@ -28,7 +28,9 @@ mkdirSync('dist/wasm', { recursive: true });
 // Plain SIMD128 runs everywhere SIMD does; relaxed SIMD fuses multiply-adds.
 // A module that imports shared memory (for threads) cannot take an unshared
 // one, which is all a page without cross-origin isolation can make: so each
-// comes in both forms.
+// comes in both forms. Only the shared ones are embedded: the library makes
+// the unshared ones from them by rewriting the memory import (see
+// src/engine/unshared-memory-import.ts), and dist/wasm/ has all four.
 const MAX_SHARED_PAGES = 65536;
 const variants = [
   { name: 'simd', constant: 'SIMD', features: ['simd'], shared: false },
@@ -65,7 +67,7 @@ for (const { name, constant, features, shared } of variants) {
   if (!upToDate) compile('assembly/index.ts', raw, out, features, shared);
   const bytes = readFileSync(out);
   copyFileSync(out, `dist/wasm/kernels-${name}.wasm`);
-  exportsTs.push(`export const ${constant}_KERNELS_BASE64: string =\n  '${bytes.toString('base64')}';`);
+  if (shared) exportsTs.push(`export const ${constant}_KERNELS_BASE64: string =\n  '${bytes.toString('base64')}';`);
   console.log(
     `${out}: ${bytes.length} bytes, ${gzipSync(bytes).length} gzipped${upToDate ? ' (assembly/ unchanged: not recompiled)' : ''}`,
   );
