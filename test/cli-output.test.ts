@@ -151,7 +151,7 @@ describe("the CLI's inputs", () => {
     copyFileSync(SMALL, join(folder, 'a.jpg'));
     await new Promise((done) => execFile('mkfifo', [join(folder, 'b.jpg'), join(dir, 'c.png')], done));
     expect(statSync(join(dir, 'c.png')).isFIFO()).toBe(true);
-    const fifoSkipped = (file: string) => `dlib-wasm: ${file}: not a regular file (a FIFO): skipped`;
+    const fifoSkipped = (file: string) => `dlib-wasm: ${file}: not a regular file (a FIFO)`;
 
     const clustered = await run(['cluster', folder, join(dir, 'c.png'), '--out', join(dir, 'out'), '--quiet']);
     expect(clustered.code).toBe(1);
@@ -183,10 +183,38 @@ describe("the CLI's inputs", () => {
     ]) {
       const { code, stderr } = await run(args);
       expect(code).toBe(1);
-      expect(stderr).toMatch(/^dlib-wasm: unsupported add_loss_layer/m);
+      expect(stderr).toMatch(/^dlib-wasm: models\/frontal_face_detector.dat: unsupported add_loss_layer/m);
     }
     // cluster failed after staging its output: the staged folder is gone, and no DIR was made.
     expect(readdirSync(parent)).toEqual([]);
+  });
+
+  it('a damaged model file is named with its fault, though no photo decodes or has a face to place', async () => {
+    const dir = tempDir();
+    const landmarks = join(dir, 'landmarks.dat');
+    writeFileSync(landmarks, readFileSync(join(root, 'models/shape_predictor_5_face_landmarks_lfw.dat')).subarray(0, 5000));
+    const fault = `dlib-wasm: ${landmarks}: level 0 tree 4 leaves claims 16 elements, more than the 1 bytes left can hold (at byte 4997)\n`;
+    const notPhoto = join(dir, 'not-a-photo.jpg');
+    writeFileSync(notPhoto, 'text');
+    const faceless = join(root, 'examples/chips', readdirSync(join(root, 'examples/chips'))[0]);
+    for (const photos of [[notPhoto], [faceless], [SMALL]]) {
+      for (const threads of ['1', '2']) {
+        const { code, stdout, stderr } = await run(['faces', ...photos, '--landmarks', landmarks, '--threads', threads]);
+        expect(code, `${photos} --threads ${threads}`).toBe(1);
+        expect(stdout).toBe('');
+        expect(stderr).toBe(`${photos[0] === notPhoto ? `dlib-wasm: ${notPhoto}: not a PNG or JPEG file\n` : ''}${fault}`);
+      }
+    }
+    const detector = join(dir, 'detector.dat');
+    writeFileSync(detector, readFileSync(join(root, 'models/mmod_human_face_detector.dat')).subarray(0, 3000));
+    const detected = await run(['detect', detector, SMALL]);
+    expect(detected.code).toBe(1);
+    expect(detected.stderr).toBe(
+      `dlib-wasm: ${detector}: con params tensor of shape [1216,1,1,1] needs 4864 bytes, 2847 left (in layer<19> at byte 142)\n`,
+    );
+    const folder = await run(['run', dir, SMALL]);
+    expect(folder.code).toBe(1);
+    expect(folder.stderr).toBe(`dlib-wasm: ${dir}: not a regular file (a folder)\n`);
   });
 
   it('refuses --upsample past 4 and bench --threads past 64 up front, saying why', async () => {

@@ -5,6 +5,7 @@ import { integerOption, parseArgs, threadsOption, UsageError } from './args.js';
 import { decodeImage } from './decode-image.js';
 import { BUNDLED_MODEL, EXAMPLE_CHIPS } from './paths.js';
 import { readRegularFile } from './regular-file.js';
+import { readModelFile } from './model-file.js';
 import { median } from '../math/median.js';
 import { runPeersBench } from './peers-bench.js';
 
@@ -34,8 +35,9 @@ export async function benchCommand(args: string[]): Promise<number> {
   const batch = integerOption(parsed, '--batch', 8)!;
   const runs = integerOption(parsed, '--runs', 7)!;
   const threads = threadsOption(parsed);
-  const bytes = await readRegularFile((parsed.options.get('--model') as string | undefined) ?? BUNDLED_MODEL);
-  const model = await loadFaceRecognitionModel(bytes, { threads, batchSize: batch });
+  const model = await readModelFile((parsed.options.get('--model') as string | undefined) ?? BUNDLED_MODEL, (bytes) =>
+    loadFaceRecognitionModel(bytes, { threads, batchSize: batch }),
+  );
   try {
     const chips = await exampleChips(batch);
     for (let i = 0; i < WARM_UP_RUNS; i++) await model.computeFaceDescriptors(chips);

@@ -3,7 +3,7 @@ import { loadNetwork } from '../load-network.js';
 import { isMmodDetector } from '../loss/detect-objects.js';
 import { parseArgs, threadsOption, upsampleOption, UsageError } from './args.js';
 import { forEachImage } from './each-image.js';
-import { readRegularFile } from './regular-file.js';
+import { readModelFile } from './model-file.js';
 
 /**
  * `detect MODEL.dat IMAGE... [--upsample 0] [--threads N]`: one JSON line per
@@ -18,7 +18,7 @@ export async function detectCommand(args: string[]): Promise<number> {
   if (images.length === 0) throw new UsageError('no images');
   const upsample = upsampleOption(parsed, 0);
   const threads = threadsOption(parsed);
-  const network = await loadNetwork(await readRegularFile(modelFile), { threads });
+  const network = await readModelFile(modelFile, (bytes) => loadNetwork(bytes, { threads }));
   try {
     if (!isMmodDetector(network.description)) {
       const { loss, input } = network.description;

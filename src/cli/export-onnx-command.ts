@@ -3,6 +3,7 @@ import { readDlibNetwork } from '../dlib/network-reader.js';
 import { exportOnnx, OPSET_VERSION } from '../onnx/export-onnx.js';
 import { parseArgs, UsageError } from './args.js';
 import { readRegularFile } from './regular-file.js';
+import { readModelFile } from './model-file.js';
 
 /** `RxC`, e.g. `12x10`: rows by columns. */
 function inputSizeOption(value: string | true | undefined): { rows: number; cols: number } | undefined {
@@ -21,7 +22,7 @@ export async function exportOnnxCommand(args: string[]): Promise<number> {
   const printoutPath = parsed.options.get('--printout') as string | undefined;
   const inputSize = inputSizeOption(parsed.options.get('--input-size'));
   const printout = printoutPath === undefined ? undefined : (await readRegularFile(printoutPath)).toString('utf8');
-  const description = readDlibNetwork(await readRegularFile(modelPath), { printout });
+  const description = await readModelFile(modelPath, (bytes) => readDlibNetwork(bytes, { printout }));
   const exported = exportOnnx(description, { inputSize });
   await writeFile(outPath, exported.model);
   process.stdout.write(

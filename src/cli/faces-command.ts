@@ -8,7 +8,8 @@ import { FaceBatchQueue } from './face-batch-queue.js';
 import { BUNDLED_GENDER } from './paths.js';
 import type { LocatedPhotoFace } from './photo-locator-pool.js';
 import { startPhotoPipeline } from './pipeline-models.js';
-import { makeFolders, readRegularFile } from './regular-file.js';
+import { makeFolders } from './regular-file.js';
+import { readModelFile } from './model-file.js';
 
 /**
  * The stem of each photo's chip files: its name without extension, and for a
@@ -77,13 +78,11 @@ export async function facesCommand(args: string[]): Promise<number> {
     { describesWhileLocating: true },
   );
   const gender = withGender
-    ? await readRegularFile(BUNDLED_GENDER)
-        .then((bytes) => loadGenderClassifier(bytes, { threads }))
-        .catch(async (error: unknown) => {
-          await workers.close();
-          await recognition.dispose();
-          throw error;
-        })
+    ? await readModelFile(BUNDLED_GENDER, (bytes) => loadGenderClassifier(bytes, { threads })).catch(async (error: unknown) => {
+        await workers.close();
+        await recognition.dispose();
+        throw error;
+      })
     : undefined;
   try {
     const queue = new FaceBatchQueue<PhotoOfRun, LocatedPhotoFace, DescribedFace>(

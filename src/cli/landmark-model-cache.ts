@@ -10,7 +10,7 @@ import {
 } from '../face/shape-predictor.js';
 import { modelFileEntry, readEntryHeader, readInto, writeEntry } from './cache-entry.js';
 import { cacheFolder as cliCacheFolder } from './cache-folder.js';
-import { readRegularFile } from './regular-file.js';
+import { readModelFile } from './model-file.js';
 
 /**
  * Landmark models at least this large are read from the cache once it holds
@@ -91,9 +91,9 @@ export interface CachedLandmarkModel {
  */
 export async function openLandmarkModel(file: string | URL, cacheFolder = cliCacheFolder()): Promise<LandmarkModelSource> {
   const entry = await modelFileEntry(cacheFolder, file, FORMAT, '.landmarks', { minBytes: CACHED_FROM_BYTES });
-  if (!entry) return { packed: packShapePredictor(readShapePredictor(await readRegularFile(file))) };
+  if (!entry) return { packed: await readModelFile(file, (bytes) => packShapePredictor(readShapePredictor(bytes))) };
   const readModel = async () => {
-    const packed = packShapePredictor(readShapePredictor(await readRegularFile(file)));
+    const packed = await readModelFile(file, (bytes) => packShapePredictor(readShapePredictor(bytes)));
     await writeEntry(entry, entryHeader(packed), packed.trees);
     return packed;
   };

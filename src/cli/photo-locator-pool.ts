@@ -198,6 +198,11 @@ export class PhotoLocatorPool {
     private readonly detectorThreads: number,
     /** The cores the calling thread's use of a photo takes: the network's threads, if it describes there. */
     private readonly useCores: number,
+    /**
+     * The landmark model the calling thread loads while it locates: a run fails when it cannot,
+     * though no photo had a face to place (workers are sent it before they start).
+     */
+    private readonly landmarksLoaded: Promise<unknown> = Promise.resolve(),
   ) {
     this.freeCores = cores;
     this.threads = connect({
@@ -238,11 +243,11 @@ export class PhotoLocatorPool {
     if (count === 1 && detectorThreads + useCores > threads) {
       // Its trees read into the predictor's memory (65 MB for dlib's 68-point model) while the detector loads: started first.
       const shapePredictor = landmarks.then(loadLandmarkModel);
-      shapePredictor.catch(() => undefined); // awaited by the locator once the first photo's faces are found
+      shapePredictor.catch(() => undefined); // awaited by the locator at the first photo's faces, and by forEachPhoto at its end
       // Imported here: a pool of workers does not run the pipeline on this thread.
       const { loadPhotoLocator } = await import('./photo-locator.js');
       const locator = await loadPhotoLocator({ ...rest, detectorThreads }, shapePredictor);
-      return new PhotoLocatorPool((events) => [callingThread(locator, events)], 0, threads, detectorThreads, useCores);
+      return new PhotoLocatorPool((events) => [callingThread(locator, events)], 0, threads, detectorThreads, useCores, shapePredictor);
     }
     const url = new URL('./photo-locator-worker.js', import.meta.url);
     // The detector's file once in shared memory, not copied into every worker.
@@ -338,6 +343,7 @@ export class PhotoLocatorPool {
       }
       progress?.update(i + 1);
     }
+    await this.landmarksLoaded;
     return failures;
   }
 

@@ -9,6 +9,7 @@ import { openFilterbankCache } from './detector-filterbank-cache.js';
 import { openLandmarkModel } from './landmark-model-cache.js';
 import { type NetworkCacheOptions, openNetworkConstantsCache } from './network-constants-cache.js';
 import { readRegularFile } from './regular-file.js';
+import { readModelFile } from './model-file.js';
 
 /** Which models the pipeline runs: the bundled detector of a kind (default hog), the user's landmark or recognition model files. */
 export interface PipelineModelFiles {
@@ -32,7 +33,7 @@ export async function loadRecognitionModel(
   const constants = await openNetworkConstantsCache(file, cache);
   const cached = await constants.network({ threads });
   if (cached) return { model: faceRecognitionModelOf(cached), kept: Promise.resolve() };
-  const model = await loadFaceRecognitionModel(await readRegularFile(file), { threads });
+  const model = await readModelFile(file, (bytes) => loadFaceRecognitionModel(bytes, { threads }));
   return { model, kept: constants.keep(model.network).catch(() => undefined) };
 }
 

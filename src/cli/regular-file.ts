@@ -13,7 +13,7 @@ export async function readRegularFile(path: string | URL): Promise<Buffer> {
   const file = await open(path, constants.O_RDONLY | constants.O_NONBLOCK);
   try {
     const info = await file.stat();
-    if (!info.isFile()) throw new InputError(`not a regular file (${fileKind(info)}): skipped`);
+    if (!info.isFile()) throw new InputError(`not a regular file (${fileKind(info)})`);
     return await file.readFile();
   } finally {
     await file.close();

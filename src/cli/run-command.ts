@@ -2,6 +2,7 @@ import { loadNetwork } from '../load-network.js';
 import { parseArgs, threadsOption, UsageError } from './args.js';
 import { forEachImage } from './each-image.js';
 import { readRegularFile } from './regular-file.js';
+import { readModelFile } from './model-file.js';
 
 /**
  * `run MODEL.dat INPUT... [--printout FILE] [--threads N]`: any dlib network
@@ -17,7 +18,7 @@ export async function runCommand(args: string[]): Promise<number> {
   const threads = threadsOption(parsed);
   const printoutPath = parsed.options.get('--printout') as string | undefined;
   const printout = printoutPath === undefined ? undefined : (await readRegularFile(printoutPath)).toString('utf8');
-  const network = await loadNetwork(await readRegularFile(modelPath), { printout, threads });
+  const network = await readModelFile(modelPath, (bytes) => loadNetwork(bytes, { printout, threads }));
   const classifier = network.description.loss.kind === 'loss_multiclass_log';
   try {
     const failures = await forEachImage(
