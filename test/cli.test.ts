@@ -70,6 +70,15 @@ describe('npx dlib-wasm descriptors', () => {
     expect(stderr).toMatch(/19x23.*150x150/);
   });
 
+  it('prints the usage and exits 0 on --help or -h, after a command too', async () => {
+    for (const args of [['--help'], ['-h'], ['faces', '--help'], ['cluster', 'x.jpg', '-h'], ['export-onnx', '--help']]) {
+      const { code, stdout, stderr } = await run(...args);
+      expect(code, args.join(' ')).toBe(0);
+      expect(stdout).toMatch(/^usage: dlib-wasm <command> \[options\]\n/);
+      expect(stderr).toBe('');
+    }
+  });
+
   it('exits 2 with usage on a bad command line', async () => {
     for (const args of [
       ['frobnicate', 'x.png'],

@@ -114,7 +114,7 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
 
 async function main(args: string[]): Promise<number> {
   const [command, ...rest] = args;
-  if (command === undefined || command === '--help' || command === '-h') {
+  if (command === undefined || args.includes('--help') || args.includes('-h')) {
     process.stdout.write(`${USAGE}\n`);
     return command === undefined ? 2 : 0;
   }
