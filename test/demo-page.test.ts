@@ -164,7 +164,10 @@ describe('the demo page (npm run demo)', () => {
     const page = await openDemo(errors);
     await page.selectOption('#landmarks', 'file');
     await page.setInputFiles('#landmarks-file', LANDMARK_MODEL_68);
-    await expect.poll(() => page.textContent('#landmarks option[value=file]')).toBe('shape_predictor_68_face_landmarks.dat');
+    // Read and parsed in the page first (100 MB): seconds on a loaded 2-core machine, not poll's default 1 s.
+    await expect
+      .poll(() => page.textContent('#landmarks option[value=file]'), { timeout: 20_000 })
+      .toBe('shape_predictor_68_face_landmarks.dat');
     const photo = `${root}test/fixtures/photos/2008_001322.jpg`;
     await page.setInputFiles('#files', photo);
     await page.waitForSelector('#photos g.face', { timeout: 20_000 });
@@ -214,7 +217,9 @@ describe('the demo page (npm run demo)', () => {
       [1, 3],
       [2, 4],
     ]);
-    await expect.poll(() => page.textContent('#problems')).toMatch(/^notes\.jpg: InvalidStateError: .*could not be decoded/);
+    await expect
+      .poll(() => page.textContent('#problems'), { timeout: 10_000 })
+      .toMatch(/^notes\.jpg: InvalidStateError: .*could not be decoded/);
     expect(await page.textContent('#progress')).toBe('');
     expect(errors).toEqual([]);
     await page.close();
