@@ -28,6 +28,19 @@ describe('image decoding', () => {
     expect(rgbMd5(image.data as Uint8Array)).toBe(md5);
   });
 
+  it("decodes photo after photo into one pixel buffer, each to dlib's pixels, the buffer grown only for a larger one", async () => {
+    const pixels: { data?: Uint8Array } = {};
+    const buffers: ArrayBufferLike[] = [];
+    for (const photo of ['bald_guys.jpg', '2008_001009.jpg', '2008_002470.jpg', 'bald_guys.jpg']) {
+      const image = await decodeImage(fixture(`photos/${photo}`), { pixels });
+      expect(image.data.length).toBe(image.width * image.height * 4);
+      expect(rgbMd5(image.data as Uint8Array), photo).toBe(photos.get(photo));
+      buffers.push(image.data.buffer);
+    }
+    expect(buffers.every((buffer) => buffer === buffers[0])).toBe(true);
+    expect(pixels.data?.length).toBe(1986 * 1545 * 4);
+  });
+
   it('rejects a truncated JPEG, a JPEG claiming 30000x30000, and what is not an image', async () => {
     const jpeg = fixture('photos/Tom_Cruise_avp_2014_4.jpg');
     await expect(decodeImage(jpeg.subarray(0, 400))).rejects.toThrow(InputError);

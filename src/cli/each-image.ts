@@ -25,6 +25,7 @@ export function reportWarnings(file: string, warnings: string[], drawingBar: boo
  * Decodes each image file in turn and hands it to `use`. A file that cannot
  * be read, decoded or used (not a regular file, for one) is reported on
  * stderr and skipped; any other error is a bug and propagates. Returns the failures.
+ * `use` is done with an image when it settles: the next one's pixels go where its were.
  */
 export async function forEachImage(
   files: string[],
@@ -32,9 +33,10 @@ export async function forEachImage(
   decodeOptions: DecodeOptions = {},
 ): Promise<number> {
   let failures = 0;
+  const options: DecodeOptions = { ...decodeOptions, pixels: {} };
   for (const file of files) {
     try {
-      const image = await decodeImage(await readRegularFile(file), decodeOptions);
+      const image = await decodeImage(await readRegularFile(file), options);
       reportWarnings(file, image.warnings, false);
       await use(image, file);
     } catch (error) {

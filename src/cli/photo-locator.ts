@@ -6,6 +6,7 @@ import { genderChipDetails } from '../face/gender-classifier.js';
 import { loadImageChipExtractor } from '../face/image-chip-extractor.js';
 import type { FaceDetection } from '../face/hog-detector.js';
 import type { ShapePredictor } from '../face/shape-predictor.js';
+import type { PixelBuffer } from './baseline-jpeg-decoder.js';
 import { decodeImage } from './decode-image.js';
 import { keepFilterbank } from './detector-filterbank-cache.js';
 import { isUserFacing } from './each-image.js';
@@ -43,6 +44,8 @@ export async function loadPhotoLocator(
       : faceDetectorLoader(detectorKind)(detector, { threads: detectorThreads }),
     loadImageChipExtractor(),
   ]);
+  // A locator has one photo at a time (the pool posts a job to an idle one only): each is decoded over the last.
+  const pixels: PixelBuffer = {};
   const failed = (job: number, error: unknown): LocateReply =>
     isUserFacing(error) ? { job, failure: describeLocateError(error) } : { job, bug: describeLocateError(error) };
   return {
@@ -50,7 +53,7 @@ export async function loadPhotoLocator(
       let image: Awaited<ReturnType<typeof decodeImage>>;
       let detections: FaceDetection[];
       try {
-        image = await decodeImage(await (bytes ?? readRegularFile(file)), { allowDamaged });
+        image = await decodeImage(await (bytes ?? readRegularFile(file)), { allowDamaged, pixels });
         detections = await loadedDetector.detectFaces(image, { upsample });
       } catch (error) {
         return failed(job, error);
