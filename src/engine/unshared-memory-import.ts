@@ -1,3 +1,5 @@
+import { concatBytes } from '../concat-bytes.js';
+
 /**
  * A kernel build for threads differs from its single-thread twin only in the memory it imports:
  * shared, with a maximum, against unshared without one (the kernels use no atomics). Rewriting
@@ -20,10 +22,9 @@ export function withUnsharedMemoryImport(bytes: Uint8Array): Uint8Array<ArrayBuf
     const size = reader.unsigned();
     const contentStart = reader.at;
     if (id === IMPORT_SECTION) {
-      const limits = findSharedMemoryLimits(reader);
-      const { start, end, minimum } = limits;
-      const content = concat(bytes.subarray(contentStart, start), [0], unsignedLeb(minimum), bytes.subarray(end, contentStart + size));
-      return concat(
+      const { start, end, minimum } = findSharedMemoryLimits(reader);
+      const content = concatBytes(bytes.subarray(contentStart, start), [0], unsignedLeb(minimum), bytes.subarray(end, contentStart + size));
+      return concatBytes(
         bytes.subarray(0, sectionStart),
         [IMPORT_SECTION],
         unsignedLeb(content.length),
@@ -101,15 +102,5 @@ function unsignedLeb(value: number): number[] {
     value = Math.floor(value / 128);
     out.push(value > 0 ? low | 0x80 : low);
   } while (value > 0);
-  return out;
-}
-
-function concat(...parts: ArrayLike<number>[]): Uint8Array<ArrayBuffer> {
-  const out = new Uint8Array(parts.reduce((sum, part) => sum + part.length, 0));
-  let at = 0;
-  for (const part of parts) {
-    out.set(part, at);
-    at += part.length;
-  }
   return out;
 }

@@ -2,7 +2,10 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { PNG } from 'pngjs';
 import { expect } from 'vitest';
+import { concatBytes } from '../../src/concat-bytes.js';
 import type { RgbImage } from '../../src/image.js';
+
+export { concatBytes };
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 
@@ -87,17 +90,6 @@ export function expectSameValues(actual: ArrayLike<number>, expected: ArrayLike<
       ? 'the same'
       : `${differing} of ${expected.length} differ, the first at ${first}: ${actual[first]} instead of ${expected[first]}`;
   expect(verdict, what).toBe('the same');
-}
-
-/** The parts' bytes one after the other. */
-export function concatBytes(...parts: ArrayLike<number>[]): Uint8Array<ArrayBuffer> {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const part of parts) {
-    out.set(part, at);
-    at += part.length;
-  }
-  return out;
 }
 
 /** `bytes` with `remove` bytes at `at` replaced by `insert`. */
