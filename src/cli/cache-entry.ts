@@ -2,8 +2,8 @@ import { createHash, randomBytes } from 'node:crypto';
 import { mkdir, open, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { closeSync, openSync, read } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import { filePath } from './regular-file.js';
 
 /**
  * The build the CLI runs, set by scripts/bundle-cli.mjs (a hash of dist's
@@ -44,7 +44,7 @@ export async function modelFileEntry(
   { build, variant, minBytes = 0 }: { build?: string; variant?: string; minBytes?: number } = {},
 ): Promise<CacheEntry | undefined> {
   if (folder === undefined) return undefined;
-  const path = resolve(typeof file === 'string' ? file : fileURLToPath(file));
+  const path = resolve(filePath(file));
   const stats = await stat(path).catch(() => undefined);
   if (!stats?.isFile() || stats.size < minBytes) return undefined;
   const key = createHash('sha256')

@@ -90,10 +90,11 @@ export interface CachedLandmarkModel {
  * cannot be read or written is passed by.
  */
 export async function openLandmarkModel(file: string | URL, cacheFolder = cliCacheFolder()): Promise<LandmarkModelSource> {
+  const packModel = () => readModelFile(file, (bytes) => packShapePredictor(readShapePredictor(bytes)));
   const entry = await modelFileEntry(cacheFolder, file, FORMAT, '.landmarks', { minBytes: CACHED_FROM_BYTES });
-  if (!entry) return { packed: await readModelFile(file, (bytes) => packShapePredictor(readShapePredictor(bytes))) };
+  if (!entry) return { packed: await packModel() };
   const readModel = async () => {
-    const packed = await readModelFile(file, (bytes) => packShapePredictor(readShapePredictor(bytes)));
+    const packed = await packModel();
     await writeEntry(entry, entryHeader(packed), packed.trees);
     return packed;
   };

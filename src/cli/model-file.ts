@@ -1,6 +1,5 @@
-import { fileURLToPath } from 'node:url';
 import { DatFormatError, InputError, TopologyError, UnsupportedLayerError } from '../errors.js';
-import { readRegularFile } from './regular-file.js';
+import { filePath, readRegularFile } from './regular-file.js';
 
 /**
  * The model in `file`, read and made by `make`. A run reads several models
@@ -18,7 +17,7 @@ export async function readModelFile<T>(file: string | URL, make: (bytes: Buffer)
       error instanceof UnsupportedLayerError ||
       error instanceof InputError
     ) {
-      error.message = `${typeof file === 'string' ? file : fileURLToPath(file)}: ${error.message}`;
+      error.message = `${filePath(file)}: ${error.message}`;
     }
     throw error;
   }

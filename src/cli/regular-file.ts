@@ -1,7 +1,13 @@
 import { constants, type Stats } from 'node:fs';
 import { mkdir, open, stat } from 'node:fs/promises';
 import { dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { InputError } from '../errors.js';
+
+/** The path of a file named by a path or a file: URL (the bundled models are URLs). */
+export function filePath(file: string | URL): string {
+  return typeof file === 'string' ? file : fileURLToPath(file);
+}
 
 /**
  * The bytes of a regular file. Anything else (a FIFO, a device, a folder) is

@@ -65,10 +65,10 @@ export interface EngineOptions {
   maxArenaBytes?: number;
 }
 
-/** The default of EngineOptions.maxArenaBytes. */
 /** Samples a network runs together unless told (EngineOptions.batchSize), but for a net over an image pyramid (1). */
 export const DEFAULT_BATCH_SIZE = 8;
 
+/** The default of EngineOptions.maxArenaBytes. */
 export const DEFAULT_MAX_ARENA_BYTES = 256 * 2 ** 20;
 
 /** What the engine runs on: reported, never guessed by the caller. */
