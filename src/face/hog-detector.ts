@@ -144,12 +144,12 @@ export async function loadFrontalFaceDetector(source: ModelSource, options: Fron
   });
   // Then each transform tile size's twiddles and the filters' spectra, computed once loaded.
   const filterCount = description.filters.length;
-  const transforms = TRANSFORM_TILES.filter(({ bits }) => tileFits(bits, filterRows, filterCols)).map(({ bits }): Transform => {
+  const transforms = TRANSFORM_TILES.filter(({ bits }) => tileFits(bits, filterRows, filterCols)).map(({ bits, bankMacs }): Transform => {
     const twiddles = place(fftTwiddles(2 ** bits));
     constantsEnd = alignBuffer(constantsEnd);
     const spectra = constantsEnd;
     constantsEnd += transformSpectraBytes(bits, filterCount);
-    return { bits, twiddles, spectra };
+    return { bits, bankMacs, twiddles, spectra };
   });
   // The spectra are computed from the plane filters in the memory the workspace takes later.
   const filtersAt = alignBuffer(constantsEnd);
@@ -222,9 +222,10 @@ type ScoreStep = {
   first: boolean;
 } & ({ kind: 'rank-1'; rowTaps: number; columnTaps: number } | { kind: 'full'; taps: number });
 
-/** A transform tile size (log2) and where its twiddles and the filters' spectra are. */
+/** A transform tile size (log2), its cost as the bank's multiply-adds (TRANSFORM_TILES), and where its twiddles and the filters' spectra are. */
 interface Transform {
   bits: number;
+  bankMacs: number;
   twiddles: number;
   spectra: number;
 }
@@ -500,7 +501,6 @@ class HogDetector implements FrontalFaceDetector {
     new Int32Array(rt.memory.buffer, ws.scoreOutputs, filters.length).set(ws.scores);
     const groups = Math.min(this.threads, scoring.tiles);
     const tilesPerGroup = Math.ceil(scoring.tiles / groups);
-    const bankMacs = TRANSFORM_TILES.find((t) => t.bits === scoring.bits)?.bankMacs ?? 0;
     run(rt, {
       kernel: 'f32_correlate_fft_bank__simd128',
       args: [
@@ -526,7 +526,7 @@ class HogDetector implements FrontalFaceDetector {
         ws.transformScratch,
         tilesPerGroup,
       ],
-      split: { first: 0, items: Math.ceil(scoring.tiles / tilesPerGroup), macs: scoring.tiles * bankMacs },
+      split: { first: 0, items: Math.ceil(scoring.tiles / tilesPerGroup), macs: scoring.tiles * transform.bankMacs },
     });
   }
 }
