@@ -345,7 +345,7 @@ describe('HOG detector bad input', () => {
         /up-sampled 8 times .*GiB.*; try a smaller upsample \(7\), or a smaller image$/,
       ],
       [
-        () => detector.detectFaces({ width: 2000, height: 2000, data: new Uint8Array(12e6) }, { upsample: 3 }),
+        () => detector.detectFaces({ width: 2400, height: 2400, data: new Uint8Array(2400 * 2400 * 3) }, { upsample: 3 }),
         /GiB to scan, more than the 2 GiB allowed; try a smaller upsample \(2\), or a smaller image$/,
       ],
     ];

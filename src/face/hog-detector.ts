@@ -16,7 +16,6 @@ import {
   FHOG_DIRECTIONS,
   ORIENTATION_RANGE,
   ORIENTATION_TABLE_BYTES,
-  type FhogCellTables,
   type FhogGeometry,
 } from './fhog.js';
 import { type SeparableTerm, separableTerms, usesSeparableTerms } from './fhog-filterbank.js';
@@ -30,7 +29,16 @@ import {
   transformSpectraBytes,
   type Scoring,
 } from './hog-score-plan.js';
-import { planHogWorkspace, SCORE_STEP_BYTES, workspaceKey, type ChainImage, type HogWorkspace } from './hog-workspace.js';
+import {
+  planHogWorkspace,
+  SCORE_STEP_BYTES,
+  STAGED_PIXELS,
+  workspaceKey,
+  type ChainImage,
+  type HogWorkspace,
+  isScanned,
+  type ScannedLevel,
+} from './hog-workspace.js';
 import { rectDownFromUpsampled, rectUpFromLevel } from './image-pyramid.js';
 import { suppressOverlaps } from './non-max-suppression.js';
 import { leastF32AtLeast } from '../math/f32-rounding.js';
@@ -305,9 +313,13 @@ class HogDetector implements FrontalFaceDetector {
     if (width === 0 || height === 0) return [];
     const { memory, kernels: k } = rt;
     const ws = this.prepareWorkspace(memory, width, height, pixelStride, upsample);
-    new Uint8Array(memory.buffer, ws.input, image.data.length).set(image.data);
     const first = ws.upsampling[0];
-    k.u8_rgb_to_planar__simd128(ws.input, pixelStride, first.address, first.planeBytes, 0, width * height);
+    const pixels = width * height;
+    for (let at = 0; at < pixels; at += STAGED_PIXELS) {
+      const end = Math.min(at + STAGED_PIXELS, pixels);
+      new Uint8Array(memory.buffer, ws.staging, (end - at) * pixelStride).set(image.data.subarray(at * pixelStride, end * pixelStride));
+      k.u8_rgb_to_planar__simd128(ws.staging, pixelStride, first.address + at, first.planeBytes, 0, end - at);
+    }
     for (let i = 1; i < ws.upsampling.length; i++) resize(rt, ws, ws.upsampling[i - 1], ws.upsampling[i]);
 
     const { cellSize, filterRows, filterCols, padding } = this.description;
@@ -315,11 +327,15 @@ class HogDetector implements FrontalFaceDetector {
     const boxCols = filterCols - 2 * padding;
     const found = this.description.filters.map((): Array<{ score: number; rect: Rectangle }> => []);
     ws.levels.forEach((level, l) => {
-      if (l > 0) resize(rt, ws, ws.levels[l - 1].image, level.image);
-      if (!level.fhog || !level.cellTables) return;
+      // Levels get smaller: below the first with no feature cell, none has any.
+      if (!isScanned(level)) return;
       const g = level.fhog;
-      extractFhog(rt, ws, level.image, g, level.cellTables, cellSize);
-      const area = this.score(rt, ws, g);
+      fhogCells(rt, ws, level, cellSize);
+      // The next level's image before this one's features, which are written over this image.
+      const next = ws.levels[l + 1];
+      if (next && isScanned(next)) resize(rt, ws, level.image, next.image);
+      fhogFeatures(rt, ws, level);
+      const area = this.score(rt, ws, level);
       this.description.filters.forEach((filter, f) => {
         if (!this.scored[f]) return;
         const { planeCols } = g;
@@ -328,7 +344,7 @@ class HogDetector implements FrontalFaceDetector {
         new Int32Array(memory.buffer, ws.scoreHits, 1)[0] = 0;
         const threshold = leastF32AtLeast(filter.threshold + adjustThreshold);
         k.f32_indices_at_least__simd128(
-          ws.scores[f],
+          level.scores[f],
           planeCols,
           threshold,
           area.left,
@@ -339,7 +355,7 @@ class HogDetector implements FrontalFaceDetector {
           area.bottom + 1,
         );
         const hits = new Int32Array(memory.buffer, ws.scoreHits + 4, new Int32Array(memory.buffer, ws.scoreHits, 1)[0]);
-        const scores = new Float32Array(memory.buffer, ws.scores[f], g.planeRows * planeCols);
+        const scores = new Float32Array(memory.buffer, level.scores[f], g.planeRows * planeCols);
         for (const cell of hits) {
           const r = Math.trunc(cell / planeCols);
           const c = cell - r * planeCols;
@@ -401,7 +417,8 @@ class HogDetector implements FrontalFaceDetector {
    * (scoreByBank) or by FFT tiles (scoreByTransform), whichever costs less
    * for the level's size (see chooseScoring). Returns the cells scored.
    */
-  private score(rt: Runtime, ws: HogWorkspace, g: FhogGeometry): Rectangle {
+  private score(rt: Runtime, ws: HogWorkspace, level: ScannedLevel): Rectangle {
+    const g = level.fhog;
     const { filterRows, filterCols } = this.description;
     const firstRow = Math.trunc(filterRows / 2);
     const firstCol = Math.trunc(filterCols / 2);
@@ -409,8 +426,8 @@ class HogDetector implements FrontalFaceDetector {
     const lastCol = g.planeCols - Math.trunc((filterCols - 1) / 2);
     const area = { left: firstCol, top: firstRow, right: lastCol - 1, bottom: lastRow - 1 };
     const scoring = this.scoringOf(g);
-    if (scoring.kind === 'bank') this.scoreByBank(rt, ws, g, area);
-    else this.scoreByTransform(rt, ws, g, area, scoring);
+    if (scoring.kind === 'bank') this.scoreByBank(rt, ws, level, area);
+    else this.scoreByTransform(rt, ws, level, area, scoring);
     return area;
   }
 
@@ -431,8 +448,9 @@ class HogDetector implements FrontalFaceDetector {
    * plane; the bank runs all steps in one call, its threads each on a band of
    * rows.
    */
-  private scoreByBank(rt: Runtime, ws: HogWorkspace, g: FhogGeometry, area: Rectangle): void {
+  private scoreByBank(rt: Runtime, ws: HogWorkspace, level: ScannedLevel, area: Rectangle): void {
     const { memory } = rt;
+    const g = level.fhog;
     const { filterRows, filterCols } = this.description;
     const firstRow = area.top;
     const firstCol = area.left;
@@ -446,8 +464,8 @@ class HogDetector implements FrontalFaceDetector {
     this.steps.forEach((step, k) => {
       const full = step.kind === 'full';
       const at = k * fields;
-      table[at] = ws.features + step.plane * planeBytes;
-      table[at + 1] = ws.scores[step.filter];
+      table[at] = level.features + step.plane * planeBytes;
+      table[at + 1] = level.scores[step.filter];
       table[at + 2] = step.first ? 0 : 1;
       table[at + 3] = full ? 1 : 0;
       table[at + 4] = full ? step.taps : step.rowTaps;
@@ -491,20 +509,21 @@ class HogDetector implements FrontalFaceDetector {
   private scoreByTransform(
     rt: Runtime,
     ws: HogWorkspace,
-    g: FhogGeometry,
+    level: ScannedLevel,
     area: Rectangle,
     scoring: Scoring & { kind: 'transform' },
   ): void {
+    const g = level.fhog;
     const { filterRows, filterCols, filters } = this.description;
     const transform = this.transforms.find((t) => t.bits === scoring.bits);
     if (!transform) throw new Error(`no spectra for tiles of 2^${scoring.bits}`);
-    new Int32Array(rt.memory.buffer, ws.scoreOutputs, filters.length).set(ws.scores);
+    new Int32Array(rt.memory.buffer, ws.scoreOutputs, filters.length).set(level.scores);
     const groups = Math.min(this.threads, scoring.tiles);
     const tilesPerGroup = Math.ceil(scoring.tiles / groups);
     run(rt, {
       kernel: 'f32_correlate_fft_bank__simd128',
       args: [
-        ws.features,
+        level.features,
         FHOG_PLANES,
         g.planeRows * g.planeCols * 4,
         g.planeCols,
@@ -558,12 +577,11 @@ function resize(rt: Runtime, ws: HogWorkspace, from: ChainImage, to: ChainImage)
   });
 }
 
-/** dlib's `extract_fhog_features` of a level into the padded feature planes. */
-function extractFhog(rt: Runtime, ws: HogWorkspace, image: ChainImage, g: FhogGeometry, tables: FhogCellTables, cellSize: number): void {
+/** The first stage of dlib's `extract_fhog_features`: a level's 18-bin cell histograms. */
+function fhogCells(rt: Runtime, ws: HogWorkspace, { image, fhog: g, cellTables: tables }: ScannedLevel, cellSize: number): void {
   const { memory } = rt;
   const histRows = fhogHistogramRows(g);
   const histCols = fhogHistogramCols(g);
-  const histPlaneBytes = histRows * histCols * 4;
   const bytes = new Uint8Array(memory.buffer);
   bytes.set(tables.rows, ws.cellRowTable);
   bytes.set(tables.columns, ws.cellColumnTable);
@@ -583,7 +601,7 @@ function extractFhog(rt: Runtime, ws: HogWorkspace, image: ChainImage, g: FhogGe
       ws.cellColumnTable,
       ws.cellFirstPixelRows,
       ws.histogram,
-      histPlaneBytes,
+      histRows * histCols * 4,
       histCols * 4,
       histRows,
       ws.votes,
@@ -593,17 +611,22 @@ function extractFhog(rt: Runtime, ws: HogWorkspace, image: ChainImage, g: FhogGe
     // One chunk of rows per thread, each summing in its own slice of the votes.
     split: { first: 0, items: chunks, macs: histRows * cellSize * g.visibleCols * FHOG_MACS_PER_PIXEL },
   });
+}
+
+/** The second stage of dlib's `extract_fhog_features`: a level's histograms into its padded feature planes. */
+function fhogFeatures(rt: Runtime, ws: HogWorkspace, { fhog: g, features }: ScannedLevel): void {
+  const histCols = fhogHistogramCols(g);
   const featureArgs = [
     ws.histogram,
     histCols,
-    histPlaneBytes,
+    fhogHistogramRows(g) * histCols * 4,
     g.cellRows,
     g.cellCols,
     ws.energy,
     ws.blockNorm,
     ws.blockScale,
     ws.normStride,
-    ws.features,
+    features,
     g.planeRows,
     g.planeCols,
     g.planeRows * g.planeCols * 4,
