@@ -3,6 +3,7 @@ import { readdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import zlib from 'node:zlib';
 import { describe, expect, it, vi } from 'vitest';
+import type { PixelBuffer } from '../src/cli/baseline-jpeg-decoder.js';
 import { decodeImage } from '../src/cli/decode-image.js';
 import { InputError } from '../src/index.js';
 import { fixture, fixtureJson, concatBytes } from './support/helpers.js';
@@ -28,8 +29,8 @@ describe('image decoding', () => {
     expect(rgbMd5(image.data as Uint8Array)).toBe(md5);
   });
 
-  it("decodes photo after photo into one pixel buffer, each to dlib's pixels, the buffer grown only for a larger one", async () => {
-    const pixels: { data?: Uint8Array } = {};
+  it("decodes photo after photo into one pixel buffer, each to dlib's pixels in the buffer's memory, grown only for a larger one", async () => {
+    const pixels: PixelBuffer = {};
     const buffers: ArrayBufferLike[] = [];
     for (const photo of ['bald_guys.jpg', '2008_001009.jpg', '2008_002470.jpg', 'bald_guys.jpg']) {
       const image = await decodeImage(fixture(`photos/${photo}`), { pixels });
@@ -38,7 +39,10 @@ describe('image decoding', () => {
       buffers.push(image.data.buffer);
     }
     expect(buffers.every((buffer) => buffer === buffers[0])).toBe(true);
-    expect(pixels.data?.length).toBe(1986 * 1545 * 4);
+    // The decoder's own memory (its planes come first), not an array of the image's size; without a buffer, a copy.
+    expect(buffers[0].byteLength).toBeGreaterThan(1986 * 1545 * 4);
+    const copy = await decodeImage(fixture('photos/2008_001009.jpg'));
+    expect(copy.data.buffer.byteLength).toBe(copy.data.length);
   });
 
   it('rejects a truncated JPEG, a JPEG claiming 30000x30000, and what is not an image', async () => {

@@ -91,19 +91,36 @@ const NATURAL_ORDER = [
  */
 const RETAINED_MEMORY_LIMIT = 128 * 1024 * 1024;
 
-let retained: Promise<{ memory: WebAssembly.Memory; kernels: JpegKernelSignatures }> | undefined;
+/** The decoder's memory and its kernels over it. */
+interface DecoderRuntime {
+  memory: WebAssembly.Memory;
+  kernels: JpegKernelSignatures;
+}
+
+let retained: Promise<DecoderRuntime> | undefined;
 /** The decoder's kernel module (assembly/jpeg-index.ts), compiled once. */
 let jpegModule: Promise<WebAssembly.Module> | undefined;
 
-/** The kernels over the decoder's memory: the one kept from the last decode, or a new one. */
-function decoderRuntime(): Promise<{ memory: WebAssembly.Memory; kernels: JpegKernelSignatures }> {
+function newDecoderRuntime(): Promise<DecoderRuntime> {
   jpegModule ??= WebAssembly.compile(Buffer.from(JPEG_KERNELS_BASE64, 'base64'));
-  retained ??= jpegModule.then(async (module) => {
+  return jpegModule.then(async (module) => {
     const memory = createKernelMemory(INITIAL_PAGES, false);
     const { exports } = await WebAssembly.instantiate(module, { env: { memory } });
     return { memory, kernels: checkKernelExports<JpegKernelSignatures>(exports, JPEG_KERNEL_PARAMETER_KINDS) };
   });
-  return retained;
+}
+
+/** The runtime a decode uses: the pixel buffer's own, else the one kept from the last decode, else a new one. */
+function decoderRuntime(pixels: PixelBuffer | undefined): Promise<DecoderRuntime> {
+  if (pixels) return (pixels.runtime ??= newDecoderRuntime());
+  return (retained ??= newDecoderRuntime());
+}
+
+/** Lets go of a runtime whose memory a large image grew past RETAINED_MEMORY_LIMIT: the next decode makes a new one. */
+function dropIfLarge(runtime: Promise<DecoderRuntime>, memory: WebAssembly.Memory, pixels: PixelBuffer | undefined): void {
+  if (memory.buffer.byteLength <= RETAINED_MEMORY_LIMIT) return;
+  if (pixels?.runtime === runtime) pixels.runtime = undefined;
+  if (retained === runtime) retained = undefined;
 }
 
 /** A Huffman table as u8-jpeg-decode-scan reads it (jdhuff.c's derived table, and for AC a table of short codes with their values). */
@@ -353,10 +370,10 @@ export async function decodeBaselineJpeg(bytes: Uint8Array, pixels?: PixelBuffer
   const rgba = place(width * height * 4);
 
   // From here on, all is synchronous: no other decode can use the memory in between.
-  const runtime = decoderRuntime();
+  const runtime = decoderRuntime(pixels);
   const { memory, kernels } = await runtime;
   growKernelMemory(memory, top, `the ${width}x${height} JPEG`);
-  if (memory.buffer.byteLength > RETAINED_MEMORY_LIMIT && retained === runtime) retained = undefined;
+  dropIfLarge(runtime, memory, pixels);
   const u8 = new Uint8Array(memory.buffer);
   const i32 = new Int32Array(memory.buffer);
   u8.set(bytes, file);
@@ -402,22 +419,17 @@ export async function decodeBaselineJpeg(bytes: Uint8Array, pixels?: PixelBuffer
     kernels.u8_ycbcr_to_rgba_fancy__simd128(colour, 0, height);
   }
   const length = width * height * 4;
-  const data = pixels ? pixelsOf(pixels, length) : new Uint8Array(length);
-  data.set(u8.subarray(rgba, rgba + length));
+  // In a pixel buffer's own memory, the pixels stay where the kernel put them: no copy, no fresh pages for one.
+  const data = pixels ? new Uint8Array(memory.buffer, rgba, length) : u8.slice(rgba, rgba + length);
   return { width, height, data };
 }
 
 /**
- * A buffer the pixels of photo after photo are written to, for a caller done with each image
- * before it decodes the next: a fresh array for each photo (10 MB for a 1920x1280 one) costs
- * a page fault every 4 KB, and is freed only when the garbage collector gets to it.
+ * Where the pixels of photo after photo are decoded, for a caller done with
+ * each image before it decodes the next: the image returned is a view of
+ * the buffer's own decoder memory, not a copy of it (10 MB for a 1920x1280
+ * photo, whose fresh pages cost a fault every 4 KB).
  */
 export interface PixelBuffer {
-  data?: Uint8Array;
-}
-
-/** The first `length` bytes of the buffer, grown first where it is shorter. */
-function pixelsOf(pixels: PixelBuffer, length: number): Uint8Array {
-  if (!pixels.data || pixels.data.length < length) pixels.data = new Uint8Array(length);
-  return pixels.data.subarray(0, length);
+  runtime?: Promise<DecoderRuntime>;
 }
