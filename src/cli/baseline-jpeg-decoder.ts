@@ -112,8 +112,12 @@ function newDecoderRuntime(): Promise<DecoderRuntime> {
 
 /** The runtime a decode uses: the pixel buffer's own, else the one kept from the last decode, else a new one. */
 function decoderRuntime(pixels: PixelBuffer | undefined): Promise<DecoderRuntime> {
-  if (pixels) return (pixels.runtime ??= newDecoderRuntime());
-  return (retained ??= newDecoderRuntime());
+  if (pixels) {
+    pixels.runtime ??= newDecoderRuntime();
+    return pixels.runtime;
+  }
+  retained ??= newDecoderRuntime();
+  return retained;
 }
 
 /** Lets go of a runtime whose memory a large image grew past RETAINED_MEMORY_LIMIT: the next decode makes a new one. */
