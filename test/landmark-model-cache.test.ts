@@ -3,13 +3,16 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { cacheFolder } from '../src/cli/cache-folder.js';
-import { loadLandmarkModel, openLandmarkModel, packedLandmarkModel } from '../src/cli/landmark-model-cache.js';
+import { loadLandmarkModel, openLandmarkModel, sharedLandmarkModel } from '../src/cli/landmark-model-cache.js';
 import { DatFormatError } from '../src/index.js';
 import { RESERVED_BYTES } from '../src/memory-layout.js';
 import { faceFixtures, LANDMARK_MODEL_68, landmarkModel68Bytes, photo } from './support/face-fixtures.js';
 
-/** The model as the locate workers get it: laid out in shared memory. */
-const readLandmarkModel = async (file: string, folder: string) => packedLandmarkModel(await openLandmarkModel(file, folder));
+/** The model as the locate workers get it: laid out in a shared kernel memory, its trees from RESERVED_BYTES on. */
+const readLandmarkModel = async (file: string, folder: string) => {
+  const shared = await sharedLandmarkModel(await openLandmarkModel(file, folder), 2);
+  return { ...shared, trees: new Uint8Array(shared.memory.buffer, RESERVED_BYTES, shared.end - RESERVED_BYTES) };
+};
 
 const made: string[] = [];
 const temporary = (what: string) => {

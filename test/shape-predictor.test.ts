@@ -3,11 +3,11 @@ import { readShapePredictor, type ShapePredictorModel } from '../src/dlib/shape-
 import { MessageChannel } from 'node:worker_threads';
 import {
   createShapePredictor,
-  loadPackedShapePredictor,
   loadShapePredictorWrittenBy,
-  packedShapePredictorOf,
+  loadSharedShapePredictor,
   packShapePredictor,
-  type PackedShapePredictor,
+  shareShapePredictor,
+  type SharedShapePredictor,
 } from '../src/face/shape-predictor.js';
 import { DatFormatError, InputError, loadShapePredictor, type Point, type RgbImage, type ShapePredictor } from '../src/index.js';
 import { faceFixtures, landmarkModel5Bytes, landmarkModel68Bytes, photo, type FaceFixture } from './support/face-fixtures.js';
@@ -133,26 +133,39 @@ describe.each([
     expect(worst).toBe(0);
   });
 
-  it("packed once and posted to another thread, shared and not copied, finds the same landmarks (the CLI's workers)", async () => {
+  it("shared by threads (the CLI's workers): one memory posted to another thread, each thread with buffers of its own, the same landmarks", async () => {
     const packed = packShapePredictor(model);
-    expect(packed.trees.buffer).toBeInstanceOf(SharedArrayBuffer);
+    const shared = await shareShapePredictor(packed, 2, async (trees) => {
+      trees.set(packed.trees);
+      return true;
+    });
+    expect(shared!.memory.buffer).toBeInstanceOf(SharedArrayBuffer);
     const { port1, port2 } = new MessageChannel();
-    const received = new Promise<PackedShapePredictor>((resolve) => port2.once('message', resolve));
-    port1.postMessage(packed);
+    const received = new Promise<SharedShapePredictor>((resolve) => port2.once('message', resolve));
+    port1.postMessage(shared);
     const posted = await received;
     port1.close();
     // One memory on both sides: a byte written through the original is seen through the posted one.
-    const last = packed.trees.length - 1;
-    const kept = packed.trees[last];
-    packed.trees[last] = kept ^ 0xff;
-    expect(posted.trees[last]).toBe(kept ^ 0xff);
-    packed.trees[last] = kept;
-    const fromPacked = await loadPackedShapePredictor(posted);
-    expect(fromPacked.numParts).toBe(predictor.numParts);
-    for (const face of faces) {
+    const bytes = new Uint8Array(shared!.memory.buffer);
+    const at = RESERVED_BYTES + packed.trees.length - 1;
+    const kept = bytes[at];
+    bytes[at] = kept ^ 0xff;
+    expect(new Uint8Array(posted.memory.buffer)[at]).toBe(kept ^ 0xff);
+    bytes[at] = kept;
+    const first = await loadSharedShapePredictor(shared!, 0);
+    const second = await loadSharedShapePredictor(posted, 1);
+    expect(second.numParts).toBe(predictor.numParts);
+    // The second slot's predictions leave the first's shape as it was.
+    const shapeOfFirst = () => Array.from(new Float32Array(shared!.memory.buffer, shared!.buffers.shape, 2 * predictor.numParts));
+    for (const [i, face] of faces.entries()) {
       const image = await photo(face.image);
-      expect(fromPacked.predict(image, face.detection.rect), face.id).toEqual(face.landmarks);
+      expect(first.predict(image, face.detection.rect), face.id).toEqual(face.landmarks);
+      const before = shapeOfFirst();
+      const other = faces[(i + 1) % faces.length];
+      expect(second.predict(await photo(other.image), other.detection.rect), other.id).toEqual(other.landmarks);
+      expect(shapeOfFirst()).toEqual(before);
     }
+    await expect(loadSharedShapePredictor(shared!, 2)).rejects.toThrow(RangeError);
   });
 
   it("written straight into the predictor's memory (the CLI's cache read there), finds the same landmarks; trees not whole or damaged give none", async () => {
@@ -192,32 +205,37 @@ describe.each([
     expect(asked).toBe(false);
   });
 
-  it('packed trees kept elsewhere (the CLI cache) are taken back only where every index keeps the forest kernel within them', () => {
+  it('packed trees kept elsewhere (the CLI cache) are taken back only where every index keeps the forest kernel within them', async () => {
     const packed = packShapePredictor(model);
-    const trees = () => packed.trees.slice();
-    const { trees: taken, ...layout } = packedShapePredictorOf(packed, trees())!;
+    const share = (trees: Uint8Array, sizes = packed) =>
+      shareShapePredictor(sizes, 1, async (into) => {
+        if (into.length !== trees.length) return false;
+        into.set(trees);
+        return true;
+      });
+    const { memory, slots, ...layout } = (await share(packed.trees))!;
     const { trees: _, ...packedLayout } = packed;
     expect(layout).toEqual(packedLayout);
-    expect(Buffer.from(taken).equals(Buffer.from(packed.trees))).toBe(true);
+    expect(slots).toBe(1);
+    expect(Buffer.from(memory.buffer, RESERVED_BYTES, packed.trees.length).equals(Buffer.from(packed.trees))).toBe(true);
     const level = packed.levels[1];
     const at = (address: number) => address - RESERVED_BYTES;
     const damaged = (offset: number, value: number) => {
-      const copy = trees();
+      const copy = packed.trees.slice();
       new DataView(copy.buffer).setInt32(offset, value, true);
-      return packedShapePredictorOf(packed, copy);
+      return share(copy);
     };
     // A feature pixel past the level's, or between two; a tree's splits past the next tree's, or not a whole tree; its leaves elsewhere.
-    expect(damaged(at(level.splitFeatureBytes) + 8 * 3, 4 * level.anchors.length)).toBeUndefined();
-    expect(damaged(at(level.splitFeatureBytes) + 4, 2)).toBeUndefined();
-    expect(damaged(at(level.splitStarts) + 4 * 2, 10 ** 6)).toBeUndefined();
-    expect(
-      damaged(at(level.splitStarts) + 4 * 2, new DataView(packed.trees.buffer).getInt32(at(level.splitStarts) + 4 * 2, true) + 1),
-    ).toBeUndefined();
-    expect(damaged(at(level.leafStarts) + 4, -1)).toBeUndefined();
+    expect(await damaged(at(level.splitFeatureBytes) + 8 * 3, 4 * level.anchors.length)).toBeUndefined();
+    expect(await damaged(at(level.splitFeatureBytes) + 4, 2)).toBeUndefined();
+    expect(await damaged(at(level.splitStarts) + 4 * 2, 10 ** 6)).toBeUndefined();
+    const splitStart = new DataView(packed.trees.buffer).getInt32(at(level.splitStarts) + 4 * 2, true);
+    expect(await damaged(at(level.splitStarts) + 4 * 2, splitStart + 1)).toBeUndefined();
+    expect(await damaged(at(level.leafStarts) + 4, -1)).toBeUndefined();
     // Cut short, or sizes that place the trees elsewhere.
-    expect(packedShapePredictorOf(packed, trees().subarray(0, packed.trees.length - 4))).toBeUndefined();
+    expect(await share(packed.trees.subarray(0, packed.trees.length - 4))).toBeUndefined();
     const levels = packed.levels.map((l, i) => (i === 1 ? { ...l, treeCount: l.treeCount - 1, leafCount: l.leafCount - 1 } : l));
-    expect(packedShapePredictorOf({ ...packed, levels }, trees())).toBeUndefined();
+    expect(await share(packed.trees, { ...packed, levels })).toBeUndefined();
   });
 
   it('reads RGBA and RGB pixels alike', async () => {

@@ -3,10 +3,11 @@ import {
   loadPackedShapePredictor,
   loadShapePredictorWrittenBy,
   type PackedShapePredictor,
-  packedShapePredictorOf,
   packShapePredictor,
+  shareShapePredictor,
   type ShapePredictor,
   type ShapePredictorSizes,
+  type SharedShapePredictor,
 } from '../face/shape-predictor.js';
 import { modelFileEntry, readEntryHeader, readInto, writeEntry } from './cache-entry.js';
 import { cacheFolder as cliCacheFolder } from './cache-folder.js';
@@ -65,8 +66,8 @@ function headerSizes(header: EntryHeader): ShapePredictorSizes | undefined {
 /**
  * A landmark model as the CLI found it: read and laid out, or a cache entry
  * whose trees are still in its file, read where they are used: into the one
- * predictor's memory on the calling thread (loadLandmarkModel), into shared
- * memory for the locate workers (packedLandmarkModel).
+ * predictor's memory on the calling thread (loadLandmarkModel), into a shared
+ * kernel memory for the locate workers (sharedLandmarkModel).
  */
 export type LandmarkModelSource = { packed: PackedShapePredictor } | { entry: CachedLandmarkModel };
 
@@ -105,18 +106,24 @@ export async function openLandmarkModel(file: string | URL, cacheFolder = cliCac
     : { packed: await readModel() };
 }
 
-/** A file's bytes from `at` on in shared memory, whole or undefined: an entry's trees go to the locate workers without a copy. */
-async function readShared(file: string, at: number, length: number): Promise<Uint8Array | undefined> {
-  const bytes = new Uint8Array(new SharedArrayBuffer(length));
-  return (await readInto(file, at, bytes).catch(() => false)) ? bytes : undefined;
-}
+/** Writes an entry's trees (loadShapePredictorWrittenBy's writeTrees): its file's bytes from where they start, whole or not at all. */
+const readTrees =
+  ({ file, treesAt, treesLength }: CachedLandmarkModel) =>
+  (trees: Uint8Array): Promise<boolean> =>
+    trees.length === treesLength ? readInto(file, treesAt, trees).catch(() => false) : Promise.resolve(false);
 
-/** The model laid out in shared memory (packShapePredictor's), for the locate workers: a cache entry's trees read there. */
-export async function packedLandmarkModel(source: LandmarkModelSource): Promise<PackedShapePredictor> {
-  if ('packed' in source) return source.packed;
-  const { sizes, file, treesAt, treesLength, readModel } = source.entry;
-  const trees = await readShared(file, treesAt, treesLength);
-  return (trees && packedShapePredictorOf(sizes, trees)) ?? readModel();
+/** The model in one shared kernel memory for `slots` locate workers (SharedShapePredictor): a cache entry's trees read there. */
+export async function sharedLandmarkModel(source: LandmarkModelSource, slots: number): Promise<SharedShapePredictor> {
+  const ofPacked = async (packed: PackedShapePredictor) => {
+    const shared = await shareShapePredictor(packed, slots, async (trees) => {
+      trees.set(packed.trees);
+      return true;
+    });
+    if (!shared) throw new Error('a packed landmark model does not fit its own layout');
+    return shared;
+  };
+  if ('packed' in source) return ofPacked(source.packed);
+  return (await shareShapePredictor(source.entry.sizes, slots, readTrees(source.entry))) ?? ofPacked(await source.entry.readModel());
 }
 
 /**
@@ -126,9 +133,6 @@ export async function packedLandmarkModel(source: LandmarkModelSource): Promise<
  */
 export async function loadLandmarkModel(source: LandmarkModelSource): Promise<ShapePredictor> {
   if ('packed' in source) return loadPackedShapePredictor(source.packed);
-  const { sizes, file, treesAt, treesLength, readModel } = source.entry;
-  const predictor = await loadShapePredictorWrittenBy(sizes, (trees) =>
-    trees.length === treesLength ? readInto(file, treesAt, trees).catch(() => false) : Promise.resolve(false),
-  );
-  return predictor ?? loadPackedShapePredictor(await readModel());
+  const predictor = await loadShapePredictorWrittenBy(source.entry.sizes, readTrees(source.entry));
+  return predictor ?? loadPackedShapePredictor(await source.entry.readModel());
 }

@@ -4,10 +4,10 @@ import { DlibWasmError } from '../errors.js';
 import type { Point, Rectangle } from '../geometry/point-transforms.js';
 import type { RgbImage } from '../image.js';
 import type { FaceDetectorKind } from '../face/face-pipeline.js';
-import type { PackedShapePredictor } from '../face/shape-predictor.js';
+import type { SharedShapePredictor } from '../face/shape-predictor.js';
 import type { FilterbankCache } from './detector-filterbank-cache.js';
 import { reportFailure, reportWarnings } from './each-image.js';
-import { type LandmarkModelSource, loadLandmarkModel, packedLandmarkModel } from './landmark-model-cache.js';
+import { type LandmarkModelSource, loadLandmarkModel, sharedLandmarkModel } from './landmark-model-cache.js';
 import type { PhotoLocator } from './photo-locator.js';
 import { readRegularFile } from './regular-file.js';
 
@@ -40,9 +40,10 @@ export interface PhotoLocatorWorkerData extends Omit<PhotoLocatorInit, 'landmark
   detectorThreads: number;
 }
 
-/** A worker's second message in: the landmark model, read and laid out, its trees in shared memory. */
+/** A worker's second message in: the landmark model, read and laid out in a memory all workers share, and the worker's slot in it. */
 export interface ShapePredictorDelivery {
-  landmarks: PackedShapePredictor;
+  landmarks: SharedShapePredictor;
+  slot: number;
 }
 
 export interface LocateJob {
@@ -274,9 +275,9 @@ export class PhotoLocatorPool {
       // Seen below, unless reading the landmark model fails first.
       ready.catch(() => undefined);
       // Read while the workers start: dlib's 68-point model can take longer to read (100 MB) than a
-      // worker to start, and is read once, not once per worker, its trees shared by all of them.
-      const delivery: ShapePredictorDelivery = { landmarks: await packedLandmarkModel(await landmarks) };
-      for (const worker of workers) worker.postMessage(delivery);
+      // worker to start, and is read once, not once per worker, its trees in one memory for all of them.
+      const shared = await sharedLandmarkModel(await landmarks, count);
+      workers.forEach((worker, slot) => worker.postMessage({ landmarks: shared, slot } satisfies ShapePredictorDelivery));
       await ready;
     } catch (error) {
       await Promise.all(workers.map((worker) => worker.terminate()));

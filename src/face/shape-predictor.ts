@@ -3,8 +3,17 @@ import { findSimilarityTransform, type Point, type Rectangle } from '../geometry
 import { describeRgbImage, MIN_SAMPLED_SIDE, type RgbImage } from '../image.js';
 import { readModelSource, type ModelSource } from '../model-source.js';
 import { readShapePredictor, type ShapePredictorModel } from '../dlib/shape-predictor-reader.js';
-import { growKernelMemory, type Kernels, loadKernelsOnOwnMemory, loadKernelsOnOwnMemoryNow, type WasmSource } from '../engine/kernels.js';
-import { alignBuffer, BUFFER_SLACK, RESERVED_BYTES } from '../memory-layout.js';
+import {
+  createKernelMemory,
+  growKernelMemory,
+  instantiateKernels,
+  type Kernels,
+  loadKernelModule,
+  loadKernelsOnOwnMemory,
+  loadKernelsOnOwnMemoryNow,
+  type WasmSource,
+} from '../engine/kernels.js';
+import { alignBuffer, BUFFER_SLACK, pagesFor, RESERVED_BYTES } from '../memory-layout.js';
 import { optionsObject } from '../arguments.js';
 
 /** dlib's `shape_predictor`: face landmarks from an image and the face's box. */
@@ -152,10 +161,7 @@ const integerThreshold = (threshold: number) => Math.max(-(2 ** 31), Math.min(2 
  * A read shape predictor with its trees already laid out as the forest kernel
  * reads them: `trees` is the kernel memory's image from RESERVED_BYTES up to
  * `end`, which a predictor copies into its own memory instead of laying out
- * the model again. Built once (packShapePredictor), in a SharedArrayBuffer
- * where the runtime has one, it is handed to worker threads without a copy:
- * the CLI's locate workers get dlib's 68-point model (100 MB to read, 65 MB
- * laid out) this way, read once for all of them.
+ * the model again (the CLI keeps it in its cache).
  */
 export interface PackedShapePredictor {
   initialShape: Float32Array;
@@ -287,11 +293,10 @@ export function createShapePredictor(
   return placedPredictor(layout, memory, kernels);
 }
 
-/** Lays a read model's trees out once, in shared memory where there is any (see PackedShapePredictor). */
+/** Lays a read model's trees out once (see PackedShapePredictor). */
 export function packShapePredictor(model: ShapePredictorModel): PackedShapePredictor {
   const layout = layOut(modelSizes(model));
-  const length = layout.end - RESERVED_BYTES;
-  const trees = new Uint8Array(typeof SharedArrayBuffer === 'function' ? new SharedArrayBuffer(length) : new ArrayBuffer(length));
+  const trees = new Uint8Array(layout.end - RESERVED_BYTES);
   writeTrees(model, layout, trees);
   // Copies of their own: a view into a larger buffer (a cache entry's) would take all of it along to every worker.
   const levels = layout.levels.map((level) => ({ ...level, anchors: level.anchors.slice(), deltas: level.deltas.slice() }));
@@ -342,18 +347,6 @@ function treesFit(layout: Omit<PackedShapePredictor, 'trees'>, trees: Uint8Array
   return true;
 }
 
-/**
- * A packed predictor from its sizes and its trees as packShapePredictor laid
- * them out (kept elsewhere, a cache's), or undefined where they do not fit
- * (checkedLayout, treesFit): the trees' size, or an index in them that would
- * lead the forest kernel outside the level's features or leaves, or a tree
- * that is not whole.
- */
-export function packedShapePredictorOf(sizes: ShapePredictorSizes, trees: Uint8Array): PackedShapePredictor | undefined {
-  const layout = checkedLayout(sizes);
-  return layout && treesFit(layout, trees) ? { ...layout, trees } : undefined;
-}
-
 /** A predictor of a packed model (packShapePredictor), on kernels of its own: its trees copied, not laid out again. */
 export async function loadPackedShapePredictor(packed: PackedShapePredictor, options: ShapePredictorOptions = {}): Promise<ShapePredictor> {
   const { memory, kernels } = await loadKernelsOnOwnMemory(options.wasm ?? {});
@@ -363,12 +356,26 @@ export async function loadPackedShapePredictor(packed: PackedShapePredictor, opt
 }
 
 /**
+ * Lets `writeTrees` put the trees (as packShapePredictor lays them out for
+ * `layout`) into `memory`, given as the bytes they take, and says whether it
+ * wrote them whole and they fit (treesFit).
+ */
+async function writeTreesInto(
+  layout: Omit<PackedShapePredictor, 'trees'>,
+  memory: WebAssembly.Memory,
+  writeTrees: (trees: Uint8Array) => Promise<boolean>,
+): Promise<boolean> {
+  const trees = new Uint8Array(memory.buffer, RESERVED_BYTES, layout.end - RESERVED_BYTES);
+  return (await writeTrees(trees)) && treesFit(layout, trees);
+}
+
+/**
  * loadPackedShapePredictor's predictor where `writeTrees` puts the trees (as
  * packShapePredictor laid them out for `sizes`) straight into the kernels'
  * memory, given as the bytes they take: the CLI reads its cache's file there,
  * and 65 MB of dlib's 68-point model are not copied once more. writeTrees
  * says whether it wrote them whole. Undefined where it did not, or where they
- * or the sizes do not fit (as for packedShapePredictorOf): the memory is dropped.
+ * or the sizes do not fit (checkedLayout, treesFit): the memory is dropped.
  */
 export async function loadShapePredictorWrittenBy(
   sizes: ShapePredictorSizes,
@@ -379,6 +386,53 @@ export async function loadShapePredictorWrittenBy(
   if (!layout) return undefined;
   const { memory, kernels } = await loadKernelsOnOwnMemory(options.wasm ?? {});
   growKernelMemory(memory, layout.end, 'the shape predictor');
-  const trees = new Uint8Array(memory.buffer, RESERVED_BYTES, layout.end - RESERVED_BYTES);
-  return (await writeTrees(trees)) && treesFit(layout, trees) ? placedPredictor(layout, memory, kernels) : undefined;
+  return (await writeTreesInto(layout, memory, writeTrees)) ? placedPredictor(layout, memory, kernels) : undefined;
+}
+
+/**
+ * A predictor's trees in one shared kernel memory for several threads, each
+ * predicting with a set of buffers of its own (`slots` of them): the CLI's
+ * locate workers share dlib's 68-point model this way, its 65 MB of trees
+ * in memory once, not copied into each worker's (every fresh page costs a
+ * fault on first touch). A shared WebAssembly.Memory posts to a worker as itself.
+ */
+export interface SharedShapePredictor extends Omit<PackedShapePredictor, 'trees'> {
+  memory: WebAssembly.Memory;
+  slots: number;
+}
+
+/** Bytes of one set of a prediction's buffers: layOut places them last, after the trees. */
+const bufferSetBytes = (layout: Omit<PackedShapePredictor, 'trees'>) => layout.end - layout.buffers.features;
+
+/**
+ * The trees `writeTrees` writes (see loadShapePredictorWrittenBy) in a new
+ * shared kernel memory with room for `slots` threads' buffers; undefined where
+ * they are not written whole, or they or the sizes do not fit.
+ */
+export async function shareShapePredictor(
+  sizes: ShapePredictorSizes,
+  slots: number,
+  writeTrees: (trees: Uint8Array) => Promise<boolean>,
+): Promise<SharedShapePredictor | undefined> {
+  const layout = checkedLayout(sizes);
+  if (!layout) return undefined;
+  const memory = createKernelMemory(pagesFor(layout.end + (slots - 1) * bufferSetBytes(layout)), true);
+  return (await writeTreesInto(layout, memory, writeTrees)) ? { ...layout, memory, slots } : undefined;
+}
+
+/** A predictor on a shared model's memory, with the buffers of `slot` (each thread its own). */
+export async function loadSharedShapePredictor(
+  { memory, slots, ...layout }: SharedShapePredictor,
+  slot: number,
+  options: ShapePredictorOptions = {},
+): Promise<ShapePredictor> {
+  if (!Number.isInteger(slot) || slot < 0 || slot >= slots) throw new RangeError(`slot ${slot} of a model shared by ${slots}`);
+  const { module } = await loadKernelModule(options.wasm ?? {}, true);
+  const shift = slot * bufferSetBytes(layout);
+  const buffers = {
+    features: layout.buffers.features + shift,
+    leafAddresses: layout.buffers.leafAddresses + shift,
+    shape: layout.buffers.shape + shift,
+  };
+  return placedPredictor({ ...layout, buffers }, memory, await instantiateKernels(module, memory));
 }
