@@ -200,8 +200,8 @@ export class PhotoLocatorPool {
     /** The cores the calling thread's use of a photo takes: the network's threads, if it describes there. */
     private readonly useCores: number,
     /**
-     * The landmark model the calling thread loads while it locates: a run fails when it cannot,
-     * though no photo had a face to place (workers are sent it before they start).
+     * The landmark model, loaded (the calling thread's) or sent to the workers while they locate:
+     * a run fails when it cannot be, though no photo had a face to place.
      */
     private readonly landmarksLoaded: Promise<unknown> = Promise.resolve(),
   ) {
@@ -258,8 +258,17 @@ export class PhotoLocatorPool {
       detectorThreads,
     };
     const workers = Array.from({ length: count }, () => new Worker(url, { workerData }));
+    // Read while the workers start and locate their first photos: dlib's 68-point model can take longer
+    // to read (100 MB) than a worker to start, and is read once, its trees in one memory for all of them.
+    const delivered = landmarks
+      .then((source) => sharedLandmarkModel(source, count))
+      .then((shared) =>
+        workers.forEach((worker, slot) => worker.postMessage({ landmarks: shared, slot } satisfies ShapePredictorDelivery)),
+      );
+    // Met by the pool, which aborts on it (and forEachPhoto, which ends with it).
+    delivered.catch(() => undefined);
     try {
-      const ready = Promise.all(
+      await Promise.all(
         workers.map(
           (worker) =>
             new Promise<void>((resolve, reject) => {
@@ -272,24 +281,21 @@ export class PhotoLocatorPool {
             }),
         ),
       );
-      // Seen below, unless reading the landmark model fails first.
-      ready.catch(() => undefined);
-      // Read while the workers start: dlib's 68-point model can take longer to read (100 MB) than a
-      // worker to start, and is read once, not once per worker, its trees in one memory for all of them.
-      const shared = await sharedLandmarkModel(await landmarks, count);
-      workers.forEach((worker, slot) => worker.postMessage({ landmarks: shared, slot } satisfies ShapePredictorDelivery));
-      await ready;
     } catch (error) {
       await Promise.all(workers.map((worker) => worker.terminate()));
       throw error;
     }
-    return new PhotoLocatorPool(
+    const pool = new PhotoLocatorPool(
       (events) => workers.map((worker) => workerThread(worker, events)),
       count,
       threads,
       detectorThreads,
       useCores,
+      delivered,
     );
+    // The workers wait for the model at their first photo's faces: without it, nothing can go on.
+    delivered.catch((error: Error) => pool.abort(error));
+    return pool;
   }
 
   private locate(job: LocateJob): Promise<LocateReply> {

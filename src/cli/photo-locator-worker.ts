@@ -10,13 +10,20 @@ import type { LocateJob, PhotoLocatorWorkerData, PhotoLocatorWorkerStart, ShapeP
 const port = parentPort!;
 
 try {
-  // The detector and chips load while the calling thread reads the landmark model, which comes next.
-  const delivered = new Promise<ShapePredictorDelivery>((resolve) => port.once('message', resolve));
+  // The landmark model comes once the calling thread has read it, maybe after the first jobs: their
+  // photos are decoded and searched meanwhile, and wait for it only to place their faces.
+  let deliver!: (delivery: ShapePredictorDelivery) => void;
+  const delivered = new Promise<ShapePredictorDelivery>((resolve) => {
+    deliver = resolve;
+  });
   const shapePredictor = delivered.then(({ landmarks, slot }) => loadSharedShapePredictor(landmarks, slot));
-  const locator = await loadPhotoLocator(workerData as PhotoLocatorWorkerData, shapePredictor);
-  // Ready once the model is delivered: the jobs come after it on the same port, and its failure is the start's.
-  await shapePredictor;
-  port.on('message', async (job: LocateJob) => port.postMessage(await locator.locate(job)));
+  shapePredictor.catch(() => undefined); // met by locate, at a photo's faces
+  const loading = loadPhotoLocator(workerData as PhotoLocatorWorkerData, shapePredictor);
+  port.on('message', async (message: ShapePredictorDelivery | LocateJob) => {
+    if ('landmarks' in message) deliver(message);
+    else port.postMessage(await (await loading).locate(message));
+  });
+  await loading;
   port.postMessage({ ready: true } satisfies PhotoLocatorWorkerStart);
 } catch (error) {
   port.postMessage({
