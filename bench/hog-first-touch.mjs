@@ -53,11 +53,7 @@ if (values.child) {
     for (const dist of dists) {
       const out = execFileSync(process.execPath, [fileURLToPath(import.meta.url), '--child', dist], { encoding: 'utf8' });
       const { calls, memoryBytes } = JSON.parse(out);
-      rows.push([
-        dist,
-        ...calls.map(({ ms, faults }) => `${ms.toFixed(0)} ms / ${faults}`),
-        (memoryBytes / 2 ** 20).toFixed(1),
-      ]);
+      rows.push([dist, ...calls.map(({ ms, faults }) => `${ms.toFixed(0)} ms / ${faults}`), (memoryBytes / 2 ** 20).toFixed(1)]);
     }
   }
   const title =
