@@ -5,9 +5,10 @@ import {
   createShapePredictor,
   loadShapePredictorWrittenBy,
   loadSharedShapePredictor,
-  packShapePredictor,
+  shapePredictorSizes,
   shareShapePredictor,
   type SharedShapePredictor,
+  writeShapePredictorTrees,
 } from '../src/face/shape-predictor.js';
 import { DatFormatError, InputError, loadShapePredictor, type Point, type RgbImage, type ShapePredictor } from '../src/index.js';
 import { faceFixtures, landmarkModel5Bytes, landmarkModel68Bytes, photo, type FaceFixture } from './support/face-fixtures.js';
@@ -98,6 +99,16 @@ function expectSummary(model: ShapePredictorModel, file: string): void {
   for (const key of ['leafSum', 'thresholdSum', 'deltaSum'] as const) expect(actual[key], key).toBeCloseTo(expected[key], 6);
 }
 
+/** A model laid out once (writeShapePredictorTrees): its sizes and layout, and its trees as the CLI's cache keeps them. */
+async function packShapePredictor(model: ShapePredictorModel) {
+  const {
+    memory,
+    slots: _,
+    ...layout
+  } = (await shareShapePredictor(shapePredictorSizes(model), 1, async (trees) => writeShapePredictorTrees(model, trees)))!;
+  return { ...layout, trees: new Uint8Array(memory.buffer, RESERVED_BYTES, layout.end - RESERVED_BYTES).slice() };
+}
+
 describe.each([
   {
     name: '68-point (dlib, libdlib-data)',
@@ -134,7 +145,7 @@ describe.each([
   });
 
   it("shared by threads (the CLI's workers): one memory posted to another thread, each thread with buffers of its own, the same landmarks", async () => {
-    const packed = packShapePredictor(model);
+    const packed = await packShapePredictor(model);
     const shared = await shareShapePredictor(packed, 2, async (trees) => {
       trees.set(packed.trees);
       return true;
@@ -169,7 +180,7 @@ describe.each([
   });
 
   it("written straight into the predictor's memory (the CLI's cache read there), finds the same landmarks; trees not whole or damaged give none", async () => {
-    const packed = packShapePredictor(model);
+    const packed = await packShapePredictor(model);
     const written = await loadShapePredictorWrittenBy(packed, async (trees) => {
       expect(trees.length).toBe(packed.trees.length);
       trees.set(packed.trees);
@@ -206,7 +217,7 @@ describe.each([
   });
 
   it('packed trees kept elsewhere (the CLI cache) are taken back only where every index keeps the forest kernel within them', async () => {
-    const packed = packShapePredictor(model);
+    const packed = await packShapePredictor(model);
     const share = (trees: Uint8Array, sizes = packed) =>
       shareShapePredictor(sizes, 1, async (into) => {
         if (into.length !== trees.length) return false;
@@ -232,8 +243,9 @@ describe.each([
     const splitStart = new DataView(packed.trees.buffer).getInt32(at(level.splitStarts) + 4 * 2, true);
     expect(await damaged(at(level.splitStarts) + 4 * 2, splitStart + 1)).toBeUndefined();
     expect(await damaged(at(level.leafStarts) + 4, -1)).toBeUndefined();
-    // Cut short, or sizes that place the trees elsewhere.
+    // Cut short, or sizes that place the trees elsewhere; a model laid out into bytes of another length.
     expect(await share(packed.trees.subarray(0, packed.trees.length - 4))).toBeUndefined();
+    expect(writeShapePredictorTrees(model, new Uint8Array(packed.trees.length - 4))).toBe(false);
     const levels = packed.levels.map((l, i) => (i === 1 ? { ...l, treeCount: l.treeCount - 1, leafCount: l.leafCount - 1 } : l));
     expect(await share(packed.trees, { ...packed, levels })).toBeUndefined();
   });

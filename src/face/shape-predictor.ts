@@ -158,19 +158,17 @@ interface PlacedPredictor {
 const integerThreshold = (threshold: number) => Math.max(-(2 ** 31), Math.min(2 ** 31 - 1, Math.floor(threshold)));
 
 /**
- * A read shape predictor with its trees already laid out as the forest kernel
- * reads them: `trees` is the kernel memory's image from RESERVED_BYTES up to
- * `end`, which a predictor copies into its own memory instead of laying out
- * the model again (the CLI keeps it in its cache).
+ * Where a predictor's trees and the buffers of a prediction go in kernel
+ * memory (layOut): each level's arrays, then the buffers, up to `end`. The
+ * trees are the bytes from RESERVED_BYTES to `end`, as the CLI's cache keeps them.
  */
-export interface PackedShapePredictor {
+export interface ShapePredictorLayout {
   initialShape: Float32Array;
   levels: PlacedLevel[];
   leafLength: number;
   buffers: PlacedPredictor['buffers'];
   mostFeatures: number;
   end: number;
-  trees: Uint8Array;
 }
 
 /** What places a packed predictor's trees and buffers (layOut): its initial shape and each level's sizes. */
@@ -180,7 +178,7 @@ export interface ShapePredictorSizes {
 }
 
 /** Where each level's trees and each buffer of a prediction go in kernel memory, and where they end. */
-function layOut({ initialShape, levels: sizes }: ShapePredictorSizes): Omit<PackedShapePredictor, 'trees'> {
+function layOut({ initialShape, levels: sizes }: ShapePredictorSizes): ShapePredictorLayout {
   const shapeLength = initialShape.length;
   const leafLength = Math.ceil(shapeLength / 4) * 4;
   let end = RESERVED_BYTES;
@@ -208,8 +206,8 @@ function layOut({ initialShape, levels: sizes }: ShapePredictorSizes): Omit<Pack
   return { initialShape, levels, leafLength, buffers, mostFeatures, end };
 }
 
-/** A read model's sizes. */
-function modelSizes({ initialShape, levels }: ShapePredictorModel): ShapePredictorSizes {
+/** A read model's sizes, which place its trees (layOut). */
+export function shapePredictorSizes({ initialShape, levels }: ShapePredictorModel): ShapePredictorSizes {
   const shapeLength = initialShape.length;
   return {
     initialShape,
@@ -224,7 +222,7 @@ function modelSizes({ initialShape, levels }: ShapePredictorModel): ShapePredict
 }
 
 /** Writes the model's trees where `layout` puts them, into `memory`: bytes from RESERVED_BYTES on. */
-function writeTrees(model: ShapePredictorModel, layout: Omit<PackedShapePredictor, 'trees'>, memory: Uint8Array): void {
+function writeTrees(model: ShapePredictorModel, layout: ShapePredictorLayout, memory: Uint8Array): void {
   const shapeLength = model.initialShape.length;
   const { leafLength } = layout;
   const view = <T>(Type: new (buffer: ArrayBufferLike, at: number, length: number) => T, at: number, length: number) =>
@@ -260,7 +258,7 @@ function writeTrees(model: ShapePredictorModel, layout: Omit<PackedShapePredicto
 }
 
 /** The predictor over kernels whose memory holds the trees as `layout` put them. */
-function placedPredictor(layout: Omit<PackedShapePredictor, 'trees'>, memory: WebAssembly.Memory, kernels: Kernels): ShapePredictor {
+function placedPredictor(layout: ShapePredictorLayout, memory: WebAssembly.Memory, kernels: Kernels): ShapePredictor {
   const { initialShape, levels, leafLength, buffers, mostFeatures } = layout;
   const predictor: PlacedPredictor = {
     initialShape,
@@ -287,20 +285,23 @@ export function createShapePredictor(
   model: ShapePredictorModel,
   { memory, kernels }: { memory: WebAssembly.Memory; kernels: Kernels } = loadKernelsOnOwnMemoryNow(),
 ): ShapePredictor {
-  const layout = layOut(modelSizes(model));
+  const layout = layOut(shapePredictorSizes(model));
   growKernelMemory(memory, layout.end, 'the shape predictor');
   writeTrees(model, layout, new Uint8Array(memory.buffer, RESERVED_BYTES, layout.end - RESERVED_BYTES));
   return placedPredictor(layout, memory, kernels);
 }
 
-/** Lays a read model's trees out once (see PackedShapePredictor). */
-export function packShapePredictor(model: ShapePredictorModel): PackedShapePredictor {
-  const layout = layOut(modelSizes(model));
-  const trees = new Uint8Array(layout.end - RESERVED_BYTES);
+/**
+ * Writes a read model's trees as layOut places them into `trees`, the kernel
+ * memory's bytes from RESERVED_BYTES to the layout's end (a writeTrees of
+ * loadShapePredictorWrittenBy or shareShapePredictor); false where they take
+ * another length.
+ */
+export function writeShapePredictorTrees(model: ShapePredictorModel, trees: Uint8Array): boolean {
+  const layout = layOut(shapePredictorSizes(model));
+  if (trees.length !== layout.end - RESERVED_BYTES) return false;
   writeTrees(model, layout, trees);
-  // Copies of their own: a view into a larger buffer (a cache entry's) would take all of it along to every worker.
-  const levels = layout.levels.map((level) => ({ ...level, anchors: level.anchors.slice(), deltas: level.deltas.slice() }));
-  return { ...layout, levels, trees };
+  return true;
 }
 
 /**
@@ -308,7 +309,7 @@ export function packShapePredictor(model: ShapePredictorModel): PackedShapePredi
  * undefined where the sizes cannot be a model's (counts that are not whole, a
  * level's leaves not one more than its splits per tree, an anchor past the shape).
  */
-function checkedLayout(sizes: ShapePredictorSizes): Omit<PackedShapePredictor, 'trees'> | undefined {
+function checkedLayout(sizes: ShapePredictorSizes): ShapePredictorLayout | undefined {
   const shapeLength = sizes.initialShape.length;
   if (shapeLength === 0 || shapeLength % 2 !== 0) return undefined;
   for (const { anchors, deltas, treeCount, splitCount, leafCount } of sizes.levels) {
@@ -324,7 +325,7 @@ function checkedLayout(sizes: ShapePredictorSizes): Omit<PackedShapePredictor, '
  * no index in them leads it outside the level's features or leaves, and every
  * tree is whole. Only the leaves and thresholds are taken as they are: any value is safe there.
  */
-function treesFit(layout: Omit<PackedShapePredictor, 'trees'>, trees: Uint8Array): boolean {
+function treesFit(layout: ShapePredictorLayout, trees: Uint8Array): boolean {
   if (trees.byteOffset % 4 !== 0 || trees.length !== layout.end - RESERVED_BYTES) return false;
   const view = (at: number, length: number) => new Int32Array(trees.buffer, trees.byteOffset + at - RESERVED_BYTES, length);
   for (const level of layout.levels) {
@@ -347,21 +348,12 @@ function treesFit(layout: Omit<PackedShapePredictor, 'trees'>, trees: Uint8Array
   return true;
 }
 
-/** A predictor of a packed model (packShapePredictor), on kernels of its own: its trees copied, not laid out again. */
-export async function loadPackedShapePredictor(packed: PackedShapePredictor, options: ShapePredictorOptions = {}): Promise<ShapePredictor> {
-  const { memory, kernels } = await loadKernelsOnOwnMemory(options.wasm ?? {});
-  growKernelMemory(memory, packed.end, 'the shape predictor');
-  new Uint8Array(memory.buffer).set(packed.trees, RESERVED_BYTES);
-  return placedPredictor(packed, memory, kernels);
-}
-
 /**
- * Lets `writeTrees` put the trees (as packShapePredictor lays them out for
- * `layout`) into `memory`, given as the bytes they take, and says whether it
+ * Lets `writeTrees` put the trees (as layOut places them for `layout`) into `memory`, given as the bytes they take, and says whether it
  * wrote them whole and they fit (treesFit).
  */
 async function writeTreesInto(
-  layout: Omit<PackedShapePredictor, 'trees'>,
+  layout: ShapePredictorLayout,
   memory: WebAssembly.Memory,
   writeTrees: (trees: Uint8Array) => Promise<boolean>,
 ): Promise<boolean> {
@@ -370,10 +362,11 @@ async function writeTreesInto(
 }
 
 /**
- * loadPackedShapePredictor's predictor where `writeTrees` puts the trees (as
- * packShapePredictor laid them out for `sizes`) straight into the kernels'
- * memory, given as the bytes they take: the CLI reads its cache's file there,
- * and 65 MB of dlib's 68-point model are not copied once more. writeTrees
+ * A predictor on kernels of its own whose `writeTrees` puts the trees (as
+ * layOut places them for `sizes`) straight into the kernels' memory, given as
+ * the bytes they take: the CLI reads its cache's file there, or lays out a
+ * model it read (writeShapePredictorTrees), and 65 MB of dlib's 68-point
+ * model are not copied once more. writeTrees
  * says whether it wrote them whole. Undefined where it did not, or where they
  * or the sizes do not fit (checkedLayout, treesFit): the memory is dropped.
  */
@@ -396,13 +389,13 @@ export async function loadShapePredictorWrittenBy(
  * in memory once, not copied into each worker's (every fresh page costs a
  * fault on first touch). A shared WebAssembly.Memory posts to a worker as itself.
  */
-export interface SharedShapePredictor extends Omit<PackedShapePredictor, 'trees'> {
+export interface SharedShapePredictor extends ShapePredictorLayout {
   memory: WebAssembly.Memory;
   slots: number;
 }
 
 /** Bytes of one set of a prediction's buffers: layOut places them last, after the trees. */
-const bufferSetBytes = (layout: Omit<PackedShapePredictor, 'trees'>) => layout.end - layout.buffers.features;
+const bufferSetBytes = (layout: ShapePredictorLayout) => layout.end - layout.buffers.features;
 
 /**
  * The trees `writeTrees` writes (see loadShapePredictorWrittenBy) in a new
