@@ -349,8 +349,9 @@ function treesFit(layout: ShapePredictorLayout, trees: Uint8Array): boolean {
 }
 
 /**
- * Lets `writeTrees` put the trees (as layOut places them for `layout`) into `memory`, given as the bytes they take, and says whether it
- * wrote them whole and they fit (treesFit).
+ * Lets `writeTrees` put the trees (as layOut places them for `layout`) into
+ * `memory`, given as the bytes they take, and says whether it wrote them
+ * whole and they fit (treesFit).
  */
 async function writeTreesInto(
   layout: ShapePredictorLayout,
@@ -366,9 +367,9 @@ async function writeTreesInto(
  * layOut places them for `sizes`) straight into the kernels' memory, given as
  * the bytes they take: the CLI reads its cache's file there, or lays out a
  * model it read (writeShapePredictorTrees), and 65 MB of dlib's 68-point
- * model are not copied once more. writeTrees
- * says whether it wrote them whole. Undefined where it did not, or where they
- * or the sizes do not fit (checkedLayout, treesFit): the memory is dropped.
+ * model are not copied once more. writeTrees says whether it wrote them
+ * whole. Undefined where it did not, or where they or the sizes do not fit
+ * (checkedLayout, treesFit): the memory is dropped.
  */
 export async function loadShapePredictorWrittenBy(
   sizes: ShapePredictorSizes,
