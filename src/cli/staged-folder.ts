@@ -41,8 +41,12 @@ export async function realLocation(path: string): Promise<string> {
  */
 export class StagedFolder {
   private readonly onSignal = (signal: keyof typeof SIGNAL_EXIT_CODES) => {
-    this.discard();
-    process.exit(SIGNAL_EXIT_CODES[signal]);
+    try {
+      this.discard();
+    } finally {
+      // The signal's code though the folder could not be removed: the run was interrupted, it did not fail.
+      process.exit(SIGNAL_EXIT_CODES[signal]);
+    }
   };
   private readonly onExit = () => this.discard();
   private discarded = false;
@@ -102,12 +106,25 @@ export class StagedFolder {
     if (aside) removeFolder(aside);
   }
 
-  /** Removes the staged folder, leaving the target as it was. */
+  /**
+   * Removes the staged folder, leaving the target as it was. It is moved
+   * aside first: locate workers still writing a photo's chips into it (a run
+   * interrupted on a loaded machine) can then add no file to it while it is
+   * removed, which rm's retries alone did not outlast.
+   */
   discard(): void {
     if (this.discarded) return;
     this.discarded = true;
     this.removeHandlers();
-    removeFolder(this.path);
+    const aside = makeSibling(this.target, 'old');
+    try {
+      renameSync(this.path, aside);
+    } catch {
+      removeFolder(aside);
+      removeFolder(this.path);
+      return;
+    }
+    removeFolder(aside);
   }
 
   private removeHandlers(): void {
