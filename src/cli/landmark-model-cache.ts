@@ -1,5 +1,4 @@
-import { readShapePredictor } from '../dlib/shape-predictor-reader.js';
-import type { ShapePredictorModel } from '../dlib/shape-predictor-reader.js';
+import { readShapePredictor, type ShapePredictorModel } from '../dlib/shape-predictor-reader.js';
 import {
   loadShapePredictorWrittenBy,
   shapePredictorSizes,
@@ -148,7 +147,7 @@ async function placeLandmarkModel<T>(
 
 /** The predictor of the model on this thread, its trees in the predictor's memory with no copy of them made first. */
 export function loadLandmarkModel(source: LandmarkModelSource): Promise<ShapePredictor> {
-  return placeLandmarkModel(source, (sizes, writeTrees) => loadShapePredictorWrittenBy(sizes, writeTrees));
+  return placeLandmarkModel(source, loadShapePredictorWrittenBy);
 }
 
 /** The model in one shared kernel memory for `slots` locate workers (SharedShapePredictor). */
