@@ -205,6 +205,16 @@ describe("the CLI's inputs", () => {
         expect(stderr).toBe(`${photos[0] === notPhoto ? `dlib-wasm: ${notPhoto}: not a PNG or JPEG file\n` : ''}${fault}`);
       }
     }
+    // Two photos on two threads: locate workers, which start on their photos before the model is read, and wait for it in vain.
+    for (const photos of [
+      [faceless, faceless],
+      [SMALL, SMALL],
+    ]) {
+      const { code, stdout, stderr } = await run(['faces', ...photos, '--landmarks', landmarks, '--threads', '2']);
+      expect(code, `${photos} on workers`).toBe(1);
+      expect(stdout).toBe('');
+      expect(stderr).toBe(fault);
+    }
     const detector = join(dir, 'detector.dat');
     writeFileSync(detector, readFileSync(join(root, 'models/mmod_human_face_detector.dat')).subarray(0, 3000));
     const detected = await run(['detect', detector, SMALL]);
