@@ -1,0 +1,103 @@
+// node bench/page-touch-cost.mjs [--mib 64]
+//
+// What a page of memory costs the first time a run touches it, on this machine: the figure behind every
+// cold start here (the CLI touches ~300 MB once: models, the HOG detector's images, the decoder). Times,
+// per 4 KB page, in fresh WebAssembly memory (as the kernels' memories are):
+// - a write to a fresh page (a page fault: the kernel finds, zeroes and maps a page);
+// - a pread of a model-sized file into fresh pages (the kernel faults them in and copies: how the CLI
+//   reads its cache entries), then the first and second reads of one byte a page from JavaScript. On bare
+//   metal the first read after the pread costs what the second does; on a host whose user-mode mappings
+//   are filled in lazily (shadow paging, e.g. a paravirtualized guest), each page costs again;
+// - the same first read when another thread (a worker) read the page first.
+// And whether transparent huge pages could serve the memory (the kernel's setting: with `madvise`,
+// only memory advised MADV_HUGEPAGE gets them, and neither V8 nor Node advises a wasm memory).
+import { closeSync, openSync, readFileSync, readSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { Worker } from 'node:worker_threads';
+import { formatHeader } from './report.mjs';
+import { commandLine } from './support/command-line.mjs';
+import { describeMachine } from './support/machine.mjs';
+import { describeSourceRevision } from './support/source-revision.mjs';
+import { formatTable } from './support/table.mjs';
+
+const { values } = parseArgs({ options: { mib: { type: 'string', default: '64' } } });
+const bytes = Number(values.mib) * 2 ** 20;
+const pages = bytes / 4096;
+const WASM_PAGE = 65536;
+
+const freshMemory = (shared = false) => new WebAssembly.Memory({ initial: bytes / WASM_PAGE, maximum: bytes / WASM_PAGE, shared });
+const timed = (step) => {
+  const start = performance.now();
+  step();
+  return performance.now() - start;
+};
+/** One byte a page, written. */
+const writePages = (view, value) => {
+  for (let at = 0; at < view.length; at += 4096) view[at] = value;
+};
+/** One byte a page, read (returned so that the loop is not dropped). */
+const readPages = (view) => {
+  let sum = 0;
+  for (let at = 0; at < view.length; at += 4096) sum += view[at];
+  return sum;
+};
+const preadInto = (file, view) => {
+  const fd = openSync(file, 'r');
+  try {
+    for (let at = 0; at < view.length; ) at += readSync(fd, view, at, view.length - at, at);
+  } finally {
+    closeSync(fd);
+  }
+};
+
+console.log(formatHeader({ machine: describeMachine(), command: commandLine(), source: describeSourceRevision() }));
+const file = join(tmpdir(), `dlib-wasm-page-touch-${process.pid}.bin`);
+writeFileSync(file, new Uint8Array(bytes).fill(1));
+try {
+  const rows = [];
+  const add = (what, step) => {
+    const ms = timed(step);
+    rows.push([what, ms.toFixed(1), ((ms * 1000) / pages).toFixed(2)]);
+  };
+
+  const written = new Uint8Array(freshMemory().buffer);
+  add('write to fresh pages', () => writePages(written, 2));
+  add('write again', () => writePages(written, 3));
+
+  const read = new Uint8Array(freshMemory().buffer);
+  add('pread into fresh pages', () => preadInto(file, read));
+  add('first read from JavaScript after the pread', () => readPages(read));
+  add('second read', () => readPages(read));
+
+  const shared = freshMemory(true);
+  const worker = new Worker(
+    `const { parentPort, workerData } = require('node:worker_threads');
+     const { openSync, readSync } = require('node:fs');
+     const view = new Uint8Array(workerData.buffer);
+     const fd = openSync(workerData.file, 'r');
+     for (let at = 0; at < view.length; ) at += readSync(fd, view, at, view.length - at, at);
+     let sum = 0;
+     for (let at = 0; at < view.length; at += 4096) sum += view[at];
+     parentPort.postMessage(sum);`,
+    { eval: true, workerData: { buffer: shared.buffer, file } },
+  );
+  await new Promise((done, fail) => worker.once('message', done).once('error', fail));
+  await worker.terminate();
+  add('first read after a worker read the pages', () => readPages(new Uint8Array(shared.buffer)));
+
+  console.log(
+    formatTable(`${values.mib} MiB (${pages} pages of 4 KB) each, in fresh WebAssembly memory`, ['step', 'ms', 'us a page'], rows),
+  );
+  const setting = (path) => {
+    try {
+      return readFileSync(path, 'utf8').trim();
+    } catch {
+      return 'unknown';
+    }
+  };
+  console.log(`transparent huge pages: ${setting('/sys/kernel/mm/transparent_hugepage/enabled')}`);
+} finally {
+  rmSync(file, { force: true });
+}
