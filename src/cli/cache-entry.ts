@@ -125,15 +125,30 @@ export async function writeEntry(entry: CacheEntry, header: { format: string }, 
 }
 
 /**
+ * How old a writer's temporary file must be to be taken as left behind by a
+ * run that died before renaming it (killed, crashed, the power cut): another
+ * run may be writing its own right now, and writing the largest entry (65 MB)
+ * takes well under a minute.
+ */
+const LEFT_BEHIND_MS = 10 * 60_000;
+
+/**
  * Entries of tens of MB would pile up otherwise: the same file's entries for
  * its earlier versions (another size, time, format or build), and those of
- * earlier releases, named by their key alone.
+ * earlier releases, named by their key alone; and the temporary files of
+ * writes of either that never finished, which nothing else would ever remove.
  */
 async function removeStaleEntries({ folder, file, ofModel, extension }: CacheEntry): Promise<void> {
-  const keyOnly = new RegExp(`^[0-9a-f]{64}\\${extension}$`);
+  const keyOnly = new RegExp(`^[0-9a-f]{64}\\${extension}(\\.[0-9a-f]{12}\\.tmp)?$`);
+  const temporary = new RegExp(`\\${extension}\\.[0-9a-f]{12}\\.tmp$`);
   const stale = (name: string) => name.startsWith(ofModel) || keyOnly.test(name);
+  const leftBehind = async (path: string) => {
+    const stats = await stat(path).catch(() => undefined);
+    return stats !== undefined && Date.now() - stats.mtimeMs > LEFT_BEHIND_MS;
+  };
   for (const name of await readdir(folder)) {
     const other = join(folder, name);
-    if (other !== file && name.endsWith(extension) && stale(name)) await rm(other, { force: true });
+    if (other === file || !stale(name)) continue;
+    if (name.endsWith(extension) || (temporary.test(name) && (await leftBehind(other)))) await rm(other, { force: true });
   }
 }
