@@ -36,7 +36,11 @@ const CELL_BYTES: usize = BINS * 16;
  *
  * Work: chunks [chunkStart, chunkEnd) of `chunkRows` histogram rows each. A
  * thread adds only to its own cell rows (the pixel rows at the edges of its
- * range, which also vote into a neighbour's rows, are read by both) and sums
+ * range, which also vote into a neighbour's rows, are read by both), but for
+ * chunks that follow one another across calls: chunk `carryOut` also stores
+ * the lower row of its last band (the next chunk's first row), and chunk
+ * `carryIn` takes that row as written and starts at its second band, so the
+ * band between them is read once (-1: none). Each thread sums
  * in the `votesBytes` of scratch at `votes + chunkStart * votesBytes`, which
  * must hold (histRowBytes / 4 + 1) * 288 + (columnEnd + 7) * 8 bytes
  * (the sums, then a row's gradients).
@@ -44,7 +48,7 @@ const CELL_BYTES: usize = BINS * 16;
 export function f32_fhog_cells__simd128(
   src: usize, width: i32, planeBytes: i32, orientations: usize, columnEnd: i32, laterWinsEnd: i32,
   rowTable: usize, columnTable: usize, firstPixelRows: usize, hist: usize, histPlaneBytes: i32, histRowBytes: i32, histRows: i32,
-  votes: usize, votesBytes: i32, chunkRows: i32, chunkStart: i32, chunkEnd: i32,
+  votes: usize, votesBytes: i32, carryIn: i32, carryOut: i32, chunkRows: i32, chunkStart: i32, chunkEnd: i32,
 ): void {
   const histCols = histRowBytes >> 2;
   // Entry -1 stays zero: the first cell column's left neighbour.
@@ -57,9 +61,11 @@ export function f32_fhog_cells__simd128(
     const ownEnd = min(ownStart + chunkRows, histRows);
     if (ownStart >= ownEnd) continue;
     const rowEnd = load<i32>(firstPixelRows + (<usize>(ownEnd + 1) << 2));
-    let y = load<i32>(firstPixelRows + (<usize>ownStart << 2));
     // Own rows [ownStart, written) hold sums; the rest are not written yet (bands come in row order).
-    let written = ownStart;
+    let written = chunk == carryIn ? ownStart + 1 : ownStart;
+    let y = load<i32>(firstPixelRows + (<usize>written << 2));
+    // Rows [ownStart, lowerEnd) take a band's lower votes.
+    const lowerEnd = chunk == carryOut ? ownEnd + 1 : ownEnd;
     while (y < rowEnd) {
       const upperRow = load<i32>(rowTable + (<usize>y << 5));
       let bandEnd = y + 1;
@@ -76,7 +82,7 @@ export function f32_fhog_cells__simd128(
         if (upperMode == STORE) written = zeroRows(hist, histPlaneBytes, histRowBytes, written, upper);
       }
       let lowerMode = SKIP;
-      if (upper + 1 >= ownStart && upper + 1 < ownEnd) {
+      if (upper + 1 >= ownStart && upper + 1 < lowerEnd) {
         lowerMode = upper + 1 < written ? ADD : STORE;
         if (lowerMode == STORE) written = zeroRows(hist, histPlaneBytes, histRowBytes, written, upper + 1);
       }
@@ -84,7 +90,7 @@ export function f32_fhog_cells__simd128(
       if (upperMode == ADD && lowerMode == STORE) addBand(cells, hist + <usize>upperRow, <usize>histPlaneBytes, <usize>histRowBytes, histCols, ADD, STORE);
       else addBand(cells, hist + <usize>upperRow, <usize>histPlaneBytes, <usize>histRowBytes, histCols, upperMode, lowerMode);
     }
-    zeroRows(hist, histPlaneBytes, histRowBytes, written, ownEnd);
+    zeroRows(hist, histPlaneBytes, histRowBytes, written, lowerEnd);
   }
 }
 

@@ -1,7 +1,7 @@
 // node bench/hog-resize-kernel.mjs OLD_DIST NEW_DIST [--sizes 1986x1545,500x375] [--upsample 1] [--rounds 15]
 //
-// The HOG detector's resize chain as detectFaces runs it (planHogWorkspace's chain: pyramid_up
-// `--upsample` times, then every pyramid_down<6> level of frontal_face_detector.dat), the
+// The HOG detector's resize chain as detectFaces makes it (pyramid_up `--upsample` times, then every
+// pyramid_down<6> level of frontal_face_detector.dat, each image whole here), the
 // u8_planar_resize_bilinear__simd128 kernel alone, on one thread, two builds of dlib-wasm (copies
 // of dist/) taking turns in one process. The images are synthetic, of the photos' sizes
 // (1986x1545 is bald_guys.jpg): the kernel's time does not depend on the pixels. Each round runs
@@ -44,12 +44,35 @@ async function setUp(dist, size) {
   const load = (file) => import(pathToFileURL(`${resolve(dist)}/${file}`).href);
   const kernelsModule = await load('engine/kernels.js');
   const { readHogDetector } = await load('dlib/hog-detector-reader.js');
-  const { planHogWorkspace } = await load('face/hog-workspace.js');
-  const ws = planHogWorkspace(size, 3, upsample, readHogDetector(detectorBytes), 0, 1, 0);
-  const memory = kernelsModule.createKernelMemory(Math.ceil(ws.end / 65536) + 1, false);
+  const { pyramidUpSize, pyramidDownSize, detectorLevelCount } = await load('face/image-pyramid.js');
+  const { bilinearResizeTables } = await load('face/bilinear-resize.js');
+  const detector = readHogDetector(detectorBytes);
+  const sizes = [size];
+  for (let i = 0; i < upsample; i++) sizes.push(pyramidUpSize(sizes[sizes.length - 1]));
+  const levels = detectorLevelCount(
+    sizes[sizes.length - 1],
+    detector.minPyramidLayerWidth,
+    detector.minPyramidLayerHeight,
+    detector.maxPyramidLevels,
+  );
+  for (let l = 1; l < levels; l++) sizes.push(pyramidDownSize(sizes[sizes.length - 1]));
+  // Two buffers the images take turns in, then the tables' room.
+  const largest = (of) => sizes.reduce((most, s) => Math.max(most, of(s)), 0);
+  const most = largest((s) => 3 * s.width * s.height) + 64;
+  const buffers = [65536, 65536 + most];
+  const tables = { rows: buffers[1] + most, groups: 0, tail: 0 };
+  tables.groups = tables.rows + largest((s) => s.height) * 32 + 64;
+  tables.tail = tables.groups + largest((s) => s.width) * 20 + 64;
+  const end = tables.tail + largest((s) => s.width) * 16 + 64;
+  const memory = kernelsModule.createKernelMemory(Math.ceil(end / 65536) + 1, false);
   const { module } = await kernelsModule.loadKernelModule({ relaxedSimd: kernelsModule.runtimeHasRelaxedSimd() }, false);
   const kernels = await kernelsModule.instantiateKernels(module, memory);
-  const images = [...ws.upsampling, ...ws.levels.slice(1).map((l) => l.image)];
+  const images = sizes.map((s, i) => ({
+    ...s,
+    address: buffers[i % 2],
+    planeBytes: s.width * s.height,
+    resizeTables: i > 0 ? bilinearResizeTables(sizes[i - 1], s) : undefined,
+  }));
   const first = images[0];
   const bytes = new Uint8Array(memory.buffer);
   for (let i = 0; i < 3 * first.planeBytes; i++) bytes[first.address + i] = (i * 7919 + (i >> 11)) % 256;
@@ -57,9 +80,9 @@ async function setUp(dist, size) {
     const from = images[i];
     const t = to.resizeTables;
     return () => {
-      bytes.set(t.rows, ws.resizeRows);
-      bytes.set(t.groups, ws.resizeGroups);
-      bytes.set(t.tail, ws.resizeTail);
+      bytes.set(t.rows, tables.rows);
+      bytes.set(t.groups, tables.groups);
+      bytes.set(t.tail, tables.tail);
       kernels.u8_planar_resize_bilinear__simd128(
         from.address,
         from.width,
@@ -67,10 +90,10 @@ async function setUp(dist, size) {
         to.address,
         to.width,
         to.planeBytes,
-        ws.resizeRows,
-        ws.resizeGroups,
+        tables.rows,
+        tables.groups,
         t.groupCount,
-        ws.resizeTail,
+        tables.tail,
         t.tailCount,
         0,
         to.height,

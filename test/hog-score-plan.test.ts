@@ -29,8 +29,9 @@ describe("the HOG detector's scoring plan", () => {
   });
 
   it("takes both paths over a reference photo's pyramid (upsampled once), the largest levels by tiles", () => {
-    const ws = planHogWorkspace({ width: 500, height: 375 }, 4, 1, description, 305, 1 << 20, 1, 0);
-    const kinds = ws.levels.flatMap(({ fhog: g }) => (g ? [chooseScoring(g.planeRows - 9, g.planeCols - 9, BANK_MACS, 10, 10).kind] : []));
+    const scoringOf = (g: { planeRows: number; planeCols: number }) => chooseScoring(g.planeRows - 9, g.planeCols - 9, BANK_MACS, 10, 10);
+    const ws = planHogWorkspace({ width: 500, height: 375 }, 4, 1, description, scoringOf, 305, 1 << 20, 1, 0);
+    const kinds = ws.levels.map(({ scoring }) => scoring.kind);
     expect(kinds[0]).toBe('transform');
     expect(kinds[kinds.length - 1]).toBe('bank');
     expect(kinds.filter((k) => k === 'transform').length).toBeGreaterThan(3);

@@ -1,7 +1,7 @@
 import { FHOG_PLANES, readHogDetector, type HogDetectorDescription } from '../dlib/hog-detector-reader.js';
 import { growKernelMemory, instantiateKernels, type Kernels, type WasmSource } from '../engine/kernels.js';
 import { alignBuffer, pagesFor, RESERVED_BYTES } from '../memory-layout.js';
-import { runWhole, type ItemSplit, type ParallelCall } from '../engine/parallel-call.js';
+import { runWhole, type ItemArgs, type ItemSplit, type ParallelCall } from '../engine/parallel-call.js';
 import { hardwareThreads } from '../engine/spawn-workers.js';
 import { loadKernelsAndMemory, ThreadTeam } from '../engine/thread-team.js';
 import { DisposedError, InputError } from '../errors.js';
@@ -11,7 +11,6 @@ import { readModelSource, type ModelSource } from '../model-source.js';
 import {
   fhogHistogramCols,
   fhogHistogramRows,
-  fhogVoteBytes,
   fhogRectToImage,
   FHOG_DIRECTIONS,
   ORIENTATION_RANGE,
@@ -29,16 +28,8 @@ import {
   transformSpectraBytes,
   type Scoring,
 } from './hog-score-plan.js';
-import {
-  planHogWorkspace,
-  SCORE_STEP_BYTES,
-  STAGED_PIXELS,
-  workspaceKey,
-  type ChainImage,
-  type HogWorkspace,
-  isScanned,
-  type ScannedLevel,
-} from './hog-workspace.js';
+import { LevelWindow, levelWindow } from './hog-schedule.js';
+import { planHogWorkspace, SCORE_STEP_BYTES, STAGED_PIXELS, workspaceKey, type HogWorkspace } from './hog-workspace.js';
 import { rectDownFromUpsampled, rectUpFromLevel } from './image-pyramid.js';
 import { suppressOverlaps } from './non-max-suppression.js';
 import { leastF32AtLeast } from '../math/f32-rounding.js';
@@ -268,7 +259,10 @@ function smallerScanHint(upsample: number): string {
 class HogDetector implements FrontalFaceDetector {
   /** Dropped whole on dispose: the kernels' instance holds the memory too. */
   private runtime: Runtime | null;
-  private workspace: HogWorkspace | undefined;
+  /** The workspaces of the last sizes detected in, the current first. */
+  private workspaces: HogWorkspace[] = [];
+  /** The kept workspaces' steps compiled into kernel calls (made at a workspace's first detection). */
+  private compiled = new WeakMap<HogWorkspace, ScanOp[]>();
   /** Every filter's steps grouped by the feature plane they read, each filter's in its order. */
   private readonly steps: ScoreStep[];
   /** Whether a filter has any step (dlib scores nothing for a filter whose terms were all dropped). */
@@ -302,7 +296,7 @@ class HogDetector implements FrontalFaceDetector {
   dispose(): void {
     this.runtime?.team?.dispose();
     this.runtime = null;
-    this.workspace = undefined;
+    this.workspaces = [];
   }
 
   detectFaces(image: RgbImage, options: DetectFacesOptions = {}): FaceDetection[] {
@@ -311,134 +305,126 @@ class HogDetector implements FrontalFaceDetector {
     const { upsample, adjustThreshold } = checkDetectOptions(options);
     const { width, height, pixelStride } = describeRgbImage(image, 'the image', 0);
     if (width === 0 || height === 0) return [];
+    const ws = this.prepareWorkspace(rt.memory, width, height, pixelStride, upsample);
+    // The cells whose score reaches the threshold: an f32 score is at or above the threshold exactly when it is at or above the least f32 that is.
+    const thresholds = this.description.filters.map((filter) => leastF32AtLeast(filter.threshold + adjustThreshold));
+    // Each level's windows by filter, in row order; kept by level, so that they come in level order whatever order the bands run in.
+    const found = ws.levels.map(() => this.description.filters.map((): Window[] => []));
     const { memory, kernels: k } = rt;
-    const ws = this.prepareWorkspace(memory, width, height, pixelStride, upsample);
-    const first = ws.upsampling[0];
-    const pixels = width * height;
-    for (let at = 0; at < pixels; at += STAGED_PIXELS) {
-      const end = Math.min(at + STAGED_PIXELS, pixels);
-      new Uint8Array(memory.buffer, ws.staging, (end - at) * pixelStride).set(image.data.subarray(at * pixelStride, end * pixelStride));
-      k.u8_rgb_to_planar__simd128(ws.staging, pixelStride, first.address + at, first.planeBytes, 0, end - at);
+    // Views made once: the memory does not grow during a detection.
+    const bytes = new Uint8Array(memory.buffer);
+    const words = new Int32Array(memory.buffer);
+    let ops = this.compiled.get(ws);
+    if (!ops) {
+      const made: ScanOp[] = [];
+      this.scanSteps(ws, (op) => made.push(op));
+      ops = made;
+      this.compiled.set(ws, ops);
     }
-    for (let i = 1; i < ws.upsampling.length; i++) resize(rt, ws, ws.upsampling[i - 1], ws.upsampling[i]);
-
-    const { cellSize, filterRows, filterCols, padding } = this.description;
-    const boxRows = filterRows - 2 * padding;
-    const boxCols = filterCols - 2 * padding;
-    const found = this.description.filters.map((): Array<{ score: number; rect: Rectangle }> => []);
-    ws.levels.forEach((level, l) => {
-      // Levels get smaller: below the first with no feature cell, none has any.
-      if (!isScanned(level)) return;
-      const g = level.fhog;
-      fhogCells(rt, ws, level, cellSize);
-      // The next level's image before this one's features, which are written over this image.
-      const next = ws.levels[l + 1];
-      if (next && isScanned(next)) resize(rt, ws, level.image, next.image);
-      fhogFeatures(rt, ws, level);
-      const area = this.score(rt, ws, level);
-      this.description.filters.forEach((filter, f) => {
-        if (!this.scored[f]) return;
-        const { planeCols } = g;
-        // The cells whose score reaches the threshold, in row-major order (an f32 score is at or
-        // above the threshold exactly when it is at or above the least f32 that is).
-        new Int32Array(memory.buffer, ws.scoreHits, 1)[0] = 0;
-        const threshold = leastF32AtLeast(filter.threshold + adjustThreshold);
-        k.f32_indices_at_least__simd128(
-          level.scores[f],
-          planeCols,
-          threshold,
-          area.left,
-          area.right + 1,
-          ws.scoreHits + 4,
-          ws.scoreHits,
-          area.top,
-          area.bottom + 1,
-        );
-        const hits = new Int32Array(memory.buffer, ws.scoreHits + 4, new Int32Array(memory.buffer, ws.scoreHits, 1)[0]);
-        const scores = new Float32Array(memory.buffer, level.scores[f], g.planeRows * planeCols);
-        for (const cell of hits) {
-          const r = Math.trunc(cell / planeCols);
-          const c = cell - r * planeCols;
-          const box = {
-            left: c - Math.trunc(boxCols / 2),
-            top: r - Math.trunc(boxRows / 2),
-            right: c - Math.trunc(boxCols / 2) + boxCols - 1,
-            bottom: r - Math.trunc(boxRows / 2) + boxRows - 1,
-          };
-          found[f].push({ score: scores[cell], rect: rectUpFromLevel(fhogRectToImage(box, cellSize, filterRows, filterCols), l) });
+    for (const op of ops) {
+      if (op.kind === 'call') run(rt, op.call);
+      else if (op.kind === 'table') words.set(op.values, op.at / 4);
+      else if (op.kind === 'slide') {
+        for (let i = 0; i < op.moves.length; i += 3) bytes.copyWithin(op.moves[i], op.moves[i + 1], op.moves[i + 2]);
+      } else if (op.kind === 'stage') {
+        for (let at = op.rowStart * width, last = op.rowEnd * width; at < last; at += STAGED_PIXELS) {
+          const end = Math.min(at + STAGED_PIXELS, last);
+          bytes.set(image.data.subarray(at * pixelStride, end * pixelStride), ws.staging);
+          k.u8_rgb_to_planar__simd128(ws.staging, pixelStride, op.base + at, op.planeBytes, 0, end - at);
         }
-      });
-    });
-
+      } else this.collectHits(rt, ws, op, thresholds, found[op.level]);
+    }
     rt.team?.park();
+
     // dlib sorts each filter's windows by score, then all filters' by confidence (both
     // highest first; its sort is not stable, so the order of exact ties is unspecified).
     const byDescending =
       <T>(key: (x: T) => number) =>
       (a: T, b: T) =>
         key(b) - key(a);
-    const candidates = found.flatMap((windows, f) =>
-      windows
+    const candidates = this.description.filters.flatMap((filter, f) =>
+      found
+        .flatMap((byFilter) => byFilter[f])
         .sort(byDescending((w) => w.score))
-        .map((w) => ({ rect: w.rect, confidence: w.score - this.description.filters[f].threshold, weightIndex: f })),
+        .map((w) => ({ rect: w.rect, confidence: w.score - filter.threshold, weightIndex: f })),
     );
     candidates.sort(byDescending((d) => d.confidence));
     const kept = suppressOverlaps(candidates, this.description.overlap);
     return upsample === 0 ? kept : kept.map((d) => ({ ...d, rect: rectDownFromUpsampled(d.rect, upsample) }));
   }
 
-  /** The workspace for this size, grown into the memory the first time it is needed. */
+  /**
+   * The workspace for this size, grown into the memory and its tables
+   * written. The last few sizes' workspaces are kept, so that photos of a
+   * few sizes in turn are not planned again each time (their tables are
+   * written again: they share the memory).
+   */
   private prepareWorkspace(memory: WebAssembly.Memory, width: number, height: number, pixelStride: number, upsample: number): HogWorkspace {
     const key = workspaceKey({ width, height }, pixelStride, upsample);
-    if (this.workspace?.key === key) return this.workspace;
-    const ws = planHogWorkspace(
-      { width, height },
-      pixelStride,
-      upsample,
-      this.description,
-      this.steps.length,
-      this.transforms.reduce((most, { bits }) => Math.max(most, transformScratchBytes(bits, this.description.filters.length)), 0),
-      this.threads,
-      this.workspaceStart,
-    );
-    if (ws.end > MAX_DETECTOR_MEMORY_BYTES) {
-      const level0 = ws.upsampling[ws.upsampling.length - 1];
-      throw new InputError(
-        `a ${width}x${height} image up-sampled ${upsample} times (${level0.width}x${level0.height}) needs ${(ws.end / 2 ** 30).toFixed(1)} GiB to scan, more than the ${MAX_DETECTOR_MEMORY_BYTES / 2 ** 30} GiB allowed${smallerScanHint(upsample)}`,
+    const current = this.workspaces[0];
+    if (current?.key === key) return current;
+    let ws = this.workspaces.find((w) => w.key === key);
+    if (!ws) {
+      ws = planHogWorkspace(
+        { width, height },
+        pixelStride,
+        upsample,
+        this.description,
+        (g) => this.scoringOf(g),
+        this.steps.length,
+        this.transforms.reduce((most, { bits }) => Math.max(most, transformScratchBytes(bits, this.description.filters.length)), 0),
+        this.threads,
+        this.workspaceStart,
       );
+      if (ws.end > MAX_DETECTOR_MEMORY_BYTES) {
+        const level0 = ws.chain[upsample] ?? { width, height };
+        throw new InputError(
+          `a ${width}x${height} image up-sampled ${upsample} times (${level0.width}x${level0.height}) needs ${(ws.end / 2 ** 30).toFixed(1)} GiB to scan, more than the ${MAX_DETECTOR_MEMORY_BYTES / 2 ** 30} GiB allowed${smallerScanHint(upsample)}`,
+        );
+      }
     }
     growKernelMemory(memory, ws.end, `scanning a ${width}x${height} image up-sampled ${upsample} times`, smallerScanHint(upsample));
-    this.workspace = ws;
+    const bytes = new Uint8Array(memory.buffer);
+    for (const { resize } of ws.chain) {
+      if (!resize) continue;
+      bytes.set(resize.tables.rows, resize.rows);
+      bytes.set(resize.tables.groups, resize.groups);
+      bytes.set(resize.tables.tail, resize.tail);
+    }
+    for (const { cells } of ws.levels) {
+      bytes.set(cells.tables.rows, cells.rows);
+      bytes.set(cells.tables.columns, cells.columns);
+      new Int32Array(memory.buffer, cells.firstPixelRows, cells.tables.firstPixelRows.length).set(cells.tables.firstPixelRows);
+    }
+    this.workspaces = [ws, ...this.workspaces.filter((w) => w !== ws)].slice(0, KEPT_WORKSPACES);
     return ws;
   }
 
-  /**
-   * Every filter's score at every cell of a level: by the correlation bank
-   * (scoreByBank) or by FFT tiles (scoreByTransform), whichever costs less
-   * for the level's size (see chooseScoring). Returns the cells scored.
-   */
-  private score(rt: Runtime, ws: HogWorkspace, level: ScannedLevel): Rectangle {
-    const g = level.fhog;
-    const { filterRows, filterCols } = this.description;
-    const firstRow = Math.trunc(filterRows / 2);
-    const firstCol = Math.trunc(filterCols / 2);
-    const lastRow = g.planeRows - Math.trunc((filterRows - 1) / 2);
-    const lastCol = g.planeCols - Math.trunc((filterCols - 1) / 2);
-    const area = { left: firstCol, top: firstRow, right: lastCol - 1, bottom: lastRow - 1 };
-    const scoring = this.scoringOf(g);
-    if (scoring.kind === 'bank') this.scoreByBank(rt, ws, level, area);
-    else this.scoreByTransform(rt, ws, level, area, scoring);
-    return area;
-  }
-
-  /** How a level of this geometry is scored. */
+  /** How a level of this geometry is scored: by the correlation bank or by FFT tiles, whichever costs less for its size (see chooseScoring). */
   private scoringOf(g: FhogGeometry): Scoring {
     const { filterRows, filterCols } = this.description;
     return chooseScoring(g.planeRows - filterRows + 1, g.planeCols - filterCols + 1, this.scoreMacsPerCell, filterRows, filterCols);
   }
 
+  /** A workspace's steps as the kernel calls and copies that make them, each window's rows where they are at that step, given to `run` in order. */
+  private scanSteps(ws: HogWorkspace, run: (op: ScanOp) => void): void {
+    const scan = new ScanCompiler(ws, this.description.cellSize, run);
+    for (const step of ws.steps) {
+      if (step.kind === 'stage') scan.stage(step.rowStart, step.rowEnd);
+      else if (step.kind === 'resize') scan.resize(step.image, step.rowStart, step.rowEnd);
+      else if (step.kind === 'slide') scan.slide(step.window, step.rowStart, step.rowEnd);
+      else if (step.kind === 'cells') scan.cells(step.level, step.rowStart, step.rowEnd);
+      else if (step.kind === 'score') {
+        const { scoring } = ws.levels[step.level];
+        if (scoring.kind === 'bank') this.scoreByBank(scan, step.level, step.rowStart, step.rowEnd);
+        else this.scoreByTransform(scan, step.level, step.rowStart, step.rowEnd, scoring);
+        this.hitsOf(scan, step.level, step.rowStart, step.rowEnd);
+      } else scan.features(step.kind, step.level, step.rowStart, step.rowEnd);
+    }
+  }
+
   /**
-   * Every filter's score at every cell of `area`, as dlib sums it: each
+   * Every filter's score at every cell of the rows, as dlib sums it: each
    * step correlates its plane (a rank-1 term along rows, then down columns;
    * or the whole plane filter) and is added to its filter's scores in the
    * filter's order (each correlation's own products in the kernels' order,
@@ -448,33 +434,29 @@ class HogDetector implements FrontalFaceDetector {
    * plane; the bank runs all steps in one call, its threads each on a band of
    * rows.
    */
-  private scoreByBank(rt: Runtime, ws: HogWorkspace, level: ScannedLevel, area: Rectangle): void {
-    const { memory } = rt;
-    const g = level.fhog;
+  private scoreByBank(scan: ScanCompiler, l: number, rowStart: number, rowEnd: number): void {
+    const { ws } = scan;
+    const { fhog: g, area } = ws.levels[l];
     const { filterRows, filterCols } = this.description;
-    const firstRow = area.top;
-    const firstCol = area.left;
-    const lastRow = area.bottom + 1;
-    const lastCol = area.right + 1;
-    const planeBytes = g.planeRows * g.planeCols * 4;
-    // Only the feature rows can give nonzero row sums; the padding rows' sums are zero.
-    const featureRows = [g.padTop, g.padTop + g.hogRows];
-    const table = new Int32Array(memory.buffer, ws.scoreSteps, (this.steps.length * SCORE_STEP_BYTES) / 4);
+    const features = scan.window(l, LevelWindow.Features);
+    const scores = scan.window(l, LevelWindow.Scores);
     const fields = SCORE_STEP_BYTES / 4;
+    const table = new Int32Array(this.steps.length * fields);
     this.steps.forEach((step, k) => {
       const full = step.kind === 'full';
       const at = k * fields;
-      table[at] = level.features + step.plane * planeBytes;
-      table[at + 1] = level.scores[step.filter];
+      table[at] = scan.base(features, step.plane);
+      table[at + 1] = scan.base(scores, step.filter);
       table[at + 2] = step.first ? 0 : 1;
       table[at + 3] = full ? 1 : 0;
       table[at + 4] = full ? step.taps : step.rowTaps;
       table[at + 5] = full ? 0 : step.columnTaps;
     });
+    scan.emit({ kind: 'table', at: ws.scoreSteps, values: table });
     // A band of rows per thread, each with its own row sums (and those of the 9 rows around it).
-    const bandRows = Math.ceil((lastRow - firstRow) / this.threads);
-    const bands = Math.ceil((lastRow - firstRow) / bandRows);
-    run(rt, {
+    const bandRows = Math.ceil((rowEnd - rowStart) / this.threads);
+    const bands = Math.ceil((rowEnd - rowStart) / bandRows);
+    scan.call({
       kernel: 'f32_correlate_bank__simd128',
       args: [
         ws.scoreSteps,
@@ -482,50 +464,55 @@ class HogDetector implements FrontalFaceDetector {
         g.planeCols,
         filterRows,
         filterCols,
-        firstRow,
-        firstCol,
-        featureRows[0],
-        featureRows[1],
-        firstRow,
-        lastRow,
-        firstCol,
-        lastCol,
+        area.top,
+        area.left,
+        g.padTop,
+        g.padTop + g.hogRows,
+        rowStart,
+        rowEnd,
+        area.left,
+        area.right + 1,
         ws.correlation,
         bandRows,
       ],
-      split: { first: 0, items: bands, macs: this.scoreMacsPerCell * (lastRow - firstRow) * (lastCol - firstCol) },
+      split: { first: 0, items: bands, macs: this.scoreMacsPerCell * (rowEnd - rowStart) * (area.right + 1 - area.left) },
     });
   }
 
   /**
-   * Every filter's score at every cell of `area`, each the sum over the
-   * planes of the plane's correlation with the filter's plane filter (what
-   * the bank's steps sum to), by overlap-save FFT tiles: the planes'
-   * spectra once a tile for all filters, one inverse transform a filter. The
-   * sums round otherwise than dlib's: off the bank's by 2.9e-6 at most over
-   * the reference photos' levels (bench/RESULTS.md, session fftbank). The threads take a
-   * group of tiles each.
+   * Every filter's score at every cell of the rows (which start on the
+   * tiles' grid), each the sum over the planes of the plane's correlation
+   * with the filter's plane filter (what the bank's steps sum to), by
+   * overlap-save FFT tiles: the planes' spectra once a tile for all filters,
+   * one inverse transform a filter. The sums round otherwise than dlib's: off
+   * the bank's by 2.9e-6 at most over the reference photos' levels
+   * (bench/RESULTS.md, session fftbank). The threads take a group of tiles each.
    */
   private scoreByTransform(
-    rt: Runtime,
-    ws: HogWorkspace,
-    level: ScannedLevel,
-    area: Rectangle,
+    scan: ScanCompiler,
+    l: number,
+    rowStart: number,
+    rowEnd: number,
     scoring: Scoring & { kind: 'transform' },
   ): void {
-    const g = level.fhog;
+    const { ws } = scan;
+    const { fhog: g, area } = ws.levels[l];
     const { filterRows, filterCols, filters } = this.description;
     const transform = this.transforms.find((t) => t.bits === scoring.bits);
     if (!transform) throw new Error(`no spectra for tiles of 2^${scoring.bits}`);
-    new Int32Array(rt.memory.buffer, ws.scoreOutputs, filters.length).set(level.scores);
-    const groups = Math.min(this.threads, scoring.tiles);
-    const tilesPerGroup = Math.ceil(scoring.tiles / groups);
-    run(rt, {
+    const features = scan.window(l, LevelWindow.Features);
+    const scores = scan.window(l, LevelWindow.Scores);
+    scan.emit({ kind: 'table', at: ws.scoreOutputs, values: Int32Array.from(filters, (_, f) => scan.base(scores, f)) });
+    const n = 2 ** scoring.bits;
+    const tiles = Math.ceil((rowEnd - rowStart) / (n - filterRows + 1)) * Math.ceil((area.right + 1 - area.left) / (n - filterCols + 1));
+    const groups = Math.min(this.threads, tiles);
+    const tilesPerGroup = Math.ceil(tiles / groups);
+    scan.call({
       kernel: 'f32_correlate_fft_bank__simd128',
       args: [
-        level.features,
+        scan.base(features, 0),
         FHOG_PLANES,
-        g.planeRows * g.planeCols * 4,
+        ws.windows[features].planeBytes,
         g.planeCols,
         g.padTop,
         g.padTop + g.hogRows,
@@ -538,107 +525,272 @@ class HogDetector implements FrontalFaceDetector {
         filterCols,
         Math.trunc(filterRows / 2),
         Math.trunc(filterCols / 2),
-        area.top,
-        area.bottom + 1,
+        rowStart,
+        rowEnd,
         area.left,
         area.right + 1,
         ws.transformScratch,
         tilesPerGroup,
       ],
-      split: { first: 0, items: Math.ceil(scoring.tiles / tilesPerGroup), macs: scoring.tiles * transform.bankMacs },
+      split: { first: 0, items: Math.ceil(tiles / tilesPerGroup), macs: tiles * transform.bankMacs },
+    });
+  }
+
+  /** Where score rows [rowStart, rowEnd) of each scored filter are, for collectHits. */
+  private hitsOf(scan: ScanCompiler, l: number, rowStart: number, rowEnd: number): void {
+    const scores = scan.window(l, LevelWindow.Scores);
+    const filters = this.description.filters.flatMap((_, f) => (this.scored[f] ? [f] : []));
+    scan.emit({ kind: 'hits', level: l, rowStart, rowEnd, filters, planes: filters.map((f) => scan.base(scores, f)) });
+  }
+
+  /** The windows of a score band whose score reaches its filter's threshold, added to `found` by filter in row-major order. */
+  private collectHits(rt: Runtime, ws: HogWorkspace, op: HitsOp, thresholds: number[], found: Window[][]): void {
+    const { memory, kernels: k } = rt;
+    const { fhog: g, area } = ws.levels[op.level];
+    const { cellSize, filterRows, filterCols, padding } = this.description;
+    const boxRows = filterRows - 2 * padding;
+    const boxCols = filterCols - 2 * padding;
+    const values = new Float32Array(memory.buffer);
+    const hitCount = new Int32Array(memory.buffer, ws.scoreHits, 1);
+    op.filters.forEach((f, i) => {
+      hitCount[0] = 0;
+      k.f32_indices_at_least__simd128(
+        op.planes[i],
+        g.planeCols,
+        thresholds[f],
+        area.left,
+        area.right + 1,
+        ws.scoreHits + 4,
+        ws.scoreHits,
+        op.rowStart,
+        op.rowEnd,
+      );
+      for (const cell of new Int32Array(memory.buffer, ws.scoreHits + 4, hitCount[0])) {
+        const r = Math.trunc(cell / g.planeCols);
+        const c = cell - r * g.planeCols;
+        const box = {
+          left: c - Math.trunc(boxCols / 2),
+          top: r - Math.trunc(boxRows / 2),
+          right: c - Math.trunc(boxCols / 2) + boxCols - 1,
+          bottom: r - Math.trunc(boxRows / 2) + boxRows - 1,
+        };
+        // The plane's row 0 is at op.planes[i] (below the window's rows: the sum wraps in 32 bits as the kernels' does).
+        const score = values[((op.planes[i] + cell * 4) | 0) / 4];
+        found[f].push({ score, rect: rectUpFromLevel(fhogRectToImage(box, cellSize, filterRows, filterCols), op.level) });
+      }
     });
   }
 }
 
-/** dlib's bilinear `resize_image` from one image of the chain to the next. */
-function resize(rt: Runtime, ws: HogWorkspace, from: ChainImage, to: ChainImage): void {
-  const tables = to.resizeTables;
-  if (!tables) throw new Error('the first image of the chain is not resized from another');
-  const bytes = new Uint8Array(rt.memory.buffer);
-  bytes.set(tables.rows, ws.resizeRows);
-  bytes.set(tables.groups, ws.resizeGroups);
-  bytes.set(tables.tail, ws.resizeTail);
-  run(rt, {
-    kernel: 'u8_planar_resize_bilinear__simd128',
-    args: [
-      from.address,
-      from.width,
-      from.planeBytes,
-      to.address,
-      to.width,
-      to.planeBytes,
-      ws.resizeRows,
-      ws.resizeGroups,
-      tables.groupCount,
-      ws.resizeTail,
-      tables.tailCount,
-    ],
-    split: rows(0, to.height, to.width * RESIZE_MACS_PER_PIXEL),
-  });
+/** A window found by a filter: its score and where it is in the caller's image, as up-sampled. */
+interface Window {
+  score: number;
+  rect: Rectangle;
 }
 
-/** The first stage of dlib's `extract_fhog_features`: a level's 18-bin cell histograms. */
-function fhogCells(rt: Runtime, ws: HogWorkspace, { image, fhog: g, cellTables: tables }: ScannedLevel, cellSize: number): void {
-  const { memory } = rt;
-  const histRows = fhogHistogramRows(g);
-  const histCols = fhogHistogramCols(g);
-  const bytes = new Uint8Array(memory.buffer);
-  bytes.set(tables.rows, ws.cellRowTable);
-  bytes.set(tables.columns, ws.cellColumnTable);
-  new Int32Array(memory.buffer, ws.cellFirstPixelRows, tables.firstPixelRows.length).set(tables.firstPixelRows);
-  const chunkRows = Math.ceil(histRows / (rt.team?.threads ?? 1));
-  const chunks = Math.ceil(histRows / chunkRows);
-  run(rt, {
-    kernel: 'f32_fhog_cells__simd128',
-    args: [
-      image.address,
-      image.width,
-      image.planeBytes,
-      ORIENTATIONS,
-      g.visibleCols,
-      g.eightWideEnd,
-      ws.cellRowTable,
-      ws.cellColumnTable,
-      ws.cellFirstPixelRows,
-      ws.histogram,
-      histRows * histCols * 4,
-      histCols * 4,
-      histRows,
-      ws.votes,
-      fhogVoteBytes(g),
-      chunkRows,
-    ],
-    // One chunk of rows per thread, each summing in its own slice of the votes.
-    split: { first: 0, items: chunks, macs: histRows * cellSize * g.visibleCols * FHOG_MACS_PER_PIXEL },
-  });
+/** The hits of a score band: each scored filter's plane (where its row 0 would be). */
+interface HitsOp {
+  kind: 'hits';
+  level: number;
+  rowStart: number;
+  rowEnd: number;
+  filters: number[];
+  planes: number[];
 }
 
-/** The second stage of dlib's `extract_fhog_features`: a level's histograms into its padded feature planes. */
-function fhogFeatures(rt: Runtime, ws: HogWorkspace, { fhog: g, features }: ScannedLevel): void {
-  const histCols = fhogHistogramCols(g);
-  const featureArgs = [
-    ws.histogram,
-    histCols,
-    fhogHistogramRows(g) * histCols * 4,
-    g.cellRows,
-    g.cellCols,
-    ws.energy,
-    ws.blockNorm,
-    ws.blockScale,
-    ws.normStride,
-    features,
-    g.planeRows,
-    g.planeCols,
-    g.planeRows * g.planeCols * 4,
-    g.padTop,
-    g.padLeft,
-  ] as const;
-  // Its phases in turn (each reads the one before), split by rows: energies, block norms, features; then the padding.
-  [g.cellRows, g.cellRows - 1, g.cellRows - 2, 0].forEach((phaseRows, phase) => {
-    run(rt, {
-      kernel: 'f32_fhog_features__simd128',
-      args: [...featureArgs, phase],
-      split: rows(0, Math.max(0, phaseRows), g.cellCols * FHOG_PLANES),
+/**
+ * One step of a compiled scan: a kernel call; a table written for the next
+ * call; a window's rows moved (target, start, end triples of byte offsets);
+ * rows of the caller's image staged into the first image's window (`base`:
+ * where its pixel 0 would be); a score band's hits collected.
+ */
+type ScanOp =
+  | { kind: 'call'; call: ParallelCall }
+  | { kind: 'table'; at: number; values: Int32Array }
+  | { kind: 'slide'; moves: number[] }
+  | { kind: 'stage'; rowStart: number; rowEnd: number; base: number; planeBytes: number }
+  | HitsOp;
+
+/** How many sizes' workspaces a detector keeps (photos of a few sizes in turn, as a folder of photos has). */
+const KEPT_WORKSPACES = 16;
+
+/**
+ * Compiles a workspace's steps into kernel calls, following where each
+ * window's rows are as they slide: the image, resize, cell and feature steps
+ * (the detector compiles the scoring, which needs its filters).
+ */
+class ScanCompiler {
+  /** The first row each window holds at the step being compiled. */
+  private readonly low: number[];
+
+  constructor(
+    readonly ws: HogWorkspace,
+    private readonly cellSize: number,
+    readonly emit: (op: ScanOp) => void,
+  ) {
+    this.low = ws.windows.map((w) => w.firstRow);
+  }
+
+  call(call: ParallelCall): void {
+    this.emit({ kind: 'call', call });
+  }
+
+  /** A level's window's index. */
+  window(l: number, which: LevelWindow): number {
+    return levelWindow(this.ws.chain.length, l, which);
+  }
+
+  /**
+   * Where row 0 of plane `plane` of window `w` would be: the window's row r
+   * is at base + r * rowBytes for the rows it holds. It may lie below the
+   * window, even below 0: the kernels add the row's offset in 32 bits.
+   */
+  base(w: number, plane = 0): number {
+    const { start, planeBytes, rowBytes } = this.ws.windows[w];
+    return (start + plane * planeBytes - this.low[w] * rowBytes) | 0;
+  }
+
+  /** Rows [rowStart, rowEnd) of the caller's image into the first image's planes. */
+  stage(rowStart: number, rowEnd: number): void {
+    this.emit({ kind: 'stage', rowStart, rowEnd, base: this.base(0), planeBytes: this.ws.windows[0].planeBytes });
+  }
+
+  /** dlib's bilinear `resize_image` from one image of the chain to the next: rows [rowStart, rowEnd) of image i. */
+  resize(i: number, rowStart: number, rowEnd: number): void {
+    const from = this.ws.chain[i - 1];
+    const to = this.ws.chain[i];
+    const tables = to.resize;
+    if (!tables) throw new Error('the first image of the chain is not resized from another');
+    this.call({
+      kernel: 'u8_planar_resize_bilinear__simd128',
+      args: [
+        this.base(i - 1),
+        from.width,
+        this.ws.windows[i - 1].planeBytes,
+        this.base(i),
+        to.width,
+        this.ws.windows[i].planeBytes,
+        tables.rows,
+        tables.groups,
+        tables.tables.groupCount,
+        tables.tail,
+        tables.tables.tailCount,
+      ],
+      split: rows(rowStart, rowEnd, to.width * RESIZE_MACS_PER_PIXEL),
     });
-  });
+  }
+
+  /** Keeps rows [rowStart, rowEnd) of window w, moved to its start. */
+  slide(w: number, rowStart: number, rowEnd: number): void {
+    const { start, planes, planeBytes, rowBytes } = this.ws.windows[w];
+    const from = (rowStart - this.low[w]) * rowBytes;
+    const length = (rowEnd - rowStart) * rowBytes;
+    if (from > 0 && length > 0) {
+      const moves: number[] = [];
+      for (let p = 0; p < planes; p++)
+        moves.push(start + p * planeBytes, start + p * planeBytes + from, start + p * planeBytes + from + length);
+      this.emit({ kind: 'slide', moves });
+    }
+    this.low[w] = rowStart;
+  }
+
+  /** The first stage of dlib's `extract_fhog_features`: a level's 18-bin cell histograms, rows [rowStart, rowEnd) (whole chunks). */
+  cells(l: number, rowStart: number, rowEnd: number): void {
+    const { ws } = this;
+    const { image, fhog: g, cells, chunkRows } = ws.levels[l];
+    const histogram = this.window(l, LevelWindow.Histogram);
+    const { voteBytes } = ws;
+    const histRows = fhogHistogramRows(g);
+    const firstChunk = rowStart / chunkRows;
+    const chunkEnd = Math.ceil(rowEnd / chunkRows);
+    this.call({
+      kernel: 'f32_fhog_cells__simd128',
+      args: [
+        this.base(image),
+        ws.chain[image].width,
+        ws.windows[image].planeBytes,
+        ORIENTATIONS,
+        g.visibleCols,
+        g.eightWideEnd,
+        cells.rows,
+        cells.columns,
+        cells.firstPixelRows,
+        this.base(histogram),
+        ws.windows[histogram].planeBytes,
+        fhogHistogramCols(g) * 4,
+        histRows,
+        // Chunk c sums in votes + c * voteBytes: the call's first chunk in the first slice.
+        ws.votes - firstChunk * voteBytes,
+        voteBytes,
+        // The calls go down the rows in order: each takes the row the one before stored for it, and stores the next one's.
+        firstChunk > 0 ? firstChunk : -1,
+        rowEnd < histRows ? chunkEnd - 1 : -1,
+        chunkRows,
+      ],
+      // One chunk of rows per thread, each summing in its own slice of the votes.
+      split: {
+        first: firstChunk,
+        items: chunkEnd - firstChunk,
+        macs: (rowEnd - rowStart) * this.cellSize * g.visibleCols * FHOG_MACS_PER_PIXEL,
+      },
+    });
+  }
+
+  /**
+   * The second stage of dlib's `extract_fhog_features`, from a level's
+   * histograms to its padded feature planes: cell rows [rowStart, rowEnd) of
+   * the energies, or of the block norms, or feature rows of the features
+   * with their padding: the columns each side, and the planes' padding rows
+   * with the first rows and the last (a whole plane filter reads them).
+   */
+  features(kind: 'energy' | 'blocks' | 'features', l: number, rowStart: number, rowEnd: number): void {
+    const { ws } = this;
+    const { fhog: g } = ws.levels[l];
+    const histogram = this.window(l, LevelWindow.Histogram);
+    const norms = this.window(l, LevelWindow.Norms);
+    const features = this.window(l, LevelWindow.Features);
+    const { planeBytes, rowBytes } = ws.windows[features];
+    const args = (
+      out: number,
+      outRows: number,
+      cellRows: number,
+      padTop: number,
+      phase: number,
+    ): ItemArgs<'f32_fhog_features__simd128'> => [
+      this.base(histogram),
+      fhogHistogramCols(g),
+      ws.windows[histogram].planeBytes,
+      cellRows,
+      g.cellCols,
+      this.base(norms, 0),
+      this.base(norms, 1),
+      this.base(norms, 2),
+      ws.normStride,
+      out,
+      outRows,
+      g.planeCols,
+      planeBytes,
+      padTop,
+      g.padLeft,
+      phase,
+    ];
+    this.call({
+      kernel: 'f32_fhog_features__simd128',
+      args: args(this.base(features), g.planeRows, g.cellRows, g.padTop, FHOG_PHASES[kind]),
+      split: rows(rowStart, rowEnd, g.cellCols * FHOG_PLANES),
+    });
+    if (kind !== 'features') return;
+    // The padding phase over a plane of just these rows: its padding rows are the plane's above the first rows, below the last.
+    const first = rowStart === 0 ? 0 : g.padTop + rowStart;
+    const last = rowEnd === g.hogRows ? g.planeRows : g.padTop + rowEnd;
+    this.call({
+      kernel: 'f32_fhog_features__simd128',
+      args: args(this.base(features) + first * rowBytes, last - first, rowEnd - rowStart + 2, rowStart === 0 ? g.padTop : 0, FHOG_PADDING),
+      split: rows(0, 0, 0),
+    });
+  }
 }
+
+/** f32_fhog_features__simd128's phases. */
+const FHOG_PHASES = { energy: 0, blocks: 1, features: 2 } as const;
+const FHOG_PADDING = 3;

@@ -159,21 +159,13 @@ describe.each(KERNEL_BUILDS)('fHOG kernels (%s build)', (build) => {
       const histRows = fhogHistogramRows(g);
       const histCols = fhogHistogramCols(g);
       const histPlaneBytes = histRows * histCols * 4;
-      // Chunks of 1, 2, a half and all the rows: one call per chunk (as threads would), or chunks 1.. in one call.
-      for (const chunkRows of [histRows, Math.ceil(histRows / 2), 2, 1]) {
-        const chunks = Math.ceil(histRows / chunkRows);
+      const voteBytes = fhogVoteBytes(g);
+      /** The histogram made by `calls` ([chunkStart, chunkEnd, carryIn, carryOut] each) of chunks of chunkRows rows. */
+      const histogramOf = (chunkRows: number, calls: number[][]) => {
         // Not cleared: the kernel writes every cell of its rows.
         const hist = h.f32(new Float32Array((FHOG_BINS * histPlaneBytes) / 4).fill(Number.NaN));
-        const voteBytes = fhogVoteBytes(g);
-        const votes = h.alloc(chunks * voteBytes);
-        const calls =
-          chunks > 2
-            ? [
-                [0, 1],
-                [1, chunks],
-              ]
-            : Array.from({ length: chunks }, (_, i) => [i, i + 1]);
-        for (const [chunkStart, chunkEnd] of calls) {
+        const votes = h.alloc(Math.ceil(histRows / chunkRows) * voteBytes);
+        for (const [chunkStart, chunkEnd, carryIn, carryOut] of calls) {
           h.k.f32_fhog_cells__simd128(
             src,
             width,
@@ -190,17 +182,43 @@ describe.each(KERNEL_BUILDS)('fHOG kernels (%s build)', (build) => {
             histRows,
             votes,
             voteBytes,
+            carryIn,
+            carryOut,
             chunkRows,
             chunkStart,
             chunkEnd,
           );
         }
+        return h.readF32(hist, expected.length);
+      };
+      const whole = histogramOf(histRows, [[0, 1, -1, -1]]);
+      // Chunks of 1, 2, a half and all the rows: one call per chunk (as threads would), or chunks 1.. in one call.
+      for (const chunkRows of [histRows, Math.ceil(histRows / 2), 2, 1]) {
+        const chunks = Math.ceil(histRows / chunkRows);
+        const calls =
+          chunks > 2
+            ? [
+                [0, 1, -1, -1],
+                [1, chunks, -1, -1],
+              ]
+            : Array.from({ length: chunks }, (_, i) => [i, i + 1, -1, -1]);
         expectWithin(
-          h.readF32(hist, expected.length),
+          histogramOf(chunkRows, calls),
           expected,
           (i) => HISTOGRAM_RELATIVE_TOLERANCE * expected[i],
           `histogram in chunks of ${chunkRows} rows`,
         );
+        // One chunk after another, each call's first taking the row the call before stored for it: the whole call's bits.
+        const carried = Array.from({ length: chunks }, (_, i) => [i, i + 1, i > 0 ? i : -1, i < chunks - 1 ? i : -1]);
+        expect(histogramOf(chunkRows, carried)).toEqual(whole);
+        // A chunk taking a row that was not stored for it misses that band's votes: the band is read once.
+        if (chunks > 1)
+          expect(
+            histogramOf(
+              chunkRows,
+              carried.map(([s, e, carryIn]) => [s, e, carryIn, -1]),
+            ),
+          ).not.toEqual(whole);
       }
       h.expectGuardsIntact();
     });
