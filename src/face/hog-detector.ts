@@ -396,7 +396,10 @@ class HogDetector implements FrontalFaceDetector {
       bytes.set(cells.tables.columns, cells.columns);
       new Int32Array(memory.buffer, cells.firstPixelRows, cells.tables.firstPixelRows.length).set(cells.tables.firstPixelRows);
     }
-    this.workspaces = [ws, ...this.workspaces.filter((w) => w !== ws)].slice(0, KEPT_WORKSPACES);
+    // The latest first; the oldest go once the kept ones' tables and calls pass the budget (the latest always stays).
+    const kept = [ws, ...this.workspaces.filter((w) => w !== ws)];
+    let held = 0;
+    this.workspaces = kept.filter((w, i) => (held += keptBytes(w)) <= KEPT_WORKSPACE_BYTES || i === 0);
     return ws;
   }
 
@@ -611,8 +614,25 @@ type ScanOp =
   | { kind: 'stage'; rowStart: number; rowEnd: number; base: number; planeBytes: number }
   | HitsOp;
 
-/** How many sizes' workspaces a detector keeps (photos of a few sizes in turn, as a folder of photos has). */
-const KEPT_WORKSPACES = 16;
+/**
+ * The JavaScript memory a detector keeps for the last sizes' workspaces (their
+ * tables and kernel calls), so that photos of a few sizes in turn, as a
+ * folder of photos has, are not planned again at each change of size: a
+ * dozen 500x375 photos' plans, or three 12-megapixel ones'.
+ */
+const KEPT_WORKSPACE_BYTES = 16 << 20;
+/** About what a step's kernel calls take in the JavaScript heap. */
+const STEP_BYTES = 256;
+
+/** What a kept workspace holds on to: its tables, and its steps' calls. */
+function keptBytes(ws: HogWorkspace): number {
+  let bytes = ws.steps.length * STEP_BYTES;
+  for (const { resize } of ws.chain)
+    if (resize) bytes += resize.tables.rows.byteLength + resize.tables.groups.byteLength + resize.tables.tail.byteLength;
+  for (const { cells } of ws.levels)
+    bytes += cells.tables.rows.byteLength + cells.tables.columns.byteLength + cells.tables.firstPixelRows.byteLength;
+  return bytes;
+}
 
 /**
  * Compiles a workspace's steps into kernel calls, following where each
