@@ -397,9 +397,15 @@ class HogDetector implements FrontalFaceDetector {
       new Int32Array(memory.buffer, cells.firstPixelRows, cells.tables.firstPixelRows.length).set(cells.tables.firstPixelRows);
     }
     // The latest first; the oldest go once the kept ones' tables and calls pass the budget (the latest always stays).
-    const kept = [ws, ...this.workspaces.filter((w) => w !== ws)];
-    let held = 0;
-    this.workspaces = kept.filter((w, i) => (held += keptBytes(w)) <= KEPT_WORKSPACE_BYTES || i === 0);
+    const kept = [ws];
+    let held = keptBytes(ws);
+    for (const w of this.workspaces) {
+      if (w === ws) continue;
+      held += keptBytes(w);
+      if (held > KEPT_WORKSPACE_BYTES) break;
+      kept.push(w);
+    }
+    this.workspaces = kept;
     return ws;
   }
 
