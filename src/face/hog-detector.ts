@@ -259,10 +259,8 @@ function smallerScanHint(upsample: number): string {
 class HogDetector implements FrontalFaceDetector {
   /** Dropped whole on dispose: the kernels' instance holds the memory too. */
   private runtime: Runtime | null;
-  /** The workspaces of the last sizes detected in, the current first. */
-  private workspaces: HogWorkspace[] = [];
-  /** The kept workspaces' steps compiled into kernel calls (made at a workspace's first detection). */
-  private compiled = new WeakMap<HogWorkspace, ScanOp[]>();
+  /** The scans of the last sizes detected in, the current first. */
+  private scans: CompiledScan[] = [];
   /** Every filter's steps grouped by the feature plane they read, each filter's in its order. */
   private readonly steps: ScoreStep[];
   /** Whether a filter has any step (dlib scores nothing for a filter whose terms were all dropped). */
@@ -296,7 +294,7 @@ class HogDetector implements FrontalFaceDetector {
   dispose(): void {
     this.runtime?.team?.dispose();
     this.runtime = null;
-    this.workspaces = [];
+    this.scans = [];
   }
 
   detectFaces(image: RgbImage, options: DetectFacesOptions = {}): FaceDetection[] {
@@ -305,7 +303,7 @@ class HogDetector implements FrontalFaceDetector {
     const { upsample, adjustThreshold } = checkDetectOptions(options);
     const { width, height, pixelStride } = describeRgbImage(image, 'the image', 0);
     if (width === 0 || height === 0) return [];
-    const ws = this.prepareWorkspace(rt.memory, width, height, pixelStride, upsample);
+    const { ws, ops } = this.prepareScan(rt.memory, width, height, pixelStride, upsample);
     // The cells whose score reaches the threshold: an f32 score is at or above the threshold exactly when it is at or above the least f32 that is.
     const thresholds = this.description.filters.map((filter) => leastF32AtLeast(filter.threshold + adjustThreshold));
     // Each level's windows by filter, in row order; kept by level, so that they come in level order whatever order the bands run in.
@@ -314,13 +312,6 @@ class HogDetector implements FrontalFaceDetector {
     // Views made once: the memory does not grow during a detection.
     const bytes = new Uint8Array(memory.buffer);
     const words = new Int32Array(memory.buffer);
-    let ops = this.compiled.get(ws);
-    if (!ops) {
-      const made: ScanOp[] = [];
-      this.scanSteps(ws, (op) => made.push(op));
-      ops = made;
-      this.compiled.set(ws, ops);
-    }
     for (const op of ops) {
       if (op.kind === 'call') run(rt, op.call);
       else if (op.kind === 'table') words.set(op.values, op.at / 4);
@@ -354,18 +345,19 @@ class HogDetector implements FrontalFaceDetector {
   }
 
   /**
-   * The workspace for this size, grown into the memory and its tables
-   * written. The last few sizes' workspaces are kept, so that photos of a
-   * few sizes in turn are not planned again each time (their tables are
-   * written again: they share the memory).
+   * The scan for this size: its workspace, grown into the memory with its
+   * tables written, and its steps compiled into kernel calls. The last few
+   * sizes' scans are kept, so that photos of a few sizes in turn are not
+   * planned again each time (their tables are written again: they share the
+   * memory).
    */
-  private prepareWorkspace(memory: WebAssembly.Memory, width: number, height: number, pixelStride: number, upsample: number): HogWorkspace {
+  private prepareScan(memory: WebAssembly.Memory, width: number, height: number, pixelStride: number, upsample: number): CompiledScan {
     const key = workspaceKey({ width, height }, pixelStride, upsample);
-    const current = this.workspaces[0];
-    if (current?.key === key) return current;
-    let ws = this.workspaces.find((w) => w.key === key);
-    if (!ws) {
-      ws = planHogWorkspace(
+    const current = this.scans[0];
+    if (current?.ws.key === key) return current;
+    let scan = this.scans.find(({ ws }) => ws.key === key);
+    if (!scan) {
+      const ws = planHogWorkspace(
         { width, height },
         pixelStride,
         upsample,
@@ -382,7 +374,9 @@ class HogDetector implements FrontalFaceDetector {
           `a ${width}x${height} image up-sampled ${upsample} times (${level0.width}x${level0.height}) needs ${(ws.end / 2 ** 30).toFixed(1)} GiB to scan, more than the ${MAX_DETECTOR_MEMORY_BYTES / 2 ** 30} GiB allowed${smallerScanHint(upsample)}`,
         );
       }
+      scan = { ws, ops: this.compileScan(ws) };
     }
+    const { ws } = scan;
     growKernelMemory(memory, ws.end, `scanning a ${width}x${height} image up-sampled ${upsample} times`, smallerScanHint(upsample));
     const bytes = new Uint8Array(memory.buffer);
     for (const { resize } of ws.chain) {
@@ -397,16 +391,16 @@ class HogDetector implements FrontalFaceDetector {
       new Int32Array(memory.buffer, cells.firstPixelRows, cells.tables.firstPixelRows.length).set(cells.tables.firstPixelRows);
     }
     // The latest first; the oldest go once the kept ones' tables and calls pass the budget (the latest always stays).
-    const kept = [ws];
+    const kept = [scan];
     let held = keptBytes(ws);
-    for (const w of this.workspaces) {
-      if (w === ws) continue;
-      held += keptBytes(w);
+    for (const other of this.scans) {
+      if (other === scan) continue;
+      held += keptBytes(other.ws);
       if (held > KEPT_WORKSPACE_BYTES) break;
-      kept.push(w);
+      kept.push(other);
     }
-    this.workspaces = kept;
-    return ws;
+    this.scans = kept;
+    return scan;
   }
 
   /** How a level of this geometry is scored: by the correlation bank or by FFT tiles, whichever costs less for its size (see chooseScoring). */
@@ -415,9 +409,9 @@ class HogDetector implements FrontalFaceDetector {
     return chooseScoring(g.planeRows - filterRows + 1, g.planeCols - filterCols + 1, this.scoreMacsPerCell, filterRows, filterCols);
   }
 
-  /** A workspace's steps as the kernel calls and copies that make them, each window's rows where they are at that step, given to `run` in order. */
-  private scanSteps(ws: HogWorkspace, run: (op: ScanOp) => void): void {
-    const scan = new ScanCompiler(ws, this.description.cellSize, run);
+  /** A workspace's steps as the kernel calls and copies that make them, each window's rows where they are at that step. */
+  private compileScan(ws: HogWorkspace): ScanOp[] {
+    const scan = new ScanCompiler(ws, this.description.cellSize);
     for (const step of ws.steps) {
       if (step.kind === 'stage') scan.stage(step.rowStart, step.rowEnd);
       else if (step.kind === 'resize') scan.resize(step.image, step.rowStart, step.rowEnd);
@@ -430,6 +424,7 @@ class HogDetector implements FrontalFaceDetector {
         this.hitsOf(scan, step.level, step.rowStart, step.rowEnd);
       } else scan.features(step.kind, step.level, step.rowStart, step.rowEnd);
     }
+    return scan.ops;
   }
 
   /**
@@ -620,6 +615,12 @@ type ScanOp =
   | { kind: 'stage'; rowStart: number; rowEnd: number; base: number; planeBytes: number }
   | HitsOp;
 
+/** A workspace and its steps compiled. */
+interface CompiledScan {
+  ws: HogWorkspace;
+  ops: ScanOp[];
+}
+
 /**
  * The JavaScript memory a detector keeps for the last sizes' workspaces (their
  * tables and kernel calls), so that photos of a few sizes in turn, as a
@@ -646,15 +647,19 @@ function keptBytes(ws: HogWorkspace): number {
  * (the detector compiles the scoring, which needs its filters).
  */
 class ScanCompiler {
+  readonly ops: ScanOp[] = [];
   /** The first row each window holds at the step being compiled. */
   private readonly low: number[];
 
   constructor(
     readonly ws: HogWorkspace,
     private readonly cellSize: number,
-    readonly emit: (op: ScanOp) => void,
   ) {
     this.low = ws.windows.map((w) => w.firstRow);
+  }
+
+  emit(op: ScanOp): void {
+    this.ops.push(op);
   }
 
   call(call: ParallelCall): void {
