@@ -168,7 +168,7 @@ function readFilter(r: DlibByteReader, dimensions: number, index: number): HogFi
   const weights = new Float64Array(dimensions);
   // One name for all the weights (an error's byte offset says which): 15,500 names would take longer than the reading.
   const weightWhat = `${what} weight`;
-  for (let i = 0; i < dimensions; i++) weights[i] = r.finiteReal(weightWhat);
+  r.finiteReals(weights, 0, dimensions, weightWhat);
   const threshold = r.finiteReal(`${what} threshold`);
   return { weights, threshold, offset };
 }

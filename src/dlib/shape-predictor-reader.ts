@@ -32,38 +32,6 @@ const MIN_SPLIT_BYTES = 2 + 2 + MIN_FLOAT_BYTES;
 const MIN_COLUMN_VECTOR_BYTES = 4;
 const MIN_TREE_BYTES = 2 + 2 + MIN_COLUMN_VECTOR_BYTES;
 
-const POWERS_OF_TWO = Float64Array.from({ length: 511 }, (_, i) => 2 ** (i - 255));
-
-/**
- * `count` of dlib's mantissa/exponent floats into `target` from `at`: the
- * common encodings (a mantissa of at most 3 bytes and a 1-byte exponent, as
- * every float32 has) are decoded inline, because a 100 MB model holds 16
- * million of them; anything else goes through the reader's checked `real`,
- * which also makes every error the reader's own.
- */
-function readFloats(r: DlibByteReader, target: Float32Array, at: number, count: number, what: string): void {
-  const { bytes } = r;
-  for (let i = 0; i < count; i++) {
-    const o = r.offset;
-    const control = bytes[o];
-    const length = control & 0x0f;
-    if ((control & 0x70) === 0 && length >= 1 && length <= 3 && o + length + 2 < bytes.length) {
-      let mantissa = 0;
-      for (let k = length; k >= 1; k--) mantissa = mantissa * 256 + bytes[o + k];
-      const e = o + length + 1;
-      const exponentControl = bytes[e];
-      if ((exponentControl & 0x7f) === 1) {
-        // 0 - m, not -m: a "negative zero" mantissa is the integer 0 to dlib.
-        const signed = control & 0x80 ? 0 - mantissa : mantissa;
-        target[at + i] = signed * POWERS_OF_TWO[255 + (exponentControl & 0x80 ? -bytes[e + 1] : bytes[e + 1])];
-        r.offset = e + 2;
-        continue;
-      }
-    }
-    target[at + i] = r.finiteReal(what);
-  }
-}
-
 function checkCount(r: DlibByteReader, count: number, elementBytes: number, what: string, start: number): void {
   if (count * elementBytes > r.remaining) {
     r.fail(`${what} claims ${count} elements, more than the ${r.remaining} bytes left can hold`, start);
@@ -120,7 +88,7 @@ function readTree(r: DlibByteReader, shapeLength: number, what: string): Regress
   const leaves = new Float32Array(leafCount * shapeLength);
   for (let i = 0; i < leafCount; i++) {
     columnVectorRows(r, `${what} leaf`, shapeLength);
-    readFloats(r, leaves, i * shapeLength, shapeLength, `${what} leaf`);
+    r.finiteReals(leaves, i * shapeLength, shapeLength, `${what} leaf`);
   }
   return { idx1, idx2, thresholds, leaves, maxFeature, maxFeatureAt };
 }
@@ -137,7 +105,7 @@ export function readShapePredictor(bytes: Uint8Array | ArrayBuffer): ShapePredic
   r.version('shape_predictor', 1);
   const shapeStart = r.offset;
   const initialShape = new Float32Array(columnVectorRows(r, 'initial_shape'));
-  readFloats(r, initialShape, 0, initialShape.length, 'initial_shape');
+  r.finiteReals(initialShape, 0, initialShape.length, 'initial_shape');
   if (initialShape.length === 0 || initialShape.length % 2 !== 0) {
     r.fail(`initial_shape has ${initialShape.length} values; a shape is a positive number of x y pairs`, shapeStart);
   }
@@ -177,7 +145,7 @@ export function readShapePredictor(bytes: Uint8Array | ArrayBuffer): ShapePredic
       r.fail(`level ${level} has ${anchors[level].length} anchors but ${count} deltas`, start);
     }
     const deltas = new Float32Array(2 * count);
-    readFloats(r, deltas, 0, 2 * count, `level ${level} delta`);
+    r.finiteReals(deltas, 0, 2 * count, `level ${level} delta`);
     for (const tree of forests[level]) {
       if (tree.maxFeature >= count) {
         r.fail(`a split of level ${level} reads feature pixel ${tree.maxFeature}, but the level has ${count}`, tree.maxFeatureAt);
