@@ -14,8 +14,9 @@
 // installs it) first, then the Node running this script. Each run also
 // gives its cold start (spawn to the first photo's faces) and its steady
 // state (the last copy of the 12 photos, timed between the lines of the
-// copies before and after it), and its CPU time (more than its wall time:
-// it used more than one core). `--also` (repeatable) times another build's
+// copies before and after it), its CPU time (more than its wall time:
+// it used more than one core) and its page faults, with what a fresh page
+// costs this host (the cold start moves with it). `--also` (repeatable) times another build's
 // CLI in the same rounds, e.g. a clone at an earlier commit: before and after
 // under the same load.
 import { execFileSync, spawn } from 'node:child_process';
@@ -29,6 +30,7 @@ import { formatForeignCpu, formatHeader } from './report.mjs';
 import { commandLine } from './support/command-line.mjs';
 import { DLIB_EXAMPLE_PHOTOS, PHOTO_FOLDER } from './support/dlib-example-photos.mjs';
 import { startForeignCpuMeter } from './support/foreign-cpu.mjs';
+import { freshPageMicros } from './support/fresh-page-cost.mjs';
 import { describeMachine } from './support/machine.mjs';
 import { median } from './support/median.mjs';
 import { describeSourceRevision } from './support/source-revision.mjs';
@@ -57,7 +59,7 @@ const nodes = [...new Set([existsSync(NODE_22) ? NODE_22 : undefined, process.ex
 const clis = [CLI, ...values.also];
 /**
  * The CLI's cache of large landmark models in a folder of this run's own: this build runs
- * with the 68-point model's entry already there (written by an untimed run first) and
+ * with the 68-point model's and the network's entries already there (written by an untimed run first) and
  * with the cache off (DLIB_WASM_CACHE=off: the model read from its file, as on a first run).
  */
 const cacheHome = mkdtempSync(join(tmpdir(), 'dlib-wasm-bench-cache-'));
@@ -67,17 +69,17 @@ const configurations = nodes.flatMap((node) =>
   clis.flatMap((cli) => (cli === CLI ? Object.keys(CACHE_STATES).map((cache) => ({ node, cli, cache })) : [{ node, cli }])),
 );
 
-/** CPU seconds of the children this process has waited for (/proc/self/stat's cutime + cstime). */
-function childrenCpuSeconds() {
+/** CPU seconds and minor page faults of the children this process has waited for (/proc/self/stat's cutime + cstime, cminflt). */
+function childrenUsage() {
   const fields = readFileSync('/proc/self/stat', 'utf8').split(') ')[1].split(' ');
-  return (Number(fields[13]) + Number(fields[14])) / TICKS_PER_SECOND;
+  return { cpuSeconds: (Number(fields[13]) + Number(fields[14])) / TICKS_PER_SECOND, pageFaults: Number(fields[8]) };
 }
 
 /** One CLI run: wall ms, CPU s, when each JSON line arrived (ms after spawn) and for which photo. */
 function runCli({ node, cli, cache }) {
   const args = [cli, 'faces', ...photos, '--upsample', '1', '--landmarks', LANDMARKS_68, '--threads', values.threads];
   return new Promise((resolve, reject) => {
-    const cpuBefore = childrenCpuSeconds();
+    const before = childrenUsage();
     const start = performance.now();
     const env = { ...process.env, ...(cache ? CACHE_STATES[cache] : {}) };
     const child = spawn(node, args, { stdio: ['ignore', 'pipe', 'pipe'], env });
@@ -97,7 +99,10 @@ function runCli({ node, cli, cache }) {
     child.on('close', (code) => {
       const wallMs = performance.now() - start;
       if (code !== 0) reject(new Error(`${node} ${args.join(' ')} exited with ${code}:\n${stderr}`));
-      else resolve({ wallMs, cpuSeconds: childrenCpuSeconds() - cpuBefore, lines });
+      else {
+        const after = childrenUsage();
+        resolve({ wallMs, cpuSeconds: after.cpuSeconds - before.cpuSeconds, pageFaults: after.pageFaults - before.pageFaults, lines });
+      }
     });
   });
 }
@@ -122,8 +127,12 @@ function phases({ wallMs, lines }) {
 const nativeStageSum = (native) =>
   native.photos.reduce((sum, photo) => sum + NATIVE_STAGES.reduce((s, stage) => s + (photo.ms[stage] ?? 0), 0), 0);
 
-process.stderr.write('an untimed run, which writes the landmark cache entry\n');
-await runCli({ node: nodes[0], cli: CLI, cache: 'warm' });
+// Each build on each Node (Node 20 and 22 run other kernel builds, whose network constants have entries of their own;
+// another build's go to the user's cache folder).
+for (const { node, cli, cache } of configurations.filter(({ cache }) => cache !== 'off')) {
+  process.stderr.write(`an untimed run of ${cli} on ${node}, which writes its cache entries\n`);
+  await runCli({ node, cli, cache });
+}
 const stopForeignCpuMeter = startForeignCpuMeter();
 console.log(formatHeader({ machine: describeMachine(), command: commandLine(), source: describeSourceRevision() }));
 const cliRuns = new Map(configurations.map((configuration) => [configuration, []]));
@@ -144,6 +153,8 @@ for (let round = 1; round <= rounds; round++) {
   }
 }
 const foreignCpu = stopForeignCpuMeter();
+// Measured after the rounds, in this process: what the CLI's first touches cost here.
+const pageMicros = freshPageMicros();
 rmSync(cacheHome, { recursive: true, force: true });
 
 // dlib native times each photo once (after a warm-up): a copy of the 12 photos costs their sum.
@@ -167,12 +178,14 @@ for (const configuration of configurations) {
     faces: runs[0].faces,
     wallMs,
     cpuSeconds: m('cpuSeconds'),
+    pageFaults: m('pageFaults'),
     firstPhotoMs: m('firstPhotoMs'),
     firstCopyMs: m('firstCopyMs'),
     lastCopyMs: copies > 1 ? m('lastCopyMs') : undefined,
-    runs: runs.map(({ wallMs, cpuSeconds, firstPhotoMs, firstCopyMs, lastCopyMs }) => ({
+    runs: runs.map(({ wallMs, cpuSeconds, pageFaults, firstPhotoMs, firstCopyMs, lastCopyMs }) => ({
       wallMs,
       cpuSeconds,
+      pageFaults,
       firstPhotoMs,
       firstCopyMs,
       lastCopyMs,
@@ -186,6 +199,7 @@ for (const configuration of configurations) {
     row.faces,
     fixed(wallMs / 1000, 2),
     fixed(row.cpuSeconds, 2),
+    fixed(row.pageFaults / 1000, 1),
     fixed(row.firstPhotoMs, 0),
     fixed(row.firstCopyMs / 1000, 2),
     fixed(row.lastCopyMs / 1000, 2),
@@ -199,6 +213,7 @@ console.log(
   `\n${formatTable(
     `dlib-wasm faces --upsample 1 --landmarks (dlib's 68-point) --threads ${values.threads} on dlib's 12 example photos x${copies}, ` +
       `median of ${rounds} round(s): wall s from spawn to exit (Node start, imports, models, first call included), CPU s of the process, ` +
+      'page faults k = its minor page faults, in thousands (each a fresh 4 KB page: see the cost of a page below), ' +
       'first photo = spawn to its faces (cold start), first / last copy = the 12 photos cold / at steady state; ' +
       `dlib native = its summed stage time (decode, upsample + HOG, 68-point landmarks, chips, descriptors; 1 thread, models loaded beforehand), x${copies}; ` +
       'dlib native CPU s = the CPU time of the same stages; speed-up = dlib native wall s over dlib-wasm wall s, and CPU s over CPU s ' +
@@ -210,6 +225,7 @@ console.log(
       'faces',
       'wall s',
       'CPU s',
+      'page faults k',
       'first photo ms',
       'first copy s',
       'last copy s',
@@ -226,10 +242,15 @@ else {
   const faces = nativeRuns[0].photos.reduce((sum, photo) => sum + photo.faces, 0) * copies;
   if (faces !== summary[0].faces) console.log(`note: dlib native found ${faces} faces, dlib-wasm ${summary[0].faces}`);
 }
+console.log(
+  `\na fresh page costs this host ${pageMicros.toFixed(1)} us (a write to fresh WebAssembly memory, bench/support/fresh-page-cost.mjs; ` +
+    `bench/page-touch-cost.mjs for reads and preads): this build's ${fixed(summary[0].pageFaults / 1000, 1)}k faults are ` +
+    `~${((summary[0].pageFaults * pageMicros) / 1e6).toFixed(2)} s of its CPU time`,
+);
 console.log(`\n${formatForeignCpu(foreignCpu)}`);
 if (values.json) {
   await writeFile(
     values.json,
-    `${JSON.stringify({ photos: photos.length, copies, rounds, threads: values.threads, cli: summary, nativeRuns, foreignCpu }, null, 1)}\n`,
+    `${JSON.stringify({ photos: photos.length, copies, rounds, threads: values.threads, cli: summary, nativeRuns, pageMicros, foreignCpu }, null, 1)}\n`,
   );
 }

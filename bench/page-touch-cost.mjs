@@ -18,29 +18,25 @@ import { parseArgs } from 'node:util';
 import { Worker } from 'node:worker_threads';
 import { formatHeader } from './report.mjs';
 import { commandLine } from './support/command-line.mjs';
+import { freshWasmMemory, PAGE_BYTES, writePages } from './support/fresh-page-cost.mjs';
 import { describeMachine } from './support/machine.mjs';
 import { describeSourceRevision } from './support/source-revision.mjs';
 import { formatTable } from './support/table.mjs';
 
 const { values } = parseArgs({ options: { mib: { type: 'string', default: '64' } } });
 const bytes = Number(values.mib) * 2 ** 20;
-const pages = bytes / 4096;
-const WASM_PAGE = 65536;
+const pages = bytes / PAGE_BYTES;
 
-const freshMemory = (shared = false) => new WebAssembly.Memory({ initial: bytes / WASM_PAGE, maximum: bytes / WASM_PAGE, shared });
+const freshMemory = (shared = false) => freshWasmMemory(bytes, shared);
 const timed = (step) => {
   const start = performance.now();
   step();
   return performance.now() - start;
 };
-/** One byte a page, written. */
-const writePages = (view, value) => {
-  for (let at = 0; at < view.length; at += 4096) view[at] = value;
-};
 /** One byte a page, read (returned so that the loop is not dropped). */
 const readPages = (view) => {
   let sum = 0;
-  for (let at = 0; at < view.length; at += 4096) sum += view[at];
+  for (let at = 0; at < view.length; at += PAGE_BYTES) sum += view[at];
   return sum;
 };
 const preadInto = (file, view) => {
@@ -79,7 +75,7 @@ try {
      const fd = openSync(workerData.file, 'r');
      for (let at = 0; at < view.length; ) at += readSync(fd, view, at, view.length - at, at);
      let sum = 0;
-     for (let at = 0; at < view.length; at += 4096) sum += view[at];
+     for (let at = 0; at < view.length; at += ${PAGE_BYTES}) sum += view[at];
      parentPort.postMessage(sum);`,
     { eval: true, workerData: { buffer: shared.buffer, file } },
   );
