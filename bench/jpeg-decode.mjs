@@ -1,11 +1,11 @@
-// JPEG decode alone: the baseline decoder of our own (SIMD kernels) against
+// JPEG decode alone: the decoder of our own (SIMD kernels; sequential and progressive) against
 // mozjpeg in wasm (@jsquash/jpeg), one photo at a time, the two alternating
 // call by call so that a change in the machine's load hits both alike.
 // Wall and CPU ms per decode (median), and the other processes' CPU share.
 //   node bench/jpeg-decode.mjs [--rounds 15] [photo.jpg ...]
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { decodeBaselineJpeg } from '../dist/cli/baseline-jpeg-decoder.js';
+import { decodeSimdJpeg } from '../dist/cli/simd-jpeg-decoder.js';
 import { decodeJpeg } from '../dist/cli/jpeg-decoder.js';
 import { formatForeignCpu, formatHeader } from './report.mjs';
 import { commandLine } from './support/command-line.mjs';
@@ -22,8 +22,8 @@ const photos =
 
 const decoders = {
   ours: async (bytes) => {
-    const image = await decodeBaselineJpeg(bytes);
-    if (!image) throw new Error('the baseline decoder declined the photo');
+    const image = await decodeSimdJpeg(bytes);
+    if (!image) throw new Error('our decoder declined the photo');
     return image;
   },
   mozjpeg: async (bytes) => (await decodeJpeg(bytes, false)).image,

@@ -3,7 +3,7 @@ import { readdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import zlib from 'node:zlib';
 import { describe, expect, it, vi } from 'vitest';
-import type { PixelBuffer } from '../src/cli/baseline-jpeg-decoder.js';
+import type { PixelBuffer } from '../src/cli/simd-jpeg-decoder.js';
 import { decodeImage } from '../src/cli/decode-image.js';
 import { InputError } from '../src/index.js';
 import { fixture, fixtureJson, concatBytes } from './support/helpers.js';

@@ -1,6 +1,6 @@
 import { InputError } from '../errors.js';
 import { checkImageSize, type RgbImage } from '../image.js';
-import { decodeBaselineJpeg, type PixelBuffer } from './baseline-jpeg-decoder.js';
+import { decodeSimdJpeg, type PixelBuffer } from './simd-jpeg-decoder.js';
 import { jpegFrameSize, minimumJpegBytes } from './jpeg-frame.js';
 
 const PNG_SIGNATURE = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
@@ -10,7 +10,7 @@ const isJpeg = (b: Uint8Array) => b.length > 3 && b[0] === 0xff && b[1] === 0xd8
 export interface DecodeOptions {
   /** Accept a JPEG whose data libjpeg finds damaged (truncated, corrupt): its warning is returned instead of thrown. */
   allowDamaged?: boolean;
-  /** Where a baseline JPEG's pixels go (see PixelBuffer): the image returned is valid until the next decode into it. */
+  /** Where the pixels of a JPEG our own decoder takes go (see PixelBuffer): the image returned is valid until the next decode into it. */
   pixels?: PixelBuffer;
 }
 
@@ -23,8 +23,9 @@ export interface DecodedImage extends RgbImage {
 const checkSize = (width: number, height: number) => checkImageSize(width, height, 'the image');
 
 /**
- * Decodes a PNG (pngjs) or JPEG file's bytes to RGBA. A baseline JPEG goes
- * to our own SIMD decoder, every other one (and any it declines) to mozjpeg
+ * Decodes a PNG (pngjs) or JPEG file's bytes to RGBA. A sequential or
+ * progressive Huffman JPEG goes to our own SIMD decoder (simd-jpeg-decoder.ts),
+ * every other one (and any it declines) to mozjpeg
  * in wasm, with the same pixels either way: all pure JavaScript/wasm, so
  * `npm ci` needs no native build. Every failure is an InputError.
  */
@@ -40,8 +41,8 @@ export async function decodeImage(bytes: Uint8Array, options: DecodeOptions = {}
           `the JPEG's ${width}x${height} frame needs at least ${minimumJpegBytes(width, height)} bytes (a bit per 8x8 block), and the file has ${bytes.length}: it is cut short, or its size field is wrong`,
         );
       }
-      const baseline = await decodeBaselineJpeg(bytes, options.pixels);
-      if (baseline) return { ...baseline, warnings: [] };
+      const ours = await decodeSimdJpeg(bytes, options.pixels);
+      if (ours) return { ...ours, warnings: [] };
       const { decodeJpeg } = await import('./jpeg-decoder.js');
       const { image, warnings } = await decodeJpeg(bytes, options.allowDamaged ?? false);
       return { ...image, warnings };

@@ -6,7 +6,7 @@ import { genderChipDetails } from '../face/gender-classifier.js';
 import { loadImageChipExtractor } from '../face/image-chip-extractor.js';
 import type { FaceDetection } from '../face/hog-detector.js';
 import type { ShapePredictor } from '../face/shape-predictor.js';
-import type { PixelBuffer } from './baseline-jpeg-decoder.js';
+import type { PixelBuffer } from './simd-jpeg-decoder.js';
 import { decodeImage } from './decode-image.js';
 import { keepFilterbank } from './detector-filterbank-cache.js';
 import { isUserFacing } from './each-image.js';

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { readdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { decodeBaselineJpeg } from '../src/cli/baseline-jpeg-decoder.js';
+import { decodeSimdJpeg } from '../src/cli/simd-jpeg-decoder.js';
 import { decodeImage } from '../src/cli/decode-image.js';
 import { decodeJpeg } from '../src/cli/jpeg-decoder.js';
 import type { RgbImage } from '../src/image.js';
@@ -18,13 +18,20 @@ const jpegsIn = (folder: string) =>
 // Every JPEG the repository has: dlib's and face-api's photos, dlib's car photos, the LFW subset, and the sampling variants of jpeg/ (see fixtures/README.md).
 const allJpegs = [...jpegsIn('photos'), ...jpegsIn('dlib-models/mmod'), ...jpegsIn('lfw/deepfunneled_250'), ...jpegsIn('jpeg')];
 
-/** The files the decoder leaves to mozjpeg: progressive ones, and chroma too narrow for libjpeg's triangle filter. */
-const LEFT_TO_MOZJPEG = [
-  'photos/Tom_Cruise_avp_2014_4.jpg',
-  'photos/dogs.jpg',
-  'dlib-models/mmod/mmod_cars_test_image2.jpg',
-  'jpeg/h2v1-3x9.jpg',
-  'jpeg/h2v2-q80-progressive.jpg',
+/**
+ * The files the decoder leaves to mozjpeg: chroma too narrow for libjpeg's triangle filter, and a progressive
+ * file whose Cr has no AC coefficients at all (libjpeg's block smoothing estimates them).
+ */
+const LEFT_TO_MOZJPEG = ['jpeg/h2v1-3x9.jpg', 'jpeg/h2v2-q75-scans-no-cr-ac.jpg'];
+
+/** Progressive files jpegtran made from sequential ones (the same coefficients, so the same pixels): progressive, sequential. */
+const TRANSCODED = [
+  ['jpeg/h1v1-q90-progressive-restart2rows.jpg', 'jpeg/h1v1-q90-restart2rows.jpg'],
+  ['jpeg/h2v1-q85-progressive.jpg', 'jpeg/h2v1-q85.jpg'],
+  ['jpeg/grey-q90-progressive-restart3blocks.jpg', 'jpeg/grey-q90-restart3blocks.jpg'],
+  ['jpeg/h2v2-5x3-progressive.jpg', 'jpeg/h2v2-5x3.jpg'],
+  ['jpeg/h1v2-q90-progressive.jpg', 'jpeg/h1v2-q90.jpg'],
+  ['jpeg/h2v2-q75-scans-restart5blocks.jpg', 'jpeg/h2v2-q75-restart7blocks.jpg'],
 ];
 
 /**
@@ -35,6 +42,7 @@ const LEFT_TO_MOZJPEG = [
  */
 const H1V2_DJPEG_RGB_MD5: Record<string, string> = {
   'jpeg/h1v2-q90.jpg': '79ebe5189c03014a6edfa11514c2e9dd',
+  'jpeg/h1v2-q90-progressive.jpg': '79ebe5189c03014a6edfa11514c2e9dd',
   'jpeg/h1v2-61x45-restart3blocks.jpg': 'b907f4e7f25756a4739d80afcee1f7c5',
 };
 
@@ -46,12 +54,12 @@ const rgbMd5 = ({ width, height, data }: RgbImage) => {
 
 const mozjpegPixels = async (bytes: Uint8Array) => (await decodeJpeg(bytes, true)).image;
 
-describe('the baseline JPEG decoder', () => {
-  it(`decodes each baseline JPEG of the fixtures (${allJpegs.length} files) but 4:4:0 to exactly mozjpeg's pixels, and leaves the others to it`, async () => {
+describe('the SIMD JPEG decoder', () => {
+  it(`decodes each JPEG of the fixtures (${allJpegs.length} files, sequential and progressive) but 4:4:0 to exactly mozjpeg's pixels, and leaves the others to it`, async () => {
     const declined: string[] = [];
     for (const file of allJpegs) {
       const bytes = fixture(file);
-      const ours = await decodeBaselineJpeg(bytes);
+      const ours = await decodeSimdJpeg(bytes);
       if (!ours) {
         declined.push(file);
         continue;
@@ -67,39 +75,51 @@ describe('the baseline JPEG decoder', () => {
   it.each(Object.entries(H1V2_DJPEG_RGB_MD5))(
     "decodes 4:4:0 %s to exactly the pixels of libjpeg-turbo 2.1.5 (dlib's)",
     async (file, md5) => {
-      const ours = await decodeBaselineJpeg(fixture(file));
+      const ours = await decodeSimdJpeg(fixture(file));
       expect(ours && rgbMd5(ours)).toBe(md5);
     },
   );
 
+  it.each(TRANSCODED)(
+    'decodes progressive %s to exactly the pixels of %s, its coefficients in one scan',
+    async (progressive, sequential) => {
+      const ours = await decodeSimdJpeg(fixture(progressive));
+      const reference = await decodeSimdJpeg(fixture(sequential));
+      expect(ours && reference && Buffer.from(ours.data).equals(Buffer.from(reference.data))).toBe(true);
+    },
+  );
+
   it('gives each decode a memory of its own: an earlier image keeps its pixels', async () => {
-    const first = await decodeBaselineJpeg(fixture('jpeg/h2v1-q85.jpg'));
+    const first = await decodeSimdJpeg(fixture('jpeg/h2v1-q85.jpg'));
     const copy = Uint8Array.from(first?.data ?? []);
-    await decodeBaselineJpeg(fixture('jpeg/grey-q90-restart3blocks.jpg'));
+    await decodeSimdJpeg(fixture('jpeg/grey-q90-restart3blocks.jpg'));
     expect(first && Buffer.from(first.data).equals(copy)).toBe(true);
   });
 
-  it('with a bit flipped anywhere, decodes exactly what mozjpeg decodes without a warning, and leaves it the rest', async () => {
-    const jpeg = fixture('jpeg/h2v2-q75-restart7blocks.jpg');
-    const outcomes = { ours: 0, mozjpeg: 0 };
-    for (let at = 2; at < jpeg.length - 2; at += 29) {
-      const flipped = jpeg.slice();
-      flipped[at] ^= 1 << (at % 8);
-      const ours = await decodeBaselineJpeg(flipped);
-      const theirs = await decodeJpeg(flipped, true).catch(() => undefined);
-      if (ours) {
-        outcomes.ours++;
-        expect(theirs?.warnings, `byte ${at}`).toEqual([]);
-        expect(Buffer.from(ours.data).equals(Buffer.from(theirs?.image.data ?? [])), `byte ${at}`).toBe(true);
-      } else {
-        outcomes.mozjpeg++;
-        // Declined only where libjpeg warns or fails, or for what this decoder does not take (the headers).
-        if (at > jpegMarkerAt(jpeg, 0xda) + 14) expect(theirs?.warnings ?? ['failed'], `byte ${at}`).not.toEqual([]);
+  it.each(['jpeg/h2v2-q75-restart7blocks.jpg', 'jpeg/h2v2-q75-scans-restart5blocks.jpg'])(
+    '%s with a bit flipped anywhere: decodes exactly what mozjpeg decodes without a warning, and leaves it the rest',
+    async (file) => {
+      const jpeg = fixture(file);
+      const outcomes = { ours: 0, mozjpeg: 0 };
+      for (let at = 2; at < jpeg.length - 2; at += 29) {
+        const flipped = jpeg.slice();
+        flipped[at] ^= 1 << (at % 8);
+        const ours = await decodeSimdJpeg(flipped);
+        const theirs = await decodeJpeg(flipped, true).catch(() => undefined);
+        if (ours) {
+          outcomes.ours++;
+          expect(theirs?.warnings, `byte ${at}`).toEqual([]);
+          expect(Buffer.from(ours.data).equals(Buffer.from(theirs?.image.data ?? [])), `byte ${at}`).toBe(true);
+        } else {
+          outcomes.mozjpeg++;
+          // Declined only where libjpeg warns or fails, or for what this decoder does not take (the headers).
+          if (at > jpegMarkerAt(jpeg, 0xda) + 14) expect(theirs?.warnings ?? ['failed'], `byte ${at}`).not.toEqual([]);
+        }
       }
-    }
-    expect(outcomes.ours).toBeGreaterThan(0);
-    expect(outcomes.mozjpeg).toBeGreaterThan(0);
-  });
+      expect(outcomes.ours).toBeGreaterThan(0);
+      expect(outcomes.mozjpeg).toBeGreaterThan(0);
+    },
+  );
 
   it('leaves a Huffman table with more codes than fit their lengths to mozjpeg, which rejects it', async () => {
     const jpeg = fixture('jpeg/h2v1-q85.jpg');
@@ -108,7 +128,7 @@ describe('the baseline JPEG decoder', () => {
     const bogus = jpeg.slice();
     // All of the first table's codes 1 bit long (its symbol count, so its segment's length, unchanged).
     bogus.set([counts.reduce((a, b) => a + b, 0), ...new Array(15).fill(0)], dht + 5);
-    expect(await decodeBaselineJpeg(bogus)).toBeUndefined();
+    expect(await decodeSimdJpeg(bogus)).toBeUndefined();
     await expect(decodeImage(bogus)).rejects.toThrow(/an invalid Huffman table \(libjpeg: "Bogus Huffman table definition"\)/);
   });
 
@@ -133,7 +153,7 @@ describe('the baseline JPEG decoder', () => {
       ['bytes left over before EOI', concatBytes(jpeg.subarray(0, eoi), [0x12, 0x34], jpeg.subarray(eoi))],
       ['no EOI after the scan', jpeg.subarray(0, eoi)],
     ])('%s', async (_, bytes) => {
-      expect(await decodeBaselineJpeg(bytes)).toBeUndefined();
+      expect(await decodeSimdJpeg(bytes)).toBeUndefined();
       const decoded = await decodeImage(bytes, { allowDamaged: true });
       const { image, warnings } = await decodeJpeg(bytes, true);
       expect(Buffer.from(decoded.data).equals(Buffer.from(image.data))).toBe(true);
