@@ -423,9 +423,8 @@ export async function decodeSimdJpeg(bytes: Uint8Array, pixels?: PixelBuffer): P
   u8.set([0xff, 0xd9], file + bytes.length);
   u8.set(NATURAL_ORDER, natural);
   for (const [k, table] of quant) new Uint16Array(memory.buffer, quantAt.get(k), 64).set(table);
-  const runtimeView = { u8, i32, kernels, file, natural, scan, huffmanAt };
   if (progressive) {
-    if (!decodeProgressiveScans(bytes, parsed, planes, runtimeView)) return undefined;
+    if (!decodeProgressiveScans(bytes, parsed, planes, { u8, i32, kernels, file, natural, scan, huffmanAt })) return undefined;
     for (const [n, c] of components.entries()) {
       const { coefs, blocksPerRow, blockRows, at, stride } = planes[n];
       kernels.s16_idct_islow_blocks__simd128(coefs, blocksPerRow, blockRows, quantAt.get(c.quantTable) as number, at, stride, scanScratch);
@@ -477,7 +476,7 @@ export async function decodeSimdJpeg(bytes: Uint8Array, pixels?: PixelBuffer): P
 }
 
 /** Bytes of a scan descriptor: the sequential one's (36 + 32 a component) or the progressive one's (48 + 24), whichever is larger. */
-const SCAN_DESCRIPTOR_BYTES = 36 + 32 * 3;
+const SCAN_DESCRIPTOR_BYTES = Math.max(36 + 32 * 3, 48 + 24 * 3);
 
 /** What the progressive decode needs of the decoder's memory, laid out by decodeSimdJpeg. */
 interface ScanRuntime {
