@@ -12,11 +12,11 @@ import { bits, extend, readerPosition, segmentEnd, startBits, status, STATUS_BAD
 //   0 data (the bytes that follow the file must be a marker, as there),
 //   4 mcusX, 8 mcusY (a single component's scan: its blocks), 12 restart
 //   interval (0: none), 16 components (1..3), 20 status (out), 24 end (out:
-//   the address of the marker that ends the scan), 28 natural order (80 u8,
-//   as there), 32 Ss, 36 Se, 40 Ah, 44 Al
-//   48 + 24 * c, component c: h, v (blocks per MCU: 1 and 1 in a single
+//   the address of the marker that ends the scan), 28 Ss, 32 Se, 36 Ah, 40 Al
+//   44 + 24 * c, component c: h, v (blocks per MCU: 1 and 1 in a single
 //     component's scan), coefficients (block (0, 0): 64 i16 a block, in
-//     natural order), blocks per row of them, dc table, ac table.
+//     zigzag order, as the scans send them: a band's are contiguous), blocks
+//     per row of them, dc table, ac table.
 // Huffman tables as jpeg-bit-reader.ts reads them (the fast AC entries unused).
 
 const COMPONENT_FIELDS: usize = 24;
@@ -31,6 +31,33 @@ function refine(at: usize, p1: i32): void {
   if ((coef & p1) == 0) store<i16>(at, <i16>(coef >= 0 ? coef + p1 : coef - p1));
 }
 
+/** A bit for each of a block's 64 coefficients (zigzag order) that is not zero. */
+// @ts-ignore: decorator
+@inline
+function nonzeroCoefficients(block: usize): u64 {
+  let nonzero: u64 = 0;
+  for (let v: usize = 0; v < 8; v++) {
+    const zero = i16x8.eq(v128.load(block + (v << 4)), i16x8.splat(0));
+    nonzero |= <u64>(~i16x8.bitmask(zero) & 0xff) << (v << 3);
+  }
+  return nonzero;
+}
+
+/** The bits of coefficients `first` to `last` (0 <= first <= last <= 63). */
+// @ts-ignore: decorator
+@inline
+function coefficientRange(first: i32, last: i32): u64 {
+  return (<u64>-1 << <u64>first) & (<u64>-1 >> <u64>(63 - last));
+}
+
+/** A correction bit for each coefficient of `coefficients` (bits, in zigzag order), in order. */
+function refineEach(block: usize, coefficients: u64, p1: i32): void {
+  while (coefficients != 0) {
+    refine(block + (<usize>ctz(coefficients) << 1), p1);
+    coefficients &= coefficients - 1;
+  }
+}
+
 /** HUFF_EXTEND of the next `s` bits (0 to 15). */
 // @ts-ignore: decorator
 @inline
@@ -43,11 +70,10 @@ export function s16_jpeg_decode_progressive_scan(scan: usize): void {
   const mcusY = load<i32>(scan, 8);
   const restartInterval = load<i32>(scan, 12);
   const components = <usize>load<i32>(scan, 16);
-  const natural = <usize>load<i32>(scan, 28);
-  const ss = load<i32>(scan, 32);
-  const se = load<i32>(scan, 36);
-  const ah = load<i32>(scan, 40);
-  const al = load<i32>(scan, 44);
+  const ss = load<i32>(scan, 28);
+  const se = load<i32>(scan, 32);
+  const ah = load<i32>(scan, 36);
+  const al = load<i32>(scan, 40);
   const p1 = 1 << al;
   // What libjpeg would stop or warn at that the reader does not see: a refinement symbol of more than one bit, a DC past its range.
   let failure = 0;
@@ -73,7 +99,7 @@ export function s16_jpeg_decode_progressive_scan(scan: usize): void {
         restartsToGo--;
       }
       for (let c: usize = 0; c < components; c++) {
-        const component = scan + 48 + c * COMPONENT_FIELDS;
+        const component = scan + 44 + c * COMPONENT_FIELDS;
         const h = load<i32>(component);
         const v = load<i32>(component, 4);
         const coefs = <usize>load<i32>(component, 8);
@@ -107,7 +133,8 @@ export function s16_jpeg_decode_progressive_scan(scan: usize): void {
                   const s = rs & 15;
                   if (s != 0) {
                     k += r;
-                    store<i16>(block + (<usize>load<u8>(natural + <usize>k) << 1), <i16>(extendedBits(s) * p1));
+                    // A run past the band's end lands on coefficient 63, as libjpeg's natural order's extra entries make it.
+                    store<i16>(block + (<usize>min(k, 63) << 1), <i16>(extendedBits(s) * p1));
                   } else if (r == 15) {
                     k += 15;
                   } else {
@@ -135,21 +162,20 @@ export function s16_jpeg_decode_progressive_scan(scan: usize): void {
                   }
                   // Past the nonzero coefficients (each takes a correction bit) and r zero ones, to the next zero one.
                   while (k <= se) {
-                    const at = block + (<usize>load<u8>(natural + <usize>k) << 1);
+                    const at = block + (<usize>k << 1);
                     if (load<i16>(at) != 0) refine(at, p1);
                     else if (--r < 0) break;
                     k++;
                   }
-                  if (value != 0) store<i16>(block + (<usize>load<u8>(natural + <usize>k) << 1), <i16>value);
+                  // A run past the band's end lands on the coefficient after it, or on 63, as in libjpeg's natural order.
+                  if (value != 0) store<i16>(block + (<usize>min(k, 63) << 1), <i16>value);
                   if (status != 0) break;
                 }
               }
               if (eobrun > 0) {
-                // The band's end in this block: a correction bit for each nonzero coefficient left.
-                for (; k <= se; k++) {
-                  const at = block + (<usize>load<u8>(natural + <usize>k) << 1);
-                  if (load<i16>(at) != 0) refine(at, p1);
-                }
+                // The band's end in this block: a correction bit for each nonzero coefficient left, found eight at a
+                // time (zigzag order keeps a band's coefficients together; most blocks of a refinement scan are here).
+                if (k <= se) refineEach(block, nonzeroCoefficients(block) & coefficientRange(k, se), p1);
                 eobrun--;
               }
             }

@@ -424,10 +424,19 @@ export async function decodeSimdJpeg(bytes: Uint8Array, pixels?: PixelBuffer): P
   u8.set(NATURAL_ORDER, natural);
   for (const [k, table] of quant) new Uint16Array(memory.buffer, quantAt.get(k), 64).set(table);
   if (progressive) {
-    if (!decodeProgressiveScans(bytes, parsed, planes, { u8, i32, kernels, file, natural, scan, huffmanAt })) return undefined;
+    if (!decodeProgressiveScans(bytes, parsed, planes, { u8, i32, kernels, file, scan, huffmanAt })) return undefined;
     for (const [n, c] of components.entries()) {
       const { coefs, blocksPerRow, blockRows, at, stride } = planes[n];
-      kernels.s16_idct_islow_blocks__simd128(coefs, blocksPerRow, blockRows, quantAt.get(c.quantTable) as number, at, stride, scanScratch);
+      kernels.s16_idct_islow_blocks__simd128(
+        coefs,
+        natural,
+        blocksPerRow,
+        blockRows,
+        quantAt.get(c.quantTable) as number,
+        at,
+        stride,
+        scanScratch,
+      );
     }
   } else {
     for (const [k, { counts, symbols }] of huffman) {
@@ -475,8 +484,8 @@ export async function decodeSimdJpeg(bytes: Uint8Array, pixels?: PixelBuffer): P
   return { width, height, data };
 }
 
-/** Bytes of a scan descriptor: the sequential one's (36 + 32 a component) or the progressive one's (48 + 24), whichever is larger. */
-const SCAN_DESCRIPTOR_BYTES = Math.max(36 + 32 * 3, 48 + 24 * 3);
+/** Bytes of a scan descriptor: the sequential one's (36 + 32 a component) or the progressive one's (44 + 24), whichever is larger. */
+const SCAN_DESCRIPTOR_BYTES = Math.max(36 + 32 * 3, 44 + 24 * 3);
 
 /** What the progressive decode needs of the decoder's memory, laid out by decodeSimdJpeg. */
 interface ScanRuntime {
@@ -484,7 +493,6 @@ interface ScanRuntime {
   i32: Int32Array;
   kernels: JpegKernelSignatures;
   file: number;
-  natural: number;
   scan: number;
   huffmanAt: (k: number) => number;
 }
@@ -503,7 +511,7 @@ function decodeProgressiveScans(
   bytes: Uint8Array,
   parsed: ParsedJpeg,
   planes: { blocksPerRow: number; blockRows: number; coefs: number }[],
-  { u8, i32, kernels, file, natural, scan, huffmanAt }: ScanRuntime,
+  { u8, i32, kernels, file, scan, huffmanAt }: ScanRuntime,
 ): boolean {
   const { components, width, height } = parsed.frame;
   const { h: maxH, v: maxV } = components[0];
@@ -548,12 +556,12 @@ function decodeProgressiveScans(
     const mcus = alone
       ? [Math.ceil(Math.ceil((width * only.h) / maxH) / 8), Math.ceil(Math.ceil((height * only.v) / maxV) / 8)]
       : [planes[0].blocksPerRow / (single ? 1 : maxH), planes[0].blockRows / (single ? 1 : maxV)];
-    i32.set([file + end, mcus[0], mcus[1], tables.restartInterval, count, 0, 0, natural, ss, se, ah, al], scan / 4);
+    i32.set([file + end, mcus[0], mcus[1], tables.restartInterval, count, 0, 0, ss, se, ah, al], scan / 4);
     inScan.forEach(({ index, dc, ac }, c) => {
       const component = components[index];
       const [h, v] = alone || single ? [1, 1] : [component.h, component.v];
       const { coefs, blocksPerRow } = planes[index];
-      i32.set([h, v, coefs, blocksPerRow, huffmanAt(dc), huffmanAt(4 + ac)], (scan + 48 + 24 * c) / 4);
+      i32.set([h, v, coefs, blocksPerRow, huffmanAt(dc), huffmanAt(4 + ac)], (scan + 44 + 24 * c) / 4);
     });
     kernels.s16_jpeg_decode_progressive_scan(scan);
     if (i32[scan / 4 + 5] !== 0) return false;
