@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { decodeSimdJpeg } from '../src/cli/simd-jpeg-decoder.js';
 import { decodeImage } from '../src/cli/decode-image.js';
 import { decodeJpeg } from '../src/cli/jpeg-decoder.js';
+import { InputError } from '../src/errors.js';
 import type { RgbImage } from '../src/image.js';
 import { concatBytes, fixture } from './support/helpers.js';
 import { jpegMarkerAt } from './support/image-files.js';
@@ -88,6 +89,33 @@ describe('the SIMD JPEG decoder', () => {
       expect(ours && reference && Buffer.from(ours.data).equals(Buffer.from(reference.data))).toBe(true);
     },
   );
+
+  it('refuses a progressive JPEG of more than 500 scans (each runs over every block), and decodes one of 500 as mozjpeg does', async () => {
+    // An 8x8 grey image whose every scan codes nothing (one 1-bit code: a DC difference of 0, an EOB): its DC
+    // at bits 13..0, then each AC coefficient alone at bits 13..0 (14 scans each, as libjpeg allows).
+    const scans: number[][] = [[0, 0, 0, 13], ...Array.from({ length: 13 }, (_, i) => [0, 0, 13 - i, 12 - i])];
+    for (let k = 1; k < 64; k++) for (let al = 13; al >= 0; al--) scans.push([k, k, al === 13 ? 0 : al + 1, al]);
+    const segment = (marker: number, body: number[]) => [0xff, marker, (body.length + 2) >> 8, (body.length + 2) & 255, ...body];
+    const oneCode = (index: number) => [index, 1, ...new Array(15).fill(0), 0];
+    const jpeg = (count: number) =>
+      Uint8Array.from([
+        0xff,
+        0xd8,
+        ...segment(0xdb, [0, ...new Array(64).fill(1)]),
+        ...segment(0xc2, [8, 0, 8, 0, 8, 1, 1, 0x11, 0]),
+        ...segment(0xc4, [...oneCode(0x00), ...oneCode(0x10)]),
+        ...scans.slice(0, count).flatMap(([ss, se, ah, al]) => [...segment(0xda, [1, 1, 0, ss, se, (ah << 4) | al]), 0x7f]),
+        0xff,
+        0xd9,
+      ]);
+    expect(scans.length).toBeGreaterThan(500);
+    await expect(decodeSimdJpeg(jpeg(501))).rejects.toThrow(/more than 500 scans/);
+    await expect(decodeImage(jpeg(scans.length))).rejects.toThrow(InputError);
+    const ours = await decodeSimdJpeg(jpeg(500));
+    const theirs = await decodeJpeg(jpeg(500), true);
+    expect(theirs.warnings).toEqual([]);
+    expect(ours && Buffer.from(ours.data).equals(Buffer.from(theirs.image.data))).toBe(true);
+  });
 
   it('gives each decode a memory of its own: an earlier image keeps its pixels', async () => {
     const first = await decodeSimdJpeg(fixture('jpeg/h2v1-q85.jpg'));

@@ -1,6 +1,7 @@
 import { checkKernelExports, createKernelMemory, growKernelMemory } from '../engine/kernels.js';
 import { JPEG_KERNEL_PARAMETER_KINDS, type JpegKernelSignatures } from './jpeg-kernel-signatures.generated.js';
 import { JPEG_KERNELS_BASE64 } from './jpeg-kernels-wasm.generated.js';
+import { InputError } from '../errors.js';
 import type { RgbImage } from '../image.js';
 import { alignBuffer, BUFFER_SLACK, INITIAL_PAGES, RESERVED_BYTES } from '../memory-layout.js';
 
@@ -365,7 +366,8 @@ function writeFastTable(view: DataView, counts: Uint8Array, symbols: Uint8Array,
 
 /**
  * Decodes `bytes` if it is a JPEG this decoder takes (see above), to RGBA;
- * undefined if the file is libjpeg's to decode.
+ * undefined if the file is libjpeg's to decode. An InputError for a
+ * progressive one of more than 500 scans (MAX_PROGRESSIVE_SCANS).
  */
 export async function decodeSimdJpeg(bytes: Uint8Array, pixels?: PixelBuffer): Promise<RgbImage | undefined> {
   const parsed = parseJpeg(bytes);
@@ -487,6 +489,9 @@ export async function decodeSimdJpeg(bytes: Uint8Array, pixels?: PixelBuffer): P
 /** Bytes of a scan descriptor: the sequential one's (36 + 32 a component) or the progressive one's (44 + 24), whichever is larger. */
 const SCAN_DESCRIPTOR_BYTES = Math.max(36 + 32 * 3, 44 + 24 * 3);
 
+/** The most scans a progressive JPEG may have (libjpeg-turbo's TJFLAG_LIMITSCANS: every encoder's scripts have far fewer). */
+const MAX_PROGRESSIVE_SCANS = 500;
+
 /** What the progressive decode needs of the decoder's memory, laid out by decodeSimdJpeg. */
 interface ScanRuntime {
   u8: Uint8Array;
@@ -521,7 +526,13 @@ function decodeProgressiveScans(
   const coefBits = new Int8Array(components.length * 64).fill(-1);
   const tables: Tables = { quant: parsed.quant, huffman: parsed.huffman, restartInterval: parsed.restartInterval };
   let header = { body: parsed.scanBody, end: parsed.dataStart };
-  for (;;) {
+  for (let scans = 1; ; scans++) {
+    // Each scan runs over every block of its components, and a band can come back 14 times: a few hundred bytes
+    // of scans could keep libjpeg (and so mozjpeg) decoding for minutes. Refused as libjpeg-turbo's TurboJPEG
+    // API refuses them with its scan limit, at the same count.
+    if (scans > MAX_PROGRESSIVE_SCANS) {
+      throw new InputError(`the progressive JPEG has more than ${MAX_PROGRESSIVE_SCANS} scans: refused, as too slow to decode`);
+    }
     const { body, end } = header;
     const count = bytes[body];
     if (count < 1 || count > components.length || end - body !== 4 + 2 * count) return false;
