@@ -1,9 +1,5 @@
 import {
-  acc as readerAcc,
-  count as readerCount,
-  bitPadding,
   decodeLongCode,
-  fillBits,
   LOOKAHEAD,
   readerPosition,
   segmentEnd,

@@ -171,10 +171,11 @@ interface ParsedJpeg extends Tables {
  * Reads the markers from `i` on as libjpeg would, into `tables`, up to the
  * next SOS or EOI: that marker's segment (EOI's body is the byte after it), or
  * undefined where this decoder leaves the file to libjpeg: bytes between
- * markers, Adobe (APP14) colour transforms, 16-bit quantization tables,
- * frame headers other than `frames` allows (a sequential or progressive
- * Huffman frame before the first scan, none after it), new quantization
- * tables after it (libjpeg latches a component's at its first scan).
+ * markers, Adobe (APP14) colour transforms, 16-bit quantization tables, a
+ * frame header `onFrame` refuses (a sequential or progressive Huffman one is
+ * taken once, before the first scan). Without `onFrame` (between scans), any
+ * frame header or new quantization table (libjpeg latches a component's at
+ * its first scan) is declined too.
  */
 function readMarkers(
   bytes: Uint8Array,
@@ -296,7 +297,7 @@ function frameDecodable({ components, width, height }: Frame, jfif: boolean): bo
 }
 
 /** Whether a sequential frame's scan header is one this decoder decodes (every component, whole); it assigns their Huffman tables. */
-function sequentialScanDecodable(bytes: Uint8Array, body: number, end: number, { components }: Frame, { quant, huffman }: Tables): boolean {
+function sequentialScanDecodable(bytes: Uint8Array, body: number, end: number, { components }: Frame, { huffman }: Tables): boolean {
   const count = bytes[body];
   if (count !== components.length || end - body !== 4 + 2 * count) return false;
   for (let c = 0; c < count; c++) {
@@ -304,7 +305,7 @@ function sequentialScanDecodable(bytes: Uint8Array, body: number, end: number, {
     if (bytes[body + 1 + 2 * c] !== component.id) return false;
     component.dcTable = bytes[body + 2 + 2 * c] >> 4;
     component.acTable = bytes[body + 2 + 2 * c] & 15;
-    if (!huffman.has(component.dcTable) || !huffman.has(4 + component.acTable) || !quant.has(component.quantTable)) return false;
+    if (!huffman.has(component.dcTable) || !huffman.has(4 + component.acTable)) return false;
   }
   const at = body + 1 + 2 * count;
   return bytes[at] === 0 && bytes[at + 1] === 63 && bytes[at + 2] === 0;
@@ -426,7 +427,7 @@ export async function decodeSimdJpeg(bytes: Uint8Array, pixels?: PixelBuffer): P
   u8.set(NATURAL_ORDER, natural);
   for (const [k, table] of quant) new Uint16Array(memory.buffer, quantAt.get(k), 64).set(table);
   if (progressive) {
-    if (!decodeProgressiveScans(bytes, parsed, planes, { u8, i32, kernels, file, scan, huffmanAt })) return undefined;
+    if (!decodeProgressiveScans(bytes, parsed, [mcusX, mcusY], planes, { u8, i32, kernels, file, scan, huffmanAt })) return undefined;
     for (const [n, c] of components.entries()) {
       const { coefs, blocksPerRow, blockRows, at, stride } = planes[n];
       kernels.s16_idct_islow_blocks__simd128(
@@ -515,6 +516,7 @@ interface ScanRuntime {
 function decodeProgressiveScans(
   bytes: Uint8Array,
   parsed: ParsedJpeg,
+  frameMcus: [number, number],
   planes: { blocksPerRow: number; blockRows: number; coefs: number }[],
   { u8, i32, kernels, file, scan, huffmanAt }: ScanRuntime,
 ): boolean {
@@ -566,7 +568,7 @@ function decodeProgressiveScans(
     const only = components[inScan[0].index];
     const mcus = alone
       ? [Math.ceil(Math.ceil((width * only.h) / maxH) / 8), Math.ceil(Math.ceil((height * only.v) / maxV) / 8)]
-      : [planes[0].blocksPerRow / (single ? 1 : maxH), planes[0].blockRows / (single ? 1 : maxV)];
+      : frameMcus;
     i32.set([file + end, mcus[0], mcus[1], tables.restartInterval, count, 0, 0, ss, se, ah, al], scan / 4);
     inScan.forEach(({ index, dc, ac }, c) => {
       const component = components[index];
