@@ -194,6 +194,23 @@ describe('chip extraction beyond the photos', () => {
     }
   });
 
+  it("writes into a caller's buffer exactly the chip it would allocate, copied or warped, over what the buffer held", () => {
+    const image = noiseImage(300, 200, 3);
+    const warped: ChipRegion = { rect: { left: 40, top: 30, right: 189, bottom: 179 }, angle: 0.2, rows: 150, cols: 150 };
+    // Unrotated, exactly the chip's size, partly outside the image: copied, black outside.
+    const copied: ChipRegion = { rect: { left: 250, top: -5, right: 399, bottom: 144 }, angle: 0, rows: 150, cols: 150 };
+    const into = new Uint8Array(150 * 150 * 3);
+    for (const details of [warped, copied]) {
+      into.fill(77);
+      const chip = extractor.extractImageChip(image, details, into);
+      expect(chip.data).toBe(into);
+      expect([chip.width, chip.height]).toEqual([150, 150]);
+      expect(chip.data).toEqual(extractor.extractImageChip(image, details).data);
+    }
+    // The copied chip's first pixel lies above the image.
+    expect(into.subarray(0, 3)).toEqual(new Uint8Array([0, 0, 0]));
+  });
+
   it('reads RGB and RGBA images alike', async () => {
     const face = faceFixtures('faces').find((f) => f.id === 'Tom_Cruise_avp_2014_4_f00')!;
     const rgba = await photo(face.image);
@@ -243,6 +260,17 @@ describe('bad input', () => {
     inputError(() => extractor.extractImageChip(image, { ...details, angle: NaN }), /non-finite/);
     inputError(() => extractor.extractImageChip(image, { ...details, rect: { left: 10, top: 10, right: 5, bottom: 20 } }), /is empty/);
     inputError(() => extractor.extractImageChip(image, undefined as never), /chip details must be/);
+  });
+
+  it("rejects a buffer of the wrong size or type, or the image's own memory, to cut a chip into", () => {
+    const details = getFaceChipDetails(shape5);
+    inputError(
+      () => extractor.extractImageChip(image, details, new Uint8Array(150 * 150 * 3 - 1)),
+      /150x150 chip goes into a Uint8Array of 67500 bytes, not 67499 bytes/,
+    );
+    inputError(() => extractor.extractImageChip(image, details, new Float32Array(67500) as never), /not a Float32Array/);
+    inputError(() => extractor.extractImageChip(image, details, [] as never), /not an array of 0/);
+    inputError(() => extractor.extractImageChip(image, details, image.data.subarray(0, 67500) as Uint8Array), /image's own memory/);
   });
 
   it('refuses work once disposed', async () => {

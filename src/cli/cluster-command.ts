@@ -88,6 +88,7 @@ export async function clusterCommand(args: string[]): Promise<number> {
       (waiting) => recognition.computeFaceDescriptors(waiting.map((f) => f.chip)),
       async (photo, described, descriptors) => {
         described.forEach(({ rect, chipFile }, i) => faces.push({ photo, rect, chipFile: chipFile!, descriptor: descriptors[i] }));
+        workers.recycleChips(described);
       },
     );
     const progress = new Progress(photos.length, parsed.options.has('--quiet'));

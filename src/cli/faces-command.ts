@@ -108,6 +108,7 @@ export async function facesCommand(args: string[]): Promise<number> {
             })}\n`,
           );
         }
+        workers.recycleChips(faces);
       },
     );
     const failures = await workers.forEachPhoto(photos, (faces, file, index) => queue.add({ file, index }, faces));

@@ -115,6 +115,7 @@ export async function indexCommand(args: string[]): Promise<number> {
                 );
                 await recordPhoto(sql, photo, described, indexer);
                 faceCount += faces.length;
+                workers.recycleChips(faces);
               }
               return claim.length;
             });

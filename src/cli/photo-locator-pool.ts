@@ -122,6 +122,8 @@ interface LocatorThread {
   post(job: LocateJob): void;
   /** Told of a photo queued for the pool's threads before it is posted. */
   queued?(job: LocateJob): void;
+  /** Takes back chips' pixels for its next photos' chips: the calling thread's only (a worker's chips were copied across). */
+  recycleChips?(chips: Uint8Array[]): void;
   close(): Promise<void>;
 }
 
@@ -168,6 +170,7 @@ function callingThread(locator: PhotoLocator, events: LocatorEvents): LocatorThr
         (error: Error) => events.failed(error),
       );
     },
+    recycleChips: (chips) => locator.recycleChips(chips),
     close: async () => undefined,
   };
   return thread;
@@ -352,6 +355,12 @@ export class PhotoLocatorPool {
     }
     await this.landmarksLoaded;
     return failures;
+  }
+
+  /** Gives back the chips of faces forEachPhoto handed on, once used: the locators cut later photos' chips into them. */
+  recycleChips(faces: LocatedPhotoFace[]): void {
+    // Where the calling thread locates, it is the pool's one thread.
+    this.threads[0].recycleChips?.(faces.flatMap(({ chip: { data } }) => (data instanceof Uint8Array ? [data] : [])));
   }
 
   async close(): Promise<void> {

@@ -87,6 +87,7 @@ export async function recognizeCommand(args: string[]): Promise<number> {
         recognition.batchSize,
         (faces) => recognition.computeFaceDescriptors(faces.map((f) => f.chip)),
         async ({ photo, index }, faces, descriptors) => {
+          workers.recycleChips(faces);
           if (index < known.length) {
             if (faces.length > 0) matcher.add(known[index].name, descriptors[0]);
             return;

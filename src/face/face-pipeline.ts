@@ -109,17 +109,22 @@ export async function locateFaces(
   return placeFaces({ shapePredictor, chips }, image, await detector.detectFaces(image, options));
 }
 
-/** The detected faces' landmarks and aligned chips: the second half of locateFaces. */
+/**
+ * The detected faces' landmarks and aligned chips: the second half of
+ * locateFaces. The chips go into `spareChips` (150x150x3 bytes each, taken
+ * from its end) as far as it has them, into new arrays after.
+ */
 export function placeFaces(
   { shapePredictor, chips }: Pick<FacePipeline, 'shapePredictor' | 'chips'>,
   image: RgbImage,
   detections: FaceDetection[],
+  spareChips?: Uint8Array[],
 ): LocatedFace[] {
   return detections.map((d) => {
     const landmarks = shapePredictor.predict(image, d.rect);
     // What dlib's examples cut for the network: 150x150 with 25% padding.
     const chipDetails = getFaceChipDetails(landmarks, FACE_CHIP_SIZE, 0.25);
-    return { ...d, landmarks, chipDetails, chip: chips.extractImageChip(image, chipDetails) };
+    return { ...d, landmarks, chipDetails, chip: chips.extractImageChip(image, chipDetails, spareChips?.pop()) };
   });
 }
 
