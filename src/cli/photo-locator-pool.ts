@@ -11,8 +11,16 @@ import { type LandmarkModelSource, loadLandmarkModel, sharedLandmarkModel } from
 import type { PhotoLocator } from './photo-locator.js';
 import { readRegularFile } from './regular-file.js';
 
-/** Photos handed to the workers ahead of the one being used: keeps them busy, bounds memory. */
-const LOCATE_AHEAD_PER_WORKER = 2;
+/**
+ * Photos handed to the workers ahead of the one being used: keeps them busy,
+ * bounds memory (a located photo holds its faces' chips, 67.5 KB each). The
+ * replies are used in photo order, so while one worker locates a large photo
+ * (bald_guys up-sampled: ~250 ms) the others go on with the small ones after
+ * it (~20 ms each) only as far as this lets them: at 2 a worker, the second
+ * of 2 workers idled through most of every large photo (dlib's 12 example
+ * photos x3 at --threads 2: 3.25-3.54 s; at 8, 3.14-3.17 s).
+ */
+const LOCATE_AHEAD_PER_WORKER = 8;
 
 export interface PhotoLocatorInit {
   detector: Uint8Array;
