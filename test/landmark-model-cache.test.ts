@@ -2,6 +2,7 @@ import { copyFileSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync,
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { entryDataStart } from '../src/cli/cache-entry.js';
 import { cacheFolder } from '../src/cli/cache-folder.js';
 import { loadLandmarkModel, openLandmarkModel, sharedLandmarkModel } from '../src/cli/landmark-model-cache.js';
 import { DatFormatError } from '../src/index.js';
@@ -78,7 +79,7 @@ describe("the CLI's cache of large landmark models", () => {
     expect(readdirSync(folder)).not.toContain(entries[0]);
     const [newEntry] = readdirSync(folder).filter((name) => name !== otherFile);
     const bytes = readFileSync(join(folder, newEntry));
-    const treesStart = Math.ceil((4 + bytes.readUInt32LE(0)) / 8) * 8;
+    const treesStart = entryDataStart(bytes.readUInt32LE(0));
     // The trees as laid out in kernel memory from RESERVED_BYTES on: the 18th split's first feature pixel's byte offset.
     bytes.writeInt32LE(4 * 0xffff, treesStart + fresh.levels[3].splitFeatureBytes - RESERVED_BYTES + 8 * 17);
     writeFileSync(join(folder, newEntry), bytes);

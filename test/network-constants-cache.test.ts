@@ -2,6 +2,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, truncateSync, utimesSyn
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { entryDataStart } from '../src/cli/cache-entry.js';
 import { openNetworkConstantsCache } from '../src/cli/network-constants-cache.js';
 import { loadRecognitionModel } from '../src/cli/pipeline-models.js';
 import { type FaceRecognitionModel, InputError, loadFaceRecognitionModel, type PlacedConstantsImage } from '../src/index.js';
@@ -137,7 +138,7 @@ describe("the CLI's cache of the face network: its constants and outline, the mo
       loaded.dispose();
     }
   };
-  /** Rewrites the entry's header (4-byte length, JSON, the data from the next multiple of 8), its data as they were. */
+  /** Rewrites the entry's header (4-byte length, JSON, the data from entryDataStart), its data as they were. */
   const rewriteHeader = (change: (header: { entries: { key: string; bytes: number }[]; network: { layers: unknown[] } }) => void) => {
     const file = entryFile();
     const bytes = readFileSync(file);
@@ -145,10 +146,10 @@ describe("the CLI's cache of the face network: its constants and outline, the mo
     const header = JSON.parse(bytes.subarray(4, 4 + length).toString());
     change(header);
     const json = Buffer.from(JSON.stringify(header));
-    const head = Buffer.alloc(Math.ceil((4 + json.length) / 8) * 8);
+    const head = Buffer.alloc(entryDataStart(json.length));
     head.writeUInt32LE(json.length, 0);
     json.copy(head, 4);
-    writeFileSync(file, Buffer.concat([head, bytes.subarray(Math.ceil((4 + length) / 8) * 8)]));
+    writeFileSync(file, Buffer.concat([head, bytes.subarray(entryDataStart(length))]));
   };
 
   it('written once per model file and build; a hit gives the same descriptors without reading the model file', async () => {

@@ -4,7 +4,7 @@ import { CLI_BUILD, type CacheEntry, modelFileEntry, readEntryHeader, readInto, 
 import { cacheFolder as cliCacheFolder } from './cache-folder.js';
 
 /** Names the entries' layout: a change to it must change this. */
-const FORMAT = 'dlib-wasm hog filterbank 1';
+const FORMAT = 'dlib-wasm hog filterbank 2';
 
 /** An entry's header: each filter's terms' planes and the taps' counts; the taps follow it (f32, each term's row then column). */
 interface EntryHeader {

@@ -20,7 +20,7 @@ import { readModelFile } from './model-file.js';
  */
 const CACHED_FROM_BYTES = 32 * 2 ** 20;
 /** Names the entries' layout: a change to it (or to the packed trees' layout) must change this. */
-const FORMAT = 'dlib-wasm packed shape predictor 2';
+const FORMAT = 'dlib-wasm packed shape predictor 3';
 
 /** An entry's header: the model's sizes (ShapePredictorSizes), its arrays as JSON's numbers; the trees follow it. */
 interface EntryHeader {

@@ -6,7 +6,7 @@ import { CLI_BUILD, modelFileEntry, readEntryHeader, readInto, writeEntry } from
 import { cacheFolder as cliCacheFolder } from './cache-folder.js';
 
 /** Names the entries' layout: a change to it must change this. */
-const FORMAT = 'dlib-wasm network constants 2';
+const FORMAT = 'dlib-wasm network constants 3';
 
 /** An entry's header; the memory's image follows it. */
 interface EntryHeader {
