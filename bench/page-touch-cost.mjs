@@ -4,14 +4,17 @@
 // cold start here (the CLI touches ~300 MB once: models, the HOG detector's images, the decoder). Times,
 // per 4 KB page, in fresh WebAssembly memory (as the kernels' memories are):
 // - a write to a fresh page (a page fault: the kernel finds, zeroes and maps a page);
-// - a pread of a model-sized file into fresh pages (the kernel faults them in and copies: how the CLI
-//   reads its cache entries), then the first and second reads of one byte a page from JavaScript. On bare
+// - a pread of a model-sized file into fresh pages (the kernel faults them in one by one as it copies
+//   from the page cache), then the first and second reads of one byte a page from JavaScript. On bare
 //   metal the first read after the pread costs what the second does; on a host whose user-mode mappings
 //   are filled in lazily (shadow paging, e.g. a paravirtualized guest), each page costs again;
+// - a direct read (O_DIRECT) of the same file into fresh pages (the kernel maps them all in one go and
+//   the device fills them: how the CLI reads its cache entries, src/cli/cache-entry.ts), then the first
+//   read from JavaScript;
 // - the same first read when another thread (a worker) read the page first.
 // And whether transparent huge pages could serve the memory (the kernel's setting: with `madvise`,
 // only memory advised MADV_HUGEPAGE gets them, and neither V8 nor Node advises a wasm memory).
-import { closeSync, openSync, readFileSync, readSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, constants, fsyncSync, openSync, readFileSync, readSync, rmSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -39,8 +42,8 @@ const readPages = (view) => {
   for (let at = 0; at < view.length; at += PAGE_BYTES) sum += view[at];
   return sum;
 };
-const preadInto = (file, view) => {
-  const fd = openSync(file, 'r');
+const preadInto = (file, view, flags = constants.O_RDONLY) => {
+  const fd = openSync(file, flags);
   try {
     for (let at = 0; at < view.length; ) at += readSync(fd, view, at, view.length - at, at);
   } finally {
@@ -50,7 +53,11 @@ const preadInto = (file, view) => {
 
 console.log(formatHeader({ machine: describeMachine(), command: commandLine(), source: describeSourceRevision() }));
 const file = join(tmpdir(), `dlib-wasm-page-touch-${process.pid}.bin`);
-writeFileSync(file, new Uint8Array(bytes).fill(1));
+// On disk before it is read: a direct read of pages still dirty in the page cache would first write them back.
+const written0 = openSync(file, 'w');
+writeSync(written0, new Uint8Array(bytes).fill(1));
+fsyncSync(written0);
+closeSync(written0);
 try {
   const rows = [];
   const add = (what, step) => {
@@ -66,6 +73,12 @@ try {
   add('pread into fresh pages', () => preadInto(file, read));
   add('first read from JavaScript after the pread', () => readPages(read));
   add('second read', () => readPages(read));
+
+  if (constants.O_DIRECT !== undefined) {
+    const direct = new Uint8Array(freshMemory().buffer);
+    add('direct read (O_DIRECT) into fresh pages', () => preadInto(file, direct, constants.O_RDONLY | constants.O_DIRECT));
+    add('first read from JavaScript after the direct read', () => readPages(direct));
+  }
 
   const shared = freshMemory(true);
   const worker = new Worker(

@@ -94,8 +94,8 @@ function openDirect(file: string): number | undefined {
  * the whole blocks are read directly (O_DIRECT, Linux): the kernel maps the
  * pages they fill in one go, where a read through the page cache faults
  * them in one by one as it copies. On a paravirtualized host, where a fault
- * costs ~11 us, the 68-point model's 65 MB of trees took ~200 ms of CPU that
- * way and take ~25 ms directly (bench/page-touch-cost.mjs). A file system
+ * costs ~11 us, 64 MB took ~195 ms of CPU that way and take
+ * ~40 ms directly, most of it the device's (bench/page-touch-cost.mjs). A file system
  * without direct reads, and the last partial block, are read as before.
  */
 export async function readInto(file: string, at: number, into: Uint8Array): Promise<boolean> {
