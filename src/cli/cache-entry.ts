@@ -103,8 +103,8 @@ export async function readInto(file: string, at: number, into: Uint8Array): Prom
     into.length >= DIRECT_READ_MIN_BYTES && at % DIRECT_READ_ALIGNMENT === 0 && into.byteOffset % DIRECT_READ_ALIGNMENT === 0
       ? into.length - (into.length % DIRECT_READ_ALIGNMENT)
       : 0;
-  const direct = directLength > 0 ? openDirect(file) : undefined;
   const fd = openSync(file, 'r');
+  const direct = directLength > 0 ? openDirect(file) : undefined;
   try {
     let done = 0;
     if (direct !== undefined) {
