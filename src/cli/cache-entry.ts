@@ -75,6 +75,32 @@ async function readFrom(fd: number, at: number, into: Uint8Array, done: number, 
   return done;
 }
 
+/**
+ * A direct read's first chunk, and the speed below which the rest is left to
+ * the page cache: a spinning disk or a network file system (~100-150 MB/s)
+ * reads slower than the copy of a file the page cache may hold, where a
+ * local SSD or a VM's disk (1-3 GB/s) does not.
+ */
+const DIRECT_READ_PROBE_BYTES = 8 << 20;
+const DIRECT_READ_MIN_BYTES_PER_MS = 256 * 1024;
+
+/**
+ * Reads `fd` directly from `at` into `into` up to `length` (a multiple of
+ * DIRECT_READ_ALIGNMENT); returns where it stopped, at a multiple of it: the
+ * end, where the file ends, where a read was refused (EINVAL: a file system
+ * that opens files for direct reads but cannot make them), or after the
+ * first chunk where the device reads too slowly.
+ */
+async function readDirect(fd: number, at: number, into: Uint8Array, length: number): Promise<number> {
+  const probe = Math.min(DIRECT_READ_PROBE_BYTES, length);
+  const start = performance.now();
+  let done = await readFrom(fd, at, into, 0, probe).catch(() => 0);
+  if (done === probe && probe < length && (performance.now() - start) * DIRECT_READ_MIN_BYTES_PER_MS >= probe) {
+    done = await readFrom(fd, at, into, done, length).catch(() => done);
+  }
+  return done - (done % DIRECT_READ_ALIGNMENT);
+}
+
 /** `file` opened for direct reads, where the platform and file system have them. */
 function openDirect(file: string): number | undefined {
   if (constants.O_DIRECT === undefined) return undefined;
@@ -96,7 +122,8 @@ function openDirect(file: string): number | undefined {
  * them in one by one as it copies. On a paravirtualized host, where a fault
  * costs ~11 us, 64 MB took ~195 ms of CPU that way and take
  * ~40 ms directly, most of it the device's (bench/page-touch-cost.mjs). A file system
- * without direct reads, and the last partial block, are read as before.
+ * without direct reads, a slow device (see readDirect) and the last partial
+ * block are read through the page cache.
  */
 export async function readInto(file: string, at: number, into: Uint8Array): Promise<boolean> {
   const directLength =
@@ -106,12 +133,7 @@ export async function readInto(file: string, at: number, into: Uint8Array): Prom
   const fd = openSync(file, 'r');
   const direct = directLength > 0 ? openDirect(file) : undefined;
   try {
-    let done = 0;
-    if (direct !== undefined) {
-      // A refused direct read (EINVAL: a file system that opens but cannot) leaves the rest to the page cache.
-      done = await readFrom(direct, at, into, 0, directLength).catch(() => 0);
-      if (done < directLength) done -= done % DIRECT_READ_ALIGNMENT;
-    }
+    const done = direct === undefined ? 0 : await readDirect(direct, at, into, directLength);
     return (await readFrom(fd, at, into, done, into.length)) === into.length;
   } finally {
     if (direct !== undefined) closeSync(direct);
