@@ -1,8 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdir, open, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { closeSync, constants, openSync, read } from 'node:fs';
-import { promisify } from 'node:util';
+import { DIRECT_READ_ALIGNMENT } from './direct-read.js';
 import { filePath } from './regular-file.js';
 
 /**
@@ -55,91 +54,8 @@ export async function modelFileEntry(
   return { folder, file: join(folder, `${ofModel}${key}${extension}`), ofModel, extension };
 }
 
-/**
- * What direct reads (O_DIRECT) need aligned: the file offset, the length and
- * the memory read into. A page: a multiple of every device's logical block.
- */
-export const DIRECT_READ_ALIGNMENT = 4096;
-
-/** Smaller reads go through the page cache: a few pages fault fast enough, and an array's memory may not be aligned. */
-const DIRECT_READ_MIN_BYTES = 1 << 20;
-
 /** Where an entry's data start: after the 4-byte length of its header and the header, at the next DIRECT_READ_ALIGNMENT. */
 export const entryDataStart = (headerLength: number) => Math.ceil((4 + headerLength) / DIRECT_READ_ALIGNMENT) * DIRECT_READ_ALIGNMENT;
-
-const readAt = promisify(read);
-
-/** Reads `length` bytes of `fd` from `at` into `into` from `done` on, until the file ends; returns where it stopped. */
-async function readFrom(fd: number, at: number, into: Uint8Array, done: number, length: number): Promise<number> {
-  for (let n = 1; done < length && n > 0; done += n) ({ bytesRead: n } = await readAt(fd, into, done, length - done, at + done));
-  return done;
-}
-
-/**
- * A direct read's first chunk, and the speed below which the rest is left to
- * the page cache: a spinning disk or a network file system (~100-150 MB/s)
- * reads slower than the copy of a file the page cache may hold, where a
- * local SSD or a VM's disk (1-3 GB/s) does not.
- */
-const DIRECT_READ_PROBE_BYTES = 8 << 20;
-const DIRECT_READ_MIN_BYTES_PER_MS = 256 * 1024;
-
-/**
- * Reads `fd` directly from `at` into `into` up to `length` (a multiple of
- * DIRECT_READ_ALIGNMENT); returns where it stopped, at a multiple of it: the
- * end, where the file ends, where a read was refused (EINVAL: a file system
- * that opens files for direct reads but cannot make them), or after the
- * first chunk where the device reads too slowly.
- */
-async function readDirect(fd: number, at: number, into: Uint8Array, length: number): Promise<number> {
-  const probe = Math.min(DIRECT_READ_PROBE_BYTES, length);
-  const start = performance.now();
-  let done = await readFrom(fd, at, into, 0, probe).catch(() => 0);
-  if (done === probe && probe < length && (performance.now() - start) * DIRECT_READ_MIN_BYTES_PER_MS >= probe) {
-    done = await readFrom(fd, at, into, done, length).catch(() => done);
-  }
-  return done - (done % DIRECT_READ_ALIGNMENT);
-}
-
-/** `file` opened for direct reads, where the platform and file system have them. */
-function openDirect(file: string): number | undefined {
-  if (constants.O_DIRECT === undefined) return undefined;
-  try {
-    return openSync(file, constants.O_RDONLY | constants.O_DIRECT);
-  } catch {
-    return undefined;
-  }
-}
-
-/**
- * Reads `file` from byte `at` into `into`; says whether it filled it. The
- * file is opened at once, not in a callback: the read starts before whatever
- * this thread does next (a model's tables, tens of ms), and runs beside it.
- *
- * Where `at` and `into` are aligned (entries' data are, into kernel memory),
- * the whole blocks are read directly (O_DIRECT, Linux): the kernel maps the
- * pages they fill in one go, where a read through the page cache faults
- * them in one by one as it copies. On a paravirtualized host, where a fault
- * costs ~11 us, 64 MB took ~195 ms of CPU that way and take
- * ~40 ms directly, most of it the device's (bench/page-touch-cost.mjs). A file system
- * without direct reads, a slow device (see readDirect) and the last partial
- * block are read through the page cache.
- */
-export async function readInto(file: string, at: number, into: Uint8Array): Promise<boolean> {
-  const directLength =
-    into.length >= DIRECT_READ_MIN_BYTES && at % DIRECT_READ_ALIGNMENT === 0 && into.byteOffset % DIRECT_READ_ALIGNMENT === 0
-      ? into.length - (into.length % DIRECT_READ_ALIGNMENT)
-      : 0;
-  const fd = openSync(file, 'r');
-  const direct = directLength > 0 ? openDirect(file) : undefined;
-  try {
-    const done = direct === undefined ? 0 : await readDirect(direct, at, into, directLength);
-    return (await readFrom(fd, at, into, done, into.length)) === into.length;
-  } finally {
-    if (direct !== undefined) closeSync(direct);
-    closeSync(fd);
-  }
-}
 
 /**
  * An entry's header (parsed JSON of the `format`) and where its data are in

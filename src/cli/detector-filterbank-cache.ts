@@ -1,6 +1,7 @@
 import { FHOG_PLANES } from '../dlib/hog-detector-reader.js';
 import type { SeparableTerm } from '../face/fhog-filterbank.js';
-import { CLI_BUILD, type CacheEntry, modelFileEntry, readEntryHeader, readInto, writeEntry } from './cache-entry.js';
+import { CLI_BUILD, type CacheEntry, modelFileEntry, readEntryHeader, writeEntry } from './cache-entry.js';
+import { readInto } from './direct-read.js';
 import { cacheFolder as cliCacheFolder } from './cache-folder.js';
 
 /** Names the entries' layout: a change to it must change this. */

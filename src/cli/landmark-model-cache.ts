@@ -8,7 +8,8 @@ import {
   type SharedShapePredictor,
   writeShapePredictorTrees,
 } from '../face/shape-predictor.js';
-import { modelFileEntry, readEntryHeader, readInto, writeEntry } from './cache-entry.js';
+import { modelFileEntry, readEntryHeader, writeEntry } from './cache-entry.js';
+import { readInto } from './direct-read.js';
 import { cacheFolder as cliCacheFolder } from './cache-folder.js';
 import { readModelFile } from './model-file.js';
 

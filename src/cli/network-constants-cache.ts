@@ -2,7 +2,8 @@ import { networkOutline } from '../dlib/network-outline.js';
 import type { NetworkDescription } from '../dlib/network-description.js';
 import { runtimeHasRelaxedSimd } from '../engine/kernels.js';
 import { DlibNetwork, type EngineOptions, type PlacedConstantEntry } from '../engine/network.js';
-import { CLI_BUILD, modelFileEntry, readEntryHeader, readInto, writeEntry } from './cache-entry.js';
+import { CLI_BUILD, modelFileEntry, readEntryHeader, writeEntry } from './cache-entry.js';
+import { readInto } from './direct-read.js';
 import { cacheFolder as cliCacheFolder } from './cache-folder.js';
 
 /** Names the entries' layout: a change to it must change this. */

@@ -3,11 +3,15 @@ import { mkdir, open, stat } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { InputError } from '../errors.js';
+import { pageAlignedBytes, readFileInto } from './direct-read.js';
 
 /** The path of a file named by a path or a file: URL (the bundled models are URLs). */
 export function filePath(file: string | URL): string {
   return typeof file === 'string' ? file : fileURLToPath(file);
 }
+
+/** Files at least this large (a model's .dat: dlib's 68-point one is 100 MB) are read directly where they can be (direct-read.ts). */
+const DIRECT_FILE_BYTES = 16 * 2 ** 20;
 
 /**
  * The bytes of a regular file. Anything else (a FIFO, a device, a folder) is
@@ -20,6 +24,10 @@ export async function readRegularFile(path: string | URL): Promise<Buffer> {
   try {
     const info = await file.stat();
     if (!info.isFile()) throw new InputError(`not a regular file (${fileKind(info)})`);
+    if (info.size >= DIRECT_FILE_BYTES) {
+      const bytes = pageAlignedBytes(info.size);
+      if (await readFileInto(filePath(path), file.fd, 0, bytes)) return Buffer.from(bytes.buffer, 0, info.size);
+    }
     return await file.readFile();
   } finally {
     await file.close();

@@ -2,9 +2,11 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { DIRECT_READ_ALIGNMENT, entryDataStart, readInto } from '../src/cli/cache-entry.js';
+import { entryDataStart } from '../src/cli/cache-entry.js';
+import { DIRECT_READ_ALIGNMENT, readInto } from '../src/cli/direct-read.js';
+import { readRegularFile } from '../src/cli/regular-file.js';
 
-describe("the CLI cache's reads", () => {
+describe("the CLI's reads of large files, directly where they can be", () => {
   const folder = mkdtempSync(join(tmpdir(), 'dlib-wasm-cache-entry-'));
   afterAll(() => rmSync(folder, { recursive: true, force: true }));
   // 3 MB and a partial block: whole blocks read directly where the file system can, the rest through the page cache.
@@ -31,6 +33,16 @@ describe("the CLI cache's reads", () => {
         expect(Buffer.from(into).equals(Buffer.from(bytes.subarray(at)))).toBe(true);
       }
     }
+  });
+
+  it("give a model-sized file's bytes whole (readRegularFile)", async () => {
+    const large = join(folder, 'large');
+    const content = new Uint8Array(17 * 2 ** 20 + 99);
+    for (let i = 0; i < content.length; i += 4093) content[i] = (i >>> 12) & 255;
+    writeFileSync(large, content);
+    const read = await readRegularFile(large);
+    expect(read.length).toBe(content.length);
+    expect(read.equals(Buffer.from(content.buffer))).toBe(true);
   });
 
   it('say so when the file is shorter than asked for', async () => {
