@@ -9,7 +9,7 @@
 //   metal the first read after the pread costs what the second does; on a host whose user-mode mappings
 //   are filled in lazily (shadow paging, e.g. a paravirtualized guest), each page costs again;
 // - a direct read (O_DIRECT) of the same file into fresh pages (the kernel maps them all in one go and
-//   the device fills them: how the CLI reads its cache entries, src/cli/cache-entry.ts), then the first
+//   the device fills them: how the CLI reads its cache entries and large model files, src/cli/direct-read.ts), then the first
 //   read from JavaScript;
 // - the same first read when another thread (a worker) read the page first.
 // And whether transparent huge pages could serve the memory (the kernel's setting: with `madvise`,
