@@ -107,8 +107,15 @@ export async function readInto(file: string, at: number, into: Uint8Array): Prom
   }
 }
 
-/** `bytes` of memory on a page boundary, as a direct read needs: a WebAssembly memory's, freed with it. */
-export function pageAlignedBytes(bytes: number): Uint8Array<ArrayBuffer> {
-  const memory = new WebAssembly.Memory({ initial: Math.ceil(bytes / 65536) });
-  return new Uint8Array(memory.buffer, 0, bytes);
+/**
+ * `bytes` of memory on a page boundary, as a direct read needs: a WebAssembly
+ * memory's, freed with it. Undefined where the runtime will not make one (it
+ * reserves more address space than its size, which `ulimit -v` may refuse).
+ */
+export function pageAlignedBytes(bytes: number): Uint8Array<ArrayBuffer> | undefined {
+  try {
+    return new Uint8Array(new WebAssembly.Memory({ initial: Math.ceil(bytes / 65536) }).buffer, 0, bytes);
+  } catch {
+    return undefined;
+  }
 }

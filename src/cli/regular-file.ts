@@ -24,10 +24,8 @@ export async function readRegularFile(path: string | URL): Promise<Buffer> {
   try {
     const info = await file.stat();
     if (!info.isFile()) throw new InputError(`not a regular file (${fileKind(info)})`);
-    if (info.size >= DIRECT_FILE_BYTES) {
-      const bytes = pageAlignedBytes(info.size);
-      if (await readFileInto(filePath(path), file.fd, 0, bytes)) return Buffer.from(bytes.buffer, 0, info.size);
-    }
+    const bytes = info.size >= DIRECT_FILE_BYTES ? pageAlignedBytes(info.size) : undefined;
+    if (bytes && (await readFileInto(filePath(path), file.fd, 0, bytes))) return Buffer.from(bytes.buffer, 0, info.size);
     return await file.readFile();
   } finally {
     await file.close();
