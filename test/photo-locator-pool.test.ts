@@ -1,4 +1,4 @@
-import { copyFileSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -75,5 +75,42 @@ describe("the CLI's locate workers and the network share the cores they are give
       rmSync(folder, { recursive: true, force: true });
     }
     expect(faces).toEqual([24, 3]);
+  }, 60_000);
+  it('on two threads, a worker goes on to the next photo while the calling thread is busy using one', async () => {
+    const chipDir = mkdtempSync(join(tmpdir(), 'dlib-wasm-pool-'));
+    const photo = 'test/fixtures/photos/2008_001322.jpg';
+    const pool = await PhotoLocatorPool.start(
+      {
+        detector: readFileSync('models/frontal_face_detector.dat'),
+        detectorKind: 'hog',
+        landmarks: openLandmarkModel('models/shape_predictor_5_face_landmarks_lfw.dat'),
+        upsample: 1,
+        chipDir,
+      },
+      5,
+      2,
+      true,
+    );
+    const faces: number[] = [];
+    let locatedMeanwhile = 0;
+    try {
+      await pool.forEachPhoto([photo, photo, photo, photo, photo], async (located, _, index) => {
+        faces.push(located.length);
+        if (index > 0) return;
+        // This thread's event loop stays blocked (a batch of faces described here holds it so): no
+        // message gets through. The workers save each photo's chips before they reply: the last
+        // photos' chips appear only if the workers claim them on their own.
+        const blocked = new Int32Array(new SharedArrayBuffer(4));
+        const until = Date.now() + 30_000;
+        while (!existsSync(join(chipDir, '4-2.png')) && Date.now() < until) Atomics.wait(blocked, 0, 0, 10);
+        locatedMeanwhile = [1, 2, 3, 4].filter((job) => existsSync(join(chipDir, `${job}-2.png`))).length;
+      });
+    } finally {
+      await pool.close();
+      rmSync(chipDir, { recursive: true, force: true });
+    }
+    expect(pool.workerThreads).toBe(2);
+    expect(faces).toEqual([3, 3, 3, 3, 3]);
+    expect(locatedMeanwhile).toBe(4);
   }, 60_000);
 });

@@ -10,6 +10,7 @@ import { reportFailure, reportWarnings } from './each-image.js';
 import { type LandmarkModelSource, loadLandmarkModel, sharedLandmarkModel } from './landmark-model-cache.js';
 import type { PhotoLocator } from './photo-locator.js';
 import { readRegularFile } from './regular-file.js';
+import { SharedJobQueue } from './shared-job-queue.js';
 
 /**
  * Photos handed to the workers ahead of the one being used: keeps them busy,
@@ -38,14 +39,20 @@ export interface PhotoLocatorInit {
   genderChips?: boolean;
 }
 
-/**
- * What a worker starts with: the init but the landmark model, the detector's
- * file in shared memory, and its detector's threads. The landmark model comes
- * next, in a message of its own (ShapePredictorDelivery): read once for all
- * workers while they start.
- */
-export interface PhotoLocatorWorkerData extends Omit<PhotoLocatorInit, 'landmarks'> {
+/** What a locator loads: the init but the landmark model (which comes later), and its detector's threads. */
+export interface PhotoLocatorSettings extends Omit<PhotoLocatorInit, 'landmarks'> {
   detectorThreads: number;
+}
+
+/**
+ * What a worker starts with: its locator's settings, the detector's file in
+ * shared memory, and the queue it claims photos from. The landmark model
+ * comes next, in a message of its own (ShapePredictorDelivery): read once for
+ * all workers while they start.
+ */
+export interface PhotoLocatorWorkerData extends PhotoLocatorSettings {
+  /** The pool's SharedJobQueue. */
+  queue: SharedArrayBuffer;
 }
 
 /** A worker's second message in: the landmark model, read and laid out in a memory all workers share, and the worker's slot in it. */
@@ -124,12 +131,10 @@ interface Waiter {
   failed: (error: Error) => void;
 }
 
-/** Where the pool's photos are located: a worker thread, or the calling thread in a worker's stead. */
+/** Where the pool's photos are located: worker threads, or the calling thread in their stead. */
 interface LocatorThread {
-  /** Starts locating a photo; its reply comes to LocatorEvents.replied. */
-  post(job: LocateJob): void;
-  /** Told of a photo queued for the pool's threads before it is posted. */
-  queued?(job: LocateJob): void;
+  /** Told of a photo before it may be claimed from the queue (every thread is; one will locate it). */
+  offer(job: LocateJob): void;
   /** Takes back chips' pixels for its next photos' chips: the calling thread's only (a worker's chips were copied across). */
   recycleChips?(chips: Uint8Array[]): void;
   close(): Promise<void>;
@@ -137,100 +142,90 @@ interface LocatorThread {
 
 /** What a locator thread tells the pool: a photo's reply, or that it crashed. */
 interface LocatorEvents {
-  replied(thread: LocatorThread, reply: LocateReply): void;
+  replied(reply: LocateReply): void;
   failed(error: Error): void;
 }
 
-/** A started worker (its ready message seen) as a locator thread. */
+/** A started worker (its ready message seen) as a locator thread: it claims its photos from the queue itself. */
 function workerThread(worker: Worker, events: LocatorEvents): LocatorThread {
-  const thread: LocatorThread = {
-    post: (job) => worker.postMessage(job),
+  worker.on('message', (reply: LocateReply) => events.replied(reply));
+  worker.on('error', (error: Error) => events.failed(error));
+  worker.on('exit', (code) => events.failed(new Error(`a locate worker exited (code ${code})`)));
+  return {
+    offer: (job) => worker.postMessage(job),
     async close() {
       worker.removeAllListeners('exit');
       await worker.terminate();
     },
   };
-  worker.on('message', (reply: LocateReply) => events.replied(thread, reply));
-  worker.on('error', (error: Error) => events.failed(error));
-  worker.on('exit', (code) => events.failed(new Error(`a locate worker exited (code ${code})`)));
-  return thread;
 }
 
 /**
  * The calling thread locating the photos itself, as a worker would. The file
- * of each photo queued is read meanwhile, while this thread locates or
+ * of each photo offered is read meanwhile, while this thread locates or
  * describes the ones before it: it never waits for a file.
  */
-function callingThread(locator: PhotoLocator, events: LocatorEvents): LocatorThread {
-  const reads = new Map<number, Promise<Uint8Array>>();
-  const thread: LocatorThread = {
-    queued: ({ job, file }) => {
-      const read = readRegularFile(file);
+function callingThread(locator: PhotoLocator, queue: SharedJobQueue, cores: number, events: LocatorEvents): LocatorThread {
+  const reads = new Map<number, { file: string; bytes: Promise<Uint8Array> }>();
+  queue
+    .serve(cores, async (job) => {
+      const { file, bytes } = reads.get(job)!;
+      reads.delete(job);
+      const reply = await locator.locate({ job, file }, bytes);
+      events.replied(reply);
+      return 'faces' in reply;
+    })
+    .catch(events.failed);
+  return {
+    offer: ({ job, file }) => {
+      const bytes = readRegularFile(file);
       // Met by locate, as its own read's failure would be.
-      read.catch(() => undefined);
-      reads.set(job, read);
-    },
-    post: (job) => {
-      const read = reads.get(job.job);
-      reads.delete(job.job);
-      locator.locate(job, read).then(
-        (reply) => events.replied(thread, reply),
-        (error: Error) => events.failed(error),
-      );
+      bytes.catch(() => undefined);
+      reads.set(job, { file, bytes });
     },
     recycleChips: (chips) => locator.recycleChips(chips),
     close: async () => undefined,
   };
-  return thread;
 }
 
 /**
  * Finds, aligns and saves the faces of one photo at a time per locator
  * (decoding, detector, landmarks, chips, PNG): the photos of the `cluster` and
- * `faces` commands, in parallel on worker threads (see forEachPhoto); each
- * photo goes to the next free one. Where a single worker could never run
- * beside the calling thread's use of a photo, the calling thread locates them.
+ * `faces` commands, in parallel on worker threads (see forEachPhoto). Each
+ * thread takes the next photo from a queue in shared memory as soon as it
+ * has the cores for it, so a worker never waits for the calling thread to
+ * hand it one (a batch of faces described there holds the calling thread for
+ * 45-170 ms). Where a single worker could never run beside the calling
+ * thread's use of a photo, the calling thread locates them.
  */
 export class PhotoLocatorPool {
   private readonly threads: LocatorThread[];
-  private readonly idle: LocatorThread[];
-  private readonly queue: (Waiter & { job: LocateJob })[] = [];
   private readonly pending = new Map<number, Waiter>();
+  /** Photos offered so far, over every forEachPhoto call: the next one's job number. */
+  private offered = 0;
   private failure: Error | undefined;
-  /** Cores not taken by a locator's photo or by the calling thread's use of one (see shareCores). */
-  private freeCores: number;
-  /** The calling thread waiting for cores to use a photo's faces: it goes before the photos queued. */
-  private user: { cores: number; granted: () => void } | undefined;
 
   private constructor(
     connect: (events: LocatorEvents) => LocatorThread[],
     /** The worker threads the pool runs: none where the calling thread locates the photos. */
     readonly workerThreads: number,
-    cores: number,
-    private readonly detectorThreads: number,
-    /** The cores the calling thread's use of a photo takes: the network's threads, if it describes there. */
-    private readonly useCores: number,
+    /** The photos and the cores, shared with the locators (see shareCores). */
+    private readonly queue: SharedJobQueue,
     /**
      * The landmark model, loaded (the calling thread's) or sent to the workers while they locate:
      * a run fails when it cannot be, though no photo had a face to place.
      */
     private readonly landmarksLoaded: Promise<unknown> = Promise.resolve(),
   ) {
-    this.freeCores = cores;
     this.threads = connect({
-      replied: (thread, reply) => {
+      replied: (reply) => {
         const waiting = this.pending.get(reply.job);
         this.pending.delete(reply.job);
-        this.idle.push(thread);
-        this.freeCores += this.detectorThreads;
         // None once the run was aborted: its photos have failed already.
         waiting?.done(reply);
-        // After the caller has seen the reply: if it waits for this photo, its use goes first.
-        setImmediate(() => this.dispatch());
       },
       failed: (error) => this.abort(error),
     });
-    this.idle = this.threads.slice();
   }
 
   /**
@@ -251,6 +246,7 @@ export class PhotoLocatorPool {
     describesWhileLocating = false,
   ): Promise<PhotoLocatorPool> {
     const { workers: count, detectorThreads, useCores } = shareCores(photos, threads, describesWhileLocating);
+    const queue = SharedJobQueue.create(threads, useCores);
     const { landmarks, ...rest } = init;
     if (count === 1 && detectorThreads + useCores > threads) {
       // Its trees read into the predictor's memory (65 MB for dlib's 68-point model) while the detector loads: started first.
@@ -259,7 +255,7 @@ export class PhotoLocatorPool {
       // Imported here: a pool of workers does not run the pipeline on this thread.
       const { loadPhotoLocator } = await import('./photo-locator.js');
       const locator = await loadPhotoLocator({ ...rest, detectorThreads }, shapePredictor);
-      return new PhotoLocatorPool((events) => [callingThread(locator, events)], 0, threads, detectorThreads, useCores, shapePredictor);
+      return new PhotoLocatorPool((events) => [callingThread(locator, queue, detectorThreads, events)], 0, queue, shapePredictor);
     }
     const url = new URL('./photo-locator-worker.js', import.meta.url);
     // The detector's file once in shared memory, not copied into every worker.
@@ -267,6 +263,7 @@ export class PhotoLocatorPool {
       ...rest,
       detector: toShared(init.detector),
       detectorThreads,
+      queue: queue.buffer,
     };
     const workers = Array.from({ length: count }, () => new Worker(url, { workerData }));
     // Read while the workers start and locate their first photos: dlib's 68-point model can take longer
@@ -293,32 +290,29 @@ export class PhotoLocatorPool {
         ),
       );
     } catch (error) {
+      queue.close();
       await Promise.all(workers.map((worker) => worker.terminate()));
       throw error;
     }
-    const pool = new PhotoLocatorPool(
-      (events) => workers.map((worker) => workerThread(worker, events)),
-      count,
-      threads,
-      detectorThreads,
-      useCores,
-      delivered,
-    );
+    const pool = new PhotoLocatorPool((events) => workers.map((worker) => workerThread(worker, events)), count, queue, delivered);
     // The workers wait for the model at their first photo's faces: without it, nothing can go on.
     delivered.catch((error: Error) => pool.abort(error));
     return pool;
   }
 
-  private locate(job: LocateJob): Promise<LocateReply> {
-    return new Promise((done, failed) => {
+  /** Offers a photo to the locators; its reply comes once one of them has located it. */
+  private locate(file: string): { job: number; reply: Promise<LocateReply> } {
+    const job = this.offered++;
+    const reply = new Promise<LocateReply>((done, failed) => {
       if (this.failure) {
         failed(this.failure);
         return;
       }
-      this.queue.push({ job, done, failed });
-      for (const thread of this.threads) thread.queued?.(job);
-      this.dispatch();
+      this.pending.set(job, { done, failed });
+      for (const thread of this.threads) thread.offer({ job, file });
+      this.queue.publish(job + 1);
     });
+    return { job, reply };
   }
 
   /**
@@ -334,16 +328,17 @@ export class PhotoLocatorPool {
     failed?: (photo: string, message: string, index: number) => Promise<void>,
   ): Promise<number> {
     let failures = 0;
-    const ahead: Promise<LocateReply>[] = [];
+    const ahead: { job: number; reply: Promise<LocateReply> }[] = [];
     for (let i = 0; i < photos.length; i++) {
       while (ahead.length < LOCATE_AHEAD_PER_WORKER * this.threads.length && i + ahead.length < photos.length) {
-        const job = i + ahead.length;
-        const reply = this.locate({ job, file: photos[job] });
+        const located = this.locate(photos[i + ahead.length]);
         // Awaited in turn below; if a worker dies, the replies behind the first are not.
-        reply.catch(() => undefined);
-        ahead.push(reply);
+        located.reply.catch(() => undefined);
+        ahead.push(located);
       }
-      const reply = await ahead.shift()!;
+      const { job, reply: replied } = ahead.shift()!;
+      this.queue.awaiting(job);
+      const reply = await replied;
       if ('bug' in reply) throw new Error(`locating the faces of ${photos[i]} failed: ${reply.bug}`);
       if ('failure' in reply) {
         failures++;
@@ -351,12 +346,11 @@ export class PhotoLocatorPool {
         await failed?.(photos[i], reply.failure, i);
       } else {
         reportWarnings(photos[i], reply.warnings, progress?.drawingBar ?? false);
-        await this.takeCores();
+        await this.queue.takeUserCores();
         try {
           await use(reply.faces, photos[i], i);
         } finally {
-          this.freeCores += this.useCores;
-          this.dispatch();
+          this.queue.releaseUserCores();
         }
       }
       progress?.update(i + 1);
@@ -373,41 +367,17 @@ export class PhotoLocatorPool {
 
   async close(): Promise<void> {
     this.failure ??= new Error('the locate workers are closed');
+    this.queue.close();
     await Promise.all(this.threads.map((thread) => thread.close()));
-  }
-
-  /** Waits until the calling thread's use of a photo has its cores; no photo is handed out meanwhile. */
-  private takeCores(): Promise<void> {
-    return new Promise((granted) => {
-      this.user = { cores: this.useCores, granted };
-      this.dispatch();
-    });
-  }
-
-  private dispatch(): void {
-    if (this.user && this.freeCores >= this.user.cores) {
-      this.freeCores -= this.user.cores;
-      const { granted } = this.user;
-      this.user = undefined;
-      granted();
-    }
-    while (!this.user && this.idle.length > 0 && this.queue.length > 0 && this.freeCores >= this.detectorThreads) {
-      const { job, done, failed } = this.queue.shift()!;
-      this.pending.set(job.job, { done, failed });
-      this.freeCores -= this.detectorThreads;
-      this.idle.pop()!.post(job);
-    }
   }
 
   /** The run cannot go on (a worker crashed, a model the photos need failed to load): everything waiting fails with `error`. */
   abort(error: Error): void {
     if (this.failure) return;
     this.failure = error;
-    // A use waiting for cores goes on, to meet the failure at its next photo.
-    this.user?.granted();
-    this.user = undefined;
-    for (const { failed } of [...this.pending.values(), ...this.queue]) failed(error);
+    // A use waiting for cores goes on, to meet the failure at its next photo; the locators stop.
+    this.queue.close();
+    for (const { failed } of this.pending.values()) failed(error);
     this.pending.clear();
-    this.queue.length = 0;
   }
 }

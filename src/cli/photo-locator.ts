@@ -11,7 +11,7 @@ import { decodeImage } from './decode-image.js';
 import { keepFilterbank } from './detector-filterbank-cache.js';
 import { isUserFacing } from './each-image.js';
 import { encodePng } from './encode-png.js';
-import type { LocatedPhotoFace, LocateJob, LocateReply, PhotoLocatorWorkerData } from './photo-locator-pool.js';
+import type { LocatedPhotoFace, LocateJob, LocateReply, PhotoLocatorSettings } from './photo-locator-pool.js';
 import { readRegularFile } from './regular-file.js';
 
 /** An error as a locate reply or start message carries it: a user-facing one's message, else its stack. */
@@ -33,7 +33,7 @@ export interface PhotoLocator {
  * the landmark model is still read (65 MB for dlib's 68-point model).
  */
 export async function loadPhotoLocator(
-  { detector, detectorKind, upsample, chipDir, genderChips, detectorThreads, allowDamaged, filterbank }: PhotoLocatorWorkerData,
+  { detector, detectorKind, upsample, chipDir, genderChips, detectorThreads, allowDamaged, filterbank }: PhotoLocatorSettings,
   shapePredictor: Promise<ShapePredictor>,
 ): Promise<PhotoLocator> {
   const [loadedDetector, chips] = await Promise.all([
@@ -46,7 +46,7 @@ export async function loadPhotoLocator(
       : faceDetectorLoader(detectorKind)(detector, { threads: detectorThreads }),
     loadImageChipExtractor(),
   ]);
-  // A locator has one photo at a time (the pool posts a job to an idle one only): each is decoded over the last.
+  // A locator has one photo at a time (it claims the next once done): each is decoded over the last.
   const pixels: PixelBuffer = {};
   // Fresh memory costs more than cutting a chip (~17 pages a chip, and the heap gives them back between photos).
   const spareChips: Uint8Array[] = [];
