@@ -28,6 +28,8 @@ const SLOTS = 8;
  */
 export class SharedJobQueue {
   private readonly slots: Int32Array;
+  /** This thread's waits, woken by its own changes without a task through the event loop (see changeAfter). */
+  private wakeLocal: (() => void)[] = [];
 
   /** A queue another thread made (its `buffer`). */
   constructor(readonly buffer: SharedArrayBuffer) {
@@ -131,11 +133,20 @@ export class SharedJobQueue {
   private changed(): void {
     Atomics.add(this.slots, EPOCH, 1);
     Atomics.notify(this.slots, EPOCH);
+    const wake = this.wakeLocal;
+    this.wakeLocal = [];
+    for (const waiter of wake) waiter();
   }
 
-  /** Resolves once the queue changed since its epoch was `seen`; the thread's event loop goes on meanwhile. */
+  /**
+   * Resolves once the queue changed since its epoch was `seen`; the thread's
+   * event loop goes on meanwhile. A change made on this thread wakes it at
+   * once: Deno ends a program whose only pending work is an
+   * `Atomics.waitAsync` (the calling thread serving the queue alone, at
+   * --threads 1), as if it had nothing left to do.
+   */
   private async changeAfter(seen: number): Promise<void> {
     const wait = Atomics.waitAsync(this.slots, EPOCH, seen);
-    if (wait.async) await wait.value;
+    if (wait.async) await Promise.race([wait.value, new Promise<void>((wake) => this.wakeLocal.push(wake))]);
   }
 }
