@@ -49,17 +49,21 @@ describe.each([
 ] as const)('the CLI on $runtime', ({ runtime, args }) => {
   // Two: a worker per core, the photos claimed from a shared queue. One (with the cache the first run wrote): the calling
   // thread locates the photos itself and waits on that queue alone, which Deno once took for a program with nothing to do.
-  it.each([2, 1])("gives Node's faces at --threads %i", async (threads) => {
-    const lines = await faces(runtime, runtimeBinary(runtime), [...args], threads);
-    const expected = await onNode;
-    expect(lines.map(({ file, rect, landmarks }) => ({ file, rect, landmarks }))).toEqual(
-      expected.map(({ file, rect, landmarks }) => ({ file, rect, landmarks })),
-    );
-    expect(lines).toHaveLength(13);
-    lines.forEach((line, i) => {
-      // Relaxed SIMD's fused multiply-adds where the runtime has them: the last bits may differ.
-      expect(Math.abs(line.confidence - expected[i].confidence)).toBeLessThanOrEqual(1e-5);
-      expect(maxAbsDiff(line.descriptor, expected[i].descriptor)).toBeLessThanOrEqual(1e-5);
-    });
-  }, 90_000);
+  it.each([2, 1])(
+    "gives Node's faces at --threads %i",
+    async (threads) => {
+      const lines = await faces(runtime, runtimeBinary(runtime), [...args], threads);
+      const expected = await onNode;
+      expect(lines.map(({ file, rect, landmarks }) => ({ file, rect, landmarks }))).toEqual(
+        expected.map(({ file, rect, landmarks }) => ({ file, rect, landmarks })),
+      );
+      expect(lines).toHaveLength(13);
+      lines.forEach((line, i) => {
+        // Relaxed SIMD's fused multiply-adds where the runtime has them: the last bits may differ.
+        expect(Math.abs(line.confidence - expected[i].confidence)).toBeLessThanOrEqual(1e-5);
+        expect(maxAbsDiff(line.descriptor, expected[i].descriptor)).toBeLessThanOrEqual(1e-5);
+      });
+    },
+    90_000,
+  );
 });
