@@ -184,7 +184,7 @@ function callingThread(locator: PhotoLocator, queue: SharedJobQueue, cores: numb
       reads.set(job, { file, bytes });
     },
     recycleChips: (chips) => locator.recycleChips(chips),
-    close: async () => undefined,
+    close: async () => locator.dispose(),
   };
 }
 
