@@ -47,8 +47,10 @@ export async function modelFileEntry(
   const path = resolve(filePath(file));
   const stats = await stat(path).catch(() => undefined);
   if (!stats?.isFile() || stats.size < minBytes) return undefined;
+  // The time in whole milliseconds: Deno gives no fraction of one where Node and Bun do, and runtimes share the folder.
+  const modified = Math.floor(stats.mtimeMs);
   const key = createHash('sha256')
-    .update(JSON.stringify([format, path, stats.size, stats.mtimeMs, stats.ino, stats.dev, ...(build === undefined ? [] : [build])]))
+    .update(JSON.stringify([format, path, stats.size, modified, stats.ino, stats.dev, ...(build === undefined ? [] : [build])]))
     .digest('hex');
   const ofModel = `${createHash('sha256').update(path).digest('hex').slice(0, 16)}-${variant === undefined ? '' : `${variant}-`}`;
   return { folder, file: join(folder, `${ofModel}${key}${extension}`), ofModel, extension };
