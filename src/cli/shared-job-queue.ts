@@ -147,6 +147,15 @@ export class SharedJobQueue {
    */
   private async changeAfter(seen: number): Promise<void> {
     const wait = Atomics.waitAsync(this.slots, EPOCH, seen);
-    if (wait.async) await Promise.race([wait.value, new Promise<void>((wake) => this.wakeLocal.push(wake))]);
+    if (!wait.async) return;
+    let wake!: () => void;
+    const local = new Promise<void>((resolve) => {
+      wake = resolve;
+    });
+    this.wakeLocal.push(wake);
+    await Promise.race([wait.value, local]);
+    // Woken by another thread: not left for this one's next change (an idle thread would gather them).
+    const at = this.wakeLocal.indexOf(wake);
+    if (at >= 0) this.wakeLocal.splice(at, 1);
   }
 }
