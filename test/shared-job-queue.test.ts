@@ -88,3 +88,38 @@ describe('SharedJobQueue: jobs and the cores they share, claimed by whoever is f
     expect(events).toEqual(['start 0', 'end 0']);
   });
 });
+
+describe('SharedJobQueue across threads', () => {
+  it('wakes a thread waiting on it when another thread changes it, and gathers nothing over hundreds of changes', async () => {
+    // No core: the server waits for the whole test, woken at every change the worker makes.
+    const queue = SharedJobQueue.create(0, 0);
+    const served: number[] = [];
+    const serving = queue.serve(1, async (job) => {
+      served.push(job);
+      return false;
+    });
+    const { Worker } = await import('node:worker_threads');
+    const url = new URL('../dist/cli/shared-job-queue.js', import.meta.url).href;
+    const worker = new Worker(
+      `import(${JSON.stringify(url)}).then(({ SharedJobQueue }) => {
+        const queue = new SharedJobQueue(require('node:worker_threads').workerData);
+        const pause = new Int32Array(new SharedArrayBuffer(4));
+        // A millisecond apart: the calling thread wakes at each.
+        for (let i = 1; i <= 300; i++) {
+          queue.publish(i);
+          Atomics.wait(pause, 0, 0, 1);
+        }
+        require('node:worker_threads').parentPort.postMessage('done');
+      });`,
+      { eval: true, workerData: queue.buffer },
+    );
+    await new Promise((resolve) => worker.once('message', resolve));
+    await worker.terminate();
+    await sleep(20);
+    expect(served).toEqual([]);
+    // Its wakers from this thread's waits, each woken by the worker: taken back, not kept.
+    expect((queue as unknown as { wakeLocal: unknown[] }).wakeLocal.length).toBeLessThanOrEqual(1);
+    queue.close();
+    await serving;
+  });
+});
