@@ -72,6 +72,22 @@ describe.each([
     90_000,
   );
 
+  // The table's harness runs on Node, which forks a Node process per engine: Deno's fork ran Deno's own arguments.
+  it('bench --peers --quick in a project without peers: measures dlib-wasm on Node 22', async () => {
+    const project = mkdtempSync(join(tmpdir(), 'dlib-wasm-no-peers-'));
+    try {
+      const { stdout } = await promisify(execFile)(runtimeBinary(runtime), [...args, cli, 'bench', '--peers', '--quick'], {
+        cwd: project,
+        timeout: 120_000,
+        env: { ...process.env, NO_COLOR: '1' },
+      });
+      expect(stdout).toMatch(/^engines run on node v22\./m);
+      expect(stdout).toMatch(/^dlib-wasm +(relaxed )?SIMD, 1T +- +\d+\.\d +- +\d+ +\d+ +1\.00x$/m);
+    } finally {
+      rmSync(project, { recursive: true, force: true });
+    }
+  }, 150_000);
+
   // One photo on 2 threads: the calling thread locates it, its detector on both threads. Deno never ended while
   // that detector's worker was alive.
   it("gives Node's faces of a single photo, and exits", async () => {

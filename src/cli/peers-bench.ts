@@ -19,7 +19,7 @@ export function findPeers(folder: string): { installed: string[]; missing: strin
 
 /**
  * `bench --peers [--quick]`: runs the peers table (bench/peers.mjs) on this
- * Node, with the peers installed in the current folder's project; it prints
+ * Node (on the PATH's from Deno or Bun), with the peers installed in the current folder's project; it prints
  * its progress on stderr. Where the script is not there (an installed
  * package), says so, which peers are installed, and how to run the table.
  */
@@ -36,9 +36,15 @@ export async function runPeersBench(quick: boolean): Promise<number> {
     );
     return 1;
   }
-  const child = spawn(process.execPath, [PEERS_SCRIPT, ...(quick ? ['--quick'] : [])], { stdio: 'inherit' });
-  return new Promise((resolve, reject) => {
-    child.on('error', reject);
+  // Its harness forks Node processes (Deno's fork runs Deno's own arguments): from Deno or Bun, the PATH's Node runs it.
+  const onNode = process.versions.deno === undefined && process.versions.bun === undefined;
+  const node = onNode ? process.execPath : 'node';
+  const child = spawn(node, [PEERS_SCRIPT, ...(quick ? ['--quick'] : [])], { stdio: 'inherit' });
+  return new Promise((resolve) => {
+    child.on('error', (error) => {
+      process.stderr.write(`dlib-wasm: the peers table runs on Node, and ${node} could not be started (${error.message})\n`);
+      resolve(1);
+    });
     child.on('close', (code) => resolve(code ?? 1));
   });
 }
