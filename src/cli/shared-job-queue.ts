@@ -54,21 +54,15 @@ export class SharedJobQueue {
   /** The next job published and not yet claimed, once `cores` are free for it; undefined once the queue is closed. */
   private async claim(cores: number): Promise<number | undefined> {
     const { slots } = this;
-    for (;;) {
-      const seen = Atomics.load(slots, EPOCH);
-      if (Atomics.load(slots, CLOSED)) return undefined;
+    const claimable = () => Atomics.load(slots, USER_WANTS) === 0 && Atomics.load(slots, CLAIMED) < Atomics.load(slots, PUBLISHED);
+    while (await this.takeCores(cores, claimable)) {
       const job = Atomics.load(slots, CLAIMED);
-      const free = Atomics.load(slots, FREE_CORES);
-      if (Atomics.load(slots, USER_WANTS) === 0 && job < Atomics.load(slots, PUBLISHED) && free >= cores) {
-        if (Atomics.compareExchange(slots, FREE_CORES, free, free - cores) !== free) continue;
-        if (Atomics.compareExchange(slots, CLAIMED, job, job + 1) === job) return job;
-        // Another thread claimed it first.
-        Atomics.add(slots, FREE_CORES, cores);
-        this.changed();
-        continue;
-      }
-      await this.changeAfter(seen);
+      if (job < Atomics.load(slots, PUBLISHED) && Atomics.compareExchange(slots, CLAIMED, job, job + 1) === job) return job;
+      // Another thread claimed it first.
+      Atomics.add(slots, FREE_CORES, cores);
+      this.changed();
     }
+    return undefined;
   }
 
   /**
@@ -104,17 +98,9 @@ export class SharedJobQueue {
     const cores = Atomics.load(slots, USER_CORES);
     if (cores === 0) return;
     Atomics.store(slots, USER_WANTS, cores);
-    for (;;) {
-      const seen = Atomics.load(slots, EPOCH);
-      if (Atomics.load(slots, CLOSED)) return;
-      const free = Atomics.load(slots, FREE_CORES);
-      if (free >= cores) {
-        if (Atomics.compareExchange(slots, FREE_CORES, free, free - cores) !== free) continue;
-        Atomics.store(slots, USER_WANTS, 0);
-        this.changed();
-        return;
-      }
-      await this.changeAfter(seen);
+    if (await this.takeCores(cores, () => true)) {
+      Atomics.store(slots, USER_WANTS, 0);
+      this.changed();
     }
   }
 
@@ -128,6 +114,21 @@ export class SharedJobQueue {
   close(): void {
     Atomics.store(this.slots, CLOSED, 1);
     this.changed();
+  }
+
+  /** Takes `cores` from the free ones once `allowed()` and they are there; false once the queue is closed. */
+  private async takeCores(cores: number, allowed: () => boolean): Promise<boolean> {
+    const { slots } = this;
+    for (;;) {
+      const seen = Atomics.load(slots, EPOCH);
+      if (Atomics.load(slots, CLOSED)) return false;
+      const free = Atomics.load(slots, FREE_CORES);
+      if (allowed() && free >= cores) {
+        if (Atomics.compareExchange(slots, FREE_CORES, free, free - cores) === free) return true;
+      } else {
+        await this.changeAfter(seen);
+      }
+    }
   }
 
   private changed(): void {
