@@ -88,6 +88,21 @@ describe.each([
     }
   }, 150_000);
 
+  if (runtime === 'bun') {
+    // (Deno runs itself for a `node` it cannot find.)
+    it('bench --peers without a Node on the PATH: says the table needs one', async () => {
+      const run = promisify(execFile)(runtimeBinary(runtime), [...args, cli, 'bench', '--peers', '--quick'], {
+        cwd: root,
+        timeout: 60_000,
+        env: { ...process.env, NO_COLOR: '1', PATH: caches },
+      });
+      await expect(run).rejects.toMatchObject({
+        code: 1,
+        stderr: expect.stringContaining('dlib-wasm: the peers table runs on Node, and node could not be started'),
+      });
+    });
+  }
+
   // One photo on 2 threads: the calling thread locates it, its detector on both threads. Deno never ended while
   // that detector's worker was alive.
   it("gives Node's faces of a single photo, and exits", async () => {
